@@ -1,0 +1,1 @@
+"""cython-memory-matrix: measure Cython memory-conversion idioms across Python, Cython and numpy."""

@@ -1,0 +1,161 @@
+"""Build cases into extension modules with the environment's own Cython and the host's gcc.
+
+Many cases share one module (Cython's memoryview utility code is ~27,000 lines of C, paid
+once per module).  A failing batch is split so that every failure is attributed to its
+case: cythonize errors name the case file, so those cases are built alone and the rest is
+retried as a batch; a C compiler error falls back to one module per case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matrix.cases import Case
+from matrix.envs import Environment
+from matrix.outcomes import Outcome
+from matrix.procs import run_process
+
+DEFAULT_CFLAGS: tuple[str, ...] = ("-O0", "-fPIC", "-fwrapv", "-fno-strict-aliasing")
+CYTHONIZE_TIMEOUT_S = 600.0
+CC_TIMEOUT_S = 600.0
+_CYTHON_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
+_CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    cc: str = "gcc"
+    cflags: tuple[str, ...] = DEFAULT_CFLAGS
+    batch: bool = True
+
+
+@dataclass
+class ModuleBuild:
+    """One attempt to build an extension module from some cases."""
+
+    module: str
+    directory: Path
+    case_ids: tuple[str, ...]
+    outcome: Outcome
+    first_error: str | None = None
+    error_files: set[str] = field(default_factory=set)
+    log: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class CaseBuild:
+    """Where a case ended up: the module that holds it, or the stage that failed."""
+
+    case_id: str
+    module: ModuleBuild
+    batched: bool
+
+
+def module_name(cases: Sequence[Case], salt: str) -> str:
+    digest = hashlib.sha256((salt + "|".join(c.content_hash for c in cases)).encode())
+    return "mm_" + digest.hexdigest()[:12]
+
+
+def normalize(line: str, directory: Path) -> str:
+    """Drop temporary paths from an error line so equal errors compare equal."""
+    return line.replace(str(directory) + "/", "").replace(str(directory), ".").strip()
+
+
+def _first_cython_error(output: str, directory: Path) -> tuple[str | None, set[str]]:
+    first: str | None = None
+    files: set[str] = set()
+    for line in output.splitlines():
+        match = _CYTHON_LOCATION.match(line.strip())
+        if match and "warning" not in match.group("msg").lower()[:10]:
+            name = Path(match.group("file")).name
+            files.add(name)
+            if first is None:
+                first = normalize(line, directory)
+    if first is None:
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        errorish = [line for line in lines if "Error" in line or "error" in line]
+        if errorish:
+            first = normalize(errorish[-1], directory)
+        elif lines:
+            first = normalize(lines[-1], directory)
+    return first, files
+
+
+def _first_cc_error(output: str, directory: Path) -> str | None:
+    for line in output.splitlines():
+        if _CC_ERROR.search(line):
+            return normalize(line, directory)
+    lines = [line for line in output.splitlines() if line.strip()]
+    return normalize(lines[-1], directory) if lines else None
+
+
+def build_module(
+    env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings
+) -> ModuleBuild:
+    """Cythonize and compile ``cases`` into one module under ``root``."""
+    name = module_name(cases, env.spec.name + " ".join(settings.cflags))
+    directory = root.resolve() / name
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    includes = []
+    for case in cases:
+        (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
+        includes.append(f'include "{case.id}.pyx"\n')
+    (directory / f"{name}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
+    build = ModuleBuild(name, directory, tuple(c.id for c in cases), Outcome.OK)
+    include_dirs = [f"-I{directory}"]
+    if env.info.numpy_include:
+        include_dirs.append(f"-I{env.info.numpy_include}")
+    cythonize = run_process(
+        [str(env.python), "-m", "cython", "-3", *include_dirs, "-o", f"{name}.c", f"{name}.pyx"],
+        timeout_s=CYTHONIZE_TIMEOUT_S,
+        cwd=directory,
+    )
+    build.log += cythonize.transcript()
+    build.duration_s += cythonize.duration_s
+    if cythonize.returncode != 0:
+        build.outcome = Outcome.CYTHONIZE_ERROR if not cythonize.timed_out else Outcome.TIMEOUT
+        build.first_error, build.error_files = _first_cython_error(cythonize.output, directory)
+        return build
+    compile_ = run_process(
+        [settings.cc, *settings.cflags, "-shared", f"-I{env.info.include}", *include_dirs,
+         f"{name}.c", "-o", f"{name}{env.info.ext_suffix}"],
+        timeout_s=CC_TIMEOUT_S,
+        cwd=directory,
+    )
+    build.log += compile_.transcript()
+    build.duration_s += compile_.duration_s
+    if compile_.returncode != 0:
+        build.outcome = Outcome.CC_ERROR if not compile_.timed_out else Outcome.TIMEOUT
+        build.first_error = _first_cc_error(compile_.output, directory)
+    return build
+
+
+def build_cases(
+    env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings
+) -> dict[str, CaseBuild]:
+    """Build every case, batched where possible; each case maps to the build that decides it."""
+    result: dict[str, CaseBuild] = {}
+    pending = list(cases)
+    while settings.batch and len(pending) > 1:
+        batch = build_module(env, pending, root, settings)
+        if batch.outcome is Outcome.OK:
+            for case in pending:
+                result[case.id] = CaseBuild(case.id, batch, batched=True)
+            return result
+        blamed = [c for c in pending if f"{c.id}.pyx" in batch.error_files]
+        if batch.outcome is not Outcome.CYTHONIZE_ERROR or not blamed:
+            break  # cannot attribute: build each case on its own
+        for case in blamed:
+            result[case.id] = CaseBuild(case.id, build_module(env, [case], root, settings), False)
+        pending = [c for c in pending if c.id not in result]
+    for case in pending:
+        result[case.id] = CaseBuild(case.id, build_module(env, [case], root, settings), False)
+    return result

@@ -1,0 +1,199 @@
+"""In-environment side of the harness: runs under every Python of the axis (2.7, 3.6+).
+
+Dependency-free and written in syntax that Python 2.7 and 3.6 accept.  It talks to the
+host only through stdout lines of the form ``@@MM <json>``, so anything a case prints
+cannot be mistaken for a result and a crash part-way still leaves the earlier lines.
+
+Usage::
+
+    python runner.py info
+    python runner.py run <build-dir> <module> <case-symbol>
+
+``info`` reports the interpreter and package versions and how to compile for it.
+``run`` imports the built extension module and drives one case through the probes:
+
+* ``convert``      -- instantiate the case class (the conversion happens in ``__init__``)
+* ``values_ok``    -- the target holds what the source held
+* ``copies``       -- mutate the source, look through the target; compare addresses
+* ``readonly``     -- write through the target: works, or raises
+* ``locks_source`` -- resize the source while the target lives: ``BufferError`` or not
+"""
+from __future__ import print_function
+
+import json
+import os
+import platform
+import struct
+import sys
+import sysconfig
+
+MARK = "@@MM "
+
+
+def emit(obj):
+    sys.stdout.write(MARK + json.dumps(obj, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def version_of(module_name):
+    try:
+        module = __import__(module_name)
+    except Exception:
+        return None
+    return getattr(module, "__version__", None)
+
+
+def numpy_include():
+    try:
+        import numpy
+    except Exception:
+        return None
+    return numpy.get_include()
+
+
+def info():
+    ext_suffix = sysconfig.get_config_var("EXT_SUFFIX") or sysconfig.get_config_var("SO")
+    emit(
+        {
+            "kind": "info",
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+            "include": sysconfig.get_config_var("INCLUDEPY"),
+            "ext_suffix": ext_suffix,
+            "platform": sysconfig.get_platform(),
+            "pointer_bits": struct.calcsize("P") * 8,
+            "cython": version_of("Cython"),
+            "numpy": version_of("numpy"),
+            "numpy_include": numpy_include(),
+            "setuptools": version_of("setuptools"),
+            "pip": version_of("pip"),
+        }
+    )
+    return 0
+
+
+def describe(exc):
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return "%s: %s" % (type(exc).__name__, first) if first else type(exc).__name__
+
+
+def optional(case, name):
+    method = getattr(case, name, None)
+    return method if callable(method) else None
+
+
+def as_list(values):
+    return [int(v) for v in values]
+
+
+def probe_copies(case):
+    """Measure copy-vs-alias: mutate the source, then look through the target."""
+    result = {"probe": "copies", "copies": None, "evidence": []}
+    addresses = optional(case, "addresses")
+    same_address = None
+    if addresses is not None:
+        source_address, target_address = addresses()
+        same_address = int(source_address) == int(target_address)
+        result["same_address"] = same_address
+        result["evidence"].append("address")
+    mutate = optional(case, "mutate_source")
+    by_mutation = None
+    if mutate is not None:
+        source_before = as_list(case.source())
+        target_before = as_list(case.target())
+        mutate()
+        source_after = as_list(case.source())
+        target_after = as_list(case.target())
+        if source_after == source_before:
+            result["mutation"] = "source did not change"
+        elif target_after == source_after and target_after != target_before:
+            by_mutation = False
+            result["mutation"] = "target followed the source"
+        elif target_after == target_before:
+            by_mutation = True
+            result["mutation"] = "target kept the old values"
+        else:
+            result["mutation"] = "target changed differently from the source"
+        if by_mutation is not None:
+            result["evidence"].append("mutation")
+    verdicts = set(v for v in (by_mutation, None if same_address is None else not same_address)
+                   if v is not None)
+    if len(verdicts) == 1:
+        result["copies"] = verdicts.pop()
+    elif len(verdicts) > 1:
+        result["conflict"] = True
+    return result
+
+
+def probe_readonly(case):
+    write = optional(case, "write_target")
+    if write is None:
+        return {"probe": "readonly", "readonly": None, "detail": "no write path offered"}
+    before = as_list(case.target())
+    try:
+        write()
+    except Exception as exc:
+        return {"probe": "readonly", "readonly": True, "detail": describe(exc)}
+    after = as_list(case.target())
+    detail = "write took effect" if after != before else "write raised nothing but changed nothing"
+    return {"probe": "readonly", "readonly": after == before, "detail": detail}
+
+
+def probe_locks(case):
+    resize = optional(case, "resize_source")
+    if resize is None:
+        return {"probe": "locks_source", "locks_source": None, "detail": "source is not resizable"}
+    try:
+        resize()
+    except BufferError as exc:
+        return {"probe": "locks_source", "locks_source": True, "detail": describe(exc)}
+    return {"probe": "locks_source", "locks_source": False, "detail": "resize succeeded"}
+
+
+def guarded(name, probe, case):
+    try:
+        emit(probe(case))
+    except Exception as exc:
+        emit({"probe": name, "error": describe(exc)})
+
+
+def run(build_dir, module_name, symbol):
+    sys.path.insert(0, build_dir)
+    try:
+        module = __import__(module_name)
+    except BaseException as exc:
+        emit({"kind": "import", "ok": False, "error": describe(exc)})
+        return 0
+    emit({"kind": "import", "ok": True})
+    try:
+        case = getattr(module, symbol)()
+    except BaseException as exc:
+        emit({"probe": "convert", "error": describe(exc)})
+        return 0
+    emit({"probe": "convert", "ok": True})
+    try:
+        source, target = as_list(case.source()), as_list(case.target())
+        emit({"probe": "values_ok", "values_ok": source == target,
+              "source": source[:16], "target": target[:16]})
+    except Exception as exc:
+        emit({"probe": "values_ok", "error": describe(exc)})
+    guarded("copies", probe_copies, case)
+    guarded("readonly", probe_readonly, case)
+    guarded("locks_source", probe_locks, case)
+    emit({"kind": "done"})
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "info":
+        return info()
+    if len(argv) == 4 and argv[0] == "run":
+        return run(os.path.abspath(argv[1]), argv[2], argv[3])
+    sys.stderr.write("usage: runner.py info | run <build-dir> <module> <symbol>\n")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
