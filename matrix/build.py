@@ -9,6 +9,7 @@ retried as a batch; a C compiler error falls back to one module per case.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from matrix.procs import run_process
 DEFAULT_CFLAGS: tuple[str, ...] = ("-O0", "-fPIC", "-fwrapv", "-fno-strict-aliasing")
 CYTHONIZE_TIMEOUT_S = 600.0
 CC_TIMEOUT_S = 600.0
+BUILD_MARK = "mm-build.json"
 _CYTHON_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
 _CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
 
@@ -99,8 +101,11 @@ def build_module(
     env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings
 ) -> ModuleBuild:
     """Cythonize and compile ``cases`` into one module under ``root``."""
-    name = module_name(cases, env.spec.name + " ".join(settings.cflags))
+    name = module_name(cases, env.spec.name + " ".join(settings.cflags) + settings.cc)
     directory = root.resolve() / name
+    cached = _load_cached(directory)
+    if cached is not None:
+        return cached
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -123,6 +128,7 @@ def build_module(
     if cythonize.returncode != 0:
         build.outcome = Outcome.CYTHONIZE_ERROR if not cythonize.timed_out else Outcome.TIMEOUT
         build.first_error, build.error_files = _first_cython_error(cythonize.output, directory)
+        _save(build)
         return build
     compile_ = run_process(
         [settings.cc, *settings.cflags, "-shared", f"-I{env.info.include}", *include_dirs,
@@ -135,7 +141,42 @@ def build_module(
     if compile_.returncode != 0:
         build.outcome = Outcome.CC_ERROR if not compile_.timed_out else Outcome.TIMEOUT
         build.first_error = _first_cc_error(compile_.output, directory)
+    _save(build)
     return build
+
+
+def _save(build: ModuleBuild) -> None:
+    """Remember a finished build: the module name is a content key of everything it used."""
+    data = {
+        "module": build.module,
+        "case_ids": list(build.case_ids),
+        "outcome": build.outcome.value,
+        "first_error": build.first_error,
+        "error_files": sorted(build.error_files),
+        "log": build.log,
+        "duration_s": build.duration_s,
+    }
+    (build.directory / BUILD_MARK).write_text(json.dumps(data, sort_keys=True))
+
+
+def _load_cached(directory: Path) -> ModuleBuild | None:
+    mark = directory / BUILD_MARK
+    if not mark.is_file():
+        return None
+    try:
+        data = json.loads(mark.read_text())
+        return ModuleBuild(
+            module=data["module"],
+            directory=directory,
+            case_ids=tuple(data["case_ids"]),
+            outcome=Outcome(data["outcome"]),
+            first_error=data["first_error"],
+            error_files=set(data["error_files"]),
+            log=data["log"],
+            duration_s=float(data["duration_s"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged cache entry is rebuilt
 
 
 def build_cases(

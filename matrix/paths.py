@@ -1,0 +1,39 @@
+"""Where things live: the project's own folders and the (git-ignored) cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Folders one run uses; tests point these at temporary directories."""
+
+    cases: Path
+    cache: Path
+    results: Path
+
+    @property
+    def envs(self) -> Path:
+        return self.cache / "envs"
+
+    @property
+    def builds(self) -> Path:
+        return self.cache / "build"
+
+    @property
+    def logs(self) -> Path:
+        return self.cache / "logs"
+
+    @classmethod
+    def default(cls) -> Layout:
+        cache = os.environ.get("MATRIX_CACHE_DIR")
+        return cls(
+            cases=PROJECT_ROOT / "cases",
+            cache=Path(cache) if cache else PROJECT_ROOT / ".cache",
+            results=PROJECT_ROOT / "results",
+        )

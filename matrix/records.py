@@ -1,0 +1,119 @@
+"""Result records: one per (case, cell), with full provenance and a content key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from matrix.outcomes import Outcome
+
+SCHEMA_VERSION = 1
+
+
+def content_key(
+    *,
+    case_hash: str,
+    runner_hash: str,
+    python_version: str,
+    cython: str,
+    numpy_build: str | None,
+    numpy_run: str | None,
+    cc: str,
+    cflags: tuple[str, ...],
+) -> str:
+    """Everything that can change a measurement, hashed: equal key, no need to measure again."""
+    material = json.dumps(
+        [case_hash, runner_hash, python_version, cython, numpy_build, numpy_run, cc, list(cflags)]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The measured behaviour probes (``None`` = could not tell, see the detail)."""
+
+    values_ok: bool | None = None
+    copies: bool | None = None
+    copies_evidence: tuple[str, ...] = ()
+    readonly: bool | None = None
+    readonly_detail: str | None = None
+    locks_source: bool | None = None
+    locks_detail: str | None = None
+
+    @classmethod
+    def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
+        values = probes.get("values_ok", {})
+        copies = probes.get("copies", {})
+        readonly = probes.get("readonly", {})
+        locks = probes.get("locks_source", {})
+        return cls(
+            values_ok=values.get("values_ok"),
+            copies=copies.get("copies"),
+            copies_evidence=tuple(copies.get("evidence", ())),
+            readonly=readonly.get("readonly"),
+            readonly_detail=readonly.get("detail") or readonly.get("error"),
+            locks_source=locks.get("locks_source"),
+            locks_detail=locks.get("detail") or locks.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class Record:
+    """One measured (case, cell): append-only, deterministic JSON."""
+
+    key: str
+    case_id: str
+    case_hash: str
+    cell_id: str
+    cell_kind: str
+    python: str
+    cython: str
+    numpy_build: str | None
+    numpy_run: str | None
+    outcome: Outcome
+    first_error: str | None
+    behaviour: Behaviour
+    provenance: dict[str, Any] = field(default_factory=dict)
+    log: str | None = None
+    duration_s: float = 0.0
+    timestamp: str = ""
+    schema: int = SCHEMA_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
+        data["duration_s"] = round(self.duration_s, 3)
+        return data
+
+    def to_line(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Parse a stored record; raises ``KeyError``/``ValueError``/``TypeError`` when malformed."""
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"unknown schema {data.get('schema')!r} (expected {SCHEMA_VERSION})")
+        behaviour = dict(data["behaviour"])
+        behaviour["copies_evidence"] = tuple(behaviour.get("copies_evidence", ()))
+        return cls(
+            key=str(data["key"]),
+            case_id=str(data["case_id"]),
+            case_hash=str(data["case_hash"]),
+            cell_id=str(data["cell_id"]),
+            cell_kind=str(data["cell_kind"]),
+            python=str(data["python"]),
+            cython=str(data["cython"]),
+            numpy_build=data.get("numpy_build"),
+            numpy_run=data.get("numpy_run"),
+            outcome=Outcome(data["outcome"]),
+            first_error=data.get("first_error"),
+            behaviour=Behaviour(**behaviour),
+            provenance=dict(data.get("provenance", {})),
+            log=data.get("log"),
+            duration_s=float(data.get("duration_s", 0.0)),
+            timestamp=str(data.get("timestamp", "")),
+            schema=int(data["schema"]),
+        )
