@@ -30,12 +30,11 @@ KNOWN_FIELDS = frozenset(
 KNOWN_EXPECT_FIELDS = frozenset(
     {"copies", "readonly", "locks_source", "works", "note", "reference"}
 )
-# A top-level definition in case code: def/cpdef/class/cdef class/cdef <type> name(...)
-TOP_LEVEL_DEFINITION = re.compile(
-    r"^(?:cdef\s+class|class|cpdef|def|cdef(?!\s+extern)(?:\s+(?:inline|public|api))*"
-    r"(?:\s+[\w\.\*\[\]]+)+?)\s+\**(\w+)\s*[\(:]",
-    re.MULTILINE,
-)
+# A top-level definition in case code starts at column 0 with one of these words.
+TOP_LEVEL_KEYWORD = re.compile(r"^(?:cdef|cpdef|def|class|ctypedef)\b")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_NOT_NAMES = frozenset({"cdef", "cpdef", "def", "class", "ctypedef", "extern", "public", "api",
+                        "inline", "readonly", "struct", "union", "enum", "packed", "fused"})
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,22 @@ def _parse_expect(path: Path, raw: object) -> Expectation:
     )
 
 
+def top_level_names(code: str) -> list[str]:
+    """Names a case's code defines at module level (``cdef extern`` blocks excluded)."""
+    names = []
+    for line in code.splitlines():
+        if not TOP_LEVEL_KEYWORD.match(line) or re.match(r"^cdef\s+extern\b", line):
+            continue
+        head = re.split(r"[(:=]", re.sub(r"\[[^\]]*\]", "", line), maxsplit=1)[0]
+        words = [w for w in _IDENTIFIER.findall(head) if w not in _NOT_NAMES]
+        if words:
+            names.append(words[-1])
+    return names
+
+
 def _check_code(pyx_path: Path, code: str, symbol: str) -> None:
     """Case code must define its class and keep every top-level name inside its namespace."""
-    names = TOP_LEVEL_DEFINITION.findall(code)
+    names = top_level_names(code)
     if symbol not in names:
         raise CaseDefinitionError(
             pyx_path, "code", f"must define a top-level class named '{symbol}' (the case symbol)"

@@ -10,10 +10,10 @@ import hashlib
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from matrix.build import BuildSettings, CaseBuild, build_cases
+from matrix.build import BuildSettings, CaseBuild, ModuleBuild, build_cases
 from matrix.cases import Case
 from matrix.cells import Cell
 from matrix.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
@@ -71,6 +71,15 @@ def record_key(case: Case, cell: Cell, interpreter: Interpreter, toolchain: Tool
         cc=toolchain.cc_version,
         cflags=settings.build.cflags,
     )
+
+
+def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
+    """Drop the build folder and the hashed module name: equal failures read the same."""
+    if line is None:
+        return None
+    return (line.replace(str(module.directory) + "/", "")
+            .replace(str(module.directory), ".")
+            .replace(module.module, "<module>"))
 
 
 def _now() -> str:
@@ -191,26 +200,47 @@ class CellMeasurement:
                 outcome = Outcome.NOT_POSSIBLE if candidate.not_possible else Outcome.ENV_ERROR
                 return self.untried(outcome, candidate.reason, candidate.log, build_env)
             run_env = candidate
-        builds = build_cases(build_env, self.cases, self.layout.builds, self.settings.build)
+        build_settings = self.settings.build
+        builds = build_cases(build_env, self.cases, self.layout.builds, build_settings)
+        runs = self.run_all(builds, run_env)
+        if self.cell.kind != "abi" and any(
+            run.outcome is Outcome.IMPORT_ERROR and builds[case_id].batched
+            for case_id, run in runs.items()
+        ):
+            # One case's module-level failure must not be blamed on its batch mates.  (In an
+            # ABI cell an import error is the numpy build/run mismatch and belongs to all.)
+            builds = build_cases(build_env, self.cases, self.layout.builds,
+                                 replace(build_settings, batch=False))
+            runs = self.run_all(builds, run_env)
         records = []
         for case in self.cases:
             build = builds[case.id]
             module = build.module
             share = module.duration_s / len(module.case_ids)
             provenance = self.provenance(build_env, run_env, build)
-            if module.outcome is not Outcome.OK:
-                records.append(self.record(case, module.outcome, module.first_error,
+            run = runs.get(case.id)
+            if run is None:
+                records.append(self.record(case, module.outcome,
+                                           normalize_error(module.first_error, module),
                                            provenance=provenance, log=module.log,
                                            duration_s=share))
                 continue
-            run: CaseRun = run_case(run_env.python, module.directory, module.module, case.symbol,
-                                    self.settings.run_timeout_s)
             records.append(self.record(
-                case, run.outcome, run.first_error,
+                case, run.outcome, normalize_error(run.first_error, module),
                 behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
             ))
         return records
+
+    def run_all(self, builds: dict[str, CaseBuild], run_env: Environment) -> dict[str, CaseRun]:
+        """Probe every case whose module built, each in its own process."""
+        runs: dict[str, CaseRun] = {}
+        for case in self.cases:
+            module = builds[case.id].module
+            if module.outcome is Outcome.OK:
+                runs[case.id] = run_case(run_env.python, module.directory, module.module,
+                                         case.symbol, self.settings.run_timeout_s)
+        return runs
 
 
 def measure_cell(cell: Cell, cases: Sequence[Case], interpreter: Interpreter, layout: Layout,

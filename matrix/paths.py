@@ -16,10 +16,12 @@ class Layout:
     cases: Path
     cache: Path
     results: Path
+    shared_envs: Path | None = None
 
     @property
     def envs(self) -> Path:
-        return self.cache / "envs"
+        """Environments; tests share one folder of them across temporary layouts."""
+        return self.shared_envs if self.shared_envs is not None else self.cache / "envs"
 
     @property
     def builds(self) -> Path:

@@ -1,0 +1,27 @@
+from cpython.bytes cimport PyBytes_AS_STRING
+from libc.string cimport memcpy
+
+
+cdef class char_pointer_to_bytes:
+    cdef char buf[6]
+    cdef bytes by
+
+    def __init__(self):
+        memcpy(self.buf, b"choco", 6)       # five letters and the terminating NUL
+        cdef char* p = self.buf
+        self.by = <bytes>p                  # the conversion under test (reads up to the NUL)
+
+    def source(self):
+        return [self.buf[i] for i in range(5)]
+
+    def target(self):
+        return bytearray(self.by)
+
+    def mutate_source(self):
+        self.buf[0] = ord("z")
+
+    def write_target(self):
+        self.by[1] = ord("W")               # bytes refuses item assignment
+
+    def addresses(self):
+        return <size_t>&self.buf[0], <size_t>PyBytes_AS_STRING(self.by)

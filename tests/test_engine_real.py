@@ -1,0 +1,86 @@
+"""Real builds: fixture cases through real Cython, gcc and interpreters, one per outcome class."""
+
+from __future__ import annotations
+
+import pytest
+
+from matrix.cases import load_cases
+from matrix.cells import Cell
+from matrix.engine import EngineSettings, Toolchain, measure_cell
+from matrix.interpreters import Interpreter
+from matrix.outcomes import Outcome
+from matrix.paths import Layout
+from matrix.records import Record
+
+from .conftest import need_python
+
+pytestmark = pytest.mark.slow
+
+CYTHON = "3.2.4"
+
+
+@pytest.fixture(scope="module")
+def fixture_records(interpreters: dict[str, Interpreter],
+                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Record]:
+    from .conftest import FIXTURES
+    from matrix.paths import PROJECT_ROOT
+
+    interpreter = need_python(interpreters, "3.11")
+    root = tmp_path_factory.mktemp("fixtures")
+    layout = Layout(cases=FIXTURES / "cases", cache=root / "cache", results=root / "results",
+                    shared_envs=PROJECT_ROOT / ".cache" / "envs")
+    settings = EngineSettings(run_timeout_s=5)
+    records = measure_cell(Cell("3.11", CYTHON), load_cases(layout.cases), interpreter, layout,
+                           settings, Toolchain.detect(settings))
+    return {record.case_id: record for record in records}
+
+
+@pytest.mark.parametrize(
+    ("case_id", "outcome", "error_text"),
+    [
+        ("fixture-cythonize-error", Outcome.CYTHONIZE_ERROR,
+         "fixture-cythonize-error.pyx:6:21: Cannot assign type 'int *' to 'int'"),
+        ("fixture-cc-error", Outcome.CC_ERROR,
+         "fatal error: mm_fixture_header_that_does_not_exist.h: No such file or directory"),
+        ("fixture-import-error", Outcome.IMPORT_ERROR,
+         "undefined symbol: mm_fixture_symbol_nobody_defines"),
+        ("fixture-run-error", Outcome.RUN_ERROR,
+         "convert: ValueError: deliberate failure in the conversion"),
+        ("fixture-crash", Outcome.CRASH, "SIGSEGV during convert"),
+        ("fixture-hang", Outcome.TIMEOUT, "timed out after 5s during convert"),
+    ],
+)
+def test_each_outcome_class_is_measured(fixture_records: dict[str, Record], case_id: str,
+                                        outcome: Outcome, error_text: str) -> None:
+    record = fixture_records[case_id]
+    assert record.outcome is outcome
+    assert record.first_error is not None and error_text in record.first_error
+    assert "/tmp" not in record.first_error, "first error lines carry no temporary paths"
+
+
+def test_one_broken_case_does_not_take_the_others_down(
+        fixture_records: dict[str, Record]) -> None:
+    assert fixture_records["fixture-aliases"].outcome is Outcome.OK
+    assert fixture_records["fixture-copies"].outcome is Outcome.OK
+    assert len(fixture_records) == 8
+
+
+def test_copies_is_measured_both_ways(fixture_records: dict[str, Record]) -> None:
+    aliases = fixture_records["fixture-aliases"].behaviour
+    copies = fixture_records["fixture-copies"].behaviour
+    assert aliases.copies is False and copies.copies is True
+    assert aliases.values_ok is True and copies.values_ok is True
+    assert aliases.readonly is False
+    assert copies.readonly is None  # bytes offers no write path
+    assert aliases.locks_source is True  # a live char[:] export pins the bytearray
+    assert copies.locks_source is False
+
+
+def test_records_carry_provenance(fixture_records: dict[str, Record]) -> None:
+    record = fixture_records["fixture-aliases"]
+    provenance = record.provenance
+    assert provenance["cython_version"] == CYTHON
+    assert str(provenance["python_version"]).startswith("3.11.")
+    assert str(provenance["cc"]).startswith("gcc ")
+    assert provenance["env_backend"] == "uv"
+    assert record.log and record.duration_s > 0
