@@ -22,7 +22,7 @@ cdef class char_pointer_slice_to_const_char_memoryview:
     def write_target(self):
         # `self.mv[1] = ...` is refused by the compiler (const); at run time the view's
         # Python object checks the readonly flag of the buffer it was given
-        view = self.mv
+        cdef object view = self.mv
         view[1] = ord("W")
 
     def addresses(self):

@@ -21,7 +21,10 @@ cdef class char_pointer_to_bytes:
         self.buf[0] = ord("z")
 
     def write_target(self):
-        self.by[1] = ord("W")               # bytes refuses item assignment
+        # bytes refuses item assignment (through an untyped reference: Cython 3.3.1 emits
+        # invalid C for item assignment to a variable typed `bytes`)
+        cdef object target = self.by
+        target[1] = ord("W")
 
     def addresses(self):
         return <size_t>&self.buf[0], <size_t>PyBytes_AS_STRING(self.by)
