@@ -141,6 +141,8 @@ def build_module(
     if compile_.returncode != 0:
         build.outcome = Outcome.CC_ERROR if not compile_.timed_out else Outcome.TIMEOUT
         build.first_error = _first_cc_error(compile_.output, directory)
+    else:
+        (directory / f"{name}.c").unlink()  # ~1 MB each; the module is what later runs need
     _save(build)
     return build
 

@@ -1,22 +1,32 @@
 """Command line: ``python -m matrix <command>``.
 
-``try``    measure one cell and print what every case did (for case authors; stores nothing)
+  run       measure the selected grid (default: the whole default grid) into the results store
+  list      print the planned cells (``--json`` for CI fan-out)
+  try       measure one cell and print what every case did (for case authors; stores nothing)
+  snapshot  refresh the committed offline snapshot of the package index
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from matrix.cases import load_cases
+from matrix.axes import Plan, Selection, plan_grid, split_items
+from matrix.cases import Case, load_cases
 from matrix.cells import Cell
 from matrix.engine import EngineSettings, Toolchain, measure_cell
-from matrix.errors import MatrixError, UnknownVersionError
+from matrix.errors import MatrixError, SelectionError, UnknownVersionError
+from matrix.grid import run_plan
+from matrix.index import load_index, write_snapshot
 from matrix.interpreters import discover_interpreters
 from matrix.paths import Layout
 from matrix.records import Record
+from matrix.store import ResultStore
 
 
 def _verdict(record: Record) -> str:
@@ -35,17 +45,88 @@ def _verdict(record: Record) -> str:
     )
 
 
+def selected_cases(layout: Layout, patterns: Sequence[str] | None) -> list[Case]:
+    cases = load_cases(layout.cases)
+    if patterns is None:
+        return cases
+    chosen = [c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
+    if not chosen:
+        raise SelectionError(f"--case {','.join(patterns)}: matches no case in {layout.cases}")
+    return chosen
+
+
+def _items(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else split_items(value)
+
+
+def selection_from(args: argparse.Namespace) -> Selection:
+    return Selection(
+        python=_items(args.python),
+        cython=_items(args.cython),
+        numpy=_items(args.numpy),
+        cells=_items(args.cell),
+        abi=not args.no_abi,
+        quick=args.quick,
+    )
+
+
+def make_plan(args: argparse.Namespace, layout: Layout) -> Plan:
+    index = load_index(layout.cache / "index", offline=args.offline)
+    for note in index.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return plan_grid(discover_interpreters(), index, selection_from(args))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    layout = Layout.default()
+    plan = make_plan(args, layout)
+    if args.json:
+        print(json.dumps([
+            {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
+             "not_possible": p.not_possible}
+            for p in plan.cells
+        ], indent=1))
+        return 0
+    for note in plan.not_tested:
+        print(f"# {note}")
+    for planned in plan.cells:
+        suffix = f"  (not possible: {planned.not_possible})" if planned.not_possible else ""
+        print(f"{planned.cell.id}{suffix}")
+    print(f"# {len(plan.cells)} cells", file=sys.stderr)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    layout = Layout.default()
+    if args.results:
+        layout = Layout(layout.cases, layout.cache, Path(args.results), layout.shared_envs)
+    cases = selected_cases(layout, _items(args.case))
+    plan = make_plan(args, layout)
+    for note in plan.not_tested:
+        print(f"note: {note}", file=sys.stderr)
+    store = ResultStore.in_directory(layout.results)
+    settings = EngineSettings(run_timeout_s=args.timeout)
+    summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
+    store.compact()
+    print(
+        f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
+        f"store, {summary.not_possible} not possible; {summary.records} records written, "
+        f"{summary.failures} case failures; {summary.duration_s:.0f}s -> {store.path}",
+        file=sys.stderr,
+    )
+    return 130 if summary.interrupted else 0
+
+
 def cmd_try(args: argparse.Namespace) -> int:
     layout = Layout.default()
-    cases = [c for c in load_cases(layout.cases)
-             if any(fnmatch.fnmatch(c.id, pattern) for pattern in args.case)]
+    cases = selected_cases(layout, _items(args.case))
     interpreters = discover_interpreters()
     interpreter = interpreters.get(args.python)
     if interpreter is None:
         raise UnknownVersionError(
             f"--python {args.python}: no such interpreter here (found: {', '.join(interpreters)})"
         )
-    settings = EngineSettings()
+    settings = EngineSettings(run_timeout_s=args.timeout)
     toolchain = Toolchain.detect(settings)
     cells = [Cell(args.python, args.cython)]
     if args.numpy:
@@ -56,24 +137,63 @@ def cmd_try(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    write_snapshot()
+    print("wrote matrix/data/index-snapshot.json", file=sys.stderr)
+    return 0
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("selection (comma-separated, globs allowed)")
+    group.add_argument("--python", help="Python minors, e.g. '3.11,3.1*' (default: all found)")
+    group.add_argument("--cython", help="Cython releases, e.g. '3.0.11,0.29.*' (default: newest"
+                       " patch of every series from 0.27; 'default' and 'latest' are keywords)")
+    group.add_argument("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
+                       " patch of every series with a wheel for that Python)")
+    group.add_argument("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'")
+    group.add_argument("--quick", action="store_true",
+                       help="a few cells spanning old and new: a smoke run in minutes")
+    group.add_argument("--no-abi", action="store_true",
+                       help="skip the numpy build-vs-run cells")
+    group.add_argument("--offline", action="store_true",
+                       help="do not ask the package index; use cached or committed release data")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matrix", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="measure the selected grid into the results store")
+    _add_selection(run)
+    run.add_argument("--case", help="case id globs (default: all cases)")
+    run.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                     help="cells measured at once (default: one per core)")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    run.add_argument("--results", help="results directory (default: results/)")
+    run.set_defaults(func=cmd_run)
+
+    list_ = sub.add_parser("list", help="print the planned cells")
+    _add_selection(list_)
+    list_.add_argument("--json", action="store_true", help="machine-readable, for CI fan-out")
+    list_.set_defaults(func=cmd_list)
+
     try_ = sub.add_parser("try", help="measure one cell and print the results")
     try_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
     try_.add_argument("--cython", required=True, help="exact Cython release, e.g. 3.2.4")
     try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core only)")
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
-    try_.add_argument("--case", action="append", default=None, help="case id glob (repeatable)")
+    try_.add_argument("--case", help="case id globs (default: all cases)")
+    try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
     try_.set_defaults(func=cmd_try)
+
+    snapshot = sub.add_parser("snapshot", help="refresh the offline package-index snapshot")
+    snapshot.set_defaults(func=cmd_snapshot)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "case", None) is None:
-        args.case = ["*"]
     try:
         return int(args.func(args))
     except MatrixError as exc:

@@ -86,7 +86,9 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _write_log(layout: Layout, cell: Cell, case: Case, text: str) -> str:
+def _write_log(layout: Layout, cell: Cell, case: Case, text: str) -> str | None:
+    if not text:
+        return None
     relative = Path("logs") / cell.id / f"{case.id}.log"
     path = layout.cache / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,11 +152,14 @@ class CellMeasurement:
             data.update(batched=build.batched, module=build.module.module)
         return data
 
+    def key(self, case: Case) -> str:
+        return record_key(case, self.cell, self.interpreter, self.toolchain, self.settings)
+
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
                log: str, duration_s: float) -> Record:
         return Record(
-            key=record_key(case, self.cell, self.interpreter, self.toolchain, self.settings),
+            key=self.key(case),
             case_id=case.id,
             case_hash=case.content_hash,
             cell_id=self.cell.id,
@@ -173,8 +178,11 @@ class CellMeasurement:
         )
 
     def untried(self, outcome: Outcome, reason: str, log: str,
-                build_env: Environment | None = None) -> list[Record]:
+                build_env: Environment | None = None, decided_by: str = "measurement"
+                ) -> list[Record]:
+        """One record per case for a cell whose cases could not be tried."""
         provenance = self.provenance(build_env, None, None)
+        provenance["decided_by"] = decided_by
         return [self.record(case, outcome, reason, provenance=provenance, log=log, duration_s=0.0)
                 for case in self.cases]
 

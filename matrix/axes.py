@@ -1,0 +1,257 @@
+"""The grid: axes discovered from the machine and the index, filtered by a selection.
+
+Every planned cell either can be tried, or carries the reason it cannot exist (no wheel for
+that Python, no interpreter): such cells are recorded as ``not-possible``, never as failures.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from matrix.cells import Cell
+from matrix.errors import SelectionError, UnknownVersionError
+from matrix.index import ReleaseIndex
+from matrix.interpreters import Interpreter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+AXES_FILE = Path(__file__).parent / "data" / "axes.toml"
+GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class AxesConfig:
+    """Bounds of the default grid (``matrix/data/axes.toml``)."""
+
+    cython_floor: Version = Version("0.27")
+    numpy_floor: Version = Version("1.13")
+    abi_builds: tuple[str, ...] = ("oldest-1", "newest-1", "every-2")
+
+    @classmethod
+    def load(cls, path: Path = AXES_FILE) -> AxesConfig:
+        data = tomllib.loads(path.read_text())
+        try:
+            return cls(
+                cython_floor=Version(data["cython"]["floor"]),
+                numpy_floor=Version(data["numpy"]["floor"]),
+                abi_builds=tuple(data["abi"]["builds"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SelectionError(f"{path}: malformed axes file ({exc!r})") from exc
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to run; ``None`` on an axis means its default.  Items may be globs."""
+
+    python: tuple[str, ...] | None = None
+    cython: tuple[str, ...] | None = None
+    numpy: tuple[str, ...] | None = None
+    cells: tuple[str, ...] | None = None
+    abi: bool = True
+    quick: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedCell:
+    """A cell and, if it cannot exist, why."""
+
+    cell: Cell
+    interpreter: Interpreter
+    not_possible: str | None = None
+
+
+@dataclass
+class Plan:
+    cells: list[PlannedCell] = field(default_factory=list)
+    not_tested: list[str] = field(default_factory=list)
+
+
+def split_items(text: str) -> tuple[str, ...]:
+    """``"3.0.11, 0.29.*"`` -> ``("3.0.11", "0.29.*")``."""
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise SelectionError(f"empty selection {text!r}")
+    return items
+
+
+def is_glob(item: str) -> bool:
+    return bool(GLOB_CHARS & set(item))
+
+
+def _series(version: Version) -> tuple[int, int]:
+    return (version.major, version.minor)
+
+
+def newest_per_series(versions: Iterable[Version]) -> list[Version]:
+    """The newest patch of every ``major.minor`` series, oldest series first."""
+    newest: dict[tuple[int, int], Version] = {}
+    for version in versions:
+        if version.is_prerelease or version.is_devrelease:
+            continue
+        key = _series(version)
+        if key not in newest or version > newest[key]:
+            newest[key] = version
+    return [newest[key] for key in sorted(newest)]
+
+
+def final_releases(index: ReleaseIndex, project: str, floor: Version) -> list[Version]:
+    return sorted(
+        r.version for r in index.releases.get(project, ())
+        if not r.version.is_prerelease and not r.version.is_devrelease and not r.yanked
+        and r.version >= floor
+    )
+
+
+def resolve_versions(project: str, items: Sequence[str] | None, index: ReleaseIndex,
+                     floor: Version, default: list[Version]) -> list[Version]:
+    """Turn ``--cython 3.0.11,0.29.*`` into exact releases; unknown exact versions are errors."""
+    if items is None:
+        return default
+    known = final_releases(index, project, Version("0"))
+    chosen: set[Version] = set()
+    for item in items:
+        if item == "default":
+            chosen.update(default)
+        elif item == "latest":
+            chosen.update(default[-1:])
+        elif is_glob(item):
+            matched = [v for v in known if v >= floor and fnmatch.fnmatchcase(str(v), item)]
+            if not matched:
+                raise SelectionError(f"--{project} {item}: matches no {project} release")
+            chosen.update(matched)
+        else:
+            try:
+                wanted = Version(item)
+            except ValueError as exc:
+                raise UnknownVersionError(f"--{project} {item}: not a version") from exc
+            if index.get(project, item) is None:
+                newest = ", ".join(str(v) for v in newest_per_series(known)[-4:])
+                raise UnknownVersionError(
+                    f"--{project} {item}: no such {project} release on the package index"
+                    f" (newest series: {newest})"
+                )
+            chosen.add(wanted)
+    return sorted(chosen)
+
+
+def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | None,
+                   plan: Plan) -> list[Interpreter]:
+    if items is None:
+        return list(interpreters.values())
+    chosen = []
+    for item in items:
+        matched = [i for minor, i in interpreters.items() if fnmatch.fnmatchcase(minor, item)]
+        if not matched:
+            plan.not_tested.append(f"Python {item}: no interpreter on this machine (not tested here)")
+        chosen.extend(i for i in matched if i not in chosen)
+    return sorted(chosen)
+
+
+def numpy_for_python(index: ReleaseIndex, python: Version, config: AxesConfig) -> list[Version]:
+    """Newest patch of each numpy series that has a wheel for ``python``."""
+    installable = [v for v in final_releases(index, "numpy", config.numpy_floor)
+                   if index.installable("numpy", str(v), python) is None]
+    return newest_per_series(installable)
+
+
+def abi_versions(numpys: Sequence[Version], rules: Sequence[str]) -> list[Version]:
+    """The numpy builds of the build-vs-run table, from the rules in ``axes.toml``."""
+    ones = [v for v in numpys if v.major == 1]
+    twos = [v for v in numpys if v.major >= 2]
+    chosen: set[Version] = set()
+    for rule in rules:
+        if rule == "oldest-1" and ones:
+            chosen.add(ones[0])
+        elif rule == "newest-1" and ones:
+            chosen.add(ones[-1])
+        elif rule == "every-2":
+            chosen.update(twos)
+        elif rule not in ("oldest-1", "newest-1", "every-2"):
+            raise SelectionError(f"{AXES_FILE}: field 'abi.builds': unknown rule {rule!r}")
+    return sorted(chosen)
+
+
+def _ends(values: Sequence[Version]) -> list[Version]:
+    return sorted({values[0], values[-1]}) if values else []
+
+
+def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
+                  config: AxesConfig) -> list[Interpreter]:
+    """The oldest Python 3 and the newest Python that still has numpy 1.x and 2.x wheels."""
+    modern = [i for i in pythons if i.version.major >= 3] or list(pythons)
+    both = [i for i in modern
+            if {v.major for v in numpy_for_python(index, i.version, config)} >= {1, 2}]
+    return sorted({modern[0], (both or modern)[-1]})
+
+
+def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selection: Selection,
+              config: AxesConfig | None = None) -> Plan:
+    """Every cell of the selected grid, in a stable order, with not-possible reasons."""
+    config = config or AxesConfig.load()
+    plan = Plan()
+    pythons = select_pythons(interpreters, selection.python, plan)
+    if selection.quick and selection.python is None and pythons:
+        pythons = quick_pythons(pythons, index, config)
+    default_cython = newest_per_series(final_releases(index, "cython", config.cython_floor))
+    cythons = resolve_versions("cython", selection.cython, index, config.cython_floor,
+                               default_cython)
+    cells: list[PlannedCell] = []
+    for interpreter in pythons:
+        minor, full = interpreter.minor, interpreter.version
+
+        def reason(cell: Cell) -> str | None:
+            for project, version in (("cython", cell.cython), ("numpy", cell.numpy_build),
+                                     ("numpy", cell.numpy_run)):
+                if version is not None:
+                    why = index.installable(project, version, full)
+                    if why is not None:
+                        return why
+            return None
+
+        default_numpy = numpy_for_python(index, full, config)
+        numpys = resolve_versions("numpy", selection.numpy, index, config.numpy_floor,
+                                  default_numpy)
+        if selection.numpy is not None:
+            numpys = [v for v in numpys if v in default_numpy
+                      or not any(is_glob(i) for i in selection.numpy)]
+        py_cythons = list(cythons)
+        if selection.quick:
+            usable = [v for v in py_cythons if index.installable("cython", str(v), full) is None]
+            py_cythons = _ends(usable)
+            numpys = _ends(numpys)
+        for cython in py_cythons:
+            core = Cell(minor, str(cython))
+            cells.append(PlannedCell(core, interpreter, reason(core)))
+            for numpy in numpys:
+                cell = Cell(minor, str(cython), str(numpy), str(numpy))
+                cells.append(PlannedCell(cell, interpreter, reason(cell)))
+        if not selection.abi:
+            continue
+        usable_cythons = [v for v in py_cythons
+                          if index.installable("cython", str(v), full) is None]
+        if not usable_cythons:
+            continue
+        abi_cython = str(usable_cythons[-1])
+        builds = abi_versions(numpys, config.abi_builds)
+        if selection.quick:
+            builds = _ends(builds)
+        for built in builds:
+            for ran in builds:
+                if built != ran:
+                    cell = Cell(minor, abi_cython, str(built), str(ran))
+                    cells.append(PlannedCell(cell, interpreter, reason(cell)))
+    if selection.cells is not None:
+        patterns = selection.cells
+        cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]
+    plan.cells = sorted(cells, key=lambda p: p.cell.sort_key())
+    return plan

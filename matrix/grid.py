@@ -1,0 +1,152 @@
+"""Run a planned grid: skip what the store holds, measure the rest on every core, show progress."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TextIO
+
+from matrix.axes import PlannedCell
+from matrix.cases import Case
+from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.outcomes import Outcome
+from matrix.paths import Layout
+from matrix.records import Record
+from matrix.store import ResultStore
+
+
+@dataclass
+class RunSummary:
+    planned: int = 0
+    skipped: int = 0
+    measured: int = 0
+    not_possible: int = 0
+    records: int = 0
+    failures: int = 0
+    duration_s: float = 0.0
+    interrupted: bool = False
+
+
+def planned_keys(planned: PlannedCell, cases: Sequence[Case], toolchain: Toolchain,
+                 settings: EngineSettings, layout: Layout) -> list[str]:
+    measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
+                                  toolchain)
+    return [measurement.key(case) for case in measurement.cases]
+
+
+def is_done(planned: PlannedCell, keys: Sequence[str], store: ResultStore) -> bool:
+    """Stored, and not something a re-run should try again."""
+    for key in keys:
+        record = store.get(key)
+        if record is None or record.outcome.spurious:
+            return False
+        decided_by_plan = record.provenance.get("decided_by") == "plan"
+        if decided_by_plan and planned.not_possible is None:
+            return False  # the index has a wheel now: try it
+    return True
+
+
+def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                         settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
+    measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
+                                  toolchain)
+    return measurement.untried(Outcome.NOT_POSSIBLE, planned.not_possible or "", "",
+                               decided_by="plan")
+
+
+class Progress:
+    """One line per finished cell: done/total, failures so far, ETA."""
+
+    def __init__(self, total: int, jobs: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.jobs = jobs
+        self.done = 0
+        self.failures = 0
+        self.start = time.monotonic()
+        self.stream = stream
+
+    def cell_done(self, cell_id: str, records: Sequence[Record]) -> None:
+        self.done += 1
+        failed = sum(1 for r in records if r.outcome.failed)
+        self.failures += failed
+        elapsed = time.monotonic() - self.start
+        remaining = self.total - self.done
+        eta = elapsed / self.done * remaining if self.done else 0.0
+        counts: dict[str, int] = {}
+        for record in records:
+            counts[record.outcome.value] = counts.get(record.outcome.value, 0) + 1
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+        self.stream.write(
+            f"[{self.done}/{self.total}] {cell_id}: {summary} | failures so far {self.failures}"
+            f" | elapsed {elapsed / 60:.1f} min, ETA {eta / 60:.1f} min\n"
+        )
+        self.stream.flush()
+
+
+def run_plan(
+    cells: Sequence[PlannedCell],
+    cases: Sequence[Case],
+    layout: Layout,
+    store: ResultStore,
+    *,
+    settings: EngineSettings,
+    jobs: int = 2,
+    stream: TextIO = sys.stderr,
+    measure: Callable[..., list[Record]] = measure_cell,
+) -> RunSummary:
+    """Measure every planned cell the store does not already hold; records are appended as
+    each cell finishes, so an interrupted run keeps everything finished so far."""
+    start = time.monotonic()
+    toolchain = Toolchain.detect(settings)
+    summary = RunSummary(planned=len(cells))
+    todo: list[PlannedCell] = []
+    for planned in cells:
+        keys = planned_keys(planned, cases, toolchain, settings, layout)
+        if not keys or is_done(planned, keys, store):
+            summary.skipped += 1
+        elif planned.not_possible is not None:
+            records = not_possible_records(planned, cases, layout, settings, toolchain)
+            store.append(records)
+            summary.not_possible += 1
+            summary.records += len(records)
+        else:
+            todo.append(planned)
+    stream.write(
+        f"{len(cells)} cells planned: {summary.skipped} already measured, "
+        f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
+        f"{'core' if jobs == 1 else 'cores'}\n"
+    )
+    progress = Progress(len(todo), jobs, stream)
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context)
+    futures: dict[Future[list[Record]], PlannedCell] = {}
+    queue = list(reversed(todo))
+    try:
+        while queue or futures:
+            while queue and len(futures) < max(1, jobs) * 2:
+                planned = queue.pop()
+                future = pool.submit(measure, planned.cell, cases, planned.interpreter, layout,
+                                     settings, toolchain)
+                futures[future] = planned
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                planned = futures.pop(future)
+                records = future.result()
+                store.append(records)
+                summary.measured += 1
+                summary.records += len(records)
+                summary.failures += sum(1 for r in records if r.outcome.failed)
+                progress.cell_done(planned.cell.id, records)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        for future in futures:
+            future.cancel()
+        stream.write("interrupted: finished cells are stored; run again to resume\n")
+    finally:
+        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+    summary.duration_s = time.monotonic() - start
+    return summary

@@ -1,0 +1,122 @@
+"""The results store: an append-only JSON-lines file of records, one line per record.
+
+* Appends are whole lines written with one ``write`` and flushed, so a run killed with SIGKILL
+  leaves at most one half-written last line; loading reports it (and appending repairs it)
+  without losing any finished record.
+* Any other unreadable line is an error naming the file and line: nothing is silently dropped.
+* Later records for the same content key replace earlier ones (a re-run replaces a result).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from matrix.errors import ResultsFileError
+from matrix.records import Record
+
+RECORDS_FILE = "records.jsonl"
+
+
+class TruncatedRecordWarning(UserWarning):
+    """The last line of a results file was cut off (an interrupted run); it is ignored."""
+
+
+class ResultStore:
+    """Records keyed by content key, backed by one JSON-lines file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._records: dict[str, Record] = {}
+        self._truncated_at: int | None = None
+        if path.exists():
+            self._load()
+
+    @classmethod
+    def in_directory(cls, directory: Path) -> ResultStore:
+        return cls(directory / RECORDS_FILE)
+
+    def _load(self) -> None:
+        raw = self.path.read_bytes()
+        lines = raw.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the file ends with a newline, as every complete write does
+        ends_cleanly = raw.endswith(b"\n") or not raw
+        offset = 0
+        for number, line in enumerate(lines, start=1):
+            problem = _parse_problem(line)
+            if isinstance(problem, Record):
+                self._records[problem.key] = problem
+                offset += len(line) + 1
+                continue
+            if number == len(lines) and not ends_cleanly:
+                self._truncated_at = offset
+                warnings.warn(
+                    f"{self.path}:{number}: ignoring a half-written last record (interrupted"
+                    " run); that cell will be measured again",
+                    TruncatedRecordWarning,
+                    stacklevel=3,
+                )
+                return
+            raise ResultsFileError(self.path, number, problem)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def get(self, key: str) -> Record | None:
+        return self._records.get(key)
+
+    def records(self) -> list[Record]:
+        """Current records (latest per key), in a stable order."""
+        return sorted(self._records.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
+
+    def append(self, records: Iterable[Record]) -> None:
+        """Durably add records: one line each, flushed and fsynced."""
+        batch = list(records)
+        if not batch:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._truncated_at is not None:
+            with open(self.path, "r+b") as handle:
+                handle.truncate(self._truncated_at)
+            self._truncated_at = None
+        payload = "".join(record.to_line() + "\n" for record in batch).encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for record in batch:
+            self._records[record.key] = record
+
+    def compact(self) -> None:
+        """Rewrite the file with one line per key, in a stable order (atomic replace)."""
+        tmp = self.path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(r.to_line() + "\n" for r in self.records()))
+        os.replace(tmp, self.path)
+        self._truncated_at = None
+
+
+def _parse_problem(line: bytes) -> Record | str:
+    """The record on ``line``, or what is wrong with it."""
+    if not line.strip():
+        return "empty line"
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        return f"not valid JSON ({exc})"
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    try:
+        return Record.from_json(data)
+    except KeyError as exc:
+        return f"not a valid record: missing field {exc}"
+    except (ValueError, TypeError) as exc:
+        return f"not a valid record: {exc}"
