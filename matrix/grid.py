@@ -31,23 +31,22 @@ class RunSummary:
     interrupted: bool = False
 
 
-def planned_keys(planned: PlannedCell, cases: Sequence[Case], toolchain: Toolchain,
-                 settings: EngineSettings, layout: Layout) -> list[str]:
+def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
+    """Stored, and not something a re-run should try again."""
+    record = store.get(key)
+    if record is None or record.outcome.spurious:
+        return False
+    decided_by_plan = record.provenance.get("decided_by") == "plan"
+    return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
+
+
+def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,
+                  toolchain: Toolchain, settings: EngineSettings, layout: Layout) -> list[Case]:
+    """The cases of ``planned`` that the store does not hold yet."""
     measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
                                   toolchain)
-    return [measurement.key(case) for case in measurement.cases]
-
-
-def is_done(planned: PlannedCell, keys: Sequence[str], store: ResultStore) -> bool:
-    """Stored, and not something a re-run should try again."""
-    for key in keys:
-        record = store.get(key)
-        if record is None or record.outcome.spurious:
-            return False
-        decided_by_plan = record.provenance.get("decided_by") == "plan"
-        if decided_by_plan and planned.not_possible is None:
-            return False  # the index has a wheel now: try it
-    return True
+    return [case for case in measurement.cases
+            if not is_done(planned, measurement.key(case), store)]
 
 
 def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
@@ -103,18 +102,18 @@ def run_plan(
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
     summary = RunSummary(planned=len(cells))
-    todo: list[PlannedCell] = []
+    todo: list[tuple[PlannedCell, list[Case]]] = []
     for planned in cells:
-        keys = planned_keys(planned, cases, toolchain, settings, layout)
-        if not keys or is_done(planned, keys, store):
+        missing = missing_cases(planned, cases, store, toolchain, settings, layout)
+        if not missing:
             summary.skipped += 1
         elif planned.not_possible is not None:
-            records = not_possible_records(planned, cases, layout, settings, toolchain)
+            records = not_possible_records(planned, missing, layout, settings, toolchain)
             store.append(records)
             summary.not_possible += 1
             summary.records += len(records)
         else:
-            todo.append(planned)
+            todo.append((planned, missing))
     stream.write(
         f"{len(cells)} cells planned: {summary.skipped} already measured, "
         f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
@@ -128,8 +127,8 @@ def run_plan(
     try:
         while queue or futures:
             while queue and len(futures) < max(1, jobs) * 2:
-                planned = queue.pop()
-                future = pool.submit(measure, planned.cell, cases, planned.interpreter, layout,
+                planned, missing = queue.pop()
+                future = pool.submit(measure, planned.cell, missing, planned.interpreter, layout,
                                      settings, toolchain)
                 futures[future] = planned
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
