@@ -1,4 +1,4 @@
-from cpython cimport buffer
+from cpython cimport array, buffer
 import array
 import sys
 
@@ -41,10 +41,14 @@ cdef class int_pointer_to_python_memoryview:
         self.rp1[0] = 555
 
     def write_target(self):
+        cdef int[:] item
         if sys.version_info[0] >= 3:
             self.mv2[1] = 666
-        else:                         # Python 2.7 memoryviews assign raw item bytes
-            self.mv2[1] = array.array('i', [666]).tostring()
+        else:
+            # Python 2.7 memoryviews assign an item only from a buffer of the same itemsize
+            # (and crash formatting the mismatch error, as the view's exporter is NULL)
+            item = array.array('i', [666])
+            self.mv2[1] = item
 
     def addresses(self):
         cdef buffer.Py_buffer view

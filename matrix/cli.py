@@ -98,8 +98,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     layout = Layout.default()
-    if args.results:
-        layout = Layout(layout.cases, layout.cache, Path(args.results), layout.shared_envs)
+    layout = Layout(
+        cases=Path(args.cases) if args.cases else layout.cases,
+        cache=layout.cache,
+        results=Path(args.results) if args.results else layout.results,
+        shared_envs=layout.shared_envs,
+    )
     cases = selected_cases(layout, _items(args.case))
     plan = make_plan(args, layout)
     for note in plan.not_tested:
@@ -171,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="cells measured at once (default: one per core)")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
     run.add_argument("--results", help="results directory (default: results/)")
+    run.add_argument("--cases", help="cases directory (default: cases/)")
     run.set_defaults(func=cmd_run)
 
     list_ = sub.add_parser("list", help="print the planned cells")

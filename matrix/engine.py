@@ -173,7 +173,7 @@ class CellMeasurement:
             behaviour=behaviour or Behaviour(),
             provenance=provenance,
             log=_write_log(self.layout, self.cell, case, log),
-            duration_s=duration_s,
+            duration_s=round(duration_s, 3),
             timestamp=_now(),
         )
 

@@ -85,7 +85,6 @@ class Record:
         data = asdict(self)
         data["outcome"] = self.outcome.value
         data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
-        data["duration_s"] = round(self.duration_s, 3)
         return data
 
     def to_line(self) -> str:

@@ -1,0 +1,193 @@
+"""Axis discovery (fake interpreters, fake index), validity filtering and selection syntax."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from matrix.axes import AxesConfig, Selection, abi_versions, newest_per_series, plan_grid
+from matrix.errors import SelectionError, UnknownVersionError
+from matrix.index import ReleaseIndex, releases_from_summary, supported_tags
+from matrix.interpreters import Interpreter, discover_interpreters
+
+MANY = "manylinux2014_x86_64"
+
+
+def fake_python(directory: Path, name: str, version: str | None) -> Path:
+    """A script that answers the version probe like an interpreter (or fails to run)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    exe = directory / name
+    body = f"printf '%s' '{version}'" if version else "exit 1"
+    exe.write_text(f"#!/bin/sh\n{body}\n")
+    exe.chmod(0o755)
+    return exe
+
+
+def test_discovery_finds_pyenv_and_path_interpreters(tmp_path: Path) -> None:
+    root = tmp_path / "pyenv"
+    fake_python(root / "versions" / "3.11.2" / "bin", "python3", "3.11.2")
+    fake_python(root / "versions" / "3.11.7" / "bin", "python3", "3.11.7")
+    fake_python(root / "versions" / "2.7.18" / "bin", "python2", "2.7.18")
+    fake_python(root / "versions" / "3.14.0a1" / "bin", "python3", "3.14.0a1")  # pre-release
+    fake_python(root / "versions" / "broken" / "bin", "python3", None)  # does not run
+    path_dir = tmp_path / "usr-bin"
+    fake_python(path_dir, "python3.9", "3.9.2")
+    found = discover_interpreters(root=root, path_dirs=[str(path_dir)])
+    assert list(found) == ["2.7", "3.9", "3.11"]
+    assert found["3.11"].version == Version("3.11.7"), "the newest patch serves the minor"
+    assert found["3.9"].path == path_dir / "python3.9"
+
+
+def test_discovery_with_nothing_installed(tmp_path: Path) -> None:
+    assert discover_interpreters(root=tmp_path / "none", path_dirs=[]) == {}
+
+
+def wheel(project: str, version: str, tag: str) -> str:
+    return f"{project}-{version}-{tag}-{MANY}.whl"
+
+
+def fake_index() -> ReleaseIndex:
+    """Cython 0.27.3 (cp36 wheels only), 0.29.0 / 0.29.37 (universal), 3.0.0 / 3.0.12
+    (py3 + cp311); numpy 1.19.5 (cp36), 1.26.4 (cp311, cp312), 2.1.3 (cp311, cp312, >=3.10)."""
+    def release(version: str, wheels: list[str], requires: str | None = None) -> dict[str, object]:
+        return {"version": version, "wheels": wheels, "requires_python": requires, "sdist": True}
+
+    cython = [
+        release("0.26.1", [wheel("Cython", "0.26.1", "cp36-cp36m")]),
+        release("0.27.3", [wheel("Cython", "0.27.3", "cp36-cp36m")]),
+        release("0.29.0", ["Cython-0.29.0-py2.py3-none-any.whl"]),
+        release("0.29.37", ["Cython-0.29.37-py2.py3-none-any.whl"]),
+        release("3.0.0", ["Cython-3.0.0-py2.py3-none-any.whl"]),
+        release("3.0.12", ["Cython-3.0.12-py2.py3-none-any.whl",
+                           wheel("Cython", "3.0.12", "cp311-cp311")]),
+        release("3.1.0b1", ["Cython-3.1.0b1-py3-none-any.whl"]),
+    ]
+    numpy = [
+        release("1.19.5", [wheel("numpy", "1.19.5", "cp36-cp36m")], ">=3.6"),
+        release("1.26.4", [wheel("numpy", "1.26.4", "cp311-cp311"),
+                           wheel("numpy", "1.26.4", "cp312-cp312")], ">=3.9"),
+        release("2.1.3", [wheel("numpy", "2.1.3", "cp311-cp311"),
+                          wheel("numpy", "2.1.3", "cp312-cp312")], ">=3.10"),
+    ]
+    return ReleaseIndex({"cython": releases_from_summary(cython),
+                         "numpy": releases_from_summary(numpy)}, source="fake")
+
+
+def interpreters(*versions: str) -> dict[str, Interpreter]:
+    found = {}
+    for text in versions:
+        version = Version(text)
+        found[f"{version.major}.{version.minor}"] = Interpreter(version, Path(f"/fake/{text}"))
+    return found
+
+
+CONFIG = AxesConfig(cython_floor=Version("0.27"), numpy_floor=Version("1.13"))
+
+
+def ids(plan_cells: list) -> list[str]:  # type: ignore[type-arg]
+    return [p.cell.id for p in plan_cells]
+
+
+def test_newest_patch_per_series_skips_prereleases() -> None:
+    versions = [Version(v) for v in ["0.29.0", "0.29.37", "3.0.0", "3.0.12", "3.1.0b1"]]
+    assert newest_per_series(versions) == [Version("0.29.37"), Version("3.0.12")]
+
+
+def test_wheel_tags() -> None:
+    tags = {str(t) for t in supported_tags(Version("3.6.15"))}
+    assert f"cp36-cp36m-{MANY}" in tags and "py2.py3-none-any" not in tags  # compressed sets
+    assert "py3-none-any" in tags and "cp32-abi3-linux_x86_64" in tags
+    assert "cp27-cp27mu-manylinux1_x86_64" in {str(t) for t in supported_tags(Version("2.7.18"))}
+
+
+def test_default_grid_and_validity_filtering() -> None:
+    plan = plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(), Selection(), CONFIG)
+    cells = {p.cell.id: p for p in plan.cells}
+    # Cython: newest patch of each series from the floor, no pre-releases, nothing below 0.27.
+    assert {p.cell.cython for p in plan.cells} == {"0.27.3", "0.29.37", "3.0.12"}
+    # numpy: only series with a wheel for that Python.
+    assert {p.cell.numpy_build for p in plan.cells if p.cell.python == "3.6"} == {None, "1.19.5"}
+    assert {p.cell.numpy_build for p in plan.cells if p.cell.python == "3.11"} == {
+        None, "1.26.4", "2.1.3"}
+    # A Cython without a wheel for that Python is a not-possible cell, with its reason.
+    reason = cells["py3.11-cy0.27.3"].not_possible
+    assert reason is not None and "no wheel for CPython 3.11" in reason
+    assert cells["py3.6-cy0.27.3"].not_possible is None
+    # numpy build-vs-run cells, built with the newest usable Cython.
+    assert "py3.11-cy3.0.12-np1.26.4-run2.1.3" in cells
+    assert "py3.11-cy3.0.12-np2.1.3-run1.26.4" in cells
+    assert not [c for c in cells if c.startswith("py3.6") and "-run" in c]
+
+
+def test_plan_order_is_stable() -> None:
+    first = ids(plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(), Selection(),
+                          CONFIG).cells)
+    second = ids(plan_grid(interpreters("3.11.7", "3.6.15"), fake_index(), Selection(),
+                           CONFIG).cells)
+    assert first == second
+    assert first[0] == "py3.6-cy0.27.3"
+
+
+def test_selection_by_exact_version_and_glob() -> None:
+    plan = plan_grid(interpreters("3.11.7"), fake_index(),
+                     Selection(cython=("0.29.*", "3.0.0"), numpy=("2.*",), abi=False), CONFIG)
+    assert ids(plan.cells) == [
+        "py3.11-cy0.29.0", "py3.11-cy0.29.0-np2.1.3",
+        "py3.11-cy0.29.37", "py3.11-cy0.29.37-np2.1.3",
+        "py3.11-cy3.0.0", "py3.11-cy3.0.0-np2.1.3",
+    ]
+
+
+def test_explicit_numpy_without_wheel_is_not_possible() -> None:
+    plan = plan_grid(interpreters("3.11.7"), fake_index(),
+                     Selection(cython=("3.0.12",), numpy=("1.19.5",), abi=False), CONFIG)
+    cell = {p.cell.id: p for p in plan.cells}["py3.11-cy3.0.12-np1.19.5"]
+    assert cell.not_possible is not None and "numpy 1.19.5" in cell.not_possible
+
+
+def test_selection_by_python_and_cell_glob() -> None:
+    plan = plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(),
+                     Selection(python=("3.1*",), cells=("*-np2.*",)), CONFIG)
+    assert ids(plan.cells) == ["py3.11-cy0.27.3-np2.1.3", "py3.11-cy0.29.37-np2.1.3",
+                               "py3.11-cy3.0.12-np2.1.3-run1.26.4", "py3.11-cy3.0.12-np2.1.3"]
+
+
+def test_missing_python_is_not_tested_here_not_an_error() -> None:
+    plan = plan_grid(interpreters("3.11.7"), fake_index(), Selection(python=("3.11", "3.5")),
+                     CONFIG)
+    assert plan.not_tested == ["Python 3.5: no interpreter on this machine (not tested here)"]
+    assert plan.cells
+
+
+def test_unknown_versions_are_named_errors() -> None:
+    with pytest.raises(UnknownVersionError, match=r"--cython 9\.9: no such cython release"):
+        plan_grid(interpreters("3.11.7"), fake_index(), Selection(cython=("9.9",)), CONFIG)
+    with pytest.raises(SelectionError, match=r"--numpy 7\.\*: matches no numpy release"):
+        plan_grid(interpreters("3.11.7"), fake_index(), Selection(numpy=("7.*",)), CONFIG)
+    with pytest.raises(UnknownVersionError, match="not a version"):
+        plan_grid(interpreters("3.11.7"), fake_index(), Selection(cython=("banana",)), CONFIG)
+
+
+def test_quick_preset_spans_old_and_new() -> None:
+    plan = plan_grid(interpreters("3.6.15", "3.9.1", "3.11.7"), fake_index(),
+                     Selection(quick=True), CONFIG)
+    pythons = {p.cell.python for p in plan.cells}
+    assert pythons == {"3.6", "3.11"}
+    assert {p.cell.cython for p in plan.cells if p.cell.python == "3.11"} == {"0.29.37", "3.0.12"}
+    assert len(plan.cells) <= 16
+
+
+def test_abi_rules() -> None:
+    numpys = [Version(v) for v in ["1.23.5", "1.24.4", "1.26.4", "2.0.2", "2.1.3"]]
+    assert [str(v) for v in abi_versions(numpys, ["oldest-1", "newest-1", "every-2"])] == [
+        "1.23.5", "1.26.4", "2.0.2", "2.1.3"]
+    with pytest.raises(SelectionError, match="unknown rule"):
+        abi_versions(numpys, ["newest-3"])
+
+
+def test_committed_axes_file_loads() -> None:
+    config = AxesConfig.load()
+    assert config.cython_floor == Version("0.27")
+    assert config.abi_builds == ("oldest-1", "newest-1", "every-2")
