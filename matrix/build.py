@@ -8,6 +8,7 @@ retried as a batch; a C compiler error falls back to one module per case.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -100,9 +101,17 @@ def _first_cc_error(output: str, directory: Path) -> str | None:
 def build_module(
     env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings
 ) -> ModuleBuild:
-    """Cythonize and compile ``cases`` into one module under ``root``."""
+    """Cythonize and compile ``cases`` into one module under ``root`` (cached by content)."""
     name = module_name(cases, env.spec.name + " ".join(settings.cflags) + settings.cc)
-    directory = root.resolve() / name
+    root = root.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another cell (or process) may want the same module
+        return _build_module_locked(env, cases, root / name, name, settings)
+
+
+def _build_module_locked(env: Environment, cases: Sequence[Case], directory: Path, name: str,
+                         settings: BuildSettings) -> ModuleBuild:
     cached = _load_cached(directory)
     if cached is not None:
         return cached
@@ -182,11 +191,18 @@ def _load_cached(directory: Path) -> ModuleBuild | None:
 
 
 def build_cases(
-    env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings
+    env: Environment, cases: Sequence[Case], root: Path, settings: BuildSettings,
+    isolate: frozenset[str] = frozenset(),
 ) -> dict[str, CaseBuild]:
-    """Build every case, batched where possible; each case maps to the build that decides it."""
+    """Build every case, batched where possible; each case maps to the build that decides it.
+
+    Cases in ``isolate`` (blamed for a failure of an earlier batch) get modules of their own.
+    """
     result: dict[str, CaseBuild] = {}
-    pending = list(cases)
+    for case in cases:
+        if case.id in isolate:
+            result[case.id] = CaseBuild(case.id, build_module(env, [case], root, settings), False)
+    pending = [case for case in cases if case.id not in result]
     while settings.batch and len(pending) > 1:
         batch = build_module(env, pending, root, settings)
         if batch.outcome is Outcome.OK:

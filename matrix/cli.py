@@ -42,6 +42,7 @@ def _verdict(record: Record) -> str:
         f"{word(b.copies, 'copy', 'alias')} "
         f"{word(b.readonly, 'read-only', 'writable')} "
         f"{word(b.locks_source, 'locks-source', 'no-lock')}"
+        + "".join(f" [{w[:60]}]" for w in b.warnings)
     )
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from matrix.build import BuildSettings, CaseBuild, ModuleBuild, build_cases
@@ -82,6 +83,20 @@ def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
             .replace(module.module, "<module>"))
 
 
+def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str]:
+    """Cases to build alone after their shared module failed to import.
+
+    An ``undefined symbol: X`` names its culprit: the cases whose code mentions ``X``.  Any
+    other import error cannot be attributed, so every case of the batch is built alone.
+    """
+    match = re.search(r"undefined symbol: (\w+)", error)
+    if match:
+        culprits = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
+        if culprits:
+            return culprits
+    return frozenset(c.id for c in batch_mates)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -120,6 +135,7 @@ class CellMeasurement:
                  layout: Layout, settings: EngineSettings, toolchain: Toolchain) -> None:
         self.cell = cell
         self.cases = [case for case in cases if cell.wants(case)]
+        self.by_id = {case.id: case for case in self.cases}
         self.interpreter = interpreter
         self.layout = layout
         self.settings = settings
@@ -208,18 +224,18 @@ class CellMeasurement:
                 outcome = Outcome.NOT_POSSIBLE if candidate.not_possible else Outcome.ENV_ERROR
                 return self.untried(outcome, candidate.reason, candidate.log, build_env)
             run_env = candidate
-        build_settings = self.settings.build
-        builds = build_cases(build_env, self.cases, self.layout.builds, build_settings)
-        runs = self.run_all(builds, run_env)
-        if self.cell.kind != "abi" and any(
-            run.outcome is Outcome.IMPORT_ERROR and builds[case_id].batched
-            for case_id, run in runs.items()
-        ):
-            # One case's module-level failure must not be blamed on its batch mates.  (In an
-            # ABI cell an import error is the numpy build/run mismatch and belongs to all.)
-            builds = build_cases(build_env, self.cases, self.layout.builds,
-                                 replace(build_settings, batch=False))
+        isolate: frozenset[str] = frozenset()
+        while True:
+            builds = build_cases(build_env, self.cases, self.layout.builds, self.settings.build,
+                                 isolate)
             runs = self.run_all(builds, run_env)
+            # One case's import-time failure must not be blamed on its batch mates.  (In an ABI
+            # cell an import error is the numpy build/run mismatch and belongs to all of them.)
+            failed = [self.by_id[case_id] for case_id, run in runs.items()
+                      if run.outcome is Outcome.IMPORT_ERROR and builds[case_id].batched]
+            if self.cell.kind == "abi" or not failed:
+                break
+            isolate |= blame_import_error(runs[failed[0].id].first_error or "", failed)
         records = []
         for case in self.cases:
             build = builds[case.id]

@@ -41,6 +41,7 @@ class Behaviour:
     readonly_detail: str | None = None
     locks_source: bool | None = None
     locks_detail: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
@@ -48,6 +49,7 @@ class Behaviour:
         copies = probes.get("copies", {})
         readonly = probes.get("readonly", {})
         locks = probes.get("locks_source", {})
+        convert = probes.get("convert", {})
         return cls(
             values_ok=values.get("values_ok"),
             copies=copies.get("copies"),
@@ -56,6 +58,7 @@ class Behaviour:
             readonly_detail=readonly.get("detail") or readonly.get("error"),
             locks_source=locks.get("locks_source"),
             locks_detail=locks.get("detail") or locks.get("error"),
+            warnings=tuple(convert.get("warnings", ())),
         )
 
 
@@ -85,6 +88,7 @@ class Record:
         data = asdict(self)
         data["outcome"] = self.outcome.value
         data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
+        data["behaviour"]["warnings"] = list(self.behaviour.warnings)
         return data
 
     def to_line(self) -> str:
@@ -97,6 +101,7 @@ class Record:
             raise ValueError(f"unknown schema {data.get('schema')!r} (expected {SCHEMA_VERSION})")
         behaviour = dict(data["behaviour"])
         behaviour["copies_evidence"] = tuple(behaviour.get("copies_evidence", ()))
+        behaviour["warnings"] = tuple(behaviour.get("warnings", ()))
         return cls(
             key=str(data["key"]),
             case_id=str(data["case_id"]),

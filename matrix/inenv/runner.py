@@ -26,6 +26,7 @@ import platform
 import struct
 import sys
 import sysconfig
+import warnings
 
 MARK = "@@MM "
 
@@ -77,6 +78,17 @@ def describe(exc):
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
     return "%s: %s" % (type(exc).__name__, first) if first else type(exc).__name__
+
+
+def summarize(caught):
+    """Distinct warnings raised during the conversion (e.g. numpy's DeprecationWarning)."""
+    seen = []
+    for item in caught:
+        text = "%s: %s" % (item.category.__name__, str(item.message).strip().splitlines()[0]
+                           if str(item.message).strip() else "")
+        if text not in seen:
+            seen.append(text[:300])
+    return seen
 
 
 def optional(case, name):
@@ -167,12 +179,14 @@ def run(build_dir, module_name, symbol):
         emit({"kind": "import", "ok": False, "error": describe(exc)})
         return 0
     emit({"kind": "import", "ok": True})
-    try:
-        case = getattr(module, symbol)()
-    except BaseException as exc:
-        emit({"probe": "convert", "error": describe(exc)})
-        return 0
-    emit({"probe": "convert", "ok": True})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            case = getattr(module, symbol)()
+        except BaseException as exc:
+            emit({"probe": "convert", "error": describe(exc), "warnings": summarize(caught)})
+            return 0
+    emit({"probe": "convert", "ok": True, "warnings": summarize(caught)})
     try:
         source, target = as_list(case.source()), as_list(case.target())
         emit({"probe": "values_ok", "values_ok": source == target,
