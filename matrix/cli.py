@@ -3,6 +3,7 @@
   run       measure the selected grid (default: the whole default grid) into the results store
   list      print the planned cells (``--json`` for CI fan-out)
   try       measure one cell and print what every case did (for case authors; stores nothing)
+  merge     combine record files from several machines (shards) into one
   snapshot  refresh the committed offline snapshot of the package index
 """
 
@@ -26,6 +27,7 @@ from matrix.index import load_index, write_snapshot
 from matrix.interpreters import discover_interpreters
 from matrix.paths import Layout
 from matrix.records import Record
+from matrix.shard import Shard, merge_stores
 from matrix.store import ResultStore
 
 
@@ -81,6 +83,8 @@ def make_plan(args: argparse.Namespace, layout: Layout) -> Plan:
 def cmd_list(args: argparse.Namespace) -> int:
     layout = Layout.default()
     plan = make_plan(args, layout)
+    if args.shard:
+        plan.cells = Shard.parse(args.shard).select(plan.cells)
     if args.json:
         print(json.dumps([
             {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
@@ -109,6 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
+    if args.shard:
+        plan.cells = Shard.parse(args.shard).select(plan.cells)
     store = ResultStore.in_directory(layout.results)
     settings = EngineSettings(run_timeout_s=args.timeout)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
@@ -142,6 +148,12 @@ def cmd_try(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    count = merge_stores([Path(p) for p in args.inputs], Path(args.output))
+    print(f"merged {len(args.inputs)} files: {count} records -> {args.output}", file=sys.stderr)
+    return 0
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     write_snapshot()
     print("wrote matrix/data/index-snapshot.json", file=sys.stderr)
@@ -162,6 +174,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                        help="skip the numpy build-vs-run cells")
     group.add_argument("--offline", action="store_true",
                        help="do not ask the package index; use cached or committed release data")
+    group.add_argument("--shard", help="only this part of the grid, e.g. 2/5 (stable by cell id)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--case", help="case id globs (default: all cases)")
     try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
     try_.set_defaults(func=cmd_try)
+
+    merge = sub.add_parser("merge", help="combine record files (e.g. from shards) into one")
+    merge.add_argument("output", help="merged records file to write")
+    merge.add_argument("inputs", nargs="+", help="records files to combine")
+    merge.set_defaults(func=cmd_merge)
 
     snapshot = sub.add_parser("snapshot", help="refresh the offline package-index snapshot")
     snapshot.set_defaults(func=cmd_snapshot)

@@ -33,9 +33,12 @@ class Layout:
 
     @classmethod
     def default(cls) -> Layout:
+        """Project folders; ``MATRIX_CACHE_DIR`` and ``MATRIX_ENVS_DIR`` move the cache."""
         cache = os.environ.get("MATRIX_CACHE_DIR")
+        envs = os.environ.get("MATRIX_ENVS_DIR")
         return cls(
             cases=PROJECT_ROOT / "cases",
             cache=Path(cache) if cache else PROJECT_ROOT / ".cache",
             results=PROJECT_ROOT / "results",
+            shared_envs=Path(envs) if envs else None,
         )
