@@ -255,3 +255,13 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
         cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]
     plan.cells = sorted(cells, key=lambda p: p.cell.sort_key())
     return plan
+
+
+def uncovered_releases(cells: Sequence[PlannedCell], covered_cython: set[str],
+                       covered_numpy: set[str]) -> list[PlannedCell]:
+    """Cells that use a Cython or numpy release no stored record covers yet (new releases)."""
+    def is_new(cell: Cell) -> bool:
+        numpys = {v for v in (cell.numpy_build, cell.numpy_run) if v is not None}
+        return cell.cython not in covered_cython or bool(numpys - covered_numpy)
+
+    return [planned for planned in cells if is_new(planned.cell)]

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matrix.axes import Plan, Selection, plan_grid, split_items
+from matrix.axes import Plan, PlannedCell, Selection, plan_grid, split_items, uncovered_releases
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
 from matrix.engine import EngineSettings, Toolchain, measure_cell
@@ -80,9 +80,20 @@ def make_plan(args: argparse.Namespace, layout: Layout) -> Plan:
     return plan_grid(discover_interpreters(), index, selection_from(args))
 
 
+def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
+    """Only the cells of Cython/numpy releases that the stored results do not cover yet."""
+    records = store.records()
+    covered_cython = {r.cython for r in records}
+    covered_numpy = {v for r in records for v in (r.numpy_build, r.numpy_run) if v is not None}
+    return uncovered_releases(cells, covered_cython, covered_numpy)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     layout = Layout.default()
     plan = make_plan(args, layout)
+    if args.new_releases:
+        results = Path(args.results) if args.results else layout.results
+        plan.cells = new_release_cells(plan.cells, ResultStore.in_directory(results))
     if args.shard:
         plan.cells = Shard.parse(args.shard).select(plan.cells)
     if args.json:
@@ -113,9 +124,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
+    store = ResultStore.in_directory(layout.results)
+    if args.new_releases:
+        plan.cells = new_release_cells(plan.cells, store)
     if args.shard:
         plan.cells = Shard.parse(args.shard).select(plan.cells)
-    store = ResultStore.in_directory(layout.results)
     settings = EngineSettings(run_timeout_s=args.timeout)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
     store.compact()
@@ -175,6 +188,8 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--offline", action="store_true",
                        help="do not ask the package index; use cached or committed release data")
     group.add_argument("--shard", help="only this part of the grid, e.g. 2/5 (stable by cell id)")
+    group.add_argument("--new-releases", action="store_true",
+                       help="only cells of Cython/numpy releases the stored results do not cover")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     list_ = sub.add_parser("list", help="print the planned cells")
     _add_selection(list_)
     list_.add_argument("--json", action="store_true", help="machine-readable, for CI fan-out")
+    list_.add_argument("--results", help="results directory (default: results/)")
     list_.set_defaults(func=cmd_list)
 
     try_ = sub.add_parser("try", help="measure one cell and print the results")

@@ -1,0 +1,108 @@
+"""Sharding, merging record sets from several machines, and the --new-releases filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from matrix.axes import PlannedCell, uncovered_releases
+from matrix.cells import Cell
+from matrix.errors import MatrixError, ResultsFileError, SelectionError
+from matrix.interpreters import Interpreter
+from matrix.outcomes import Outcome
+from matrix.shard import MergeConflictError, Shard, merge_stores
+from matrix.store import ResultStore
+
+from .test_store import make_record
+
+INTERPRETER = Interpreter(Version("3.11.7"), Path("/fake/python3.11"))
+
+
+def planned(*cells: Cell) -> list[PlannedCell]:
+    return [PlannedCell(cell, INTERPRETER) for cell in cells]
+
+
+def grid() -> list[PlannedCell]:
+    cells = []
+    for cython in ("0.29.37", "3.0.12", "3.1.8", "3.2.4"):
+        cells.append(Cell("3.11", cython))
+        for numpy in ("1.26.4", "2.0.2", "2.1.3", "2.3.5"):
+            cells.append(Cell("3.11", cython, numpy, numpy))
+    return planned(*cells)
+
+
+def test_shards_partition_the_grid() -> None:
+    cells = grid()
+    shards = [Shard.parse(f"{i}/3").select(cells) for i in (1, 2, 3)]
+    ids = [p.cell.id for shard in shards for p in shard]
+    assert sorted(ids) == sorted(p.cell.id for p in cells)
+    assert len(set(ids)) == len(ids)
+    assert all(shards), "every shard gets work on a grid this size"
+
+
+def test_shard_assignment_is_stable_under_plan_changes() -> None:
+    cells = grid()
+    shard = Shard.parse("2/3")
+    owned = {p.cell.id for p in shard.select(cells)}
+    assert {p.cell.id for p in shard.select(list(reversed(cells[3:])))} == owned - {
+        p.cell.id for p in cells[:3]}
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "2", "a/b", "1/0"])
+def test_bad_shard_spec(text: str) -> None:
+    with pytest.raises(SelectionError, match=f"--shard {text}"):
+        Shard.parse(text)
+
+
+def write(path: Path, *records: object) -> Path:
+    store = ResultStore(path)
+    store.append(records)  # type: ignore[arg-type]
+    return path
+
+
+def test_merge_combines_and_deduplicates(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", make_record("k1"), make_record("k2", case_id="case-b"))
+    b = write(tmp_path / "b.jsonl", make_record("k2", case_id="case-b"), make_record("k3"))
+    out = tmp_path / "merged" / "records.jsonl"
+    assert merge_stores([a, b], out) == 3
+    assert sorted(r.key for r in ResultStore(out).records()) == ["k1", "k2", "k3"]
+
+
+def test_merge_is_order_independent(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", make_record("k1"), make_record("k2", case_id="case-b"))
+    b = write(tmp_path / "b.jsonl", make_record("k3", case_id="case-c"))
+    merge_stores([a, b], tmp_path / "ab.jsonl")
+    merge_stores([b, a], tmp_path / "ba.jsonl")
+    assert (tmp_path / "ab.jsonl").read_bytes() == (tmp_path / "ba.jsonl").read_bytes()
+
+
+def test_merge_refuses_conflicts_and_writes_nothing(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", make_record("k1", Outcome.OK))
+    b = write(tmp_path / "b.jsonl", make_record("k1", Outcome.CRASH))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(MergeConflictError, match=r"b.jsonl: record k1 .* says crash .*a.jsonl says ok"):
+        merge_stores([a, b], out)
+    assert not out.exists()
+
+
+def test_merge_refuses_corrupt_and_missing_inputs(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", make_record("k1"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n")
+    with pytest.raises(ResultsFileError, match=r"bad.jsonl:1"):
+        merge_stores([a, bad], tmp_path / "out.jsonl")
+    with pytest.raises(MatrixError, match="nope.jsonl: no such results file"):
+        merge_stores([a, tmp_path / "nope.jsonl"], tmp_path / "out.jsonl")
+
+
+def test_new_releases_selects_only_uncovered_versions() -> None:
+    cells = planned(
+        Cell("3.11", "3.2.4"), Cell("3.11", "3.3.0"),
+        Cell("3.11", "3.2.4", "2.3.5", "2.3.5"), Cell("3.11", "3.2.4", "2.4.0", "2.4.0"),
+        Cell("3.11", "3.2.4", "1.26.4", "2.4.0"),
+    )
+    fresh = uncovered_releases(cells, covered_cython={"3.2.4"}, covered_numpy={"2.3.5", "1.26.4"})
+    assert [p.cell.id for p in fresh] == [
+        "py3.11-cy3.3.0", "py3.11-cy3.2.4-np2.4.0", "py3.11-cy3.2.4-np1.26.4-run2.4.0"]
