@@ -148,11 +148,12 @@ def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | 
                    plan: Plan) -> list[Interpreter]:
     if items is None:
         return list(interpreters.values())
-    chosen = []
+    chosen: list[Interpreter] = []
     for item in items:
         matched = [i for minor, i in interpreters.items() if fnmatch.fnmatchcase(minor, item)]
         if not matched:
-            plan.not_tested.append(f"Python {item}: no interpreter on this machine (not tested here)")
+            plan.not_tested.append(
+                f"Python {item}: no interpreter on this machine (not tested here)")
         chosen.extend(i for i in matched if i not in chosen)
     return sorted(chosen)
 
@@ -185,6 +186,17 @@ def _ends(values: Sequence[Version]) -> list[Version]:
     return sorted({values[0], values[-1]}) if values else []
 
 
+def impossible(index: ReleaseIndex, cell: Cell, python: Version) -> str | None:
+    """Why ``cell`` cannot exist on ``python`` (no installable wheel), or ``None``."""
+    for project, version in (("cython", cell.cython), ("numpy", cell.numpy_build),
+                             ("numpy", cell.numpy_run)):
+        if version is not None:
+            why = index.installable(project, version, python)
+            if why is not None:
+                return why
+    return None
+
+
 def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
                   config: AxesConfig) -> list[Interpreter]:
     """The oldest Python 3 and the newest Python that still has numpy 1.x and 2.x wheels."""
@@ -209,14 +221,8 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
     for interpreter in pythons:
         minor, full = interpreter.minor, interpreter.version
 
-        def reason(cell: Cell) -> str | None:
-            for project, version in (("cython", cell.cython), ("numpy", cell.numpy_build),
-                                     ("numpy", cell.numpy_run)):
-                if version is not None:
-                    why = index.installable(project, version, full)
-                    if why is not None:
-                        return why
-            return None
+        def reason(cell: Cell, full: Version = full) -> str | None:
+            return impossible(index, cell, full)
 
         default_numpy = numpy_for_python(index, full, config)
         numpys = resolve_versions("numpy", selection.numpy, index, config.numpy_floor,

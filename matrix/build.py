@@ -26,7 +26,8 @@ DEFAULT_CFLAGS: tuple[str, ...] = ("-O0", "-fPIC", "-fwrapv", "-fno-strict-alias
 CYTHONIZE_TIMEOUT_S = 600.0
 CC_TIMEOUT_S = 600.0
 BUILD_MARK = "mm-build.json"
-_CYTHON_LOCATION = re.compile(r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
+_CYTHON_LOCATION = re.compile(
+    r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
 _CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
 
 

@@ -181,7 +181,9 @@ def load_case(definition_path: Path) -> Case:
             definition_path, "axes", f"unknown axis '{unknown_axes[0]}' (known: numpy)"
         )
     variant_of = raw.get("variant_of")
-    if variant_of is not None and (not isinstance(variant_of, str) or not ID_PATTERN.match(variant_of)):
+    if variant_of is not None and (
+        not isinstance(variant_of, str) or not ID_PATTERN.match(variant_of)
+    ):
         raise CaseDefinitionError(definition_path, "variant_of", "must be a case id")
     pyx_name = raw.get("pyx", f"{case_id}.pyx")
     if not isinstance(pyx_name, str):

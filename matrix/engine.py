@@ -215,7 +215,8 @@ class CellMeasurement:
             return self.untried(outcome, build_env.reason, build_env.log)
         smoke = cython_smoke(build_env)
         if smoke is not None:
-            reason = f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}: {smoke}"
+            reason = (f"Cython {self.cell.cython} cannot run on Python"
+                      f" {self.interpreter.version}: {smoke}")
             return self.untried(Outcome.NOT_POSSIBLE, reason, smoke, build_env)
         run_env = build_env
         if self.cell.kind == "abi":

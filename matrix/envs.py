@@ -219,5 +219,6 @@ def _classify_failure(spec: EnvSpec, failed: Completed, log: str) -> EnvFailure:
         reason = _first_meaningful_line(failed.output, _NO_WHEEL_PATTERNS)
         return EnvFailure(spec, True, f"cannot install: {reason}", log)
     if _NETWORK_PATTERNS.search(failed.output):
-        return EnvFailure(spec, False, _first_meaningful_line(failed.output, _NETWORK_PATTERNS), log)
+        reason = _first_meaningful_line(failed.output, _NETWORK_PATTERNS)
+        return EnvFailure(spec, False, reason, log)
     return EnvFailure(spec, False, _first_meaningful_line(failed.output), log)

@@ -96,7 +96,7 @@ class Record:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
-        """Parse a stored record; raises ``KeyError``/``ValueError``/``TypeError`` when malformed."""
+        """Parse a stored record; raises ``KeyError``, ``ValueError`` or ``TypeError``."""
         if data.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"unknown schema {data.get('schema')!r} (expected {SCHEMA_VERSION})")
         behaviour = dict(data["behaviour"])

@@ -111,7 +111,8 @@ def test_code_names_must_stay_in_the_case_namespace(tmp_path: Path, definition: 
 
 
 def test_extern_blocks_are_free(tmp_path: Path) -> None:
-    pyx = 'cdef extern from "Python.h":\n    object PyMemoryView_FromMemory(char*, Py_ssize_t, int)\n'
+    pyx = ('cdef extern from "Python.h":\n'
+           "    object PyMemoryView_FromMemory(char*, Py_ssize_t, int)\n")
     load_case(write_case(tmp_path, pyx=pyx + GOOD_PYX))
 
 

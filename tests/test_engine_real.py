@@ -22,8 +22,9 @@ CYTHON = "3.2.4"
 @pytest.fixture(scope="module")
 def fixture_records(interpreters: dict[str, Interpreter],
                     tmp_path_factory: pytest.TempPathFactory) -> dict[str, Record]:
-    from .conftest import FIXTURES
     from matrix.paths import PROJECT_ROOT
+
+    from .conftest import FIXTURES
 
     interpreter = need_python(interpreters, "3.11")
     root = tmp_path_factory.mktemp("fixtures")

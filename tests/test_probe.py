@@ -41,7 +41,8 @@ def test_import_error() -> None:
 
 def test_conversion_error_is_a_run_error() -> None:
     run = parse_runner_output(transcript(
-        IMPORTED, {"probe": "convert", "error": "AttributeError: module 'numpy' has no attribute 'int'"},
+        IMPORTED,
+        {"probe": "convert", "error": "AttributeError: module 'numpy' has no attribute 'int'"},
     ))
     assert run.outcome is Outcome.RUN_ERROR
     assert run.first_error == "convert: AttributeError: module 'numpy' has no attribute 'int'"

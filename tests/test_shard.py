@@ -82,7 +82,8 @@ def test_merge_refuses_conflicts_and_writes_nothing(tmp_path: Path) -> None:
     a = write(tmp_path / "a.jsonl", make_record("k1", Outcome.OK))
     b = write(tmp_path / "b.jsonl", make_record("k1", Outcome.CRASH))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(MergeConflictError, match=r"b.jsonl: record k1 .* says crash .*a.jsonl says ok"):
+    conflict = r"b.jsonl: record k1 .* says crash .*a.jsonl says ok"
+    with pytest.raises(MergeConflictError, match=conflict):
         merge_stores([a, b], out)
     assert not out.exists()
 
