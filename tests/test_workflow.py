@@ -1,0 +1,131 @@
+"""The scheduled CI workflow cannot run here, so its structure is checked: triggers, job wiring,
+artifact names, and that every harness command it runs parses with the real command lines."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from matrix.paths import PROJECT_ROOT
+
+WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "matrix.yml"
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[Any, Any]:
+    data = yaml.safe_load(WORKFLOW.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert isinstance(on, dict)
+    return on
+
+
+def steps(workflow: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    return list(workflow["jobs"][job]["steps"])
+
+
+def scripts(workflow: dict[Any, Any], job: str) -> str:
+    return "\n".join(step.get("run", "") for step in steps(workflow, job))
+
+
+def test_triggers(workflow: dict[Any, Any]) -> None:
+    on = triggers(workflow)
+    assert on["schedule"][0]["cron"]
+    assert set(on["workflow_dispatch"]["inputs"]) >= {"python", "cython", "numpy", "new_releases"}
+    assert "cases/**" in on["push"]["paths"]
+
+
+def test_jobs_wire_together(workflow: dict[Any, Any]) -> None:
+    jobs = workflow["jobs"]
+    assert jobs["measure"]["needs"] == "plan"
+    assert set(jobs["publish"]["needs"]) == {"plan", "measure"}
+    include = jobs["measure"]["strategy"]["matrix"]["include"]
+    assert include == "${{ fromJSON(needs.plan.outputs.jobs) }}"
+    assert "jobs" in jobs["plan"]["outputs"] and "shards" in jobs["plan"]["outputs"]
+    assert jobs["measure"]["strategy"]["fail-fast"] is False
+    assert jobs["measure"]["container"] == "python:${{ matrix.python }}"
+    plan_script = scripts(workflow, "plan")
+    for output in jobs["plan"]["outputs"]:
+        assert f'echo "{output}=' in plan_script, f"plan sets output {output}"
+
+
+def test_plan_emits_a_valid_job_matrix(workflow: dict[Any, Any]) -> None:
+    """Run the plan step's own one-liner and check the matrix it emits."""
+    import json
+    import subprocess
+    import sys
+
+    script = scripts(workflow, "plan")
+    match = re.search(r"python3 -c '([^']+)'", script)
+    assert match, "the plan step builds the job list with an inline Python snippet"
+    out = subprocess.run([sys.executable, "-c", match.group(1), "2.7,3.11", "3"],
+                         capture_output=True, text=True, check=True).stdout
+    jobs = json.loads(out)
+    assert {"python": "2.7", "shard": 1} in jobs and {"python": "3.11", "shard": 3} in jobs
+    assert len(jobs) == 6
+
+
+def test_artifacts_flow_from_measure_to_publish(workflow: dict[Any, Any]) -> None:
+    upload = next(s for s in steps(workflow, "measure")
+                  if s.get("uses", "").startswith("actions/upload-artifact"))
+    download = next(s for s in steps(workflow, "publish")
+                    if s.get("uses", "").startswith("actions/download-artifact"))
+    name = upload["with"]["name"].replace("${{ matrix.python }}", "3.11").replace(
+        "${{ matrix.shard }}", "2")
+    assert fnmatch.fnmatch(name, download["with"]["pattern"])
+    uploaded_file = Path(upload["with"]["path"]).name
+    merged = f"{download['with']['path']}/{name}/{uploaded_file}"
+    assert fnmatch.fnmatch(merged, "shards/*/records.jsonl")
+    assert "shards/*/records.jsonl" in scripts(workflow, "publish")
+    assert "--results shard-results" in scripts(workflow, "measure")
+    assert upload["with"]["path"] == "shard-results/records.jsonl"
+
+
+def harness_commands(text: str, module: str) -> list[list[str]]:
+    """Every ``python -m <module> ...`` command line in a script, expressions filled in."""
+    text = text.replace("\\\n", " ")
+    samples = {
+        "${{ matrix.python }}": "3.11", "${{ matrix.shard }}": "2",
+        "${{ needs.plan.outputs.shards }}": "3",
+        "${{ needs.plan.outputs.selection }}": "--cython 3.0.* --new-releases",
+        '"$GITHUB_STEP_SUMMARY"': "summary.md",
+    }
+    for expression, value in samples.items():
+        text = text.replace(expression, value)
+    commands = []
+    for line in text.splitlines():
+        match = re.search(rf"python -m {module} (.*)$", line)
+        if match:
+            commands.append(shlex.split(match.group(1)))
+    return commands
+
+
+def test_every_matrix_command_parses(workflow: dict[Any, Any]) -> None:
+    from matrix.cli import build_parser
+
+    commands = harness_commands(scripts(workflow, "measure") + "\n"
+                                + scripts(workflow, "publish"), "matrix")
+    assert {c[0] for c in commands} == {"run", "merge"}
+    for command in commands:
+        args = build_parser().parse_args(command)
+        if command[0] == "run":
+            assert args.shard == "2/3" and args.new_releases and args.python == "3.11"
+
+
+def test_every_report_command_parses(workflow: dict[Any, Any]) -> None:
+    from report.cli import build_parser
+
+    commands = harness_commands(scripts(workflow, "publish"), "report")
+    assert [c[0] for c in commands] == ["promote", "render", "regressions"]
+    for command in commands:
+        build_parser().parse_args(command)
