@@ -1,0 +1,164 @@
+"""Command line: ``python -m report <command>``.
+
+  render   render docs/compat.{md,json,csv} and docs/compat-heatmap.png from the stored
+           results (builds nothing); ``--check`` only reports drift from the committed files
+  promote  make the current results file the baseline that the next rendering diffs against
+  regressions
+           print the changes against the baseline (markdown; ``--summary FILE`` also appends
+           them there, e.g. to $GITHUB_STEP_SUMMARY); exit 1 if any cell regressed
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from matrix.cases import load_cases
+from matrix.errors import MatrixError
+from matrix.paths import PROJECT_ROOT
+from matrix.records import Record
+from matrix.store import ResultStore
+from report.compose import Report, compose
+from report.diff import Change
+from report.model import CaseInfo
+from report.publish import drift, write_outputs
+from report.render_md import render_diff
+
+DEFAULT_RESULTS = PROJECT_ROOT / "results" / "records.jsonl"
+DEFAULT_BASELINE = PROJECT_ROOT / "results" / "baseline.jsonl"
+DEFAULT_CASES = PROJECT_ROOT / "cases"
+DEFAULT_OUT = PROJECT_ROOT / "docs"
+
+
+class ReportError(MatrixError):
+    """A report input is missing; the message says what to run."""
+
+
+def read_records(path: Path, what: str) -> list[Record]:
+    """Every current record of a results file (raises ``ResultsFileError`` naming file:line)."""
+    if not path.is_file():
+        raise ReportError(f"{path}: no {what} file (run `nox -s matrix` to measure, or pass"
+                          f" --{what.split()[0]} PATH)")
+    return ResultStore(path).records()
+
+
+def build_report(results: Path, baseline: Path | None, cases_dir: Path) -> Report:
+    """Read the inputs and compose the report (the only function here that reads files)."""
+    cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
+    records = read_records(results, "results")
+    previous = read_records(baseline, "baseline") if baseline is not None else None
+    return compose(records, cases, previous)
+
+
+def _baseline(args: argparse.Namespace) -> Path | None:
+    if args.no_baseline:
+        return None
+    if args.baseline is not None:
+        return Path(args.baseline)
+    return DEFAULT_BASELINE if DEFAULT_BASELINE.is_file() else None
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    report = build_report(Path(args.results), _baseline(args), Path(args.cases))
+    if args.check:
+        problems = drift(report, out)
+        for problem in problems:
+            print(f"drift: {problem}", file=sys.stderr)
+        if problems:
+            print("re-render with `nox -s report` and commit docs/", file=sys.stderr)
+            return 1
+        print(f"{out}: up to date with the results", file=sys.stderr)
+        return 0
+    written = write_outputs(report, out, heatmap=not args.no_heatmap)
+    p = report.provenance
+    print(f"rendered {p.cases} cases over {p.cells} cells ({p.records} records, "
+          f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    results, baseline = Path(args.results), Path(args.baseline or DEFAULT_BASELINE)
+    if not results.exists():  # the very first run: nothing published yet, nothing to diff
+        print(f"{results}: no results yet, no baseline made", file=sys.stderr)
+        return 0
+    count = len(read_records(results, "results"))
+    baseline.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(results, baseline)
+    print(f"{results} -> {baseline} ({count} records): the next rendering diffs against it",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_regressions(args: argparse.Namespace) -> int:
+    baseline = _baseline(args)
+    if baseline is None:
+        text = "No baseline run to compare with: nothing can have regressed.\n"
+        regressed = 0
+    else:
+        report = build_report(Path(args.results), baseline, Path(args.cases))
+        assert report.diff is not None
+        regressed = len(report.diff.of(Change.REGRESSED))
+        text = f"## Changes since the previous run\n\n{render_diff(report.diff, report)}\n"
+    sys.stdout.write(text)
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    if regressed:
+        print(f"{regressed} cell(s) regressed against {baseline}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS),
+                        help="records file (default: results/records.jsonl)")
+    parser.add_argument("--baseline", default=None,
+                        help="previous run to diff against (default: results/baseline.jsonl"
+                        " if it exists)")
+    parser.add_argument("--no-baseline", action="store_true", help="do not diff")
+    parser.add_argument("--cases", default=str(DEFAULT_CASES),
+                        help="cases directory (default: cases/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", help="render the published report from stored results")
+    _add_inputs(render)
+    render.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default: docs/)")
+    render.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the files in --out differ from a fresh"
+                        " rendering (the drift check)")
+    render.add_argument("--no-heatmap", action="store_true", help="skip the PNG")
+    render.set_defaults(func=cmd_render)
+
+    promote = sub.add_parser("promote", help="make the current results the baseline")
+    promote.add_argument("--results", default=str(DEFAULT_RESULTS),
+                         help="records file (default: results/records.jsonl)")
+    promote.add_argument("--baseline", default=None,
+                         help="baseline file (default: results/baseline.jsonl)")
+    promote.set_defaults(func=cmd_promote)
+
+    regressions = sub.add_parser("regressions",
+                                 help="print the changes against the baseline; exit 1 on"
+                                 " regressions")
+    _add_inputs(regressions)
+    regressions.add_argument("--summary", help="also append the markdown to this file")
+    regressions.set_defaults(func=cmd_regressions)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MatrixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

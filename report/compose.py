@@ -1,0 +1,305 @@
+"""The report as data: one pure function of (records, cases, baseline).
+
+:func:`compose` computes everything the renderers show (summary, ranges, detail tables,
+build-vs-run tables, notes, diff, provenance); the markdown, JSON, CSV and picture are all
+rendered from its :class:`Report`, so they cannot disagree.
+
+Notes are numbered in document order: summary rows first (cells left to right, then the
+semantics columns), then the per-Python tables, then the build-vs-run tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.diff import Diff, diff
+from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
+from report.model import (
+    CaseInfo,
+    cell_sort_key,
+    ordered_cases,
+    select_current,
+    series,
+    sorted_versions,
+)
+from report.ranges import RangeStatement, infer_ranges
+from report.semantics import (
+    VARIES,
+    Measured,
+    contradictions,
+    documented_text,
+    measure_locks,
+    measure_semantics,
+    varies_text,
+)
+from report.verdicts import GroupVerdict, aggregate
+
+_REACHED_IMPORT = frozenset(
+    {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.TIMEOUT}
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What was measured, where and when (the newest record's time: no wall clock)."""
+
+    date: str
+    records: int
+    cells: int
+    cases: int
+    cases_tested: int
+    outcomes: tuple[tuple[str, int], ...]
+    pythons: tuple[tuple[str, str], ...]
+    """``(minor, exact versions)`` of the interpreters tested."""
+    cython: tuple[str, ...]
+    numpy: tuple[str, ...]
+    platforms: tuple[str, ...]
+    compilers: tuple[str, ...]
+    cflags: tuple[str, ...]
+    build_tools: tuple[str, ...]
+    env_backends: tuple[str, ...]
+    runner_hashes: tuple[str, ...]
+    digest: str
+    """sha256 (first 16 hex digits) of the keys of the records used."""
+    stale: int = 0
+    unknown: int = 0
+    superseded: int = 0
+
+
+@dataclass(frozen=True)
+class VerdictCell:
+    """A table cell: a verdict and the notes it refers to."""
+
+    verdict: GroupVerdict
+    notes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One row of the summary table, plus the case's inferred ranges."""
+
+    case: CaseInfo
+    series: tuple[VerdictCell, ...]
+    semantics: Measured
+    semantics_notes: tuple[int, ...]
+    locks: Measured
+    locks_notes: tuple[int, ...]
+    documented: str
+    contradictions: tuple[str, ...]
+    contradiction_notes: tuple[int, ...]
+    ranges: tuple[RangeStatement, ...]
+    range_notes: tuple[tuple[int, ...], ...]
+    """Per range statement, the notes of its failures."""
+    tested: bool
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    """One case (and numpy version, for numpy cases) on one Python, per Cython release."""
+
+    case_id: str
+    numpy: str | None
+    cells: tuple[VerdictCell, ...]
+
+
+@dataclass(frozen=True)
+class DetailTable:
+    """Cython x case (x numpy) on one Python."""
+
+    python: str
+    versions: tuple[str, ...]
+    cython: tuple[str, ...]
+    rows: tuple[DetailRow, ...]
+
+
+@dataclass(frozen=True)
+class AbiTable:
+    """numpy built against (rows) x numpy run under (columns) on one Python.
+
+    A cell says whether the built modules *import*: ``import-error`` is the ABI failure;
+    modules that imported count as working here whatever their run did afterwards.
+    """
+
+    python: str
+    builds: tuple[str, ...]
+    runs: tuple[str, ...]
+    cells: tuple[tuple[VerdictCell, ...], ...]
+    cython: tuple[str, ...]
+    """Cython releases of the build-vs-run (off-diagonal) cells that were tried."""
+    cases: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the published files show, computed once."""
+
+    provenance: Provenance
+    series: tuple[str, ...]
+    rows: tuple[CaseRow, ...]
+    details: tuple[DetailTable, ...]
+    abi: tuple[AbiTable, ...]
+    footnotes: tuple[Footnote, ...]
+    failure_notes: dict[FailureKey, int]
+    records: tuple[Record, ...]
+    diff: Diff | None
+
+
+def _distinct(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in values if v not in (None, "", [])}))
+
+
+def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale: int = 0,
+                  unknown: int = 0, superseded: int = 0) -> Provenance:
+    """The provenance header, from the records alone."""
+    outcomes = Counter(r.outcome for r in records)
+    pythons: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        exact = record.provenance.get("python_version")
+        pythons[record.python].update({str(exact)} if exact else set())
+    digest = hashlib.sha256("\n".join(sorted(r.key for r in records)).encode()).hexdigest()
+    return Provenance(
+        date=max((r.timestamp for r in records), default=""),
+        records=len(records),
+        cells=len({r.cell_id for r in records}),
+        cases=len(cases),
+        cases_tested=len({r.case_id for r in records}),
+        outcomes=tuple((o.value, outcomes[o]) for o in Outcome if outcomes[o]),
+        pythons=tuple((minor, ", ".join(sorted_versions(pythons[minor])))
+                      for minor in sorted_versions(pythons)),
+        cython=tuple(sorted_versions(r.cython for r in records)),
+        numpy=tuple(sorted_versions(
+            [r.numpy_build for r in records] + [r.numpy_run for r in records])),
+        platforms=_distinct(r.provenance.get("platform") for r in records),
+        compilers=_distinct(r.provenance.get("cc") for r in records),
+        cflags=_distinct(" ".join(r.provenance.get("cflags") or []) for r in records),
+        build_tools=_distinct(r.provenance.get("build_tool") for r in records),
+        env_backends=_distinct(r.provenance.get("env_backend") for r in records),
+        runner_hashes=_distinct(r.provenance.get("runner_hash") for r in records),
+        digest=digest[:16],
+        stale=stale,
+        unknown=unknown,
+        superseded=superseded,
+    )
+
+
+def _cell(group: GroupVerdict, book: FootnoteBook) -> VerdictCell:
+    return VerdictCell(group, tuple(sorted(book.failures(group.failures))))
+
+
+def _semantic_notes(book: FootnoteBook, case_id: str, what: str, measured: Measured
+                    ) -> tuple[int, ...]:
+    if measured.label != VARIES:
+        return ()
+    return (book.note(case_id, varies_text(what, measured)),)
+
+
+def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
+              book: FootnoteBook) -> CaseRow:
+    main = [r for r in records if r.cell_kind != "abi"]
+    cells = tuple(_cell(aggregate([r for r in main if series(r.cython) == s]), book)
+                  for s in series_list)
+    semantics = measure_semantics(main)
+    semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
+    locks = measure_locks(main)
+    locks_notes = _semantic_notes(book, case.id, "source locking", locks)
+    found = contradictions(case.expect, main)
+    contradiction_notes = tuple(book.note(case.id, text) for text in found)
+    ranges = infer_ranges(main) if main else ()
+    range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
+    return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
+                   documented_text(case.expect), found, contradiction_notes, ranges,
+                   range_notes, bool(main))
+
+
+def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
+                   book: FootnoteBook) -> tuple[DetailTable, ...]:
+    tables = []
+    for python in sorted_versions(r.python for r in records):
+        here = [r for r in records if r.python == python and r.cell_kind != "abi"]
+        cython = tuple(sorted_versions(r.cython for r in here))
+        numpys = sorted_versions(r.numpy_build for r in here if r.cell_kind == "numpy")
+        by_coordinate = {(r.case_id, r.numpy_build, r.cython): r for r in here}
+        rows = []
+        for case in cases:
+            for numpy in (numpys if case.needs_numpy else [None]):
+                cells = []
+                for version in cython:
+                    record = by_coordinate.get((case.id, numpy, version))
+                    cells.append(_cell(aggregate([record] if record else []), book))
+                rows.append(DetailRow(case.id, numpy, tuple(cells)))
+        versions = sorted_versions(str(r.provenance.get("python_version") or "") for r in here)
+        tables.append(DetailTable(python, tuple(versions), cython, tuple(rows)))
+    return tuple(tables)
+
+
+def import_verdict(records: Sequence[Record]) -> GroupVerdict:
+    """Did the built modules import? Run-stage outcomes count as imported."""
+    reached = [r for r in records if r.outcome in _REACHED_IMPORT]
+    if not reached:
+        return aggregate(records)
+    untried = [r for r in records if r.outcome.could_not_be_tried]
+    imported = [r if r.outcome in (Outcome.OK, Outcome.IMPORT_ERROR)
+                else replace(r, outcome=Outcome.OK, first_error=None) for r in reached]
+    return aggregate(sorted(imported + untried, key=cell_sort_key))
+
+
+def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
+                book: FootnoteBook) -> tuple[AbiTable, ...]:
+    numpy_cases = {c.id for c in cases if c.needs_numpy}
+    tables = []
+    for python in sorted_versions(r.python for r in records):
+        here = [r for r in records if r.python == python and r.case_id in numpy_cases
+                and r.numpy_build is not None]
+        if not any(r.cell_kind == "abi" for r in here):
+            continue
+        builds = tuple(sorted_versions(r.numpy_build for r in here))
+        runs = tuple(sorted_versions(r.numpy_run for r in here))
+        grouped: dict[tuple[str | None, str | None], list[Record]] = defaultdict(list)
+        for record in here:
+            grouped[(record.numpy_build, record.numpy_run)].append(record)
+        cells = tuple(
+            tuple(_cell(import_verdict(grouped.get((b, r), [])), book) for r in runs)
+            for b in builds
+        )
+        abi_cython = sorted_versions(r.cython for r in here
+                                     if r.cell_kind == "abi" and not r.outcome.could_not_be_tried)
+        tables.append(AbiTable(python, builds, runs, cells, tuple(abi_cython),
+                               len({r.case_id for r in here})))
+    return tuple(tables)
+
+
+def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
+            baseline: Iterable[Record] | None = None) -> Report:
+    """The whole report, from the store's records, the cases, and the previous run."""
+    ordered = ordered_cases(cases)
+    selection = select_current(records, ordered)
+    current = selection.records
+    book = FootnoteBook(current)
+    series_list = tuple(sorted_versions(series(r.cython) for r in current))
+    by_case: dict[str, list[Record]] = defaultdict(list)
+    for record in current:
+        by_case[record.case_id].append(record)
+    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book)
+                 for case in ordered)
+    details = _detail_tables(ordered, current, book)
+    abi = _abi_tables(ordered, current, book)
+    for key in book.all_failure_keys():  # every failure gets a note, even one no cell shows
+        book.failure(key)
+    notes = {key: book.failure(key) for key in book.all_failure_keys()}
+    changes = (diff(baseline, current, [c.id for c in ordered])
+               if baseline is not None else None)
+    provenance = provenance_of(current, ordered, stale=selection.stale,
+                               unknown=selection.unknown, superseded=selection.superseded)
+    return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
+                  changes)
+
+
+def failure_note(report: Report, record: Record) -> int | None:
+    """The note number of a record's failure, if it has one."""
+    key = failure_key(record)
+    return None if key is None else report.failure_notes.get(key)

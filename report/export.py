@@ -1,0 +1,150 @@
+"""Machine-readable exports of the report: ``compat.json`` (everything) and ``compat.csv`` (cells).
+
+Both are deterministic: stable key and row order, no floats, ``\\n`` line endings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.compose import AbiTable, CaseRow, Report, VerdictCell, failure_note
+from report.diff import Diff
+from report.footnotes import normalize_error
+from report.model import series
+from report.semantics import behaviour_label, locks_label
+
+JSON_SCHEMA = 1
+
+CSV_COLUMNS = (
+    "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
+    "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
+    "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
+)
+
+
+def _bool(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def cell_row(record: Record, report: Report, groups: dict[str, str]) -> dict[str, str]:
+    """One record as a flat row of strings (the CSV's row, the JSON's ``cells`` item)."""
+    note = failure_note(report, record)
+    behaviour = record.behaviour
+    worked = record.outcome is Outcome.OK
+    error = "" if record.outcome is Outcome.OK else normalize_error(record.first_error)
+    return {
+        "case_id": record.case_id,
+        "group": groups.get(record.case_id, ""),
+        "cell_id": record.cell_id,
+        "kind": record.cell_kind,
+        "python": record.python,
+        "python_version": str(record.provenance.get("python_version") or ""),
+        "cython": record.cython,
+        "cython_series": series(record.cython),
+        "numpy_build": record.numpy_build or "",
+        "numpy_run": record.numpy_run or "",
+        "outcome": record.outcome.value,
+        "tried": _bool(not record.outcome.could_not_be_tried),
+        "failed": _bool(record.outcome.failed),
+        "note": "" if note is None else str(note),
+        "error": error,
+        "values_ok": _bool(behaviour.values_ok),
+        "copies": _bool(behaviour.copies),
+        "readonly": _bool(behaviour.readonly),
+        "locks_source": _bool(behaviour.locks_source),
+        "semantics": (behaviour_label(behaviour) or "") if worked else "",
+        "locks": (locks_label(behaviour.locks_source) or "") if worked else "",
+    }
+
+
+def cell_rows(report: Report) -> list[dict[str, str]]:
+    groups = {row.case.id: row.case.group for row in report.rows}
+    return [cell_row(record, report, groups) for record in report.records]
+
+
+def _verdict(cell: VerdictCell) -> dict[str, Any]:
+    group = cell.verdict
+    return {
+        "verdict": group.verdict.value,
+        "stages": [s.value for s in group.stages],
+        "total": group.total,
+        "tried": group.tried,
+        "ok": group.ok,
+        "notes": list(cell.notes),
+    }
+
+
+def _case(row: CaseRow, report: Report) -> dict[str, Any]:
+    case = row.case
+    return {
+        "id": case.id,
+        "title": case.title,
+        "group": case.group,
+        "source": case.source,
+        "target": case.target,
+        "variant_of": case.variant_of,
+        "documented": {**asdict(case.expect), "summary": row.documented},
+        "summary": [{"series": s, **_verdict(c)} for s, c in zip(report.series, row.series)],
+        "semantics": {"label": row.semantics.label, "counts": dict(row.semantics.counts),
+                      "notes": list(row.semantics_notes)},
+        "locks_source": {"label": row.locks.label, "counts": dict(row.locks.counts),
+                         "notes": list(row.locks_notes)},
+        "contradictions": [{"text": t, "note": n}
+                           for t, n in zip(row.contradictions, row.contradiction_notes)],
+        "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,
+                    "sentence": s.sentence, "notes": list(n)}
+                   for s, n in zip(row.ranges, row.range_notes)],
+    }
+
+
+def _abi(table: AbiTable) -> dict[str, Any]:
+    return {
+        "python": table.python,
+        "cython": list(table.cython),
+        "cases": table.cases,
+        "cells": [{"numpy_build": build, "numpy_run": run, **_verdict(cell)}
+                  for build, cells in zip(table.builds, table.cells)
+                  for run, cell in zip(table.runs, cells)],
+    }
+
+
+def _diff(changes: Diff | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "baseline_cells": changes.baseline_cells,
+        "baseline_date": changes.baseline_date,
+        "counts": changes.counts(),
+        "unchanged": changes.unchanged,
+        "changes": [{**asdict(c), "change": c.change.value} for c in changes.changes],
+    }
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON data."""
+    return {
+        "schema": JSON_SCHEMA,
+        "provenance": asdict(report.provenance),
+        "series": list(report.series),
+        "cases": [_case(row, report) for row in report.rows],
+        "abi": [_abi(table) for table in report.abi],
+        "notes": [{**asdict(note), "where": [{"case_id": c, "cells": w} for c, w in note.where]}
+                  for note in report.footnotes],
+        "diff": _diff(report.diff),
+        "cells": cell_rows(report),
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_data(report), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: Report) -> str:
+    frame = pd.DataFrame(cell_rows(report), columns=list(CSV_COLUMNS), dtype=str)
+    return str(frame.to_csv(index=False, lineterminator="\n"))

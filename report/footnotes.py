@@ -1,0 +1,167 @@
+"""Failure footnotes: one numbered note per distinct failure, referenced from the table cells.
+
+A *distinct failure* is an outcome plus its first error line, normalized so that the same
+failure reads the same in every cell (no environment paths, no addresses). Notes are numbered
+in the order the document first refers to them, like caniuse's notes; the same number is used
+wherever that failure appears (summary, detail tables, build-vs-run table).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.model import cell_sort_key, version_key
+
+FailureKey = tuple[str, str]
+"""``(outcome, normalized first error line)``."""
+
+MAX_ERROR_CHARS = 240
+MAX_LISTED_CELLS = 6
+
+_SITE_PACKAGES = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`:]*[/\\]site-packages[/\\]")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"`:/]+/)+(?=[^\s'\"`:/]+)")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_error(text: str | None) -> str:
+    """The first error line as the report shows it: stable across machines and cells.
+
+    * ``.../site-packages/numpy/__init__.pxd`` -> ``numpy/__init__.pxd``
+    * other absolute paths keep only their last component: ``/a/b/x.pyx`` -> ``.../x.pyx``
+    * memory addresses -> ``0x...``; runs of white space -> one space; long lines are cut.
+    """
+    if text is None or not text.strip():
+        return "(no error line recorded)"
+    line = _SITE_PACKAGES.sub("", text.strip())
+    line = _ABSOLUTE_PATH.sub(".../", line)
+    line = _ADDRESS.sub("0x...", line)
+    line = _SPACES.sub(" ", line)
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[: MAX_ERROR_CHARS - 1].rstrip() + "…"
+    return line
+
+
+def needs_note(outcome: Outcome) -> bool:
+    """Failures and environment errors get notes; ``ok`` and ``not-possible`` do not."""
+    return outcome.failed or outcome is Outcome.ENV_ERROR
+
+
+def failure_key(record: Record) -> FailureKey | None:
+    """The distinct failure a record shows, or ``None`` if it shows none."""
+    if not needs_note(record.outcome):
+        return None
+    return (record.outcome.value, normalize_error(record.first_error))
+
+
+def cell_label(record: Record) -> str:
+    """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.5.5``."""
+    prefix = f"py{record.python}-"
+    return record.cell_id[len(prefix):] if record.cell_id.startswith(prefix) else record.cell_id
+
+
+def _span(values: Iterable[str | None]) -> str:
+    ordered = sorted({v for v in values if v}, key=version_key)
+    if len(ordered) <= 3:
+        return ", ".join(ordered)
+    return f"{ordered[0]}–{ordered[-1]} ({len(ordered)} versions)"
+
+
+def describe_cells(records: Sequence[Record]) -> str:
+    """Where a failure happened, compactly: cells per Python, or axis spans when many."""
+    ordered = sorted(records, key=cell_sort_key)
+    if len(ordered) > MAX_LISTED_CELLS:
+        parts = [f"{len(ordered)} cells: Python {_span(r.python for r in ordered)}",
+                 f"Cython {_span(r.cython for r in ordered)}"]
+        if any(r.numpy_build for r in ordered):
+            parts.append(f"numpy built {_span(r.numpy_build for r in ordered)}")
+            if any(r.numpy_run != r.numpy_build for r in ordered):
+                parts.append(f"run {_span(r.numpy_run for r in ordered)}")
+        return "; ".join(parts)
+    by_python: dict[str, list[str]] = defaultdict(list)
+    for record in ordered:
+        by_python[record.python].append(cell_label(record))
+    return "; ".join(f"py{python}: {', '.join(labels)}" for python, labels in by_python.items())
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """One numbered note.
+
+    ``kind`` is ``failure`` (a case failed), ``environment`` (a cell could not be tried) or
+    ``semantics`` (measured behaviour varies, or contradicts the documentation).
+    """
+
+    number: int
+    kind: str
+    text: str
+    outcome: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    """``(case_id, cells)`` pairs: where the failure was seen."""
+
+
+class FootnoteBook:
+    """Hands out note numbers in first-reference order; one number per distinct note."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._seen: dict[FailureKey, list[Record]] = defaultdict(list)
+        for record in records:
+            key = failure_key(record)
+            if key is not None:
+                self._seen[key].append(record)
+        self._numbers: dict[tuple[str, ...], int] = {}
+        self._notes: list[Footnote] = []
+
+    def failure(self, key: FailureKey) -> int:
+        """The number of the note for ``key`` (registered on first use)."""
+        ident = ("failure", *key)
+        if ident not in self._numbers:
+            outcome, error = key
+            records = self._seen.get(key, [])
+            by_case: dict[str, list[Record]] = defaultdict(list)
+            for record in records:
+                by_case[record.case_id].append(record)
+            where = tuple((case_id, describe_cells(rs)) for case_id, rs in by_case.items())
+            kind = "environment" if outcome == Outcome.ENV_ERROR.value else "failure"
+            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where))
+        return self._numbers[ident]
+
+    def failures(self, keys: Iterable[FailureKey]) -> tuple[int, ...]:
+        """Numbers for several failures, in the given order, without repeats."""
+        numbers: list[int] = []
+        for key in keys:
+            number = self.failure(key)
+            if number not in numbers:
+                numbers.append(number)
+        return tuple(numbers)
+
+    def note(self, case_id: str, text: str, where: str = "") -> int:
+        """A semantics note about one case (registered on first use)."""
+        ident = ("semantics", case_id, text)
+        if ident not in self._numbers:
+            pairs = ((case_id, where),)
+            self._add(ident, Footnote(len(self._notes) + 1, "semantics", text, None, pairs))
+        return self._numbers[ident]
+
+    def _add(self, ident: tuple[str, ...], note: Footnote) -> None:
+        self._numbers[ident] = note.number
+        self._notes.append(note)
+
+    def all_failure_keys(self) -> list[FailureKey]:
+        """Every distinct failure in the records, in first-seen order."""
+        return list(self._seen)
+
+    def notes(self) -> tuple[Footnote, ...]:
+        return tuple(self._notes)
+
+
+def refs(numbers: Sequence[int]) -> str:
+    """``<sup>1,3</sup>``: how a cell refers to notes in markdown (empty for none)."""
+    if not numbers:
+        return ""
+    return "<sup>" + ",".join(str(n) for n in numbers) + "</sup>"

@@ -1,0 +1,86 @@
+"""The heatmap picture: cases (rows) x (Python, Cython) (columns), coloured by verdict.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot state, no display), and saved
+without the software tag or timestamps, so the same matplotlib draws the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from report.compose import Report
+from report.model import cell_sort_key
+from report.verdicts import Verdict, aggregate
+
+COLOURS: dict[Verdict, str] = {
+    Verdict.OK: "#2e7d32",
+    Verdict.MIXED: "#f9a825",
+    Verdict.FAILED: "#c62828",
+    Verdict.ENV_ERROR: "#6a1b9a",
+    Verdict.NOT_POSSIBLE: "#b0b0b0",
+    Verdict.NOT_TESTED: "#ffffff",
+}
+SHORT_LEGEND: dict[Verdict, str] = {
+    Verdict.OK: "works",
+    Verdict.MIXED: "works with some numpy versions",
+    Verdict.FAILED: "fails",
+    Verdict.ENV_ERROR: "could not be tried",
+    Verdict.NOT_POSSIBLE: "not possible",
+    Verdict.NOT_TESTED: "not tested",
+}
+
+
+def heatmap_grid(report: Report) -> tuple[list[str], list[str], list[list[Verdict]]]:
+    """Row labels (cases), column labels (``py3.12 cy3.3.1``) and the verdict of each cell."""
+    main = [r for r in report.records if r.cell_kind != "abi"]
+    columns: list[tuple[str, str]] = []
+    for record in sorted(main, key=cell_sort_key):
+        if (record.python, record.cython) not in columns:
+            columns.append((record.python, record.cython))
+    rows = [row.case.id for row in report.rows]
+    grid = []
+    for case_id in rows:
+        mine = [r for r in main if r.case_id == case_id]
+        grid.append([
+            aggregate([r for r in mine if (r.python, r.cython) == column]).verdict
+            for column in columns
+        ])
+    return rows, [f"py{p} cy{c}" for p, c in columns], grid
+
+
+def draw_heatmap(report: Report) -> Figure:
+    """The picture as a matplotlib figure (attached to an Agg canvas)."""
+    rows, columns, grid = heatmap_grid(report)
+    order = list(Verdict)
+    codes = [[order.index(v) for v in line] for line in grid] or [[order.index(Verdict.NOT_TESTED)]]
+    width = max(8.0, 4.5 + 0.3 * len(columns))
+    height = 2.8 + 0.24 * max(len(rows), 1)
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    colours = ListedColormap([COLOURS[v] for v in order])
+    norm = BoundaryNorm([i - 0.5 for i in range(len(order) + 1)], len(order))
+    axes.pcolormesh(codes, cmap=colours, norm=norm, edgecolors="#dddddd", linewidth=0.5)
+    axes.set_xticks([i + 0.5 for i in range(len(columns))])
+    axes.set_xticklabels(columns, rotation=90, fontsize=7)
+    axes.set_yticks([i + 0.5 for i in range(len(rows))])
+    axes.set_yticklabels(rows, fontsize=7)
+    axes.invert_yaxis()
+    axes.tick_params(length=0)
+    axes.set_title("Outcome per case and (Python, Cython)", fontsize=9)
+    handles = [Patch(facecolor=COLOURS[v], edgecolor="#888888", label=SHORT_LEGEND[v])
+               for v in order]
+    figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    figure.tight_layout(rect=(0, 0.4 / height, 1, 1))
+    return figure
+
+
+def write_heatmap(report: Report, path: Path) -> None:
+    """Save the picture as PNG with no software tag or creation time in its metadata."""
+    figure = draw_heatmap(report)
+    figure.savefig(path, format="png", metadata={"Software": None})

@@ -1,0 +1,63 @@
+"""The published files at their stable paths, written from a :class:`Report`, and the drift check.
+
+``compat.md``, ``compat.json`` and ``compat.csv`` are byte-for-byte functions of the report;
+``compat-heatmap.png`` is too, for one matplotlib version (the drift check only requires that
+it is a valid PNG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from report.compose import Report
+from report.export import render_csv, render_json
+from report.heatmap import write_heatmap
+from report.render_md import HEATMAP_FILE, render_markdown
+
+MARKDOWN_FILE = "compat.md"
+JSON_FILE = "compat.json"
+CSV_FILE = "compat.csv"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
+    MARKDOWN_FILE: render_markdown,
+    JSON_FILE: render_json,
+    CSV_FILE: render_csv,
+}
+"""The files the drift check compares byte for byte."""
+
+
+def render_texts(report: Report) -> dict[str, bytes]:
+    """File name -> exact bytes of every text output."""
+    return {name: render(report).encode("utf-8") for name, render in TEXT_RENDERERS.items()}
+
+
+def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True) -> list[Path]:
+    """Write every output into ``out_dir``; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in render_texts(report).items():
+        path = out_dir / name
+        path.write_bytes(data)
+        written.append(path)
+    if heatmap:
+        path = out_dir / HEATMAP_FILE
+        write_heatmap(report, path)
+        written.append(path)
+    return written
+
+
+def drift(report: Report, out_dir: Path) -> list[str]:
+    """What differs between the committed outputs in ``out_dir`` and a fresh rendering."""
+    problems = []
+    for name, data in render_texts(report).items():
+        path = out_dir / name
+        if not path.exists():
+            problems.append(f"{path}: missing")
+        elif path.read_bytes() != data:
+            problems.append(f"{path}: differs from a fresh rendering of the results")
+    picture = out_dir / HEATMAP_FILE
+    if not picture.exists() or not picture.read_bytes().startswith(PNG_SIGNATURE):
+        problems.append(f"{picture}: missing or not a PNG")
+    return problems

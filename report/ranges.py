@@ -1,0 +1,205 @@
+"""Inferred version ranges, the way browser-compat-data states support.
+
+From per-version results along one axis (Cython, numpy or Python), ordered oldest first, a
+case's support is stated as runs of working / failing versions: "works on Cython >= 0.29.37
+(fails on 0.27.3; versions between 0.27.3 and 0.29.37 not tested)". Only tested versions are
+named: where the change happened between two tested versions, the statement says so instead of
+pretending to know the exact release.
+
+When no single axis explains a case's results, they are split by Python (then numpy) and each
+part is explained on its own: "on Python 3.12: fails on numpy >= 2.0.2 (...)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.footnotes import FailureKey, failure_key
+from report.model import version_key
+
+AXES = ("cython", "numpy", "python")
+"""Axes a range can be stated on, in order of preference."""
+SPLIT_ORDER = ("python", "numpy", "cython")
+"""Axes results are split by when no single axis explains them."""
+AXIS_NAMES = {"cython": "Cython", "numpy": "numpy", "python": "Python"}
+MAX_SPLIT_DEPTH = 2
+LISTED_VERSIONS = 3
+
+def axis_value(record: Record, axis: str) -> str | None:
+    """The record's version on ``axis`` (numpy only for cells built and run on one numpy)."""
+    if axis == "cython":
+        return record.cython
+    if axis == "python":
+        return record.python
+    if axis == "numpy":
+        return record.numpy_build if record.numpy_build == record.numpy_run else None
+    raise ValueError(f"unknown axis {axis!r}")
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive tested versions (oldest first) that all work, or all fail."""
+
+    works: bool
+    versions: tuple[str, ...]
+
+    @property
+    def first(self) -> str:
+        return self.versions[0]
+
+    @property
+    def last(self) -> str:
+        return self.versions[-1]
+
+    @property
+    def listed(self) -> str:
+        """The tested versions: all of them when few, else the first and last."""
+        if len(self.versions) <= LISTED_VERSIONS:
+            return ", ".join(self.versions)
+        return f"{self.first}–{self.last} ({len(self.versions)} tested)"
+
+def runs_of(points: Sequence[tuple[str, bool]]) -> tuple[Run, ...]:
+    """Group ``(version, works)`` points, oldest first, into runs of equal ``works``."""
+    runs: list[Run] = []
+    for version, works in sorted(points, key=lambda p: version_key(p[0])):
+        if runs and runs[-1].works == works:
+            runs[-1] = Run(works, runs[-1].versions + (version,))
+        else:
+            runs.append(Run(works, (version,)))
+    return tuple(runs)
+
+def _verb(works: bool) -> str:
+    return "works" if works else "fails"
+
+def describe_runs(axis: str, runs: Sequence[Run]) -> str:
+    """A sentence for ``runs`` along ``axis`` that names only tested versions."""
+    name = AXIS_NAMES.get(axis, axis)
+    if not runs:
+        return f"not tested on any {name}"
+    if len(runs) == 1:
+        return f"{_verb(runs[0].works)} on every tested {name} ({runs[0].listed})"
+    if len(runs) == 2:
+        before, after = runs
+        return (
+            f"{_verb(after.works)} on {name} >= {after.first} ({_verb(before.works)} on"
+            f" {before.listed}; versions between {before.last} and {after.first} not tested)"
+        )
+    parts = ", ".join(f"{_verb(run.works)} on {run.listed}" for run in runs)
+    return f"{name}: {parts} (versions between the tested ones not tested)"
+
+@dataclass(frozen=True)
+class RangeStatement:
+    """One inferred statement, possibly qualified (``on Python 3.12``)."""
+
+    text: str
+    qualifier: tuple[tuple[str, str], ...] = ()
+    failures: tuple[FailureKey, ...] = ()
+
+    @property
+    def qualifier_text(self) -> str:
+        """``on Python 3.12, numpy 1.26.4``; empty when unqualified."""
+        if not self.qualifier:
+            return ""
+        return "on " + ", ".join(f"{AXIS_NAMES[a]} {v}" for a, v in self.qualifier)
+
+    @property
+    def sentence(self) -> str:
+        prefix = self.qualifier_text
+        return f"{prefix}: {self.text}" if prefix else self.text
+
+def _failures(records: Sequence[Record]) -> tuple[FailureKey, ...]:
+    keys: list[FailureKey] = []
+    for record in records:
+        key = failure_key(record)
+        if key is not None and record.outcome.failed and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+def _pure_points(records: Sequence[Record], axis: str) -> list[tuple[str, bool]] | None:
+    """``(version, works)`` per version if every version's records agree; else ``None``."""
+    seen: dict[str, bool] = {}
+    for record in records:
+        value = axis_value(record, axis)
+        if value is None:
+            return None
+        works = record.outcome is Outcome.OK
+        if seen.setdefault(value, works) != works:
+            return None
+    return list(seen.items()) if len(seen) > 1 else None
+
+def _stages(records: Sequence[Record]) -> str:
+    found = {r.outcome for r in records if r.outcome.failed}
+    return ", ".join(o.value for o in Outcome if o in found)
+
+def explain(records: Sequence[Record],
+            qualifier: tuple[tuple[str, str], ...] = ()) -> list[RangeStatement]:
+    """Inferred statements for the tried records of one case (ABI cells excluded).
+
+    Args:
+        records: the case's records (``abi`` cells are ignored; untried ones are no evidence).
+        qualifier: the axis values the records were already narrowed to.
+    """
+    tried = [r for r in records
+             if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
+    failures = _failures(tried)
+    if not tried:
+        return [RangeStatement("not tried on any cell", qualifier)]
+    if all(r.outcome is Outcome.OK for r in tried):
+        return [RangeStatement(EVERYWHERE, qualifier)]
+    if not any(r.outcome is Outcome.OK for r in tried):
+        text = f"fails on every tested cell ({_stages(tried)})"
+        return [RangeStatement(text, qualifier, failures)]
+    fixed = {axis for axis, _ in qualifier}
+    candidates: list[tuple[int, int, str, tuple[Run, ...]]] = []
+    for rank, axis in enumerate(AXES):
+        if axis in fixed:
+            continue
+        points = _pure_points(tried, axis)
+        if points is not None:
+            runs = runs_of(points)
+            candidates.append((len(runs), rank, axis, runs))
+    if candidates:
+        _, _, axis, runs = min(candidates)
+        return [RangeStatement(describe_runs(axis, runs), qualifier, failures)]
+    if len(qualifier) < MAX_SPLIT_DEPTH:
+        splits: list[tuple[int, int, list[RangeStatement]]] = []
+        for rank, axis in enumerate(SPLIT_ORDER):
+            values = {axis_value(r, axis) for r in tried}
+            if axis in fixed or None in values or len(values) < 2:
+                continue
+            statements: list[RangeStatement] = []
+            for value in sorted((v for v in values if v is not None), key=version_key):
+                part = [r for r in tried if axis_value(r, axis) == value]
+                statements.extend(explain(part, qualifier + ((axis, value),)))
+            statements = _collapse(statements, qualifier)
+            splits.append((len(statements), rank, statements))
+        if splits:
+            return min(splits, key=lambda split: split[:2])[2]
+    return [RangeStatement("varies; see the per-Python tables", qualifier, failures)]
+
+
+EVERYWHERE = "works on every tested cell"
+
+
+def _collapse(statements: list[RangeStatement],
+              qualifier: tuple[tuple[str, str], ...]) -> list[RangeStatement]:
+    """Fold the parts that simply work into one trailing "works on every other tested cell"."""
+    working = [s for s in statements if s.text == EVERYWHERE]
+    rest = [s for s in statements if s.text != EVERYWHERE]
+    if not working or not rest:
+        return statements
+    return rest + [RangeStatement("works on every other tested cell", qualifier)]
+
+
+def infer_ranges(records: Sequence[Record], *, max_statements: int = 8,
+                 ) -> tuple[RangeStatement, ...]:
+    """:func:`explain`, falling back to one summary statement when it needs too many."""
+    statements = explain(records)
+    if len(statements) <= max_statements:
+        return tuple(statements)
+    tried = [r for r in records if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
+    return (RangeStatement(
+        "works on some cells and fails on others in a pattern no single version explains;"
+        " see the per-Python tables", (), _failures(tried)),)

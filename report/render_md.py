@@ -1,0 +1,294 @@
+"""The published markdown page (``docs/compat.md``), rendered from a :class:`Report`.
+
+Tables are GitHub-flavoured markdown made by tabulate (``tablefmt="github"``), with number
+parsing off and wide-character measuring off, so the bytes do not depend on whether the
+optional ``wcwidth`` package happens to be installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import tabulate as tabulate_module
+
+from matrix.outcomes import Outcome
+from report.compose import AbiTable, CaseRow, DetailTable, Report, VerdictCell
+from report.diff import CHANGE_TITLES, CellChange, Change, Diff
+from report.footnotes import Footnote, refs
+from report.semantics import SEMANTICS_LEGEND
+from report.verdicts import LEGEND, STAGE_LEGEND, STAGES, SYMBOLS, Verdict, cell_text
+
+HEATMAP_FILE = "compat-heatmap.png"
+READING_LINK = "../README.md#reading-the-table"
+COLLAPSE_OVER = 12
+"""Change lists longer than this are folded into ``<details>``."""
+
+
+@contextmanager
+def _narrow_chars() -> Iterator[None]:
+    """Measure cells with ``len`` (not ``wcwidth``) for byte-stable output everywhere."""
+    saved = getattr(tabulate_module, "WIDE_CHARS_MODE", False)
+    tabulate_module.WIDE_CHARS_MODE = False
+    try:
+        yield
+    finally:
+        tabulate_module.WIDE_CHARS_MODE = saved
+
+
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub markdown table; every cell is text, left-aligned."""
+    with _narrow_chars():
+        return str(tabulate_module.tabulate(
+            [list(row) for row in rows], headers=list(headers), tablefmt="github",
+            disable_numparse=True, colalign=["left"] * len(headers),
+        ))
+
+
+def cell_escape(text: str) -> str:
+    """Make text safe inside a table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def code(text: str) -> str:
+    """An inline code span that survives backticks in ``text``."""
+    if "`" not in text:
+        return f"`{text}`"
+    return f"`` {text} ``"
+
+
+def verdict_cell(cell: VerdictCell, *, counts: bool = False) -> str:
+    return cell_text(cell.verdict, refs(cell.notes), counts=counts)
+
+
+def _join(values: Sequence[str]) -> str:
+    return ", ".join(values) if values else "—"
+
+
+def render_provenance(report: Report) -> str:
+    p = report.provenance
+    outcome_text = " · ".join(f"{name} {count}" for name, count in p.outcomes) or "none"
+    python_text = ", ".join(f"{minor} ({exact})" if exact else minor
+                            for minor, exact in p.pythons)
+    lines = [
+        f"- **Results as of:** {p.date or '—'} (the newest record)",
+        f"- **Cells:** {p.cells} ({p.records} records; {p.cases_tested} of {p.cases} cases"
+        " measured)",
+        f"- **Outcomes:** {outcome_text}",
+        f"- **Python:** {python_text or '—'}",
+        f"- **Cython:** {_join(p.cython)}",
+        f"- **numpy:** {_join(p.numpy)}",
+        f"- **Machine:** {_join(p.platforms)}; compiler {_join(p.compilers)}; cflags "
+        f"{', '.join(code(f) for f in p.cflags) or '—'}",
+        f"- **Build:** {_join(p.build_tools)}; environments by {_join(p.env_backends)};"
+        f" runner {_join(p.runner_hashes)}",
+        f"- **Results digest:** {code(p.digest)}",
+    ]
+    left_out = []
+    if p.stale:
+        left_out.append(f"{p.stale} measured on an older version of a case's code")
+    if p.unknown:
+        left_out.append(f"{p.unknown} of cases no longer defined")
+    if p.superseded:
+        left_out.append(f"{p.superseded} replaced by a newer record of the same cell")
+    if left_out:
+        lines.append(f"- **Records left out:** {'; '.join(left_out)}")
+    return "\n".join(lines)
+
+
+def render_legend() -> str:
+    verdicts = md_table(["Cell", "Meaning"], [
+        [f"{SYMBOLS[v]}{' stage' if v in (Verdict.MIXED, Verdict.FAILED) else ''}", LEGEND[v]]
+        for v in Verdict
+    ])
+    stages = md_table(["Stage", "Outcome", "Meaning"], [
+        [STAGES[o], code(o.value), STAGE_LEGEND[o]] for o in STAGES
+    ])
+    semantics = md_table(["Semantics", "Meaning"], [
+        [label, meaning] for label, meaning in SEMANTICS_LEGEND.items()
+    ])
+    return "\n\n".join([
+        "A summary cell covers every Python and numpy version tested with that Cython series"
+        " (the build-vs-run cells are left out: they have their own table). Untried cells"
+        " (not possible, environment errors) never count as failures.",
+        verdicts,
+        "`<sup>n</sup>` refers to note *n* at the end: the failure's first error line and the"
+        " cells where it was seen. Failing stages:",
+        stages,
+        "Measured semantics come from the cells where the case worked; *Locks source* says"
+        " whether resizing the source raised `BufferError` while the target lived."
+        " *Documented* is what the case's reference claims; ❗ marks a claim that a"
+        " measurement contradicts.",
+        semantics,
+    ])
+
+
+def _measured(label: str, notes: Sequence[int]) -> str:
+    return f"{label}{refs(notes)}"
+
+
+def _documented(row: CaseRow) -> str:
+    if not row.contradictions:
+        return row.documented
+    return f"{row.documented} ❗{refs(row.contradiction_notes)}"
+
+
+def _conversion(row: CaseRow) -> str:
+    return f"{code(row.case.source)} → {code(row.case.target)}"
+
+
+def render_summary(report: Report) -> str:
+    headers = ["Case", "Conversion", *report.series, "Semantics", "Locks source", "Documented"]
+    parts = []
+    groups: list[str] = []
+    for row in report.rows:
+        if row.case.group not in groups:
+            groups.append(row.case.group)
+    for group in groups:
+        rows = []
+        for row in (r for r in report.rows if r.case.group == group):
+            name = code(row.case.id)
+            if row.case.variant_of:
+                name = f"↳ {name}"
+            rows.append([cell_escape(text) for text in [
+                name, _conversion(row), *(verdict_cell(c) for c in row.series),
+                _measured(row.semantics.label, row.semantics_notes),
+                _measured(row.locks.label, row.locks_notes), _documented(row),
+            ]])
+        parts.append(f"### {group}\n\n{md_table(headers, rows)}")
+    return "\n\n".join(parts)
+
+
+def render_ranges(report: Report) -> str:
+    lines = []
+    for row in report.rows:
+        head = f"- **{code(row.case.id)}** — {row.case.title}"
+        if row.case.variant_of:
+            head += f" (variant of {code(row.case.variant_of)})"
+        lines.append(head)
+        if not row.tested:
+            lines.append("  - not tested")
+        for statement, notes in zip(row.ranges, row.range_notes):
+            lines.append(f"  - {statement.sentence}{refs(notes)}")
+        if row.case.expect.works:
+            lines.append(f"  - documented: {row.case.expect.works}")
+    return "\n".join(lines)
+
+
+def render_detail(table: DetailTable, report: Report) -> str:
+    has_numpy = any(row.numpy for row in table.rows)
+    headers = ["Case", *(["numpy"] if has_numpy else []), *table.cython]
+    rows = []
+    for row in table.rows:
+        numpy = [row.numpy or ""] if has_numpy else []
+        rows.append([cell_escape(text) for text in [
+            code(row.case_id), *numpy, *(verdict_cell(c) for c in row.cells)]])
+    versions = f" ({', '.join(table.versions)})" if table.versions else ""
+    body = md_table(headers, rows)
+    return (f"### Python {table.python}{versions}\n\n<details>\n<summary>{len(rows)} rows ×"
+            f" {len(table.cython)} Cython releases</summary>\n\n{body}\n\n</details>")
+
+
+def render_abi(table: AbiTable) -> str:
+    headers = ["built against ↓ / run under →", *table.runs]
+    rows = [[build, *(verdict_cell(c, counts=True) for c in cells)]
+            for build, cells in zip(table.builds, table.cells)]
+    cython = ", ".join(table.cython) or "—"
+    return (f"### Python {table.python}\n\nOver {table.cases} numpy cases; the diagonal covers"
+            f" every Cython release tried, the other cells Cython {cython}.\n\n"
+            f"{md_table(headers, rows)}")
+
+
+def _where(note: Footnote) -> str:
+    return "; ".join(f"{code(case_id)} ({cells})" if cells else code(case_id)
+                     for case_id, cells in note.where)
+
+
+def render_notes(notes: Sequence[Footnote]) -> str:
+    lines = []
+    for note in notes:
+        if note.kind == "semantics":
+            lines.append(f"{note.number}. {_where(note)}: {note.text}")
+            continue
+        label = note.outcome or note.kind
+        lines.append(f"{note.number}. **{label}** {code(note.text)} — seen in {_where(note)}")
+    return "\n".join(lines) if lines else "No failures."
+
+
+def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str]]:
+    rows = []
+    for change in changes:
+        detail = change.detail
+        number = report.failure_notes.get((change.after, change.detail))
+        if number is not None:
+            detail = f"note {number}"
+        elif detail:
+            detail = code(detail)
+        if change.case_changed:
+            detail = f"{detail} (case code changed)".strip()
+        rows.append([cell_escape(text) for text in [
+            code(change.case_id), code(change.cell_id), change.before, change.after, detail]])
+    return rows
+
+
+def render_diff(changes: Diff | None, report: Report) -> str:
+    if changes is None:
+        return ("No previous run to compare with. After publishing a run,"
+                " `python -m report promote` makes it the baseline of the next one.")
+    counts = changes.counts()
+    summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts)
+    parts = [f"Against the baseline ({changes.baseline_cells} cells, newest record"
+             f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."]
+    for kind in Change:
+        found = changes.of(kind)
+        if not found:
+            continue
+        table = md_table(["Case", "Cell", "Before", "After", "Detail"],
+                         _change_rows(found, report))
+        title = f"### {CHANGE_TITLES[kind]}: {len(found)}"
+        if len(found) > COLLAPSE_OVER or kind in (Change.NEW, Change.GONE):
+            noun = "cell" if len(found) == 1 else "cells"
+            table = (f"<details>\n<summary>{len(found)} {noun}</summary>\n\n{table}\n\n"
+                     "</details>")
+        parts.append(f"{title}\n\n{table}")
+    return "\n\n".join(parts)
+
+
+def render_markdown(report: Report) -> str:
+    """The whole page; ends with exactly one newline."""
+    sections = [
+        "# Cython memory-conversion compatibility",
+        "<!-- Generated by `python -m report render` from results/records.jsonl."
+        " Do not edit by hand. -->",
+        "How each memory-conversion idiom behaves across Python × Cython × numpy, measured by"
+        " building and running it. How to read this page: [Reading the table]"
+        f"({READING_LINK}).",
+        "## Provenance",
+        render_provenance(report),
+        "## Legend",
+        render_legend(),
+        "## Summary",
+        "One column per Cython series.",
+        f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
+        render_summary(report),
+        "## Inferred ranges",
+        "Only tested versions are named; where behaviour changes between two tested versions,"
+        " the releases in between were not tested and the change may lie anywhere there.",
+        render_ranges(report),
+        "## Changes since the previous run",
+        render_diff(report.diff, report),
+        "## Per-Python detail",
+        "Each cell is one measured cell: Cython release (columns) × case, and numpy version for"
+        " the numpy cases (built and run on the same numpy).",
+        *[render_detail(t, report) for t in report.details],
+        "## numpy: built against vs run under",
+        "Does a module built against one numpy import under another? A cell covers every numpy"
+        " case and Cython release on that Python: ✅ every built module imports, ❌ none does,"
+        f" ⚠️ *k/n* only *k* of *n* do (the note gives the {code(Outcome.IMPORT_ERROR.value)}"
+        " text). Modules that imported count here even if the case then failed; cells where"
+        " nothing was built show the build failure.",
+        *([render_abi(t) for t in report.abi] or ["No build-vs-run cells were measured."]),
+        "## Notes",
+        render_notes(report.footnotes),
+    ]
+    return "\n\n".join(sections) + "\n"

@@ -1,0 +1,136 @@
+"""Measured copy semantics and source locking, beside what the documentation claims.
+
+Only records whose outcome is ``ok`` measure anything; a probe that could not tell (``None``)
+is *unknown* and never counts as a contradiction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from matrix.cases import Expectation
+from matrix.outcomes import Outcome
+from matrix.records import Behaviour, Record
+from report.footnotes import describe_cells
+
+VARIES = "varies"
+UNKNOWN = "?"
+NOTHING = "—"
+
+SEMANTICS_LEGEND = {
+    "copy": "the target holds its own copy of the data",
+    "read-only copy": "a copy that refuses writes",
+    "alias": "the target shares the source's memory (writes allowed, or not probed)",
+    "read-only alias": "shares the source's memory, but refuses writes",
+    "wrong values": "the target did not hold the source's values right after the conversion",
+    VARIES: "differs between cells (see the note)",
+    UNKNOWN: "the probe could not tell (or the case does not define it)",
+    NOTHING: "nothing measured: the case never worked",
+}
+
+
+def semantics_label(copies: bool | None, readonly: bool | None) -> str | None:
+    """``copy`` / ``read-only copy`` / ``alias`` / ``read-only alias``; ``None`` if unknown."""
+    if copies is None:
+        return None
+    kind = "copy" if copies else "alias"
+    return f"read-only {kind}" if readonly else kind
+
+
+def behaviour_label(behaviour: Behaviour) -> str | None:
+    """The measured semantics of one record."""
+    if behaviour.values_ok is False:
+        return "wrong values"
+    return semantics_label(behaviour.copies, behaviour.readonly)
+
+
+def locks_label(locks: bool | None) -> str | None:
+    return None if locks is None else ("yes" if locks else "no")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured property over several records."""
+
+    label: str
+    """The single value, ``varies``, ``?`` (unknown) or ``—`` (nothing measured)."""
+    counts: tuple[tuple[str, int], ...] = ()
+    """Each measured value and how many cells showed it (most frequent first)."""
+    where: tuple[tuple[str, str], ...] = ()
+    """For ``varies``: each value and the cells that showed it."""
+
+
+def measure(records: Sequence[Record], label: Callable[[Record], str | None]) -> Measured:
+    """The value of ``label`` over the ``ok`` records, or how it varies."""
+    measured = [r for r in records if r.outcome is Outcome.OK]
+    if not measured:
+        return Measured(NOTHING)
+    by_value: dict[str, list[Record]] = {}
+    for record in measured:
+        value = label(record)
+        if value is not None:
+            by_value.setdefault(value, []).append(record)
+    if not by_value:
+        return Measured(UNKNOWN)
+    ordered = sorted(by_value.items(), key=lambda item: (-len(item[1]), item[0]))
+    counts = tuple((value, len(rs)) for value, rs in ordered)
+    if len(ordered) == 1:
+        return Measured(ordered[0][0], counts)
+    where = tuple((value, describe_cells(rs)) for value, rs in ordered)
+    return Measured(VARIES, counts, where)
+
+
+def measure_semantics(records: Sequence[Record]) -> Measured:
+    return measure(records, lambda r: behaviour_label(r.behaviour))
+
+
+def measure_locks(records: Sequence[Record]) -> Measured:
+    return measure(records, lambda r: locks_label(r.behaviour.locks_source))
+
+
+def varies_text(what: str, measured: Measured) -> str:
+    """The note for a property that differs between cells."""
+    parts = [f"{value} on {describe}" for value, describe in measured.where]
+    return f"{what} differs between cells: " + "; ".join(parts)
+
+
+def documented_text(expect: Expectation) -> str:
+    """The documented claims in the table's words: ``alias, locks``; ``—`` when none."""
+    parts = []
+    label = semantics_label(expect.copies, expect.readonly)
+    if label is not None:
+        parts.append(label)
+    elif expect.readonly is not None:
+        parts.append("read-only" if expect.readonly else "writable")
+    if expect.locks_source is not None:
+        parts.append("locks" if expect.locks_source else "no lock")
+    return ", ".join(parts) if parts else NOTHING
+
+
+_CLAIMS: tuple[tuple[str, Callable[[Behaviour], bool | None]], ...] = (
+    ("copies", lambda b: b.copies),
+    ("readonly", lambda b: b.readonly),
+    ("locks_source", lambda b: b.locks_source),
+)
+
+
+def contradictions(expect: Expectation, records: Sequence[Record]) -> tuple[str, ...]:
+    """One sentence per documented claim that a measurement contradicts."""
+    measured = [r for r in records if r.outcome is Outcome.OK]
+    found = []
+    for name, get in _CLAIMS:
+        claimed = getattr(expect, name)
+        if claimed is None:
+            continue
+        known = [r for r in measured if get(r.behaviour) is not None]
+        against = [r for r in known if get(r.behaviour) != claimed]
+        if not against:
+            continue
+        scope = "every measured cell" if len(against) == len(known) else (
+            f"{len(against)} of {len(known)} measured cells ({describe_cells(against)})")
+        found.append(
+            f"documented {name} = {str(claimed).lower()}, but measured {name} ="
+            f" {str(not claimed).lower()} on {scope}"
+        )
+    return tuple(found)

@@ -1,0 +1,138 @@
+"""Verdicts: what a group of records says about a case, and how a table cell shows it.
+
+Three kinds of "no" are kept apart, because they mean different things to a reader:
+
+* *failed*       -- the case was built/run and did not work (the case's fault);
+* *not possible* -- the cell cannot exist (no wheel, this Cython cannot run on this Python);
+* *not tested*   -- no record at all for that cell;
+
+and an environment error (network, install hiccup) is *could not be tried*, never a failure.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.footnotes import FailureKey, failure_key
+
+
+class Verdict(str, enum.Enum):
+    """The verdict over a group of records (e.g. one case on one Cython series)."""
+
+    OK = "ok"
+    MIXED = "mixed"
+    FAILED = "failed"
+    ENV_ERROR = "env-error"
+    NOT_POSSIBLE = "not-possible"
+    NOT_TESTED = "not-tested"
+
+
+SYMBOLS: dict[Verdict, str] = {
+    Verdict.OK: "✅",
+    Verdict.MIXED: "⚠️",
+    Verdict.FAILED: "❌",
+    Verdict.ENV_ERROR: "🔧",
+    Verdict.NOT_POSSIBLE: "n/p",
+    Verdict.NOT_TESTED: "—",
+}
+
+LEGEND: dict[Verdict, str] = {
+    Verdict.OK: "works on every cell where it was tried",
+    Verdict.MIXED: "works on some cells, fails on others; the note says where and why",
+    Verdict.FAILED: "fails on every cell where it was tried; the failing stage and a note follow",
+    Verdict.ENV_ERROR: "could not be tried: the environment could not be set up (a spurious,"
+    " infrastructure error; re-run)",
+    Verdict.NOT_POSSIBLE: "not possible: no wheel for that combination, or that Cython cannot"
+    " run on that Python",
+    Verdict.NOT_TESTED: "not tested: no result for that combination",
+}
+
+STAGES: dict[Outcome, str] = {
+    Outcome.CYTHONIZE_ERROR: "cythonize",
+    Outcome.CC_ERROR: "cc",
+    Outcome.IMPORT_ERROR: "import",
+    Outcome.RUN_ERROR: "run",
+    Outcome.CRASH: "crash",
+    Outcome.TIMEOUT: "timeout",
+}
+"""Short names of the failing stages, as table cells show them."""
+
+STAGE_LEGEND: dict[Outcome, str] = {
+    Outcome.CYTHONIZE_ERROR: "Cython rejected the code",
+    Outcome.CC_ERROR: "the C compiler rejected the generated code",
+    Outcome.IMPORT_ERROR: "the built module does not import",
+    Outcome.RUN_ERROR: "the conversion (or a probe) raised",
+    Outcome.CRASH: "the process died (e.g. SIGSEGV)",
+    Outcome.TIMEOUT: "the run did not finish in time",
+}
+
+
+def _outcome_order(outcome: Outcome) -> int:
+    return list(Outcome).index(outcome)
+
+
+@dataclass(frozen=True)
+class GroupVerdict:
+    """A verdict plus what is needed to explain it."""
+
+    verdict: Verdict
+    stages: tuple[Outcome, ...] = ()
+    """Failing outcomes seen (enum order)."""
+    failures: tuple[FailureKey, ...] = ()
+    """Distinct failures (and environment errors) seen, in cell order."""
+    total: int = 0
+    tried: int = 0
+    ok: int = 0
+
+    @property
+    def stage_text(self) -> str:
+        return ", ".join(STAGES[s] for s in self.stages)
+
+
+def aggregate(records: Sequence[Record]) -> GroupVerdict:
+    """The verdict over ``records`` (already in cell order)."""
+    if not records:
+        return GroupVerdict(Verdict.NOT_TESTED)
+    tried = [r for r in records if not r.outcome.could_not_be_tried]
+    ok = sum(1 for r in tried if r.outcome is Outcome.OK)
+    failed = [r for r in tried if r.outcome.failed]
+    stages = tuple(sorted({r.outcome for r in failed}, key=_outcome_order))
+    keys: list[FailureKey] = []
+    notable = failed if tried else [r for r in records if r.outcome is Outcome.ENV_ERROR]
+    for record in notable:
+        key = failure_key(record)
+        if key is not None and key not in keys:
+            keys.append(key)
+    if not tried:
+        envs = any(r.outcome is Outcome.ENV_ERROR for r in records)
+        verdict = Verdict.ENV_ERROR if envs else Verdict.NOT_POSSIBLE
+    elif not failed:
+        verdict = Verdict.OK
+    elif ok:
+        verdict = Verdict.MIXED
+    else:
+        verdict = Verdict.FAILED
+    return GroupVerdict(verdict, stages, tuple(keys), len(records), len(tried), ok)
+
+
+def cell_text(group: GroupVerdict, note_refs: str = "", *, counts: bool = False) -> str:
+    """How a table cell shows a verdict: ``✅``, ``⚠️ 2/3<sup>1</sup>``, ``❌ run<sup>4</sup>``.
+
+    Args:
+        group: the verdict.
+        note_refs: the rendered note references (``<sup>..</sup>``), if any.
+        counts: show ``ok/tried`` for mixed verdicts.
+    """
+    symbol = SYMBOLS[group.verdict]
+    if group.verdict is Verdict.MIXED:
+        detail = f" {group.ok}/{group.tried}" if counts else ""
+        return f"{symbol}{detail} {group.stage_text}{note_refs}"
+    if group.verdict is Verdict.FAILED:
+        return f"{symbol} {group.stage_text}{note_refs}"
+    if group.verdict is Verdict.ENV_ERROR:
+        return f"{symbol}{note_refs}"
+    return symbol

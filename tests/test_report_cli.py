@@ -1,0 +1,99 @@
+"""``python -m report``: render, check, promote, and errors that name the file and line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matrix.paths import PROJECT_ROOT
+from report.cli import main
+from report.publish import PNG_SIGNATURE
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report"
+
+
+def render_args(out: Path, results: Path = FIXTURE / "records.jsonl") -> list[str]:
+    return ["render", "--results", str(results), "--baseline", str(FIXTURE / "baseline.jsonl"),
+            "--cases", str(FIXTURE / "cases"), "--out", str(out)]
+
+
+def test_render_writes_the_published_files(tmp_path: Path) -> None:
+    assert main(render_args(tmp_path)) == 0
+    for name in ("compat.md", "compat.json", "compat.csv"):
+        assert (tmp_path / name).read_bytes() == (FIXTURE / "expected" / name).read_bytes()
+    assert (tmp_path / "compat-heatmap.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_check_reports_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(render_args(tmp_path)) == 0
+    assert main([*render_args(tmp_path), "--check"]) == 0
+    with open(tmp_path / "compat.md", "a", encoding="utf-8") as handle:
+        handle.write("edited by hand\n")
+    assert main([*render_args(tmp_path), "--check"]) == 1
+    assert "compat.md: differs" in capsys.readouterr().err
+
+
+def test_corrupt_results_name_file_and_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "records.jsonl"
+    lines = (FIXTURE / "records.jsonl").read_text().splitlines(keepends=True)
+    broken.write_text(lines[0] + "{not json\n" + lines[1])
+    assert main(render_args(tmp_path / "out", broken)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {broken}:2: not valid JSON")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(render_args(tmp_path, tmp_path / "nothing.jsonl")) == 2
+    assert "no results file" in capsys.readouterr().err
+
+
+def test_promote_copies_results_to_baseline(tmp_path: Path) -> None:
+    baseline = tmp_path / "sub" / "baseline.jsonl"
+    assert main(["promote", "--results", str(FIXTURE / "records.jsonl"),
+                 "--baseline", str(baseline)]) == 0
+    assert baseline.read_bytes() == (FIXTURE / "records.jsonl").read_bytes()
+
+
+def test_promote_before_the_first_run_is_a_no_op(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.jsonl"
+    assert main(["promote", "--results", str(tmp_path / "none.jsonl"),
+                 "--baseline", str(baseline)]) == 0
+    assert not baseline.exists()
+
+
+def test_python_dash_m_report(tmp_path: Path) -> None:
+    """The command the nox sessions run, from another directory."""
+    shutil.copytree(FIXTURE / "cases", tmp_path / "cases")
+    done = subprocess.run(
+        [sys.executable, "-m", "report", "render", "--results", str(FIXTURE / "records.jsonl"),
+         "--no-baseline", "--cases", str(tmp_path / "cases"), "--out", str(tmp_path / "docs"),
+         "--no-heatmap"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rendered 8 cases" in done.stderr
+    text = (tmp_path / "docs" / "compat.md").read_text(encoding="utf-8")
+    assert "No previous run to compare with." in text
+    assert not (tmp_path / "docs" / "compat-heatmap.png").exists()
+
+
+def test_regressions_fail_and_write_the_summary(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n")
+    args = ["regressions", "--results", str(FIXTURE / "records.jsonl"),
+            "--cases", str(FIXTURE / "cases"), "--summary", str(summary)]
+    assert main([*args, "--baseline", str(FIXTURE / "baseline.jsonl")]) == 1
+    out = capsys.readouterr()
+    assert "### Regressed (worked, now fails): 1" in out.out
+    assert "1 cell(s) regressed" in out.err
+    assert summary.read_text().startswith("# earlier step\n## Changes since the previous run")
+    same = ["--baseline", str(FIXTURE / "records.jsonl")]
+    assert main([*args, *same]) == 0
+    assert main([*args, "--no-baseline"]) == 0

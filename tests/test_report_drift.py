@@ -1,0 +1,32 @@
+"""The drift check: the committed docs/compat.* must be what the committed results render to.
+
+Re-render with ``nox -s report`` (or ``python -m report render``) and commit docs/ whenever
+results/ or cases/ change. The PNG is only required to exist and be a PNG, because its bytes
+depend on the matplotlib version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matrix.paths import PROJECT_ROOT
+from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_OUT, DEFAULT_RESULTS, build_report
+from report.publish import drift, render_texts, write_outputs
+
+
+@pytest.mark.skipif(not DEFAULT_RESULTS.exists(),
+                    reason="results/records.jsonl is not committed yet (no published run)")
+def test_committed_report_matches_committed_results(tmp_path: Path) -> None:
+    baseline = DEFAULT_BASELINE if DEFAULT_BASELINE.exists() else None
+    report = build_report(DEFAULT_RESULTS, baseline, DEFAULT_CASES)
+    write_outputs(report, tmp_path)
+    for name, data in render_texts(report).items():
+        committed = DEFAULT_OUT / name
+        assert committed.exists(), f"{committed} missing: run `nox -s report` and commit docs/"
+        assert (tmp_path / name).read_bytes() == data
+        assert committed.read_bytes() == data, (
+            f"{committed.relative_to(PROJECT_ROOT)} is out of date with results/: run"
+            " `nox -s report` and commit docs/")
+    assert drift(report, DEFAULT_OUT) == []

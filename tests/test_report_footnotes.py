@@ -1,0 +1,68 @@
+"""Failure notes: normalized error lines, one number per distinct failure, first-use order."""
+
+from __future__ import annotations
+
+import pytest
+
+from report.footnotes import FootnoteBook, describe_cells, failure_key, normalize_error, refs
+from tests.fixtures.report.factory import rec
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("/home/x/.cache/envs/py3.12.1-cy0.29.37-np2.1.3/lib/python3.12/site-packages/numpy/"
+     "__init__.pxd:12:13: Build aborted", "numpy/__init__.pxd:12:13: Build aborted"),
+    ("/tmp/build-1/mm_x.c:3:1: error: boom", ".../mm_x.c:3:1: error: boom"),
+    ("SIGSEGV at 0x7f3a9c001234", "SIGSEGV at 0x..."),
+    ("  two\n  lines  ", "two lines"),
+    (None, "(no error line recorded)"),
+    ("x" * 300, "x" * 239 + "…"),
+])
+def test_normalize_error(raw: str | None, shown: str) -> None:
+    assert normalize_error(raw) == shown
+
+
+def test_same_failure_in_two_environments_is_one_failure() -> None:
+    a = rec("c", "3.12", "0.29.37", "cythonize-error", numpy="2.1.3",
+            error="/a/site-packages/numpy/__init__.pxd:12:13: needs Cython 3")
+    b = rec("d", "3.13", "0.29.37", "cythonize-error", numpy="2.2.0",
+            error="/b/other/site-packages/numpy/__init__.pxd:12:13: needs Cython 3")
+    assert failure_key(a) == failure_key(b)
+    assert failure_key(rec("c", "3.12", "3.0.12")) is None
+    assert failure_key(rec("c", "3.12", "3.0.12", "not-possible", error="no wheel")) is None
+    assert failure_key(rec("c", "3.12", "3.0.12", "env-error", error="net")) == ("env-error", "net")
+
+
+def test_numbers_follow_first_use_and_are_shared() -> None:
+    records = [
+        rec("a", "3.6", "0.27.3", "run-error", error="first"),
+        rec("b", "3.6", "0.27.3", "crash", error="second"),
+        rec("b", "3.12", "3.0.12", "run-error", error="first"),
+    ]
+    book = FootnoteBook(records)
+    assert book.failure(("crash", "second")) == 1
+    assert book.failures([("run-error", "first"), ("crash", "second")]) == (2, 1)
+    assert book.note("a", "semantics vary") == 3
+    assert book.note("a", "semantics vary") == 3
+    notes = book.notes()
+    assert [n.number for n in notes] == [1, 2, 3]
+    assert notes[1].where == (("a", "py3.6: cy0.27.3"), ("b", "py3.12: cy3.0.12"))
+    assert notes[1].kind == "failure" and notes[2].kind == "semantics"
+
+
+def test_environment_errors_are_their_own_kind() -> None:
+    book = FootnoteBook([rec("a", "3.6", "3.1.4", "env-error", error="network")])
+    book.failure(("env-error", "network"))
+    assert book.notes()[0].kind == "environment"
+
+
+def test_describe_cells_groups_by_python_then_summarizes() -> None:
+    few = [rec("a", "3.12", "3.0.12", numpy="1.26.4", run="2.1.3"), rec("a", "2.7", "0.29.37")]
+    assert describe_cells(few) == "py2.7: cy0.29.37; py3.12: cy3.0.12-np1.26.4-run2.1.3"
+    many = [rec("a", p, c)
+            for p in ("3.6", "3.12") for c in ("0.27.3", "0.29.37", "3.0.0", "3.1.0")]
+    assert describe_cells(many) == "8 cells: Python 3.6, 3.12; Cython 0.27.3–3.1.0 (4 versions)"
+
+
+def test_refs() -> None:
+    assert refs([]) == ""
+    assert refs([1, 3]) == "<sup>1,3</sup>"
