@@ -163,7 +163,9 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         pythons[record.python].update({str(exact)} if exact else set())
     digest = hashlib.sha256("\n".join(sorted(r.key for r in records)).encode()).hexdigest()
     return Provenance(
-        date=max((r.timestamp for r in records), default=""),
+        # The day, not the time: a grid measured in shards on several machines renders the
+        # same table as one run on one machine.
+        date=max((r.timestamp for r in records), default="")[:10],
         records=len(records),
         cells=len({r.cell_id for r in records}),
         cases=len(cases),

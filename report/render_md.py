@@ -71,7 +71,7 @@ def render_provenance(report: Report) -> str:
     python_text = ", ".join(f"{minor} ({exact})" if exact else minor
                             for minor, exact in p.pythons)
     lines = [
-        f"- **Results as of:** {p.date or '—'} (the newest record)",
+        f"- **Results as of:** {p.date or '—'} (the day of the newest record)",
         f"- **Cells:** {p.cells} ({p.records} records; {p.cases_tested} of {p.cases} cases"
         " measured)",
         f"- **Outcomes:** {outcome_text}",
