@@ -201,7 +201,7 @@ def build_cases(
     """
     result: dict[str, CaseBuild] = {}
     for case in cases:
-        if case.id in isolate:
+        if case.id in isolate or case.build_alone:
             result[case.id] = CaseBuild(case.id, build_module(env, [case], root, settings), False)
     pending = [case for case in cases if case.id not in result]
     while settings.batch and len(pending) > 1:

@@ -25,8 +25,9 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KNOWN_AXES = frozenset({"numpy"})
 KNOWN_FIELDS = frozenset(
-    {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx"}
+    {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build"}
 )
+BUILD_MODES = ("batched", "alone")
 KNOWN_EXPECT_FIELDS = frozenset(
     {"copies", "readonly", "locks_source", "works", "note", "reference"}
 )
@@ -65,6 +66,7 @@ class Case:
     content_hash: str
     variant_of: str | None = None
     code: str = field(repr=False, default="")
+    build_alone: bool = False
 
     @property
     def symbol(self) -> str:
@@ -185,6 +187,9 @@ def load_case(definition_path: Path) -> Case:
         not isinstance(variant_of, str) or not ID_PATTERN.match(variant_of)
     ):
         raise CaseDefinitionError(definition_path, "variant_of", "must be a case id")
+    build_mode = raw.get("build", "batched")
+    if build_mode not in BUILD_MODES:
+        raise CaseDefinitionError(definition_path, "build", "must be 'batched' or 'alone'")
     pyx_name = raw.get("pyx", f"{case_id}.pyx")
     if not isinstance(pyx_name, str):
         raise CaseDefinitionError(definition_path, "pyx", "must be a file name")
@@ -209,6 +214,7 @@ def load_case(definition_path: Path) -> Case:
         content_hash=digest[:16],
         variant_of=variant_of,
         code=code,
+        build_alone=build_mode == "alone",
     )
 
 

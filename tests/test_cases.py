@@ -73,6 +73,7 @@ def test_hash_changes_with_code(tmp_path: Path) -> None:
         ("id = [unclosed\n", "<toml>", "not valid TOML"),
         (GOOD_TOML.replace("[expect]", 'variant_of = "no-such-case"\n[expect]'),
          "variant_of", "no case with id"),
+        (GOOD_TOML.replace("[expect]", 'build = "sometimes"\n[expect]'), "build", "'alone'"),
     ],
 )
 def test_bad_definitions_name_file_and_field(
