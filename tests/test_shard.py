@@ -107,3 +107,20 @@ def test_new_releases_selects_only_uncovered_versions() -> None:
     fresh = uncovered_releases(cells, covered_cython={"3.2.4"}, covered_numpy={"2.3.5", "1.26.4"})
     assert [p.cell.id for p in fresh] == [
         "py3.11-cy3.3.0", "py3.11-cy3.2.4-np2.4.0", "py3.11-cy3.2.4-np1.26.4-run2.4.0"]
+
+
+def test_new_releases_against_a_fake_index() -> None:
+    """A store measured before Cython 3.0.12 and numpy 2.1.3 existed; the index now has both."""
+    from matrix.axes import Selection, plan_grid
+
+    from .test_axes import CONFIG, fake_index, interpreters
+
+    plan = plan_grid(interpreters("3.11.7"), fake_index(), Selection(), CONFIG)
+    covered_cython = {"0.27.3", "0.29.37"}  # what the published results hold
+    covered_numpy = {"1.26.4"}
+    fresh = [p.cell.id for p in uncovered_releases(plan.cells, covered_cython, covered_numpy)]
+    assert "py3.11-cy3.0.12" in fresh  # a new Cython: its core cell ...
+    assert "py3.11-cy3.0.12-np1.26.4" in fresh  # ... and its numpy cells
+    assert "py3.11-cy0.29.37-np2.1.3" in fresh  # a new numpy with an old Cython
+    assert "py3.11-cy3.0.12-np1.26.4-run2.1.3" in fresh  # and the new ABI pairs
+    assert "py3.11-cy0.29.37" not in fresh and "py3.11-cy0.29.37-np1.26.4" not in fresh
