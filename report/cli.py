@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matrix.cases import load_cases
+from matrix.cli import dispatch
 from matrix.errors import MatrixError
 from matrix.paths import PROJECT_ROOT
 from matrix.records import Record
@@ -156,9 +157,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except MatrixError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return dispatch(build_parser(), argv)
