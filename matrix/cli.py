@@ -28,7 +28,7 @@ from matrix.interpreters import discover_interpreters
 from matrix.paths import Layout
 from matrix.records import Record
 from matrix.shard import Shard, merge_stores
-from matrix.store import ResultStore
+from matrix.store import ResultStore, exclusive
 
 
 def _verdict(record: Record) -> str:
@@ -124,14 +124,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
-    store = ResultStore.in_directory(layout.results)
-    if args.new_releases:
-        plan.cells = new_release_cells(plan.cells, store)
-    if args.shard:
-        plan.cells = Shard.parse(args.shard).select(plan.cells)
-    settings = EngineSettings(run_timeout_s=args.timeout)
-    summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
-    store.compact()
+    with exclusive(layout.results):
+        store = ResultStore.in_directory(layout.results)
+        if args.new_releases:
+            plan.cells = new_release_cells(plan.cells, store)
+        if args.shard:
+            plan.cells = Shard.parse(args.shard).select(plan.cells)
+        settings = EngineSettings(run_timeout_s=args.timeout)
+        summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
+        store.compact()
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "

@@ -9,13 +9,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from matrix.errors import ResultsFileError
+from matrix.errors import MatrixError, ResultsFileError
 from matrix.records import Record
 
 RECORDS_FILE = "records.jsonl"
@@ -23,6 +25,21 @@ RECORDS_FILE = "records.jsonl"
 
 class TruncatedRecordWarning(UserWarning):
     """The last line of a results file was cut off (an interrupted run); it is ignored."""
+
+
+@contextlib.contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Hold the results directory for one run: a second concurrent run is refused, not mixed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise MatrixError(
+                f"{directory}: another run is writing these results; wait for it or pass"
+                " --results DIR"
+            ) from exc
+        yield
 
 
 class ResultStore:

@@ -90,3 +90,15 @@ def test_half_written_last_line_is_reported_and_repaired(tmp_path: Path) -> None
     reread = ResultStore(path)
     assert sorted(r.key for r in reread.records()) == ["k1", "k3"]
     assert path.read_text().count("\n") == 2
+
+
+def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
+    from matrix.errors import MatrixError
+    from matrix.store import exclusive
+
+    with exclusive(tmp_path):
+        with pytest.raises(MatrixError, match="another run is writing these results"):
+            with exclusive(tmp_path):
+                pass
+    with exclusive(tmp_path):
+        pass  # released when the first run ends
