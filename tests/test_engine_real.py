@@ -63,7 +63,17 @@ def test_one_broken_case_does_not_take_the_others_down(
         fixture_records: dict[str, Record]) -> None:
     assert fixture_records["fixture-aliases"].outcome is Outcome.OK
     assert fixture_records["fixture-copies"].outcome is Outcome.OK
-    assert len(fixture_records) == 8
+    assert len(fixture_records) == 9
+
+
+def test_a_probe_can_say_it_cannot_tell(fixture_records: dict[str, Record]) -> None:
+    record = fixture_records["fixture-cannot-tell"]
+    assert record.outcome is Outcome.OK
+    behaviour = record.behaviour
+    assert behaviour.copies is False and behaviour.copies_evidence == ("address",)
+    assert behaviour.readonly is None and behaviour.locks_source is None
+    assert behaviour.readonly_detail == "cannot tell: writing confounded here"
+    assert behaviour.locks_detail == "cannot tell: resizing confounded here"
 
 
 def test_copies_is_measured_both_ways(fixture_records: dict[str, Record]) -> None:
