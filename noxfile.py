@@ -69,7 +69,13 @@ def matrix(session: nox.Session) -> None:
     """Measure the selected grid (default: the whole default grid), then render the report."""
     session.install("-e", ".[report]")
     session.run("python", "-m", "matrix", "run", *session.posargs)
-    session.run("python", "-m", "report", "render")
+    args = list(session.posargs)
+    if "--results" in args:  # render what this run measured, next to it
+        results = Path(args[args.index("--results") + 1])
+        session.run("python", "-m", "report", "render", "--results",
+                    str(results / "records.jsonl"), "--out", str(results / "docs"))
+    else:
+        session.run("python", "-m", "report", "render")
 
 
 @nox.session(default=False)
