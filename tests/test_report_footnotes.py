@@ -13,6 +13,8 @@ from tests.fixtures.report.factory import rec
      "__init__.pxd:12:13: Build aborted", "numpy/__init__.pxd:12:13: Build aborted"),
     ("/tmp/build-1/mm_x.c:3:1: error: boom", ".../mm_x.c:3:1: error: boom"),
     ("SIGSEGV at 0x7f3a9c001234", "SIGSEGV at 0x..."),
+    ("<module>.c:1737:105: error: invalid type argument of '->'",
+     "<module>.c: error: invalid type argument of '->'"),
     ("  two\n  lines  ", "two lines"),
     (None, "(no error line recorded)"),
     ("x" * 300, "x" * 239 + "…"),
