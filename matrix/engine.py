@@ -74,13 +74,18 @@ def record_key(case: Case, cell: Cell, interpreter: Interpreter, toolchain: Tool
     )
 
 
+_SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
+
+
 def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
-    """Drop the build folder and the hashed module name: equal failures read the same."""
+    """Drop the build folder, environment paths and the hashed module name: equal failures read
+    the same on every machine (``.../site-packages/numpy/__init__.pxd`` -> ``numpy/...``)."""
     if line is None:
         return None
-    return (line.replace(str(module.directory) + "/", "")
+    line = (line.replace(str(module.directory) + "/", "")
             .replace(str(module.directory), ".")
             .replace(module.module, "<module>"))
+    return _SITE_PACKAGES.sub("", line)
 
 
 def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str]:

@@ -76,3 +76,21 @@ def test_outcome_classes() -> None:
     assert Outcome.ENV_ERROR.spurious and not Outcome.ENV_ERROR.failed
     assert Outcome.CRASH.failed and Outcome.CYTHONIZE_ERROR.failed
     assert not Outcome.OK.failed
+
+
+def test_error_lines_lose_build_and_environment_paths(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from matrix.build import ModuleBuild
+    from matrix.engine import normalize_error
+
+    module = ModuleBuild("mm_0123456789ab", Path("/tmp/cache/build/mm_0123456789ab"), ("c",),
+                         Outcome.CC_ERROR)
+    assert normalize_error(
+        "/tmp/cache/build/mm_0123456789ab/mm_0123456789ab.c:12:3: error: boom", module
+    ) == "<module>.c:12:3: error: boom"
+    assert normalize_error(
+        "/work/.cache/envs/py3.12.1-cy0.29.37-np2.5.5/lib/python3.12/site-packages/numpy/"
+        "__init__.pxd:12:13: Build aborted", module
+    ) == "numpy/__init__.pxd:12:13: Build aborted"
+    assert normalize_error(None, module) is None
