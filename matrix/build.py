@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ _CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class BuildSettings:
-    cc: str = "gcc"
+    cc: str = field(default_factory=lambda: os.environ.get("CC", "gcc"))
     cflags: tuple[str, ...] = DEFAULT_CFLAGS
     batch: bool = True
 

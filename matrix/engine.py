@@ -18,6 +18,7 @@ from matrix.build import BuildSettings, CaseBuild, ModuleBuild, build_cases
 from matrix.cases import Case
 from matrix.cells import Cell
 from matrix.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
+from matrix.errors import MatrixError
 from matrix.interpreters import Interpreter
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
@@ -57,6 +58,10 @@ class Toolchain:
 
     @classmethod
     def detect(cls, settings: EngineSettings) -> Toolchain:
+        """Raises ``MatrixError`` up front when there is no C compiler: nothing could be built."""
+        if shutil.which(settings.build.cc) is None:
+            raise MatrixError(f"C compiler '{settings.build.cc}' not found on PATH: install gcc"
+                              " (Debian: apt-get install gcc) or set CC")
         return cls(compiler_version(settings.build.cc), runner_hash())
 
 

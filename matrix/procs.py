@@ -44,15 +44,19 @@ def run_process(
 ) -> Completed:
     """Run ``argv`` with stdout and stderr merged; kill the whole process group on timeout."""
     start = time.monotonic()
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:  # the program itself is missing or not executable
+        return Completed(tuple(argv), 127, f"cannot run {argv[0]}: {exc}\n",
+                         time.monotonic() - start, False)
     timed_out = False
     try:
         raw, _ = process.communicate(timeout=timeout_s)

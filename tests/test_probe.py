@@ -94,3 +94,21 @@ def test_error_lines_lose_build_and_environment_paths(tmp_path: object) -> None:
         "__init__.pxd:12:13: Build aborted", module
     ) == "numpy/__init__.pxd:12:13: Build aborted"
     assert normalize_error(None, module) is None
+
+
+def test_a_missing_program_is_a_result_not_an_exception() -> None:
+    from matrix.procs import run_process
+
+    done = run_process(["/nonexistent/mm-no-such-program", "x"], timeout_s=5)
+    assert done.returncode == 127 and "cannot run" in done.output
+
+
+def test_no_compiler_is_a_clear_error_before_anything_runs() -> None:
+    import pytest
+
+    from matrix.build import BuildSettings
+    from matrix.engine import EngineSettings, Toolchain
+    from matrix.errors import MatrixError
+
+    with pytest.raises(MatrixError, match="C compiler 'mm-no-cc' not found"):
+        Toolchain.detect(EngineSettings(build=BuildSettings(cc="mm-no-cc")))
