@@ -64,6 +64,18 @@ def failure_key(record: Record) -> FailureKey | None:
     return (record.outcome.value, normalize_error(record.first_error))
 
 
+def reproduce_command(record: Record) -> str:
+    """``python -m matrix try ...`` for the record's cell and case (builds it again, stores
+    nothing), the way cargo-bisect-rustc hands out a reproducer."""
+    parts = ["python -m matrix try", f"--python {record.python}", f"--cython {record.cython}"]
+    if record.numpy_build:
+        parts.append(f"--numpy {record.numpy_build}")
+        if record.numpy_run and record.numpy_run != record.numpy_build:
+            parts.append(f"--numpy-run {record.numpy_run}")
+    parts.append(f"--case {record.case_id}")
+    return " ".join(parts)
+
+
 def cell_label(record: Record) -> str:
     """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.5.5``."""
     prefix = f"py{record.python}-"
@@ -108,6 +120,8 @@ class Footnote:
     outcome: str | None = None
     where: tuple[tuple[str, str], ...] = ()
     """``(case_id, cells)`` pairs: where the failure was seen."""
+    reproduce: str = ""
+    """A paste-ready command that measures one cell where the failure was seen."""
 
 
 class FootnoteBook:
@@ -133,7 +147,9 @@ class FootnoteBook:
                 by_case[record.case_id].append(record)
             where = tuple((case_id, describe_cells(rs)) for case_id, rs in by_case.items())
             kind = "environment" if outcome == Outcome.ENV_ERROR.value else "failure"
-            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where))
+            first = min(records, key=lambda r: (cell_sort_key(r), r.case_id), default=None)
+            command = reproduce_command(first) if first is not None else ""
+            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where, command))
         return self._numbers[ident]
 
     def failures(self, keys: Iterable[FailureKey]) -> tuple[int, ...]:

@@ -211,7 +211,10 @@ def render_notes(notes: Sequence[Footnote]) -> str:
             lines.append(f"{note.number}. {_where(note)}: {note.text}")
             continue
         label = note.outcome or note.kind
-        lines.append(f"{note.number}. **{label}** {code(note.text)} — seen in {_where(note)}")
+        line = f"{note.number}. **{label}** {code(note.text)} — seen in {_where(note)}"
+        if note.reproduce:
+            line += f"; reproduce: {code(note.reproduce)}"
+        lines.append(line)
     return "\n".join(lines) if lines else "No failures."
 
 

@@ -68,3 +68,16 @@ def test_describe_cells_groups_by_python_then_summarizes() -> None:
 def test_refs() -> None:
     assert refs([]) == ""
     assert refs([1, 3]) == "<sup>1,3</sup>"
+
+
+def test_failure_notes_carry_a_paste_ready_reproducer() -> None:
+    from report.footnotes import reproduce_command
+
+    record = rec("case-x", "3.12", "3.3.1", "import-error", numpy="1.26.4", run="2.5.5",
+                 error="ImportError: boom")
+    assert reproduce_command(record) == (
+        "python -m matrix try --python 3.12 --cython 3.3.1 --numpy 1.26.4 --numpy-run 2.5.5"
+        " --case case-x")
+    core = rec("case-y", "2.7", "0.27.3", "cythonize-error", error="x.pyx:1:1: bad")
+    assert reproduce_command(core) == (
+        "python -m matrix try --python 2.7 --cython 0.27.3 --case case-y")
