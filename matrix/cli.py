@@ -3,6 +3,7 @@
   run       measure the selected grid (default: the whole default grid) into the results store
   list      print the planned cells (``--json`` for CI fan-out)
   try       measure one cell and print what every case did (for case authors; stores nothing)
+  bisect    find the first Cython/numpy release where a case's outcome changes
   merge     combine record files from several machines (shards) into one
   snapshot  refresh the committed offline snapshot of the package index
 """
@@ -15,12 +16,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from matrix.axes import Plan, PlannedCell, Selection, plan_grid, split_items, uncovered_releases
+from matrix.bisect import BisectRange, bisect
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
-from matrix.engine import EngineSettings, Toolchain, measure_cell
+from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.grid import run_plan
 from matrix.index import load_index, write_snapshot
@@ -162,6 +165,64 @@ def cmd_try(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bisect(args: argparse.Namespace) -> int:
+    layout = Layout.default()
+    if args.results:
+        layout = replace(layout, results=Path(args.results))
+    case = next((c for c in load_cases(layout.cases) if c.id == args.case), None)
+    if case is None:
+        raise SelectionError(f"--case {args.case}: no such case in {layout.cases}")
+    ranges = [(axis, value) for axis, value in
+              (("cython", args.cython), ("numpy", args.numpy), ("numpy_run", args.numpy_run))
+              if value and ".." in value]
+    if len(ranges) != 1:
+        raise SelectionError("give exactly one range A..B, e.g. --cython 0.27.3..0.28.6")
+    span = BisectRange.parse(*ranges[0])
+    if (args.numpy is None) == case.needs_numpy:
+        raise SelectionError(f"--numpy is {'needed' if case.needs_numpy else 'not used'} for"
+                             f" case {case.id}")
+    low = str(span.low)
+    base = Cell(args.python, low if span.axis == "cython" else args.cython,
+                low if span.axis == "numpy" else args.numpy,
+                low if span.axis != "cython" else (args.numpy_run or args.numpy))
+    if base.cython is None or ".." in base.cython:
+        raise SelectionError("--cython is required (a release, or the range to bisect)")
+    interpreters = discover_interpreters()
+    interpreter = interpreters.get(args.python)
+    if interpreter is None:
+        raise UnknownVersionError(
+            f"--python {args.python}: no such interpreter here (found: {', '.join(interpreters)})"
+        )
+    index = load_index(layout.cache / "index", offline=args.offline)
+    settings = EngineSettings(run_timeout_s=args.timeout)
+    toolchain = Toolchain.detect(settings)
+    with exclusive(layout.results):
+        store = ResultStore.in_directory(layout.results)
+
+        def measure(cell: Cell) -> list[Record]:
+            measurement = CellMeasurement(cell, [case], interpreter, layout, settings, toolchain)
+            stored = store.get(measurement.key(case))
+            if stored is not None and not stored.outcome.spurious:
+                print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
+                return [stored]
+            records = measurement.measure()
+            store.append(records)
+            for record in records:
+                print(f"  {cell.id}: {record.outcome.value}", file=sys.stderr)
+            return records
+
+        result = bisect(base, span, case.id, index, interpreter.version, measure)
+        store.compact()
+    for version, why in result.skipped:
+        print(f"skipped {version}: {why}")
+    changed = result.first_changed or ""
+    print(f"{case.id} on Python {args.python}: last {result.steps[0][1]} at {span.axis}"
+          f" {result.last_same}; first different at {changed}"
+          f" ({dict(result.steps).get(changed, '?')})")
+    print(f"reproduce with: {result.reproduce}")
+    return 0
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     count = merge_stores([Path(p) for p in args.inputs], Path(args.output))
     print(f"merged {len(args.inputs)} files: {count} records -> {args.output}", file=sys.stderr)
@@ -222,6 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--case", help="case id globs (default: all cases)")
     try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
     try_.set_defaults(func=cmd_try)
+
+    bisect_ = sub.add_parser("bisect", help="first release where a case's outcome changes")
+    bisect_.add_argument("--case", required=True, help="case id")
+    bisect_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
+    bisect_.add_argument("--cython", help="a release, or the range to bisect: 0.27.3..0.28.6")
+    bisect_.add_argument("--numpy", help="a release, or the range to bisect: 1.23.5..1.24.4")
+    bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")
+    bisect_.add_argument("--results", help="results directory (default: results/)")
+    bisect_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    bisect_.add_argument("--offline", action="store_true", help="use cached release data")
+    bisect_.set_defaults(func=cmd_bisect)
 
     merge = sub.add_parser("merge", help="combine record files (e.g. from shards) into one")
     merge.add_argument("output", help="merged records file to write")
