@@ -73,6 +73,19 @@ def runs_of(points: Sequence[tuple[str, bool]]) -> tuple[Run, ...]:
 def _verb(works: bool) -> str:
     return "works" if works else "fails"
 
+def untested_between(axis: str, older: str, newer: str) -> bool:
+    """Whether releases may exist between two tested versions.  Python minors are known
+    (3.12 and 3.13 are adjacent); for Cython and numpy the report cannot know, so it says so."""
+    if axis != "python":
+        return True
+    try:
+        old_major, old_minor = (int(part) for part in older.split(".")[:2])
+        new_major, new_minor = (int(part) for part in newer.split(".")[:2])
+    except ValueError:
+        return True
+    return not (old_major == new_major and new_minor == old_minor + 1)
+
+
 def describe_runs(axis: str, runs: Sequence[Run]) -> str:
     """A sentence for ``runs`` along ``axis`` that names only tested versions."""
     name = AXIS_NAMES.get(axis, axis)
@@ -82,9 +95,11 @@ def describe_runs(axis: str, runs: Sequence[Run]) -> str:
         return f"{_verb(runs[0].works)} on every tested {name} ({runs[0].listed})"
     if len(runs) == 2:
         before, after = runs
+        gap = (f"; versions between {before.last} and {after.first} not tested"
+               if untested_between(axis, before.last, after.first) else "")
         return (
             f"{_verb(after.works)} on {name} >= {after.first} ({_verb(before.works)} on"
-            f" {before.listed}; versions between {before.last} and {after.first} not tested)"
+            f" {before.listed}{gap})"
         )
     parts = ", ".join(f"{_verb(run.works)} on {run.listed}" for run in runs)
     return f"{name}: {parts} (versions between the tested ones not tested)"

@@ -113,3 +113,13 @@ def test_too_many_statements_fall_back_to_one() -> None:
     (statement,) = infer_ranges(records, max_statements=2)
     assert "no single version explains" in statement.text
     assert statement.failures == (("run-error", "boom"),)
+
+
+def test_adjacent_python_minors_have_no_gap() -> None:
+    from report.ranges import Run, describe_runs, untested_between
+
+    assert not untested_between("python", "3.12", "3.13")
+    assert untested_between("python", "2.7", "3.6")
+    assert untested_between("cython", "0.27.3", "0.28")
+    text = describe_runs("python", [Run(True, ("3.11", "3.12")), Run(False, ("3.13",))])
+    assert text == "fails on Python >= 3.13 (works on 3.11, 3.12)"
