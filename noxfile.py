@@ -14,8 +14,10 @@ interpreter, even with ``CI`` set: a Python this machine lacks is simply "not te
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -85,7 +87,13 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "report", "render", *session.posargs)
 
 
-@nox.session(venv_backend="none", default=False, tags=["cells"])
+# Cell sessions share one results store safely, so they may run side by side under
+# `nox -t cells --parallel 2` (nox >= 2026.08; older nox has no such option and no argument).
+_PARALLEL: dict[str, Any] = ({"allow_parallel": True}
+             if "allow_parallel" in inspect.signature(nox.session).parameters else {})
+
+
+@nox.session(venv_backend="none", default=False, tags=["cells"], **_PARALLEL)
 @nox.parametrize("cell_args", [args for args, _ in CELLS], ids=[label for _, label in CELLS])
 def cell(session: nox.Session, cell_args: list[str]) -> None:
     """Measure one cell of the default grid into results/ (for CI fan-out)."""

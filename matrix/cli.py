@@ -31,7 +31,7 @@ from matrix.interpreters import discover_interpreters
 from matrix.paths import Layout
 from matrix.records import Record
 from matrix.shard import Shard, merge_stores
-from matrix.store import ResultStore, exclusive
+from matrix.store import ResultStore
 
 
 def _verdict(record: Record) -> str:
@@ -127,15 +127,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
-    with exclusive(layout.results):
-        store = ResultStore.in_directory(layout.results)
-        if args.new_releases:
-            plan.cells = new_release_cells(plan.cells, store)
-        if args.shard:
-            plan.cells = Shard.parse(args.shard).select(plan.cells)
-        settings = EngineSettings(run_timeout_s=args.timeout)
-        summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
-        store.compact()
+    store = ResultStore.in_directory(layout.results)
+    if args.new_releases:
+        plan.cells = new_release_cells(plan.cells, store)
+    if args.shard:
+        plan.cells = Shard.parse(args.shard).select(plan.cells)
+    settings = EngineSettings(run_timeout_s=args.timeout)
+    summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
+    store.compact()
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "
@@ -196,23 +195,22 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     index = load_index(layout.cache / "index", offline=args.offline)
     settings = EngineSettings(run_timeout_s=args.timeout)
     toolchain = Toolchain.detect(settings)
-    with exclusive(layout.results):
-        store = ResultStore.in_directory(layout.results)
+    store = ResultStore.in_directory(layout.results)
 
-        def measure(cell: Cell) -> list[Record]:
-            measurement = CellMeasurement(cell, [case], interpreter, layout, settings, toolchain)
-            stored = store.get(measurement.key(case))
-            if stored is not None and not stored.outcome.spurious:
-                print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
-                return [stored]
-            records = measurement.measure()
-            store.append(records)
-            for record in records:
-                print(f"  {cell.id}: {record.outcome.value}", file=sys.stderr)
-            return records
+    def measure(cell: Cell) -> list[Record]:
+        measurement = CellMeasurement(cell, [case], interpreter, layout, settings, toolchain)
+        stored = store.get(measurement.key(case))
+        if stored is not None and not stored.outcome.spurious:
+            print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
+            return [stored]
+        records = measurement.measure()
+        store.append(records)
+        for record in records:
+            print(f"  {cell.id}: {record.outcome.value}", file=sys.stderr)
+        return records
 
-        result = bisect(base, span, case.id, index, interpreter.version, measure)
-        store.compact()
+    result = bisect(base, span, case.id, index, interpreter.version, measure)
+    store.compact()
     for version, why in result.skipped:
         print(f"skipped {version}: {why}")
     changed = result.first_changed or ""

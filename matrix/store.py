@@ -3,6 +3,9 @@
 * Appends are whole lines written with one ``write`` and flushed, so a run killed with SIGKILL
   leaves at most one half-written last line; loading reports it (and appending repairs it)
   without losing any finished record.
+* Several processes may share one store (parallel nox sessions, bisect beside a run): reads,
+  appends and compaction hold a lock file, and compaction re-reads the file, so no process
+  drops what another one appended.
 * Any other unreadable line is an error naming the file and line: nothing is silently dropped.
 * Later records for the same content key replace earlier ones (a re-run replaces a result).
 """
@@ -17,7 +20,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from matrix.errors import MatrixError, ResultsFileError
+from matrix.errors import ResultsFileError
 from matrix.records import Record
 
 RECORDS_FILE = "records.jsonl"
@@ -27,58 +30,53 @@ class TruncatedRecordWarning(UserWarning):
     """The last line of a results file was cut off (an interrupted run); it is ignored."""
 
 
-@contextlib.contextmanager
-def exclusive(directory: Path) -> Iterator[None]:
-    """Hold the results directory for one run: a second concurrent run is refused, not mixed."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise MatrixError(
-                f"{directory}: another run is writing these results; wait for it or pass"
-                " --results DIR"
-            ) from exc
-        yield
-
-
 class ResultStore:
     """Records keyed by content key, backed by one JSON-lines file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._records: dict[str, Record] = {}
-        self._truncated_at: int | None = None
         if path.exists():
-            self._load()
+            with self._locked():
+                self._records = self._read(warn=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     @classmethod
     def in_directory(cls, directory: Path) -> ResultStore:
         return cls(directory / RECORDS_FILE)
 
-    def _load(self) -> None:
+    def _read(self, *, warn: bool) -> dict[str, Record]:
+        """Every record on disk (latest per key); call with the lock held."""
+        records: dict[str, Record] = {}
+        if not self.path.exists():
+            return records
         raw = self.path.read_bytes()
         lines = raw.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()  # the file ends with a newline, as every complete write does
         ends_cleanly = raw.endswith(b"\n") or not raw
-        offset = 0
         for number, line in enumerate(lines, start=1):
             problem = _parse_problem(line)
             if isinstance(problem, Record):
-                self._records[problem.key] = problem
-                offset += len(line) + 1
+                records[problem.key] = problem
                 continue
             if number == len(lines) and not ends_cleanly:
-                self._truncated_at = offset
-                warnings.warn(
-                    f"{self.path}:{number}: ignoring a half-written last record (interrupted"
-                    " run); that cell will be measured again",
-                    TruncatedRecordWarning,
-                    stacklevel=3,
-                )
-                return
+                if warn:
+                    warnings.warn(
+                        f"{self.path}:{number}: ignoring a half-written last record"
+                        " (interrupted run); that cell will be measured again",
+                        TruncatedRecordWarning,
+                        stacklevel=4,
+                    )
+                break
             raise ResultsFileError(self.path, number, problem)
+        return records
 
     def __contains__(self, key: str) -> bool:
         return key in self._records
@@ -98,27 +96,42 @@ class ResultStore:
         batch = list(records)
         if not batch:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self._truncated_at is not None:
-            with open(self.path, "r+b") as handle:
-                handle.truncate(self._truncated_at)
-            self._truncated_at = None
         payload = "".join(record.to_line() + "\n" for record in batch).encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, payload)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with self._locked():
+            self._drop_half_written_line()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         for record in batch:
             self._records[record.key] = record
 
+    def _drop_half_written_line(self) -> None:
+        """Cut a line an interrupted writer left unfinished (the lock is held: no writer is)."""
+        if not self.path.exists():
+            return
+        with open(self.path, "r+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            handle.seek(size - 1)
+            if handle.read(1) == b"\n":
+                return
+            handle.seek(0)
+            data = handle.read()
+            handle.truncate(data.rfind(b"\n") + 1)
+
     def compact(self) -> None:
-        """Rewrite the file with one line per key, in a stable order (atomic replace)."""
-        tmp = self.path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(r.to_line() + "\n" for r in self.records()))
-        os.replace(tmp, self.path)
-        self._truncated_at = None
+        """Rewrite the file with one line per key in a stable order, including what other
+        processes appended meanwhile (atomic replace)."""
+        with self._locked():
+            self._records.update(self._read(warn=False))
+            ordered = sorted(self._records.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
+            tmp = self.path.with_suffix(".jsonl.tmp")
+            tmp.write_text("".join(r.to_line() + "\n" for r in ordered))
+            os.replace(tmp, self.path)
 
 
 def _parse_problem(line: bytes) -> Record | str:
