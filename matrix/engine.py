@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import platform
 import re
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrix.build import BuildSettings, CaseBuild, ModuleBuild, build_cases
@@ -41,6 +42,11 @@ def compiler_version(cc: str) -> str:
     return f"{Path(cc).name} {out.stdout.strip() or 'unknown'}"
 
 
+def host_machine() -> str:
+    """``Linux-x86_64``: results from another OS or architecture are other measurements."""
+    return f"{platform.system()}-{platform.machine()}"
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How cells are measured; part of provenance."""
@@ -55,6 +61,7 @@ class Toolchain:
 
     cc_version: str
     runner_hash: str
+    machine: str = field(default_factory=host_machine)
 
     @classmethod
     def detect(cls, settings: EngineSettings) -> Toolchain:
@@ -76,6 +83,7 @@ def record_key(case: Case, cell: Cell, interpreter: Interpreter, toolchain: Tool
         numpy_run=cell.numpy_run,
         cc=toolchain.cc_version,
         cflags=settings.build.cflags,
+        machine=toolchain.machine,
     )
 
 
@@ -158,6 +166,7 @@ class CellMeasurement:
             "cc": self.toolchain.cc_version,
             "cflags": list(self.settings.build.cflags),
             "runner_hash": self.toolchain.runner_hash,
+            "machine": self.toolchain.machine,
             "build_tool": "cython CLI + direct cc",
         }
         if build_env is not None:

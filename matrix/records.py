@@ -22,10 +22,12 @@ def content_key(
     numpy_run: str | None,
     cc: str,
     cflags: tuple[str, ...],
+    machine: str,
 ) -> str:
     """Everything that can change a measurement, hashed: equal key, no need to measure again."""
     material = json.dumps(
-        [case_hash, runner_hash, python_version, cython, numpy_build, numpy_run, cc, list(cflags)]
+        [case_hash, runner_hash, python_version, cython, numpy_build, numpy_run, cc, list(cflags),
+         machine]
     )
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 
