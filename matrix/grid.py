@@ -60,9 +60,8 @@ def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: La
 class Progress:
     """One line per finished cell: done/total, failures so far, ETA."""
 
-    def __init__(self, total: int, jobs: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
         self.total = total
-        self.jobs = jobs
         self.done = 0
         self.failures = 0
         self.start = time.monotonic()
@@ -84,6 +83,20 @@ class Progress:
             f" | elapsed {elapsed / 60:.1f} min, ETA {eta / 60:.1f} min\n"
         )
         self.stream.flush()
+
+
+def _result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
+                             cases: Sequence[Case], layout: Layout, settings: EngineSettings,
+                             toolchain: Toolchain) -> list[Record]:
+    """The cell's records; if the harness itself failed there (a bug, a full disk, a killed
+    worker), ``env-error`` records naming the failure, retried by the next run."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - one cell's harness failure must not end the run
+        measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
+                                      toolchain)
+        reason = f"harness error: {type(exc).__name__}: {exc}"
+        return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason)
 
 
 def run_plan(
@@ -119,10 +132,10 @@ def run_plan(
         f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
         f"{'core' if jobs == 1 else 'cores'}\n"
     )
-    progress = Progress(len(todo), jobs, stream)
+    progress = Progress(len(todo), stream)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context)
-    futures: dict[Future[list[Record]], PlannedCell] = {}
+    futures: dict[Future[list[Record]], tuple[PlannedCell, list[Case]]] = {}
     queue = list(reversed(todo))
     try:
         while queue or futures:
@@ -130,11 +143,12 @@ def run_plan(
                 planned, missing = queue.pop()
                 future = pool.submit(measure, planned.cell, missing, planned.interpreter, layout,
                                      settings, toolchain)
-                futures[future] = planned
+                futures[future] = (planned, missing)
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in finished:
-                planned = futures.pop(future)
-                records = future.result()
+                planned, missing = futures.pop(future)
+                records = _result_or_harness_error(future, planned, missing, layout, settings,
+                                                   toolchain)
                 store.append(records)
                 summary.measured += 1
                 summary.records += len(records)

@@ -1,0 +1,60 @@
+"""The grid runner without builds: a harness failure in one cell becomes that cell's env-error."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from packaging.version import Version
+
+from matrix.axes import PlannedCell
+from matrix.cases import Case, load_cases
+from matrix.cells import Cell
+from matrix.engine import EngineSettings, Toolchain
+from matrix.interpreters import Interpreter
+from matrix.outcomes import Outcome
+from matrix.paths import Layout
+from matrix.records import Behaviour, Record
+from matrix.store import ResultStore
+
+from .conftest import FIXTURES
+
+INTERPRETER = Interpreter(Version("3.11.7"), Path("/fake/python3.11"))
+
+
+def fake_measure(cell: Cell, cases: list[Case], interpreter: Interpreter, layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
+    """Pretends to measure (runs in a spawned worker, so it lives at module level)."""
+    if cell.cython == "3.1.8":
+        raise OSError(28, "No space left on device")
+    from matrix.engine import CellMeasurement
+
+    measurement = CellMeasurement(cell, cases, interpreter, layout, settings, toolchain)
+    return [measurement.record(case, Outcome.OK, None, behaviour=Behaviour(values_ok=True),
+                               provenance={}, log="", duration_s=0.1)
+            for case in measurement.cases]
+
+
+def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    from matrix.grid import run_plan
+
+    layout = Layout(cases=FIXTURES / "cases", cache=tmp_path / "cache",
+                    results=tmp_path / "results")
+    cases = [c for c in load_cases(layout.cases) if c.id in ("fixture-aliases", "fixture-copies")]
+    cells = [PlannedCell(Cell("3.11", v), INTERPRETER) for v in ("3.0.12", "3.1.8", "3.2.4")]
+    store = ResultStore.in_directory(layout.results)
+    stream = io.StringIO()
+    summary = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=2,
+                       stream=stream, measure=fake_measure)
+    assert summary.measured == 3 and not summary.interrupted
+    by_cell = {(r.cell_id, r.case_id): r for r in store.records()}
+    assert len(by_cell) == 6
+    failed = by_cell[("py3.11-cy3.1.8", "fixture-aliases")]
+    assert failed.outcome is Outcome.ENV_ERROR
+    assert failed.first_error == "harness error: OSError: [Errno 28] No space left on device"
+    assert by_cell[("py3.11-cy3.2.4", "fixture-copies")].outcome is Outcome.OK
+    assert "[3/3]" in stream.getvalue()
+    # env-error is spurious: the next run tries exactly that cell again.
+    again = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=1,
+                     stream=io.StringIO(), measure=fake_measure)
+    assert again.skipped == 2 and again.measured == 1
