@@ -159,7 +159,10 @@ def _build_module_locked(env: Environment, cases: Sequence[Case], directory: Pat
 
 
 def _save(build: ModuleBuild) -> None:
-    """Remember a finished build: the module name is a content key of everything it used."""
+    """Remember a finished build: the module name is a content key of everything it used.
+    A timeout is not remembered: a loaded machine may finish it next time."""
+    if build.outcome is Outcome.TIMEOUT:
+        return
     data = {
         "module": build.module,
         "case_ids": list(build.case_ids),
