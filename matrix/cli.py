@@ -91,14 +91,21 @@ def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[Plan
     return uncovered_releases(cells, covered_cython, covered_numpy)
 
 
+def narrow(cells: list[PlannedCell], args: argparse.Namespace,
+           store: ResultStore) -> list[PlannedCell]:
+    """Apply ``--new-releases`` (against ``store``) and then ``--shard``."""
+    if args.new_releases:
+        cells = new_release_cells(cells, store)
+    if args.shard:
+        cells = Shard.parse(args.shard).select(cells)
+    return cells
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     layout = Layout.default()
     plan = make_plan(args, layout)
-    if args.new_releases:
-        results = Path(args.results) if args.results else layout.results
-        plan.cells = new_release_cells(plan.cells, ResultStore.in_directory(results))
-    if args.shard:
-        plan.cells = Shard.parse(args.shard).select(plan.cells)
+    results = Path(args.results) if args.results else layout.results
+    plan.cells = narrow(plan.cells, args, ResultStore.in_directory(results))
     if args.json:
         print(json.dumps([
             {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
@@ -128,10 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
     store = ResultStore.in_directory(layout.results)
-    if args.new_releases:
-        plan.cells = new_release_cells(plan.cells, store)
-    if args.shard:
-        plan.cells = Shard.parse(args.shard).select(plan.cells)
+    plan.cells = narrow(plan.cells, args, store)
     settings = EngineSettings(run_timeout_s=args.timeout)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
     store.compact()
