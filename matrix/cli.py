@@ -92,10 +92,10 @@ def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[Plan
 
 
 def narrow(cells: list[PlannedCell], args: argparse.Namespace,
-           store: ResultStore) -> list[PlannedCell]:
-    """Apply ``--new-releases`` (against ``store``) and then ``--shard``."""
+           results: Path) -> list[PlannedCell]:
+    """Apply ``--new-releases`` (against the store in ``results``) and then ``--shard``."""
     if args.new_releases:
-        cells = new_release_cells(cells, store)
+        cells = new_release_cells(cells, ResultStore.in_directory(results))
     if args.shard:
         cells = Shard.parse(args.shard).select(cells)
     return cells
@@ -104,8 +104,7 @@ def narrow(cells: list[PlannedCell], args: argparse.Namespace,
 def cmd_list(args: argparse.Namespace) -> int:
     layout = Layout.default()
     plan = make_plan(args, layout)
-    results = Path(args.results) if args.results else layout.results
-    plan.cells = narrow(plan.cells, args, ResultStore.in_directory(results))
+    plan.cells = narrow(plan.cells, args, Path(args.results) if args.results else layout.results)
     if args.json:
         print(json.dumps([
             {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
@@ -134,8 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
+    plan.cells = narrow(plan.cells, args, layout.results)
     store = ResultStore.in_directory(layout.results)
-    plan.cells = narrow(plan.cells, args, store)
     settings = EngineSettings(run_timeout_s=args.timeout)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
     store.compact()
