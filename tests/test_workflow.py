@@ -99,6 +99,7 @@ def harness_commands(text: str, module: str) -> list[list[str]]:
         "${{ needs.plan.outputs.shards }}": "3",
         "${{ needs.plan.outputs.selection }}": "--cython 3.0.* --new-releases",
         '"$GITHUB_STEP_SUMMARY"': "summary.md",
+        '"${inputs[@]}"': "shards/a/records.jsonl results/baseline.jsonl",
     }
     for expression, value in samples.items():
         text = text.replace(expression, value)
