@@ -130,3 +130,14 @@ def test_every_report_command_parses(workflow: dict[Any, Any]) -> None:
     assert [c[0] for c in commands] == ["promote", "render", "regressions"]
     for command in commands:
         build_parser().parse_args(command)
+
+
+def test_every_script_is_valid_bash(workflow: dict[Any, Any]) -> None:
+    import subprocess
+
+    for job in workflow["jobs"]:
+        for step in steps(workflow, job):
+            if "run" in step:
+                done = subprocess.run(["bash", "-n"], input=step["run"], text=True,
+                                      capture_output=True)
+                assert done.returncode == 0, f"{job}: {step.get('name')}: {done.stderr}"
