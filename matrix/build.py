@@ -2,8 +2,10 @@
 
 Many cases share one module (Cython's memoryview utility code is ~27,000 lines of C, paid
 once per module).  A failing batch is split so that every failure is attributed to its
-case: cythonize errors name the case file, so those cases are built alone and the rest is
-retried as a batch; a C compiler error falls back to one module per case.
+case: cythonize errors name the case file, and C compiler errors are traced to the case
+through Cython's ``/* "file.pyx":N`` markers, so those cases are built alone and the rest is
+retried as a batch; an error that cannot be traced (utility code, a missing header) falls
+back to one module per case.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ BUILD_MARK = "mm-build.json"
 _CYTHON_LOCATION = re.compile(
     r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
 _CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
+_CC_ERROR_AT = re.compile(r"^(?P<file>[^\s:]+\.c):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:")
+# Cython marks the C it generates for a source line with /* "file.pyx":12 */ just above it.
+_SOURCE_MARKER = re.compile(r'^/\* "(?P<file>[^"]+\.pyx)":\d+')
+MARKER_WINDOW = 80
+UNATTRIBUTED = "?"
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,32 @@ def _first_cython_error(output: str, directory: Path) -> tuple[str | None, set[s
     return first, files
 
 
+def cc_error_sources(output: str, c_file: Path) -> set[str]:
+    """The case files whose generated C the compiler rejected, from Cython's source markers.
+
+    An error with no marker close above it (Cython's utility code, a missing header) makes the
+    set contain ``UNATTRIBUTED``: the batch cannot be split by blame.
+    """
+    try:
+        c_lines = c_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {UNATTRIBUTED}
+    sources: set[str] = set()
+    for line in output.splitlines():
+        match = _CC_ERROR_AT.match(line.strip())
+        if not match or Path(match.group("file")).name != c_file.name:
+            continue
+        number = int(match.group("line"))
+        found = UNATTRIBUTED
+        for index in range(min(number, len(c_lines)) - 1, max(number - MARKER_WINDOW, 0) - 1, -1):
+            marker = _SOURCE_MARKER.match(c_lines[index].strip())
+            if marker:
+                found = Path(marker.group("file")).name
+                break
+        sources.add(found)
+    return sources or {UNATTRIBUTED}
+
+
 def _first_cc_error(output: str, directory: Path) -> str | None:
     for line in output.splitlines():
         if _CC_ERROR.search(line):
@@ -152,6 +185,7 @@ def _build_module_locked(env: Environment, cases: Sequence[Case], directory: Pat
     if compile_.returncode != 0:
         build.outcome = Outcome.CC_ERROR if not compile_.timed_out else Outcome.TIMEOUT
         build.first_error = _first_cc_error(compile_.output, directory)
+        build.error_files = cc_error_sources(compile_.output, directory / f"{name}.c")
     else:
         (directory / f"{name}.c").unlink()  # ~1 MB each; the module is what later runs need
     _save(build)
@@ -215,7 +249,9 @@ def build_cases(
                 result[case.id] = CaseBuild(case.id, batch, batched=True)
             return result
         blamed = [c for c in pending if f"{c.id}.pyx" in batch.error_files]
-        if batch.outcome is not Outcome.CYTHONIZE_ERROR or not blamed:
+        attributable = batch.outcome is Outcome.CYTHONIZE_ERROR or (
+            batch.outcome is Outcome.CC_ERROR and UNATTRIBUTED not in batch.error_files)
+        if not attributable or not blamed:
             break  # cannot attribute: build each case on its own
         for case in blamed:
             result[case.id] = CaseBuild(case.id, build_module(env, [case], root, settings), False)

@@ -95,3 +95,26 @@ def test_records_carry_provenance(fixture_records: dict[str, Record]) -> None:
     assert str(provenance["cc"]).startswith("gcc ")
     assert provenance["env_backend"] == "uv"
     assert record.log and record.duration_s > 0
+
+
+def test_a_c_error_is_traced_to_its_case_and_the_rest_stays_batched(
+        interpreters: dict[str, Interpreter], tmp_path_factory: pytest.TempPathFactory) -> None:
+    from matrix.paths import PROJECT_ROOT
+
+    from .conftest import FIXTURES
+
+    interpreter = need_python(interpreters, "3.11")
+    root = tmp_path_factory.mktemp("batch")
+    layout = Layout(cases=FIXTURES / "batch", cache=root / "cache", results=root / "results",
+                    shared_envs=PROJECT_ROOT / ".cache" / "envs")
+    settings = EngineSettings(run_timeout_s=30)
+    records = {r.case_id: r for r in measure_cell(
+        Cell("3.11", CYTHON), load_cases(layout.cases), interpreter, layout, settings,
+        Toolchain.detect(settings))}
+    broken = records["fixture-cc-local"]
+    assert broken.outcome is Outcome.CC_ERROR
+    assert "too many arguments to function" in (broken.first_error or "")
+    assert broken.provenance["batched"] is False
+    for case_id in ("fixture-aliases", "fixture-copies"):
+        assert records[case_id].outcome is Outcome.OK
+        assert records[case_id].provenance["batched"] is True, "the others stay in one module"
