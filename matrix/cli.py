@@ -164,6 +164,8 @@ def cmd_try(args: argparse.Namespace) -> int:
     for cell in cells:
         for record in measure_cell(cell, cases, interpreter, layout, settings, toolchain):
             print(f"{cell.id:32} {record.case_id:44} {_verdict(record)}")
+            if args.verbose and record.log and record.outcome.failed:
+                print((layout.cache / record.log).read_text(encoding="utf-8"))
     return 0
 
 
@@ -283,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
     try_.add_argument("--case", help="case id globs (default: all cases)")
     try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    try_.add_argument("--verbose", "-v", action="store_true",
+                      help="print the full build and run log of every failing case")
     try_.set_defaults(func=cmd_try)
 
     bisect_ = sub.add_parser("bisect", help="first release where a case's outcome changes")
