@@ -5,7 +5,11 @@ build-vs-run tables, notes, diff, provenance); the markdown, JSON, CSV and pictu
 rendered from its :class:`Report`, so they cannot disagree.
 
 Notes are numbered in document order: summary rows first (cells left to right, then the
-semantics columns), then the per-Python tables, then the build-vs-run tables.
+semantics columns), then the combinations that fail for every case, then the per-Python
+tables, then the build-vs-run tables.
+
+Inferred ranges leave out the combinations that fail for every case (see
+:mod:`report.combinations`); the summary and detail tables still show them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from matrix.outcomes import Outcome
 from matrix.records import Record
+from report.combinations import CombinationGroup, combination_failures, group_combinations
 from report.diff import Diff, diff
 from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
 from report.model import (
@@ -96,6 +101,16 @@ class CaseRow:
     range_notes: tuple[tuple[int, ...], ...]
     """Per range statement, the notes of its failures."""
     tested: bool
+    ranges_leave_out_combinations: bool = False
+    """The ranges would read otherwise with the combinations that fail for every case."""
+
+
+@dataclass(frozen=True)
+class CombinationRow:
+    """One entry of "Combinations that fail for every case", and the notes it refers to."""
+
+    group: CombinationGroup
+    notes: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,13 @@ class Report:
     failure_notes: dict[FailureKey, int]
     records: tuple[Record, ...]
     diff: Diff | None
+    combinations: tuple[CombinationRow, ...] = ()
+    """Combinations (cells) where every case tried failed to build."""
+
+    @property
+    def combination_cells(self) -> frozenset[str]:
+        """The cell ids of :attr:`combinations`."""
+        return frozenset(c.cell_id for row in self.combinations for c in row.group.combinations)
 
 
 def _distinct(values: Iterable[object]) -> tuple[str, ...]:
@@ -200,8 +222,25 @@ def _semantic_notes(book: FootnoteBook, case_id: str, what: str, measured: Measu
     return (book.note(case_id, varies_text(what, measured)),)
 
 
+def _shown(statements: Sequence[RangeStatement]) -> list[tuple[str, frozenset[FailureKey]]]:
+    """What a reader sees of range statements: the sentences and the failures they cite."""
+    return [(s.sentence, frozenset(s.failures)) for s in statements]
+
+
+def case_ranges(records: Sequence[Record], left_out: frozenset[str] = frozenset(),
+                ) -> tuple[tuple[RangeStatement, ...], bool]:
+    """A case's inferred ranges with the cells ``left_out`` treated as untried, and whether
+    leaving them out changed what the ranges say."""
+    if not records:
+        return (), False
+    ranges = infer_ranges([r for r in records if r.cell_id not in left_out])
+    if not any(r.cell_id in left_out for r in records):
+        return ranges, False
+    return ranges, _shown(ranges) != _shown(infer_ranges(records))
+
+
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
-              book: FootnoteBook) -> CaseRow:
+              book: FootnoteBook, left_out: frozenset[str] = frozenset()) -> CaseRow:
     main = [r for r in records if r.cell_kind != "abi"]
     cells = tuple(_cell(aggregate([r for r in main if series(r.cython) == s]), book)
                   for s in series_list)
@@ -211,11 +250,11 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     locks_notes = _semantic_notes(book, case.id, "source locking", locks)
     found = contradictions(case.expect, main)
     contradiction_notes = tuple(book.note(case.id, text) for text in found)
-    ranges = infer_ranges(main) if main else ()
+    ranges, changed = case_ranges(main, left_out)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
     return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
                    documented_text(case.expect), found, contradiction_notes, ranges,
-                   range_notes, bool(main))
+                   range_notes, bool(main), changed)
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
@@ -286,8 +325,13 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:
         by_case[record.case_id].append(record)
-    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book)
+    failed_combinations = combination_failures(current)
+    left_out = frozenset(c.cell_id for c in failed_combinations)
+    groups = group_combinations(failed_combinations)
+    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out)
                  for case in ordered)
+    combinations = tuple(CombinationRow(group, tuple(sorted(book.failures(group.failures))))
+                         for group in groups)
     details = _detail_tables(ordered, current, book)
     abi = _abi_tables(ordered, current, book)
     for key in book.all_failure_keys():  # every failure gets a note, even one no cell shows
@@ -298,7 +342,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     provenance = provenance_of(current, ordered, stale=selection.stale,
                                unknown=selection.unknown, superseded=selection.superseded)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
-                  changes)
+                  changes, combinations)
 
 
 def failure_note(report: Report, record: Record) -> int | None:

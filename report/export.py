@@ -13,7 +13,14 @@ import pandas as pd
 
 from matrix.outcomes import Outcome
 from matrix.records import Record
-from report.compose import AbiTable, CaseRow, Report, VerdictCell, failure_note
+from report.compose import (
+    AbiTable,
+    CaseRow,
+    CombinationRow,
+    Report,
+    VerdictCell,
+    failure_note,
+)
 from report.diff import Diff
 from report.footnotes import normalize_error
 from report.model import series
@@ -25,14 +32,18 @@ CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
+    "combination_failure",
 )
+"""``combination_failure``: every case tried in this cell failed to build (see the report's
+"Combinations that fail for every case"); such cells are left out of the inferred ranges."""
 
 
 def _bool(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
-def cell_row(record: Record, report: Report, groups: dict[str, str]) -> dict[str, str]:
+def cell_row(record: Record, report: Report, groups: dict[str, str],
+             combination_cells: frozenset[str] = frozenset()) -> dict[str, str]:
     """One record as a flat row of strings (the CSV's row, the JSON's ``cells`` item)."""
     note = failure_note(report, record)
     behaviour = record.behaviour
@@ -60,12 +71,14 @@ def cell_row(record: Record, report: Report, groups: dict[str, str]) -> dict[str
         "locks_source": _bool(behaviour.locks_source),
         "semantics": (behaviour_label(behaviour) or "") if worked else "",
         "locks": (locks_label(behaviour.locks_source) or "") if worked else "",
+        "combination_failure": _bool(record.cell_id in combination_cells),
     }
 
 
 def cell_rows(report: Report) -> list[dict[str, str]]:
     groups = {row.case.id: row.case.group for row in report.rows}
-    return [cell_row(record, report, groups) for record in report.records]
+    combination_cells = report.combination_cells
+    return [cell_row(record, report, groups, combination_cells) for record in report.records]
 
 
 def _verdict(cell: VerdictCell) -> dict[str, Any]:
@@ -100,6 +113,24 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,
                     "sentence": s.sentence, "notes": list(n)}
                    for s, n in zip(row.ranges, row.range_notes)],
+        "ranges_leave_out_combinations": row.ranges_leave_out_combinations,
+    }
+
+
+def _combination(row: CombinationRow) -> dict[str, Any]:
+    group = row.group
+    common = group.common_failure
+    return {
+        "kind": group.kind,
+        "stages": [s.value for s in group.stages],
+        "error": None if common is None else {"outcome": common[0], "text": common[1]},
+        "names": list(group.names),
+        "sentence": group.sentence,
+        "notes": list(row.notes),
+        "cells": [{"cell_id": c.cell_id, "python": c.python, "cython": c.cython,
+                   "numpy": c.numpy, "cases": list(c.cases),
+                   "stages": [s.value for s in c.stages]}
+                  for c in group.combinations],
     }
 
 
@@ -133,6 +164,7 @@ def report_data(report: Report) -> dict[str, Any]:
         "provenance": asdict(report.provenance),
         "series": list(report.series),
         "cases": [_case(row, report) for row in report.rows],
+        "combinations": [_combination(row) for row in report.combinations],
         "abi": [_abi(table) for table in report.abi],
         "notes": [{**asdict(note), "where": [{"case_id": c, "cells": w} for c, w in note.where]}
                   for note in report.footnotes],

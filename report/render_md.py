@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import tabulate as tabulate_module
 
 from matrix.outcomes import Outcome
-from report.compose import AbiTable, CaseRow, DetailTable, Report, VerdictCell
+from report.compose import AbiTable, CaseRow, CombinationRow, DetailTable, Report, VerdictCell
 from report.diff import CHANGE_TITLES, CellChange, Change, Diff
 from report.footnotes import Footnote, refs
 from report.semantics import SEMANTICS_LEGEND
@@ -21,6 +21,9 @@ from report.verdicts import LEGEND, STAGE_LEGEND, STAGES, SYMBOLS, Verdict, cell
 
 HEATMAP_FILE = "compat-heatmap.png"
 READING_LINK = "../README.md#reading-the-table"
+COMBINATIONS_TITLE = "Combinations that fail for every case"
+COMBINATIONS_ANCHOR = "#combinations-that-fail-for-every-case"
+"""GitHub's anchor of the section titled :data:`COMBINATIONS_TITLE`."""
 COLLAPSE_OVER = 12
 """Change lists longer than this are folded into ``<details>``."""
 
@@ -159,6 +162,28 @@ def render_summary(report: Report) -> str:
     return "\n\n".join(parts)
 
 
+def note_text(notes: Sequence[int]) -> str:
+    """``note 3``, ``notes 1, 4``; empty for none."""
+    if not notes:
+        return ""
+    noun = "note" if len(notes) == 1 else "notes"
+    return f"{noun} {', '.join(str(n) for n in notes)}"
+
+
+def combination_entry(row: CombinationRow) -> str:
+    """One list item: the combinations in bold, what fails there, and the notes."""
+    group = row.group
+    names = "; ".join(f"**{name}**" for name in group.names)
+    notes = note_text(row.notes)
+    return f"- {names}: {group.what}{'; ' + notes if notes else ''}"
+
+
+def render_combinations(report: Report) -> str:
+    if not report.combinations:
+        return "None: in every cell, at least one case built, or fewer than two were tried."
+    return "\n".join(combination_entry(row) for row in report.combinations)
+
+
 def render_ranges(report: Report) -> str:
     lines = []
     for row in report.rows:
@@ -170,6 +195,9 @@ def render_ranges(report: Report) -> str:
             lines.append("  - not tested")
         for statement, notes in zip(row.ranges, row.range_notes):
             lines.append(f"  - {statement.sentence}{refs(notes)}")
+        if row.ranges_leave_out_combinations:
+            lines.append(f"  - not counting the [combinations that fail for every case]"
+                         f"({COMBINATIONS_ANCHOR})")
         if row.case.expect.works:
             lines.append(f"  - documented: {row.case.expect.works}")
     return "\n".join(lines)
@@ -274,6 +302,12 @@ def render_markdown(report: Report) -> str:
         "One column per Cython series.",
         f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
         render_summary(report),
+        f"## {COMBINATIONS_TITLE}",
+        "A cell where every case that was tried failed to build (Cython or the C compiler"
+        " rejected it; at least two cases tried) says more about the toolchain than about any"
+        " case. The summary and per-Python tables still show these failures; the inferred"
+        " ranges below leave these cells out, as if untried.",
+        render_combinations(report),
         "## Inferred ranges",
         "Only tested versions are named; where behaviour changes between two tested versions,"
         " the releases in between were not tested and the change may lie anywhere there.",

@@ -1,8 +1,9 @@
 """Golden files: the renderer on the small hand-made fixture in tests/fixtures/report/.
 
 The fixture covers every outcome class, ranges with gaps on each axis, a per-Python
-qualifier, varying and contradicted semantics, the build-vs-run table, left-out records and
-every kind of change against the baseline (see tests/fixtures/report/make_fixture.py).
+qualifier, varying and contradicted semantics, the build-vs-run table, left-out records,
+every kind of change against the baseline, and combinations that fail for every case (see
+tests/fixtures/report/make_fixture.py).
 
 After an intended change to the report, regenerate the goldens and review their diff:
 
