@@ -264,10 +264,13 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
 
 
 def uncovered_releases(cells: Sequence[PlannedCell], covered_cython: set[str],
-                       covered_numpy: set[str]) -> list[PlannedCell]:
-    """Cells that use a Cython or numpy release no stored record covers yet (new releases)."""
+                       covered_numpy: set[str],
+                       covered_python: set[str] | None = None) -> list[PlannedCell]:
+    """Cells that use a Cython or numpy release, or a Python minor (when ``covered_python`` is
+    given), that no stored record covers yet: what new releases add to the grid."""
     def is_new(cell: Cell) -> bool:
         numpys = {v for v in (cell.numpy_build, cell.numpy_run) if v is not None}
-        return cell.cython not in covered_cython or bool(numpys - covered_numpy)
+        new_python = covered_python is not None and cell.python not in covered_python
+        return cell.cython not in covered_cython or bool(numpys - covered_numpy) or new_python
 
     return [planned for planned in cells if is_new(planned.cell)]

@@ -84,11 +84,13 @@ def make_plan(args: argparse.Namespace, layout: Layout) -> Plan:
 
 
 def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
-    """Only the cells of Cython/numpy releases that the stored results do not cover yet."""
+    """Only the cells of Cython/numpy releases (and Python minors) the stored results do not
+    cover yet."""
     records = store.records()
     covered_cython = {r.cython for r in records}
     covered_numpy = {v for r in records for v in (r.numpy_build, r.numpy_run) if v is not None}
-    return uncovered_releases(cells, covered_cython, covered_numpy)
+    covered_python = {r.python for r in records}
+    return uncovered_releases(cells, covered_cython, covered_numpy, covered_python)
 
 
 def narrow(cells: list[PlannedCell], args: argparse.Namespace,
@@ -254,7 +256,8 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                        help="do not ask the package index; use cached or committed release data")
     group.add_argument("--shard", help="only this part of the grid, e.g. 2/5 (stable by cell id)")
     group.add_argument("--new-releases", action="store_true",
-                       help="only cells of Cython/numpy releases the stored results do not cover")
+                       help="only cells of Cython/numpy releases or Python minors the stored"
+                       " results do not cover")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -124,3 +124,10 @@ def test_new_releases_against_a_fake_index() -> None:
     assert "py3.11-cy0.29.37-np2.1.3" in fresh  # a new numpy with an old Cython
     assert "py3.11-cy3.0.12-np1.26.4-run2.1.3" in fresh  # and the new ABI pairs
     assert "py3.11-cy0.29.37" not in fresh and "py3.11-cy0.29.37-np1.26.4" not in fresh
+
+
+def test_new_releases_include_a_new_python() -> None:
+    cells = planned(Cell("3.11", "3.2.4"), Cell("3.14", "3.2.4"))
+    fresh = uncovered_releases(cells, covered_cython={"3.2.4"}, covered_numpy=set(),
+                               covered_python={"3.11"})
+    assert [p.cell.id for p in fresh] == ["py3.14-cy3.2.4"]
