@@ -187,7 +187,8 @@ def render_combinations(report: Report) -> str:
 def render_ranges(report: Report) -> str:
     lines = []
     for row in report.rows:
-        head = f"- **{code(row.case.id)}** — {row.case.title}"
+        mark = " †" if row.ranges_leave_out_combinations else ""
+        head = f"- **{code(row.case.id)}**{mark} — {row.case.title}"
         if row.case.variant_of:
             head += f" (variant of {code(row.case.variant_of)})"
         lines.append(head)
@@ -195,9 +196,6 @@ def render_ranges(report: Report) -> str:
             lines.append("  - not tested")
         for statement, notes in zip(row.ranges, row.range_notes):
             lines.append(f"  - {statement.sentence}{refs(notes)}")
-        if row.ranges_leave_out_combinations:
-            lines.append(f"  - not counting the [combinations that fail for every case]"
-                         f"({COMBINATIONS_ANCHOR})")
         if row.case.expect.works:
             lines.append(f"  - documented: {row.case.expect.works}")
     return "\n".join(lines)
@@ -310,7 +308,9 @@ def render_markdown(report: Report) -> str:
         render_combinations(report),
         "## Inferred ranges",
         "Only tested versions are named; where behaviour changes between two tested versions,"
-        " the releases in between were not tested and the change may lie anywhere there.",
+        " the releases in between were not tested and the change may lie anywhere there."
+        f" † marks a case whose ranges leave out the [{COMBINATIONS_TITLE.lower()}]"
+        f"({COMBINATIONS_ANCHOR}).",
         render_ranges(report),
         "## Changes since the previous run",
         render_diff(report.diff, report),
