@@ -143,18 +143,22 @@ def read_info(python: Path) -> EnvInfo | str:
 
 
 def uses_uv(interpreter: Interpreter) -> bool:
-    """uv serves 3.6 and newer here; 2.7 needs the legacy backend."""
+    """uv serves 3.6 and newer here; 2.7 needs the legacy backend (which is also the fallback
+    for any interpreter uv refuses)."""
     return interpreter.version.major >= 3
 
 
-def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed]]:
+def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed], str]:
+    """Make the environment; returns the backend, its steps, and the transcript of a refused
+    uv attempt (kept in the log) when the legacy backend took over."""
     interp = str(spec.interpreter.path)
     steps: list[Completed] = []
     if uses_uv(spec.interpreter):
         steps.append(
             run_process([uv, "venv", "--quiet", "--python", interp, str(target)], timeout_s=300)
         )
-        if steps[-1].returncode == 0 and spec.requirements():
+    if steps and steps[-1].returncode == 0:
+        if spec.requirements():
             steps.append(
                 run_process(
                     [uv, "pip", "install", "--quiet", "--no-build",
@@ -162,7 +166,11 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed]]
                     timeout_s=INSTALL_TIMEOUT_S,
                 )
             )
-        return "uv", steps
+        return "uv", steps, ""
+    # uv refuses this interpreter (2.7, or whatever it cannot serve): the legacy backend.
+    refused = "".join(step.transcript() for step in steps)
+    steps = []
+    shutil.rmtree(target, ignore_errors=True)
     steps.append(
         run_process(
             [uv, "tool", "run", "--from", "virtualenv<20.22", "virtualenv", "--quiet",
@@ -179,7 +187,7 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed]]
                 timeout_s=INSTALL_TIMEOUT_S,
             )
         )
-    return "virtualenv-legacy", steps
+    return "virtualenv-legacy", steps, refused
 
 
 def ensure_env(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
@@ -198,8 +206,8 @@ def ensure_env(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
         uv = shutil.which("uv")
         if uv is None:
             return EnvFailure(spec, False, "uv is not installed on the host", "")
-        backend, steps = _create(spec, target, uv)
-        log = "".join(step.transcript() for step in steps)
+        backend, steps, refused = _create(spec, target, uv)
+        log = refused + "".join(step.transcript() for step in steps)
         failed = next((step for step in steps if step.returncode != 0), None)
         if failed is not None:
             shutil.rmtree(target, ignore_errors=True)

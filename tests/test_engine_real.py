@@ -118,3 +118,26 @@ def test_a_c_error_is_traced_to_its_case_and_the_rest_stays_batched(
     for case_id in ("fixture-aliases", "fixture-copies"):
         assert records[case_id].outcome is Outcome.OK
         assert records[case_id].provenance["batched"] is True, "the others stay in one module"
+
+
+def test_uv_refusal_falls_back_to_the_legacy_backend(
+        interpreters: dict[str, Interpreter], tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend uv could not serve 3.6: the legacy virtualenv + pip backend takes over."""
+    import matrix.envs as envs
+
+    interpreter = need_python(interpreters, "3.6")
+    real_run = envs.run_process
+
+    def refusing_uv(argv: list[str], **kwargs: object) -> object:
+        if argv[1:3] == ["venv", "--quiet"]:
+            return envs.Completed(tuple(argv), 2, "error: uv does not serve this Python\n",
+                                  0.0, False)
+        return real_run(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(envs, "run_process", refusing_uv)
+    env = envs.ensure_env(envs.EnvSpec(interpreter, "0.29.37", None),
+                          tmp_path_factory.mktemp("envs"))
+    assert isinstance(env, envs.Environment), env
+    assert env.backend == "virtualenv-legacy"
+    assert env.info.cython == "0.29.37" and env.info.python == str(interpreter.version)
