@@ -105,12 +105,14 @@ def test_a_c_error_is_traced_to_its_case_and_the_rest_stays_batched(
 
     interpreter = need_python(interpreters, "3.11")
     root = tmp_path_factory.mktemp("batch")
-    layout = Layout(cases=FIXTURES / "batch", cache=root / "cache", results=root / "results",
+    layout = Layout(cases=FIXTURES / "cases", cache=root / "cache", results=root / "results",
                     shared_envs=PROJECT_ROOT / ".cache" / "envs")
+    batch_mates = [c for c in load_cases(layout.cases)
+                   if c.id in ("fixture-aliases", "fixture-copies")]
+    cases = batch_mates + load_cases(FIXTURES / "batch")  # + fixture-cc-local
     settings = EngineSettings(run_timeout_s=30)
     records = {r.case_id: r for r in measure_cell(
-        Cell("3.11", CYTHON), load_cases(layout.cases), interpreter, layout, settings,
-        Toolchain.detect(settings))}
+        Cell("3.11", CYTHON), cases, interpreter, layout, settings, Toolchain.detect(settings))}
     broken = records["fixture-cc-local"]
     assert broken.outcome is Outcome.CC_ERROR
     assert "too many arguments to function" in (broken.first_error or "")
