@@ -33,11 +33,8 @@ def runner_hash() -> str:
     return hashlib.sha256(RUNNER.read_bytes()).hexdigest()[:12]
 
 
-def compiler_version(cc: str) -> str:
+def compiler_version(cc: str, exe: str) -> str:
     """``gcc 12.2.0``; the compiler is part of every record's provenance and key."""
-    exe = shutil.which(cc)
-    if exe is None:
-        return f"{cc} (not found)"
     out = subprocess.run([exe, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True)
     return f"{Path(cc).name} {out.stdout.strip() or 'unknown'}"
 
@@ -66,25 +63,11 @@ class Toolchain:
     @classmethod
     def detect(cls, settings: EngineSettings) -> Toolchain:
         """Raises ``MatrixError`` up front when there is no C compiler: nothing could be built."""
-        if shutil.which(settings.build.cc) is None:
+        exe = shutil.which(settings.build.cc)
+        if exe is None:
             raise MatrixError(f"C compiler '{settings.build.cc}' not found on PATH: install gcc"
                               " (Debian: apt-get install gcc) or set CC")
-        return cls(compiler_version(settings.build.cc), runner_hash())
-
-
-def record_key(case: Case, cell: Cell, interpreter: Interpreter, toolchain: Toolchain,
-               settings: EngineSettings) -> str:
-    return content_key(
-        case_hash=case.content_hash,
-        runner_hash=toolchain.runner_hash,
-        python_version=str(interpreter.version),
-        cython=cell.cython,
-        numpy_build=cell.numpy_build,
-        numpy_run=cell.numpy_run,
-        cc=toolchain.cc_version,
-        cflags=settings.build.cflags,
-        machine=toolchain.machine,
-    )
+        return cls(compiler_version(settings.build.cc, exe), runner_hash())
 
 
 _SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
@@ -188,7 +171,18 @@ class CellMeasurement:
         return data
 
     def key(self, case: Case) -> str:
-        return record_key(case, self.cell, self.interpreter, self.toolchain, self.settings)
+        """The content key of ``case`` in this cell: everything that can change the result."""
+        return content_key(
+            case_hash=case.content_hash,
+            runner_hash=self.toolchain.runner_hash,
+            python_version=str(self.interpreter.version),
+            cython=self.cell.cython,
+            numpy_build=self.cell.numpy_build,
+            numpy_run=self.cell.numpy_run,
+            cc=self.toolchain.cc_version,
+            cflags=self.settings.build.cflags,
+            machine=self.toolchain.machine,
+        )
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
