@@ -1,7 +1,10 @@
 """The grid: axes discovered from the machine and the index, filtered by a selection.
 
-Every planned cell either can be tried, or carries the reason it cannot exist (no wheel for
-that Python, no interpreter): such cells are recorded as ``not-possible``, never as failures.
+Every planned cell either can be tried, or carries the reason it cannot exist (no numpy wheel
+for that Python, no Python here on which that Cython installs): such cells are recorded as
+``not-possible``, never as failures.  A Cython release without a wheel for a cell's Python is
+no reason: the cell is planned as *shipped C* (that Cython's C, generated under a Python it
+installs on, compiled and run on this one) and says so.
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ class PlannedCell:
     cell: Cell
     interpreter: Interpreter
     not_possible: str | None = None
+    shipped_c: str | None = None
+    """Why this Cython cannot be installed on this Python (the cell is measured with shipped
+    C); ``None`` when it has a wheel here (whether it *runs* here is measured)."""
+    generators: tuple[Interpreter, ...] = ()
+    """The Pythons on which this Cython has a wheel, newest first: where its C may be made."""
 
 
 @dataclass
@@ -187,14 +195,37 @@ def _ends(values: Sequence[Version]) -> list[Version]:
 
 
 def impossible(index: ReleaseIndex, cell: Cell, python: Version) -> str | None:
-    """Why ``cell`` cannot exist on ``python`` (no installable wheel), or ``None``."""
-    for project, version in (("cython", cell.cython), ("numpy", cell.numpy_build),
-                             ("numpy", cell.numpy_run)):
+    """Why ``cell`` cannot exist on ``python`` (no numpy wheel to compile and run against, or
+    no such Cython release), or ``None``.  Cython's own wheels do not decide this."""
+    if index.get("cython", cell.cython) is None:
+        return f"cython {cell.cython} is not on the package index"
+    for version in (cell.numpy_build, cell.numpy_run):
         if version is not None:
-            why = index.installable(project, version, python)
+            why = index.installable("numpy", version, python)
             if why is not None:
                 return why
     return None
+
+
+def cython_generators(index: ReleaseIndex, interpreters: Iterable[Interpreter],
+                      cython: str) -> tuple[Interpreter, ...]:
+    """The interpreters on which ``cython`` has a wheel, newest first."""
+    return tuple(sorted((i for i in interpreters
+                         if index.installable("cython", cython, i.version) is None),
+                        reverse=True))
+
+
+def plan_cell(cell: Cell, interpreter: Interpreter, index: ReleaseIndex,
+              interpreters: Iterable[Interpreter]) -> PlannedCell:
+    """``cell`` on ``interpreter``: possible or not, native or shipped C, and its generators."""
+    generators = cython_generators(index, interpreters, cell.cython)
+    why = impossible(index, cell, interpreter.version)
+    if why is None and not generators:
+        why = (f"no Python here has a wheel of cython {cell.cython}, so nothing can generate"
+               " its C (source builds are not attempted)")
+    return PlannedCell(cell, interpreter, why,
+                       index.installable("cython", cell.cython, interpreter.version),
+                       generators)
 
 
 def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
@@ -218,11 +249,12 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
     cythons = resolve_versions("cython", selection.cython, index, config.cython_floor,
                                default_cython)
     cells: list[PlannedCell] = []
+    everyone = list(interpreters.values())
     for interpreter in pythons:
         minor, full = interpreter.minor, interpreter.version
 
-        def reason(cell: Cell, full: Version = full) -> str | None:
-            return impossible(index, cell, full)
+        def planned_cell(cell: Cell, interpreter: Interpreter = interpreter) -> PlannedCell:
+            return plan_cell(cell, interpreter, index, everyone)
 
         default_numpy = numpy_for_python(index, full, config)
         numpys = resolve_versions("numpy", selection.numpy, index, config.numpy_floor,
@@ -236,11 +268,9 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
             py_cythons = _ends(usable)
             numpys = _ends(numpys)
         for cython in py_cythons:
-            core = Cell(minor, str(cython))
-            cells.append(PlannedCell(core, interpreter, reason(core)))
+            cells.append(planned_cell(Cell(minor, str(cython))))
             for numpy in numpys:
-                cell = Cell(minor, str(cython), str(numpy), str(numpy))
-                cells.append(PlannedCell(cell, interpreter, reason(cell)))
+                cells.append(planned_cell(Cell(minor, str(cython), str(numpy), str(numpy))))
         if not selection.abi:
             continue
         usable_cythons = [v for v in py_cythons
@@ -254,8 +284,7 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
         for built in builds:
             for ran in builds:
                 if built != ran:
-                    cell = Cell(minor, abi_cython, str(built), str(ran))
-                    cells.append(PlannedCell(cell, interpreter, reason(cell)))
+                    cells.append(planned_cell(Cell(minor, abi_cython, str(built), str(ran))))
     if selection.cells is not None:
         patterns = selection.cells
         cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]

@@ -93,7 +93,9 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
         if version in outcomes:
             return outcomes[version]
         cell = cell_with(base, span.axis, version)
-        why = impossible(index, cell, python)
+        # Bisection asks about Cython on this Python itself: a release without a wheel here
+        # (which the grid measures as shipped C) is skipped, like a missing numpy wheel.
+        why = impossible(index, cell, python) or index.installable("cython", cell.cython, python)
         if why is not None:
             result.skipped.append((version, why))
             return None

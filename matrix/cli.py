@@ -19,7 +19,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from matrix.axes import Plan, PlannedCell, Selection, plan_grid, split_items, uncovered_releases
+from matrix.axes import (
+    Plan,
+    PlannedCell,
+    Selection,
+    plan_cell,
+    plan_grid,
+    split_items,
+    uncovered_releases,
+)
 from matrix.bisect import BisectRange, bisect
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
@@ -35,6 +43,14 @@ from matrix.store import ResultStore
 
 
 def _verdict(record: Record) -> str:
+    text = _outcome_text(record)
+    if record.shipped_c is not None and not record.outcome.could_not_be_tried:
+        under = record.provenance.get("generated_under", "?")
+        text += f"  (shipped C generated under Python {under}: {record.shipped_c})"
+    return text
+
+
+def _outcome_text(record: Record) -> str:
     b = record.behaviour
     if record.outcome.value != "ok":
         return f"{record.outcome.value}: {record.first_error}"
@@ -160,11 +176,16 @@ def cmd_try(args: argparse.Namespace) -> int:
         )
     settings = EngineSettings(run_timeout_s=args.timeout)
     toolchain = Toolchain.detect(settings)
+    index = load_index(layout.cache / "index", offline=args.offline)
     cells = [Cell(args.python, args.cython)]
     if args.numpy:
         cells.append(Cell(args.python, args.cython, args.numpy, args.numpy_run or args.numpy))
     for cell in cells:
-        for record in measure_cell(cell, cases, interpreter, layout, settings, toolchain):
+        planned = plan_cell(cell, interpreter, index, interpreters.values())
+        if planned.not_possible is not None:
+            print(f"{cell.id:32} not possible: {planned.not_possible}")
+            continue
+        for record in measure_cell(planned, cases, layout, settings, toolchain):
             print(f"{cell.id:32} {record.case_id:44} {_verdict(record)}")
             if args.verbose and record.log and record.outcome.failed:
                 print((layout.cache / record.log).read_text(encoding="utf-8"))
@@ -205,7 +226,8 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     store = ResultStore.in_directory(layout.results)
 
     def measure(cell: Cell) -> list[Record]:
-        measurement = CellMeasurement(cell, [case], interpreter, layout, settings, toolchain)
+        planned = plan_cell(cell, interpreter, index, interpreters.values())
+        measurement = CellMeasurement(planned, [case], layout, settings, toolchain)
         stored = store.get(measurement.key(case))
         if stored is not None and not stored.outcome.spurious:
             print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
@@ -290,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
     try_.add_argument("--verbose", "-v", action="store_true",
                       help="print the full build and run log of every failing case")
+    try_.add_argument("--offline", action="store_true", help="use cached release data")
     try_.set_defaults(func=cmd_try)
 
     bisect_ = sub.add_parser("bisect", help="first release where a case's outcome changes")

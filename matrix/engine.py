@@ -15,17 +15,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrix.build import BuildSettings, CaseBuild, ModuleBuild, build_cases
+from matrix.axes import PlannedCell
+from matrix.build import BuildContext, BuildSettings, CaseBuild, ModuleBuild, build_cases
 from matrix.cases import Case
 from matrix.cells import Cell
+from matrix.compile import CompileSettings
 from matrix.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
 from matrix.errors import MatrixError
-from matrix.interpreters import Interpreter
+from matrix.generate import PxdTree, pxd_tree
+from matrix.generators import GeneratorChoice, Untriable, choose_generator, cython_runs
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
 from matrix.probe import CaseRun, run_case
-from matrix.procs import run_process
 from matrix.records import Behaviour, Record, content_key
+
+BUILD_PROCEDURE = "generate-once/compile-per-python/1"
+"""How a cell is built; part of every content key (a new procedure is a new measurement)."""
 
 
 def runner_hash() -> str:
@@ -112,62 +117,55 @@ def _write_log(layout: Layout, cell: Cell, case: Case, text: str) -> str | None:
     return str(relative)
 
 
-def cython_smoke(env: Environment) -> str | None:
-    """Cythonize an empty module; the failure line if this Cython cannot run on this Python."""
-    mark = env.path / "mm-cython-ok"
-    if mark.exists():
-        return None
-    probe_dir = env.path / "mm-smoke"
-    probe_dir.mkdir(exist_ok=True)
-    (probe_dir / "mm_smoke.pyx").write_text("x = 1\n")
-    done = run_process([str(env.python), "-m", "cython", "mm_smoke.pyx"], timeout_s=300,
-                       cwd=probe_dir)
-    if done.returncode == 0:
-        mark.write_text("ok\n")
-        return None
-    lines = [line.strip() for line in done.output.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else f"cython exited {done.returncode}"
-
-
 class CellMeasurement:
-    """Measures one cell; every path out of it yields one record per case."""
+    """Measures one cell; every path out of it yields one record per case.
 
-    def __init__(self, cell: Cell, cases: Sequence[Case], interpreter: Interpreter,
-                 layout: Layout, settings: EngineSettings, toolchain: Toolchain) -> None:
-        self.cell = cell
-        self.cases = [case for case in cases if cell.wants(case)]
+    A cell is built in two stages: the C is *generated* by the cell's Cython under the Python
+    :mod:`matrix.generators` chooses (shared by every Python where the C was measured not to
+    depend on it), then *compiled*, imported and run on the cell's Python.  Where that Cython
+    does not install or run on the cell's Python, the cell is still measured, with that C:
+    a *shipped-C* cell (``Record.shipped_c`` says why Cython itself could not be used).
+    """
+
+    def __init__(self, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain,
+                 choice: GeneratorChoice | Untriable | None = None) -> None:
+        self.planned = planned
+        self.cell = planned.cell
+        self.cases = [case for case in cases if self.cell.wants(case)]
         self.by_id = {case.id: case for case in self.cases}
-        self.interpreter = interpreter
+        self.interpreter = planned.interpreter
         self.layout = layout
         self.settings = settings
         self.toolchain = toolchain
+        self.choice = choice
 
-    def provenance(self, build_env: Environment | None, run_env: Environment | None,
+    def provenance(self, target: Environment | None, run_env: Environment | None,
                    build: CaseBuild | None) -> dict[str, object]:
         data: dict[str, object] = {
             "python_version": str(self.interpreter.version),
+            "python_source": self.interpreter.source or "unknown",
             "cc": self.toolchain.cc_version,
             "cflags": list(self.settings.build.cflags),
             "runner_hash": self.toolchain.runner_hash,
             "machine": self.toolchain.machine,
             "build_tool": "cython CLI + direct cc",
+            "cython_version": self.cell.cython,
         }
-        if build_env is not None:
-            info = build_env.info
-            data.update(
-                platform=info.platform,
-                cython_version=info.cython,
-                numpy_build_version=info.numpy,
-                setuptools=info.setuptools,
-                pip=info.pip,
-                env_backend=build_env.backend,
-            )
-        if run_env is not None and run_env is not build_env:
+        if target is not None:
+            info = target.info
+            data.update(platform=info.platform, numpy_build_version=info.numpy,
+                        pip=info.pip, env_backend=target.backend)
+        if run_env is not None and run_env is not target:
             data.update(numpy_run_version=run_env.info.numpy, run_env_backend=run_env.backend)
-        elif build_env is not None:
-            data["numpy_run_version"] = build_env.info.numpy
+        elif target is not None:
+            data["numpy_run_version"] = target.info.numpy
+        if isinstance(self.choice, GeneratorChoice):
+            data["c_generation"] = "per-python" if self.choice.per_python else "shared"
+            data["c_invariance"] = self.choice.invariance.to_json()
         if build is not None:
-            data.update(batched=build.batched, module=build.module.module)
+            data.update(batched=build.batched, module=build.module.module,
+                        generated_under=build.module.generated_under)
         return data
 
     def key(self, case: Case) -> str:
@@ -182,11 +180,12 @@ class CellMeasurement:
             cc=self.toolchain.cc_version,
             cflags=self.settings.build.cflags,
             machine=self.toolchain.machine,
+            procedure=BUILD_PROCEDURE,
         )
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
-               log: str, duration_s: float) -> Record:
+               log: str, duration_s: float, shipped_c: str | None = None) -> Record:
         return Record(
             key=self.key(case),
             case_id=case.id,
@@ -204,13 +203,14 @@ class CellMeasurement:
             log=_write_log(self.layout, self.cell, case, log),
             duration_s=round(duration_s, 3),
             timestamp=_now(),
+            shipped_c=shipped_c,
         )
 
     def untried(self, outcome: Outcome, reason: str, log: str,
-                build_env: Environment | None = None, decided_by: str = "measurement"
+                target: Environment | None = None, decided_by: str = "measurement"
                 ) -> list[Record]:
         """One record per case for a cell whose cases could not be tried."""
-        provenance = self.provenance(build_env, None, None)
+        provenance = self.provenance(target, None, None)
         provenance["decided_by"] = decided_by
         return [self.record(case, outcome, reason, provenance=provenance, log=log, duration_s=0.0)
                 for case in self.cases]
@@ -218,30 +218,62 @@ class CellMeasurement:
     def environment(self, spec: EnvSpec) -> Environment | EnvFailure:
         return ensure_env(spec, self.layout.envs)
 
+    def native(self) -> Environment | str | EnvFailure:
+        """This Cython installed on this Python, if it installs and runs here; else why not
+        (the cell is then measured with shipped C).  A transient failure is returned as is."""
+        if self.planned.shipped_c is not None:
+            return self.planned.shipped_c
+        env = self.environment(EnvSpec(self.interpreter, self.cell.cython, None))
+        if isinstance(env, EnvFailure):
+            return env.reason if env.not_possible else env
+        failure = cython_runs(env)
+        if failure is None:
+            return env
+        return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
+                f" {failure}")
+
+    def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
+        if self.choice is None:
+            self.choice = choose_generator(
+                self.cell.cython, self.planned.generators, self.environment, self.cases, pxd,
+                self.layout.cache)
+        return self.choice
+
     def measure(self) -> list[Record]:
         if not self.cases:
             return []
-        build_spec = EnvSpec(self.interpreter, self.cell.cython, self.cell.numpy_build)
-        build_env = self.environment(build_spec)
-        if isinstance(build_env, EnvFailure):
-            outcome = Outcome.NOT_POSSIBLE if build_env.not_possible else Outcome.ENV_ERROR
-            return self.untried(outcome, build_env.reason, build_env.log)
-        smoke = cython_smoke(build_env)
-        if smoke is not None:
-            reason = (f"Cython {self.cell.cython} cannot run on Python"
-                      f" {self.interpreter.version}: {smoke}")
-            return self.untried(Outcome.NOT_POSSIBLE, reason, smoke, build_env)
-        run_env = build_env
+        target = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_build))
+        if isinstance(target, EnvFailure):
+            outcome = Outcome.NOT_POSSIBLE if target.not_possible else Outcome.ENV_ERROR
+            return self.untried(outcome, target.reason, target.log)
+        run_env = target
         if self.cell.kind == "abi":
             candidate = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_run))
             if isinstance(candidate, EnvFailure):
                 outcome = Outcome.NOT_POSSIBLE if candidate.not_possible else Outcome.ENV_ERROR
-                return self.untried(outcome, candidate.reason, candidate.log, build_env)
+                return self.untried(outcome, candidate.reason, candidate.log, target)
             run_env = candidate
+        native = self.native()
+        if isinstance(native, EnvFailure):
+            return self.untried(Outcome.ENV_ERROR, native.reason, native.log, target)
+        shipped_c = native if isinstance(native, str) else None
+        pxd = None
+        if self.cell.numpy_build is not None:
+            pxd = pxd_tree(self.cell.numpy_build, target.info.numpy_package,
+                           self.layout.cache / "pxd")
+        choice = self.generator(pxd)
+        if isinstance(choice, Untriable):
+            return self.untried(choice.outcome, choice.reason, choice.reason, target)
+        per_python = choice.per_python
+        generator = native if per_python and isinstance(native, Environment) else choice.newest
+        context = BuildContext(
+            generator=generator, per_python=per_python, target=target, pxd=pxd,
+            compile=CompileSettings(self.settings.build.cc, self.toolchain.cc_version,
+                                    self.settings.build.cflags),
+            cache=self.layout.cache)
         isolate: frozenset[str] = frozenset()
         while True:
-            builds = build_cases(build_env, self.cases, self.layout.builds, self.settings.build,
-                                 isolate)
+            builds = build_cases(context, self.cases, isolate, batch=self.settings.build.batch)
             runs = self.run_all(builds, run_env)
             # One case's import-time failure must not be blamed on its batch mates.  (In an ABI
             # cell an import error is the numpy build/run mismatch and belongs to all of them.)
@@ -255,18 +287,19 @@ class CellMeasurement:
             build = builds[case.id]
             module = build.module
             share = module.duration_s / len(module.case_ids)
-            provenance = self.provenance(build_env, run_env, build)
+            provenance = self.provenance(target, run_env, build)
             run = runs.get(case.id)
             if run is None:
                 records.append(self.record(case, module.outcome,
                                            normalize_error(module.first_error, module),
                                            provenance=provenance, log=module.log,
-                                           duration_s=share))
+                                           duration_s=share, shipped_c=shipped_c))
                 continue
             records.append(self.record(
                 case, run.outcome, normalize_error(run.first_error, module),
                 behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
+                shipped_c=shipped_c,
             ))
         return records
 
@@ -281,7 +314,8 @@ class CellMeasurement:
         return runs
 
 
-def measure_cell(cell: Cell, cases: Sequence[Case], interpreter: Interpreter, layout: Layout,
-                 settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
-    """Measure every case that ``cell`` holds; never raises for a case's own failure."""
-    return CellMeasurement(cell, cases, interpreter, layout, settings, toolchain).measure()
+def measure_cell(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain,
+                 choice: GeneratorChoice | Untriable | None = None) -> list[Record]:
+    """Measure every case that ``planned`` holds; never raises for a case's own failure."""
+    return CellMeasurement(planned, cases, layout, settings, toolchain, choice).measure()

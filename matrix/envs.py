@@ -19,7 +19,8 @@ from matrix.interpreters import Interpreter
 from matrix.procs import Completed, run_process
 
 RUNNER = Path(__file__).parent / "inenv" / "runner.py"
-READY_MARK = "mm-ready.json"
+READY_MARK = "mm-ready-v2.json"
+"""Written last, when the environment is complete (v2: header folders found relocatably)."""
 INSTALL_TIMEOUT_S = 900.0
 
 _NO_WHEEL_PATTERNS = re.compile(
@@ -67,12 +68,15 @@ class EnvInfo:
 
     python: str
     executable: str
-    include: str
+    includes: tuple[str, ...]
+    """Folders with ``Python.h`` (first) and ``pyconfig.h``, from ``sysconfig.get_paths()``."""
     ext_suffix: str
     platform: str
     cython: str | None
     numpy: str | None
     numpy_include: str | None
+    numpy_package: str | None
+    """The installed numpy package folder (its ``.pxd`` files are what ``cimport numpy`` reads)."""
     setuptools: str | None
     pip: str | None
 
@@ -82,15 +86,18 @@ class EnvInfo:
             value = data.get(key)
             return None if value is None else str(value)
 
+        include = data["include"] if "include" in data else data["includes"]
         return cls(
             python=str(data["python"]),
             executable=str(data["executable"]),
-            include=str(data["include"]),
+            includes=tuple(str(i) for i in include) if isinstance(include, (list, tuple))
+            else (str(include),),
             ext_suffix=str(data["ext_suffix"]),
             platform=str(data["platform"]),
             cython=text("cython"),
             numpy=text("numpy"),
             numpy_include=text("numpy_include"),
+            numpy_package=text("numpy_package"),
             setuptools=text("setuptools"),
             pip=text("pip"),
         )

@@ -13,6 +13,8 @@ from typing import TextIO
 from matrix.axes import PlannedCell
 from matrix.cases import Case
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.envs import ensure_env
+from matrix.generators import GeneratorChoice, Untriable, choose_generator
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
 from matrix.records import Record
@@ -43,16 +45,14 @@ def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
 def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,
                   toolchain: Toolchain, settings: EngineSettings, layout: Layout) -> list[Case]:
     """The cases of ``planned`` that the store does not hold yet."""
-    measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
-                                  toolchain)
+    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return [case for case in measurement.cases
             if not is_done(planned, measurement.key(case), store)]
 
 
 def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
                          settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
-    measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
-                                  toolchain)
+    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return measurement.untried(Outcome.NOT_POSSIBLE, planned.not_possible or "", "",
                                decided_by="plan")
 
@@ -85,6 +85,44 @@ class Progress:
         self.stream.flush()
 
 
+def _choose(cython: str, planned: PlannedCell, cases: Sequence[Case], layout: Layout
+            ) -> GeneratorChoice | Untriable:
+    """Worker side of :func:`choose_generators` (module level: it is sent to a process)."""
+    return choose_generator(cython, planned.generators, lambda spec: ensure_env(spec, layout.envs),
+                            cases, None, layout.cache)
+
+
+def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
+                      cases: Sequence[Case], layout: Layout, stream: TextIO,
+                      ) -> dict[str, GeneratorChoice | Untriable]:
+    """Before any cell: for every Cython release to measure, where its C is generated and
+    whether that C depends on the Python (checked on the run's numpy-free cases, or its numpy
+    cases with the ``.pxd`` Cython bundles when it has no others)."""
+    first: dict[str, PlannedCell] = {}
+    for planned, _ in todo:
+        first.setdefault(planned.cell.cython, planned)
+    check = [c for c in cases if not c.needs_numpy] or list(cases)
+    futures = {cython: pool.submit(_choose, cython, planned, check, layout)
+               for cython, planned in first.items()}
+    choices: dict[str, GeneratorChoice | Untriable] = {}
+    for cython, future in futures.items():
+        try:
+            choice = future.result()
+        except Exception as exc:  # noqa: BLE001 - the cells then decide on their own
+            stream.write(f"Cython {cython}: choosing a generator failed ({exc}); each cell"
+                         " tries again\n")
+            continue
+        choices[cython] = choice
+        if isinstance(choice, GeneratorChoice):
+            inv = choice.invariance
+            how = "per Python" if choice.per_python else f"once, under {choice.newest.info.python}"
+            stream.write(f"Cython {cython}: C generated {how} ({inv.oldest} vs {inv.newest}:"
+                         f" {inv.detail})\n")
+        else:
+            stream.write(f"Cython {cython}: {choice.outcome.value}: {choice.reason}\n")
+    return choices
+
+
 def _result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
                              cases: Sequence[Case], layout: Layout, settings: EngineSettings,
                              toolchain: Toolchain) -> list[Record]:
@@ -93,8 +131,7 @@ def _result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - one cell's harness failure must not end the run
-        measurement = CellMeasurement(planned.cell, cases, planned.interpreter, layout, settings,
-                                      toolchain)
+        measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
         reason = f"harness error: {type(exc).__name__}: {exc}"
         return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason)
 
@@ -137,12 +174,14 @@ def run_plan(
     pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context)
     futures: dict[Future[list[Record]], tuple[PlannedCell, list[Case]]] = {}
     queue = list(reversed(todo))
+    choices: dict[str, GeneratorChoice | Untriable] = {}
     try:
+        choices = choose_generators(pool, todo, cases, layout, stream)
         while queue or futures:
             while queue and len(futures) < max(1, jobs) * 2:
                 planned, missing = queue.pop()
-                future = pool.submit(measure, planned.cell, missing, planned.interpreter, layout,
-                                     settings, toolchain)
+                future = pool.submit(measure, planned, missing, layout, settings, toolchain,
+                                     choices.get(planned.cell.cython))
                 futures[future] = (planned, missing)
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in finished:

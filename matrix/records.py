@@ -23,12 +23,17 @@ def content_key(
     cc: str,
     cflags: tuple[str, ...],
     machine: str,
+    procedure: str | None = None,
 ) -> str:
-    """Everything that can change a measurement, hashed: equal key, no need to measure again."""
-    material = json.dumps(
-        [case_hash, runner_hash, python_version, cython, numpy_build, numpy_run, cc, list(cflags),
-         machine]
-    )
+    """Everything that can change a measurement, hashed: equal key, no need to measure again.
+
+    ``procedure`` names how cells are built; ``None`` (records measured before it was a key
+    input) leaves the material as it was, so those keys stay reproducible."""
+    inputs: list[object] = [case_hash, runner_hash, python_version, cython, numpy_build,
+                            numpy_run, cc, list(cflags), machine]
+    if procedure is not None:
+        inputs.append(procedure)
+    material = json.dumps(inputs)
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
@@ -85,6 +90,11 @@ class Record:
     duration_s: float = 0.0
     timestamp: str = ""
     schema: int = SCHEMA_VERSION
+    shipped_c: str | None = None
+    """Set when this Cython does not install or run on this Python: the cell was measured with
+    the C that Cython generated under another Python (``provenance["generated_under"]``),
+    compiled, imported and run here, as an sdist shipping that C would be; the text says why
+    Cython itself could not be used here.  ``None``: Cython installed and ran on this Python."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -122,4 +132,5 @@ class Record:
             duration_s=float(data.get("duration_s", 0.0)),
             timestamp=str(data.get("timestamp", "")),
             schema=int(data["schema"]),
+            shipped_c=data.get("shipped_c"),
         )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from matrix.axes import PlannedCell
+from matrix.cells import Cell
 from matrix.interpreters import Interpreter, discover_interpreters
 from matrix.paths import PROJECT_ROOT, Layout
 
@@ -18,10 +21,22 @@ def interpreters() -> dict[str, Interpreter]:
 
 
 def need_python(interpreters: dict[str, Interpreter], minor: str) -> Interpreter:
+    """The interpreter a real-build test needs: skipped where it is missing, except under CI
+    (``CI`` set), where a missing prerequisite fails the run instead of passing it unbuilt."""
     interpreter = interpreters.get(minor)
     if interpreter is None:
-        pytest.skip(f"no Python {minor} interpreter on this machine")
+        message = f"no Python {minor} interpreter on this machine"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}, and CI is set: real-build tests must run")
+        pytest.skip(message)
     return interpreter
+
+
+def planned(cell: Cell, interpreter: Interpreter,
+            generators: tuple[Interpreter, ...] = ()) -> PlannedCell:
+    """``cell`` on ``interpreter``, its C generated under ``generators`` (newest first;
+    default: the interpreter itself, i.e. a native cell)."""
+    return PlannedCell(cell, interpreter, generators=generators or (interpreter,))
 
 
 @pytest.fixture()

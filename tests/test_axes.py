@@ -111,10 +111,16 @@ def test_default_grid_and_validity_filtering() -> None:
     assert {p.cell.numpy_build for p in plan.cells if p.cell.python == "3.6"} == {None, "1.19.5"}
     assert {p.cell.numpy_build for p in plan.cells if p.cell.python == "3.11"} == {
         None, "1.26.4", "2.1.3"}
-    # A Cython without a wheel for that Python is a not-possible cell, with its reason.
-    reason = cells["py3.11-cy0.27.3"].not_possible
-    assert reason is not None and "no wheel for CPython 3.11" in reason
-    assert cells["py3.6-cy0.27.3"].not_possible is None
+    # A Cython without a wheel for that Python is a shipped-C cell (its C generated where it
+    # has a wheel), with the reason; it is still possible.
+    shipped = cells["py3.11-cy0.27.3"]
+    assert shipped.not_possible is None
+    assert shipped.shipped_c is not None and "no wheel for CPython 3.11" in shipped.shipped_c
+    assert [str(i.version) for i in shipped.generators] == ["3.6.15"]
+    native = cells["py3.6-cy0.27.3"]
+    assert native.not_possible is None and native.shipped_c is None
+    # Generators are every Python with a wheel, newest first.
+    assert [str(i.version) for i in cells["py3.6-cy3.0.12"].generators] == ["3.11.7", "3.6.15"]
     # numpy build-vs-run cells, built with the newest usable Cython.
     assert "py3.11-cy3.0.12-np1.26.4-run2.1.3" in cells
     assert "py3.11-cy3.0.12-np2.1.3-run1.26.4" in cells

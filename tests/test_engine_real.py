@@ -12,7 +12,7 @@ from matrix.outcomes import Outcome
 from matrix.paths import Layout
 from matrix.records import Record
 
-from .conftest import need_python
+from .conftest import need_python, planned
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +31,8 @@ def fixture_records(interpreters: dict[str, Interpreter],
     layout = Layout(cases=FIXTURES / "cases", cache=root / "cache", results=root / "results",
                     shared_envs=PROJECT_ROOT / ".cache" / "envs")
     settings = EngineSettings(run_timeout_s=5)
-    records = measure_cell(Cell("3.11", CYTHON), load_cases(layout.cases), interpreter, layout,
-                           settings, Toolchain.detect(settings))
+    records = measure_cell(planned(Cell("3.11", CYTHON), interpreter), load_cases(layout.cases),
+                           layout, settings, Toolchain.detect(settings))
     return {record.case_id: record for record in records}
 
 
@@ -112,7 +112,8 @@ def test_a_c_error_is_traced_to_its_case_and_the_rest_stays_batched(
     cases = batch_mates + load_cases(FIXTURES / "batch")  # + fixture-cc-local
     settings = EngineSettings(run_timeout_s=30)
     records = {r.case_id: r for r in measure_cell(
-        Cell("3.11", CYTHON), cases, interpreter, layout, settings, Toolchain.detect(settings))}
+        planned(Cell("3.11", CYTHON), interpreter), cases, layout, settings,
+        Toolchain.detect(settings))}
     broken = records["fixture-cc-local"]
     assert broken.outcome is Outcome.CC_ERROR
     assert "too many arguments to function" in (broken.first_error or "")

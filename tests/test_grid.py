@@ -22,14 +22,14 @@ from .conftest import FIXTURES
 INTERPRETER = Interpreter(Version("3.11.7"), Path("/fake/python3.11"))
 
 
-def fake_measure(cell: Cell, cases: list[Case], interpreter: Interpreter, layout: Layout,
-                 settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
+def fake_measure(planned: PlannedCell, cases: list[Case], layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain, choice: object) -> list[Record]:
     """Pretends to measure (runs in a spawned worker, so it lives at module level)."""
-    if cell.cython == "3.1.8":
+    if planned.cell.cython == "3.1.8":
         raise OSError(28, "No space left on device")
     from matrix.engine import CellMeasurement
 
-    measurement = CellMeasurement(cell, cases, interpreter, layout, settings, toolchain)
+    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return [measurement.record(case, Outcome.OK, None, behaviour=Behaviour(values_ok=True),
                                provenance={}, log="", duration_s=0.1)
             for case in measurement.cases]

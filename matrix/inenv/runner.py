@@ -56,6 +56,33 @@ def numpy_include():
     return numpy.get_include()
 
 
+def numpy_package():
+    """The installed numpy package folder: where its ``.pxd`` files (if any) live."""
+    try:
+        import numpy
+    except Exception:
+        return None
+    return os.path.dirname(os.path.abspath(numpy.__file__))
+
+
+def python_includes():
+    """Folders holding ``Python.h`` and ``pyconfig.h``, found relocatably.
+
+    ``sysconfig.get_paths()`` follows the interpreter where it really lives; the ``INCLUDEPY``
+    config variable is baked in at build time and is wrong for relocated, uv-managed or
+    repackaged interpreters.  It is only a last resort.
+    """
+    paths = sysconfig.get_paths()
+    found = []
+    for candidate in (paths.get("include"), paths.get("platinclude"),
+                      sysconfig.get_config_var("INCLUDEPY")):
+        if candidate and os.path.isdir(candidate) and candidate not in found:
+            found.append(candidate)
+    with_header = [d for d in found if os.path.isfile(os.path.join(d, "Python.h"))]
+    return (with_header[:1] + [d for d in found if d not in with_header[:1]]) if with_header \
+        else found
+
+
 def info():
     ext_suffix = sysconfig.get_config_var("EXT_SUFFIX") or sysconfig.get_config_var("SO")
     emit(
@@ -64,13 +91,14 @@ def info():
             "python": platform.python_version(),
             "implementation": platform.python_implementation(),
             "executable": sys.executable,
-            "include": sysconfig.get_config_var("INCLUDEPY"),
+            "include": python_includes(),
             "ext_suffix": ext_suffix,
             "platform": sysconfig.get_platform(),
             "pointer_bits": struct.calcsize("P") * 8,
             "cython": version_of("Cython"),
             "numpy": version_of("numpy"),
             "numpy_include": numpy_include(),
+            "numpy_package": numpy_package(),
             "setuptools": version_of("setuptools"),
             "pip": version_of("pip"),
         }

@@ -1,0 +1,171 @@
+"""Stage 1, *generate*: cythonize cases into C with one Cython release, cached by content.
+
+The key holds what can change the C: the Cython release, the cases' code, the numpy ``.pxd``
+text a numpy case cimports, and -- only for a Cython release whose C was measured to depend
+on the Python running it (see :mod:`matrix.generators`) -- the generating Python.  The C does
+not depend on the Python it will be compiled for, so one generated module serves every Python.
+
+``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time): the
+``.pxd`` files of the numpy release a cell builds against are copied into a content-addressed
+folder put first on Cython's include path, where Cython looks before ``sys.path`` and its own
+bundled copy, so a Cython that cannot even be installed beside that numpy still reads them.  A
+numpy that ships no ``.pxd`` leaves Cython's bundled copy in charge, as an installed one would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matrix import stagecache
+from matrix.cases import Case
+from matrix.envs import Environment
+from matrix.outcomes import Outcome
+from matrix.procs import run_process
+
+CYTHONIZE_TIMEOUT_S = 600.0
+STAGE_VERSION = "generate/1"
+_CYTHON_LOCATION = re.compile(
+    r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
+
+
+@dataclass(frozen=True)
+class PxdTree:
+    """numpy's ``.pxd`` files of one numpy release, as an include folder for Cython.
+
+    ``root`` holds ``numpy/*.pxd``; it is ``None`` when that numpy ships no ``.pxd``.
+    """
+
+    numpy: str
+    digest: str
+    root: Path | None
+
+
+def pxd_tree(numpy_version: str, numpy_package: str | None, cache: Path) -> PxdTree:
+    """Copy the ``.pxd`` files of an installed numpy into ``cache/<digest>/numpy/``."""
+    package = Path(numpy_package) if numpy_package else None
+    files = sorted(package.glob("*.pxd")) if package is not None else []
+    if not files:
+        return PxdTree(numpy_version, "none", None)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    name = digest.hexdigest()[:16]
+    with stagecache.locked_entry(cache, name) as root:
+        if stagecache.load(root) is None:
+            target = stagecache.fresh(root) / "numpy"
+            target.mkdir()
+            for path in files:
+                shutil.copyfile(path, target / path.name)
+            stagecache.save(root, {"numpy": numpy_version},
+                            [f"numpy/{path.name}" for path in files])
+    return PxdTree(numpy_version, name, root)
+
+
+@dataclass
+class Generated:
+    """One attempt to cythonize some cases into one module's C."""
+
+    module: str
+    directory: Path
+    case_ids: tuple[str, ...]
+    outcome: Outcome
+    cython: str
+    generated_under: str
+    first_error: str | None = None
+    error_files: set[str] = field(default_factory=set)
+    log: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def c_file(self) -> Path:
+        return self.directory / f"{self.module}.c"
+
+
+def normalize(line: str, directories: Sequence[Path]) -> str:
+    """Drop build folders from an error line so equal errors compare equal."""
+    for directory in directories:
+        line = line.replace(str(directory) + "/", "").replace(str(directory), ".")
+    return line.strip()
+
+
+def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | None, set[str]]:
+    """The first error Cython reported, and every case file it blamed."""
+    first: str | None = None
+    files: set[str] = set()
+    for line in output.splitlines():
+        match = _CYTHON_LOCATION.match(line.strip())
+        if match and "warning" not in match.group("msg").lower()[:10]:
+            files.add(Path(match.group("file")).name)
+            if first is None:
+                first = normalize(line, directories)
+    if first is None:
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        errorish = [line for line in lines if "Error" in line or "error" in line]
+        if errorish:
+            first = normalize(errorish[-1], directories)
+        elif lines:
+            first = normalize(lines[-1], directories)
+    return first, files
+
+
+def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> list[object]:
+    """What the generated C depends on (the generating Python is added where it matters)."""
+    return [STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
+                                    for c in cases], pxd.digest if pxd else None]
+
+
+def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
+             *, per_python: bool) -> Generated:
+    """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content).
+
+    With ``per_python`` the generating Python is part of the key (its C differs by Python);
+    otherwise every Python shares the entry, whichever Python generated it.
+    """
+    cython = generator.info.cython or generator.spec.cython or "?"
+    material = generate_key(cython, cases, pxd)
+    module = "mm_" + stagecache.key_of(material)[:12]
+    name = f"{module}-py{generator.info.python}" if per_python else module
+    with stagecache.locked_entry(root, name) as directory:
+        cached = stagecache.load(directory)
+        if cached is not None:
+            return Generated(module, directory, tuple(cached["case_ids"]),
+                             Outcome(cached["outcome"]), cached["cython"],
+                             cached["generated_under"], cached["first_error"],
+                             set(cached["error_files"]), cached["log"],
+                             float(cached["duration_s"]))
+        return _generate_locked(generator, cases, pxd, stagecache.fresh(directory), module,
+                                cython)
+
+
+def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+                     directory: Path, module: str, cython: str) -> Generated:
+    includes = []
+    for case in cases:
+        (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
+        includes.append(f'include "{case.id}.pyx"\n')
+    (directory / f"{module}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
+    include_dirs = [f"-I{directory}"] + ([f"-I{pxd.root}"] if pxd and pxd.root else [])
+    done = run_process(
+        [str(generator.python), "-m", "cython", "-3", *include_dirs, "-o", f"{module}.c",
+         f"{module}.pyx"],
+        timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory,
+    )
+    result = Generated(module, directory, tuple(c.id for c in cases), Outcome.OK, cython,
+                       generator.info.python, log=done.transcript(), duration_s=done.duration_s)
+    if done.returncode != 0:
+        result.outcome = Outcome.CYTHONIZE_ERROR if not done.timed_out else Outcome.TIMEOUT
+        strip = [directory] + ([pxd.root] if pxd and pxd.root else [])
+        result.first_error, result.error_files = first_cython_error(done.output, strip)
+    if result.outcome is not Outcome.TIMEOUT:  # a loaded machine may finish it next time
+        data = {"case_ids": list(result.case_ids), "outcome": result.outcome.value,
+                "cython": cython, "generated_under": result.generated_under,
+                "first_error": result.first_error, "error_files": sorted(result.error_files),
+                "log": result.log, "duration_s": result.duration_s}
+        artefacts = [f"{module}.c"] if result.outcome is Outcome.OK else []
+        stagecache.save(directory, data, artefacts)
+    return result

@@ -1,0 +1,93 @@
+"""Real builds through the two stages: C generated once and compiled per Python, shipped-C
+cells, and the C invariance check on a 0.29 and a 3.x release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matrix.axes import plan_cell
+from matrix.cases import load_cases
+from matrix.cells import Cell
+from matrix.engine import EngineSettings, Toolchain, measure_cell
+from matrix.envs import ensure_env
+from matrix.generators import GeneratorChoice, choose_generator
+from matrix.index import load_index
+from matrix.interpreters import Interpreter
+from matrix.outcomes import Outcome
+from matrix.paths import PROJECT_ROOT, Layout
+
+from .conftest import FIXTURES, need_python, planned
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = EngineSettings(run_timeout_s=30)
+
+
+def _layout(root: Path) -> Layout:
+    return Layout(cases=FIXTURES / "cases", cache=root / "cache", results=root / "results",
+                  shared_envs=PROJECT_ROOT / ".cache" / "envs")
+
+
+def _cases() -> list:  # type: ignore[type-arg]
+    return [c for c in load_cases(FIXTURES / "cases")
+            if c.id in ("fixture-aliases", "fixture-copies")]
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir())
+
+
+def test_c_is_generated_once_and_compiled_per_python(
+        interpreters: dict[str, Interpreter], tmp_path: Path) -> None:
+    old, new = need_python(interpreters, "3.11"), need_python(interpreters, "3.12")
+    layout = _layout(tmp_path)
+    toolchain = Toolchain.detect(SETTINGS)
+    records = []
+    for interpreter in (old, new):
+        cell = planned(Cell(interpreter.minor, "3.0.12"), interpreter, (new, old))
+        records += measure_cell(cell, _cases(), layout, SETTINGS, toolchain)
+    assert [r.outcome for r in records] == [Outcome.OK] * 4
+    assert {r.provenance["generated_under"] for r in records} == {str(new.version)}
+    assert {r.provenance["c_generation"] for r in records} == {"shared"}
+    assert all(r.shipped_c is None for r in records)
+    # One shared module (plus the invariance check's copy under the oldest Python), two
+    # compiled modules: one per Python.
+    generated = _entries(layout.cache / "generate")
+    assert len([g for g in generated if "-py" not in g]) == 1, generated
+    assert [g for g in generated if "-py" in g] == [f"{generated[0]}-py{old.version}"]
+    assert len(_entries(layout.cache / "compile")) == 2
+
+
+def test_a_cython_without_a_wheel_here_is_measured_with_shipped_c(
+        interpreters: dict[str, Interpreter], tmp_path: Path) -> None:
+    target, generator = need_python(interpreters, "3.11"), need_python(interpreters, "3.6")
+    index = load_index(tmp_path / "index", offline=True)
+    cell = plan_cell(Cell("3.11", "0.27.3"), target, index, [target, generator])
+    assert cell.not_possible is None and cell.shipped_c is not None
+    assert cell.generators == (generator,)
+    records = measure_cell(cell, _cases(), _layout(tmp_path), SETTINGS,
+                           Toolchain.detect(SETTINGS))
+    for record in records:
+        assert record.shipped_c == cell.shipped_c
+        assert record.provenance["generated_under"] == str(generator.version)
+        # The C of Cython 0.27 includes longintrepr.h, which Python 3.11 moved away.
+        assert record.outcome is Outcome.CC_ERROR
+        assert "longintrepr.h: No such file or directory" in (record.first_error or "")
+
+
+@pytest.mark.parametrize(("cython", "minors"), [("0.29.37", ("3.11", "2.7")),
+                                                ("3.0.12", ("3.11", "3.6"))])
+def test_c_invariance_is_measured(interpreters: dict[str, Interpreter], tmp_path: Path,
+                                  cython: str, minors: tuple[str, str]) -> None:
+    newest, oldest = (need_python(interpreters, m) for m in minors)
+    layout = _layout(tmp_path)
+    choice = choose_generator(cython, (newest, oldest), lambda s: ensure_env(s, layout.envs),
+                              _cases(), None, layout.cache)
+    assert isinstance(choice, GeneratorChoice), choice
+    invariance = choice.invariance
+    assert (invariance.oldest, invariance.newest) == (str(oldest.version), str(newest.version))
+    assert invariance.identical, invariance.detail
+    assert invariance.detail.startswith("byte-identical C (2 cases")
+    assert choice.newest.info.python == str(newest.version)
