@@ -1,19 +1,27 @@
-"""Benchmark the engine; prints ratios measured in one run (machines are shared and noisy).
+"""Benchmark the engine; prints figures measured in one run (machines are shared and noisy).
 
 1. Batching + environment reuse: one core cell (every numpy-free case) built naively -- each
    case its own extension module, in a freshly created environment -- versus the engine's
    default (one batched module, cached environment).
-2. Grid cold vs warm: a grid measured into an empty store and build cache, then re-run with
-   nothing changed (the re-run must not rebuild anything).
+2. Grid cold vs warm: a grid measured into an empty store and build cache (environments and
+   downloads cached), then re-run with nothing changed (the re-run must not rebuild anything).
+   For that same cold run it prints the *compile floor*: the sum of the distinct generate
+   (cythonize) and compile (cc) times the run's stage cache holds, divided by the cores --
+   what the builds alone cost with both cores busy -- and the cold time's ratio to it.
+3. ``--baseline-rev REV``: the engine at git revision REV against this one on ``--quick``,
+   both cold (fresh build cache, warm environments), measured here in the same run.
 
-Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--python 3.11] [--cython 3.2.4]
-The default grid takes about an hour cold on 2 cores; ``quick`` (the default) a few minutes.
+Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--baseline-rev REV]
+            [--keep-results DIR] [--skip-cell]
+The default grid takes about 15 minutes cold on 2 cores; ``quick`` (the default) a minute or two.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,35 +32,97 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from matrix.axes import PlannedCell  # noqa: E402
 from matrix.build import BuildSettings  # noqa: E402
 from matrix.cases import load_cases  # noqa: E402
 from matrix.cells import Cell  # noqa: E402
 from matrix.engine import EngineSettings, Toolchain, measure_cell  # noqa: E402
 from matrix.interpreters import discover_interpreters  # noqa: E402
 from matrix.paths import Layout  # noqa: E402
+from matrix.stagecache import MARK  # noqa: E402
+
+ENVS = ROOT / ".cache" / "envs"
 
 
 def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool) -> tuple[float, int]:
     interpreter = discover_interpreters()[python]
     cases = load_cases(ROOT / "cases")
     with tempfile.TemporaryDirectory() as tmp:
-        shared = None if fresh_env else ROOT / ".cache" / "envs"
+        shared = None if fresh_env else ENVS
         layout = Layout(cases=ROOT / "cases", cache=Path(tmp), results=Path(tmp) / "results",
                         shared_envs=shared)
         settings = EngineSettings(build=replace(BuildSettings(), batch=batch))
+        planned = PlannedCell(Cell(python, cython), interpreter, generators=(interpreter,))
         start = time.monotonic()
-        records = measure_cell(Cell(python, cython), cases, interpreter, layout, settings,
-                               Toolchain.detect(settings))
+        records = measure_cell(planned, cases, layout, settings, Toolchain.detect(settings))
         return time.monotonic() - start, len(records)
 
 
-def time_grid(grid_args: list[str], cache: Path, results: Path) -> float:
-    env = dict(os.environ, MATRIX_CACHE_DIR=str(cache),
-               MATRIX_ENVS_DIR=str(ROOT / ".cache" / "envs"))
+def run_grid(root: Path, grid_args: list[str], cache: Path, results: Path, envs: Path,
+             log: Path) -> float:
+    """``python -m matrix run`` from ``root`` (a checkout); seconds taken."""
+    index = ROOT / ".cache" / "index"
+    if index.is_dir() and not (cache / "index").exists():  # same release data, no fetch timed
+        shutil.copytree(index, cache / "index")
+    env = dict(os.environ, MATRIX_CACHE_DIR=str(cache), MATRIX_ENVS_DIR=str(envs))
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "matrix", "run", *grid_args, "--results", str(results)],
-                   cwd=ROOT, env=env, check=True, stderr=subprocess.DEVNULL)
+    with open(log, "a") as stream:
+        subprocess.run([sys.executable, "-m", "matrix", "run", *grid_args, "--results",
+                        str(results)], cwd=root, env=env, check=True, stderr=stream)
     return time.monotonic() - start
+
+
+def stage_seconds(cache: Path) -> dict[str, tuple[int, float]]:
+    """Entries and summed seconds of each build stage in a stage cache."""
+    sums: dict[str, tuple[int, float]] = {}
+    for stage in ("generate", "compile"):
+        count, total = 0, 0.0
+        for mark in (cache / stage).glob(f"*/{MARK}"):
+            count += 1
+            total += float(json.loads(mark.read_text())["data"]["duration_s"])
+        sums[stage] = (count, total)
+    return sums
+
+
+def grid_figures(grid: str, keep: Path | None, log: Path) -> None:
+    grid_args = ["--quick"] if grid == "quick" else []
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        results = keep or Path(tmp) / "results"
+        cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
+        warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
+        stages = stage_seconds(cache)
+    (generates, generate_s), (compiles, compile_s) = stages["generate"], stages["compile"]
+    floor = (generate_s + compile_s) / cores
+    print(f"grid {grid}, cold (empty build cache and store, environments cached): {cold:.1f} s")
+    print(f"  distinct generates: {generates} ({generate_s:.0f} s), distinct compiles:"
+          f" {compiles} ({compile_s:.0f} s); floor = {generate_s:.0f}+{compile_s:.0f} s /"
+          f" {cores} cores = {floor:.1f} s")
+    print(f"  cold / floor: {cold / floor:.2f}x")
+    print(f"  warm re-run (nothing changed): {warm:.1f} s")
+
+
+def engines_figures(rev: str, log: Path) -> None:
+    """The engine at ``rev`` against this one on ``--quick``, both with a fresh build cache;
+    each first warms its own environments (their layouts differ) in a throwaway run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        old = base / "old"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=ROOT,
+                       check=True, capture_output=True)
+        try:
+            times = {}
+            for name, root, envs in (("previous", old, base / "old-envs"), ("this", ROOT, ENVS)):
+                run_grid(root, ["--quick"], base / f"{name}-warmup", base / f"{name}-w", envs,
+                         log)
+                times[name] = run_grid(root, ["--quick"], base / f"{name}-cache",
+                                       base / f"{name}-results", envs, log)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
+                           check=False, capture_output=True)
+    print(f"quick grid cold, engine at {rev}: {times['previous']:.1f} s; this engine:"
+          f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
 
 
 def main() -> int:
@@ -60,25 +130,28 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", choices=["quick", "default"], default="quick")
     parser.add_argument("--python", default="3.11")
-    parser.add_argument("--cython", default="3.2.4")
+    parser.add_argument("--cython", default="3.2.9")
+    parser.add_argument("--baseline-rev", help="also time the engine at this git revision")
+    parser.add_argument("--keep-results", type=Path,
+                        help="keep the cold run's records here (e.g. to publish them)")
+    parser.add_argument("--skip-cell", action="store_true", help="skip the one-cell figure")
+    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
+                        help="where the runs' progress goes")
     args = parser.parse_args()
+    print(f"progress of the runs: {args.log}", flush=True)
 
-    # Warm the shared environment first so that the default path measures reuse, not download.
-    time_cell(args.python, args.cython, batch=True, fresh_env=False)
-    naive, count = time_cell(args.python, args.cython, batch=False, fresh_env=True)
-    default, _ = time_cell(args.python, args.cython, batch=True, fresh_env=False)
-    print(f"cell py{args.python}-cy{args.cython} ({count} cases)")
-    print(f"  naive (module per case, fresh env): {naive:7.1f} s")
-    print(f"  engine default (batched, cached env): {default:5.1f} s")
-    print(f"  speed-up: {naive / default:.1f}x")
-
-    grid_args = ["--quick"] if args.grid == "quick" else []
-    with tempfile.TemporaryDirectory() as tmp:
-        cache, results = Path(tmp) / "cache", Path(tmp) / "results"
-        cold = time_grid(grid_args, cache, results)
-        warm = time_grid(grid_args, cache, results)
-    print(f"grid {args.grid}: cold {cold:.1f} s, warm re-run {warm:.1f} s,"
-          f" ratio {cold / warm:.0f}x")
+    if not args.skip_cell:
+        # Warm the shared environment first so that the default path measures reuse.
+        time_cell(args.python, args.cython, batch=True, fresh_env=False)
+        naive, count = time_cell(args.python, args.cython, batch=False, fresh_env=True)
+        default, _ = time_cell(args.python, args.cython, batch=True, fresh_env=False)
+        print(f"cell py{args.python}-cy{args.cython} ({count} cases)")
+        print(f"  naive (module per case, fresh env): {naive:7.1f} s")
+        print(f"  engine default (batched, cached env): {default:5.1f} s")
+        print(f"  speed-up: {naive / default:.1f}x", flush=True)
+    if args.baseline_rev:
+        engines_figures(args.baseline_rev, args.log)
+    grid_figures(args.grid, args.keep_results, args.log)
     return 0
 
 

@@ -26,7 +26,7 @@ from matrix.generate import PxdTree, pxd_tree
 from matrix.generators import GeneratorChoice, Untriable, choose_generator, cython_runs
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
-from matrix.probe import CaseRun, run_case
+from matrix.probe import CaseRun, run_cases
 from matrix.records import Behaviour, Record, content_key
 
 BUILD_PROCEDURE = "generate-once/compile-per-python/1"
@@ -275,10 +275,11 @@ class CellMeasurement:
         while True:
             builds = build_cases(context, self.cases, isolate, batch=self.settings.build.batch)
             runs = self.run_all(builds, run_env)
-            # One case's import-time failure must not be blamed on its batch mates.  (In an ABI
-            # cell an import error is the numpy build/run mismatch and belongs to all of them.)
+            # One case's import-time failure (an error, a crash or a hang) must not be blamed on
+            # its batch mates.  (In an ABI cell an import error is the numpy build/run mismatch
+            # and belongs to all of them.)
             failed = [self.by_id[case_id] for case_id, run in runs.items()
-                      if run.outcome is Outcome.IMPORT_ERROR and builds[case_id].batched]
+                      if run.at_import and builds[case_id].batched]
             if self.cell.kind == "abi" or not failed:
                 break
             isolate |= blame_import_error(runs[failed[0].id].first_error or "", failed)
@@ -304,13 +305,17 @@ class CellMeasurement:
         return records
 
     def run_all(self, builds: dict[str, CaseBuild], run_env: Environment) -> dict[str, CaseRun]:
-        """Probe every case whose module built, each in its own process."""
-        runs: dict[str, CaseRun] = {}
+        """Probe every case whose module built: one runner per module, a child per case."""
+        modules: dict[str, tuple[ModuleBuild, list[Case]]] = {}
         for case in self.cases:
             module = builds[case.id].module
             if module.outcome is Outcome.OK:
-                runs[case.id] = run_case(run_env.python, module.directory, module.module,
-                                         case.symbol, self.settings.run_timeout_s)
+                modules.setdefault(str(module.directory), (module, []))[1].append(case)
+        runs: dict[str, CaseRun] = {}
+        for module, cases in modules.values():
+            by_symbol = run_cases(run_env.python, module.directory, module.module,
+                                  [case.symbol for case in cases], self.settings.run_timeout_s)
+            runs.update((case.id, by_symbol[case.symbol]) for case in cases)
         return runs
 
 

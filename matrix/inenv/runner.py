@@ -7,10 +7,13 @@ cannot be mistaken for a result and a crash part-way still leaves the earlier li
 Usage::
 
     python runner.py info
-    python runner.py run <build-dir> <module> <case-symbol>
+    python runner.py run <build-dir> <module> <timeout-seconds> <case-symbol>...
 
 ``info`` reports the interpreter and package versions and how to compile for it.
-``run`` imports the built extension module and drives one case through the probes:
+``run`` imports the built extension module once (with numpy, if it uses it), then forks one
+child per case, so that a case that crashes or hangs ends only its own child: the parent
+kills a child that outlives the timeout and reports how each child ended.  Each child drives
+its case through the probes:
 
 * ``convert``      -- instantiate the case class (the conversion happens in ``__init__``)
 * ``values_ok``    -- the target holds what the source held
@@ -27,9 +30,11 @@ from __future__ import print_function
 import json
 import os
 import platform
+import signal
 import struct
 import sys
 import sysconfig
+import time
 import warnings
 
 MARK = "@@MM "
@@ -212,21 +217,15 @@ def guarded(name, probe, case):
         emit({"probe": name, "error": describe(exc)})
 
 
-def run(build_dir, module_name, symbol):
-    sys.path.insert(0, build_dir)
-    try:
-        module = __import__(module_name)
-    except BaseException as exc:
-        emit({"kind": "import", "ok": False, "error": describe(exc)})
-        return 0
-    emit({"kind": "import", "ok": True})
+def drive(module, symbol):
+    """The probes of one case (in a forked child)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             case = getattr(module, symbol)()
         except BaseException as exc:
             emit({"probe": "convert", "error": describe(exc), "warnings": summarize(caught)})
-            return 0
+            return
     emit({"probe": "convert", "ok": True, "warnings": summarize(caught)})
     try:
         source, target = as_list(case.source()), as_list(case.target())
@@ -238,15 +237,57 @@ def run(build_dir, module_name, symbol):
     guarded("readonly", probe_readonly, case)
     guarded("locks_source", probe_locks, case)
     emit({"kind": "done"})
+
+
+def wait_child(pid, timeout):
+    """Wait for a child at most ``timeout`` seconds; kill it after that."""
+    deadline = time.time() + timeout
+    delay = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, False
+        if time.time() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1], True
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def run(build_dir, module_name, timeout, symbols):
+    sys.path.insert(0, build_dir)
+    try:
+        module = __import__(module_name)
+    except BaseException as exc:
+        emit({"kind": "import", "ok": False, "error": describe(exc)})
+        return 0
+    emit({"kind": "import", "ok": True})
+    for symbol in symbols:
+        emit({"kind": "case", "symbol": symbol})
+        sys.stderr.flush()
+        start = time.time()
+        pid = os.fork()
+        if pid == 0:  # the child: one case, then leave without running the parent's exit code
+            try:
+                drive(module, symbol)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
+        status, timed_out = wait_child(pid, timeout)
+        emit({"kind": "exit", "symbol": symbol, "timed_out": timed_out,
+              "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+              "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+              "seconds": round(time.time() - start, 3)})
     return 0
 
 
 def main(argv):
     if len(argv) >= 1 and argv[0] == "info":
         return info()
-    if len(argv) == 4 and argv[0] == "run":
-        return run(os.path.abspath(argv[1]), argv[2], argv[3])
-    sys.stderr.write("usage: runner.py info | run <build-dir> <module> <symbol>\n")
+    if len(argv) >= 5 and argv[0] == "run":
+        return run(os.path.abspath(argv[1]), argv[2], float(argv[3]), argv[4:])
+    sys.stderr.write("usage: runner.py info | run <build-dir> <module> <timeout> <symbol>...\n")
     return 2
 
 
