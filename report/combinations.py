@@ -22,7 +22,8 @@ from packaging.version import Version
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.footnotes import FailureKey, failure_key
-from report.model import cell_sort_key, version_key
+from report.model import cell_sort_key, generated_under, is_shipped_c, version_key
+from report.verdicts import SHIPPED_C
 
 BUILD_FAILURES = (Outcome.CYTHONIZE_ERROR, Outcome.CC_ERROR)
 """The outcomes that can be a combination's fault (in the order stages are named)."""
@@ -55,6 +56,11 @@ class CombinationFailure:
     """The build stages they failed at, in stage order."""
     failures: tuple[FailureKey, ...]
     """The distinct failures, in record order."""
+    shipped_c: bool = False
+    """Measured with shipped C: this Cython does not install or run on this Python, so what
+    failed is the C it generated under another Python (:attr:`generated_under`)."""
+    generated_under: tuple[str, ...] = ()
+    """The Pythons the shipped C was generated under (oldest first); empty when native."""
 
     @property
     def common_failure(self) -> FailureKey | None:
@@ -70,10 +76,14 @@ def _failure(cell_id: str, tried: Sequence[Record]) -> CombinationFailure:
         if key is not None and key not in keys:
             keys.append(key)
     found = {r.outcome for r in tried}
+    shipped = [r for r in tried if is_shipped_c(r)]
     return CombinationFailure(
         cell_id=cell_id, kind=first.cell_kind, python=first.python, cython=first.cython,
         numpy=first.numpy_build, cases=tuple(r.case_id for r in tried),
         stages=tuple(o for o in BUILD_FAILURES if o in found), failures=tuple(keys),
+        shipped_c=bool(shipped),
+        generated_under=tuple(sorted({generated_under(r) for r in shipped} - {""},
+                                     key=version_key)),
     )
 
 
@@ -139,10 +149,15 @@ def _block_key(block: _Block) -> tuple[tuple[int, Version | str], ...]:
                  for part in (block[1], block[0], block[2]))
 
 
-def combination_names(failures: Iterable[CombinationFailure]) -> tuple[str, ...]:
+def combination_names(failures: Iterable[CombinationFailure], *, shipped_c: bool = False,
+                      ) -> tuple[str, ...]:
     """Compact names for the failed cells: ``Cython 0.29.37 on Python 3.12, 3.13 with numpy
     2.1.3``. Cells that differ on one axis only are named together (numpy first, then Python,
-    then Cython), so every named combination is one that failed."""
+    then Cython), so every named combination is one that failed.
+
+    With ``shipped_c`` (cells measured with shipped C) the names say whose C it was:
+    ``C from Cython 0.27.3 on Python 3.12 📦``.
+    """
     blocks: list[_Block] = [
         (frozenset({f.python}), frozenset({f.cython}),
          frozenset({f.numpy}) if f.numpy else frozenset())
@@ -155,20 +170,28 @@ def combination_names(failures: Iterable[CombinationFailure]) -> tuple[str, ...]
         name = f"Cython {listed(cythons)} on Python {listed(pythons)}"
         if numpys:
             name += f" with numpy {listed(numpys)}"
-        names.append(name)
+        names.append(f"C from {name} {SHIPPED_C}" if shipped_c else name)
     return tuple(names)
 
 
 @dataclass(frozen=True)
 class CombinationGroup:
     """Combinations of one cell kind that fail at the same stages, with the same error (or
-    with various errors)."""
+    with various errors), all measured natively or all with shipped C."""
 
     kind: str
     stages: tuple[Outcome, ...]
     common_failure: FailureKey | None
     """The failure every case shows in every combination of the group; ``None``: various."""
     combinations: tuple[CombinationFailure, ...]
+    shipped_c: bool = False
+    """The combinations were measured with shipped C (see :attr:`CombinationFailure.shipped_c`)."""
+
+    @property
+    def generated_under(self) -> tuple[str, ...]:
+        """The Pythons the shipped C was generated under, oldest first."""
+        found = {v for c in self.combinations for v in c.generated_under}
+        return tuple(sorted(found, key=version_key))
 
     @property
     def failures(self) -> tuple[FailureKey, ...]:
@@ -180,12 +203,13 @@ class CombinationGroup:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return combination_names(self.combinations)
+        return combination_names(self.combinations, shipped_c=self.shipped_c)
 
     @property
     def what(self) -> str:
         """``all 25 cases tried fail to compile (cc), with various errors``, ``both numpy cases
-        tried fail to build (cythonize)`` (one error, the one note)."""
+        tried fail to build (cythonize)`` (one error, the one note); for shipped C, followed by
+        ``(shipped C, generated under Python 3.6.15)``."""
         counts = sorted({len(c.cases) for c in self.combinations})
         noun = "numpy cases" if self.kind == "numpy" else "cases"
         if counts == [2]:
@@ -194,7 +218,15 @@ class CombinationGroup:
             number = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
             subject = f"all {number} {noun} tried"
         errors = "" if self.common_failure is not None else ", with various errors"
-        return f"{subject} {_STAGE_PHRASES[self.stages]}{errors}"
+        return f"{subject} {_STAGE_PHRASES[self.stages]}{errors}{self._shipped_text}"
+
+    @property
+    def _shipped_text(self) -> str:
+        if not self.shipped_c:
+            return ""
+        under = self.generated_under
+        return (f" (shipped C, generated under Python {', '.join(under)})" if under
+                else " (shipped C)")
 
     @property
     def sentence(self) -> str:
@@ -203,12 +235,13 @@ class CombinationGroup:
 
 
 def group_combinations(failures: Iterable[CombinationFailure]) -> tuple[CombinationGroup, ...]:
-    """Group combinations by (kind, stages, common error or various); core first, then numpy,
-    each in the order of its first cell."""
-    grouped: dict[tuple[str, tuple[Outcome, ...], FailureKey | None],
+    """Group combinations by (kind, stages, common error or various, shipped C or native);
+    core first, then numpy, each in the order of its first cell."""
+    grouped: dict[tuple[str, tuple[Outcome, ...], FailureKey | None, bool],
                   list[CombinationFailure]] = defaultdict(list)
     for failure in failures:
-        grouped[(failure.kind, failure.stages, failure.common_failure)].append(failure)
-    groups = [CombinationGroup(kind, stages, common, tuple(members))
-              for (kind, stages, common), members in grouped.items()]
+        key = (failure.kind, failure.stages, failure.common_failure, failure.shipped_c)
+        grouped[key].append(failure)
+    groups = [CombinationGroup(kind, stages, common, tuple(members), shipped)
+              for (kind, stages, common, shipped), members in grouped.items()]
     return tuple(sorted(groups, key=lambda g: KINDS.index(g.kind)))

@@ -21,12 +21,14 @@ from dataclasses import dataclass, replace
 
 from matrix.outcomes import Outcome
 from matrix.records import Record
+from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
 from report.combinations import CombinationGroup, combination_failures, group_combinations
 from report.diff import Diff, diff
 from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
 from report.model import (
     CaseInfo,
     cell_sort_key,
+    is_shipped_c,
     ordered_cases,
     select_current,
     series,
@@ -42,7 +44,7 @@ from report.semantics import (
     measure_semantics,
     varies_text,
 )
-from report.verdicts import GroupVerdict, aggregate
+from report.verdicts import SHIPPED_C, GroupVerdict, aggregate
 
 _REACHED_IMPORT = frozenset(
     {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.TIMEOUT}
@@ -74,6 +76,21 @@ class Provenance:
     stale: int = 0
     unknown: int = 0
     superseded: int = 0
+    python_sources: tuple[tuple[str, str], ...] = ()
+    """``(minor, where the interpreters came from)``, e.g. ``("3.12", "pyenv")``, when known."""
+    tried: int = 0
+    """Records that were tried (not ``not-possible`` or ``env-error``)."""
+    shipped_c: int = 0
+    """Tried records measured with shipped C."""
+    shipped_cells: tuple[ShippedCells, ...] = ()
+    """Where shipped C stood in for Cython, and why."""
+    c_generation: tuple[CGeneration, ...] = ()
+    """Each Cython release's C-generation check, as the records state it."""
+
+    @property
+    def knows_c_generation(self) -> bool:
+        """The records say how their C was generated (results from before that say nothing)."""
+        return bool(self.c_generation or self.shipped_cells)
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,8 @@ class DetailTable:
     versions: tuple[str, ...]
     cython: tuple[str, ...]
     rows: tuple[DetailRow, ...]
+    shipped: tuple[ShippedCells, ...] = ()
+    """The Cython releases measured here with shipped C, and why."""
 
 
 @dataclass(frozen=True)
@@ -180,9 +199,12 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
     """The provenance header, from the records alone."""
     outcomes = Counter(r.outcome for r in records)
     pythons: dict[str, set[str]] = defaultdict(set)
+    sources: dict[str, set[str]] = defaultdict(set)
     for record in records:
         exact = record.provenance.get("python_version")
         pythons[record.python].update({str(exact)} if exact else set())
+        source = record.provenance.get("python_source")
+        sources[record.python].update({str(source)} if source else set())
     digest = hashlib.sha256("\n".join(sorted(r.key for r in records)).encode()).hexdigest()
     return Provenance(
         # The day, not the time: a grid measured in shards on several machines renders the
@@ -208,6 +230,12 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         stale=stale,
         unknown=unknown,
         superseded=superseded,
+        python_sources=tuple((minor, ", ".join(sorted(sources[minor])))
+                             for minor in sorted_versions(sources) if sources[minor]),
+        tried=sum(1 for r in records if not r.outcome.could_not_be_tried),
+        shipped_c=sum(1 for r in records if is_shipped_c(r)),
+        shipped_cells=shipped_cells_of(records),
+        c_generation=c_generation_of(records),
     )
 
 
@@ -274,7 +302,8 @@ def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
                     cells.append(_cell(aggregate([record] if record else []), book))
                 rows.append(DetailRow(case.id, numpy, tuple(cells)))
         versions = sorted_versions(str(r.provenance.get("python_version") or "") for r in here)
-        tables.append(DetailTable(python, tuple(versions), cython, tuple(rows)))
+        tables.append(DetailTable(python, tuple(versions), cython, tuple(rows),
+                                  shipped_cells_of(here)))
     return tuple(tables)
 
 
@@ -320,7 +349,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
     current = selection.records
-    book = FootnoteBook(current)
+    book = FootnoteBook(current, marker=SHIPPED_C)
     series_list = tuple(sorted_versions(series(r.cython) for r in current))
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:

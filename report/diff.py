@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.footnotes import normalize_error
-from report.model import CellKey, cell_sort_key, latest_per_cell
+from report.model import CellKey, cell_sort_key, is_shipped_c, latest_per_cell
 
 
 class Change(str, enum.Enum):
@@ -58,6 +58,8 @@ class CellChange:
     detail: str = ""
     case_changed: bool = False
     """The case's code differs between the two records (another ``case_hash``)."""
+    shipped_c: bool = False
+    """Either run measured this cell with shipped C (not with Cython on this Python)."""
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,12 @@ def diff(baseline: Iterable[Record], current: Sequence[Record],
             continue
         kind, detail = found
         changed = before is not None and after is not None and before.case_hash != after.case_hash
+        shipped = any(r is not None and is_shipped_c(r) for r in (before, after))
         changes.append(CellChange(
             kind, key[0], key[1],
             before.outcome.value if before is not None else "—",
             after.outcome.value if after is not None else "—",
-            detail, changed,
+            detail, changed, shipped,
         ))
     newest = max((r.timestamp for r in old.values()), default="")
     return Diff(tuple(changes), unchanged, len(old), newest)

@@ -23,7 +23,7 @@ from report.compose import (
 )
 from report.diff import Diff
 from report.footnotes import normalize_error
-from report.model import series
+from report.model import generated_under, is_shipped_c, series
 from report.semantics import behaviour_label, locks_label
 
 JSON_SCHEMA = 1
@@ -32,10 +32,16 @@ CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
-    "combination_failure",
+    "combination_failure", "shipped_c", "generated_under",
 )
 """``combination_failure``: every case tried in this cell failed to build (see the report's
-"Combinations that fail for every case"); such cells are left out of the inferred ranges."""
+"Combinations that fail for every case"); such cells are left out of the inferred ranges.
+
+``shipped_c``: ``true`` when the cell was tried with shipped C -- this Cython does not install or
+run on this Python, so the C it generated under another Python was compiled, imported and run
+here; *not* a claim that this Cython works on this Python. ``false`` otherwise (and for cells
+not tried). ``generated_under``: the exact Python version the cell's C was generated under;
+empty when the record does not say (results from before it was recorded)."""
 
 
 def _bool(value: bool | None) -> str:
@@ -72,6 +78,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "semantics": (behaviour_label(behaviour) or "") if worked else "",
         "locks": (locks_label(behaviour.locks_source) or "") if worked else "",
         "combination_failure": _bool(record.cell_id in combination_cells),
+        "shipped_c": _bool(is_shipped_c(record)),
+        "generated_under": generated_under(record),
     }
 
 
@@ -89,6 +97,7 @@ def _verdict(cell: VerdictCell) -> dict[str, Any]:
         "total": group.total,
         "tried": group.tried,
         "ok": group.ok,
+        "shipped": group.shipped,
         "notes": list(cell.notes),
     }
 
@@ -111,7 +120,7 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "contradictions": [{"text": t, "note": n}
                            for t, n in zip(row.contradictions, row.contradiction_notes)],
         "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,
-                    "sentence": s.sentence, "notes": list(n)}
+                    "sentence": s.sentence, "notes": list(n), "shipped_c": s.shipped_c}
                    for s, n in zip(row.ranges, row.range_notes)],
         "ranges_leave_out_combinations": row.ranges_leave_out_combinations,
     }
@@ -127,9 +136,11 @@ def _combination(row: CombinationRow) -> dict[str, Any]:
         "names": list(group.names),
         "sentence": group.sentence,
         "notes": list(row.notes),
+        "shipped_c": group.shipped_c,
         "cells": [{"cell_id": c.cell_id, "python": c.python, "cython": c.cython,
                    "numpy": c.numpy, "cases": list(c.cases),
-                   "stages": [s.value for s in c.stages]}
+                   "stages": [s.value for s in c.stages], "shipped_c": c.shipped_c,
+                   "generated_under": list(c.generated_under)}
                   for c in group.combinations],
     }
 

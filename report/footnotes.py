@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from matrix.outcomes import Outcome
 from matrix.records import Record
-from report.model import cell_sort_key, version_key
+from report.model import cell_sort_key, is_shipped_c, version_key
 
 FailureKey = tuple[str, str]
 """``(outcome, normalized first error line)``."""
@@ -76,10 +76,12 @@ def reproduce_command(record: Record) -> str:
     return " ".join(parts)
 
 
-def cell_label(record: Record) -> str:
-    """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.5.5``."""
+def cell_label(record: Record, marker: str = "") -> str:
+    """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.1.3``, followed by
+    `` marker`` when the record was measured with shipped C."""
     prefix = f"py{record.python}-"
-    return record.cell_id[len(prefix):] if record.cell_id.startswith(prefix) else record.cell_id
+    label = record.cell_id[len(prefix):] if record.cell_id.startswith(prefix) else record.cell_id
+    return f"{label} {marker}" if marker and is_shipped_c(record) else label
 
 
 def _span(values: Iterable[str | None]) -> str:
@@ -89,8 +91,13 @@ def _span(values: Iterable[str | None]) -> str:
     return f"{ordered[0]}–{ordered[-1]} ({len(ordered)} versions)"
 
 
-def describe_cells(records: Sequence[Record]) -> str:
-    """Where a failure happened, compactly: cells per Python, or axis spans when many."""
+def describe_cells(records: Sequence[Record], *, marker: str) -> str:
+    """Where a failure happened, compactly: cells per Python, or axis spans when many.
+
+    Cells measured with shipped C are followed by ``marker`` (the report's shipped-C symbol,
+    passed in because :mod:`report.verdicts`, which defines it, depends on this module); when
+    the cells are summarized by span, how many of them were shipped C is said instead.
+    """
     ordered = sorted(records, key=cell_sort_key)
     if len(ordered) > MAX_LISTED_CELLS:
         parts = [f"{len(ordered)} cells: Python {_span(r.python for r in ordered)}",
@@ -99,10 +106,13 @@ def describe_cells(records: Sequence[Record]) -> str:
             parts.append(f"numpy built {_span(r.numpy_build for r in ordered)}")
             if any(r.numpy_run != r.numpy_build for r in ordered):
                 parts.append(f"run {_span(r.numpy_run for r in ordered)}")
+        shipped = sum(1 for r in ordered if is_shipped_c(r))
+        if shipped and marker:
+            parts.append(f"{shipped} of them with shipped C {marker}")
         return "; ".join(parts)
     by_python: dict[str, list[str]] = defaultdict(list)
     for record in ordered:
-        by_python[record.python].append(cell_label(record))
+        by_python[record.python].append(cell_label(record, marker))
     return "; ".join(f"py{python}: {', '.join(labels)}" for python, labels in by_python.items())
 
 
@@ -125,9 +135,13 @@ class Footnote:
 
 
 class FootnoteBook:
-    """Hands out note numbers in first-reference order; one number per distinct note."""
+    """Hands out note numbers in first-reference order; one number per distinct note.
 
-    def __init__(self, records: Iterable[Record]) -> None:
+    ``marker`` follows the cells measured with shipped C in the notes' "seen in" lists.
+    """
+
+    def __init__(self, records: Iterable[Record], *, marker: str) -> None:
+        self._marker = marker
         self._seen: dict[FailureKey, list[Record]] = defaultdict(list)
         for record in records:
             key = failure_key(record)
@@ -145,7 +159,8 @@ class FootnoteBook:
             by_case: dict[str, list[Record]] = defaultdict(list)
             for record in records:
                 by_case[record.case_id].append(record)
-            where = tuple((case_id, describe_cells(rs)) for case_id, rs in by_case.items())
+            where = tuple((case_id, describe_cells(rs, marker=self._marker))
+                          for case_id, rs in by_case.items())
             kind = "environment" if outcome == Outcome.ENV_ERROR.value else "failure"
             first = min(records, key=lambda r: (cell_sort_key(r), r.case_id), default=None)
             command = reproduce_command(first) if first is not None else ""

@@ -1,5 +1,9 @@
 """The heatmap picture: cases (rows) x (Python, Cython) (columns), coloured by verdict.
 
+Cells measured with shipped C (that Cython does not install or run on that Python) are hatched
+over their colour, and their column label says ``(shipped C)``, so that a green cell there is
+never read as "this Cython works on this Python".
+
 Drawn with matplotlib's object API on the Agg canvas (no pyplot state, no display), and saved
 without the software tag or timestamps, so the same matplotlib draws the same bytes.
 """
@@ -11,11 +15,11 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from report.compose import Report
 from report.model import cell_sort_key
-from report.verdicts import Verdict, aggregate
+from report.verdicts import GroupVerdict, Verdict, aggregate
 
 COLOURS: dict[Verdict, str] = {
     Verdict.OK: "#2e7d32",
@@ -34,9 +38,16 @@ SHORT_LEGEND: dict[Verdict, str] = {
     Verdict.NOT_TESTED: "not tested",
 }
 
+SHIPPED_HATCH = "////"
+SHIPPED_HATCH_COLOUR = "#202020"
+SHIPPED_LEGEND = "hatched: shipped C, not that Cython on that Python"
+SHIPPED_COLUMN = " (shipped C)"
+"""Follows the label of a column where any cell was measured with shipped C."""
 
-def heatmap_grid(report: Report) -> tuple[list[str], list[str], list[list[Verdict]]]:
-    """Row labels (cases), column labels (``py3.12 cy3.3.1``) and the verdict of each cell."""
+
+def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[GroupVerdict]]]:
+    """Row labels (cases), column labels (``py3.12 cy3.3.1``, followed by ``(shipped C)``
+    where any cell of the column was measured with shipped C) and each cell's verdict."""
     main = [r for r in report.records if r.cell_kind != "abi"]
     columns: list[tuple[str, str]] = []
     for record in sorted(main, key=cell_sort_key):
@@ -46,18 +57,26 @@ def heatmap_grid(report: Report) -> tuple[list[str], list[str], list[list[Verdic
     grid = []
     for case_id in rows:
         mine = [r for r in main if r.case_id == case_id]
-        grid.append([
-            aggregate([r for r in mine if (r.python, r.cython) == column]).verdict
-            for column in columns
-        ])
-    return rows, [f"py{p} cy{c}" for p, c in columns], grid
+        grid.append([aggregate([r for r in mine if (r.python, r.cython) == column])
+                     for column in columns])
+    shipped = [any(line[index].shipped for line in grid) for index in range(len(columns))]
+    labels = [f"py{p} cy{c}{SHIPPED_COLUMN if mark else ''}"
+              for (p, c), mark in zip(columns, shipped)]
+    return rows, labels, grid
+
+
+def heatmap_grid(report: Report) -> tuple[list[str], list[str], list[list[Verdict]]]:
+    """Row labels, column labels and the verdict of each cell (see :func:`heatmap_groups`)."""
+    rows, columns, groups = heatmap_groups(report)
+    return rows, columns, [[group.verdict for group in line] for line in groups]
 
 
 def draw_heatmap(report: Report) -> Figure:
     """The picture as a matplotlib figure (attached to an Agg canvas)."""
-    rows, columns, grid = heatmap_grid(report)
+    rows, columns, groups = heatmap_groups(report)
     order = list(Verdict)
-    codes = [[order.index(v) for v in line] for line in grid] or [[order.index(Verdict.NOT_TESTED)]]
+    codes = ([[order.index(g.verdict) for g in line] for line in groups]
+             or [[order.index(Verdict.NOT_TESTED)]])
     width = max(8.0, 4.5 + 0.3 * len(columns))
     height = 2.8 + 0.24 * max(len(rows), 1)
     figure = Figure(figsize=(width, height), dpi=100)
@@ -66,6 +85,11 @@ def draw_heatmap(report: Report) -> Figure:
     colours = ListedColormap([COLOURS[v] for v in order])
     norm = BoundaryNorm([i - 0.5 for i in range(len(order) + 1)], len(order))
     axes.pcolormesh(codes, cmap=colours, norm=norm, edgecolors="#dddddd", linewidth=0.5)
+    for y, line in enumerate(groups):
+        for x, group in enumerate(line):
+            if group.shipped:
+                axes.add_patch(Rectangle((x, y), 1, 1, fill=False, hatch=SHIPPED_HATCH,
+                                         edgecolor=SHIPPED_HATCH_COLOUR, linewidth=0))
     axes.set_xticks([i + 0.5 for i in range(len(columns))])
     axes.set_xticklabels(columns, rotation=90, fontsize=7)
     axes.set_yticks([i + 0.5 for i in range(len(rows))])
@@ -75,6 +99,9 @@ def draw_heatmap(report: Report) -> Figure:
     axes.set_title("Outcome per case and (Python, Cython)", fontsize=9)
     handles = [Patch(facecolor=COLOURS[v], edgecolor="#888888", label=SHORT_LEGEND[v])
                for v in order]
+    if any(group.shipped for line in groups for group in line):
+        handles.append(Patch(facecolor="#ffffff", edgecolor=SHIPPED_HATCH_COLOUR,
+                             hatch=SHIPPED_HATCH, label=SHIPPED_LEGEND))
     figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
     figure.tight_layout(rect=(0, 0.4 / height, 1, 1))
     return figure

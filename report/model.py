@@ -18,6 +18,22 @@ CellKey = tuple[str, str]
 """``(case_id, cell_id)``: one coordinate of the report."""
 
 
+def is_shipped_c(record: Record) -> bool:
+    """Whether a *tried* record was measured with shipped C, not with Cython on its Python.
+
+    Such a record's Cython does not install or run on its Python: the C that Cython generated
+    under another Python (``provenance["generated_under"]``) was compiled, imported and run
+    there, as an sdist shipping that C would be. Records that were not tried say nothing
+    either way; a record without the field (older results) is native.
+    """
+    return record.shipped_c is not None and not record.outcome.could_not_be_tried
+
+
+def generated_under(record: Record) -> str:
+    """The exact Python version the record's C was generated under; ``""`` when unknown."""
+    return str(record.provenance.get("generated_under") or "")
+
+
 def version_key(text: str | None) -> tuple[int, Version | str]:
     """Sort key for a version string; unparsable strings sort after every real version."""
     if text is None:

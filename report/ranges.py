@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.footnotes import FailureKey, failure_key
-from report.model import version_key
+from report.model import is_shipped_c, version_key
 
 AXES = ("cython", "numpy", "python")
 """Axes a range can be stated on, in order of preference."""
@@ -111,6 +111,8 @@ class RangeStatement:
     text: str
     qualifier: tuple[tuple[str, str], ...] = ()
     failures: tuple[FailureKey, ...] = ()
+    shipped_c: bool = False
+    """Some of the cells the statement rests on were measured with shipped C."""
 
     @property
     def qualifier_text(self) -> str:
@@ -159,13 +161,14 @@ def explain(records: Sequence[Record],
     tried = [r for r in records
              if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
     failures = _failures(tried)
+    shipped = any(is_shipped_c(r) for r in tried)
     if not tried:
         return [RangeStatement("not tried on any cell", qualifier)]
     if all(r.outcome is Outcome.OK for r in tried):
-        return [RangeStatement(EVERYWHERE, qualifier)]
+        return [RangeStatement(EVERYWHERE, qualifier, (), shipped)]
     if not any(r.outcome is Outcome.OK for r in tried):
         text = f"fails on every tested cell ({_stages(tried)})"
-        return [RangeStatement(text, qualifier, failures)]
+        return [RangeStatement(text, qualifier, failures, shipped)]
     fixed = {axis for axis, _ in qualifier}
     candidates: list[tuple[int, int, str, tuple[Run, ...]]] = []
     for rank, axis in enumerate(AXES):
@@ -177,7 +180,7 @@ def explain(records: Sequence[Record],
             candidates.append((len(runs), rank, axis, runs))
     if candidates:
         _, _, axis, runs = min(candidates)
-        return [RangeStatement(describe_runs(axis, runs), qualifier, failures)]
+        return [RangeStatement(describe_runs(axis, runs), qualifier, failures, shipped)]
     if len(qualifier) < MAX_SPLIT_DEPTH:
         splits: list[tuple[int, int, list[RangeStatement]]] = []
         for rank, axis in enumerate(SPLIT_ORDER):
@@ -192,7 +195,7 @@ def explain(records: Sequence[Record],
             splits.append((len(statements), rank, statements))
         if splits:
             return min(splits, key=lambda split: split[:2])[2]
-    return [RangeStatement("varies; see the per-Python tables", qualifier, failures)]
+    return [RangeStatement("varies; see the per-Python tables", qualifier, failures, shipped)]
 
 
 EVERYWHERE = "works on every tested cell"
@@ -205,7 +208,8 @@ def _collapse(statements: list[RangeStatement],
     rest = [s for s in statements if s.text != EVERYWHERE]
     if not working or not rest:
         return statements
-    return rest + [RangeStatement("works on every other tested cell", qualifier)]
+    shipped = any(s.shipped_c for s in working)
+    return rest + [RangeStatement("works on every other tested cell", qualifier, (), shipped)]
 
 
 def infer_ranges(records: Sequence[Record], *, max_statements: int = 8,
@@ -217,4 +221,5 @@ def infer_ranges(records: Sequence[Record], *, max_statements: int = 8,
     tried = [r for r in records if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
     return (RangeStatement(
         "works on some cells and fails on others in a pattern no single version explains;"
-        " see the per-Python tables", (), _failures(tried)),)
+        " see the per-Python tables", (), _failures(tried),
+        any(is_shipped_c(r) for r in tried)),)

@@ -13,11 +13,29 @@ from contextlib import contextmanager
 import tabulate as tabulate_module
 
 from matrix.outcomes import Outcome
-from report.compose import AbiTable, CaseRow, CombinationRow, DetailTable, Report, VerdictCell
+from report.compose import (
+    AbiTable,
+    CaseRow,
+    CombinationRow,
+    DetailTable,
+    Provenance,
+    Report,
+    VerdictCell,
+)
 from report.diff import CHANGE_TITLES, CellChange, Change, Diff
 from report.footnotes import Footnote, refs
 from report.semantics import SEMANTICS_LEGEND
-from report.verdicts import LEGEND, STAGE_LEGEND, STAGES, SYMBOLS, Verdict, cell_text
+from report.verdicts import (
+    LEGEND,
+    SHIPPED_C,
+    SHIPPED_C_LEGEND,
+    STAGE_LEGEND,
+    STAGES,
+    SYMBOLS,
+    Verdict,
+    cell_text,
+    shipped_mark,
+)
 
 HEATMAP_FILE = "compat-heatmap.png"
 READING_LINK = "../README.md#reading-the-table"
@@ -68,10 +86,44 @@ def _join(values: Sequence[str]) -> str:
     return ", ".join(values) if values else "—"
 
 
+def _python(minor: str, exact: str, source: str) -> str:
+    """``3.12 (3.12.1; pyenv)``, ``3.12 (3.12.1)``, ``3.12``."""
+    inside = "; ".join(part for part in (exact, source) if part)
+    return f"{minor} ({inside})" if inside else minor
+
+
+def render_shipped_c(p: Provenance) -> list[str]:
+    """The provenance's shipped-C line (with one sub-item per Python and Cython release)."""
+    if not p.knows_c_generation:
+        return []
+    lines = [f"- **Shipped C {SHIPPED_C}:** {p.shipped_c} of {p.tried} tried records were measured"
+             " with shipped C (that Cython does not install or run on that Python)"
+             + (":" if p.shipped_cells else "")]
+    lines.extend(f"  - {cell_escape(cells.sentence)}" for cells in p.shipped_cells)
+    return lines
+
+
+def render_c_generation(p: Provenance) -> str:
+    """The table of each Cython release's C-generation check; empty when no record says."""
+    if not p.c_generation:
+        return ""
+    rows = [[cell_escape(text) for text in [
+        e.cython, e.series, f"{e.oldest or '?'} / {e.newest or '?'}", e.identical_text,
+        e.detail or "—", e.how]] for e in p.c_generation]
+    table = md_table(["Cython", "Series", "Compared (oldest / newest Python)", "Identical",
+                      "Detail", "Generated"], rows)
+    return ("**C generation per Cython release.** Each release's C was generated under the"
+            " oldest and the newest Python it runs on here and compared: where identical, it is"
+            " generated once and shared by every Python (and is the shipped C where that Cython"
+            " cannot be used); where it differs, native cells generate under their own Python."
+            f"\n\n{table}")
+
+
 def render_provenance(report: Report) -> str:
     p = report.provenance
     outcome_text = " · ".join(f"{name} {count}" for name, count in p.outcomes) or "none"
-    python_text = ", ".join(f"{minor} ({exact})" if exact else minor
+    sources = dict(p.python_sources)
+    python_text = ", ".join(_python(minor, exact, sources.get(minor, ""))
                             for minor, exact in p.pythons)
     lines = [
         f"- **Results as of:** {p.date or '—'} (the day of the newest record)",
@@ -96,7 +148,9 @@ def render_provenance(report: Report) -> str:
         left_out.append(f"{p.superseded} replaced by a newer record of the same cell")
     if left_out:
         lines.append(f"- **Records left out:** {'; '.join(left_out)}")
-    return "\n".join(lines)
+    lines.extend(render_shipped_c(p))
+    generation = render_c_generation(p)
+    return "\n".join(lines) + (f"\n\n{generation}" if generation else "")
 
 
 def render_legend() -> str:
@@ -115,6 +169,10 @@ def render_legend() -> str:
         " (the build-vs-run cells are left out: they have their own table). Untried cells"
         " (not possible, environment errors) never count as failures.",
         verdicts,
+        f"{SHIPPED_C} after a cell: {SHIPPED_C_LEGEND}. After a summary cell, at least one of"
+        " the cells it covers was (the per-Python tables show which); after a cell id in a"
+        " note, that cell was; after an inferred range or a combination, some of the cells it"
+        " rests on were.",
         "`<sup>n</sup>` refers to note *n* at the end: the failure's first error line and the"
         " cells where it was seen. Failing stages:",
         stages,
@@ -195,7 +253,8 @@ def render_ranges(report: Report) -> str:
         if not row.tested:
             lines.append("  - not tested")
         for statement, notes in zip(row.ranges, row.range_notes):
-            lines.append(f"  - {statement.sentence}{refs(notes)}")
+            mark = shipped_mark(statement.shipped_c)
+            lines.append(f"  - {statement.sentence}{refs(notes)}{mark}")
         if row.case.expect.works:
             lines.append(f"  - documented: {row.case.expect.works}")
     return "\n".join(lines)
@@ -211,8 +270,10 @@ def render_detail(table: DetailTable, report: Report) -> str:
             code(row.case_id), *numpy, *(verdict_cell(c) for c in row.cells)]])
     versions = f" ({', '.join(table.versions)})" if table.versions else ""
     body = md_table(headers, rows)
-    return (f"### Python {table.python}{versions}\n\n<details>\n<summary>{len(rows)} rows ×"
-            f" {len(table.cython)} Cython releases</summary>\n\n{body}\n\n</details>")
+    shipped = "".join(f"{SHIPPED_C} Shipped C: {cell_escape(cells.sentence)}\n\n"
+                      for cells in table.shipped)
+    return (f"### Python {table.python}{versions}\n\n{shipped}<details>\n<summary>{len(rows)}"
+            f" rows × {len(table.cython)} Cython releases</summary>\n\n{body}\n\n</details>")
 
 
 def render_abi(table: AbiTable) -> str:
@@ -255,8 +316,9 @@ def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str
             detail = code(detail)
         if change.case_changed:
             detail = f"{detail} (case code changed)".strip()
+        cell = code(change.cell_id) + shipped_mark(change.shipped_c)
         rows.append([cell_escape(text) for text in [
-            code(change.case_id), code(change.cell_id), change.before, change.after, detail]])
+            code(change.case_id), cell, change.before, change.after, detail]])
     return rows
 
 
@@ -316,7 +378,9 @@ def render_markdown(report: Report) -> str:
         render_diff(report.diff, report),
         "## Per-Python detail",
         "Each cell is one measured cell: Cython release (columns) × case, and numpy version for"
-        " the numpy cases (built and run on the same numpy).",
+        " the numpy cases (built and run on the same numpy). A cell followed by"
+        f" {SHIPPED_C} was measured with shipped C: that Cython release does not install or run"
+        " on that Python (the line above the table says why).",
         *[render_detail(t, report) for t in report.details],
         "## numpy: built against vs run under",
         "Does a module built against one numpy import under another? A cell covers every numpy"

@@ -13,6 +13,7 @@ from matrix.cases import Expectation
 from matrix.outcomes import Outcome
 from matrix.records import Behaviour, Record
 from report.footnotes import describe_cells
+from report.verdicts import SHIPPED_C
 
 VARIES = "varies"
 UNKNOWN = "?"
@@ -77,7 +78,7 @@ def measure(records: Sequence[Record], label: Callable[[Record], str | None]) ->
     counts = tuple((value, len(rs)) for value, rs in ordered)
     if len(ordered) == 1:
         return Measured(ordered[0][0], counts)
-    where = tuple((value, describe_cells(rs)) for value, rs in ordered)
+    where = tuple((value, describe_cells(rs, marker=SHIPPED_C)) for value, rs in ordered)
     return Measured(VARIES, counts, where)
 
 
@@ -127,8 +128,9 @@ def contradictions(expect: Expectation, records: Sequence[Record]) -> tuple[str,
         against = [r for r in known if get(r.behaviour) != claimed]
         if not against:
             continue
+        cells = describe_cells(against, marker=SHIPPED_C)
         scope = "every measured cell" if len(against) == len(known) else (
-            f"{len(against)} of {len(known)} measured cells ({describe_cells(against)})")
+            f"{len(against)} of {len(known)} measured cells ({cells})")
         found.append(
             f"documented {name} = {str(claimed).lower()}, but measured {name} ="
             f" {str(not claimed).lower()} on {scope}"

@@ -7,6 +7,11 @@ Three kinds of "no" are kept apart, because they mean different things to a read
 * *not tested*   -- no record at all for that cell;
 
 and an environment error (network, install hiccup) is *could not be tried*, never a failure.
+
+A cell measured with *shipped C* (this Cython does not install or run on this Python, so the C
+it generated under another Python was built and run there, as from an sdist) is tried like any
+other, and marked with :data:`SHIPPED_C` wherever it is shown, so that it is never read as
+"this Cython works on this Python".
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.footnotes import FailureKey, failure_key
+from report.model import is_shipped_c
 
 
 class Verdict(str, enum.Enum):
@@ -46,10 +52,19 @@ LEGEND: dict[Verdict, str] = {
     Verdict.FAILED: "fails on every cell where it was tried; the failing stage and a note follow",
     Verdict.ENV_ERROR: "could not be tried: the environment could not be set up (a spurious,"
     " infrastructure error; re-run)",
-    Verdict.NOT_POSSIBLE: "not possible: no wheel for that combination, or that Cython cannot"
-    " run on that Python",
+    Verdict.NOT_POSSIBLE: "not possible: nothing can be built there (no numpy wheel for that"
+    " Python, or no Python here on which that Cython can generate C)",
     Verdict.NOT_TESTED: "not tested: no result for that combination",
 }
+
+SHIPPED_C = "📦"
+"""Follows a cell (or a cell id, a range, a combination) measured with shipped C."""
+
+SHIPPED_C_LEGEND = (
+    "measured with shipped C. This Cython does not install or run on this Python, so the C it"
+    " generated under another Python was compiled, imported and run here, as from an sdist that"
+    " ships it: not a claim that this Cython installs on this Python"
+)
 
 STAGES: dict[Outcome, str] = {
     Outcome.CYTHONIZE_ERROR: "cythonize",
@@ -87,6 +102,8 @@ class GroupVerdict:
     total: int = 0
     tried: int = 0
     ok: int = 0
+    shipped: int = 0
+    """How many of the tried records were measured with shipped C (see :data:`SHIPPED_C`)."""
 
     @property
     def stage_text(self) -> str:
@@ -116,17 +133,29 @@ def aggregate(records: Sequence[Record]) -> GroupVerdict:
         verdict = Verdict.MIXED
     else:
         verdict = Verdict.FAILED
-    return GroupVerdict(verdict, stages, tuple(keys), len(records), len(tried), ok)
+    shipped = sum(1 for r in tried if is_shipped_c(r))
+    return GroupVerdict(verdict, stages, tuple(keys), len(records), len(tried), ok, shipped)
+
+
+def shipped_mark(shipped: bool | int) -> str:
+    """`` 📦`` after something measured (partly) with shipped C; empty otherwise."""
+    return f" {SHIPPED_C}" if shipped else ""
 
 
 def cell_text(group: GroupVerdict, note_refs: str = "", *, counts: bool = False) -> str:
-    """How a table cell shows a verdict: ``✅``, ``⚠️ 2/3<sup>1</sup>``, ``❌ run<sup>4</sup>``.
+    """How a table cell shows a verdict: ``✅``, ``⚠️ 2/3<sup>1</sup>``, ``❌ run<sup>4</sup>``,
+    followed by `` 📦`` when any tried record of the group was measured with shipped C (no
+    count: cells stay short; ``compat.json`` has it).
 
     Args:
         group: the verdict.
         note_refs: the rendered note references (``<sup>..</sup>``), if any.
         counts: show ``ok/tried`` for mixed verdicts.
     """
+    return _verdict_text(group, note_refs, counts=counts) + shipped_mark(group.shipped)
+
+
+def _verdict_text(group: GroupVerdict, note_refs: str, *, counts: bool) -> str:
     symbol = SYMBOLS[group.verdict]
     if group.verdict is Verdict.MIXED:
         detail = f" {group.ok}/{group.tried}" if counts else ""

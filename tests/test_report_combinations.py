@@ -175,8 +175,14 @@ def test_fixture_report_lists_combinations_and_cleans_ranges() -> None:
     report = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl",
                           FIXTURE / "cases")
     assert [row.group.names for row in report.combinations] == [
-        ("Cython 3.1.4 on Python 3.6",), ("Cython 0.29.37 on Python 3.12 with numpy 2.1.3",)]
-    assert report.combination_cells == {"py3.6-cy3.1.4", "py3.12-cy0.29.37-np2.1.3"}
+        ("Cython 3.1.4 on Python 3.6",),
+        ("C from Cython 0.27.3 on Python 3.12 with numpy 2.1.3 📦",),
+        ("Cython 0.29.37 on Python 3.12 with numpy 2.1.3",)]
+    assert [row.group.shipped_c for row in report.combinations] == [False, True, False]
+    assert report.combinations[1].group.what == (
+        "both numpy cases tried fail to compile (cc) (shipped C, generated under Python 3.6.15)")
+    assert report.combination_cells == {
+        "py3.6-cy3.1.4", "py3.12-cy0.27.3-np2.1.3", "py3.12-cy0.29.37-np2.1.3"}
     rows = {row.case.id: row for row in report.rows}
     since = rows["fx-since"]
     assert [s.sentence for s in since.ranges] == [

@@ -40,7 +40,7 @@ def test_numbers_follow_first_use_and_are_shared() -> None:
         rec("b", "3.6", "0.27.3", "crash", error="second"),
         rec("b", "3.12", "3.0.12", "run-error", error="first"),
     ]
-    book = FootnoteBook(records)
+    book = FootnoteBook(records, marker="📦")
     assert book.failure(("crash", "second")) == 1
     assert book.failures([("run-error", "first"), ("crash", "second")]) == (2, 1)
     assert book.note("a", "semantics vary") == 3
@@ -52,17 +52,35 @@ def test_numbers_follow_first_use_and_are_shared() -> None:
 
 
 def test_environment_errors_are_their_own_kind() -> None:
-    book = FootnoteBook([rec("a", "3.6", "3.1.4", "env-error", error="network")])
+    book = FootnoteBook([rec("a", "3.6", "3.1.4", "env-error", error="network")], marker="📦")
     book.failure(("env-error", "network"))
     assert book.notes()[0].kind == "environment"
 
 
 def test_describe_cells_groups_by_python_then_summarizes() -> None:
     few = [rec("a", "3.12", "3.0.12", numpy="1.26.4", run="2.1.3"), rec("a", "2.7", "0.29.37")]
-    assert describe_cells(few) == "py2.7: cy0.29.37; py3.12: cy3.0.12-np1.26.4-run2.1.3"
+    assert describe_cells(few, marker="📦") == (
+        "py2.7: cy0.29.37; py3.12: cy3.0.12-np1.26.4-run2.1.3")
     many = [rec("a", p, c)
             for p in ("3.6", "3.12") for c in ("0.27.3", "0.29.37", "3.0.0", "3.1.0")]
-    assert describe_cells(many) == "8 cells: Python 3.6, 3.12; Cython 0.27.3–3.1.0 (4 versions)"
+    assert describe_cells(many, marker="📦") == (
+        "8 cells: Python 3.6, 3.12; Cython 0.27.3–3.1.0 (4 versions)")
+
+
+def test_describe_cells_marks_shipped_c_cells() -> None:
+    shipped = rec("a", "3.12", "0.27.3", "cc-error", error="x", shipped="cannot run")
+    untried = rec("a", "3.13", "0.27.3", "not-possible", shipped="cannot run")
+    native = rec("a", "3.12", "0.29.37", "cc-error", error="x")
+    assert describe_cells([native, shipped, untried], marker="📦") == (
+        "py3.12: cy0.27.3 📦, cy0.29.37; py3.13: cy0.27.3")
+    many = [rec("a", p, c, shipped="cannot run" if c == "0.27.3" else None)
+            for p in ("3.6", "3.12") for c in ("0.27.3", "0.29.37", "3.0.0", "3.1.0")]
+    assert describe_cells(many, marker="📦") == (
+        "8 cells: Python 3.6, 3.12; Cython 0.27.3–3.1.0 (4 versions); 2 of them with shipped"
+        " C 📦")
+    book = FootnoteBook([shipped, native], marker="📦")
+    book.failure(("cc-error", "x"))
+    assert book.notes()[0].where == (("a", "py3.12: cy0.27.3 📦, cy0.29.37"),)
 
 
 def test_refs() -> None:

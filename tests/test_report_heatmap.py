@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from report.cli import build_report
-from report.heatmap import heatmap_grid, write_heatmap
+from report.heatmap import heatmap_grid, heatmap_groups, write_heatmap
 from report.verdicts import Verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
@@ -20,7 +20,14 @@ def test_grid_and_png(tmp_path: Path) -> None:
     assert columns[:2] == ["py2.7 cy0.27.3", "py2.7 cy0.29.37"] and len(columns) == 12
     cell = dict(zip(columns, grid[rows.index("fx-np-ok")]))
     assert cell["py3.12 cy0.29.37"] is Verdict.MIXED  # numpy 2.1.3 fails, 1.26.4 works
-    assert cell["py3.12 cy0.27.3"] is Verdict.NOT_POSSIBLE
+    assert cell["py3.6 cy0.27.3"] is Verdict.OK
+    # Cython 0.27.3 does not run on Python 3.12: its C from Python 3.6 was measured there.
+    assert cell["py3.12 cy0.27.3 (shipped C)"] is Verdict.MIXED
+    assert [c for c in columns if "shipped" in c] == ["py3.12 cy0.27.3 (shipped C)"]
+    _, _, groups = heatmap_groups(report)
+    shipped = {(rows[y], columns[x]) for y, line in enumerate(groups)
+               for x, group in enumerate(line) if group.shipped}
+    assert shipped == {(row, "py3.12 cy0.27.3 (shipped C)") for row in rows}
     assert cell["py3.6 cy3.1.4"] is Verdict.ENV_ERROR
     path = tmp_path / "h.png"
     write_heatmap(report, path)
