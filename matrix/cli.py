@@ -126,14 +126,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([
             {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
-             "not_possible": p.not_possible}
+             "not_possible": p.not_possible, "shipped_c": p.shipped_c}
             for p in plan.cells
         ], indent=1))
         return 0
     for note in plan.not_tested:
         print(f"# {note}")
     for planned in plan.cells:
-        suffix = f"  (not possible: {planned.not_possible})" if planned.not_possible else ""
+        if planned.not_possible:
+            suffix = f"  (not possible: {planned.not_possible})"
+        elif planned.shipped_c:
+            generator = planned.generators[0].version if planned.generators else "?"
+            suffix = f"  (shipped C, generated under Python {generator}: {planned.shipped_c})"
+        else:
+            suffix = ""
         print(f"{planned.cell.id}{suffix}")
     print(f"# {len(plan.cells)} cells", file=sys.stderr)
     return 0
