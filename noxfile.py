@@ -7,7 +7,7 @@
 * ``nox -s "cell(python='3.11', cython='3.3.1', numpy='2.3.5')"`` -- one cell; ``nox -l --json``
   lists every cell of the default grid, which is how CI fans the grid out to jobs.
 
-The per-cell interpreters (2.7, 3.6 ... 3.13) are *not* nox interpreters: the engine makes its own
+The per-cell interpreters (2.7, 3.6 ... 3.15) are *not* nox interpreters: the engine makes its own
 environments per cell (uv, or legacy virtualenv for 2.7), so nox never fails on a missing
 interpreter, even with ``CI`` set: a Python this machine lacks is simply "not tested here".
 """

@@ -30,3 +30,46 @@ def test_c_that_differs_by_python_is_generated_per_python() -> None:
     assert not GeneratorChoice(env, same).per_python  # type: ignore[arg-type]
     assert same.to_json() == {"cython": "0.29.37", "oldest": "2.7.18", "newest": "3.15.2",
                               "identical": True, "detail": "byte-identical C"}
+
+
+def _interpreter(version: str) -> object:
+    from packaging.version import Version
+
+    from matrix.interpreters import Interpreter
+
+    return Interpreter(Version(version), Path(f"/fake/python{version}"))
+
+
+def test_no_python_that_can_generate_is_not_possible_with_the_reasons(tmp_path: Path) -> None:
+    from matrix.envs import EnvFailure
+    from matrix.generators import Untriable, choose_generator
+    from matrix.outcomes import Outcome
+
+    def no_wheel(spec: object) -> EnvFailure:
+        return EnvFailure(spec, True, "cannot install: no matching distribution", "")  # type: ignore[arg-type]
+
+    choice = choose_generator("0.27.3", [_interpreter("3.12.1")], no_wheel, [], None,  # type: ignore[list-item]
+                              tmp_path)
+    assert isinstance(choice, Untriable) and choice.outcome is Outcome.NOT_POSSIBLE
+    assert "no Python here on which Cython 0.27.3 installs and runs" in choice.reason
+    assert "Python 3.12.1: cannot install: no matching distribution" in choice.reason
+    nothing = choose_generator("0.27.3", [], no_wheel, [], None, tmp_path)
+    assert isinstance(nothing, Untriable) and nothing.outcome is Outcome.NOT_POSSIBLE
+
+
+def test_a_transient_environment_failure_is_an_env_error_not_another_generator(
+        tmp_path: Path) -> None:
+    from matrix.envs import EnvFailure
+    from matrix.generators import Untriable, choose_generator
+    from matrix.outcomes import Outcome
+
+    asked: list[str] = []
+
+    def offline(spec: object) -> EnvFailure:
+        asked.append(str(spec.interpreter.version))  # type: ignore[attr-defined]
+        return EnvFailure(spec, False, "Failed to fetch: connection reset", "")  # type: ignore[arg-type]
+
+    choice = choose_generator("3.2.9", [_interpreter("3.13.0"), _interpreter("3.8.18")],  # type: ignore[list-item]
+                              offline, [], None, tmp_path)
+    assert isinstance(choice, Untriable) and choice.outcome is Outcome.ENV_ERROR
+    assert asked == ["3.13.0"], "an older Python must not silently become the generator"
