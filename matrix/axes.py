@@ -216,9 +216,12 @@ def cython_generators(index: ReleaseIndex, interpreters: Iterable[Interpreter],
 
 
 def plan_cell(cell: Cell, interpreter: Interpreter, index: ReleaseIndex,
-              interpreters: Iterable[Interpreter]) -> PlannedCell:
-    """``cell`` on ``interpreter``: possible or not, native or shipped C, and its generators."""
-    generators = cython_generators(index, interpreters, cell.cython)
+              interpreters: Iterable[Interpreter],
+              generators: tuple[Interpreter, ...] | None = None) -> PlannedCell:
+    """``cell`` on ``interpreter``: possible or not, native or shipped C, and its generators
+    (computed from ``interpreters`` unless given)."""
+    if generators is None:
+        generators = cython_generators(index, interpreters, cell.cython)
     why = impossible(index, cell, interpreter.version)
     if why is None and not generators:
         why = (f"no Python here has a wheel of cython {cell.cython}, so nothing can generate"
@@ -250,11 +253,14 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
                                default_cython)
     cells: list[PlannedCell] = []
     everyone = list(interpreters.values())
+    generators: dict[str, tuple[Interpreter, ...]] = {}
     for interpreter in pythons:
         minor, full = interpreter.minor, interpreter.version
 
         def planned_cell(cell: Cell, interpreter: Interpreter = interpreter) -> PlannedCell:
-            return plan_cell(cell, interpreter, index, everyone)
+            if cell.cython not in generators:
+                generators[cell.cython] = cython_generators(index, everyone, cell.cython)
+            return plan_cell(cell, interpreter, index, everyone, generators[cell.cython])
 
         default_numpy = numpy_for_python(index, full, config)
         numpys = resolve_versions("numpy", selection.numpy, index, config.numpy_floor,

@@ -161,7 +161,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = ResultStore.in_directory(layout.results)
     settings = EngineSettings(run_timeout_s=args.timeout)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
-    store.compact()
+    if summary.records:  # nothing appended: the file is as compact as the last run left it
+        store.compact()
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "

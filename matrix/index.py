@@ -6,6 +6,7 @@ snapshot committed in ``matrix/data/index-snapshot.json`` (so the grid can be bu
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -37,14 +38,20 @@ class Release:
     has_sdist: bool
     yanked: bool = False
 
-    def wheel_tags(self) -> set[Tag]:
-        tags: set[Tag] = set()
-        for name in self.wheels:
-            try:
-                tags |= set(parse_wheel_filename(name)[3])
-            except InvalidWheelFilename:
-                continue
-        return tags
+    def wheel_tags(self) -> frozenset[Tag]:
+        return _wheel_tags(self.wheels)
+
+
+@functools.cache
+def _wheel_tags(wheels: tuple[str, ...]) -> frozenset[Tag]:
+    """The tags of some wheel file names (cached: planning asks for them thousands of times)."""
+    tags: set[Tag] = set()
+    for name in wheels:
+        try:
+            tags |= set(parse_wheel_filename(name)[3])
+        except InvalidWheelFilename:
+            continue
+    return frozenset(tags)
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ def _platforms() -> list[str]:
     return platforms + [f"linux_{machine}", "any"]
 
 
-def supported_tags(python: Version) -> set[Tag]:
+@functools.cache
+def supported_tags(python: Version) -> frozenset[Tag]:
     """Wheel tags a CPython ``python`` on this (Linux) platform accepts."""
     major, minor = python.major, python.minor
     interpreter = f"cp{major}{minor}"
@@ -110,7 +118,7 @@ def supported_tags(python: Version) -> set[Tag]:
         tags |= {Tag(f"cp3{m}", "abi3", plat) for m in range(2, minor + 1) for plat in platforms}
     generic = [f"py{major}", f"py{major}{minor}"] + [f"py{major}{m}" for m in range(minor)]
     tags |= {Tag(py, "none", plat) for py in generic for plat in platforms}
-    return tags
+    return frozenset(tags)
 
 
 def summarize(data: Mapping[str, Any]) -> list[dict[str, Any]]:
