@@ -31,6 +31,8 @@ from matrix.records import Behaviour, Record, content_key
 
 BUILD_PROCEDURE = "generate-once/compile-per-python/1"
 """How a cell is built; part of every content key (a new procedure is a new measurement)."""
+NUMPY_PXD_PROCEDURE = "numpy-pxd-on-sys.path"
+"""How numpy cells give Cython numpy's ``.pxd`` (see :mod:`matrix.generate`); part of their keys."""
 
 
 def runner_hash() -> str:
@@ -180,7 +182,8 @@ class CellMeasurement:
             cc=self.toolchain.cc_version,
             cflags=self.settings.build.cflags,
             machine=self.toolchain.machine,
-            procedure=BUILD_PROCEDURE,
+            procedure=BUILD_PROCEDURE if self.cell.numpy_build is None
+            else f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}",
         )
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,

@@ -7,14 +7,17 @@ not depend on the Python it will be compiled for, so one generated module serves
 
 ``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time): the
 ``.pxd`` files of the numpy release a cell builds against are copied into a content-addressed
-folder put first on Cython's include path, where Cython looks before ``sys.path`` and its own
-bundled copy, so a Cython that cannot even be installed beside that numpy still reads them.  A
-numpy that ships no ``.pxd`` leaves Cython's bundled copy in charge, as an installed one would.
+folder that Cython finds on ``sys.path`` (through ``PYTHONPATH``), exactly where it would find
+an installed numpy's, so a Cython that cannot even be installed beside that numpy still reads
+them -- or, like Cython 0.27 and 0.28, prefers its own bundled copy to them, as it does with an
+installed numpy.  (Put first on the include path instead, they would override that bundled copy
+and change what old Cythons measure.)  A numpy without ``.pxd`` files leaves the bundled copy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Sequence
@@ -28,7 +31,8 @@ from matrix.outcomes import Outcome
 from matrix.procs import run_process
 
 CYTHONIZE_TIMEOUT_S = 600.0
-STAGE_VERSION = "generate/1"
+STAGE_VERSION = "generate/2"
+"""Part of every generate key: bumped when how the C is generated changes."""
 _CYTHON_LOCATION = re.compile(
     r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
 
@@ -149,11 +153,14 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
         (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
         includes.append(f'include "{case.id}.pyx"\n')
     (directory / f"{module}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
-    include_dirs = [f"-I{directory}"] + ([f"-I{pxd.root}"] if pxd and pxd.root else [])
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if pxd and pxd.root:  # where site-packages would hold an installed numpy's .pxd files
+        env["PYTHONPATH"] = str(pxd.root)
     done = run_process(
-        [str(generator.python), "-m", "cython", "-3", *include_dirs, "-o", f"{module}.c",
+        [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
          f"{module}.pyx"],
-        timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory,
+        timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env,
     )
     result = Generated(module, directory, tuple(c.id for c in cases), Outcome.OK, cython,
                        generator.info.python, log=done.transcript(), duration_s=done.duration_s)

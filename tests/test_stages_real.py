@@ -91,3 +91,15 @@ def test_c_invariance_is_measured(interpreters: dict[str, Interpreter], tmp_path
     assert invariance.identical, invariance.detail
     assert invariance.detail.startswith("byte-identical C (2 cases")
     assert choice.newest.info.python == str(newest.version)
+
+
+def test_numpy_pxd_is_read_where_an_installed_numpy_would_be(
+        interpreters: dict[str, Interpreter], tmp_path: Path) -> None:
+    """Cython 0.27 prefers its bundled numpy ``.pxd`` to the one numpy 1.19 ships when numpy is
+    installed: the generate stage must give it the same choice (numpy's ``.pxd`` on sys.path,
+    not first on the include path, where it would override the bundled copy and fail)."""
+    interpreter = need_python(interpreters, "3.6")
+    case = [c for c in load_cases(PROJECT_ROOT / "cases") if c.id == "numpy-to-long-pointer"]
+    cell = planned(Cell("3.6", "0.27.3", "1.19.5", "1.19.5"), interpreter)
+    [record] = measure_cell(cell, case, _layout(tmp_path), SETTINGS, Toolchain.detect(SETTINGS))
+    assert record.outcome is Outcome.OK, record.first_error
