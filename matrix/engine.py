@@ -31,7 +31,7 @@ from matrix.records import Behaviour, Record, content_key
 
 BUILD_PROCEDURE = "generate-once/compile-per-python/1"
 """How a cell is built; part of every content key (a new procedure is a new measurement)."""
-NUMPY_PXD_PROCEDURE = "numpy-pxd-on-sys.path"
+NUMPY_PXD_PROCEDURE = "numpy-package-mirror-on-sys.path"
 """How numpy cells give Cython numpy's ``.pxd`` (see :mod:`matrix.generate`); part of their keys."""
 
 

@@ -5,13 +5,14 @@ text a numpy case cimports, and -- only for a Cython release whose C was measure
 on the Python running it (see :mod:`matrix.generators`) -- the generating Python.  The C does
 not depend on the Python it will be compiled for, so one generated module serves every Python.
 
-``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time): the
-``.pxd`` files of the numpy release a cell builds against are copied into a content-addressed
-folder that Cython finds on ``sys.path`` (through ``PYTHONPATH``), exactly where it would find
-an installed numpy's, so a Cython that cannot even be installed beside that numpy still reads
-them -- or, like Cython 0.27 and 0.28, prefers its own bundled copy to them, as it does with an
-installed numpy.  (Put first on the include path instead, they would override that bundled copy
-and change what old Cythons measure.)  A numpy without ``.pxd`` files leaves the bundled copy.
+``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time).  The
+generate stage gives Cython what an installed numpy would: a ``numpy/`` package folder -- its
+``.pxd`` files and an empty ``__init__.py`` -- found on ``sys.path`` (through ``PYTHONPATH``),
+copied from the numpy release the cell builds against into a content-addressed folder.  So a
+Cython that cannot even be installed beside that numpy reads what it would read beside it: the
+numpy's own ``.pxd``, or (Cython 0.27 and 0.28) its bundled copy, which it prefers to them, or
+(Cython 3.1+ with a numpy that ships no ``.pxd``) an empty package.  Measured against builds
+with numpy installed, this gives the same outcome and error line in every cell compared.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from matrix.outcomes import Outcome
 from matrix.procs import run_process
 
 CYTHONIZE_TIMEOUT_S = 600.0
-STAGE_VERSION = "generate/2"
+STAGE_VERSION = "generate/3"
 """Part of every generate key: bumped when how the C is generated changes."""
 _CYTHON_LOCATION = re.compile(
     r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
@@ -39,23 +40,19 @@ _CYTHON_LOCATION = re.compile(
 
 @dataclass(frozen=True)
 class PxdTree:
-    """numpy's ``.pxd`` files of one numpy release, as an include folder for Cython.
-
-    ``root`` holds ``numpy/*.pxd``; it is ``None`` when that numpy ships no ``.pxd``.
-    """
+    """The Cython-visible part of one numpy release: a folder holding ``numpy/`` with its
+    ``.pxd`` files (if any) and an empty ``__init__.py``, for ``sys.path``."""
 
     numpy: str
     digest: str
-    root: Path | None
+    root: Path
 
 
 def pxd_tree(numpy_version: str, numpy_package: str | None, cache: Path) -> PxdTree:
-    """Copy the ``.pxd`` files of an installed numpy into ``cache/<digest>/numpy/``."""
+    """Mirror an installed numpy's ``.pxd`` files into ``cache/<digest>/numpy/``."""
     package = Path(numpy_package) if numpy_package else None
     files = sorted(package.glob("*.pxd")) if package is not None else []
-    if not files:
-        return PxdTree(numpy_version, "none", None)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"numpy package: __init__.py + .pxd files\0")
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     name = digest.hexdigest()[:16]
@@ -63,10 +60,11 @@ def pxd_tree(numpy_version: str, numpy_package: str | None, cache: Path) -> PxdT
         if stagecache.load(root) is None:
             target = stagecache.fresh(root) / "numpy"
             target.mkdir()
+            (target / "__init__.py").write_text("")
             for path in files:
                 shutil.copyfile(path, target / path.name)
             stagecache.save(root, {"numpy": numpy_version},
-                            [f"numpy/{path.name}" for path in files])
+                            ["numpy/__init__.py", *(f"numpy/{path.name}" for path in files)])
     return PxdTree(numpy_version, name, root)
 
 
@@ -155,7 +153,7 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
     (directory / f"{module}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    if pxd and pxd.root:  # where site-packages would hold an installed numpy's .pxd files
+    if pxd is not None:  # where site-packages would hold an installed numpy
         env["PYTHONPATH"] = str(pxd.root)
     done = run_process(
         [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
@@ -166,7 +164,7 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
                        generator.info.python, log=done.transcript(), duration_s=done.duration_s)
     if done.returncode != 0:
         result.outcome = Outcome.CYTHONIZE_ERROR if not done.timed_out else Outcome.TIMEOUT
-        strip = [directory] + ([pxd.root] if pxd and pxd.root else [])
+        strip = [directory] + ([pxd.root] if pxd is not None else [])
         result.first_error, result.error_files = first_cython_error(done.output, strip)
     if result.outcome is not Outcome.TIMEOUT:  # a loaded machine may finish it next time
         data = {"case_ids": list(result.case_ids), "outcome": result.outcome.value,
