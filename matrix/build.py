@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrix.cases import Case
-from matrix.compile import UNATTRIBUTED, CompileSettings, compile_module
+from matrix.compile import UNATTRIBUTED, Compiled, CompileSettings, compile_module
 from matrix.envs import Environment
-from matrix.generate import PxdTree, generate
+from matrix.generate import Generated, PxdTree, generate
 from matrix.outcomes import Outcome
 
 DEFAULT_CFLAGS: tuple[str, ...] = ("-O0", "-fPIC", "-fwrapv", "-fno-strict-aliasing")
@@ -54,20 +54,54 @@ class BuildContext:
         return self.cache / "compile"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModuleBuild:
-    """One attempt to build an extension module from some cases (both stages)."""
+    """One attempt to build an extension module from some cases: its generated C and, if that
+    was generated, the C compiled for the target.  The last stage reached decides."""
 
-    module: str
-    directory: Path
-    """Where the compiled module is (or, if generating failed, the generated sources)."""
-    case_ids: tuple[str, ...]
-    outcome: Outcome
-    generated_under: str
-    first_error: str | None = None
-    error_files: set[str] = field(default_factory=set)
-    log: str = ""
-    duration_s: float = 0.0
+    generated: Generated
+    compiled: Compiled | None = None
+
+    @property
+    def last(self) -> Generated | Compiled:
+        return self.compiled or self.generated
+
+    @property
+    def module(self) -> str:
+        return self.generated.module
+
+    @property
+    def case_ids(self) -> tuple[str, ...]:
+        return self.generated.case_ids
+
+    @property
+    def generated_under(self) -> str:
+        return self.generated.generated_under
+
+    @property
+    def directory(self) -> Path:
+        """Where the compiled module is (or, if generating failed, the generated sources)."""
+        return self.last.directory
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.last.outcome
+
+    @property
+    def first_error(self) -> str | None:
+        return self.last.first_error
+
+    @property
+    def error_files(self) -> set[str]:
+        return self.last.error_files
+
+    @property
+    def log(self) -> str:
+        return self.generated.log + (self.compiled.log if self.compiled else "")
+
+    @property
+    def duration_s(self) -> float:
+        return self.generated.duration_s + (self.compiled.duration_s if self.compiled else 0.0)
 
 
 @dataclass
@@ -83,19 +117,10 @@ def build_module(context: BuildContext, cases: Sequence[Case]) -> ModuleBuild:
     """Generate (or reuse) the C of ``cases`` and compile (or reuse) it for the target."""
     generated = generate(context.generator, cases, context.pxd, context.generate_root,
                          per_python=context.per_python)
-    build = ModuleBuild(generated.module, generated.directory, generated.case_ids,
-                        generated.outcome, generated.generated_under, generated.first_error,
-                        generated.error_files, generated.log, generated.duration_s)
     if generated.outcome is not Outcome.OK:
-        return build
-    compiled = compile_module(generated, context.target, context.compile_root, context.compile)
-    build.directory = compiled.directory
-    build.outcome = compiled.outcome
-    build.first_error = compiled.first_error
-    build.error_files = compiled.error_files
-    build.log += compiled.log
-    build.duration_s += compiled.duration_s
-    return build
+        return ModuleBuild(generated)
+    return ModuleBuild(generated, compile_module(generated, context.target,
+                                                 context.compile_root, context.compile))
 
 
 def build_cases(context: BuildContext, cases: Sequence[Case],

@@ -10,9 +10,10 @@ def test_error_lines_lose_build_and_environment_paths(tmp_path: object) -> None:
 
     from matrix.build import ModuleBuild
     from matrix.engine import normalize_error
+    from matrix.generate import Generated
 
-    module = ModuleBuild("mm_0123456789ab", Path("/tmp/cache/build/mm_0123456789ab"), ("c",),
-                         Outcome.CC_ERROR, "3.11.7")
+    module = ModuleBuild(Generated("mm_0123456789ab", Path("/tmp/cache/build/mm_0123456789ab"),
+                                   ("c",), Outcome.CC_ERROR, "3.2.9", "3.11.7"))
     assert normalize_error(
         "/tmp/cache/build/mm_0123456789ab/mm_0123456789ab.c:12:3: error: boom", module
     ) == "<module>.c:12:3: error: boom"
