@@ -34,14 +34,30 @@ def test_discovery_finds_pyenv_and_path_interpreters(tmp_path: Path) -> None:
     fake_python(root / "versions" / "broken" / "bin", "python3", None)  # does not run
     path_dir = tmp_path / "usr-bin"
     fake_python(path_dir, "python3.9", "3.9.2")
-    found = discover_interpreters(root=root, path_dirs=[str(path_dir)])
+    found = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=tmp_path / "no")
     assert list(found) == ["2.7", "3.9", "3.11"]
     assert found["3.11"].version == Version("3.11.7"), "the newest patch serves the minor"
     assert found["3.9"].path == path_dir / "python3.9"
 
 
 def test_discovery_with_nothing_installed(tmp_path: Path) -> None:
-    assert discover_interpreters(root=tmp_path / "none", path_dirs=[]) == {}
+    assert discover_interpreters(root=tmp_path / "none", path_dirs=[],
+                                 uv_dir=tmp_path / "no-uv") == {}
+
+
+def test_discovery_finds_uv_managed_interpreters_and_says_where_each_came_from(
+        tmp_path: Path) -> None:
+    uv_dir = tmp_path / "uv-python"
+    fake_python(uv_dir / "cpython-3.12.1-linux-x86_64-gnu" / "bin", "python3", "3.12.1")
+    fake_python(uv_dir / "pypy-3.10.14-linux-x86_64-gnu" / "bin", "python3", "3.10.14")
+    root = tmp_path / "pyenv"
+    fake_python(root / "versions" / "3.11.7" / "bin", "python3", "3.11.7")
+    path_dir = tmp_path / "usr-local-bin"
+    fake_python(path_dir, "python3.14", "3.14.10")
+    found = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir)
+    assert list(found) == ["3.11", "3.12", "3.14"], "CPython only: the PyPy folder is ignored"
+    assert {minor: i.source for minor, i in found.items()} == {
+        "3.11": "pyenv", "3.12": "uv-managed", "3.14": "PATH"}
 
 
 def wheel(project: str, version: str, tag: str) -> str:
