@@ -152,7 +152,6 @@ class CellMeasurement:
             "runner_hash": self.toolchain.runner_hash,
             "machine": self.toolchain.machine,
             "build_tool": "cython CLI + direct cc",
-            "cython_version": self.cell.cython,
         }
         if target is not None:
             info = target.info
@@ -167,6 +166,7 @@ class CellMeasurement:
             data["c_invariance"] = self.choice.invariance.to_json()
         if build is not None:
             data.update(batched=build.batched, module=build.module.module,
+                        cython_version=build.module.generated.cython,
                         generated_under=build.module.generated_under)
         return data
 
