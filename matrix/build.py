@@ -21,6 +21,7 @@ from matrix.compile import UNATTRIBUTED, Compiled, CompileSettings, compile_modu
 from matrix.envs import Environment
 from matrix.generate import Generated, PxdTree, generate
 from matrix.outcomes import Outcome
+from matrix.policy import DEFAULT_RETRY, Cause, Retry
 
 DEFAULT_CFLAGS: tuple[str, ...] = ("-O0", "-fPIC", "-fwrapv", "-fno-strict-aliasing")
 
@@ -44,6 +45,7 @@ class BuildContext:
     pxd: PxdTree | None
     compile: CompileSettings
     cache: Path
+    retry: Retry = DEFAULT_RETRY
 
     @property
     def generate_root(self) -> Path:
@@ -92,6 +94,10 @@ class ModuleBuild:
         return self.last.first_error
 
     @property
+    def cause(self) -> Cause:
+        return self.last.cause
+
+    @property
     def error_files(self) -> set[str]:
         return self.last.error_files
 
@@ -116,11 +122,12 @@ class CaseBuild:
 def build_module(context: BuildContext, cases: Sequence[Case]) -> ModuleBuild:
     """Generate (or reuse) the C of ``cases`` and compile (or reuse) it for the target."""
     generated = generate(context.generator, cases, context.pxd, context.generate_root,
-                         per_python=context.per_python)
+                         per_python=context.per_python, retry=context.retry)
     if generated.outcome is not Outcome.OK:
         return ModuleBuild(generated)
     return ModuleBuild(generated, compile_module(generated, context.target,
-                                                 context.compile_root, context.compile))
+                                                 context.compile_root, context.compile,
+                                                 context.retry))
 
 
 def build_cases(context: BuildContext, cases: Sequence[Case],
@@ -137,7 +144,9 @@ def build_cases(context: BuildContext, cases: Sequence[Case],
     pending = [case for case in cases if case.id not in result]
     while batch and len(pending) > 1:
         module = build_module(context, pending)
-        if module.outcome is Outcome.OK:
+        if module.outcome is Outcome.OK or module.cause is not Cause.REPORTED:
+            # Built, or the tool was killed / timed out on every try: that is nobody's
+            # failure (each case gets the provisional outcome, measured again next run).
             for case in pending:
                 result[case.id] = CaseBuild(case.id, module, batched=True)
             return result

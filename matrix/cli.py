@@ -34,9 +34,12 @@ from matrix.cells import Cell
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.grid import run_plan
+from matrix.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
 from matrix.index import load_index, write_snapshot
 from matrix.interpreters import discover_interpreters
+from matrix.migrate import migrate_file
 from matrix.paths import Layout
+from matrix.policy import DEFAULT_RETRY, Retry, is_provisional
 from matrix.records import Record
 from matrix.shard import Shard, merge_stores
 from matrix.store import ResultStore
@@ -159,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     plan.cells = narrow(plan.cells, args, layout.results)
     store = ResultStore.in_directory(layout.results)
-    settings = EngineSettings(run_timeout_s=args.timeout)
+    settings = engine_settings(args)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs)
     if summary.records:  # nothing appended: the file is as compact as the last run left it
         store.compact()
@@ -181,7 +184,7 @@ def cmd_try(args: argparse.Namespace) -> int:
         raise UnknownVersionError(
             f"--python {args.python}: no such interpreter here (found: {', '.join(interpreters)})"
         )
-    settings = EngineSettings(run_timeout_s=args.timeout)
+    settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     index = load_index(layout.cache / "index", offline=args.offline)
     cells = [Cell(args.python, args.cython)]
@@ -228,7 +231,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             f"--python {args.python}: no such interpreter here (found: {', '.join(interpreters)})"
         )
     index = load_index(layout.cache / "index", offline=args.offline)
-    settings = EngineSettings(run_timeout_s=args.timeout)
+    settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     store = ResultStore.in_directory(layout.results)
 
@@ -236,7 +239,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         planned = plan_cell(cell, interpreter, index, interpreters.values())
         measurement = CellMeasurement(planned, [case], layout, settings, toolchain)
         stored = store.get(measurement.key(case))
-        if stored is not None and not stored.outcome.spurious:
+        if stored is not None and not is_provisional(stored):
             print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
             return [stored]
         records = measurement.measure()
@@ -260,6 +263,20 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     count = merge_stores([Path(p) for p in args.inputs], Path(args.output))
     print(f"merged {len(args.inputs)} files: {count} records -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    layout = Layout.default()
+    cases = {case.id: case for case in load_cases(layout.cases)}
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise MatrixError(f"{path}: no such results file")
+        result = migrate_file(path, cases)
+        kept = ", ".join(f"{n} {why}" for why, n in sorted(result.kept.items())) or "none"
+        print(f"{path}: {result.migrated} migrated, {result.current} already current,"
+              f" kept as they were: {kept}", file=sys.stderr)
     return 0
 
 
@@ -289,6 +306,28 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                        " results do not cover")
 
 
+def _delays(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}': expected seconds, e.g. 5,30") from None
+    if any(d < 0 for d in delays):
+        raise argparse.ArgumentTypeError(f"'{text}': pauses cannot be negative")
+    return delays
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds per case run (a key input: part of every record)")
+    parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
+                        metavar="S,S", help="pauses before a transient failure is tried again"
+                        " (default: %(default)s; see the outcome policy in README)")
+
+
+def engine_settings(args: argparse.Namespace) -> EngineSettings:
+    return EngineSettings(run_timeout_s=args.timeout, retry=Retry(args.retry_delays))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matrix", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -299,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--case", help="case id globs (default: all cases)")
     run.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
                      help="cells measured at once (default: one per core)")
-    run.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    _add_engine_options(run)
     run.add_argument("--results", help="results directory (default: results/)")
     run.add_argument("--cases", help="cases directory (default: cases/)")
     run.set_defaults(func=cmd_run)
@@ -316,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core only)")
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
     try_.add_argument("--case", help="case id globs (default: all cases)")
-    try_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    _add_engine_options(try_)
     try_.add_argument("--verbose", "-v", action="store_true",
                       help="print the full build and run log of every failing case")
     try_.add_argument("--offline", action="store_true", help="use cached release data")
@@ -329,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     bisect_.add_argument("--numpy", help="a release, or the range to bisect: 1.23.5..1.24.4")
     bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")
     bisect_.add_argument("--results", help="results directory (default: results/)")
-    bisect_.add_argument("--timeout", type=float, default=60.0, help="seconds per case run")
+    _add_engine_options(bisect_)
     bisect_.add_argument("--offline", action="store_true", help="use cached release data")
     bisect_.set_defaults(func=cmd_bisect)
 
@@ -337,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("output", help="merged records file to write")
     merge.add_argument("inputs", nargs="+", help="records files to combine")
     merge.set_defaults(func=cmd_merge)
+
+    migrate = sub.add_parser("migrate", help="carry stored records over to the current key"
+                             " scheme, exactly (see matrix/migrate.py)")
+    migrate.add_argument("files", nargs="+", help="results files, rewritten in place")
+    migrate.set_defaults(func=cmd_migrate)
 
     snapshot = sub.add_parser("snapshot", help="refresh the offline package-index snapshot")
     snapshot.set_defaults(func=cmd_snapshot)
@@ -353,5 +397,20 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         return 2
 
 
+SPAWNING_COMMANDS = frozenset({"run", "try", "bisect"})
+"""Commands that start builds and runs: they run under :func:`matrix.hygiene.supervise`."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return dispatch(build_parser(), argv)
+    """``python -m matrix``; a command that starts processes runs as the child of a supervisor
+    that ends whatever it leaves behind, however it ends (:mod:`matrix.hygiene`)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] and arguments[0] in SPAWNING_COMMANDS:
+        if not os.environ.get(SUPERVISED_ENV):
+            return supervise([sys.executable, "-m", "matrix", *arguments])
+        try:
+            die_with_parent()
+            return dispatch(build_parser(), arguments)
+        except (KeyboardInterrupt, Terminated):
+            return 130
+    return dispatch(build_parser(), arguments)

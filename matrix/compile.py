@@ -19,6 +19,7 @@ from matrix import stagecache
 from matrix.envs import Environment
 from matrix.generate import Generated, normalize
 from matrix.outcomes import Outcome
+from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, process_verdict
 from matrix.procs import run_process
 
 CC_TIMEOUT_S = 600.0
@@ -50,6 +51,7 @@ class Compiled:
     error_files: set[str] = field(default_factory=set)
     log: str = ""
     duration_s: float = 0.0
+    cause: Cause = Cause.REPORTED
 
 
 @functools.cache
@@ -107,7 +109,7 @@ def compile_key(generated: Generated, target: Environment, settings: CompileSett
 
 
 def compile_module(generated: Generated, target: Environment, root: Path,
-                   settings: CompileSettings) -> Compiled:
+                   settings: CompileSettings, retry: Retry = DEFAULT_RETRY) -> Compiled:
     """Compile ``generated`` (which must have C) for ``target``'s Python and numpy headers."""
     name = f"{generated.module}-{stagecache.key_of(compile_key(generated, target, settings))}"
     with stagecache.locked_entry(root, name) as directory:
@@ -116,28 +118,33 @@ def compile_module(generated: Generated, target: Environment, root: Path,
             return Compiled(directory, Outcome(cached["outcome"]), cached["first_error"],
                             set(cached["error_files"]), cached["log"],
                             float(cached["duration_s"]))
-        return _compile_locked(generated, target, stagecache.fresh(directory), settings)
+        return _compile_locked(generated, target, stagecache.fresh(directory), settings, retry)
 
 
 def _compile_locked(generated: Generated, target: Environment, directory: Path,
-                    settings: CompileSettings) -> Compiled:
+                    settings: CompileSettings, retry: Retry) -> Compiled:
     info = target.info
     includes = [f"-I{d}" for d in info.includes]
     if info.numpy_include:
         includes.append(f"-I{info.numpy_include}")
     module_file = f"{generated.module}{info.ext_suffix}"
     # Compile from the generating folder so that error lines name ``<module>.c`` only.
-    done = run_process(
-        [settings.cc, *settings.cflags, "-shared", *includes, generated.c_file.name,
-         "-o", str(directory / module_file)],
-        timeout_s=CC_TIMEOUT_S, cwd=generated.directory,
-    )
-    result = Compiled(directory, Outcome.OK, log=done.transcript(), duration_s=done.duration_s)
-    if done.returncode != 0:
-        result.outcome = Outcome.CC_ERROR if not done.timed_out else Outcome.TIMEOUT
+    argv = [settings.cc, *settings.cflags, "-shared", *includes, generated.c_file.name,
+            "-o", str(directory / module_file)]
+    done, tries = retry.run(
+        lambda: run_process(argv, timeout_s=CC_TIMEOUT_S, cwd=generated.directory),
+        lambda done: process_verdict(done, Outcome.CC_ERROR))
+    outcome, cause = process_verdict(done, Outcome.CC_ERROR)
+    result = Compiled(directory, outcome, log=done.transcript(), duration_s=done.duration_s,
+                      cause=cause)
+    if outcome is Outcome.CC_ERROR:
         result.first_error = first_cc_error(done.output, [generated.directory, directory])
         result.error_files = cc_error_sources(done.output, generated.c_file)
-    if result.outcome is not Outcome.TIMEOUT:  # a loaded machine may finish it next time
+    elif outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
+        what = done.signal_name or ("timed out" if done.timed_out else "killed")
+        result.first_error = (f"{Path(settings.cc).name} {what} after {done.duration_s:.0f}s"
+                              f" ({tries} tries)")
+    if build_cached(outcome, cause):
         data = {"outcome": result.outcome.value, "first_error": result.first_error,
                 "error_files": sorted(result.error_files), "log": result.log,
                 "duration_s": result.duration_s, "module": generated.module,

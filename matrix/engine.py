@@ -20,12 +20,14 @@ from matrix.build import BuildContext, BuildSettings, CaseBuild, ModuleBuild, bu
 from matrix.cases import Case
 from matrix.cells import Cell
 from matrix.compile import CompileSettings
+from matrix.engine_version import ENGINE_VERSION
 from matrix.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
 from matrix.errors import MatrixError
 from matrix.generate import PxdTree, pxd_tree
 from matrix.generators import GeneratorChoice, Untriable, choose_generator, cython_runs
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
+from matrix.policy import DEFAULT_RETRY, Cause, Retry
 from matrix.probe import CaseRun, run_cases
 from matrix.records import Behaviour, Record, content_key
 
@@ -57,6 +59,9 @@ class EngineSettings:
 
     build: BuildSettings = BuildSettings()
     run_timeout_s: float = 60.0
+    retry: Retry = DEFAULT_RETRY
+    """Pauses before a transient failure is tried again (not a key input: it changes when a
+    result is recorded, not what)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Toolchain:
         return cls(compiler_version(settings.build.cc, exe), runner_hash())
 
 
+_CIMPORTS_NUMPY = re.compile(r"^\s*(?:cimport numpy|from numpy cimport)", re.MULTILINE)
 _SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
 
 
@@ -92,17 +98,22 @@ def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
 
 
 def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str]:
-    """Cases to build alone after their shared module failed to import.
+    """Suspects to build alone after their shared module failed to import.
 
-    An ``undefined symbol: X`` names its culprit: the cases whose code mentions ``X``.  Any
-    other import error cannot be attributed, so every case of the batch is built alone.
+    An ``undefined symbol: X`` points at the cases whose code mentions ``X``; a numpy import
+    failure ("numpy.dtype size changed", "numpy.core.multiarray failed to import") at the
+    cases that ``cimport numpy`` (their module's init checks numpy's ABI).  The rest is run
+    again as a batch, so a wrong suspicion costs a loop, never a wrong record; with no
+    suspect, every case of the batch is built alone.
     """
     match = re.search(r"undefined symbol: (\w+)", error)
     if match:
-        culprits = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
-        if culprits:
-            return culprits
-    return frozenset(c.id for c in batch_mates)
+        suspects = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
+    elif "numpy" in error:
+        suspects = frozenset(c.id for c in batch_mates if _CIMPORTS_NUMPY.search(c.code))
+    else:
+        suspects = frozenset()
+    return suspects or frozenset(c.id for c in batch_mates)
 
 
 def _now() -> str:
@@ -152,6 +163,8 @@ class CellMeasurement:
             "runner_hash": self.toolchain.runner_hash,
             "machine": self.toolchain.machine,
             "build_tool": "cython CLI + direct cc",
+            "engine_version": ENGINE_VERSION,
+            "run_timeout_s": self.settings.run_timeout_s,
         }
         if target is not None:
             info = target.info
@@ -184,11 +197,15 @@ class CellMeasurement:
             machine=self.toolchain.machine,
             procedure=BUILD_PROCEDURE if self.cell.numpy_build is None
             else f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}",
+            engine_version=ENGINE_VERSION,
+            run_timeout_s=self.settings.run_timeout_s,
         )
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
-               log: str, duration_s: float, shipped_c: str | None = None) -> Record:
+               log: str, duration_s: float, shipped_c: str | None = None,
+               cause: Cause = Cause.REPORTED) -> Record:
+        provenance = dict(provenance, cause=cause.value)
         return Record(
             key=self.key(case),
             case_id=case.id,
@@ -209,17 +226,22 @@ class CellMeasurement:
             shipped_c=shipped_c,
         )
 
-    def untried(self, outcome: Outcome, reason: str, log: str,
+    def untried(self, outcome: Outcome, reason: str, log: str, cause: Cause,
                 target: Environment | None = None, decided_by: str = "measurement"
                 ) -> list[Record]:
         """One record per case for a cell whose cases could not be tried."""
         provenance = self.provenance(target, None, None)
         provenance["decided_by"] = decided_by
-        return [self.record(case, outcome, reason, provenance=provenance, log=log, duration_s=0.0)
+        return [self.record(case, outcome, reason, provenance=provenance, log=log, duration_s=0.0,
+                            cause=cause)
                 for case in self.cases]
 
+    def failed_env(self, failure: EnvFailure, target: Environment | None = None
+                   ) -> list[Record]:
+        return self.untried(failure.outcome, failure.reason, failure.log, failure.cause, target)
+
     def environment(self, spec: EnvSpec) -> Environment | EnvFailure:
-        return ensure_env(spec, self.layout.envs)
+        return ensure_env(spec, self.layout.envs, self.settings.retry)
 
     def native(self) -> Environment | str | EnvFailure:
         """This Cython installed on this Python, if it installs and runs here; else why not
@@ -229,9 +251,9 @@ class CellMeasurement:
         env = self.environment(EnvSpec(self.interpreter, self.cell.cython, None))
         if isinstance(env, EnvFailure):
             return env.reason if env.not_possible else env
-        failure = cython_runs(env)
-        if failure is None:
-            return env
+        failure = cython_runs(env, self.settings.retry)
+        if failure is None or isinstance(failure, EnvFailure):
+            return env if failure is None else failure
         return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
                 f" {failure}")
 
@@ -247,18 +269,16 @@ class CellMeasurement:
             return []
         target = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_build))
         if isinstance(target, EnvFailure):
-            outcome = Outcome.NOT_POSSIBLE if target.not_possible else Outcome.ENV_ERROR
-            return self.untried(outcome, target.reason, target.log)
+            return self.failed_env(target)
         run_env = target
         if self.cell.kind == "abi":
             candidate = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_run))
             if isinstance(candidate, EnvFailure):
-                outcome = Outcome.NOT_POSSIBLE if candidate.not_possible else Outcome.ENV_ERROR
-                return self.untried(outcome, candidate.reason, candidate.log, target)
+                return self.failed_env(candidate, target)
             run_env = candidate
         native = self.native()
         if isinstance(native, EnvFailure):
-            return self.untried(Outcome.ENV_ERROR, native.reason, native.log, target)
+            return self.failed_env(native, target)
         shipped_c = native if isinstance(native, str) else None
         pxd = None
         if self.cell.numpy_build is not None:
@@ -266,24 +286,25 @@ class CellMeasurement:
                            self.layout.cache / "pxd")
         choice = self.generator(pxd)
         if isinstance(choice, Untriable):
-            return self.untried(choice.outcome, choice.reason, choice.reason, target)
+            return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,
+                                target)
         per_python = choice.per_python
         generator = native if per_python and isinstance(native, Environment) else choice.newest
         context = BuildContext(
             generator=generator, per_python=per_python, target=target, pxd=pxd,
             compile=CompileSettings(self.settings.build.cc, self.toolchain.cc_version,
                                     self.settings.build.cflags),
-            cache=self.layout.cache)
+            cache=self.layout.cache, retry=self.settings.retry)
         isolate: frozenset[str] = frozenset()
         while True:
             builds = build_cases(context, self.cases, isolate, batch=self.settings.build.batch)
             runs = self.run_all(builds, run_env)
             # One case's import-time failure (an error, a crash or a hang) must not be blamed on
-            # its batch mates.  (In an ABI cell an import error is the numpy build/run mismatch
-            # and belongs to all of them.)
+            # its batch mates, in any kind of cell: suspects are built alone and the rest is
+            # run again as a batch, until every import failure belongs to a module of one case.
             failed = [self.by_id[case_id] for case_id, run in runs.items()
                       if run.at_import and builds[case_id].batched]
-            if self.cell.kind == "abi" or not failed:
+            if not failed:
                 break
             isolate |= blame_import_error(runs[failed[0].id].first_error or "", failed)
         records = []
@@ -297,13 +318,15 @@ class CellMeasurement:
                 records.append(self.record(case, module.outcome,
                                            normalize_error(module.first_error, module),
                                            provenance=provenance, log=module.log,
-                                           duration_s=share, shipped_c=shipped_c))
+                                           duration_s=share, shipped_c=shipped_c,
+                                           cause=module.cause))
                 continue
             records.append(self.record(
                 case, run.outcome, normalize_error(run.first_error, module),
                 behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
                 shipped_c=shipped_c,
+                cause=Cause.RUN_TIMEOUT if run.outcome is Outcome.TIMEOUT else Cause.REPORTED,
             ))
         return records
 
@@ -317,7 +340,8 @@ class CellMeasurement:
         runs: dict[str, CaseRun] = {}
         for module, cases in modules.values():
             by_symbol = run_cases(run_env.python, module.directory, module.module,
-                                  [case.symbol for case in cases], self.settings.run_timeout_s)
+                                  [case.symbol for case in cases], self.settings.run_timeout_s,
+                                  self.settings.retry)
             runs.update((case.id, by_symbol[case.symbol]) for case in cases)
         return runs
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrix.interpreters import Interpreter
+from matrix.outcomes import Outcome
+from matrix.policy import DEFAULT_RETRY, Cause, Retry
 from matrix.procs import Completed, run_process
 
 RUNNER = Path(__file__).parent / "inenv" / "runner.py"
@@ -31,9 +33,12 @@ _NO_WHEEL_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 _NETWORK_PATTERNS = re.compile(
-    r"failed to fetch|connection|timed out|temporary failure|network|dns|ssl",
+    r"failed to fetch|connection|timed out|temporary failure|network|\bdns\b|\bssl\b|"
+    r"max retries exceeded|name or service not known|could not resolve|unreachable",
     re.IGNORECASE,
 )
+"""Checked *before* the no-wheel patterns: pip, offline, retries and then also says "No
+matching distribution found", which must not turn an unreachable index into not-possible."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,14 @@ class EnvFailure:
     not_possible: bool
     reason: str
     log: str
+    cause: Cause = Cause.INSTALL
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.NOT_POSSIBLE if self.not_possible else Outcome.ENV_ERROR
+
+    def verdict(self) -> tuple[Outcome, Cause]:
+        return self.outcome, self.cause
 
 
 def _first_meaningful_line(output: str, pattern: re.Pattern[str] | None = None) -> str:
@@ -197,8 +210,23 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed],
     return "virtualenv-legacy", steps, refused
 
 
-def ensure_env(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
-    """Return the cached environment for ``spec``, creating it (under a file lock) if needed."""
+def ensure_env(spec: EnvSpec, envs_dir: Path, retry: Retry = DEFAULT_RETRY
+               ) -> Environment | EnvFailure:
+    """Return the cached environment for ``spec``, creating it (under a file lock) if needed.
+
+    A transient failure (the index unreachable, a broken install) is tried again as
+    :mod:`matrix.policy` says, with a pause between tries, before it is returned."""
+    def verdict(made: Environment | EnvFailure) -> tuple[Outcome, Cause]:
+        return made.verdict() if isinstance(made, EnvFailure) else (Outcome.OK, Cause.REPORTED)
+
+    made, tries = retry.run(lambda: _ensure_env_once(spec, envs_dir), verdict)
+    if isinstance(made, EnvFailure) and tries > 1:
+        made = EnvFailure(spec, made.not_possible, f"{made.reason} ({tries} tries)",
+                          made.log, made.cause)
+    return made
+
+
+def _ensure_env_once(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
     envs_dir = envs_dir.resolve()
     envs_dir.mkdir(parents=True, exist_ok=True)
     target = envs_dir / spec.name
@@ -212,7 +240,7 @@ def ensure_env(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
             shutil.rmtree(target)
         uv = shutil.which("uv")
         if uv is None:
-            return EnvFailure(spec, False, "uv is not installed on the host", "")
+            return EnvFailure(spec, False, "uv is not installed on the host", "", Cause.HARNESS)
         backend, steps, refused = _create(spec, target, uv)
         log = refused + "".join(step.transcript() for step in steps)
         failed = next((step for step in steps if step.returncode != 0), None)
@@ -229,11 +257,11 @@ def ensure_env(spec: EnvSpec, envs_dir: Path) -> Environment | EnvFailure:
 
 def _classify_failure(spec: EnvSpec, failed: Completed, log: str) -> EnvFailure:
     if failed.timed_out:
-        return EnvFailure(spec, False, "environment creation timed out", log)
-    if _NO_WHEEL_PATTERNS.search(failed.output):
-        reason = _first_meaningful_line(failed.output, _NO_WHEEL_PATTERNS)
-        return EnvFailure(spec, True, f"cannot install: {reason}", log)
+        return EnvFailure(spec, False, "environment creation timed out", log, Cause.NETWORK)
     if _NETWORK_PATTERNS.search(failed.output):
         reason = _first_meaningful_line(failed.output, _NETWORK_PATTERNS)
-        return EnvFailure(spec, False, reason, log)
+        return EnvFailure(spec, False, f"index unreachable: {reason}", log, Cause.NETWORK)
+    if _NO_WHEEL_PATTERNS.search(failed.output):
+        reason = _first_meaningful_line(failed.output, _NO_WHEEL_PATTERNS)
+        return EnvFailure(spec, True, f"cannot install: {reason}", log, Cause.NO_WHEEL)
     return EnvFailure(spec, False, _first_meaningful_line(failed.output), log)

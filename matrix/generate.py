@@ -29,6 +29,7 @@ from matrix import stagecache
 from matrix.cases import Case
 from matrix.envs import Environment
 from matrix.outcomes import Outcome
+from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, process_verdict
 from matrix.procs import run_process
 
 CYTHONIZE_TIMEOUT_S = 600.0
@@ -82,6 +83,7 @@ class Generated:
     error_files: set[str] = field(default_factory=set)
     log: str = ""
     duration_s: float = 0.0
+    cause: Cause = Cause.REPORTED
 
     @property
     def c_file(self) -> Path:
@@ -122,7 +124,7 @@ def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> lis
 
 
 def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
-             *, per_python: bool) -> Generated:
+             *, per_python: bool, retry: Retry = DEFAULT_RETRY) -> Generated:
     """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content).
 
     With ``per_python`` the generating Python is part of the key (its C differs by Python);
@@ -141,11 +143,11 @@ def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
                              set(cached["error_files"]), cached["log"],
                              float(cached["duration_s"]))
         return _generate_locked(generator, cases, pxd, stagecache.fresh(directory), module,
-                                cython)
+                                cython, retry)
 
 
 def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
-                     directory: Path, module: str, cython: str) -> Generated:
+                     directory: Path, module: str, cython: str, retry: Retry) -> Generated:
     includes = []
     for case in cases:
         (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
@@ -155,18 +157,22 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
     env.pop("PYTHONPATH", None)
     if pxd is not None:  # where site-packages would hold an installed numpy
         env["PYTHONPATH"] = str(pxd.root)
-    done = run_process(
-        [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
-         f"{module}.pyx"],
-        timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env,
-    )
-    result = Generated(module, directory, tuple(c.id for c in cases), Outcome.OK, cython,
+    argv = [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
+            f"{module}.pyx"]
+    done, tries = retry.run(
+        lambda: run_process(argv, timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env),
+        lambda done: process_verdict(done, Outcome.CYTHONIZE_ERROR))
+    outcome, cause = process_verdict(done, Outcome.CYTHONIZE_ERROR)
+    result = Generated(module, directory, tuple(c.id for c in cases), outcome, cython,
                        generator.info.python, log=done.transcript(), duration_s=done.duration_s)
-    if done.returncode != 0:
-        result.outcome = Outcome.CYTHONIZE_ERROR if not done.timed_out else Outcome.TIMEOUT
+    if outcome is Outcome.CYTHONIZE_ERROR:
         strip = [directory] + ([pxd.root] if pxd is not None else [])
         result.first_error, result.error_files = first_cython_error(done.output, strip)
-    if result.outcome is not Outcome.TIMEOUT:  # a loaded machine may finish it next time
+    elif outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
+        what = done.signal_name or ("timed out" if done.timed_out else "killed")
+        result.first_error = f"cython {what} after {done.duration_s:.0f}s ({tries} tries)"
+        result.cause = cause
+    if build_cached(outcome, cause):
         data = {"case_ids": list(result.case_ids), "outcome": result.outcome.value,
                 "cython": cython, "generated_under": result.generated_under,
                 "first_error": result.first_error, "error_files": sorted(result.error_files),

@@ -22,10 +22,11 @@ from typing import Any
 from matrix import stagecache
 from matrix.cases import Case
 from matrix.envs import EnvFailure, Environment, EnvSpec
-from matrix.generate import PxdTree, generate
+from matrix.generate import PxdTree, generate, generate_key
 from matrix.interpreters import Interpreter
 from matrix.outcomes import Outcome
-from matrix.procs import run_process
+from matrix.policy import DEFAULT_RETRY, Cause, Retry
+from matrix.procs import Completed, run_process
 
 SMOKE_MARK = "mm-cython-smoke.json"
 SMOKE_TIMEOUT_S = 300.0
@@ -34,8 +35,10 @@ INVARIANCE_VERSION = "invariance/2"
 EnsureEnv = Callable[[EnvSpec], "Environment | EnvFailure"]
 
 
-def cython_runs(env: Environment) -> str | None:
-    """Cythonize an empty module; the failure line if this Cython cannot run on this Python."""
+def cython_runs(env: Environment, retry: Retry = DEFAULT_RETRY) -> str | None | EnvFailure:
+    """Cythonize an empty module: ``None`` if this Cython runs on this Python, else the
+    failure line (measured, cached in the environment).  A smoke test that keeps timing out
+    (a loaded machine) says neither: it is an ``env-error`` :class:`EnvFailure`, not cached."""
     mark = env.path / SMOKE_MARK
     try:
         return json.loads(mark.read_text())["failure"]  # type: ignore[no-any-return]
@@ -44,15 +47,25 @@ def cython_runs(env: Environment) -> str | None:
     probe_dir = env.path / "mm-smoke"
     probe_dir.mkdir(exist_ok=True)
     (probe_dir / "mm_smoke.pyx").write_text("x = 1\n")
-    done = run_process([str(env.python), "-m", "cython", "mm_smoke.pyx"],
-                       timeout_s=SMOKE_TIMEOUT_S, cwd=probe_dir)
+
+    def smoke() -> Completed:
+        return run_process([str(env.python), "-m", "cython", "mm_smoke.pyx"],
+                           timeout_s=SMOKE_TIMEOUT_S, cwd=probe_dir)
+
+    def verdict(done: Completed) -> tuple[Outcome, Cause]:
+        return (Outcome.ENV_ERROR, Cause.SMOKE_TIMEOUT) if done.timed_out else (
+            Outcome.OK, Cause.REPORTED)
+
+    done, tries = retry.run(smoke, verdict)
+    if done.timed_out:
+        return EnvFailure(env.spec, False, f"cythonizing an empty module timed out after"
+                          f" {done.duration_s:.0f}s ({tries} tries)", done.transcript(),
+                          Cause.SMOKE_TIMEOUT)
     if done.returncode == 0:
         failure = None
     else:
         lines = [line.strip() for line in done.output.splitlines() if line.strip()]
         failure = lines[-1][:300] if lines else f"cython exited {done.returncode}"
-    if done.timed_out:
-        return f"cythonizing an empty module timed out after {done.duration_s:.0f}s"
     mark.write_text(json.dumps({"failure": failure}))
     return failure
 
@@ -78,6 +91,7 @@ class Untriable:
 
     outcome: Outcome
     reason: str
+    cause: Cause = Cause.NO_GENERATOR
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,8 @@ def usable(cython: str, candidates: Sequence[Interpreter], ensure: EnsureEnv,
         failure = cython_runs(env)
         if failure is None:
             return env, why
+        if isinstance(failure, EnvFailure):
+            return failure, why
         why.append(f"Python {interpreter.version}: {failure}")
     return None, why
 
@@ -128,7 +144,7 @@ def comparable(generated_c: Path) -> list[str]:
 
 
 def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequence[Case],
-              pxd: PxdTree | None, generate_root: Path) -> Invariance:
+              pxd: PxdTree | None, generate_root: Path) -> Invariance | Untriable:
     """Generate the same module under both Pythons and compare the C line by line.
 
     Cases that fail to cythonize alike under both are left out and the rest compared again,
@@ -142,6 +158,10 @@ def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequ
     while True:
         new = generate(newest, remaining, pxd, generate_root, per_python=False)
         old = generate(oldest, remaining, pxd, generate_root, per_python=True)
+        transient = next((g for g in (new, old) if g.cause is not Cause.REPORTED), None)
+        if transient is not None:  # a killed or timed-out cython compares nothing
+            return Untriable(Outcome.ENV_ERROR, f"invariance check: {transient.first_error}",
+                             transient.cause)
         if old.outcome is Outcome.OK and new.outcome is Outcome.OK:
             break
         if (old.outcome, old.first_error) != (new.outcome, new.first_error):
@@ -181,22 +201,24 @@ def choose_generator(cython: str, candidates: Sequence[Interpreter], ensure: Ens
     """
     newest, why = usable(cython, candidates, ensure)
     if isinstance(newest, EnvFailure):
-        return Untriable(Outcome.ENV_ERROR, newest.reason)
+        return Untriable(Outcome.ENV_ERROR, newest.reason, newest.cause)
     if newest is None:
         reasons = "; ".join(why) or "no Python here has a wheel of it"
         return Untriable(Outcome.NOT_POSSIBLE, f"no Python here on which Cython {cython}"
                          f" installs and runs to generate C ({reasons})"[:600])
     oldest, _ = usable(cython, list(reversed(candidates)), ensure)
     if isinstance(oldest, EnvFailure):
-        return Untriable(Outcome.ENV_ERROR, oldest.reason)
+        return Untriable(Outcome.ENV_ERROR, oldest.reason, oldest.cause)
     assert oldest is not None  # newest is usable, so the scan from the other end finds one
     material = [INVARIANCE_VERSION, cython, oldest.info.python, newest.info.python,
-                [(c.id, c.content_hash) for c in cases], pxd.digest if pxd else None]
+                generate_key(cython, cases, pxd)]
     name = f"cy{cython}-{stagecache.key_of(material)}"
     with stagecache.locked_entry(cache / "invariance", name) as directory:
         cached = stagecache.load(directory)
         if cached is not None:
             return GeneratorChoice(newest, Invariance(**cached))
         invariance = compare_c(cython, oldest, newest, cases, pxd, cache / "generate")
+        if isinstance(invariance, Untriable):
+            return invariance
         stagecache.save(stagecache.fresh(directory), invariance.to_json(), [])
     return GeneratorChoice(newest, invariance)

@@ -16,7 +16,9 @@ from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_ce
 from matrix.envs import ensure_env
 from matrix.generators import GeneratorChoice, Untriable, choose_generator
 from matrix.outcomes import Outcome
+from matrix.hygiene import Terminated, die_with_parent
 from matrix.paths import Layout
+from matrix.policy import Cause, Retry, is_provisional
 from matrix.records import Record
 from matrix.store import ResultStore
 
@@ -34,9 +36,9 @@ class RunSummary:
 
 
 def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
-    """Stored, and not something a re-run should try again."""
+    """Stored as a fact (:mod:`matrix.policy`), not something a re-run should try again."""
     record = store.get(key)
-    if record is None or record.outcome.spurious:
+    if record is None or is_provisional(record):
         return False
     decided_by_plan = record.provenance.get("decided_by") == "plan"
     return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
@@ -54,7 +56,7 @@ def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: La
                          settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
     measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return measurement.untried(Outcome.NOT_POSSIBLE, planned.not_possible or "", "",
-                               decided_by="plan")
+                               Cause.NO_WHEEL, decided_by="plan")
 
 
 class Progress:
@@ -85,16 +87,17 @@ class Progress:
         self.stream.flush()
 
 
-def _choose(cython: str, planned: PlannedCell, cases: Sequence[Case], layout: Layout
-            ) -> GeneratorChoice | Untriable:
+def _choose(cython: str, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+            retry: Retry) -> GeneratorChoice | Untriable:
     """Worker side of :func:`choose_generators` (module level: it is sent to a process)."""
-    return choose_generator(cython, planned.generators, lambda spec: ensure_env(spec, layout.envs),
-                            cases, None, layout.cache)
+    return choose_generator(cython, planned.generators,
+                            lambda spec: ensure_env(spec, layout.envs, retry), cases, None,
+                            layout.cache)
 
 
 def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
                       cases: Sequence[Case], layout: Layout, stream: TextIO,
-                      ) -> dict[str, GeneratorChoice | Untriable]:
+                      retry: Retry) -> dict[str, GeneratorChoice | Untriable]:
     """Before any cell: for every Cython release to measure, where its C is generated and
     whether that C depends on the Python (checked on the run's numpy-free cases, or its numpy
     cases with the ``.pxd`` Cython bundles when it has no others)."""
@@ -102,7 +105,7 @@ def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCel
     for planned, _ in todo:
         first.setdefault(planned.cell.cython, planned)
     check = [c for c in cases if not c.needs_numpy] or list(cases)
-    futures = {cython: pool.submit(_choose, cython, planned, check, layout)
+    futures = {cython: pool.submit(_choose, cython, planned, check, layout, retry)
                for cython, planned in first.items()}
     choices: dict[str, GeneratorChoice | Untriable] = {}
     for cython, future in futures.items():
@@ -133,7 +136,7 @@ def _result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
     except Exception as exc:  # noqa: BLE001 - one cell's harness failure must not end the run
         measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
         reason = f"harness error: {type(exc).__name__}: {exc}"
-        return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason)
+        return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason, Cause.HARNESS)
 
 
 def run_plan(
@@ -171,12 +174,13 @@ def run_plan(
     )
     progress = Progress(len(todo), stream)
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
+                               initializer=die_with_parent)
     futures: dict[Future[list[Record]], tuple[PlannedCell, list[Case]]] = {}
     queue = list(reversed(todo))
     choices: dict[str, GeneratorChoice | Untriable] = {}
     try:
-        choices = choose_generators(pool, todo, cases, layout, stream)
+        choices = choose_generators(pool, todo, cases, layout, stream, settings.retry)
         while queue or futures:
             while queue and len(futures) < max(1, jobs) * 2:
                 planned, missing = queue.pop()
@@ -193,7 +197,7 @@ def run_plan(
                 summary.records += len(records)
                 summary.failures += sum(1 for r in records if r.outcome.failed)
                 progress.cell_done(planned.cell.id, records)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         summary.interrupted = True
         for future in futures:
             future.cancel()

@@ -28,11 +28,6 @@ class Outcome(str, enum.Enum):
         return self in (Outcome.ENV_ERROR, Outcome.NOT_POSSIBLE)
 
     @property
-    def spurious(self) -> bool:
-        """True where a re-run may well give another answer (network, install hiccups)."""
-        return self is Outcome.ENV_ERROR
-
-    @property
     def failed(self) -> bool:
         """True when the case itself was tried and did not work."""
         return not self.could_not_be_tried and self is not Outcome.OK

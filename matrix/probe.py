@@ -18,6 +18,7 @@ from typing import Any
 
 from matrix.envs import RUNNER
 from matrix.outcomes import Outcome
+from matrix.policy import DEFAULT_RETRY, Cause, Retry, rule
 from matrix.procs import run_process
 
 RUN_TIMEOUT_S = 60.0
@@ -136,10 +137,9 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     return runs
 
 
-def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
-              timeout_s: float = RUN_TIMEOUT_S) -> dict[str, CaseRun]:
-    """Import ``module`` from ``build_dir`` under ``python`` once and drive every case of
-    ``symbols`` in a child of its own."""
+def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
+                      timeout_s: float) -> dict[str, CaseRun]:
+    """One runner for ``symbols``; should it die part-way, another for the cases it left."""
     runs: dict[str, CaseRun] = {}
     pending = list(symbols)
     env = dict(os.environ, **_ONE_THREAD)
@@ -155,4 +155,36 @@ def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str]
         if not reached:  # cannot happen (an import failure covers every case); never loop
             break
         pending = [s for s in pending if s not in reached]
+    return runs
+
+
+def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
+              timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY
+              ) -> dict[str, CaseRun]:
+    """Import ``module`` from ``build_dir`` under ``python`` once and drive every case of
+    ``symbols`` in a child of its own.
+
+    A timeout does not stand at once (:mod:`matrix.policy`): after a pause, a case that timed
+    out is run again alone in a runner of its own (a module that timed out while importing is
+    imported again), and the second try is what is recorded, its log saying so.
+    """
+    runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s)
+    timed_out = [s for s in symbols if s in runs and runs[s].outcome is Outcome.TIMEOUT]
+    if not timed_out:
+        return runs
+    attempts = rule(Outcome.TIMEOUT, Cause.RUN_TIMEOUT).attempts
+    at_import = runs[timed_out[0]].at_import
+    groups = [list(symbols)] if at_import else [[symbol] for symbol in timed_out]
+    for group in groups:
+        for attempt in range(1, attempts):
+            retry.pause(attempt)
+            first = runs[group[0]].first_error
+            again = _run_reaching_all(python, build_dir, module, group, timeout_s)
+            for symbol, run in again.items():
+                run.log = (f"[try {attempt} timed out ({first}); try {attempt + 1}"
+                           f" {'re-imports the module' if at_import else 'runs it alone'}]\n"
+                           + run.log)
+                runs[symbol] = run
+            if all(run.outcome is not Outcome.TIMEOUT for run in again.values()):
+                break
     return runs

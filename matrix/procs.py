@@ -1,4 +1,7 @@
-"""Subprocesses with a timeout that always returns: a hang or a crash is a result, not an abort."""
+"""Subprocesses with a timeout that always returns: a hang or a crash is a result, not an abort.
+
+Each runs in a process group of its own, killed whole on timeout and whenever the wait is
+interrupted (see :mod:`matrix.hygiene` for how nothing outlives the harness)."""
 
 from __future__ import annotations
 
@@ -35,6 +38,13 @@ class Completed:
         return f"$ {' '.join(self.argv)}\n{self.output}[{status} after {self.duration_s:.2f}s]\n"
 
 
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run_process(
     argv: list[str],
     *,
@@ -62,8 +72,12 @@ def run_process(
         raw, _ = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        os.killpg(process.pid, signal.SIGKILL)
+        _kill_group(process)
         raw, _ = process.communicate()
+    except BaseException:  # Ctrl-C, SIGTERM (matrix.hygiene): the tool's whole group goes too
+        _kill_group(process)
+        process.wait()
+        raise
     return Completed(
         argv=tuple(argv),
         returncode=None if timed_out else process.returncode,

@@ -24,15 +24,21 @@ def content_key(
     cflags: tuple[str, ...],
     machine: str,
     procedure: str | None = None,
+    engine_version: str | None = None,
+    run_timeout_s: float | None = None,
 ) -> str:
     """Everything that can change a measurement, hashed: equal key, no need to measure again.
 
-    ``procedure`` names how cells are built; ``None`` (records measured before it was a key
-    input) leaves the material as it was, so those keys stay reproducible."""
+    ``procedure`` names how cells are built, ``engine_version`` the code that decides
+    outcomes (:mod:`matrix.engine_version`), ``run_timeout_s`` how long a case may run.
+    ``None`` (keys made before they were inputs) leaves the material as it was, so every
+    stored key stays reproducible (:mod:`matrix.migrate` relies on it)."""
     inputs: list[object] = [case_hash, runner_hash, python_version, cython, numpy_build,
                             numpy_run, cc, list(cflags), machine]
     if procedure is not None:
         inputs.append(procedure)
+    if engine_version is not None:
+        inputs.extend([engine_version, run_timeout_s])
     material = json.dumps(inputs)
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 

@@ -57,6 +57,24 @@ def test_hash_changes_with_code(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("edit", "changes"),
+    [
+        (lambda t: t.replace('title = "demo"', 'title = "a better title"'), False),
+        (lambda t: t.replace('reference = "guide"', 'reference = "https://example.org"'), False),
+        (lambda t: t + 'note = "see the guide"\n', False),
+        (lambda t: t.replace('group = "bytes"', 'group = "array"'), False),
+        (lambda t: t.replace("[expect]", 'axes = ["numpy"]\n[expect]'), True),
+        (lambda t: t.replace("[expect]", 'build = "alone"\n[expect]'), True),
+    ],
+    ids=["title", "reference", "note", "group", "axes", "build-mode"],
+)
+def test_hash_covers_only_what_changes_a_measurement(tmp_path: Path, edit, changes) -> None:
+    before = load_case(write_case(tmp_path)).content_hash
+    after = load_case(write_case(tmp_path, toml=edit(GOOD_TOML))).content_hash
+    assert (before != after) is changes
+
+
+@pytest.mark.parametrize(
     ("toml", "field", "problem"),
     [
         (GOOD_TOML.replace('title = "demo"\n', ""), "title", "non-empty string"),

@@ -14,7 +14,7 @@ from .test_store import make_record
 
 
 def test_corrupt_results_file_is_named_and_left_untouched(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results"
     results.mkdir()
     records = results / "records.jsonl"
@@ -22,23 +22,23 @@ def test_corrupt_results_file_is_named_and_left_untouched(
     records.write_text(content)
     code = main(["run", "--offline", "--quick", "--results", str(results)])
     assert code == 2
-    assert f"error: {records}:2: not valid JSON" in capsys.readouterr().err
+    assert f"error: {records}:2: not valid JSON" in capfd.readouterr().err
     assert records.read_text() == content, "nothing already measured is lost"
 
 
 def test_broken_case_file_is_named_before_anything_runs(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     cases = tmp_path / "cases"
     shutil.copytree(FIXTURES / "cases", cases)
     toml = cases / "fixture-copies.toml"
     toml.write_text(toml.read_text().replace("copies = true", 'copies = "sometimes"'))
     code = main(["run", "--offline", "--cases", str(cases), "--results", str(tmp_path / "r")])
     assert code == 2
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert f"error: {toml}: field 'expect.copies': must be true, false or absent" in err
     assert not (tmp_path / "r" / "records.jsonl").exists()
 
 
-def test_unknown_version_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_version_is_named(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--offline", "--cython", "0.99.1"]) == 2
-    assert "error: --cython 0.99.1: no such cython release" in capsys.readouterr().err
+    assert "error: --cython 0.99.1: no such cython release" in capfd.readouterr().err

@@ -54,7 +54,7 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
     assert failed.first_error == "harness error: OSError: [Errno 28] No space left on device"
     assert by_cell[("py3.11-cy3.2.4", "fixture-copies")].outcome is Outcome.OK
     assert "[3/3]" in stream.getvalue()
-    # env-error is spurious: the next run tries exactly that cell again.
+    # env-error is provisional (matrix.policy): the next run tries exactly that cell again.
     again = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=1,
                      stream=io.StringIO(), measure=fake_measure)
     assert again.skipped == 2 and again.measured == 1
