@@ -10,6 +10,10 @@
    what the builds alone cost with both cores busy -- and the cold time's ratio to it.
 3. ``--baseline-rev REV``: the engine at git revision REV against this one on ``--quick``,
    both cold (fresh build cache, warm environments), measured here in the same run.
+4. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
+   the grid's cells: this runner (imports each module once, forks a child per case) against
+   the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
+   modules, one right after the other (``--run-stage-only`` prints just this).
 
 Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--baseline-rev REV]
             [--keep-results DIR] [--skip-cell]
@@ -36,7 +40,7 @@ from matrix.axes import PlannedCell  # noqa: E402
 from matrix.build import BuildSettings  # noqa: E402
 from matrix.cases import load_cases  # noqa: E402
 from matrix.cells import Cell  # noqa: E402
-from matrix.engine import EngineSettings, Toolchain, measure_cell  # noqa: E402
+from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell  # noqa: E402
 from matrix.interpreters import discover_interpreters  # noqa: E402
 from matrix.paths import Layout  # noqa: E402
 from matrix.stagecache import MARK  # noqa: E402
@@ -125,6 +129,62 @@ def engines_figures(rev: str, log: Path) -> None:
           f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
 
 
+def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
+    """The run stage alone, before and after the fork-per-case runner, on the same modules.
+
+    For a spread sample of the grid's cells of each kind, every cell is measured by the
+    engine (builds come from the stage cache, so a grid run must have filled it); each built
+    module's cases are run by this runner (one process per module, a child per case) and,
+    right after, by the runner at ``rev`` (one fresh interpreter per case, as before).  Only
+    those calls are timed."""
+    from matrix.cli import build_parser, make_plan
+    from matrix.policy import Retry
+    from matrix.probe import CaseRun, run_cases
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old_runner = Path(tmp) / "runner.py"
+        old_runner.write_bytes(subprocess.run(
+            ["git", "show", f"{rev}:matrix/inenv/runner.py"], cwd=ROOT, check=True,
+            capture_output=True).stdout)
+        args = build_parser().parse_args(
+            ["list", "--offline", *(["--quick"] if grid == "quick" else [])])
+        layout = Layout.default()
+        layout = Layout(cases=layout.cases, cache=layout.cache, results=Path(tmp) / "results",
+                        shared_envs=layout.shared_envs)
+        cells = make_plan(args, layout).cells
+        cases = load_cases(ROOT / "cases")
+        settings = EngineSettings()
+        toolchain = Toolchain.detect(settings)
+        print(f"run stage, grid {grid} ({len(cells)} cells), this runner vs the runner at {rev}:")
+        for kind in ("core", "numpy", "abi"):
+            of_kind = [c for c in cells if c.cell.kind == kind and c.not_possible is None]
+            step = max(1, len(of_kind) // per_kind)
+            sample = of_kind[::step][:per_kind]
+            totals = {"before": 0.0, "after": 0.0, "cases": 0.0, "modules": 0.0}
+
+            def timed(python: Path, directory: Path, module: str, symbols: list[str],
+                      timeout_s: float, retry: Retry) -> dict[str, CaseRun]:
+                start = time.monotonic()
+                runs = run_cases(python, directory, module, symbols, timeout_s, retry)
+                totals["after"] += time.monotonic() - start
+                start = time.monotonic()
+                for symbol in symbols:
+                    subprocess.run([str(python), str(old_runner), "run", str(directory), module,
+                                    symbol], capture_output=True, timeout=timeout_s + 120)
+                totals["before"] += time.monotonic() - start
+                totals["cases"] += len(symbols)
+                totals["modules"] += 1
+                return runs
+
+            for planned in sample:
+                CellMeasurement(planned, cases, layout, settings, toolchain,
+                                run_module=timed).measure()
+            ratio = totals["before"] / totals["after"] if totals["after"] else float("nan")
+            print(f"  {kind:5} {len(sample):3} of {len(of_kind)} cells, {totals['cases']:.0f}"
+                  f" case runs in {totals['modules']:.0f} modules: before {totals['before']:.1f} s,"
+                  f" after {totals['after']:.1f} s ({ratio:.1f}x faster)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,11 +195,19 @@ def main() -> int:
     parser.add_argument("--keep-results", type=Path,
                         help="keep the cold run's records here (e.g. to publish them)")
     parser.add_argument("--skip-cell", action="store_true", help="skip the one-cell figure")
+    parser.add_argument("--run-stage-only", action="store_true",
+                        help="only the run-stage figure (needs the grid's builds in .cache/)")
+    parser.add_argument("--run-stage-rev", default="a433f4a",
+                        help="the revision whose runner is the 'before' of the run stage")
+    parser.add_argument("--run-stage-cells", type=int, default=20,
+                        help="cells per kind sampled for the run-stage figure")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
                         help="where the runs' progress goes")
     args = parser.parse_args()
     print(f"progress of the runs: {args.log}", flush=True)
-
+    if args.run_stage_only:
+        run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
+        return 0
     if not args.skip_cell:
         # Warm the shared environment first so that the default path measures reuse.
         time_cell(args.python, args.cython, batch=True, fresh_env=False)
@@ -152,6 +220,7 @@ def main() -> int:
     if args.baseline_rev:
         engines_figures(args.baseline_rev, args.log)
     grid_figures(args.grid, args.keep_results, args.log)
+    run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
     return 0
 
 

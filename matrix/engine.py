@@ -11,7 +11,7 @@ import platform
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,7 +142,8 @@ class CellMeasurement:
 
     def __init__(self, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
                  settings: EngineSettings, toolchain: Toolchain,
-                 choice: GeneratorChoice | Untriable | None = None) -> None:
+                 choice: GeneratorChoice | Untriable | None = None,
+                 run_module: Callable[..., dict[str, CaseRun]] = run_cases) -> None:
         self.planned = planned
         self.cell = planned.cell
         self.cases = [case for case in cases if self.cell.wants(case)]
@@ -152,6 +153,9 @@ class CellMeasurement:
         self.settings = settings
         self.toolchain = toolchain
         self.choice = choice
+        self.run_module = run_module
+        """How one built module's cases are run (:func:`matrix.probe.run_cases`; the
+        benchmark wraps it to time the run stage)."""
 
     def provenance(self, target: Environment | None, run_env: Environment | None,
                    build: CaseBuild | None) -> dict[str, object]:
@@ -200,6 +204,12 @@ class CellMeasurement:
             engine_version=ENGINE_VERSION,
             run_timeout_s=self.settings.run_timeout_s,
         )
+
+    def identity(self, case: Case) -> tuple[object, ...]:
+        """What :meth:`key` holds minus the toolchain (compiler version, Python patch release,
+        machine): equal identities on two toolchains measured the same thing on each."""
+        return (case.id, self.cell.id, case.content_hash, self.toolchain.runner_hash,
+                ENGINE_VERSION, self.settings.run_timeout_s, tuple(self.settings.build.cflags))
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
@@ -339,11 +349,18 @@ class CellMeasurement:
                 modules.setdefault(str(module.directory), (module, []))[1].append(case)
         runs: dict[str, CaseRun] = {}
         for module, cases in modules.values():
-            by_symbol = run_cases(run_env.python, module.directory, module.module,
+            by_symbol = self.run_module(run_env.python, module.directory, module.module,
                                   [case.symbol for case in cases], self.settings.run_timeout_s,
                                   self.settings.retry)
             runs.update((case.id, by_symbol[case.symbol]) for case in cases)
         return runs
+
+
+def identity_of(record: Record) -> tuple[object, ...]:
+    """:meth:`CellMeasurement.identity` of a stored record."""
+    p = record.provenance
+    return (record.case_id, record.cell_id, record.case_hash, p.get("runner_hash"),
+            p.get("engine_version"), p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
 
 
 def measure_cell(planned: PlannedCell, cases: Sequence[Case], layout: Layout,

@@ -12,11 +12,11 @@ from typing import TextIO
 
 from matrix.axes import PlannedCell
 from matrix.cases import Case
-from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.engine import CellMeasurement, EngineSettings, Toolchain, identity_of, measure_cell
 from matrix.envs import ensure_env
 from matrix.generators import GeneratorChoice, Untriable, choose_generator
-from matrix.outcomes import Outcome
 from matrix.hygiene import Terminated, die_with_parent
+from matrix.outcomes import Outcome
 from matrix.paths import Layout
 from matrix.policy import Cause, Retry, is_provisional
 from matrix.records import Record
@@ -44,12 +44,20 @@ def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
     return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
 
 
+def measured_elsewhere(store: ResultStore) -> set[tuple[object, ...]]:
+    """Identities of the facts the store holds, whatever toolchain measured them."""
+    return {identity_of(r) for r in store.records() if not is_provisional(r)}
+
+
 def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,
-                  toolchain: Toolchain, settings: EngineSettings, layout: Layout) -> list[Case]:
-    """The cases of ``planned`` that the store does not hold yet."""
+                  toolchain: Toolchain, settings: EngineSettings, layout: Layout,
+                  elsewhere: set[tuple[object, ...]] | None = None) -> list[Case]:
+    """The cases of ``planned`` that the store does not hold yet; with ``elsewhere`` (see
+    :func:`measured_elsewhere`), a fact another toolchain measured counts as held."""
     measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return [case for case in measurement.cases
-            if not is_done(planned, measurement.key(case), store)]
+            if not is_done(planned, measurement.key(case), store)
+            and not (elsewhere is not None and measurement.identity(case) in elsewhere)]
 
 
 def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
@@ -149,15 +157,21 @@ def run_plan(
     jobs: int = 2,
     stream: TextIO = sys.stderr,
     measure: Callable[..., list[Record]] = measure_cell,
+    any_toolchain: bool = False,
 ) -> RunSummary:
     """Measure every planned cell the store does not already hold; records are appended as
-    each cell finishes, so an interrupted run keeps everything finished so far."""
+    each cell finishes, so an interrupted run keeps everything finished so far.
+
+    With ``any_toolchain``, a case the store holds as a fact measured by another toolchain
+    (another compiler version, Python patch release or machine: a CI image) is not measured
+    again here; without it, every toolchain measures everything for itself."""
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
     summary = RunSummary(planned=len(cells))
     todo: list[tuple[PlannedCell, list[Case]]] = []
+    elsewhere = measured_elsewhere(store) if any_toolchain else None
     for planned in cells:
-        missing = missing_cases(planned, cases, store, toolchain, settings, layout)
+        missing = missing_cases(planned, cases, store, toolchain, settings, layout, elsewhere)
         if not missing:
             summary.skipped += 1
         elif planned.not_possible is not None:
@@ -201,6 +215,10 @@ def run_plan(
         summary.interrupted = True
         for future in futures:
             future.cancel()
+        # A worker mid-cell would otherwise finish it first (the executor joins its workers
+        # at exit); SIGTERM unwinds it, killing the tool it waits for (matrix.hygiene).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
         stream.write("interrupted: finished cells are stored; run again to resume\n")
     finally:
         pool.shutdown(wait=not summary.interrupted, cancel_futures=True)

@@ -51,8 +51,11 @@ def measured_content(record: Record) -> tuple[object, ...]:
 
 
 def merge_stores(inputs: Sequence[Path], output: Path) -> int:
-    """Combine record files into ``output``; conflicting or corrupt inputs are refused.
+    """Combine record files into ``output``; corrupt inputs and genuine conflicts are refused.
 
+    Two records with the same key are two measurements of the same inputs: the newer one is
+    kept (a shard re-measured a provisional record, say, that the committed store holds too).
+    Only the same key measured at the same time with a different result is a conflict.
     Returns the number of records written.  Nothing is written when an input is refused.
     """
     merged: dict[str, tuple[Record, Path]] = {}
@@ -65,13 +68,15 @@ def merge_stores(inputs: Sequence[Path], output: Path) -> int:
                 merged[record.key] = (record, path)
                 continue
             earlier, earlier_path = seen
-            if measured_content(earlier) != measured_content(record):
+            if (record.timestamp == earlier.timestamp
+                    and measured_content(earlier) != measured_content(record)):
                 raise MergeConflictError(
                     f"{path}: record {record.key} ({record.case_id} in {record.cell_id}) says"
                     f" {record.outcome.value} ({record.first_error}), but {earlier_path} says"
-                    f" {earlier.outcome.value} ({earlier.first_error})"
+                    f" {earlier.outcome.value} ({earlier.first_error}), both measured at"
+                    f" {record.timestamp}"
                 )
-            if record.timestamp > earlier.timestamp:
+            if (record.timestamp, record.to_line()) > (earlier.timestamp, earlier.to_line()):
                 merged[record.key] = (record, path)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_suffix(".merge.tmp")

@@ -44,6 +44,7 @@ from report.semantics import (
     measure_semantics,
     varies_text,
 )
+from report.toolchains import ToolchainDisagreement, disagreements, toolchain_counts
 from report.verdicts import SHIPPED_C, GroupVerdict, aggregate
 
 _REACHED_IMPORT = frozenset(
@@ -86,6 +87,10 @@ class Provenance:
     """Where shipped C stood in for Cython, and why."""
     c_generation: tuple[CGeneration, ...] = ()
     """Each Cython release's C-generation check, as the records state it."""
+    toolchains: tuple[tuple[str, int], ...] = ()
+    """``(toolchain, records shown)``: which compiler, Python patch and machine measured what."""
+    toolchain_disagreements: tuple[ToolchainDisagreement, ...] = ()
+    """Cells another toolchain measured differently (the tables show the newest record)."""
 
     @property
     def knows_c_generation(self) -> bool:
@@ -195,7 +200,8 @@ def _distinct(values: Iterable[object]) -> tuple[str, ...]:
 
 
 def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale: int = 0,
-                  unknown: int = 0, superseded: int = 0) -> Provenance:
+                  unknown: int = 0, superseded: int = 0, others: Sequence[Record] = ()
+                  ) -> Provenance:
     """The provenance header, from the records alone."""
     outcomes = Counter(r.outcome for r in records)
     pythons: dict[str, set[str]] = defaultdict(set)
@@ -236,6 +242,8 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         shipped_c=sum(1 for r in records if is_shipped_c(r)),
         shipped_cells=shipped_cells_of(records),
         c_generation=c_generation_of(records),
+        toolchains=toolchain_counts(records),
+        toolchain_disagreements=disagreements(records, others),
     )
 
 
@@ -369,7 +377,8 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     changes = (diff(baseline, current, [c.id for c in ordered])
                if baseline is not None else None)
     provenance = provenance_of(current, ordered, stale=selection.stale,
-                               unknown=selection.unknown, superseded=selection.superseded)
+                               unknown=selection.unknown, superseded=selection.superseded,
+                               others=selection.others)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
                   changes, combinations)
 

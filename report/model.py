@@ -134,6 +134,8 @@ class Selection:
     """Records of cases that are no longer defined."""
     superseded: int = 0
     """Older records of a (case, cell) that a newer one replaces (another toolchain)."""
+    others: tuple[Record, ...] = ()
+    """Those superseded records themselves (for :mod:`report.toolchains`)."""
 
 
 def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Selection:
@@ -155,5 +157,8 @@ def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Sele
     chosen = latest_per_cell(current)
     order = {case.id: index for index, case in enumerate(cases)}
     kept = sorted(chosen.values(), key=lambda r: (order[r.case_id], cell_sort_key(r)))
-    return Selection(tuple(kept), stale, unknown, len(current) - len(kept))
+    picked = {id(r) for r in kept}
+    others = tuple(sorted((r for r in current if id(r) not in picked),
+                          key=lambda r: (r.case_id, r.cell_id, r.key)))
+    return Selection(tuple(kept), stale, unknown, len(current) - len(kept), others)
 

@@ -148,6 +148,17 @@ def render_provenance(report: Report) -> str:
         left_out.append(f"{p.superseded} replaced by a newer record of the same cell")
     if left_out:
         lines.append(f"- **Records left out:** {'; '.join(left_out)}")
+    if len(p.toolchains) > 1:
+        lines.append("- **Toolchains:** " + "; ".join(f"{name} ({count} records shown)"
+                                                     for name, count in p.toolchains)
+                     + ". A cell measured by several shows its newest record.")
+    if p.toolchain_disagreements:
+        lines.append(f"- **Toolchain disagreements:** {len(p.toolchain_disagreements)} cells"
+                     " another toolchain measured differently (shown / other):")
+        lines.extend(f"  - {code(d.case_id)} in {code(d.cell_id)}: {d.shown.outcome}"
+                     f" ({d.shown.first_error or 'no error'}) on {d.shown.toolchain} /"
+                     f" {d.other.outcome} ({d.other.first_error or 'no error'}) on"
+                     f" {d.other.toolchain}" for d in p.toolchain_disagreements)
     lines.extend(render_shipped_c(p))
     generation = render_c_generation(p)
     return "\n".join(lines) + (f"\n\n{generation}" if generation else "")

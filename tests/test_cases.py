@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,8 @@ def test_hash_changes_with_code(tmp_path: Path) -> None:
     ],
     ids=["title", "reference", "note", "group", "axes", "build-mode"],
 )
-def test_hash_covers_only_what_changes_a_measurement(tmp_path: Path, edit, changes) -> None:
+def test_hash_covers_only_what_changes_a_measurement(
+        tmp_path: Path, edit: Callable[[str], str], changes: bool) -> None:
     before = load_case(write_case(tmp_path)).content_hash
     after = load_case(write_case(tmp_path, toml=edit(GOOD_TOML))).content_hash
     assert (before != after) is changes

@@ -58,3 +58,33 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
     again = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=1,
                      stream=io.StringIO(), measure=fake_measure)
     assert again.skipped == 2 and again.measured == 1
+
+
+def test_another_toolchains_fact_counts_as_held_only_with_any_toolchain(tmp_path: Path) -> None:
+    from matrix.engine import CellMeasurement
+    from matrix.grid import measured_elsewhere, missing_cases
+    from matrix.policy import Cause
+
+    layout = Layout(cases=FIXTURES / "cases", cache=tmp_path / "cache",
+                    results=tmp_path / "results")
+    cases = [c for c in load_cases(layout.cases) if c.id in ("fixture-aliases", "fixture-copies")]
+    planned = PlannedCell(Cell("3.11", "3.2.4"), INTERPRETER)
+    settings = EngineSettings()
+    image = Toolchain("gcc 14.2.0", "runner1", "Linux-x86_64")
+    local = Toolchain("gcc 12.2.0", "runner1", "Linux-x86_64")
+    measured = CellMeasurement(planned, cases, layout, settings, image)
+    store = ResultStore.in_directory(layout.results)
+    store.append([measured.record(cases[0], Outcome.OK, None,
+                                  provenance=measured.provenance(None, None, None),
+                                  log="", duration_s=0.1),
+                  measured.record(cases[1], Outcome.ENV_ERROR, "index unreachable",
+                                  provenance=measured.provenance(None, None, None),
+                                  log="", duration_s=0.0, cause=Cause.NETWORK)])
+    own = missing_cases(planned, cases, store, local, settings, layout)
+    assert [c.id for c in own] == ["fixture-aliases", "fixture-copies"]
+    reused = missing_cases(planned, cases, store, local, settings, layout,
+                           measured_elsewhere(store))
+    assert [c.id for c in reused] == ["fixture-copies"], "a provisional record is never reused"
+    other_timeout = EngineSettings(run_timeout_s=30.0)
+    assert len(missing_cases(planned, cases, store, local, other_timeout, layout,
+                             measured_elsewhere(store))) == 2, "the timeout is not a toolchain"

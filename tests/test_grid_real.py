@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -163,3 +164,25 @@ def test_cython_027_rejects_const_memoryview_at_cythonize(interpreters: object,
     assert const.first_error is not None and "Assignment to const" in const.first_error
     assert const.first_error.startswith("bytes-to-const-char-memoryview.pyx:")
     assert records["bytearray-to-char-memoryview"].outcome is Outcome.OK
+
+
+def test_every_notes_reproducer_reproduces_the_note(
+        slice_run: tuple[Path, Path, dict[tuple[str, str], Record], str]) -> None:
+    """Each failure note's paste-ready command builds that one case alone, in that one cell:
+    it must show the outcome and first error the note records (measured in batches)."""
+    from report.cli import build_report
+
+    cache, results, records, _ = slice_run
+    report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
+    notes = [note for note in report.footnotes if note.reproduce]
+    assert len(notes) >= 5, "the slice has failures of several kinds"
+    for note in notes:
+        command = shlex.split(note.reproduce)
+        assert command[:4] == ["python", "-m", "matrix", "try"]
+        done = run_matrix(cache, *command[3:], "--offline")
+        case_id = command[command.index("--case") + 1]
+        lines = [line.split(None, 2) for line in done.stdout.splitlines()]
+        (verdict,) = [rest for cell, case, rest in lines if case == case_id]
+        assert verdict.startswith(f"{note.outcome}: "), (note.reproduce, verdict, note.text)
+        seen = [records[(case_id, cell)] for cell, case, _ in lines if case == case_id]
+        assert verdict == f"{seen[0].outcome.value}: {seen[0].first_error}", note.reproduce

@@ -8,8 +8,17 @@ import pytest
 
 from matrix.outcomes import Outcome
 from matrix.paths import PROJECT_ROOT
-from matrix.policy import (POLICY, Cause, Fate, Retry, cause_of, is_provisional,
-                           markdown_table, process_verdict, rule)
+from matrix.policy import (
+    POLICY,
+    Cause,
+    Fate,
+    Retry,
+    cause_of,
+    is_provisional,
+    markdown_table,
+    process_verdict,
+    rule,
+)
 from matrix.procs import Completed
 
 from .test_store import make_record

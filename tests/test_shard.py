@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,23 @@ def test_merge_refuses_conflicts_and_writes_nothing(tmp_path: Path) -> None:
     a = write(tmp_path / "a.jsonl", make_record("k1", Outcome.OK))
     b = write(tmp_path / "b.jsonl", make_record("k1", Outcome.CRASH))
     out = tmp_path / "out.jsonl"
-    conflict = r"b.jsonl: record k1 .* says crash .*a.jsonl says ok"
+    conflict = r"b.jsonl: record k1 .* says crash .*a.jsonl says ok .*both measured at"
     with pytest.raises(MergeConflictError, match=conflict):
         merge_stores([a, b], out)
     assert not out.exists()
+
+
+def test_merge_keeps_the_newer_measurement_of_a_key(tmp_path: Path) -> None:
+    """A shard re-measured a provisional record the committed store also holds."""
+    committed = replace(make_record("k1", Outcome.ENV_ERROR), timestamp="2026-11-01T00:00:00Z")
+    remeasured = replace(make_record("k1", Outcome.OK), timestamp="2026-11-20T00:00:00Z")
+    a = write(tmp_path / "committed.jsonl", committed, make_record("k2", case_id="case-b"))
+    b = write(tmp_path / "shard.jsonl", remeasured)
+    for order in ([a, b], [b, a]):
+        out = tmp_path / "out.jsonl"
+        assert merge_stores(order, out) == 2
+        merged = {r.key: r for r in ResultStore(out).records()}
+        assert merged["k1"] == remeasured
 
 
 def test_merge_refuses_corrupt_and_missing_inputs(tmp_path: Path) -> None:

@@ -92,15 +92,35 @@ def test_half_written_last_line_is_reported_and_repaired(tmp_path: Path) -> None
     assert path.read_text().count("\n") == 2
 
 
+def _writer(directory: str, name: str, count: int, start: float) -> None:
+    """One of two processes sharing a store: appends one record at a time, compacting often."""
+    import time
+
+    while time.time() < start:  # both begin together
+        pass
+    store = ResultStore.in_directory(Path(directory))
+    for index in range(count):
+        store.append([make_record(f"{name}-{index}", case_id=f"case-{name}-{index}")])
+        if index % 5 == 4:
+            store.compact()
+
+
 def test_concurrent_stores_keep_each_others_records(tmp_path: Path) -> None:
-    """Two processes on one store (parallel nox sessions): compaction re-reads the file."""
-    first = ResultStore.in_directory(tmp_path)
-    second = ResultStore.in_directory(tmp_path)
-    first.append([make_record("k1")])
-    second.append([make_record("k2", case_id="case-b")])
-    first.append([make_record("k3", case_id="case-c")])
-    first.compact()
-    assert sorted(r.key for r in ResultStore.in_directory(tmp_path).records()) == [
-        "k1", "k2", "k3"]
-    second.compact()
-    assert len(ResultStore.in_directory(tmp_path)) == 3
+    """Two real processes append to and compact one store at the same time (parallel nox
+    sessions, a bisect beside a run): nobody's records are dropped.  Without the lock, a
+    compaction that read the file before the other's append overwrites it (this test then
+    loses records)."""
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    start = time.time() + 1.5
+    writers = [context.Process(target=_writer, args=(str(tmp_path), name, 150, start))
+               for name in ("a", "b")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+        assert writer.exitcode == 0
+    keys = {r.key for r in ResultStore.in_directory(tmp_path).records()}
+    assert keys == {f"{name}-{i}" for name in ("a", "b") for i in range(150)}

@@ -1,0 +1,43 @@
+"""Records of one cell from two toolchains: the newest is shown, a disagreement is listed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from matrix.cases import Expectation
+from matrix.outcomes import Outcome
+from report.model import CaseInfo, select_current
+from report.toolchains import disagreements, toolchain_counts
+
+from .test_store import make_record
+
+
+def case_info(case_id: str, content_hash: str) -> CaseInfo:
+    return CaseInfo(case_id, "t", "g", "s", "t", False, content_hash, Expectation(reference="r"))
+
+
+LOCAL = {"cc": "gcc 12.2.0", "python_version": "3.11.7", "machine": "Linux-x86_64"}
+IMAGE = {"cc": "gcc 14.2.0", "python_version": "3.11.14", "machine": "Linux-x86_64"}
+
+
+def test_newest_is_shown_and_a_differing_toolchain_is_listed() -> None:
+    local = replace(make_record("k-local"), case_hash="h", provenance=LOCAL,
+                    timestamp="2026-11-01T00:00:00Z")
+    image = replace(make_record("k-image", Outcome.CC_ERROR), case_hash="h", provenance=IMAGE,
+                    first_error="x.c:1: error: implicit declaration",
+                    timestamp="2026-11-20T00:00:00Z")
+    selection = select_current([local, image], [case_info("case-a", content_hash="h")])
+    assert selection.records == (image,) and selection.others == (local,)
+    (found,) = disagreements(selection.records, selection.others)
+    assert (found.case_id, found.cell_id) == ("case-a", "py3.11-cy3.2.4")
+    assert found.shown.outcome == "cc-error" and found.shown.toolchain.startswith("gcc 14.2.0")
+    assert found.other.outcome == "ok" and "Python 3.11.7" in found.other.toolchain
+    assert toolchain_counts(selection.records) == (("gcc 14.2.0 · Linux-x86_64", 1),)
+
+
+def test_agreeing_toolchains_are_not_a_disagreement() -> None:
+    local = replace(make_record("k-local"), case_hash="h", provenance=LOCAL)
+    image = replace(make_record("k-image"), case_hash="h", provenance=IMAGE,
+                    timestamp="2026-12-01T00:00:00Z")
+    selection = select_current([local, image], [case_info("case-a", content_hash="h")])
+    assert disagreements(selection.records, selection.others) == ()
