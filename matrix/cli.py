@@ -402,19 +402,26 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
 
 
 SPAWNING_COMMANDS = frozenset({"run", "try", "bisect"})
-"""Commands that start builds and runs: they run under :func:`matrix.hygiene.supervise`."""
+"""Commands that start builds and runs: from the command line they run under
+:func:`matrix.hygiene.supervise` (see ``matrix/__main__.py``)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m matrix``; a command that starts processes runs as the child of a supervisor
-    that ends whatever it leaves behind, however it ends (:mod:`matrix.hygiene`)."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] and arguments[0] in SPAWNING_COMMANDS:
-        if not os.environ.get(SUPERVISED_ENV):
-            return supervise([sys.executable, "-m", "matrix", *arguments])
+    """The command line; under a supervisor (``MATRIX_SUPERVISED``), this process also dies
+    with its parent and unwinds on SIGTERM (:mod:`matrix.hygiene`)."""
+    if os.environ.get(SUPERVISED_ENV):
         try:
             die_with_parent()
-            return dispatch(build_parser(), arguments)
+            return dispatch(build_parser(), argv)
         except (KeyboardInterrupt, Terminated):
             return 130
-    return dispatch(build_parser(), arguments)
+    return dispatch(build_parser(), argv)
+
+
+def command_line() -> int:
+    """``python -m matrix``: a command that starts processes runs as the child of a supervisor
+    that ends whatever it leaves behind, however it ends."""
+    arguments = sys.argv[1:]
+    if arguments[:1] and arguments[0] in SPAWNING_COMMANDS and not os.environ.get(SUPERVISED_ENV):
+        return supervise([sys.executable, "-m", "matrix", *arguments])
+    return main(arguments)

@@ -34,11 +34,15 @@ _NO_WHEEL_PATTERNS = re.compile(
 )
 _NETWORK_PATTERNS = re.compile(
     r"failed to fetch|connection|timed out|temporary failure|network|\bdns\b|\bssl\b|"
-    r"max retries exceeded|name or service not known|could not resolve|unreachable",
+    r"max retries exceeded|name or service not known|could not resolve|unreachable|"
+    r"from versions: none",
     re.IGNORECASE,
 )
 """Checked *before* the no-wheel patterns: pip, offline, retries and then also says "No
-matching distribution found", which must not turn an unreachable index into not-possible."""
+matching distribution found", which must not turn an unreachable index into not-possible.
+With retries off it says nothing about the connection at all, only "(from versions: none)":
+it saw no release of a project that exists (the pins come from the index), so it saw no index.
+A real missing wheel lists the versions pip did see."""
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,9 @@ def reap_orphans(grace_s: float = 5.0) -> int:
         found += len(children)
         for pid in children:
             try:
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
+                group = os.getpgid(pid)
+                if group != os.getpgrp():  # never this process's own group
+                    os.killpg(group, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
             try:

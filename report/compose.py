@@ -87,6 +87,10 @@ class Provenance:
     """Where shipped C stood in for Cython, and why."""
     c_generation: tuple[CGeneration, ...] = ()
     """Each Cython release's C-generation check, as the records state it."""
+    engine_versions: tuple[str, ...] = ()
+    """Versions of the outcome-deciding code (:mod:`matrix.engine_version`) of the records."""
+    run_timeouts: tuple[str, ...] = ()
+    """Seconds a case could run, as the records state it."""
     toolchains: tuple[tuple[str, int], ...] = ()
     """``(toolchain, records shown)``: which compiler, Python patch and machine measured what."""
     toolchain_disagreements: tuple[ToolchainDisagreement, ...] = ()
@@ -242,6 +246,8 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         shipped_c=sum(1 for r in records if is_shipped_c(r)),
         shipped_cells=shipped_cells_of(records),
         c_generation=c_generation_of(records),
+        engine_versions=_distinct(r.provenance.get("engine_version") for r in records),
+        run_timeouts=_distinct(r.provenance.get("run_timeout_s") for r in records),
         toolchains=toolchain_counts(records),
         toolchain_disagreements=disagreements(records, others),
     )

@@ -136,7 +136,9 @@ def render_provenance(report: Report) -> str:
         f"- **Machine:** {_join(p.platforms)}; compiler {_join(p.compilers)}; cflags "
         f"{', '.join(code(f) for f in p.cflags) or '—'}",
         f"- **Build:** {_join(p.build_tools)}; environments by {_join(p.env_backends)};"
-        f" runner {_join(p.runner_hashes)}",
+        f" runner {_join(p.runner_hashes)}"
+        + (f"; engine {_join(p.engine_versions)}" if p.engine_versions else "")
+        + (f"; run timeout {_join(p.run_timeouts)} s" if p.run_timeouts else ""),
         f"- **Results digest:** {code(p.digest)}",
     ]
     left_out = []

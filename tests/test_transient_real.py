@@ -35,9 +35,10 @@ UNREACHABLE = "http://127.0.0.1:9/simple"
 
 
 def index_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip (the legacy backend's installer) sees no index and no cache.  uv, which fetches
+    the legacy backend's virtualenv, keeps its own: it is pip's path under test."""
     for name, value in {"PIP_INDEX_URL": UNREACHABLE, "PIP_NO_CACHE_DIR": "1",
-                        "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "UV_INDEX_URL": UNREACHABLE,
-                        "UV_DEFAULT_INDEX": UNREACHABLE, "UV_NO_CACHE": "1"}.items():
+                        "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}.items():
         monkeypatch.setenv(name, value)
 
 
