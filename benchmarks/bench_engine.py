@@ -43,6 +43,8 @@ from matrix.cells import Cell  # noqa: E402
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell  # noqa: E402
 from matrix.interpreters import discover_interpreters  # noqa: E402
 from matrix.paths import Layout  # noqa: E402
+from matrix.policy import Retry  # noqa: E402
+from matrix.probe import CaseRun, RunnerServers, run_cases  # noqa: E402
 from matrix.stagecache import MARK  # noqa: E402
 
 ENVS = ROOT / ".cache" / "envs"
@@ -129,6 +131,30 @@ def engines_figures(rev: str, log: Path) -> None:
           f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
 
 
+class RunStageTimer:
+    """Runs one built module's cases with this runner (timed as "after"), then each case with
+    the old runner in a fresh interpreter of its own (timed as "before")."""
+
+    def __init__(self, old_runner: Path) -> None:
+        self.old_runner = old_runner
+        self.before = self.after = 0.0
+        self.cases = self.modules = 0
+
+    def __call__(self, python: Path, directory: Path, module: str, symbols: list[str],
+                 timeout_s: float, retry: Retry, servers: RunnerServers) -> dict[str, CaseRun]:
+        start = time.monotonic()
+        runs = run_cases(python, directory, module, symbols, timeout_s, retry, servers)
+        self.after += time.monotonic() - start
+        start = time.monotonic()
+        for symbol in symbols:
+            subprocess.run([str(python), str(self.old_runner), "run", str(directory), module,
+                            symbol], capture_output=True, timeout=timeout_s + 120)
+        self.before += time.monotonic() - start
+        self.cases += len(symbols)
+        self.modules += 1
+        return runs
+
+
 def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
     """The run stage alone, before and after the fork-per-case runner, on the same modules.
 
@@ -138,8 +164,6 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
     right after, by the runner at ``rev`` (one fresh interpreter per case, as before).  Only
     those calls are timed."""
     from matrix.cli import build_parser, make_plan
-    from matrix.policy import Retry
-    from matrix.probe import CaseRun, run_cases
 
     with tempfile.TemporaryDirectory() as tmp:
         old_runner = Path(tmp) / "runner.py"
@@ -160,29 +184,15 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
             of_kind = [c for c in cells if c.cell.kind == kind and c.not_possible is None]
             step = max(1, len(of_kind) // per_kind)
             sample = of_kind[::step][:per_kind]
-            totals = {"before": 0.0, "after": 0.0, "cases": 0.0, "modules": 0.0}
-
-            def timed(python: Path, directory: Path, module: str, symbols: list[str],
-                      timeout_s: float, retry: Retry) -> dict[str, CaseRun]:
-                start = time.monotonic()
-                runs = run_cases(python, directory, module, symbols, timeout_s, retry)
-                totals["after"] += time.monotonic() - start
-                start = time.monotonic()
-                for symbol in symbols:
-                    subprocess.run([str(python), str(old_runner), "run", str(directory), module,
-                                    symbol], capture_output=True, timeout=timeout_s + 120)
-                totals["before"] += time.monotonic() - start
-                totals["cases"] += len(symbols)
-                totals["modules"] += 1
-                return runs
+            timer = RunStageTimer(old_runner)
 
             for planned in sample:
                 CellMeasurement(planned, cases, layout, settings, toolchain,
-                                run_module=timed).measure()
-            ratio = totals["before"] / totals["after"] if totals["after"] else float("nan")
-            print(f"  {kind:5} {len(sample):3} of {len(of_kind)} cells, {totals['cases']:.0f}"
-                  f" case runs in {totals['modules']:.0f} modules: before {totals['before']:.1f} s,"
-                  f" after {totals['after']:.1f} s ({ratio:.1f}x faster)")
+                                run_module=timer).measure()
+            ratio = timer.before / timer.after if timer.after else float("nan")
+            print(f"  {kind:5} {len(sample):3} of {len(of_kind)} cells, {timer.cases} case runs"
+                  f" in {timer.modules} modules: before {timer.before:.1f} s, after"
+                  f" {timer.after:.1f} s ({ratio:.1f}x faster)", flush=True)
 
 
 def main() -> int:

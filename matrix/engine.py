@@ -28,7 +28,7 @@ from matrix.generators import GeneratorChoice, Untriable, choose_generator, cyth
 from matrix.outcomes import Outcome
 from matrix.paths import Layout
 from matrix.policy import DEFAULT_RETRY, Cause, Retry
-from matrix.probe import CaseRun, run_cases
+from matrix.probe import CaseRun, RunnerServers, process_servers, run_cases
 from matrix.records import Behaviour, Record, content_key
 
 BUILD_PROCEDURE = "generate-once/compile-per-python/1"
@@ -143,7 +143,8 @@ class CellMeasurement:
     def __init__(self, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
                  settings: EngineSettings, toolchain: Toolchain,
                  choice: GeneratorChoice | Untriable | None = None,
-                 run_module: Callable[..., dict[str, CaseRun]] = run_cases) -> None:
+                 run_module: Callable[..., dict[str, CaseRun]] = run_cases,
+                 servers: RunnerServers | None = None) -> None:
         self.planned = planned
         self.cell = planned.cell
         self.cases = [case for case in cases if self.cell.wants(case)]
@@ -156,6 +157,8 @@ class CellMeasurement:
         self.run_module = run_module
         """How one built module's cases are run (:func:`matrix.probe.run_cases`; the
         benchmark wraps it to time the run stage)."""
+        self.servers = servers if servers is not None else process_servers()
+        """Runner servers: numpy imported once per environment, not once per module."""
 
     def provenance(self, target: Environment | None, run_env: Environment | None,
                    build: CaseBuild | None) -> dict[str, object]:
@@ -351,7 +354,7 @@ class CellMeasurement:
         for module, cases in modules.values():
             by_symbol = self.run_module(run_env.python, module.directory, module.module,
                                   [case.symbol for case in cases], self.settings.run_timeout_s,
-                                  self.settings.retry)
+                                  self.settings.retry, self.servers)
             runs.update((case.id, by_symbol[case.symbol]) for case in cases)
         return runs
 

@@ -8,9 +8,13 @@ again in a new runner: no case inherits another's fate.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import select
 import signal
+import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,7 @@ from typing import Any
 from matrix.envs import RUNNER
 from matrix.outcomes import Outcome
 from matrix.policy import DEFAULT_RETRY, Cause, Retry, rule
-from matrix.procs import run_process
+from matrix.procs import Completed, run_process
 
 RUN_TIMEOUT_S = 60.0
 PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source")
@@ -137,17 +141,141 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     return runs
 
 
+class RunnerServer:
+    """One ``runner.py serve`` process for one environment's Python: numpy is imported once,
+    each module is imported in a child forked per request (see the runner's docstring).
+
+    It runs in a process group of its own, killed whole when a request outlives its deadline
+    or the wait is interrupted; a server that died or was killed is started again on the next
+    request.  EOF on its stdin (this process gone) ends it."""
+
+    def __init__(self, python: Path) -> None:
+        self.python = python
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [str(self.python), str(RUNNER), "serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            env=dict(os.environ, **_ONE_THREAD))
+        self.process = process
+        return process
+
+    def close(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+    def request(self, build_dir: Path, module: str, symbols: Sequence[str], timeout_s: float,
+                deadline_s: float) -> Completed:
+        """Run one module's cases; what ``runner.py run`` would have printed, as a
+        :class:`Completed` (the module child's exit status as its return code)."""
+        argv = (f"{self.python} {RUNNER.name} serve", str(build_dir), module, *symbols)
+        start = time.monotonic()
+        process = self.process if self.process and self.process.poll() is None else None
+        try:
+            if process is None:
+                process = self._start()
+                ready, _ = self._read_until(process, "ready", start + IMPORT_TIMEOUT_S)
+                if ready is None:
+                    raise OSError("runner server did not start")
+            line = json.dumps({"dir": str(build_dir), "module": module,
+                               "timeout": timeout_s, "symbols": list(symbols)})
+            assert process.stdin is not None
+            process.stdin.write(line.encode() + b"\n")
+            process.stdin.flush()
+            served, output = self._read_until(process, "served", start + deadline_s)
+        except OSError as exc:  # could not start or talk to it: a dead runner, like "run"'s
+            self.close()
+            return Completed(argv, 127, f"runner server: {exc}\n",
+                             time.monotonic() - start, False)
+        except BaseException:  # Ctrl-C, SIGTERM: the server's whole group goes too
+            self.close()
+            raise
+        duration = time.monotonic() - start
+        if served is None:  # outlived the deadline, or the server itself died
+            timed_out = process.poll() is None
+            self.close()
+            code = None if timed_out else process.returncode
+            return Completed(argv, code, output, duration, timed_out)
+        code = -int(served["signal"]) if served.get("signal") else int(served.get("code") or 0)
+        return Completed(argv, code, output, duration, False)
+
+    @staticmethod
+    def _read_until(process: subprocess.Popen[bytes], kind: str, deadline: float
+                    ) -> tuple[dict[str, Any] | None, str]:
+        """Lines up to the server's ``kind`` event (excluded); ``None`` at the deadline or EOF."""
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        lines: list[str] = []
+        pending = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None, "".join(lines)
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                process.wait()
+                return None, "".join(lines) + pending.decode("utf-8", "replace")
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                text = raw.decode("utf-8", "replace")
+                if text.startswith("@@MM ") and f'"kind": "{kind}"' in text:
+                    return json.loads(text[5:]), "".join(lines)
+                lines.append(text + "\n")
+
+
+class RunnerServers:
+    """The runner servers of one process, by environment Python (started when first used)."""
+
+    def __init__(self) -> None:
+        self.servers: dict[Path, RunnerServer] = {}
+
+    def get(self, python: Path) -> RunnerServer:
+        if python not in self.servers:
+            self.servers[python] = RunnerServer(python)
+        return self.servers[python]
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.close()
+
+
+_PROCESS_SERVERS: list[RunnerServers] = []
+
+
+def process_servers() -> RunnerServers:
+    """This process's runner servers, shared by every cell it measures (a pool of live child
+    processes, like a connection pool: the one process-level resource of the engine); they
+    are closed when the process exits."""
+    if not _PROCESS_SERVERS:
+        _PROCESS_SERVERS.append(RunnerServers())
+        atexit.register(_PROCESS_SERVERS[0].close)
+    return _PROCESS_SERVERS[0]
+
+
 def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
-                      timeout_s: float) -> dict[str, CaseRun]:
-    """One runner for ``symbols``; should it die part-way, another for the cases it left."""
+                      timeout_s: float, servers: RunnerServers | None = None
+                      ) -> dict[str, CaseRun]:
+    """One runner for ``symbols``; should it die part-way, another for the cases it left.
+    With ``servers``, the module runs in this Python's runner server (numpy already imported);
+    without, in a ``runner.py run`` process of its own."""
     runs: dict[str, CaseRun] = {}
     pending = list(symbols)
     env = dict(os.environ, **_ONE_THREAD)
     while pending:
-        done = run_process(
-            [str(python), str(RUNNER), "run", str(build_dir), module, str(timeout_s), *pending],
-            timeout_s=IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30, env=env,
-        )
+        deadline = IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30
+        if servers is not None:
+            done = servers.get(python).request(build_dir, module, pending, timeout_s, deadline)
+        else:
+            done = run_process(
+                [str(python), str(RUNNER), "run", str(build_dir), module, str(timeout_s),
+                 *pending], timeout_s=deadline, env=env)
         reached = parse_runner_output(done.output, pending, timed_out=done.timed_out,
                                       returncode=done.returncode, duration_s=done.duration_s,
                                       transcript=done.transcript())
@@ -159,8 +287,8 @@ def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Seque
 
 
 def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
-              timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY
-              ) -> dict[str, CaseRun]:
+              timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY,
+              servers: RunnerServers | None = None) -> dict[str, CaseRun]:
     """Import ``module`` from ``build_dir`` under ``python`` once and drive every case of
     ``symbols`` in a child of its own.
 
@@ -168,7 +296,7 @@ def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str]
     out is run again alone in a runner of its own (a module that timed out while importing is
     imported again), and the second try is what is recorded, its log saying so.
     """
-    runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s)
+    runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s, servers)
     timed_out = [s for s in symbols if s in runs and runs[s].outcome is Outcome.TIMEOUT]
     if not timed_out:
         return runs
@@ -179,7 +307,7 @@ def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str]
         for attempt in range(1, attempts):
             retry.pause(attempt)
             first = runs[group[0]].first_error
-            again = _run_reaching_all(python, build_dir, module, group, timeout_s)
+            again = _run_reaching_all(python, build_dir, module, group, timeout_s, servers)
             for symbol, run in again.items():
                 run.log = (f"[try {attempt} timed out ({first}); try {attempt + 1}"
                            f" {'re-imports the module' if at_import else 'runs it alone'}]\n"

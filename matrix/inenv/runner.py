@@ -8,6 +8,7 @@ Usage::
 
     python runner.py info
     python runner.py run <build-dir> <module> <timeout-seconds> <case-symbol>...
+    python runner.py serve
 
 ``info`` reports the interpreter and package versions and how to compile for it.
 ``run`` imports the built extension module once (with numpy, if it uses it), then forks one
@@ -20,6 +21,14 @@ its case through the probes:
 * ``copies``       -- mutate the source, look through the target; compare addresses
 * ``readonly``     -- write through the target: works, or raises
 * ``locks_source`` -- resize the source while the target lives: ``BufferError`` or not
+
+``serve`` does what ``run`` does for many modules in one interpreter: it imports numpy once
+(if the environment has it), then reads one request per stdin line (``{"dir", "module",
+"timeout", "symbols"}``) and forks a child per request that runs it exactly as ``run`` would
+(import the module, a grandchild per case); it reports how that child ended and waits for the
+next request.  Nothing a module does reaches the server or the next module; numpy's import,
+the costly part of a run, is paid once per environment instead of once per module.  EOF on
+stdin (the harness is gone) ends it.
 
 An optional probe method that raises ``NotImplementedError`` says "cannot tell here" (e.g. the
 case found its measuring method confounded in this environment): the probe's value is then
@@ -282,12 +291,45 @@ def run(build_dir, module_name, timeout, symbols):
     return 0
 
 
+def serve():
+    try:
+        import numpy  # noqa: F401 -- paid once here, inherited by every module's child
+        warm = True
+    except Exception:
+        warm = False
+    emit({"kind": "ready", "numpy": warm})
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = run(os.path.abspath(request["dir"]), request["module"],
+                           float(request["timeout"]), request["symbols"])
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        status = os.waitpid(pid, 0)[1]
+        emit({"kind": "served",
+              "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+              "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None})
+
+
 def main(argv):
     if len(argv) >= 1 and argv[0] == "info":
         return info()
+    if len(argv) == 1 and argv[0] == "serve":
+        return serve()
     if len(argv) >= 5 and argv[0] == "run":
         return run(os.path.abspath(argv[1]), argv[2], float(argv[3]), argv[4:])
-    sys.stderr.write("usage: runner.py info | run <build-dir> <module> <timeout> <symbol>...\n")
+    sys.stderr.write("usage: runner.py info | serve | run <build-dir> <module> <timeout>"
+                     " <symbol>...\n")
     return 2
 
 
