@@ -77,8 +77,10 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         stored = ResultStore(records_file).records() if records_file.exists() else []
-        hanging = [p for p, cmd in processes_with(token) if "runner.py run" in cmd]
-        if len(stored) >= 2 and hanging:
+        # A runner server forks a child per module and that child a grandchild per case
+        # (same command line): three of them means a case is running, not an idle server.
+        runners = [p for p, cmd in processes_with(token) if "runner.py serve" in cmd]
+        if len(stored) >= 2 and len(runners) >= 3:
             break  # the first cell is stored, the second is running its hanging case
         assert top.poll() is None, top.stderr.read().decode() if top.stderr else ""
         time.sleep(0.2)
