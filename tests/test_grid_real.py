@@ -169,20 +169,34 @@ def test_cython_027_rejects_const_memoryview_at_cythonize(interpreters: object,
 def test_every_notes_reproducer_reproduces_the_note(
         slice_run: tuple[Path, Path, dict[tuple[str, str], Record], str]) -> None:
     """Each failure note's paste-ready command builds that one case alone, in that one cell:
-    it must show the outcome and first error the note records (measured in batches)."""
+    it must show the outcome and first error the note records (measured in batches).
+
+    A case that reads garbage (the guide's broken ``PyArray_SimpleNewFromData``) may give
+    another error line each time: where the reproducer differs, it is run once more, and only
+    if those two reproductions also differ from each other (measured, not declared) is the
+    first error let go; the outcome must match even then."""
     from report.cli import build_report
 
     cache, results, records, _ = slice_run
     report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
     notes = [note for note in report.footnotes if note.reproduce]
     assert len(notes) >= 5, "the slice has failures of several kinds"
+
+    def reproduce(command: list[str], case_id: str) -> list[tuple[str, str]]:
+        done = run_matrix(cache, *command[3:], "--offline")
+        lines = [line.split(None, 2) for line in done.stdout.splitlines()]
+        return [(cell, rest) for cell, case, rest in lines if case == case_id]
+
     for note in notes:
         command = shlex.split(note.reproduce)
         assert command[:4] == ["python", "-m", "matrix", "try"]
-        done = run_matrix(cache, *command[3:], "--offline")
         case_id = command[command.index("--case") + 1]
-        lines = [line.split(None, 2) for line in done.stdout.splitlines()]
-        (verdict,) = [rest for cell, case, rest in lines if case == case_id]
+        ((cell, verdict),) = reproduce(command, case_id)
+        recorded = records[(case_id, cell)]
         assert verdict.startswith(f"{note.outcome}: "), (note.reproduce, verdict, note.text)
-        seen = [records[(case_id, cell)] for cell, case, _ in lines if case == case_id]
-        assert verdict == f"{seen[0].outcome.value}: {seen[0].first_error}", note.reproduce
+        assert verdict.startswith(f"{recorded.outcome.value}: "), note.reproduce
+        if verdict != f"{recorded.outcome.value}: {recorded.first_error}":
+            ((_, again),) = reproduce(command, case_id)
+            assert again != verdict, (
+                f"{note.reproduce} reproduces steadily, but not what was recorded:"
+                f" {verdict!r} vs {recorded.first_error!r}")
