@@ -50,6 +50,13 @@ def child_of(parent: int) -> int:
     raise AssertionError(f"process {parent} has no child")
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a background job (``cmd &`` in a script, as CI may
+    start the suite) inherits SIGINT *ignored*, and Python then never turns it into
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("hygiene-cache")
@@ -72,7 +79,7 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
          "3.1.8,3.2.4", "--no-abi", "--jobs", "1", "--timeout", "8", "--retry-delays", "0.1",
          "--results", str(results)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=as_from_a_terminal)
     records_file = results / "records.jsonl"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
