@@ -76,7 +76,8 @@ _RULES: tuple[Rule, ...] = (
     *(Rule(o, Cause.REPORTED, 1, Fate.FACT, False, "measured in the case's own process")
       for o in (Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH)),
     Rule(Outcome.TIMEOUT, Cause.RUN_TIMEOUT, 2, Fate.PROVISIONAL, False,
-         "re-run alone in a runner of its own before it stands; a loaded machine can cause it"),
+         "re-run alone (a module child of its own) before it stands; a loaded machine can"
+         " cause it"),
     Rule(Outcome.TIMEOUT, Cause.BUILD_TIMEOUT, 2, Fate.PROVISIONAL, False,
          "a loaded machine can cause it"),
     Rule(Outcome.ENV_ERROR, Cause.TOOL_KILLED, 3, Fate.PROVISIONAL, False,
