@@ -128,7 +128,7 @@ def supervise(argv: Sequence[str]) -> int:
             signal.signal(s, handler)
         if subreaper:
             left = reap_orphans()
-            if left:
+            if left and child.returncode != 0:  # after a clean exit: helpers winding down
                 print(f"matrix: ended {left} process(es) the harness left behind",
                       file=sys.stderr)
     return 128 - status if status < 0 else status
