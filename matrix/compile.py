@@ -19,7 +19,7 @@ from matrix import stagecache
 from matrix.envs import Environment
 from matrix.generate import Generated, normalize
 from matrix.outcomes import Outcome
-from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, process_verdict
+from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, run_build_tool
 from matrix.procs import run_process
 
 CC_TIMEOUT_S = 600.0
@@ -131,20 +131,18 @@ def _compile_locked(generated: Generated, target: Environment, directory: Path,
     # Compile from the generating folder so that error lines name ``<module>.c`` only.
     argv = [settings.cc, *settings.cflags, "-shared", *includes, generated.c_file.name,
             "-o", str(directory / module_file)]
-    done, tries = retry.run(
+    tool = run_build_tool(
         lambda: run_process(argv, timeout_s=CC_TIMEOUT_S, cwd=generated.directory),
-        lambda done: process_verdict(done, Outcome.CC_ERROR))
-    outcome, cause = process_verdict(done, Outcome.CC_ERROR)
-    result = Compiled(directory, outcome, log=done.transcript(), duration_s=done.duration_s,
-                      cause=cause)
-    if outcome is Outcome.CC_ERROR:
+        Outcome.CC_ERROR, retry)
+    done = tool.done
+    result = Compiled(directory, tool.outcome, log=done.transcript(),
+                      duration_s=done.duration_s, cause=tool.cause)
+    if tool.outcome is Outcome.CC_ERROR:
         result.first_error = first_cc_error(done.output, [generated.directory, directory])
         result.error_files = cc_error_sources(done.output, generated.c_file)
-    elif outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
-        what = done.signal_name or ("timed out" if done.timed_out else "killed")
-        result.first_error = (f"{Path(settings.cc).name} {what} after {done.duration_s:.0f}s"
-                              f" ({tries} tries)")
-    if build_cached(outcome, cause):
+    elif tool.outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
+        result.first_error = tool.transient_error(Path(settings.cc).name)
+    if build_cached(tool.outcome, tool.cause):
         data = {"outcome": result.outcome.value, "first_error": result.first_error,
                 "error_files": sorted(result.error_files), "log": result.log,
                 "duration_s": result.duration_s, "module": generated.module,

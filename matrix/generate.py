@@ -29,7 +29,7 @@ from matrix import stagecache
 from matrix.cases import Case
 from matrix.envs import Environment
 from matrix.outcomes import Outcome
-from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, process_verdict
+from matrix.policy import DEFAULT_RETRY, Cause, Retry, build_cached, run_build_tool
 from matrix.procs import run_process
 
 CYTHONIZE_TIMEOUT_S = 600.0
@@ -159,20 +159,19 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
         env["PYTHONPATH"] = str(pxd.root)
     argv = [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
             f"{module}.pyx"]
-    done, tries = retry.run(
+    tool = run_build_tool(
         lambda: run_process(argv, timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env),
-        lambda done: process_verdict(done, Outcome.CYTHONIZE_ERROR))
-    outcome, cause = process_verdict(done, Outcome.CYTHONIZE_ERROR)
-    result = Generated(module, directory, tuple(c.id for c in cases), outcome, cython,
-                       generator.info.python, log=done.transcript(), duration_s=done.duration_s)
-    if outcome is Outcome.CYTHONIZE_ERROR:
+        Outcome.CYTHONIZE_ERROR, retry)
+    done = tool.done
+    result = Generated(module, directory, tuple(c.id for c in cases), tool.outcome, cython,
+                       generator.info.python, log=done.transcript(), duration_s=done.duration_s,
+                       cause=tool.cause)
+    if tool.outcome is Outcome.CYTHONIZE_ERROR:
         strip = [directory] + ([pxd.root] if pxd is not None else [])
         result.first_error, result.error_files = first_cython_error(done.output, strip)
-    elif outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
-        what = done.signal_name or ("timed out" if done.timed_out else "killed")
-        result.first_error = f"cython {what} after {done.duration_s:.0f}s ({tries} tries)"
-        result.cause = cause
-    if build_cached(outcome, cause):
+    elif tool.outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
+        result.first_error = tool.transient_error("cython")
+    if build_cached(tool.outcome, tool.cause):
         data = {"case_ids": list(result.case_ids), "outcome": result.outcome.value,
                 "cython": cython, "generated_under": result.generated_under,
                 "first_error": result.first_error, "error_files": sorted(result.error_files),

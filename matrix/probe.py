@@ -1,14 +1,15 @@
 """Run built cases through the in-environment runner and turn its output into outcomes.
 
-One runner process per module: it imports the module (and numpy) once and forks a child per
-case, so a crash or hang ends only that case's child (the runner kills a child that outlives
-the timeout).  Should the runner itself die part-way, the cases it had not reached are run
-again in a new runner: no case inherits another's fate.
+One runner server per environment (:class:`RunnerServer`): it imports numpy once, forks a
+child per module that imports the module, and that child forks a grandchild per case, so a
+crash or hang ends only that case's process (killed at the timeout).  Should a module's run
+die part-way, the cases it had not reached are run again: no case inherits another's fate.
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import select
@@ -23,7 +24,7 @@ from typing import Any
 from matrix.envs import RUNNER
 from matrix.outcomes import Outcome
 from matrix.policy import DEFAULT_RETRY, Cause, Retry, rule
-from matrix.procs import Completed, run_process
+from matrix.procs import Completed
 
 RUN_TIMEOUT_S = 60.0
 PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source")
@@ -246,36 +247,25 @@ class RunnerServers:
             server.close()
 
 
-_PROCESS_SERVERS: list[RunnerServers] = []
-
-
+@functools.cache
 def process_servers() -> RunnerServers:
     """This process's runner servers, shared by every cell it measures (a pool of live child
     processes, like a connection pool: the one process-level resource of the engine); they
     are closed when the process exits."""
-    if not _PROCESS_SERVERS:
-        _PROCESS_SERVERS.append(RunnerServers())
-        atexit.register(_PROCESS_SERVERS[0].close)
-    return _PROCESS_SERVERS[0]
+    servers = RunnerServers()
+    atexit.register(servers.close)
+    return servers
 
 
 def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
-                      timeout_s: float, servers: RunnerServers | None = None
-                      ) -> dict[str, CaseRun]:
-    """One runner for ``symbols``; should it die part-way, another for the cases it left.
-    With ``servers``, the module runs in this Python's runner server (numpy already imported);
-    without, in a ``runner.py run`` process of its own."""
+                      timeout_s: float, servers: RunnerServers) -> dict[str, CaseRun]:
+    """One request to this Python's runner server for ``symbols``; should the module's run
+    die part-way, another for the cases it left."""
     runs: dict[str, CaseRun] = {}
     pending = list(symbols)
-    env = dict(os.environ, **_ONE_THREAD)
     while pending:
         deadline = IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30
-        if servers is not None:
-            done = servers.get(python).request(build_dir, module, pending, timeout_s, deadline)
-        else:
-            done = run_process(
-                [str(python), str(RUNNER), "run", str(build_dir), module, str(timeout_s),
-                 *pending], timeout_s=deadline, env=env)
+        done = servers.get(python).request(build_dir, module, pending, timeout_s, deadline)
         reached = parse_runner_output(done.output, pending, timed_out=done.timed_out,
                                       returncode=done.returncode, duration_s=done.duration_s,
                                       transcript=done.transcript())
@@ -289,13 +279,15 @@ def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Seque
 def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
               timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY,
               servers: RunnerServers | None = None) -> dict[str, CaseRun]:
-    """Import ``module`` from ``build_dir`` under ``python`` once and drive every case of
+    """Import ``module`` from ``build_dir`` under ``python`` once (in a child of the runner
+    server, :func:`process_servers` unless ``servers`` is given) and drive every case of
     ``symbols`` in a child of its own.
 
     A timeout does not stand at once (:mod:`matrix.policy`): after a pause, a case that timed
-    out is run again alone in a runner of its own (a module that timed out while importing is
-    imported again), and the second try is what is recorded, its log saying so.
+    out is run again alone, the only case of its request (a module that timed out while
+    importing is imported again), and the second try is what is recorded, its log saying so.
     """
+    servers = servers if servers is not None else process_servers()
     runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s, servers)
     timed_out = [s for s in symbols if s in runs and runs[s].outcome is Outcome.TIMEOUT]
     if not timed_out:
