@@ -172,9 +172,10 @@ def test_every_notes_reproducer_reproduces_the_note(
     it must show the outcome and first error the note records (measured in batches).
 
     A case that reads garbage (the guide's broken ``PyArray_SimpleNewFromData``) may give
-    another error line each time: where the reproducer differs, it is run once more, and only
-    if those two reproductions also differ from each other (measured, not declared) is the
-    first error let go; the outcome must match even then."""
+    another error line each time, or the same one a few times in a row: where the reproducer
+    differs, it is run up to three times more.  It passes if one reproduction shows the
+    recorded line, or if the reproductions differ from each other (measured, not declared);
+    reproductions that all agree on another line fail.  The outcome must match every time."""
     from report.cli import build_report
 
     cache, results, records, _ = slice_run
@@ -195,8 +196,12 @@ def test_every_notes_reproducer_reproduces_the_note(
         recorded = records[(case_id, cell)]
         assert verdict.startswith(f"{note.outcome}: "), (note.reproduce, verdict, note.text)
         assert verdict.startswith(f"{recorded.outcome.value}: "), note.reproduce
-        if verdict != f"{recorded.outcome.value}: {recorded.first_error}":
+        wanted = f"{recorded.outcome.value}: {recorded.first_error}"
+        seen = [verdict]
+        while wanted not in seen and len(set(seen)) == 1 and len(seen) < 4:
             ((_, again),) = reproduce(command, case_id)
-            assert again != verdict, (
-                f"{note.reproduce} reproduces steadily, but not what was recorded:"
-                f" {verdict!r} vs {recorded.first_error!r}")
+            assert again.startswith(f"{recorded.outcome.value}: "), (note.reproduce, again)
+            seen.append(again)
+        assert wanted in seen or len(set(seen)) > 1, (
+            f"{note.reproduce} reproduces steadily, but not what was recorded:"
+            f" {verdict!r} vs {recorded.first_error!r}")
