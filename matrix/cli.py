@@ -4,6 +4,9 @@
   list      print the planned cells (``--json`` for CI fan-out)
   try       measure one cell and print what every case did (for case authors; stores nothing)
   bisect    find the first Cython/numpy release where a case's outcome changes
+  recheck   re-measure from scratch, k times, every result that differs from the baseline:
+            confirmed or flaky (re-measurements go to results/rechecks.jsonl)
+  aa        re-measure a random sample of stored results from scratch: how many flip
   merge     combine record files from several machines (shards) into one
   snapshot  refresh the committed offline snapshot of the package index
 """
@@ -14,9 +17,10 @@ import argparse
 import fnmatch
 import json
 import os
+import random
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from matrix.axes import (
@@ -31,18 +35,21 @@ from matrix.axes import (
 from matrix.bisect import BisectRange, bisect
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
+from matrix.checks import CHECKS_FILE, CheckLog, Judgement, Purpose, checks_of, latest_aa
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.grid import run_plan
 from matrix.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
-from matrix.index import load_index, write_snapshot
-from matrix.interpreters import discover_interpreters
+from matrix.index import ReleaseIndex, load_index, write_snapshot
+from matrix.interpreters import Interpreter, discover_interpreters
 from matrix.migrate import migrate_file
 from matrix.paths import Layout
 from matrix.policy import DEFAULT_RETRY, Retry, is_provisional
+from matrix.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
 from matrix.records import Record
 from matrix.shard import Shard, merge_stores
 from matrix.store import ResultStore
+from report.model import CaseInfo, select_current
 
 
 def _verdict(record: Record) -> str:
@@ -261,6 +268,141 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _results_layout(args: argparse.Namespace) -> Layout:
+    layout = Layout.default()
+    return replace(layout, results=Path(args.results)) if args.results else layout
+
+
+def _matching(patterns: Sequence[str], values: Sequence[str], flag: str, where: str
+              ) -> set[str]:
+    """The values any pattern matches; a pattern that matches none is an error naming it."""
+    chosen: set[str] = set()
+    for pattern in patterns:
+        hits = {v for v in values if fnmatch.fnmatchcase(v, pattern)}
+        if not hits:
+            raise SelectionError(f"{flag} {pattern}: matches no {where}")
+        chosen |= hits
+    return chosen
+
+
+def _check_targets(args: argparse.Namespace, layout: Layout, records: Sequence[Record],
+                   cases: Sequence[Case]) -> tuple[list[Target], ToolchainContext]:
+    context = ToolchainContext.make(args, layout)
+    targets, skipped = plan_targets(records, {c.id: c for c in cases}, context.interpreters,
+                                    context.index, context.settings, context.toolchain)
+    for item in skipped:
+        print(f"not re-measured here: {item.record.case_id} {item.record.cell_id}: {item.why}",
+              file=sys.stderr)
+    return targets, context
+
+
+@dataclass(frozen=True)
+class ToolchainContext:
+    """What re-measuring needs from this machine."""
+
+    interpreters: dict[str, Interpreter]
+    index: ReleaseIndex
+    settings: EngineSettings
+    toolchain: Toolchain
+
+    @classmethod
+    def make(cls, args: argparse.Namespace, layout: Layout) -> ToolchainContext:
+        settings = engine_settings(args)
+        return cls(discover_interpreters(),
+                   load_index(layout.cache / "index", offline=args.offline),
+                   settings, Toolchain.detect(settings))
+
+
+def _selected_records(args: argparse.Namespace, records: Sequence[Record],
+                      cases: Sequence[Case], store: ResultStore) -> list[Record]:
+    """``--case``/``--cell``/``--python`` applied to ``records``; a pattern that names no case,
+    no cell or no Python of the store is an error naming it."""
+    chosen = list(records)
+    stored = store.records()
+    store_path = store.path
+    if args.case:
+        ids = _matching(split_items(args.case), [c.id for c in cases], "--case", "case in cases/")
+        chosen = [r for r in chosen if r.case_id in ids]
+    if args.cell:
+        cells = _matching(split_items(args.cell), sorted({r.cell_id for r in stored}),
+                          "--cell", f"stored cell in {store_path}")
+        chosen = [r for r in chosen if r.cell_id in cells]
+    if args.python:
+        pythons = _matching(split_items(args.python), sorted({r.python for r in stored}),
+                            "--python", f"Python of the results in {store_path}")
+        chosen = [r for r in chosen if r.python in pythons]
+    return chosen
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    layout = _results_layout(args)
+    store = ResultStore.in_directory(layout.results)
+    baseline_path = Path(args.baseline) if args.baseline else layout.results / "baseline.jsonl"
+    if not baseline_path.is_file():
+        raise MatrixError(f"{baseline_path}: no baseline to re-check the results against"
+                          " (pass --baseline FILE)")
+    cases = load_cases(layout.cases)
+    log = CheckLog(layout.results / CHECKS_FILE)
+    changed = changed_since(ResultStore(baseline_path).records(), store.records(), cases)
+    chosen = {r.key for r in _selected_records(args, [c.record for c in changed], cases, store)}
+    changed = [c for c in changed if c.record.key in chosen]
+    known = checks_of([c.record for c in changed], log.entries())
+    needed: dict[str, int] = {}
+    for item in changed:
+        check = known.get((item.record.case_id, item.record.cell_id))
+        done = 0 if check is None else check.remeasured
+        if check is None or check.judgement is not Judgement.FLAKY:
+            needed[item.record.key] = max(0, args.attempts - done)
+    todo = [c.record for c in changed if needed.get(c.record.key)]
+    print(f"{len(changed)} results differ from {baseline_path}; {len(todo)} need re-measuring"
+          f" ({args.attempts} times each, from scratch)", file=sys.stderr)
+    if todo:
+        targets, context = _check_targets(args, layout, todo, cases)
+        remeasure_all(targets, needed, Purpose.RECHECK, layout, context.toolchain, log,
+                      jobs=args.jobs)
+    checks = checks_of([c.record for c in changed], log.entries())
+    counts = {judgement: 0 for judgement in Judgement}
+    for item in changed:
+        check = checks.get((item.record.case_id, item.record.cell_id))
+        judgement = Judgement.UNCHECKED if check is None else check.judgement
+        counts[judgement] += 1
+        seen = f" ({check.seen_text()})" if check is not None else ""
+        print(f"{item.change.value:18} {item.record.case_id:44} {item.record.cell_id:32}"
+              f" {item.before} -> {item.record.outcome.value}: {judgement.value}{seen}")
+    print(f"{len(changed)} changes: {counts[Judgement.CONFIRMED]} confirmed,"
+          f" {counts[Judgement.FLAKY]} flaky, {counts[Judgement.UNCHECKED]} not re-checked"
+          f" -> {log.path}", file=sys.stderr)
+    return 0
+
+
+def cmd_aa(args: argparse.Namespace) -> int:
+    layout = _results_layout(args)
+    store = ResultStore.in_directory(layout.results)
+    if not store.path.is_file():
+        raise MatrixError(f"{store.path}: no results to re-measure")
+    cases = load_cases(layout.cases)
+    infos = [CaseInfo.from_case(case) for case in cases]
+    shown = select_current(store.records(), infos).records
+    chosen = _selected_records(args, shown, cases, store)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    sample = aa_sample(chosen, args.sample, seed)
+    print(f"A/A: {len(sample)} of {len(chosen)} stored results drawn with --seed {seed}",
+          file=sys.stderr)
+    targets, context = _check_targets(args, layout, sample, cases)
+    log = CheckLog(layout.results / CHECKS_FILE)
+    made = remeasure_all(targets, {t.record.key: 1 for t in targets}, Purpose.AA, layout,
+                         context.toolchain, log, jobs=args.jobs)
+    figure = latest_aa(made)
+    if figure is None:
+        print("A/A: nothing could be re-measured here")
+        return 0
+    print(f"A/A (--seed {seed}): {figure.text()}")
+    for flip in figure.flips:
+        print(f"  flipped: {flip.case_id} {flip.cell_id}: stored {flip.stored.text()}"
+              f" | again {flip.again.text()}")
+    return 0
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     count = merge_stores([Path(p) for p in args.inputs], Path(args.output))
     print(f"merged {len(args.inputs)} files: {count} records -> {args.output}", file=sys.stderr)
@@ -325,8 +467,33 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                         " (default: %(default)s; see the outcome policy in README)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}': expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': must be at least 1")
+    return value
+
+
+def _add_check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--case", help="only these case id globs")
+    parser.add_argument("--cell", help="only these cell id globs, e.g. 'py3.12-*'")
+    parser.add_argument("--python", help="only cells of these Python minors")
+    parser.add_argument("--results", help="results directory (default: results/); the"
+                        " re-measurements are appended to rechecks.jsonl there")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                        help="cells measured at once (default: one per core)")
+    parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
+                        metavar="S,S", help="pauses before a transient failure is tried again")
+    parser.add_argument("--offline", action="store_true", help="use cached release data")
+
+
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
-    return EngineSettings(run_timeout_s=args.timeout, retry=Retry(args.retry_delays))
+    """The run's settings (``recheck``/``aa`` take each record's own run timeout)."""
+    return EngineSettings(run_timeout_s=getattr(args, "timeout", 60.0),
+                          retry=Retry(args.retry_delays))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -376,6 +543,23 @@ def build_parser() -> argparse.ArgumentParser:
     bisect_.add_argument("--offline", action="store_true", help="use cached release data")
     bisect_.set_defaults(func=cmd_bisect)
 
+    recheck = sub.add_parser("recheck", help="re-measure what differs from the baseline,"
+                             " k times from scratch: confirmed or flaky")
+    recheck.add_argument("--attempts", "-k", type=_positive, default=2,
+                         help="re-measurements per changed result (default: %(default)s)")
+    recheck.add_argument("--baseline", help="previous results to compare with (default:"
+                         " results/baseline.jsonl)")
+    _add_check_options(recheck)
+    recheck.set_defaults(func=cmd_recheck)
+
+    aa = sub.add_parser("aa", help="re-measure a random sample of stored results from scratch"
+                        " and count the flips")
+    aa.add_argument("--sample", "-n", type=_positive, required=True,
+                    help="how many stored results to re-measure")
+    aa.add_argument("--seed", type=int, help="random seed (default: a fresh one, printed)")
+    _add_check_options(aa)
+    aa.set_defaults(func=cmd_aa)
+
     merge = sub.add_parser("merge", help="combine record files (e.g. from shards) into one")
     merge.add_argument("output", help="merged records file to write")
     merge.add_argument("inputs", nargs="+", help="records files to combine")
@@ -401,7 +585,7 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         return 2
 
 
-SPAWNING_COMMANDS = frozenset({"run", "try", "bisect"})
+SPAWNING_COMMANDS = frozenset({"run", "try", "bisect", "recheck", "aa"})
 """Commands that start builds and runs: from the command line they run under
 :func:`matrix.hygiene.supervise` (see ``matrix/__main__.py``)."""
 

@@ -134,7 +134,7 @@ def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCel
     return choices
 
 
-def _result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
+def result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
                              cases: Sequence[Case], layout: Layout, settings: EngineSettings,
                              toolchain: Toolchain) -> list[Record]:
     """The cell's records; if the harness itself failed there (a bug, a full disk, a killed
@@ -204,7 +204,7 @@ def run_plan(
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in finished:
                 planned, missing = futures.pop(future)
-                records = _result_or_harness_error(future, planned, missing, layout, settings,
+                records = result_or_harness_error(future, planned, missing, layout, settings,
                                                    toolchain)
                 store.append(records)
                 summary.measured += 1

@@ -17,8 +17,9 @@ import fcntl
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from matrix.errors import ResultsFileError
 from matrix.records import Record
@@ -40,12 +41,8 @@ class ResultStore:
             with self._locked():
                 self._records = self._read(warn=True)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return locked(self.path)
 
     @classmethod
     def in_directory(cls, directory: Path) -> ResultStore:
@@ -53,30 +50,7 @@ class ResultStore:
 
     def _read(self, *, warn: bool) -> dict[str, Record]:
         """Every record on disk (latest per key); call with the lock held."""
-        records: dict[str, Record] = {}
-        if not self.path.exists():
-            return records
-        raw = self.path.read_bytes()
-        lines = raw.split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()  # the file ends with a newline, as every complete write does
-        ends_cleanly = raw.endswith(b"\n") or not raw
-        for number, line in enumerate(lines, start=1):
-            problem = _parse_problem(line)
-            if isinstance(problem, Record):
-                records[problem.key] = problem
-                continue
-            if number == len(lines) and not ends_cleanly:
-                if warn:
-                    warnings.warn(
-                        f"{self.path}:{number}: ignoring a half-written last record"
-                        " (interrupted run); that cell will be measured again",
-                        TruncatedRecordWarning,
-                        stacklevel=4,
-                    )
-                break
-            raise ResultsFileError(self.path, number, problem)
-        return records
+        return {record.key: record for record in read_lines(self.path, _parse_record, warn=warn)}
 
     def __contains__(self, key: str) -> bool:
         return key in self._records
@@ -94,34 +68,9 @@ class ResultStore:
     def append(self, records: Iterable[Record]) -> None:
         """Durably add records: one line each, flushed and fsynced."""
         batch = list(records)
-        if not batch:
-            return
-        payload = "".join(record.to_line() + "\n" for record in batch).encode()
-        with self._locked():
-            self._drop_half_written_line()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, payload)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        append_lines(self.path, [record.to_line() for record in batch])
         for record in batch:
             self._records[record.key] = record
-
-    def _drop_half_written_line(self) -> None:
-        """Cut a line an interrupted writer left unfinished (the lock is held: no writer is)."""
-        if not self.path.exists():
-            return
-        with open(self.path, "r+b") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            handle.seek(size - 1)
-            if handle.read(1) == b"\n":
-                return
-            handle.seek(0)
-            data = handle.read()
-            handle.truncate(data.rfind(b"\n") + 1)
 
     def compact(self) -> None:
         """Rewrite the file with one line per key in a stable order, including what other
@@ -134,8 +83,89 @@ class ResultStore:
             os.replace(tmp, self.path)
 
 
-def _parse_problem(line: bytes) -> Record | str:
-    """The record on ``line``, or what is wrong with it."""
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock file beside ``path`` (``<name>.lock``): one reader-or-writer at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) -> list[T]:
+    """Every entry of a JSON-lines file, parsed; call with the lock held.
+
+    A half-written last line (an interrupted writer) is skipped, with a
+    :class:`TruncatedRecordWarning` if ``warn``; any other bad line raises
+    ``ResultsFileError`` naming the file and line.
+    """
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the file ends with a newline, as every complete write does
+    ends_cleanly = raw.endswith(b"\n") or not raw
+    entries: list[T] = []
+    for number, line in enumerate(lines, start=1):
+        problem = _parse_problem(line, parse)
+        if not isinstance(problem, str):
+            entries.append(problem)
+            continue
+        if number == len(lines) and not ends_cleanly:
+            if warn:
+                warnings.warn(
+                    f"{path}:{number}: ignoring a half-written last record"
+                    " (interrupted run); that cell will be measured again",
+                    TruncatedRecordWarning,
+                    stacklevel=4,
+                )
+            break
+        raise ResultsFileError(path, number, problem)
+    return entries
+
+
+def append_lines(path: Path, lines: Sequence[str]) -> None:
+    """Durably append whole lines (one ``write``, fsynced) under the lock, first cutting a
+    line an interrupted writer left unfinished."""
+    if not lines:
+        return
+    payload = "".join(line + "\n" for line in lines).encode()
+    with locked(path):
+        _drop_half_written_line(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _drop_half_written_line(path: Path) -> None:
+    """Cut a line an interrupted writer left unfinished (the lock is held: no writer is)."""
+    if not path.exists():
+        return
+    with open(path, "r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(0)
+        data = handle.read()
+        handle.truncate(data.rfind(b"\n") + 1)
+
+
+def _parse_record(data: dict[str, Any]) -> Record:
+    return Record.from_json(data)
+
+
+def _parse_problem(line: bytes, parse: Callable[[dict[str, Any]], T]) -> T | str:
+    """The entry on ``line``, or what is wrong with it."""
     if not line.strip():
         return "empty line"
     try:
@@ -145,7 +175,7 @@ def _parse_problem(line: bytes) -> Record | str:
     if not isinstance(data, dict):
         return "not a JSON object"
     try:
-        return Record.from_json(data)
+        return parse(data)
     except KeyError as exc:
         return f"not a valid record: missing field {exc}"
     except (ValueError, TypeError) as exc:

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matrix.errorline import normalize_error
 from matrix.records import Record
-from report.footnotes import normalize_error
 from report.model import generated_under, is_shipped_c, series, version_key
 
 SHARED = "shared"

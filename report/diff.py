@@ -15,9 +15,9 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
-from report.footnotes import normalize_error
 from report.model import CellKey, cell_sort_key, is_shipped_c, latest_per_cell
 
 

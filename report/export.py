@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.compose import (
@@ -22,7 +23,6 @@ from report.compose import (
     failure_note,
 )
 from report.diff import Diff
-from report.footnotes import normalize_error
 from report.model import generated_under, is_shipped_c, series
 from report.semantics import behaviour_label, locks_label
 

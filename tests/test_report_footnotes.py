@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from report.footnotes import FootnoteBook, describe_cells, failure_key, normalize_error, refs
+from matrix.errorline import normalize_error
+from report.footnotes import FootnoteBook, describe_cells, failure_key, refs
 from tests.fixtures.report.factory import rec
 
 
