@@ -90,7 +90,7 @@ class Remeasurement:
 
     purpose: Purpose
     run: str
-    """The check run it belongs to (``aa-2026-11-25T10:00:00Z``): an A/A figure is one run."""
+    """The check run it belongs to (``aa-20261125T100000Z``): an A/A figure is one run."""
     attempt: int
     """1..k: the k re-measurements of one record in one run are independent, each from
     scratch."""

@@ -43,7 +43,7 @@ from matrix.interpreters import Interpreter
 from matrix.paths import Layout
 from matrix.policy import is_provisional
 from matrix.records import Record
-from report.diff import Change, diff
+from report.diff import CHECKABLE, Change, diff
 from report.model import CaseInfo, select_current
 
 RECHECK_DIR = "rechecks"
@@ -70,8 +70,9 @@ class Skipped:
 
 
 def run_id(purpose: Purpose) -> str:
-    """``aa-2026-11-25T10:31:07Z``: names one check run in the log."""
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``aa-20261125T103107Z``: names one check run in the log, and its folder (no ``:``: the
+    folder ends up on ``PYTHONPATH``, where a colon would split it)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{purpose.value}-{now}"
 
 
@@ -246,12 +247,6 @@ def aa_sample(records: Sequence[Record], size: int, seed: int) -> list[Record]:
     return random.Random(seed).sample(pool, min(size, len(pool)))
 
 
-CHECKED_CHANGES = (Change.REGRESSED, Change.FIXED, Change.FAILURE_CHANGED,
-                   Change.BEHAVIOUR_CHANGED)
-"""What ``recheck`` re-measures: a tried result that differs from the baseline's in outcome or
-behaviour (new, gone and untried cells are not changes of a result)."""
-
-
 @dataclass(frozen=True)
 class Changed:
     """A current record that differs from the baseline."""
@@ -271,4 +266,4 @@ def changed_since(baseline: Sequence[Record], current: Sequence[Record],
     by_cell = {(r.case_id, r.cell_id): r for r in shown}
     changes = diff(baseline, shown, [c.id for c in infos]).changes
     return [Changed(by_cell[(c.case_id, c.cell_id)], c.change, c.before)
-            for c in changes if c.change in CHECKED_CHANGES]
+            for c in changes if c.change in CHECKABLE]

@@ -6,6 +6,7 @@
   regressions
            print the changes against the baseline (markdown; ``--summary FILE`` also appends
            them there, e.g. to $GITHUB_STEP_SUMMARY); exit 1 if any cell regressed
+           (``--confirmed``: only if re-measuring confirmed it; flaky cells never fail)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matrix.cases import load_cases
+from matrix.checks import CheckLog, Judgement
 from matrix.cli import dispatch
 from matrix.errors import MatrixError
 from matrix.paths import PROJECT_ROOT
@@ -46,12 +48,15 @@ def read_records(path: Path, what: str) -> list[Record]:
     return ResultStore(path).records()
 
 
-def build_report(results: Path, baseline: Path | None, cases_dir: Path) -> Report:
-    """Read the inputs and compose the report (the only function here that reads files)."""
+def build_report(results: Path, baseline: Path | None, cases_dir: Path,
+                 rechecks: Path | None = None) -> Report:
+    """Read the inputs and compose the report (the only function here that reads files).
+    ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, "results")
     previous = read_records(baseline, "baseline") if baseline is not None else None
-    return compose(records, cases, previous)
+    log = CheckLog(rechecks) if rechecks is not None else CheckLog.beside(results)
+    return compose(records, cases, previous, log.entries())
 
 
 def _baseline(args: argparse.Namespace) -> Path | None:
@@ -62,9 +67,14 @@ def _baseline(args: argparse.Namespace) -> Path | None:
     return DEFAULT_BASELINE if DEFAULT_BASELINE.is_file() else None
 
 
+def _rechecks(args: argparse.Namespace) -> Path | None:
+    return Path(args.rechecks) if args.rechecks else None
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    report = build_report(Path(args.results), _baseline(args), Path(args.cases))
+    report = build_report(Path(args.results), _baseline(args), Path(args.cases),
+                          _rechecks(args))
     if args.check:
         problems = drift(report, out)
         for problem in problems:
@@ -101,16 +111,22 @@ def cmd_regressions(args: argparse.Namespace) -> int:
         text = "No baseline run to compare with: nothing can have regressed.\n"
         regressed = 0
     else:
-        report = build_report(Path(args.results), baseline, Path(args.cases))
+        report = build_report(Path(args.results), baseline, Path(args.cases), _rechecks(args))
         assert report.diff is not None
-        regressed = len(report.diff.of(Change.REGRESSED))
+        found = report.diff.of(Change.REGRESSED)
+        confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
+        regressed = len(confirmed) if args.confirmed else len(found)
         text = f"## Changes since the previous run\n\n{render_diff(report.diff, report)}\n"
+        if args.confirmed and len(confirmed) < len(found):
+            text += (f"\n{len(found) - len(confirmed)} regression(s) not confirmed by"
+                     " re-measuring (`python -m matrix recheck`): listed, not failing.\n")
     sys.stdout.write(text)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as handle:
             handle.write(text)
     if regressed:
-        print(f"{regressed} cell(s) regressed against {baseline}", file=sys.stderr)
+        what = "confirmed regression(s)" if args.confirmed else "cell(s) regressed"
+        print(f"{regressed} {what} against {baseline}", file=sys.stderr)
         return 1
     return 0
 
@@ -124,6 +140,8 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="do not diff")
     parser.add_argument("--cases", default=str(DEFAULT_CASES),
                         help="cases directory (default: cases/)")
+    parser.add_argument("--rechecks", default=None,
+                        help="re-measurement log (default: rechecks.jsonl beside --results)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  " regressions")
     _add_inputs(regressions)
     regressions.add_argument("--summary", help="also append the markdown to this file")
+    regressions.add_argument("--confirmed", action="store_true",
+                             help="fail only on regressions that re-measuring confirmed"
+                             " (run `python -m matrix recheck` first; flaky cells never fail)")
     regressions.set_defaults(func=cmd_regressions)
     return parser
 

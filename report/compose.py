@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+from matrix.checks import AaFigure, Check, Judgement, Remeasurement, checks_of, latest_aa
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
@@ -27,6 +28,7 @@ from report.diff import Diff, diff
 from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
 from report.model import (
     CaseInfo,
+    CellKey,
     cell_sort_key,
     is_shipped_c,
     ordered_cases,
@@ -95,6 +97,10 @@ class Provenance:
     """``(toolchain, records shown)``: which compiler, Python patch and machine measured what."""
     toolchain_disagreements: tuple[ToolchainDisagreement, ...] = ()
     """Cells another toolchain measured differently (the tables show the newest record)."""
+    checked: tuple[tuple[str, int], ...] = ()
+    """``(judgement, records)`` over the shown records the re-measurement log covers."""
+    aa: AaFigure | None = None
+    """The latest A/A run (:func:`matrix.checks.latest_aa`)."""
 
     @property
     def knows_c_generation(self) -> bool:
@@ -192,6 +198,10 @@ class Report:
     diff: Diff | None
     combinations: tuple[CombinationRow, ...] = ()
     """Combinations (cells) where every case tried failed to build."""
+    checks: dict[CellKey, Check] = field(default_factory=dict)
+    """What re-measuring said about each shown record that was re-measured."""
+    flaky_notes: dict[CellKey, int] = field(default_factory=dict)
+    """The note of each flaky record."""
 
     @property
     def combination_cells(self) -> frozenset[str]:
@@ -204,8 +214,9 @@ def _distinct(values: Iterable[object]) -> tuple[str, ...]:
 
 
 def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale: int = 0,
-                  unknown: int = 0, superseded: int = 0, others: Sequence[Record] = ()
-                  ) -> Provenance:
+                  unknown: int = 0, superseded: int = 0, others: Sequence[Record] = (),
+                  checks: Mapping[CellKey, Check] | None = None,
+                  rechecks: Sequence[Remeasurement] = ()) -> Provenance:
     """The provenance header, from the records alone."""
     outcomes = Counter(r.outcome for r in records)
     pythons: dict[str, set[str]] = defaultdict(set)
@@ -250,11 +261,15 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         run_timeouts=_distinct(r.provenance.get("run_timeout_s") for r in records),
         toolchains=toolchain_counts(records),
         toolchain_disagreements=disagreements(records, others),
+        checked=tuple((j.value, n) for j, n in
+                      Counter(c.judgement for c in (checks or {}).values()).most_common()),
+        aa=latest_aa(rechecks),
     )
 
 
 def _cell(group: GroupVerdict, book: FootnoteBook) -> VerdictCell:
-    return VerdictCell(group, tuple(sorted(book.failures(group.failures))))
+    notes = set(book.failures(group.failures)) | set(book.flaky(group.flaky))
+    return VerdictCell(group, tuple(sorted(notes)))
 
 
 def _semantic_notes(book: FootnoteBook, case_id: str, what: str, measured: Measured
@@ -282,10 +297,13 @@ def case_ranges(records: Sequence[Record], left_out: frozenset[str] = frozenset(
 
 
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
-              book: FootnoteBook, left_out: frozenset[str] = frozenset()) -> CaseRow:
-    main = [r for r in records if r.cell_kind != "abi"]
-    cells = tuple(_cell(aggregate([r for r in main if series(r.cython) == s]), book)
+              book: FootnoteBook, left_out: frozenset[str] = frozenset(),
+              flaky: frozenset[CellKey] = frozenset()) -> CaseRow:
+    shown = [r for r in records if r.cell_kind != "abi"]
+    cells = tuple(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky), book)
                   for s in series_list)
+    # Semantics and ranges rest on settled results only: a flaky cell says neither.
+    main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
     semantics = measure_semantics(main)
     semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
     locks = measure_locks(main)
@@ -300,7 +318,8 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
-                   book: FootnoteBook) -> tuple[DetailTable, ...]:
+                   book: FootnoteBook, flaky: frozenset[CellKey] = frozenset()
+                   ) -> tuple[DetailTable, ...]:
     tables = []
     for python in sorted_versions(r.python for r in records):
         here = [r for r in records if r.python == python and r.cell_kind != "abi"]
@@ -313,7 +332,7 @@ def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
                 cells = []
                 for version in cython:
                     record = by_coordinate.get((case.id, numpy, version))
-                    cells.append(_cell(aggregate([record] if record else []), book))
+                    cells.append(_cell(aggregate([record] if record else [], flaky), book))
                 rows.append(DetailRow(case.id, numpy, tuple(cells)))
         versions = sorted_versions(str(r.provenance.get("python_version") or "") for r in here)
         tables.append(DetailTable(python, tuple(versions), cython, tuple(rows),
@@ -321,19 +340,21 @@ def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
     return tuple(tables)
 
 
-def import_verdict(records: Sequence[Record]) -> GroupVerdict:
+def import_verdict(records: Sequence[Record], flaky: frozenset[CellKey] = frozenset()
+                   ) -> GroupVerdict:
     """Did the built modules import? Run-stage outcomes count as imported."""
     reached = [r for r in records if r.outcome in _REACHED_IMPORT]
     if not reached:
-        return aggregate(records)
+        return aggregate(records, flaky)
     untried = [r for r in records if r.outcome.could_not_be_tried]
     imported = [r if r.outcome in (Outcome.OK, Outcome.IMPORT_ERROR)
                 else replace(r, outcome=Outcome.OK, first_error=None) for r in reached]
-    return aggregate(sorted(imported + untried, key=cell_sort_key))
+    return aggregate(sorted(imported + untried, key=cell_sort_key), flaky)
 
 
 def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
-                book: FootnoteBook) -> tuple[AbiTable, ...]:
+                book: FootnoteBook, flaky: frozenset[CellKey] = frozenset()
+                ) -> tuple[AbiTable, ...]:
     numpy_cases = {c.id for c in cases if c.needs_numpy}
     tables = []
     for python in sorted_versions(r.python for r in records):
@@ -347,7 +368,7 @@ def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
         for record in here:
             grouped[(record.numpy_build, record.numpy_run)].append(record)
         cells = tuple(
-            tuple(_cell(import_verdict(grouped.get((b, r), [])), book) for r in runs)
+            tuple(_cell(import_verdict(grouped.get((b, r), []), flaky), book) for r in runs)
             for b in builds
         )
         abi_cython = sorted_versions(r.cython for r in here
@@ -358,35 +379,43 @@ def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
 
 
 def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
-            baseline: Iterable[Record] | None = None) -> Report:
-    """The whole report, from the store's records, the cases, and the previous run."""
+            baseline: Iterable[Record] | None = None,
+            rechecks: Iterable[Remeasurement] = ()) -> Report:
+    """The whole report, from the store's records, the cases, the previous run and the
+    re-measurements (:mod:`matrix.checks`)."""
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
     current = selection.records
-    book = FootnoteBook(current, marker=SHIPPED_C)
+    log = list(rechecks)
+    checks = checks_of(current, log)
+    flaky = frozenset(key for key, check in checks.items()
+                      if check.judgement is Judgement.FLAKY)
+    book = FootnoteBook(current, marker=SHIPPED_C, checks=checks)
     series_list = tuple(sorted_versions(series(r.cython) for r in current))
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:
         by_case[record.case_id].append(record)
-    failed_combinations = combination_failures(current)
+    failed_combinations = combination_failures(
+        r for r in current if (r.case_id, r.cell_id) not in flaky)
     left_out = frozenset(c.cell_id for c in failed_combinations)
     groups = group_combinations(failed_combinations)
-    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out)
+    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out, flaky)
                  for case in ordered)
     combinations = tuple(CombinationRow(group, tuple(sorted(book.failures(group.failures))))
                          for group in groups)
-    details = _detail_tables(ordered, current, book)
-    abi = _abi_tables(ordered, current, book)
+    details = _detail_tables(ordered, current, book, flaky)
+    abi = _abi_tables(ordered, current, book, flaky)
     for key in book.all_failure_keys():  # every failure gets a note, even one no cell shows
         book.failure(key)
+    flaky_notes = {key: book.flaky([key])[0] for key in book.all_flaky()}
     notes = {key: book.failure(key) for key in book.all_failure_keys()}
-    changes = (diff(baseline, current, [c.id for c in ordered])
+    changes = (diff(baseline, current, [c.id for c in ordered], checks)
                if baseline is not None else None)
     provenance = provenance_of(current, ordered, stale=selection.stale,
                                unknown=selection.unknown, superseded=selection.superseded,
-                               others=selection.others)
+                               others=selection.others, checks=checks, rechecks=log)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
-                  changes, combinations)
+                  changes, combinations, checks, flaky_notes)
 
 
 def failure_note(report: Report, record: Record) -> int | None:

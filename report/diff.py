@@ -6,15 +6,21 @@
 * ``behaviour-changed`` -- works in both, but a measured property flipped;
 * ``new`` / ``gone`` -- the cell is only in the current run / only in the baseline;
 * ``untried`` -- one side could not be tried (environment error, not possible): such changes
-  are listed apart and never count as a regression or a fix.
+  are listed apart and never count as a regression or a fix;
+* ``flaky`` -- it would be one of the above, but measured again from scratch the current
+  result did not repeat (:mod:`matrix.checks`): listed apart, never a regression or a fix.
+
+A change whose re-measurements all agree with the current result is *confirmed*
+(``CellChange.check``); ``python -m report regressions --confirmed`` fails only on those.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from matrix.checks import PROPERTIES, Check, Judgement
 from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
@@ -29,6 +35,7 @@ class Change(str, enum.Enum):
     NEW = "new"
     GONE = "gone"
     UNTRIED = "untried"
+    FLAKY = "flaky"
 
 
 CHANGE_TITLES: dict[Change, str] = {
@@ -39,9 +46,11 @@ CHANGE_TITLES: dict[Change, str] = {
     Change.NEW: "New cells (not in the baseline)",
     Change.GONE: "Gone (in the baseline, not measured now)",
     Change.UNTRIED: "Could not be tried in one of the runs (never a regression)",
+    Change.FLAKY: "Flaky: measured again, the results disagree (never a regression or a fix)",
 }
 
-_PROPERTIES = ("values_ok", "copies", "readonly", "locks_source")
+CHECKABLE = (Change.REGRESSED, Change.FIXED, Change.FAILURE_CHANGED, Change.BEHAVIOUR_CHANGED)
+"""Changes of a tried result: what ``python -m matrix recheck`` measures again."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,10 @@ class CellChange:
     """The case's code differs between the two records (another ``case_hash``)."""
     shipped_c: bool = False
     """Either run measured this cell with shipped C (not with Cython on this Python)."""
+    check: str = Judgement.UNCHECKED.value
+    """What re-measuring the current result said: ``confirmed``, ``flaky`` or ``unchecked``."""
+    remeasured: int = 0
+    """How many re-measurements were tried."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,7 @@ class Diff:
 
 def _behaviour_flips(before: Record, after: Record) -> str:
     flips = []
-    for name in _PROPERTIES:
+    for name in PROPERTIES:
         old = getattr(before.behaviour, name)
         new = getattr(after.behaviour, name)
         if old is not None and new is not None and old != new:
@@ -113,8 +126,11 @@ def classify(before: Record | None, after: Record | None) -> tuple[Change, str] 
 
 
 def diff(baseline: Iterable[Record], current: Sequence[Record],
-         case_order: Sequence[str] = ()) -> Diff:
-    """Compare the current records (one per cell) with the newest baseline record per cell."""
+         case_order: Sequence[str] = (), checks: Mapping[CellKey, Check] | None = None
+         ) -> Diff:
+    """Compare the current records (one per cell) with the newest baseline record per cell;
+    ``checks`` (:func:`matrix.checks.checks_of`) set apart the changes that did not repeat."""
+    checks = checks or {}
     old = latest_per_cell(baseline)
     new: dict[CellKey, Record] = {(r.case_id, r.cell_id): r for r in current}
     rank = {case_id: index for index, case_id in enumerate(case_order)}
@@ -132,6 +148,9 @@ def diff(baseline: Iterable[Record], current: Sequence[Record],
             unchanged += 1
             continue
         kind, detail = found
+        check = checks.get(key) if after is not None else None
+        if check is not None and check.judgement is Judgement.FLAKY and kind in CHECKABLE:
+            kind, detail = Change.FLAKY, check.seen_text()
         changed = before is not None and after is not None and before.case_hash != after.case_hash
         shipped = any(r is not None and is_shipped_c(r) for r in (before, after))
         changes.append(CellChange(
@@ -139,6 +158,8 @@ def diff(baseline: Iterable[Record], current: Sequence[Record],
             before.outcome.value if before is not None else "—",
             after.outcome.value if after is not None else "—",
             detail, changed, shipped,
+            check.judgement.value if check is not None else Judgement.UNCHECKED.value,
+            check.remeasured if check is not None else 0,
         ))
     newest = max((r.timestamp for r in old.values()), default="")
     return Diff(tuple(changes), unchanged, len(old), newest)

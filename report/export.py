@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.checks import Judgement
 from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
@@ -26,13 +27,13 @@ from report.diff import Diff
 from report.model import generated_under, is_shipped_c, series
 from report.semantics import behaviour_label, locks_label
 
-JSON_SCHEMA = 1
+JSON_SCHEMA = 2
 
 CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
-    "combination_failure", "shipped_c", "generated_under",
+    "combination_failure", "shipped_c", "generated_under", "check", "flaky", "seen",
 )
 """``combination_failure``: every case tried in this cell failed to build (see the report's
 "Combinations that fail for every case"); such cells are left out of the inferred ranges.
@@ -41,7 +42,12 @@ CSV_COLUMNS = (
 run on this Python, so the C it generated under another Python was compiled, imported and run
 here; *not* a claim that this Cython works on this Python. ``false`` otherwise (and for cells
 not tried). ``generated_under``: the exact Python version the cell's C was generated under;
-empty when the record does not say (results from before it was recorded)."""
+empty when the record does not say (results from before it was recorded).
+
+``check``: what re-measuring the record from scratch said (``confirmed``: every re-measurement
+agreed; ``flaky``: they disagree; ``unchecked``: never re-measured); ``flaky``: ``true`` for a
+flaky record, which counts as neither working nor failing (its ``note`` is the flaky note);
+``seen``: for a re-measured record, every result measured and how often."""
 
 
 def _bool(value: bool | None) -> str:
@@ -51,7 +57,10 @@ def _bool(value: bool | None) -> str:
 def cell_row(record: Record, report: Report, groups: dict[str, str],
              combination_cells: frozenset[str] = frozenset()) -> dict[str, str]:
     """One record as a flat row of strings (the CSV's row, the JSON's ``cells`` item)."""
-    note = failure_note(report, record)
+    cell = (record.case_id, record.cell_id)
+    check = report.checks.get(cell)
+    flaky = check is not None and check.judgement is Judgement.FLAKY
+    note = report.flaky_notes.get(cell) if flaky else failure_note(report, record)
     behaviour = record.behaviour
     worked = record.outcome is Outcome.OK
     error = "" if record.outcome is Outcome.OK else normalize_error(record.first_error)
@@ -80,6 +89,9 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "combination_failure": _bool(record.cell_id in combination_cells),
         "shipped_c": _bool(is_shipped_c(record)),
         "generated_under": generated_under(record),
+        "check": check.judgement.value if check is not None else Judgement.UNCHECKED.value,
+        "flaky": _bool(flaky),
+        "seen": check.seen_text() if check is not None else "",
     }
 
 
@@ -98,6 +110,7 @@ def _verdict(cell: VerdictCell) -> dict[str, Any]:
         "tried": group.tried,
         "ok": group.ok,
         "shipped": group.shipped,
+        "flaky": len(group.flaky),
         "notes": list(cell.notes),
     }
 

@@ -9,13 +9,14 @@ wherever that failure appears (summary, detail tables, build-vs-run table).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from matrix.checks import Check, Judgement
 from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
-from report.model import cell_sort_key, is_shipped_c, version_key
+from report.model import CellKey, cell_sort_key, is_shipped_c, version_key
 
 FailureKey = tuple[str, str]
 """``(outcome, normalized first error line)``."""
@@ -91,8 +92,9 @@ def describe_cells(records: Sequence[Record], *, marker: str) -> str:
 class Footnote:
     """One numbered note.
 
-    ``kind`` is ``failure`` (a case failed), ``environment`` (a cell could not be tried) or
-    ``semantics`` (measured behaviour varies, or contradicts the documentation).
+    ``kind`` is ``failure`` (a case failed), ``environment`` (a cell could not be tried),
+    ``flaky`` (measured again, the results disagree: :mod:`matrix.checks`) or ``semantics``
+    (measured behaviour varies, or contradicts the documentation).
     """
 
     number: int
@@ -111,10 +113,20 @@ class FootnoteBook:
     ``marker`` follows the cells measured with shipped C in the notes' "seen in" lists.
     """
 
-    def __init__(self, records: Iterable[Record], *, marker: str) -> None:
+    def __init__(self, records: Iterable[Record], *, marker: str,
+                 checks: Mapping[CellKey, Check] | None = None) -> None:
         self._marker = marker
         self._seen: dict[FailureKey, list[Record]] = defaultdict(list)
+        self._flaky: dict[tuple[str, tuple[str, ...]], list[Record]] = defaultdict(list)
+        self._flaky_of: dict[CellKey, tuple[str, tuple[str, ...]]] = {}
+        checks = checks or {}
         for record in records:
+            check = checks.get((record.case_id, record.cell_id))
+            if check is not None and check.judgement is Judgement.FLAKY:
+                results = tuple(sorted(sig.text() for sig, _ in check.seen))
+                self._flaky[(record.case_id, results)].append(record)
+                self._flaky_of[(record.case_id, record.cell_id)] = (record.case_id, results)
+                continue
             key = failure_key(record)
             if key is not None:
                 self._seen[key].append(record)
@@ -146,6 +158,28 @@ class FootnoteBook:
             if number not in numbers:
                 numbers.append(number)
         return tuple(numbers)
+
+    def flaky(self, cells: Iterable[CellKey]) -> tuple[int, ...]:
+        """The notes of flaky records: one per case and set of disagreeing results."""
+        numbers: list[int] = []
+        for cell in cells:
+            group = self._flaky_of[cell]
+            ident = ("flaky", group[0], *group[1])
+            if ident not in self._numbers:
+                records = self._flaky[group]
+                where = ((group[0], describe_cells(records, marker=self._marker)),)
+                first = min(records, key=cell_sort_key)
+                text = ("measured again from scratch, the results disagree: "
+                        + " | ".join(group[1]))
+                self._add(ident, Footnote(len(self._notes) + 1, "flaky", text, None, where,
+                                          reproduce_command(first)))
+            if self._numbers[ident] not in numbers:
+                numbers.append(self._numbers[ident])
+        return tuple(numbers)
+
+    def all_flaky(self) -> list[CellKey]:
+        """Every flaky (case, cell), in first-seen order."""
+        return list(self._flaky_of)
 
     def note(self, case_id: str, text: str, where: str = "") -> int:
         """A semantics note about one case (registered on first use)."""

@@ -26,6 +26,7 @@ from report.diff import CHANGE_TITLES, CellChange, Change, Diff
 from report.footnotes import Footnote, refs
 from report.semantics import SEMANTICS_LEGEND
 from report.verdicts import (
+    FLAKY,
     LEGEND,
     SHIPPED_C,
     SHIPPED_C_LEGEND,
@@ -140,7 +141,18 @@ def render_provenance(report: Report) -> str:
         + (f"; engine {_join(p.engine_versions)}" if p.engine_versions else "")
         + (f"; run timeout {_join(p.run_timeouts)} s" if p.run_timeouts else ""),
         f"- **Results digest:** {code(p.digest)}",
+        f"- **A/A:** {cell_escape(p.aa.text()) if p.aa else 'not measured yet'}"
+        " (`python -m matrix aa`: stored results drawn at random and measured again from"
+        " scratch)" + (":" if p.aa and p.aa.flips else ""),
     ]
+    if p.aa:
+        lines.extend(f"  - {code(f.case_id)} in {code(f.cell_id)}: stored"
+                     f" {cell_escape(f.stored.text())}; again {cell_escape(f.again.text())}"
+                     for f in p.aa.flips)
+    if p.checked:
+        lines.append("- **Re-measured from scratch:** " + ", ".join(
+            f"{count} {judgement}" for judgement, count in p.checked)
+            + f" (shown records; {FLAKY} flaky ones count as neither working nor failing)")
     left_out = []
     if p.stale:
         left_out.append(f"{p.stale} measured on an older version of a case's code")
@@ -310,12 +322,23 @@ def render_notes(notes: Sequence[Footnote]) -> str:
         if note.kind == "semantics":
             lines.append(f"{note.number}. {_where(note)}: {note.text}")
             continue
+        if note.kind == "flaky":
+            lines.append(f"{note.number}. **{FLAKY} flaky** {_where(note)}:"
+                         f" {cell_escape(note.text)}; measure it: {code(note.reproduce)}")
+            continue
         label = note.outcome or note.kind
         line = f"{note.number}. **{label}** {code(note.text)} — seen in {_where(note)}"
         if note.reproduce:
             line += f"; reproduce: {code(note.reproduce)}"
         lines.append(line)
     return "\n".join(lines) if lines else "No failures."
+
+
+def _check_text(change: CellChange) -> str:
+    """``confirmed ×2``, ``flaky`` or ``—`` (not re-measured)."""
+    if change.check == "unchecked":
+        return "—"
+    return f"{change.check} ×{change.remeasured}" if change.remeasured else change.check
 
 
 def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str]]:
@@ -331,7 +354,8 @@ def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str
             detail = f"{detail} (case code changed)".strip()
         cell = code(change.cell_id) + shipped_mark(change.shipped_c)
         rows.append([cell_escape(text) for text in [
-            code(change.case_id), cell, change.before, change.after, detail]])
+            code(change.case_id), cell, change.before, change.after, detail,
+            _check_text(change)]])
     return rows
 
 
@@ -347,7 +371,7 @@ def render_diff(changes: Diff | None, report: Report) -> str:
         found = changes.of(kind)
         if not found:
             continue
-        table = md_table(["Case", "Cell", "Before", "After", "Detail"],
+        table = md_table(["Case", "Cell", "Before", "After", "Detail", "Re-measured"],
                          _change_rows(found, report))
         title = f"### {CHANGE_TITLES[kind]}: {len(found)}"
         if len(found) > COLLAPSE_OVER or kind in (Change.NEW, Change.GONE):

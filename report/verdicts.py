@@ -8,6 +8,10 @@ Three kinds of "no" are kept apart, because they mean different things to a read
 
 and an environment error (network, install hiccup) is *could not be tried*, never a failure.
 
+A *flaky* record (:mod:`matrix.checks`: measured again from scratch, the results disagree) is
+neither a success nor a failure: it is left out of the counts and shown with :data:`FLAKY`
+(a group of only flaky records has the verdict :attr:`Verdict.FLAKY`).
+
 A cell measured with *shipped C* (this Cython does not install or run on this Python, so the C
 it generated under another Python was built and run there, as from an sdist) is tried like any
 other, and marked with :data:`SHIPPED_C` wherever it is shown, so that it is never read as
@@ -17,13 +21,13 @@ other, and marked with :data:`SHIPPED_C` wherever it is shown, so that it is nev
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.footnotes import FailureKey, failure_key
-from report.model import is_shipped_c
+from report.model import CellKey, is_shipped_c
 
 
 class Verdict(str, enum.Enum):
@@ -32,6 +36,7 @@ class Verdict(str, enum.Enum):
     OK = "ok"
     MIXED = "mixed"
     FAILED = "failed"
+    FLAKY = "flaky"
     ENV_ERROR = "env-error"
     NOT_POSSIBLE = "not-possible"
     NOT_TESTED = "not-tested"
@@ -41,6 +46,7 @@ SYMBOLS: dict[Verdict, str] = {
     Verdict.OK: "✅",
     Verdict.MIXED: "⚠️",
     Verdict.FAILED: "❌",
+    Verdict.FLAKY: "🎲",
     Verdict.ENV_ERROR: "🔧",
     Verdict.NOT_POSSIBLE: "n/p",
     Verdict.NOT_TESTED: "—",
@@ -50,12 +56,17 @@ LEGEND: dict[Verdict, str] = {
     Verdict.OK: "works on every cell where it was tried",
     Verdict.MIXED: "works on some cells, fails on others; the note says where and why",
     Verdict.FAILED: "fails on every cell where it was tried; the failing stage and a note follow",
+    Verdict.FLAKY: "flaky: measured again from scratch, the results disagree (`python -m matrix"
+    " recheck`/`aa`); never counted as working, failing, a regression or a fix; the note lists"
+    " what was measured. After another symbol: some of the cells it covers are flaky",
     Verdict.ENV_ERROR: "could not be tried: the environment could not be set up (a spurious,"
     " infrastructure error; re-run)",
     Verdict.NOT_POSSIBLE: "not possible: nothing can be built there (no numpy wheel for that"
     " Python, or no Python here on which that Cython can generate C)",
     Verdict.NOT_TESTED: "not tested: no result for that combination",
 }
+
+FLAKY = SYMBOLS[Verdict.FLAKY]
 
 SHIPPED_C = "📦"
 """Follows a cell (or a cell id, a range, a combination) measured with shipped C."""
@@ -104,16 +115,27 @@ class GroupVerdict:
     ok: int = 0
     shipped: int = 0
     """How many of the tried records were measured with shipped C (see :data:`SHIPPED_C`)."""
+    flaky: tuple[CellKey, ...] = ()
+    """The flaky records of the group (left out of ``tried``, ``ok`` and the stages)."""
 
     @property
     def stage_text(self) -> str:
         return ", ".join(STAGES[s] for s in self.stages)
 
 
-def aggregate(records: Sequence[Record]) -> GroupVerdict:
-    """The verdict over ``records`` (already in cell order)."""
+def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset()
+              ) -> GroupVerdict:
+    """The verdict over ``records`` (already in cell order); the ``flaky`` ones count for
+    neither side."""
     if not records:
         return GroupVerdict(Verdict.NOT_TESTED)
+    unsettled = tuple((r.case_id, r.cell_id) for r in records
+                      if (r.case_id, r.cell_id) in flaky)
+    if unsettled:
+        settled = [r for r in records if (r.case_id, r.cell_id) not in flaky]
+        group = aggregate(settled) if settled else GroupVerdict(Verdict.FLAKY)
+        verdict = Verdict.FLAKY if group.verdict in (Verdict.NOT_TESTED,) else group.verdict
+        return replace(group, verdict=verdict, total=len(records), flaky=unsettled)
     tried = [r for r in records if not r.outcome.could_not_be_tried]
     ok = sum(1 for r in tried if r.outcome is Outcome.OK)
     failed = [r for r in tried if r.outcome.failed]
@@ -152,7 +174,12 @@ def cell_text(group: GroupVerdict, note_refs: str = "", *, counts: bool = False)
         note_refs: the rendered note references (``<sup>..</sup>``), if any.
         counts: show ``ok/tried`` for mixed verdicts.
     """
-    return _verdict_text(group, note_refs, counts=counts) + shipped_mark(group.shipped)
+    if group.flaky and group.verdict not in (Verdict.FLAKY, Verdict.MIXED, Verdict.FAILED,
+                                             Verdict.ENV_ERROR):
+        # Only the flaky records have notes here: they follow the flaky mark.
+        return f"{SYMBOLS[group.verdict]} {FLAKY}{note_refs}" + shipped_mark(group.shipped)
+    flaky = f" {FLAKY}" if group.flaky and group.verdict is not Verdict.FLAKY else ""
+    return _verdict_text(group, note_refs, counts=counts) + flaky + shipped_mark(group.shipped)
 
 
 def _verdict_text(group: GroupVerdict, note_refs: str, *, counts: bool) -> str:
@@ -162,6 +189,6 @@ def _verdict_text(group: GroupVerdict, note_refs: str, *, counts: bool) -> str:
         return f"{symbol}{detail} {group.stage_text}{note_refs}"
     if group.verdict is Verdict.FAILED:
         return f"{symbol} {group.stage_text}{note_refs}"
-    if group.verdict is Verdict.ENV_ERROR:
+    if group.verdict in (Verdict.ENV_ERROR, Verdict.FLAKY):
         return f"{symbol}{note_refs}"
     return symbol

@@ -119,7 +119,7 @@ def test_shipped_combinations_are_named_apart() -> None:
 
 def test_csv_and_json_cells_say_shipped_c_and_generated_under() -> None:
     report = _report([_native("a"), _shipped("a"), rec("a", "2.7", "0.27.3")])
-    assert CSV_COLUMNS[-2:] == ("shipped_c", "generated_under")
+    assert {"shipped_c", "generated_under"} <= set(CSV_COLUMNS)
     rows = {r["cell_id"]: r for r in csv.DictReader(io.StringIO(render_csv(report)))}
     assert (rows["py3.12-cy0.27.3"]["shipped_c"], rows["py3.12-cy0.27.3"]["generated_under"]) \
         == ("true", "3.6.15")
