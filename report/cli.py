@@ -28,6 +28,7 @@ from report.compose import Report, compose
 from report.diff import Change
 from report.model import CaseInfo
 from report.publish import drift, write_outputs
+from report.references import load_references
 from report.render_md import render_diff
 
 DEFAULT_RESULTS = PROJECT_ROOT / "results" / "records.jsonl"
@@ -56,7 +57,7 @@ def build_report(results: Path, baseline: Path | None, cases_dir: Path,
     records = read_records(results, "results")
     previous = read_records(baseline, "baseline") if baseline is not None else None
     log = CheckLog(rechecks) if rechecks is not None else CheckLog.beside(results)
-    return compose(records, cases, previous, log.entries())
+    return compose(records, cases, previous, log.entries(), load_references())
 
 
 def _baseline(args: argparse.Namespace) -> Path | None:

@@ -37,6 +37,7 @@ from report.model import (
     sorted_versions,
 )
 from report.ranges import RangeStatement, infer_ranges
+from report.references import Reference
 from report.semantics import (
     VARIES,
     Measured,
@@ -380,9 +381,10 @@ def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
 
 def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
             baseline: Iterable[Record] | None = None,
-            rechecks: Iterable[Remeasurement] = ()) -> Report:
+            rechecks: Iterable[Remeasurement] = (),
+            references: Sequence[Reference] = ()) -> Report:
     """The whole report, from the store's records, the cases, the previous run and the
-    re-measurements (:mod:`matrix.checks`)."""
+    re-measurements (:mod:`matrix.checks`); failure notes cite the matching ``references``."""
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
     current = selection.records
@@ -390,7 +392,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     checks = checks_of(current, log)
     flaky = frozenset(key for key, check in checks.items()
                       if check.judgement is Judgement.FLAKY)
-    book = FootnoteBook(current, marker=SHIPPED_C, checks=checks)
+    book = FootnoteBook(current, marker=SHIPPED_C, checks=checks, references=references)
     series_list = tuple(sorted_versions(series(r.cython) for r in current))
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:

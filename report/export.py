@@ -190,7 +190,8 @@ def report_data(report: Report) -> dict[str, Any]:
         "cases": [_case(row, report) for row in report.rows],
         "combinations": [_combination(row) for row in report.combinations],
         "abi": [_abi(table) for table in report.abi],
-        "notes": [{**asdict(note), "where": [{"case_id": c, "cells": w} for c, w in note.where]}
+        "notes": [{**asdict(note), "where": [{"case_id": c, "cells": w} for c, w in note.where],
+                   "references": [r.to_json() for r in note.references]}
                   for note in report.footnotes],
         "diff": _diff(report.diff),
         "cells": cell_rows(report),

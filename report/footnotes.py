@@ -17,6 +17,7 @@ from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.model import CellKey, cell_sort_key, is_shipped_c, version_key
+from report.references import Reference, references_for
 
 FailureKey = tuple[str, str]
 """``(outcome, normalized first error line)``."""
@@ -105,6 +106,8 @@ class Footnote:
     """``(case_id, cells)`` pairs: where the failure was seen."""
     reproduce: str = ""
     """A paste-ready command that measures one cell where the failure was seen."""
+    references: tuple[Reference, ...] = ()
+    """Upstream sources that explain the failure (:mod:`report.references`)."""
 
 
 class FootnoteBook:
@@ -114,8 +117,10 @@ class FootnoteBook:
     """
 
     def __init__(self, records: Iterable[Record], *, marker: str,
-                 checks: Mapping[CellKey, Check] | None = None) -> None:
+                 checks: Mapping[CellKey, Check] | None = None,
+                 references: Sequence[Reference] = ()) -> None:
         self._marker = marker
+        self._references = tuple(references)
         self._seen: dict[FailureKey, list[Record]] = defaultdict(list)
         self._flaky: dict[tuple[str, tuple[str, ...]], list[Record]] = defaultdict(list)
         self._flaky_of: dict[CellKey, tuple[str, tuple[str, ...]]] = {}
@@ -147,7 +152,9 @@ class FootnoteBook:
             kind = "environment" if outcome == Outcome.ENV_ERROR.value else "failure"
             first = min(records, key=lambda r: (cell_sort_key(r), r.case_id), default=None)
             command = reproduce_command(first) if first is not None else ""
-            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where, command))
+            cited = references_for(self._references, outcome, error, records)
+            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where, command,
+                                      cited))
         return self._numbers[ident]
 
     def failures(self, keys: Iterable[FailureKey]) -> tuple[int, ...]:

@@ -331,6 +331,8 @@ def render_notes(notes: Sequence[Footnote]) -> str:
         if note.reproduce:
             line += f"; reproduce: {code(note.reproduce)}"
         lines.append(line)
+        lines.extend(f"   - Upstream: [{cell_escape(r.title)}]({r.url}): {cell_escape(r.why)}"
+                     for r in note.references)
     return "\n".join(lines) if lines else "No failures."
 
 

@@ -16,6 +16,7 @@ import yaml
 from matrix.paths import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "matrix.yml"
+HARNESS_ACTION = PROJECT_ROOT / ".github" / "actions" / "harness" / "action.yml"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,15 @@ def test_triggers(workflow: dict[Any, Any]) -> None:
 def test_jobs_wire_together(workflow: dict[Any, Any]) -> None:
     jobs = workflow["jobs"]
     assert jobs["measure"]["needs"] == "plan"
-    assert set(jobs["publish"]["needs"]) == {"plan", "measure"}
+    assert set(jobs["recheck"]["needs"]) == {"plan", "measure"}
+    assert set(jobs["publish"]["needs"]) == {"plan", "measure", "recheck"}
+    assert jobs["recheck"]["container"] == jobs["measure"]["container"], \
+        "a change is re-measured in the image that measured it"
+    assert jobs["recheck"]["strategy"]["matrix"]["python"] == \
+        "${{ fromJSON(needs.plan.outputs.pythons) }}"
+    for job in ("measure", "recheck"):
+        harness = [s for s in steps(workflow, job) if s.get("uses") == "./.github/actions/harness"]
+        assert harness and harness[0]["with"]["python"] == "${{ matrix.python }}"
     include = jobs["measure"]["strategy"]["matrix"]["include"]
     assert include == "${{ fromJSON(needs.plan.outputs.jobs) }}"
     assert "jobs" in jobs["plan"]["outputs"] and "shards" in jobs["plan"]["outputs"]
@@ -183,6 +192,65 @@ def test_every_matrix_command_parses(workflow: dict[Any, Any]) -> None:
         build_parser().parse_args(command)
 
 
+def test_publish_fails_only_on_regressions_that_recheck_confirmed(
+        workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """recheck runs (per Python, on the merged shards, against the published run) before
+    publish; publish adds every re-measurement log to the committed one before rendering, and
+    its regressions step fails only on confirmed regressions."""
+    from matrix.cli import build_parser
+    from report.cli import build_parser as report_parser
+
+    recheck_script = scripts(workflow, "recheck")
+    merge_at = recheck_script.index("python -m matrix merge merged/records.jsonl")
+    (command,) = [c for c in harness_commands(recheck_script, "matrix") if c[0] == "recheck"]
+    assert recheck_script.index("python -m matrix recheck") > merge_at
+    args = build_parser().parse_args(command)
+    assert args.func.__name__ == "cmd_recheck"
+    assert (args.python, args.results, args.baseline, args.attempts) == (
+        "3.11", "merged", "results/records.jsonl", 2)
+    upload = next(s for s in steps(workflow, "recheck")
+                  if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"] == f"{args.results}/rechecks.jsonl"
+    download = [s for s in steps(workflow, "publish")
+                if s.get("uses", "").startswith("actions/download-artifact")]
+    name = upload["with"]["name"].replace("${{ matrix.python }}", "3.11")
+    (logs,) = [s for s in download if fnmatch.fnmatch(name, s["with"]["pattern"])]
+    publish = [s.get("run", "") for s in steps(workflow, "publish")]
+    append = next(i for i, text in enumerate(publish)
+                  if f"{logs['with']['path']}/*/rechecks.jsonl" in text)
+    assert ">> results/rechecks.jsonl" in publish[append]
+    render = next(i for i, text in enumerate(publish) if "python -m report render" in text)
+    regress = next(i for i, text in enumerate(publish) if "python -m report regressions" in text)
+    assert append < render < regress
+    (regressions,) = harness_commands(publish[regress], "report")
+    parsed = report_parser().parse_args(regressions)
+    assert parsed.confirmed, "flaky or unconfirmed changes must not fail the scheduled job"
+
+
+def test_the_recheck_step_skips_a_python_without_results(workflow: dict[Any, Any],
+                                                        tmp_path: Path) -> None:
+    """The recheck step's own script, with ``python`` standing in: a Python the merged results
+    hold no record of is skipped (exit 0); one they hold is re-checked."""
+    import subprocess
+
+    step = next(s for s in steps(workflow, "recheck") if "matrix recheck" in s.get("run", ""))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text('#!/bin/sh\necho "$@" >> "$CALLS"\n')
+    fake.chmod(0o755)
+    (tmp_path / "merged").mkdir()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "records.jsonl").write_text("")
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(tmp_path / "calls")}
+    for python, called in (("3.11", False), ("3.12", True)):
+        (tmp_path / "merged" / "records.jsonl").write_text('{"python":"3.12"}\n')
+        script = fill(step["run"], {"matrix.python": python})
+        subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
+        calls = (tmp_path / "calls").read_text() if (tmp_path / "calls").exists() else ""
+        assert ("matrix recheck --python 3.12" in calls) is called
+
+
 def test_every_report_command_parses(workflow: dict[Any, Any]) -> None:
     from report.cli import build_parser
 
@@ -195,6 +263,10 @@ def test_every_report_command_parses(workflow: dict[Any, Any]) -> None:
 def test_every_script_is_valid_bash(workflow: dict[Any, Any]) -> None:
     import subprocess
 
+    action = yaml.safe_load(HARNESS_ACTION.read_text())
+    for step in action["runs"]["steps"]:
+        done = subprocess.run(["bash", "-n"], input=step["run"], text=True, capture_output=True)
+        assert done.returncode == 0, f"harness action: {step.get('name')}: {done.stderr}"
     for job in workflow["jobs"]:
         for step in steps(workflow, job):
             if "run" in step:
