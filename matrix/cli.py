@@ -270,7 +270,9 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
 def _results_layout(args: argparse.Namespace) -> Layout:
     layout = Layout.default()
-    return replace(layout, results=Path(args.results)) if args.results else layout
+    if args.results:
+        layout = replace(layout, results=Path(args.results))
+    return replace(layout, cases=Path(args.cases)) if args.cases else layout
 
 
 def _matching(patterns: Sequence[str], values: Sequence[str], flag: str, where: str
@@ -321,7 +323,8 @@ def _selected_records(args: argparse.Namespace, records: Sequence[Record],
     stored = store.records()
     store_path = store.path
     if args.case:
-        ids = _matching(split_items(args.case), [c.id for c in cases], "--case", "case in cases/")
+        ids = _matching(split_items(args.case), [c.id for c in cases], "--case",
+                        f"case in {args.cases or 'cases/'}")
         chosen = [r for r in chosen if r.case_id in ids]
     if args.cell:
         cells = _matching(split_items(args.cell), sorted({r.cell_id for r in stored}),
@@ -483,6 +486,7 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--python", help="only cells of these Python minors")
     parser.add_argument("--results", help="results directory (default: results/); the"
                         " re-measurements are appended to rechecks.jsonl there")
+    parser.add_argument("--cases", help="cases directory (default: cases/)")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
                         help="cells measured at once (default: one per core)")
     parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,

@@ -28,7 +28,7 @@ from report.compose import Report, compose
 from report.diff import Change
 from report.model import CaseInfo
 from report.publish import drift, write_outputs
-from report.references import load_references
+from report.references import REFERENCES_FILE, load_references
 from report.render_md import render_diff
 
 DEFAULT_RESULTS = PROJECT_ROOT / "results" / "records.jsonl"
@@ -50,14 +50,14 @@ def read_records(path: Path, what: str) -> list[Record]:
 
 
 def build_report(results: Path, baseline: Path | None, cases_dir: Path,
-                 rechecks: Path | None = None) -> Report:
+                 rechecks: Path | None = None, references: Path = REFERENCES_FILE) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
     ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, "results")
     previous = read_records(baseline, "baseline") if baseline is not None else None
     log = CheckLog(rechecks) if rechecks is not None else CheckLog.beside(results)
-    return compose(records, cases, previous, log.entries(), load_references())
+    return compose(records, cases, previous, log.entries(), load_references(references))
 
 
 def _baseline(args: argparse.Namespace) -> Path | None:
@@ -75,7 +75,7 @@ def _rechecks(args: argparse.Namespace) -> Path | None:
 def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
-                          _rechecks(args))
+                          _rechecks(args), Path(args.references))
     if args.check:
         problems = drift(report, out)
         for problem in problems:
@@ -112,7 +112,8 @@ def cmd_regressions(args: argparse.Namespace) -> int:
         text = "No baseline run to compare with: nothing can have regressed.\n"
         regressed = 0
     else:
-        report = build_report(Path(args.results), baseline, Path(args.cases), _rechecks(args))
+        report = build_report(Path(args.results), baseline, Path(args.cases), _rechecks(args),
+                              Path(args.references))
         assert report.diff is not None
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
@@ -143,6 +144,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         help="cases directory (default: cases/)")
     parser.add_argument("--rechecks", default=None,
                         help="re-measurement log (default: rechecks.jsonl beside --results)")
+    parser.add_argument("--references", default=str(REFERENCES_FILE),
+                        help="upstream references cited in the notes (default:"
+                        " report/references.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:

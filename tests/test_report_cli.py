@@ -18,7 +18,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
 def render_args(out: Path, results: Path = FIXTURE / "records.jsonl") -> list[str]:
     return ["render", "--results", str(results), "--baseline", str(FIXTURE / "baseline.jsonl"),
-            "--cases", str(FIXTURE / "cases"), "--out", str(out)]
+            "--cases", str(FIXTURE / "cases"), "--out", str(out),
+            "--references", str(FIXTURE / "references.toml")]
 
 
 def test_render_writes_the_published_files(tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ UPDATE = os.environ.get("REPORT_UPDATE_GOLDENS") == "1"
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    return build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases")
+    return build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases",
+                        references=FIXTURE / "references.toml")
 
 
 @pytest.mark.parametrize("name", sorted(TEXT_RENDERERS))
@@ -45,7 +46,8 @@ def test_golden(report: Report, name: str) -> None:
 
 
 def test_rendering_is_deterministic(report: Report) -> None:
-    again = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases")
+    again = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases",
+                         references=FIXTURE / "references.toml")
     assert render_texts(again) == render_texts(report)
 
 
