@@ -99,6 +99,9 @@ class Remeasurement:
     checked: Signature
     """That record's signature (the log says what was compared even once the store moves on)."""
     record: Record
+    selection: str = ""
+    """How the run chose what to re-measure when not from the whole store (``--case ...``):
+    the report's headline A/A figure is the latest run over the whole store."""
 
     @property
     def triable(self) -> bool:
@@ -113,6 +116,8 @@ class Remeasurement:
         data = {"purpose": self.purpose.value, "run": self.run, "attempt": self.attempt,
                 "checked_key": self.checked_key, "checked": self.checked.to_json(),
                 "record": self.record.to_json()}
+        if self.selection:
+            data["selection"] = self.selection
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -120,7 +125,7 @@ class Remeasurement:
         """Parse a logged re-measurement; raises ``KeyError``, ``ValueError`` or ``TypeError``."""
         return cls(Purpose(data["purpose"]), str(data["run"]), int(data["attempt"]),
                    str(data["checked_key"]), Signature.from_json(data["checked"]),
-                   Record.from_json(data["record"]))
+                   Record.from_json(data["record"]), str(data.get("selection", "")))
 
 
 class CheckLog:
@@ -221,6 +226,8 @@ class AaFigure:
     """When the run's last re-measurement was made (UTC day)."""
     sampled: int
     """Stored records re-measured (tried or not)."""
+    selection: str
+    """What the sample was drawn from, if not the whole store (``--case ...``)."""
     untriable: int
     """Of those, re-measurements that could not be tried."""
     flips: tuple[Flip, ...]
@@ -228,7 +235,8 @@ class AaFigure:
     def text(self) -> str:
         tried = self.sampled - self.untriable
         untried = f" ({self.untriable} could not be tried)" if self.untriable else ""
-        return (f"{self.sampled} stored results re-measured from scratch on {self.date}"
+        drawn = f" (drawn from {self.selection})" if self.selection else ""
+        return (f"{self.sampled} stored results{drawn} re-measured from scratch on {self.date}"
                 f"{untried}: {len(self.flips)} of {tried} flipped (outcome, first error line"
                 " or behaviour)")
 
@@ -245,6 +253,7 @@ def aa_figures(log: Iterable[Remeasurement]) -> list[AaFigure]:
             run=run,
             date=max(e.record.timestamp for e in entries)[:10],
             sampled=len({e.checked_key for e in entries}),
+            selection=entries[0].selection,
             untriable=sum(1 for e in entries if not e.triable),
             flips=tuple(Flip(e.record.case_id, e.record.cell_id, e.checked, signature(e.record))
                         for e in entries if e.flipped),
@@ -253,5 +262,7 @@ def aa_figures(log: Iterable[Remeasurement]) -> list[AaFigure]:
 
 
 def latest_aa(log: Iterable[Remeasurement]) -> AaFigure | None:
-    figures = aa_figures(log)
+    """The latest A/A run drawn from the whole store (a run drawn from a selection, such as
+    one case, says nothing about the table as a whole)."""
+    figures = [f for f in aa_figures(log) if not f.selection]
     return figures[-1] if figures else None

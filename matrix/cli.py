@@ -35,7 +35,7 @@ from matrix.axes import (
 from matrix.bisect import BisectRange, bisect
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
-from matrix.checks import CHECKS_FILE, CheckLog, Judgement, Purpose, checks_of, latest_aa
+from matrix.checks import CHECKS_FILE, CheckLog, Judgement, Purpose, aa_figures, checks_of
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.grid import run_plan
@@ -393,9 +393,12 @@ def cmd_aa(args: argparse.Namespace) -> int:
           file=sys.stderr)
     targets, context = _check_targets(args, layout, sample, cases)
     log = CheckLog(layout.results / CHECKS_FILE)
+    selection = " ".join(f"--{name} {value}" for name in ("case", "cell", "python")
+                         if (value := getattr(args, name)))
     made = remeasure_all(targets, {t.record.key: 1 for t in targets}, Purpose.AA, layout,
-                         context.toolchain, log, jobs=args.jobs)
-    figure = latest_aa(made)
+                         context.toolchain, log, jobs=args.jobs, selection=selection)
+    figures = aa_figures(made)
+    figure = figures[-1] if figures else None
     if figure is None:
         print("A/A: nothing could be re-measured here")
         return 0

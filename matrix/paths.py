@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from matrix.errors import MatrixError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,11 @@ class Layout:
         """Project folders; ``MATRIX_CACHE_DIR`` and ``MATRIX_ENVS_DIR`` move the cache."""
         cache = os.environ.get("MATRIX_CACHE_DIR")
         envs = os.environ.get("MATRIX_ENVS_DIR")
+        for name, value in (("MATRIX_CACHE_DIR", cache), ("MATRIX_ENVS_DIR", envs)):
+            if value and os.pathsep in value:
+                # Build folders end up on PYTHONPATH, which would split the path there.
+                raise MatrixError(f"{name}={value}: a folder name with '{os.pathsep}' cannot be"
+                                  " used (PYTHONPATH would split it)")
         return cls(
             cases=PROJECT_ROOT / "cases",
             cache=Path(cache) if cache else PROJECT_ROOT / ".cache",

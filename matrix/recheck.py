@@ -216,7 +216,7 @@ def run_units(units: Sequence[Unit], layout: Layout, toolchain: Toolchain, run: 
 
 def remeasure_all(targets: Sequence[Target], attempts: dict[str, int], purpose: Purpose,
                   layout: Layout, toolchain: Toolchain, log: CheckLog, *, jobs: int,
-                  stream: TextIO = sys.stderr) -> list[Remeasurement]:
+                  selection: str = "", stream: TextIO = sys.stderr) -> list[Remeasurement]:
     """Measure ``targets`` again (``attempts``: how many times each, by record key), appending
     every re-measurement to ``log`` as its cell finishes (an interrupted run keeps them)."""
     run = run_id(purpose)
@@ -227,7 +227,7 @@ def remeasure_all(targets: Sequence[Target], attempts: dict[str, int], purpose: 
     for done, (unit, records) in enumerate(run_units(units, layout, toolchain, run, jobs), 1):
         wanted = {t.case.id: t.record for t in unit.targets}
         entries = [Remeasurement(purpose, run, unit.attempt, wanted[r.case_id].key,
-                                 signature(wanted[r.case_id]), r)
+                                 signature(wanted[r.case_id]), r, selection)
                    for r in records if r.case_id in wanted]
         log.append(entries)
         made.extend(entries)

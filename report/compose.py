@@ -353,6 +353,21 @@ def import_verdict(records: Sequence[Record], flaky: frozenset[CellKey] = frozen
     return aggregate(sorted(imported + untried, key=cell_sort_key), flaky)
 
 
+def _import_stage(outcome: str) -> str:
+    if outcome == Outcome.IMPORT_ERROR.value:
+        return "failed"
+    reached = {o.value for o in _REACHED_IMPORT}
+    return "imported" if outcome in reached else "not reached"
+
+
+def import_flaky(checks: Mapping[CellKey, Check]) -> frozenset[CellKey]:
+    """Flaky records whose re-measurements disagree on *importing* (the build-vs-run table's
+    question); one whose run only failed differently imports every time."""
+    return frozenset(key for key, check in checks.items()
+                     if check.judgement is Judgement.FLAKY
+                     and len({_import_stage(sig.outcome) for sig, _ in check.seen}) > 1)
+
+
 def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
                 book: FootnoteBook, flaky: frozenset[CellKey] = frozenset()
                 ) -> tuple[AbiTable, ...]:
@@ -406,7 +421,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     combinations = tuple(CombinationRow(group, tuple(sorted(book.failures(group.failures))))
                          for group in groups)
     details = _detail_tables(ordered, current, book, flaky)
-    abi = _abi_tables(ordered, current, book, flaky)
+    abi = _abi_tables(ordered, current, book, import_flaky(checks))
     for key in book.all_failure_keys():  # every failure gets a note, even one no cell shows
         book.failure(key)
     flaky_notes = {key: book.flaky([key])[0] for key in book.all_flaky()}

@@ -168,3 +168,38 @@ def test_log_lines_are_plain_json() -> None:
     data = json.loads(entry.to_line())
     assert data["checked"] == {"outcome": "ok", "error": "", "behaviour": [None, None, None, None]}
     assert Remeasurement.from_json(data) == entry
+
+
+def test_the_headline_aa_figure_is_drawn_from_the_whole_store() -> None:
+    from matrix.checks import latest_aa
+
+    record = stored()
+    whole = Remeasurement(Purpose.AA, "aa-20260101T000000Z", 1, record.key, signature(record),
+                          again(record))
+    chosen = replace(whole, run="aa-20260102T000000Z", selection="--case c",
+                     record=replace(again(record), timestamp="2026-01-03T00:00:00Z"))
+    figure = latest_aa([whole, chosen])
+    assert figure is not None and figure.run == whole.run
+    assert Remeasurement.from_json(json.loads(chosen.to_line())) == chosen
+    assert "(drawn from --case c)" in aa_figures([chosen])[0].text()
+
+
+def test_the_build_vs_run_table_only_marks_records_flaky_on_importing() -> None:
+    from report.compose import import_flaky
+
+    record = stored("run-error", "convert: ValueError: negative dimensions are not allowed")
+    runs_differently = judge(record, [again(record, "run-error", "convert: ValueError: too big")])
+    imports_or_not = judge(record, [again(record, "import-error", "ImportError: numpy")])
+    assert runs_differently.judgement is imports_or_not.judgement is Judgement.FLAKY
+    checks = {("a", "x"): runs_differently, ("b", "y"): imports_or_not}
+    assert import_flaky(checks) == frozenset({("b", "y")})
+
+
+def test_a_cache_folder_with_a_path_separator_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    """Build folders go on PYTHONPATH: a ':' in one would silently split it (a re-check run
+    folder once had one, and numpy's .pxd was "not found")."""
+    monkeypatch.setenv("MATRIX_CACHE_DIR", "/tmp/run:1")
+    assert main(["list", "--quick", "--offline"]) == 2
+    assert "MATRIX_CACHE_DIR=/tmp/run:1: a folder name with ':'" in capsys.readouterr().err
