@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from matrix.store import ResultStore
 from report.compose import Report, compose
 from report.diff import Change
 from report.model import CaseInfo
-from report.publish import drift, write_outputs
+from report.query import SupportRange, answer, load_data, render_text
 from report.references import REFERENCES_FILE, load_references
 from report.render_md import render_diff
 
@@ -73,6 +74,8 @@ def _rechecks(args: argparse.Namespace) -> Path | None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from report.publish import drift, write_outputs  # pandas and matplotlib: only to render
+
     out = Path(args.out)
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
                           _rechecks(args), Path(args.references))
@@ -133,6 +136,17 @@ def cmd_regressions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    support = SupportRange.parse(args.python, args.cython, args.numpy)
+    globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
+    result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 1 if result.failing else 0
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default=str(DEFAULT_RESULTS),
                         help="records file (default: results/records.jsonl)")
@@ -162,6 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
                         " rendering (the drift check)")
     render.add_argument("--no-heatmap", action="store_true", help="skip the PNG")
     render.set_defaults(func=cmd_render)
+
+    query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
+                           " a selected case fails somewhere in it")
+    query.add_argument("--python", help="PEP 440 specifier for Python minors, e.g. '>=3.8'")
+    query.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
+    query.add_argument("--numpy", help="specifier for numpy (built against and run under),"
+                       " e.g. '>=1.21'")
+    query.add_argument("--case", help="case id globs, comma-separated (default: all)")
+    query.add_argument("--json", action="store_true", help="machine-readable answer")
+    query.add_argument("--shipped-c", action="store_true",
+                       help="count cells measured with shipped C (a Cython that does not install"
+                       " on that Python) like the others: for sdists that ship generated C")
+    query.add_argument("--data", default=str(DEFAULT_OUT / "compat.json"),
+                       help="published data (default: docs/compat.json)")
+    query.set_defaults(func=cmd_query)
 
     promote = sub.add_parser("promote", help="make the current results the baseline")
     promote.add_argument("--results", default=str(DEFAULT_RESULTS),

@@ -1,6 +1,7 @@
 """The published files at their stable paths, written from a :class:`Report`, and the drift check.
 
-``compat.md``, ``compat.json`` and ``compat.csv`` are byte-for-byte functions of the report;
+``compat.md``, ``compat.json``, ``compat.csv`` and the web page (``index.html`` and its data,
+``compat-data.js``) are byte-for-byte functions of the report;
 ``compat-heatmap.png`` is too, for one matplotlib version (the drift check only requires that
 it is a valid PNG).
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 from report.compose import Report
 from report.export import render_csv, render_json
 from report.heatmap import write_heatmap
+from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md import HEATMAP_FILE, render_markdown
 
 MARKDOWN_FILE = "compat.md"
@@ -24,6 +26,8 @@ TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
     MARKDOWN_FILE: render_markdown,
     JSON_FILE: render_json,
     CSV_FILE: render_csv,
+    PAGE_FILE: render_page,
+    DATA_FILE: render_data,
 }
 """The files the drift check compares byte for byte."""
 

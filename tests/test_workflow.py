@@ -183,6 +183,25 @@ def test_measure_runs_what_the_plan_derived_from_the_inputs(
         assert args.results == "shard-results"
 
 
+def test_pages_deploys_what_publish_rendered(workflow: dict[Any, Any]) -> None:
+    """The page is rendered by publish into docs/, uploaded as the Pages artifact right after,
+    and deployed by a job that needs publish, with the permissions Pages requires."""
+    publish = steps(workflow, "publish")
+    render = next(i for i, s in enumerate(publish) if "python -m report render" in s.get("run", ""))
+    upload = next(i for i, s in enumerate(publish)
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload == render + 1 and publish[upload]["with"]["path"] == "docs"
+    assert "steps.render.outcome == 'success'" in publish[upload]["if"]
+    pages = workflow["jobs"]["pages"]
+    assert pages["needs"] == "publish"
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert pages["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in pages["steps"]] == ["actions/deploy-pages"]
+    from report.publish import TEXT_RENDERERS
+
+    assert {"index.html", "compat-data.js"} <= set(TEXT_RENDERERS), "render writes the page"
+
+
 def test_every_matrix_command_parses(workflow: dict[Any, Any]) -> None:
     from matrix.cli import build_parser
 

@@ -1,0 +1,169 @@
+"""The web page: ``docs/index.html`` (a static page, no server, no build toolchain) and
+``docs/compat-data.js``, the compact data it shows.
+
+The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied as
+is; everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
+with a ``<script>`` tag so that the page works from ``file://`` as well as from GitHub Pages.
+Verdicts, symbols, colours, note numbers and the legend are computed here by the same code as
+the markdown and the heatmap, so the three cannot disagree; the page only lays them out,
+filters them, and answers a support range over the cell rows the way ``python -m report
+query`` does (the browser tests check that both give the same answer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from matrix.checks import Judgement
+from matrix.records import Record
+from report.compose import Report, failure_note
+from report.heatmap import COLOURS
+from report.model import CellKey, is_shipped_c, sorted_versions
+from report.verdicts import (
+    FLAKY,
+    LEGEND,
+    SHIPPED_C,
+    SHIPPED_C_LEGEND,
+    STAGES,
+    SYMBOLS,
+    GroupVerdict,
+    Verdict,
+    aggregate,
+)
+
+PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
+PAGE_FILE = "index.html"
+DATA_FILE = "compat-data.js"
+DATA_PREFIX = "window.COMPAT = "
+
+# Flags of a cell row (one small integer instead of four booleans per row).
+TRIED, FAILED, IS_FLAKY, SHIPPED = 1, 2, 4, 8
+
+
+def _flaky(report: Report) -> frozenset[CellKey]:
+    return frozenset(k for k, c in report.checks.items() if c.judgement is Judgement.FLAKY)
+
+
+def _cell(group: GroupVerdict, report: Report) -> list[Any]:
+    """``[verdict, stages, notes, shipped, flaky]`` of one grid cell."""
+    notes = {report.failure_notes[key] for key in group.failures if key in report.failure_notes}
+    notes |= {report.flaky_notes[key] for key in group.flaky if key in report.flaky_notes}
+    return [group.verdict.value, group.stage_text, sorted(notes), int(bool(group.shipped)),
+            int(bool(group.flaky))]
+
+
+def _grids(report: Report) -> tuple[dict[str, dict[str, list[Any]]],
+                                    dict[str, dict[str, list[Any]]]]:
+    """Per case, ``"python|cython"`` -> cell (numpy folded: every numpy version of the numpy
+    cells together), and for numpy cases ``"python|cython|numpy"`` -> cell (unfolded)."""
+    flaky = _flaky(report)
+    folded: dict[str, dict[tuple[str, str], list[Record]]] = defaultdict(lambda: defaultdict(list))
+    unfolded: dict[str, dict[tuple[str, str, str], list[Record]]] = defaultdict(dict)
+    for record in report.records:
+        if record.cell_kind == "abi":
+            continue
+        folded[record.case_id][(record.python, record.cython)].append(record)
+        if record.numpy_build is not None:
+            unfolded[record.case_id][(record.python, record.cython, record.numpy_build)] = [record]
+    return (
+        {case: {"|".join(k): _cell(aggregate(v, flaky), report) for k, v in cells.items()}
+         for case, cells in folded.items()},
+        {case: {"|".join(k): _cell(aggregate(v, flaky), report) for k, v in cells.items()}
+         for case, cells in unfolded.items()},
+    )
+
+
+def _rows(report: Report, case_index: dict[str, int]) -> list[list[Any]]:
+    """Every shown record as ``[case, python, cython, numpy_build, numpy_run, kind, outcome,
+    note, flags]``: what the page's support-range query reads."""
+    flaky = _flaky(report)
+    rows = []
+    for record in report.records:
+        key = (record.case_id, record.cell_id)
+        is_flaky = key in flaky
+        note = report.flaky_notes.get(key) if is_flaky else None
+        if note is None and not is_flaky:
+            note = failure_note(report, record)
+        flags = ((TRIED if not record.outcome.could_not_be_tried else 0)
+                 | (FAILED if record.outcome.failed else 0)
+                 | (IS_FLAKY if is_flaky else 0)
+                 | (SHIPPED if is_shipped_c(record) else 0))
+        rows.append([case_index[record.case_id], record.python, record.cython,
+                     record.numpy_build or "", record.numpy_run or "", record.cell_kind,
+                     record.outcome.value, note or 0, flags])
+    return rows
+
+
+def _notes(report: Report) -> list[dict[str, Any]]:
+    return [{
+        "n": note.number, "kind": note.kind, "outcome": note.outcome or "", "text": note.text,
+        "where": [[case_id, cells] for case_id, cells in note.where],
+        "reproduce": note.reproduce,
+        "refs": [{"title": r.title, "url": r.url, "why": r.why} for r in note.references],
+    } for note in report.footnotes]
+
+
+def _provenance(report: Report) -> dict[str, Any]:
+    p = report.provenance
+    return {
+        "date": p.date, "records": p.records, "cells": p.cells, "cases": p.cases,
+        "outcomes": [list(o) for o in p.outcomes],
+        "pythons": [list(x) for x in p.pythons], "cython": list(p.cython),
+        "numpy": list(p.numpy), "compilers": list(p.compilers), "platforms": list(p.platforms),
+        "engine": list(p.engine_versions), "digest": p.digest,
+        "aa": p.aa.text() if p.aa else "", "checked": [list(c) for c in p.checked],
+        "shipped_c": p.shipped_c, "tried": p.tried,
+    }
+
+
+def page_data(report: Report) -> dict[str, Any]:
+    """Everything the page shows, compactly."""
+    cases = [row.case for row in report.rows]
+    case_index = {case.id: index for index, case in enumerate(cases)}
+    folded, unfolded = _grids(report)
+    main = [r for r in report.records if r.cell_kind != "abi"]
+    return {
+        "provenance": _provenance(report),
+        "legend": [{"verdict": v.value, "symbol": SYMBOLS[v], "colour": COLOURS[v],
+                    "text": LEGEND[v]} for v in Verdict],
+        "shipped": {"symbol": SHIPPED_C, "text": SHIPPED_C_LEGEND},
+        "flaky": FLAKY,
+        "stages": {o.value: name for o, name in STAGES.items()},
+        "pythons": sorted_versions(r.python for r in main),
+        "cythons": sorted_versions(r.cython for r in main),
+        "numpys": sorted_versions(r.numpy_build for r in main),
+        "cases": [{
+            "id": row.case.id, "title": row.case.title, "group": row.case.group,
+            "source": row.case.source, "target": row.case.target,
+            "numpy": row.case.needs_numpy, "variant_of": row.case.variant_of or "",
+            "semantics": row.semantics.label, "locks": row.locks.label,
+            "documented": row.documented,
+        } for row in report.rows],
+        "grid": folded,
+        "numpy_grid": unfolded,
+        "cells": _rows(report, case_index),
+        "notes": _notes(report),
+    }
+
+
+def render_data(report: Report) -> str:
+    """``compat-data.js``: one assignment, stable bytes (sorted keys, no spaces)."""
+    text = json.dumps(page_data(report), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    header = "// Generated by `python -m report render`. Do not edit by hand.\n"
+    return f"{header}{DATA_PREFIX}{text};\n"
+
+
+def render_page(report: Report) -> str:
+    """``index.html``: the fixed page (it reads ``compat-data.js``)."""
+    return PAGE_TEMPLATE.read_text(encoding="utf-8")
+
+
+def read_data(text: str) -> dict[str, Any]:
+    """The data back from ``compat-data.js`` text (for tests and tools)."""
+    start = text.index(DATA_PREFIX) + len(DATA_PREFIX)
+    data: dict[str, Any] = json.loads(text[start:].rstrip().rstrip(";"))
+    return data
