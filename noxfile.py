@@ -15,6 +15,8 @@ interpreter, even with ``CI`` set: a Python this machine lacks is simply "not te
 from __future__ import annotations
 
 import inspect
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,9 +61,33 @@ def _grid_cells() -> list[tuple[list[str], str]]:
 CELLS = _grid_cells()
 
 
+BROWSER_PACKAGES = ("chromium", "fonts-noto-color-emoji")
+"""Debian packages the web page's browser tests drive (the font makes the screenshot's symbols
+readable)."""
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's Chromium for the browser tests when it is missing (root or sudo needed;
+    without them the browser tests skip, or fail under ``CI``)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if not shutil.which("apt-get"):
+        session.warn("no chromium and no apt-get: the browser tests cannot run here")
+        return
+    sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if sudo is None:
+        session.warn("no chromium, and installing it needs root: the browser tests cannot run")
+        return
+    session.run(*sudo, "apt-get", "update", "-qq", external=True)
+    session.run(*sudo, "apt-get", "install", "-y", "-qq", *BROWSER_PACKAGES, external=True,
+                env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite: unit tests plus real builds (slow ones can be skipped: -m 'not slow')."""
+    """Run the test suite: unit tests, real builds (skip them with -m 'not slow') and the web
+    page in Chromium (-m 'not browser')."""
+    _ensure_chromium(session)
     session.install("-e", ".[test,report]")
     session.run("pytest", *session.posargs)
 

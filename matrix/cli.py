@@ -470,7 +470,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds per case run (a key input: part of every record)")
     parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
                         metavar="S,S", help="pauses before a transient failure is tried again"
-                        " (default: %(default)s; see the outcome policy in README)")
+                        " (default: %(default)s; see the outcome policy in docs/measuring.md)")
 
 
 def _positive(text: str) -> int:

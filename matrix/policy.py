@@ -1,6 +1,7 @@
 """The outcome policy: for every outcome and its cause, how often it is tried, whether it is a
 fact, and whether a build stage caches it.  The one place that says so; the engine, the build
-stages, the environments and the grid all consult it, and README shows :func:`markdown_table`.
+stages, the environments and the grid all consult it, and docs/measuring.md shows
+:func:`markdown_table`.
 
 A *fact* is kept until an input of its key changes.  A *provisional* record is stored (the
 report shows it as what it is) but the next run measures it again: it says something about
@@ -157,7 +158,7 @@ DEFAULT_RETRY = Retry()
 
 
 def markdown_table() -> str:
-    """The policy as README shows it (a test keeps README in step)."""
+    """The policy as docs/measuring.md shows it (a test keeps the page in step)."""
     lines = ["| outcome | cause | tries per run | stored as | build cache | why |",
              "|---|---|---|---|---|---|"]
     for r in _RULES:

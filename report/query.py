@@ -247,9 +247,10 @@ def render_text(result: Answer, *, max_cells: int = 6) -> str:
         lines.append(head)
         lines.extend(_failure_lines(case.failures, max_cells, "    "))
         if case.shipped_failures:
-            lines.append(f"    with shipped C 📦 (that Cython does not install on that Python;"
-                         f" its C built there as from an sdist; --shipped-c counts them):"
-                         f" fails on {len(case.shipped_failures)} cells")
+            count = len(case.shipped_failures)
+            lines.append(f"    with shipped C 📦 (a Cython that does not install on that Python;"
+                         f" not counted unless --shipped-c): fails on {count}"
+                         f" cell{'s' if count > 1 else ''}")
             lines.extend(_failure_lines(case.shipped_failures, max_cells, "      "))
         if case.flaky:
             lines.append(f"    flaky (results disagree when measured again): "

@@ -39,7 +39,7 @@ from report.verdicts import (
 )
 
 HEATMAP_FILE = "compat-heatmap.png"
-READING_LINK = "../README.md#reading-the-table"
+READING_LINK = "reading.md"
 COMBINATIONS_TITLE = "Combinations that fail for every case"
 COMBINATIONS_ANCHOR = "#combinations-that-fail-for-every-case"
 """GitHub's anchor of the section titled :data:`COMBINATIONS_TITLE`."""
