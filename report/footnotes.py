@@ -37,16 +37,23 @@ def failure_key(record: Record) -> FailureKey | None:
     return (record.outcome.value, normalize_error(record.first_error))
 
 
-def reproduce_command(record: Record) -> str:
-    """``python -m matrix try ...`` for the record's cell and case (builds it again, stores
-    nothing), the way cargo-bisect-rustc hands out a reproducer."""
-    parts = ["python -m matrix try", f"--python {record.python}", f"--cython {record.cython}"]
-    if record.numpy_build:
-        parts.append(f"--numpy {record.numpy_build}")
-        if record.numpy_run and record.numpy_run != record.numpy_build:
-            parts.append(f"--numpy-run {record.numpy_run}")
-    parts.append(f"--case {record.case_id}")
+def reproduce_for(case_id: str, python: str, cython: str, numpy_build: str | None,
+                  numpy_run: str | None) -> str:
+    """``python -m matrix try ...`` for one case in one cell (builds it again, stores nothing),
+    the way cargo-bisect-rustc hands out a reproducer; the one place that spells it."""
+    parts = ["python -m matrix try", f"--python {python}", f"--cython {cython}"]
+    if numpy_build:
+        parts.append(f"--numpy {numpy_build}")
+        if numpy_run and numpy_run != numpy_build:
+            parts.append(f"--numpy-run {numpy_run}")
+    parts.append(f"--case {case_id}")
     return " ".join(parts)
+
+
+def reproduce_command(record: Record) -> str:
+    """:func:`reproduce_for` the record's case and cell."""
+    return reproduce_for(record.case_id, record.python, record.cython, record.numpy_build,
+                         record.numpy_run)
 
 
 def cell_label(record: Record, marker: str = "") -> str:

@@ -34,6 +34,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from matrix.errors import MatrixError
+from report.footnotes import reproduce_for
 
 AXES = ("python", "cython", "numpy")
 
@@ -85,14 +86,9 @@ class SupportRange:
 
 
 def reproduce_row(row: dict[str, str]) -> str:
-    """``python -m matrix try ...`` for one cell row (as the notes' reproducers read)."""
-    parts = ["python -m matrix try", f"--python {row['python']}", f"--cython {row['cython']}"]
-    if row.get("numpy_build"):
-        parts.append(f"--numpy {row['numpy_build']}")
-        if row.get("numpy_run") and row["numpy_run"] != row["numpy_build"]:
-            parts.append(f"--numpy-run {row['numpy_run']}")
-    parts.append(f"--case {row['case_id']}")
-    return " ".join(parts)
+    """``python -m matrix try ...`` for one cell row, as the notes' reproducers read."""
+    return reproduce_for(row["case_id"], row["python"], row["cython"],
+                         row.get("numpy_build") or None, row.get("numpy_run") or None)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from report.verdicts import (
 
 HEATMAP_FILE = "compat-heatmap.png"
 READING_LINK = "reading.md"
+PAGE_LINK = "index.html"
 COMBINATIONS_TITLE = "Combinations that fail for every case"
 COMBINATIONS_ANCHOR = "#combinations-that-fail-for-every-case"
 """GitHub's anchor of the section titled :data:`COMBINATIONS_TITLE`."""
@@ -392,7 +393,8 @@ def render_markdown(report: Report) -> str:
         " Do not edit by hand. -->",
         "How each memory-conversion idiom behaves across Python × Cython × numpy, measured by"
         " building and running it. How to read this page: [Reading the table]"
-        f"({READING_LINK}).",
+        f"({READING_LINK}). The same report as a [web page]({PAGE_LINK}), with filters and a"
+        " support-range query.",
         "## Provenance",
         render_provenance(report),
         "## Legend",
