@@ -12,12 +12,13 @@ from __future__ import annotations
 import fnmatch
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
 
 from matrix.cells import Cell
+from matrix.compilers import COMPILERS, DEFAULT_COMPILER, select_compilers
 from matrix.errors import SelectionError, UnknownVersionError
 from matrix.index import ReleaseIndex
 from matrix.interpreters import Interpreter
@@ -62,6 +63,9 @@ class Selection:
     cells: tuple[str, ...] | None = None
     abi: bool = True
     quick: bool = False
+    compilers: tuple[str, ...] | None = None
+    """Compiler ids (globs); ``None``: the default compiler everywhere and every compiler on
+    core cells and on the newest numpy 1.x and 2.x cells (:func:`default_compilers`)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,17 @@ def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
     return sorted({modern[0], (both or modern)[-1]})
 
 
+def default_compilers(cell: Cell, numpys: Sequence[Version]) -> tuple[str, ...]:
+    """The default grid's compilers for a cell: every compiler on core cells and on the numpy
+    cells of the newest 1.x and the newest 2.x numpy for that Python; the default compiler
+    alone on the rest (other numpy versions, build-vs-run)."""
+    newest = {str(max(group)) for group in ([v for v in numpys if v.major == 1],
+                                            [v for v in numpys if v.major >= 2]) if group}
+    if cell.kind == "core" or (cell.kind == "numpy" and cell.numpy_build in newest):
+        return tuple(COMPILERS)
+    return (DEFAULT_COMPILER,)
+
+
 def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selection: Selection,
               config: AxesConfig | None = None) -> Plan:
     """Every cell of the selected grid, in a stable order, with not-possible reasons."""
@@ -251,6 +266,8 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
     default_cython = newest_per_series(final_releases(index, "cython", config.cython_floor))
     cythons = resolve_versions("cython", selection.cython, index, config.cython_floor,
                                default_cython)
+    chosen_compilers = (select_compilers(selection.compilers)
+                        if selection.compilers is not None else None)
     cells: list[PlannedCell] = []
     everyone = list(interpreters.values())
     generators: dict[str, tuple[Interpreter, ...]] = {}
@@ -273,10 +290,20 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
             usable = [v for v in py_cythons if index.installable("cython", str(v), full) is None]
             py_cythons = _ends(usable)
             numpys = _ends(numpys)
+        def add(cell: Cell, numpys: Sequence[Version] = numpys) -> None:
+            if chosen_compilers is not None:
+                compilers = chosen_compilers
+            elif selection.quick:
+                compilers = (DEFAULT_COMPILER,)
+            else:
+                compilers = default_compilers(cell, numpys)
+            for compiler in compilers:
+                cells.append(planned_cell(replace(cell, compiler=compiler)))
+
         for cython in py_cythons:
-            cells.append(planned_cell(Cell(minor, str(cython))))
+            add(Cell(minor, str(cython)))
             for numpy in numpys:
-                cells.append(planned_cell(Cell(minor, str(cython), str(numpy), str(numpy))))
+                add(Cell(minor, str(cython), str(numpy), str(numpy)))
         if not selection.abi:
             continue
         usable_cythons = [v for v in py_cythons
@@ -290,7 +317,7 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
         for built in builds:
             for ran in builds:
                 if built != ran:
-                    cells.append(planned_cell(Cell(minor, abi_cython, str(built), str(ran))))
+                    add(Cell(minor, abi_cython, str(built), str(ran)))
     if selection.cells is not None:
         patterns = selection.cells
         cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]

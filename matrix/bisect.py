@@ -70,15 +70,6 @@ def candidates(index: ReleaseIndex, span: BisectRange) -> list[Version]:
             if span.low <= v <= span.high]
 
 
-def reproduce_command(cell: Cell, case_id: str) -> str:
-    parts = ["python -m matrix try", f"--python {cell.python}", f"--cython {cell.cython}"]
-    if cell.numpy_build:
-        parts.append(f"--numpy {cell.numpy_build}")
-        if cell.numpy_run != cell.numpy_build:
-            parts.append(f"--numpy-run {cell.numpy_run}")
-    return " ".join([*parts, f"--case {case_id}"])
-
-
 def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
            python: Version, measure: Callable[[Cell], Sequence[Record]]) -> BisectResult:
     """Binary search between the range's ends for the first release whose outcome differs
@@ -136,5 +127,5 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
         else:
             high = probe
     result.last_same, result.first_changed = versions[low], versions[high]
-    result.reproduce = reproduce_command(cell_with(base, span.axis, versions[high]), case_id)
+    result.reproduce = cell_with(base, span.axis, versions[high]).try_command(case_id)
     return result

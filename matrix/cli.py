@@ -36,6 +36,8 @@ from matrix.bisect import BisectRange, bisect
 from matrix.cases import Case, load_cases
 from matrix.cells import Cell
 from matrix.checks import CHECKS_FILE, CheckLog, Judgement, Purpose, aa_figures, checks_of
+from matrix.compilers import DEFAULT_COMPILER
+from matrix.compilers import spec as compiler_spec
 from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.grid import run_plan
@@ -99,6 +101,7 @@ def selection_from(args: argparse.Namespace) -> Selection:
         cells=_items(args.cell),
         abi=not args.no_abi,
         quick=args.quick,
+        compilers=_items(args.compiler),
     )
 
 
@@ -195,9 +198,11 @@ def cmd_try(args: argparse.Namespace) -> int:
     settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     index = load_index(layout.cache / "index", offline=args.offline)
-    cells = [Cell(args.python, args.cython)]
+    compiler = compiler_spec(args.compiler).id
+    cells = [Cell(args.python, args.cython, compiler=compiler)]
     if args.numpy:
-        cells.append(Cell(args.python, args.cython, args.numpy, args.numpy_run or args.numpy))
+        cells.append(Cell(args.python, args.cython, args.numpy, args.numpy_run or args.numpy,
+                          compiler))
     for cell in cells:
         planned = plan_cell(cell, interpreter, index, interpreters.values())
         if planned.not_possible is not None:
@@ -229,7 +234,8 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     low = str(span.low)
     base = Cell(args.python, low if span.axis == "cython" else args.cython,
                 low if span.axis == "numpy" else args.numpy,
-                low if span.axis != "cython" else (args.numpy_run or args.numpy))
+                low if span.axis != "cython" else (args.numpy_run or args.numpy),
+                compiler_spec(args.compiler).id)
     if base.cython is None or ".." in base.cython:
         raise SelectionError("--cython is required (a release, or the range to bisect)")
     interpreters = discover_interpreters()
@@ -443,6 +449,9 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
                        " patch of every series with a wheel for that Python)")
     group.add_argument("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'")
+    group.add_argument("--compiler", help="C compilers, e.g. 'gcc,clang,gcc14-errors' (default:"
+                       " gcc everywhere, every compiler on core cells and on the newest numpy"
+                       " 1.x and 2.x cells; --quick: gcc)")
     group.add_argument("--quick", action="store_true",
                        help="a few cells spanning old and new: a smoke run in minutes")
     group.add_argument("--no-abi", action="store_true",
@@ -533,6 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core only)")
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
     try_.add_argument("--case", help="case id globs (default: all cases)")
+    try_.add_argument("--compiler", default=DEFAULT_COMPILER,
+                      help="C compiler: gcc, clang or gcc14-errors (default: %(default)s)")
     _add_engine_options(try_)
     try_.add_argument("--verbose", "-v", action="store_true",
                       help="print the full build and run log of every failing case")
@@ -545,6 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
     bisect_.add_argument("--cython", help="a release, or the range to bisect: 0.27.3..0.28.6")
     bisect_.add_argument("--numpy", help="a release, or the range to bisect: 1.23.5..1.24.4")
     bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")
+    bisect_.add_argument("--compiler", default=DEFAULT_COMPILER,
+                         help="C compiler: gcc, clang or gcc14-errors (default: %(default)s)")
     bisect_.add_argument("--results", help="results directory (default: results/)")
     _add_engine_options(bisect_)
     bisect_.add_argument("--offline", action="store_true", help="use cached release data")

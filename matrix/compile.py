@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,11 +35,15 @@ UNATTRIBUTED = "?"
 
 @dataclass(frozen=True)
 class CompileSettings:
-    """The compiler and its flags (part of every key and record)."""
+    """The compiler and its flags (version and flags are part of every key and record)."""
 
     cc: str
     cc_version: str
     cflags: tuple[str, ...]
+    command: tuple[str, ...] = ()
+    """How to run it, when not just ``cc`` (``python -m ziglang cc``)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Extra environment for it (zig's cache folders)."""
 
 
 @dataclass
@@ -129,10 +134,11 @@ def _compile_locked(generated: Generated, target: Environment, directory: Path,
         includes.append(f"-I{info.numpy_include}")
     module_file = f"{generated.module}{info.ext_suffix}"
     # Compile from the generating folder so that error lines name ``<module>.c`` only.
-    argv = [settings.cc, *settings.cflags, "-shared", *includes, generated.c_file.name,
-            "-o", str(directory / module_file)]
+    argv = [*(settings.command or (settings.cc,)), *settings.cflags, "-shared", *includes,
+            generated.c_file.name, "-o", str(directory / module_file)]
+    env = {**os.environ, **dict(settings.env)} if settings.env else None
     tool = run_build_tool(
-        lambda: run_process(argv, timeout_s=CC_TIMEOUT_S, cwd=generated.directory),
+        lambda: run_process(argv, timeout_s=CC_TIMEOUT_S, cwd=generated.directory, env=env),
         Outcome.CC_ERROR, retry)
     done = tool.done
     result = Compiled(directory, tool.outcome, log=done.transcript(),

@@ -20,6 +20,9 @@ from matrix.build import BuildContext, BuildSettings, CaseBuild, ModuleBuild, bu
 from matrix.cases import Case
 from matrix.cells import Cell
 from matrix.compile import CompileSettings
+from matrix.compilers import ToolInstallError, zig_tool
+from matrix.compilers import spec as compiler_spec
+from matrix.compilers import version_of as cell_compiler_version
 from matrix.engine_version import ENGINE_VERSION
 from matrix.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
 from matrix.errors import MatrixError
@@ -159,14 +162,25 @@ class CellMeasurement:
         benchmark wraps it to time the run stage)."""
         self.servers = servers if servers is not None else process_servers()
         """Runner servers: numpy imported once per environment, not once per module."""
+        self.compiler = compiler_spec(self.cell.compiler)
+
+    @property
+    def cflags(self) -> tuple[str, ...]:
+        """The run's flags plus the cell's compiler's own (GCC 14's error defaults)."""
+        return (*self.settings.build.cflags, *self.compiler.extra_flags)
+
+    @property
+    def cc_version(self) -> str:
+        return cell_compiler_version(self.cell.compiler, self.toolchain.cc_version)
 
     def provenance(self, target: Environment | None, run_env: Environment | None,
                    build: CaseBuild | None) -> dict[str, object]:
         data: dict[str, object] = {
             "python_version": str(self.interpreter.version),
             "python_source": self.interpreter.source or "unknown",
-            "cc": self.toolchain.cc_version,
-            "cflags": list(self.settings.build.cflags),
+            "cc": self.cc_version,
+            "compiler": self.cell.compiler,
+            "cflags": list(self.cflags),
             "runner_hash": self.toolchain.runner_hash,
             "machine": self.toolchain.machine,
             "build_tool": "cython CLI + direct cc",
@@ -199,8 +213,8 @@ class CellMeasurement:
             cython=self.cell.cython,
             numpy_build=self.cell.numpy_build,
             numpy_run=self.cell.numpy_run,
-            cc=self.toolchain.cc_version,
-            cflags=self.settings.build.cflags,
+            cc=self.cc_version,
+            cflags=self.cflags,
             machine=self.toolchain.machine,
             procedure=BUILD_PROCEDURE if self.cell.numpy_build is None
             else f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}",
@@ -212,7 +226,7 @@ class CellMeasurement:
         """What :meth:`key` holds minus the toolchain (compiler version, Python patch release,
         machine): equal identities on two toolchains measured the same thing on each."""
         return (case.id, self.cell.id, case.content_hash, self.toolchain.runner_hash,
-                ENGINE_VERSION, self.settings.run_timeout_s, tuple(self.settings.build.cflags))
+                ENGINE_VERSION, self.settings.run_timeout_s, tuple(self.cflags))
 
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
@@ -237,6 +251,7 @@ class CellMeasurement:
             duration_s=round(duration_s, 3),
             timestamp=_now(),
             shipped_c=shipped_c,
+            compiler=self.cell.compiler,
         )
 
     def untried(self, outcome: Outcome, reason: str, log: str, cause: Cause,
@@ -303,11 +318,13 @@ class CellMeasurement:
                                 target)
         per_python = choice.per_python
         generator = native if per_python and isinstance(native, Environment) else choice.newest
+        compile_settings = self.compile_settings()
+        if isinstance(compile_settings, str):
+            return self.untried(Outcome.ENV_ERROR, compile_settings, compile_settings,
+                                Cause.INSTALL, target)
         context = BuildContext(
             generator=generator, per_python=per_python, target=target, pxd=pxd,
-            compile=CompileSettings(self.settings.build.cc, self.toolchain.cc_version,
-                                    self.settings.build.cflags),
-            cache=self.layout.cache, retry=self.settings.retry)
+            compile=compile_settings, cache=self.layout.cache, retry=self.settings.retry)
         isolate: frozenset[str] = frozenset()
         while True:
             builds = build_cases(context, self.cases, isolate, batch=self.settings.build.batch)
@@ -342,6 +359,17 @@ class CellMeasurement:
                 cause=Cause.RUN_TIMEOUT if run.outcome is Outcome.TIMEOUT else Cause.REPORTED,
             ))
         return records
+
+    def compile_settings(self) -> CompileSettings | str:
+        """How this cell's compiler runs here; why it cannot be installed (an env-error)."""
+        cc = self.settings.build.cc
+        if not self.compiler.uses_zig:
+            return CompileSettings(cc, self.cc_version, self.cflags)
+        try:
+            tool = zig_tool(self.layout.envs, self.layout.cache, self.settings.retry)
+        except (ToolInstallError, OSError, subprocess.SubprocessError) as exc:
+            return f"the {self.cell.compiler} compiler could not be set up: {exc}"[:300]
+        return CompileSettings("zig-cc", self.cc_version, self.cflags, tool.command, tool.env)
 
     def run_all(self, builds: dict[str, CaseBuild], run_env: Environment) -> dict[str, CaseRun]:
         """Probe every case whose module built: one runner per module, a child per case."""

@@ -26,10 +26,10 @@ batched module is blamed by building suspects alone, numpy build-vs-run cells in
 outcome policy of :mod:`matrix.policy` (transient causes retried, a timeout re-run alone)."""
 
 ENGINE_SOURCES = ("engine.py", "build.py", "generate.py", "compile.py", "probe.py",
-                  "generators.py", "policy.py", "envs.py")
+                  "generators.py", "policy.py", "envs.py", "compilers.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "009f857f670ca239"
+SOURCES_DIGEST = "fd4524b73fdb841a"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

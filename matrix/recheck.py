@@ -88,7 +88,8 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
             skipped.append(Skipped(record, why))
             continue
         interpreter = interpreters[record.python]
-        cell = Cell(record.python, record.cython, record.numpy_build, record.numpy_run)
+        cell = Cell(record.python, record.cython, record.numpy_build, record.numpy_run,
+                    record.compiler)
         planned = plan_cell(cell, interpreter, index, interpreters.values())
         if planned.not_possible is not None:
             skipped.append(Skipped(record, f"not possible here: {planned.not_possible}"))

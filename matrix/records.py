@@ -101,9 +101,14 @@ class Record:
     the C that Cython generated under another Python (``provenance["generated_under"]``),
     compiled, imported and run here, as an sdist shipping that C would be; the text says why
     Cython itself could not be used here.  ``None``: Cython installed and ran on this Python."""
+    compiler: str = "gcc"  # matrix.compilers.DEFAULT_COMPILER (which imports this module)
+    """The C compiler of the cell (:mod:`matrix.compilers`); stored only when not the default,
+    so records of the default compiler read as they always did."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.compiler == "gcc":
+            del data["compiler"]
         data["outcome"] = self.outcome.value
         data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
         data["behaviour"]["warnings"] = list(self.behaviour.warnings)
@@ -139,4 +144,5 @@ class Record:
             timestamp=str(data.get("timestamp", "")),
             schema=int(data["schema"]),
             shipped_c=data.get("shipped_c"),
+            compiler=str(data.get("compiler", "gcc")),
         )

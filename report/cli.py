@@ -139,7 +139,8 @@ def cmd_regressions(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     support = SupportRange.parse(args.python, args.cython, args.numpy)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
-    result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c)
+    result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
+                    compiler=args.compiler)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n")
     else:
@@ -185,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                        " e.g. '>=1.21'")
     query.add_argument("--case", help="case id globs, comma-separated (default: all)")
     query.add_argument("--json", action="store_true", help="machine-readable answer")
+    query.add_argument("--compiler", default="gcc",
+                       help="the C compiler's cells to answer from: gcc (default), clang, or"
+                       " gcc14-errors (measured on core cells and the newest numpy 1.x/2.x)")
     query.add_argument("--shipped-c", action="store_true",
                        help="count cells measured with shipped C (a Cython that does not install"
                        " on that Python) like the others: for sdists that ship generated C")

@@ -20,10 +20,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from matrix.checks import AaFigure, Check, Judgement, Remeasurement, checks_of, latest_aa
+from matrix.compilers import DEFAULT_COMPILER
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
 from report.combinations import CombinationGroup, combination_failures, group_combinations
+from report.compilers import CompilerDisagreement, compilers_measured
+from report.compilers import disagreements as compiler_disagreements
 from report.diff import Diff, diff
 from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
 from report.model import (
@@ -98,6 +101,8 @@ class Provenance:
     """``(toolchain, records shown)``: which compiler, Python patch and machine measured what."""
     toolchain_disagreements: tuple[ToolchainDisagreement, ...] = ()
     """Cells another toolchain measured differently (the tables show the newest record)."""
+    compiler_counts: tuple[tuple[str, int], ...] = ()
+    """``(compiler, records)``: what each entry of the compiler axis measured."""
     checked: tuple[tuple[str, int], ...] = ()
     """``(judgement, records)`` over the shown records the re-measurement log covers."""
     aa: AaFigure | None = None
@@ -115,6 +120,8 @@ class VerdictCell:
 
     verdict: GroupVerdict
     notes: tuple[int, ...] = ()
+    compiler_dependent: bool = False
+    """Some cell it covers gave another result with another C compiler (:mod:`report.compilers`)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,10 @@ class Report:
     """What re-measuring said about each shown record that was re-measured."""
     flaky_notes: dict[CellKey, int] = field(default_factory=dict)
     """The note of each flaky record."""
+    compiler_records: tuple[Record, ...] = ()
+    """The records of the compilers other than the default (the tables show the default's)."""
+    compiler_disagreements: tuple[CompilerDisagreement, ...] = ()
+    """Cells whose compilers gave different results."""
 
     @property
     def combination_cells(self) -> frozenset[str]:
@@ -262,6 +273,7 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         run_timeouts=_distinct(r.provenance.get("run_timeout_s") for r in records),
         toolchains=toolchain_counts(records),
         toolchain_disagreements=disagreements(records, others),
+        compiler_counts=compilers_measured(records),
         checked=tuple((j.value, n) for j, n in
                       Counter(c.judgement for c in (checks or {}).values()).most_common()),
         aa=latest_aa(rechecks),
@@ -299,9 +311,11 @@ def case_ranges(records: Sequence[Record], left_out: frozenset[str] = frozenset(
 
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
               book: FootnoteBook, left_out: frozenset[str] = frozenset(),
-              flaky: frozenset[CellKey] = frozenset()) -> CaseRow:
+              flaky: frozenset[CellKey] = frozenset(),
+              compiler_dependent: frozenset[tuple[str, str]] = frozenset()) -> CaseRow:
     shown = [r for r in records if r.cell_kind != "abi"]
-    cells = tuple(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky), book)
+    cells = tuple(replace(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky),
+                                book), compiler_dependent=(case.id, s) in compiler_dependent)
                   for s in series_list)
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
@@ -402,12 +416,18 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     re-measurements (:mod:`matrix.checks`); failure notes cite the matching ``references``."""
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
-    current = selection.records
+    everything = selection.records
+    # The tables show the default compiler; the others are compared with it (report.compilers).
+    current = tuple(r for r in everything if r.compiler == DEFAULT_COMPILER)
+    other_compilers = tuple(r for r in everything if r.compiler != DEFAULT_COMPILER)
+    by_compiler = compiler_disagreements(everything)
+    compiler_dependent = frozenset((d.case_id, series(d.cython)) for d in by_compiler
+                                   if d.numpy_build == d.numpy_run)
     log = list(rechecks)
-    checks = checks_of(current, log)
+    checks = checks_of(everything, log)
     flaky = frozenset(key for key, check in checks.items()
                       if check.judgement is Judgement.FLAKY)
-    book = FootnoteBook(current, marker=SHIPPED_C, checks=checks, references=references)
+    book = FootnoteBook(everything, marker=SHIPPED_C, checks=checks, references=references)
     series_list = tuple(sorted_versions(series(r.cython) for r in current))
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:
@@ -416,7 +436,8 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
         r for r in current if (r.case_id, r.cell_id) not in flaky)
     left_out = frozenset(c.cell_id for c in failed_combinations)
     groups = group_combinations(failed_combinations)
-    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out, flaky)
+    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out, flaky,
+                           compiler_dependent)
                  for case in ordered)
     combinations = tuple(CombinationRow(group, tuple(sorted(book.failures(group.failures))))
                          for group in groups)
@@ -426,13 +447,13 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
         book.failure(key)
     flaky_notes = {key: book.flaky([key])[0] for key in book.all_flaky()}
     notes = {key: book.failure(key) for key in book.all_failure_keys()}
-    changes = (diff(baseline, current, [c.id for c in ordered], checks)
+    changes = (diff(baseline, everything, [c.id for c in ordered], checks)
                if baseline is not None else None)
-    provenance = provenance_of(current, ordered, stale=selection.stale,
+    provenance = provenance_of(everything, ordered, stale=selection.stale,
                                unknown=selection.unknown, superseded=selection.superseded,
                                others=selection.others, checks=checks, rechecks=log)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
-                  changes, combinations, checks, flaky_notes)
+                  changes, combinations, checks, flaky_notes, other_compilers, by_compiler)
 
 
 def failure_note(report: Report, record: Record) -> int | None:

@@ -33,7 +33,7 @@ CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
-    "combination_failure", "shipped_c", "generated_under", "check", "flaky", "seen",
+    "combination_failure", "shipped_c", "generated_under", "check", "flaky", "seen", "compiler",
 )
 """``combination_failure``: every case tried in this cell failed to build (see the report's
 "Combinations that fail for every case"); such cells are left out of the inferred ranges.
@@ -47,7 +47,10 @@ empty when the record does not say (results from before it was recorded).
 ``check``: what re-measuring the record from scratch said (``confirmed``: every re-measurement
 agreed; ``flaky``: they disagree; ``unchecked``: never re-measured); ``flaky``: ``true`` for a
 flaky record, which counts as neither working nor failing (its ``note`` is the flaky note);
-``seen``: for a re-measured record, every result measured and how often."""
+``seen``: for a re-measured record, every result measured and how often.
+
+``compiler``: the C compiler of the cell (``gcc``, ``clang``, ``gcc14-errors``); the cell ids of
+the other compilers end with it (``py3.11-cy0.29.37-clang``)."""
 
 
 def _bool(value: bool | None) -> str:
@@ -92,13 +95,15 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "check": check.judgement.value if check is not None else Judgement.UNCHECKED.value,
         "flaky": _bool(flaky),
         "seen": check.seen_text() if check is not None else "",
+        "compiler": record.compiler,
     }
 
 
 def cell_rows(report: Report) -> list[dict[str, str]]:
     groups = {row.case.id: row.case.group for row in report.rows}
     combination_cells = report.combination_cells
-    return [cell_row(record, report, groups, combination_cells) for record in report.records]
+    return [cell_row(record, report, groups, combination_cells)
+            for record in (*report.records, *report.compiler_records)]
 
 
 def _verdict(cell: VerdictCell) -> dict[str, Any]:
@@ -111,6 +116,7 @@ def _verdict(cell: VerdictCell) -> dict[str, Any]:
         "ok": group.ok,
         "shipped": group.shipped,
         "flaky": len(group.flaky),
+        "compiler_dependent": cell.compiler_dependent,
         "notes": list(cell.notes),
     }
 
@@ -194,6 +200,14 @@ def report_data(report: Report) -> dict[str, Any]:
                    "references": [r.to_json() for r in note.references]}
                   for note in report.footnotes],
         "diff": _diff(report.diff),
+        "compiler_disagreements": [{
+            "case_id": d.case_id, "python": d.python, "cython": d.cython,
+            "numpy_build": d.numpy_build, "numpy_run": d.numpy_run,
+            "results": [{"compiler": c, "cell_id": r.cell_id, "outcome": r.outcome.value,
+                         "error": "" if r.outcome is Outcome.OK
+                         else normalize_error(r.first_error),
+                         "note": failure_note(report, r)} for c, r in d.results],
+        } for d in report.compiler_disagreements],
         "cells": cell_rows(report),
     }
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from matrix.cells import Cell
 from matrix.checks import Check, Judgement
 from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
@@ -37,23 +38,14 @@ def failure_key(record: Record) -> FailureKey | None:
     return (record.outcome.value, normalize_error(record.first_error))
 
 
-def reproduce_for(case_id: str, python: str, cython: str, numpy_build: str | None,
-                  numpy_run: str | None) -> str:
-    """``python -m matrix try ...`` for one case in one cell (builds it again, stores nothing),
-    the way cargo-bisect-rustc hands out a reproducer; the one place that spells it."""
-    parts = ["python -m matrix try", f"--python {python}", f"--cython {cython}"]
-    if numpy_build:
-        parts.append(f"--numpy {numpy_build}")
-        if numpy_run and numpy_run != numpy_build:
-            parts.append(f"--numpy-run {numpy_run}")
-    parts.append(f"--case {case_id}")
-    return " ".join(parts)
-
-
 def reproduce_command(record: Record) -> str:
-    """:func:`reproduce_for` the record's case and cell."""
-    return reproduce_for(record.case_id, record.python, record.cython, record.numpy_build,
-                         record.numpy_run)
+    """The record's cell's :meth:`~matrix.cells.Cell.try_command` for its case."""
+    return record_cell(record).try_command(record.case_id)
+
+
+def record_cell(record: Record) -> Cell:
+    return Cell(record.python, record.cython, record.numpy_build, record.numpy_run,
+                record.compiler)
 
 
 def cell_label(record: Record, marker: str = "") -> str:

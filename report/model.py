@@ -12,6 +12,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from matrix.cases import Case, Expectation
+from matrix.compilers import COMPILERS
 from matrix.records import Record
 
 CellKey = tuple[str, str]
@@ -99,12 +100,17 @@ def ordered_cases(cases: Iterable[Case | CaseInfo]) -> tuple[CaseInfo, ...]:
 
 
 def cell_sort_key(record: Record) -> tuple[Any, ...]:
-    """Python, Cython, numpy built, numpy run: oldest first."""
+    """Python, Cython, numpy built, numpy run: oldest first; then the compiler (the default
+    first, the others in axis order)."""
+    order = list(COMPILERS)
+    compiler = order.index(record.compiler) if record.compiler in order else len(order)
     return (
         version_key(record.python),
         version_key(record.cython),
         version_key(record.numpy_build),
         version_key(record.numpy_run),
+        compiler,
+        record.compiler,
     )
 
 

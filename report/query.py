@@ -33,8 +33,9 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from matrix.cells import Cell
+from matrix.compilers import DEFAULT_COMPILER
 from matrix.errors import MatrixError
-from report.footnotes import reproduce_for
 
 AXES = ("python", "cython", "numpy")
 
@@ -87,8 +88,9 @@ class SupportRange:
 
 def reproduce_row(row: dict[str, str]) -> str:
     """``python -m matrix try ...`` for one cell row, as the notes' reproducers read."""
-    return reproduce_for(row["case_id"], row["python"], row["cython"],
-                         row.get("numpy_build") or None, row.get("numpy_run") or None)
+    cell = Cell(row["python"], row["cython"], row.get("numpy_build") or None,
+                row.get("numpy_run") or None, row.get("compiler") or DEFAULT_COMPILER)
+    return cell.try_command(row["case_id"])
 
 
 @dataclass(frozen=True)
@@ -159,16 +161,20 @@ def _sorted(values: set[str]) -> list[str]:
 
 
 def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str] = (),
-           *, shipped_c: bool = False) -> Answer:
-    """Answer ``support`` over the published ``data`` for the cases matching ``case_globs``;
-    with ``shipped_c``, cells measured with shipped C count like the others."""
+           *, shipped_c: bool = False, compiler: str = DEFAULT_COMPILER) -> Answer:
+    """Answer ``support`` over the published ``data`` for the cases matching ``case_globs``,
+    built with ``compiler``; with ``shipped_c``, cells measured with shipped C count like the
+    others."""
+    cells = [r for r in data["cells"] if r.get("compiler", DEFAULT_COMPILER) == compiler]
+    if not cells:
+        raise QueryError(f"--compiler {compiler}: no published cell was built with it")
     cases = data["cases"]
     if case_globs:
         for pattern in case_globs:
             if not any(fnmatch.fnmatchcase(c["id"], pattern) for c in cases):
                 raise QueryError(f"--case {pattern}: matches no published case")
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c["id"], p) for p in case_globs)]
-    rows = [r for r in data["cells"] if support.holds(r)]
+    rows = [r for r in cells if support.holds(r)]
     pythons = {r["python"] for r in rows}
     cythons = {r["cython"] for r in rows}
     numpys = {r["numpy_build"] for r in rows if r["kind"] == "numpy"}
@@ -179,7 +185,7 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
     grid: dict[str, set[str]] = {}
     for row in rows:
         grid.setdefault(row["kind"], set()).add(row["cell_id"])
-    kinds = {r["case_id"]: ("core" if r["kind"] == "core" else "numpy") for r in data["cells"]}
+    kinds = {r["case_id"]: ("core" if r["kind"] == "core" else "numpy") for r in cells}
     answers = []
     for case in cases:
         mine = by_case.get(case["id"], [])

@@ -12,7 +12,10 @@ from contextlib import contextmanager
 
 import tabulate as tabulate_module
 
+from matrix.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.outcomes import Outcome
+from matrix.records import Record
+from report.compilers import COMPILER_MARK
 from report.compose import (
     AbiTable,
     CaseRow,
@@ -21,6 +24,7 @@ from report.compose import (
     Provenance,
     Report,
     VerdictCell,
+    failure_note,
 )
 from report.diff import CHANGE_TITLES, CellChange, Change, Diff
 from report.footnotes import Footnote, refs
@@ -81,7 +85,43 @@ def code(text: str) -> str:
 
 
 def verdict_cell(cell: VerdictCell, *, counts: bool = False) -> str:
-    return cell_text(cell.verdict, refs(cell.notes), counts=counts)
+    mark = f" {COMPILER_MARK}" if cell.compiler_dependent else ""
+    return cell_text(cell.verdict, refs(cell.notes), counts=counts) + mark
+
+
+def _compiler_result(record: Record, report: Report) -> str:
+    """``ok``, ``cc-error<sup>9</sup>``: one compiler's result in the compilers table."""
+    if record.outcome is Outcome.OK:
+        return "ok"
+    note = failure_note(report, record)
+    return f"{record.outcome.value}{refs([note]) if note is not None else ''}"
+
+
+def render_compilers(report: Report) -> str:
+    """Every cell whose C compilers disagree, with each compiler's result and note."""
+    counts = dict(report.provenance.compiler_counts)
+    entries = "; ".join(f"**{c}**: {COMPILERS[c].title} ({counts.get(c, 0)} records)"
+                        for c in COMPILERS)
+    intro = (f"The C is generated once and compiled per compiler. {entries}. The tables above"
+             f" show {DEFAULT_COMPILER}; the other compilers measured the core cells and the"
+             " newest numpy 1.x and 2.x cells. Each row below is a cell where they did not all"
+             f" give the same result (outcome, first error, behaviour); {COMPILER_MARK} marks"
+             " the summary cells that cover one.")
+    found = report.compiler_disagreements
+    if not found:
+        return f"{intro}\n\nNo cell where the compilers disagree."
+    columns = [c for c in COMPILERS if any(c == comp for d in found for comp, _ in d.results)]
+    rows = []
+    for d in found:
+        results = dict(d.results)
+        numpy = d.numpy_build or "—"
+        if d.numpy_run and d.numpy_run != d.numpy_build:
+            numpy += f" → {d.numpy_run}"
+        rows.append([code(d.case_id), d.python, d.cython, numpy,
+                     *[_compiler_result(results[c], report) if c in results else "—"
+                       for c in columns]])
+    table = md_table(["Case", "Python", "Cython", "numpy", *columns], rows)
+    return f"{intro}\n\n{len(found)} cells:\n\n{table}"
 
 
 def _join(values: Sequence[str]) -> str:
@@ -195,6 +235,9 @@ def render_legend() -> str:
         " (the build-vs-run cells are left out: they have their own table). Untried cells"
         " (not possible, environment errors) never count as failures.",
         verdicts,
+        f"{COMPILER_MARK} after a summary cell: some cell it covers gave another result with"
+        " another C compiler (clang, or gcc with GCC 14's error defaults); the"
+        " [Compilers](#compilers) section lists them.",
         f"{SHIPPED_C} after a cell: {SHIPPED_C_LEGEND}. After a summary cell, at least one of"
         " the cells it covers was (the per-Python tables show which); after a cell id in a"
         " note, that cell was; after an inferred range or a combination, some of the cells it"
@@ -415,6 +458,8 @@ def render_markdown(report: Report) -> str:
         f" † marks a case whose ranges leave out the [{COMBINATIONS_TITLE.lower()}]"
         f"({COMBINATIONS_ANCHOR}).",
         render_ranges(report),
+        "## Compilers",
+        render_compilers(report),
         "## Changes since the previous run",
         render_diff(report.diff, report),
         "## Per-Python detail",

@@ -154,7 +154,8 @@ def test_plan_order_is_stable() -> None:
 
 def test_selection_by_exact_version_and_glob() -> None:
     plan = plan_grid(interpreters("3.11.7"), fake_index(),
-                     Selection(cython=("0.29.*", "3.0.0"), numpy=("2.*",), abi=False), CONFIG)
+                     Selection(cython=("0.29.*", "3.0.0"), numpy=("2.*",), abi=False,
+                               compilers=("gcc",)), CONFIG)
     assert ids(plan.cells) == [
         "py3.11-cy0.29.0", "py3.11-cy0.29.0-np2.1.3",
         "py3.11-cy0.29.37", "py3.11-cy0.29.37-np2.1.3",
@@ -172,8 +173,51 @@ def test_explicit_numpy_without_wheel_is_not_possible() -> None:
 def test_selection_by_python_and_cell_glob() -> None:
     plan = plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(),
                      Selection(python=("3.1*",), cells=("*-np2.*",)), CONFIG)
-    assert ids(plan.cells) == ["py3.11-cy0.27.3-np2.1.3", "py3.11-cy0.29.37-np2.1.3",
-                               "py3.11-cy3.0.12-np2.1.3-run1.26.4", "py3.11-cy3.0.12-np2.1.3"]
+    # numpy 2.1.3 is the newest 2.x here: every compiler; the build-vs-run cell: gcc only.
+    assert ids(plan.cells) == [
+        "py3.11-cy0.27.3-np2.1.3", "py3.11-cy0.27.3-np2.1.3-clang",
+        "py3.11-cy0.27.3-np2.1.3-gcc14-errors",
+        "py3.11-cy0.29.37-np2.1.3", "py3.11-cy0.29.37-np2.1.3-clang",
+        "py3.11-cy0.29.37-np2.1.3-gcc14-errors",
+        "py3.11-cy3.0.12-np2.1.3-run1.26.4",
+        "py3.11-cy3.0.12-np2.1.3", "py3.11-cy3.0.12-np2.1.3-clang",
+        "py3.11-cy3.0.12-np2.1.3-gcc14-errors"]
+
+
+def test_default_compilers_every_one_on_core_and_the_newest_numpy_of_each_major() -> None:
+    from packaging.version import Version
+
+    from matrix.axes import default_compilers
+    from matrix.cells import Cell
+
+    numpys = [Version(v) for v in ("1.19.5", "1.26.4", "2.0.2", "2.1.3")]
+    every = ("gcc", "clang", "gcc14-errors")
+    assert default_compilers(Cell("3.11", "3.0.12"), numpys) == every
+    assert default_compilers(Cell("3.11", "3.0.12", "1.26.4", "1.26.4"), numpys) == every
+    assert default_compilers(Cell("3.11", "3.0.12", "2.1.3", "2.1.3"), numpys) == every
+    assert default_compilers(Cell("3.11", "3.0.12", "2.0.2", "2.0.2"), numpys) == ("gcc",)
+    assert default_compilers(Cell("3.11", "3.0.12", "1.26.4", "2.1.3"), numpys) == ("gcc",)
+
+
+def test_compiler_selection_quick_and_errors() -> None:
+    plan = plan_grid(interpreters("3.11.7"), fake_index(),
+                     Selection(cython=("3.0.0",), compilers=("cl*",), abi=False), CONFIG)
+    assert ids(plan.cells) == ["py3.11-cy3.0.0-clang", "py3.11-cy3.0.0-np1.26.4-clang",
+                               "py3.11-cy3.0.0-np2.1.3-clang"]
+    quick = plan_grid(interpreters("3.11.7"), fake_index(), Selection(quick=True), CONFIG)
+    assert {p.cell.compiler for p in quick.cells} == {"gcc"}
+    with pytest.raises(SelectionError, match=r"--compiler icc: matches no compiler \(known: gcc"):
+        plan_grid(interpreters("3.11.7"), fake_index(), Selection(compilers=("icc",)), CONFIG)
+
+
+def test_a_compiler_is_part_of_the_cell_id_and_its_reproducer() -> None:
+    from matrix.cells import Cell
+
+    cell = Cell("3.13", "0.29.37", compiler="gcc14-errors")
+    assert cell.id == "py3.13-cy0.29.37-gcc14-errors"
+    assert cell.try_command("c") == ("python -m matrix try --python 3.13 --cython 0.29.37"
+                                     " --compiler gcc14-errors --case c")
+    assert Cell("3.13", "0.29.37").id == "py3.13-cy0.29.37", "gcc ids are as they always were"
 
 
 def test_missing_python_is_not_tested_here_not_an_error() -> None:

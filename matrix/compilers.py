@@ -1,0 +1,142 @@
+"""The compiler axis: which C compiler builds a cell's generated C (the C is generated once and
+compiled per compiler).
+
+* ``gcc`` -- the system C compiler (``$CC``, default ``gcc``; 12.2 on Debian 12);
+* ``clang`` -- clang from the ``ziglang`` wheel on PyPI (``python -m ziglang cc``), installed by
+  the harness into an environment of its own like any other (pinned in ``axes.toml``); zig
+  builds its own caches on first use (about 20 s), later compiles are as fast as gcc's;
+* ``gcc14-errors`` -- the system gcc with GCC 14's new default errors enabled
+  (implicit function declarations, implicit ``int``, int-conversion, incompatible pointer
+  types): "gcc 12 with GCC 14 error defaults", not GCC 14 itself.
+
+A record of the default compiler keeps the cell id it always had; other compilers add their id
+(``py3.11-cy0.29.37-clang``).  The compiler's version and its extra flags are part of every
+key, its id part of the cell and of the provenance.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from matrix import stagecache
+from matrix.errors import SelectionError
+from matrix.policy import DEFAULT_RETRY, Retry
+
+DEFAULT_COMPILER = "gcc"
+GCC14_ERRORS: tuple[str, ...] = (
+    "-Werror=implicit-function-declaration",
+    "-Werror=implicit-int",
+    "-Werror=int-conversion",
+    "-Werror=incompatible-pointer-types",
+)
+"""What GCC 14 turned from warnings into errors by default (its porting guide, "Certain
+warnings are now errors")."""
+ZIGLANG_VERSION = "0.17.1"
+"""The ``ziglang`` wheel whose ``zig cc`` is the clang entry (clang 22.1)."""
+
+
+@dataclass(frozen=True)
+class CompilerSpec:
+    """One entry of the compiler axis."""
+
+    id: str
+    title: str
+    extra_flags: tuple[str, ...] = ()
+    uses_zig: bool = False
+
+
+COMPILERS: dict[str, CompilerSpec] = {
+    "gcc": CompilerSpec("gcc", "the system gcc"),
+    "clang": CompilerSpec("clang", f"clang from the ziglang {ZIGLANG_VERSION} wheel (zig cc)",
+                          uses_zig=True),
+    "gcc14-errors": CompilerSpec("gcc14-errors", "the system gcc with GCC 14's error defaults"
+                                 " (not GCC 14)", GCC14_ERRORS),
+}
+
+
+def spec(compiler: str) -> CompilerSpec:
+    try:
+        return COMPILERS[compiler]
+    except KeyError:
+        raise SelectionError(f"--compiler {compiler}: no such compiler (known: "
+                             f"{', '.join(COMPILERS)})") from None
+
+
+def select_compilers(items: tuple[str, ...]) -> tuple[str, ...]:
+    """``--compiler gcc,cl*`` -> compiler ids; a pattern matching none is an error naming it."""
+    chosen: list[str] = []
+    for item in items:
+        matched = [c for c in COMPILERS if fnmatch.fnmatchcase(c, item)]
+        if not matched:
+            raise SelectionError(f"--compiler {item}: matches no compiler (known: "
+                                 f"{', '.join(COMPILERS)})")
+        chosen.extend(c for c in matched if c not in chosen)
+    return tuple(chosen)
+
+
+def version_of(compiler: str, system_cc_version: str) -> str:
+    """The version that goes into keys: the system compiler's, or the pinned zig's clang."""
+    if spec(compiler).uses_zig:
+        return f"clang (ziglang {ZIGLANG_VERSION})"
+    return system_cc_version
+
+
+@dataclass(frozen=True)
+class CompilerTool:
+    """How to run one compiler here: the command prefix and its environment."""
+
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    detail: str = ""
+    """What the compiler says it is (``clang version 22.1.8``), for the provenance."""
+
+
+class ToolInstallError(Exception):
+    """The compiler could not be installed (the cell is then an env-error)."""
+
+
+def zig_tool(envs: Path, cache: Path, retry: Retry = DEFAULT_RETRY) -> CompilerTool:
+    """``python -m ziglang cc`` from an environment of its own under ``envs`` (created once,
+    with uv), zig's caches under ``cache``; raises :class:`ToolInstallError`."""
+    name = f"tool-ziglang-{ZIGLANG_VERSION}"
+    with stagecache.locked_entry(envs, name) as directory:
+        python = directory / "bin" / "python"
+        if not (directory / "installed").exists():
+            error: str | None = None
+            for attempt in range(1, len(retry.delays) + 2):
+                if attempt > 1:
+                    retry.pause(attempt - 1)
+                shutil.rmtree(directory, ignore_errors=True)
+                error = _install(directory, python)
+                if error is None:
+                    break
+            if error is not None:
+                raise ToolInstallError(f"ziglang {ZIGLANG_VERSION} could not be installed:"
+                                       f" {error}")
+            (directory / "installed").write_text(ZIGLANG_VERSION)
+    zig_cache = cache / "zig"
+    env = (("ZIG_GLOBAL_CACHE_DIR", str(zig_cache)), ("ZIG_LOCAL_CACHE_DIR", str(zig_cache)))
+    command = (str(python), "-m", "ziglang", "cc")
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True,
+                             env={**os.environ, **dict(env)}, timeout=300)
+    detail = (version.stdout.splitlines() or ["?"])[0]
+    return CompilerTool(command, env, detail)
+
+
+def _install(directory: Path, python: Path) -> str | None:
+    """Create the tool environment; the error line, or ``None``."""
+    steps = [["uv", "venv", "--quiet", "--python", sys.executable, str(directory)],
+             ["uv", "pip", "install", "--quiet", "--python", str(python),
+              f"ziglang=={ZIGLANG_VERSION}"]]
+    for argv in steps:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+            return lines[-1] if lines else f"exit {done.returncode}"
+    return None
