@@ -3,9 +3,10 @@
 The summary, detail and build-vs-run tables, ranges and combinations show the default compiler
 (gcc), as they always did; the records of the other compilers (:mod:`matrix.compilers`) are
 compared with it cell by cell.  A *disagreement* is a (case, Python, Cython, numpy) whose
-compilers did not all give the same result (outcome, first error line as shown, behaviour);
-the report lists every one, with each compiler's result and note, and marks the summary cells
-whose verdict depends on the compiler.
+compilers did not all give the same outcome (or, where all worked, the same behaviour): two
+compilers rejecting the same C in their own words agree.  The report lists every one, with each
+compiler's result, first error line and note, and marks the summary cells whose verdict depends
+on the compiler.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matrix.checks import Signature, signature
+from matrix.checks import signature
 from matrix.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.records import Record
 from report.model import cell_sort_key
@@ -62,8 +63,8 @@ def disagreements(records: Iterable[Record]) -> tuple[CompilerDisagreement, ...]
     found = []
     for cell, group in by_cell.items():
         tried = [r for r in group if not r.outcome.could_not_be_tried]
-        signatures: set[Signature] = {signature(r) for r in tried}
-        if len({r.compiler for r in tried}) < 2 or len(signatures) < 2:
+        results = {(r.outcome, signature(r).behaviour) for r in tried}
+        if len({r.compiler for r in tried}) < 2 or len(results) < 2:
             continue
         ordered = sorted(group, key=lambda r: compiler_order(r.compiler))
         found.append(CompilerDisagreement(*cell, tuple((r.compiler, r) for r in ordered)))

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import tabulate as tabulate_module
 
 from matrix.compilers import COMPILERS, DEFAULT_COMPILER
+from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.compilers import COMPILER_MARK
@@ -89,12 +90,18 @@ def verdict_cell(cell: VerdictCell, *, counts: bool = False) -> str:
     return cell_text(cell.verdict, refs(cell.notes), counts=counts) + mark
 
 
+COMPILER_ERROR_CHARS = 110
+
+
 def _compiler_result(record: Record, report: Report) -> str:
-    """``ok``, ``cc-error<sup>9</sup>``: one compiler's result in the compilers table."""
+    """``ok`` or ``cc-error: `first error line`<sup>9</sup>``: one compiler's result."""
     if record.outcome is Outcome.OK:
         return "ok"
     note = failure_note(report, record)
-    return f"{record.outcome.value}{refs([note]) if note is not None else ''}"
+    error = normalize_error(record.first_error)
+    if len(error) > COMPILER_ERROR_CHARS:
+        error = error[:COMPILER_ERROR_CHARS - 1].rstrip() + "…"
+    return f"{record.outcome.value}: {code(error)}{refs([note]) if note is not None else ''}"
 
 
 def render_compilers(report: Report) -> str:
@@ -120,7 +127,8 @@ def render_compilers(report: Report) -> str:
         rows.append([code(d.case_id), d.python, d.cython, numpy,
                      *[_compiler_result(results[c], report) if c in results else "—"
                        for c in columns]])
-    table = md_table(["Case", "Python", "Cython", "numpy", *columns], rows)
+    table = md_table(["Case", "Python", "Cython", "numpy", *columns],
+                     [[cell_escape(text) for text in row] for row in rows])
     return f"{intro}\n\n{len(found)} cells:\n\n{table}"
 
 
