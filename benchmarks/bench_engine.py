@@ -10,7 +10,10 @@
    what the builds alone cost with both cores busy -- and the cold time's ratio to it.
 3. ``--baseline-rev REV``: the engine at git revision REV against this one on ``--quick``,
    both cold (fresh build cache, warm environments), measured here in the same run.
-4. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
+4. ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
+   cells (clang, gcc with GCC 14's error defaults) on the same cache: what the compiler axis
+   adds to a cold run.
+5. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
    the grid's cells: this runner (imports each module once, forks a child per case) against
    the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
    modules, one right after the other (``--run-stage-only`` prints just this).
@@ -90,13 +93,26 @@ def stage_seconds(cache: Path) -> dict[str, tuple[int, float]]:
     return sums
 
 
-def grid_figures(grid: str, keep: Path | None, log: Path) -> None:
+def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool = False
+                 ) -> None:
+    """Cold, floor and warm.  With ``compilers_apart`` the cold run is made in two parts on
+    the same build cache and store, as one cold run would share them: the default compiler's
+    cells first, then the other compilers' (what the compiler axis adds to a cold run)."""
     grid_args = ["--quick"] if grid == "quick" else []
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
         results = keep or Path(tmp) / "results"
-        cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
+        if compilers_apart:
+            gcc = run_grid(ROOT, [*grid_args, "--compiler", "gcc"], cache, results, ENVS, log)
+            others = run_grid(ROOT, [*grid_args, "--compiler", "clang,gcc14-errors"], cache,
+                              results, ENVS, log)
+            cold = gcc + others
+            print(f"grid {grid}, cold, by compiler: gcc cells {gcc:.1f} s, then the clang and"
+                  f" gcc14-errors cells {others:.1f} s (C shared with gcc's):"
+                  f" +{others / gcc:.0%}", flush=True)
+        else:
+            cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         stages = stage_seconds(cache)
     (generates, generate_s), (compiles, compile_s) = stages["generate"], stages["compile"]
@@ -211,6 +227,11 @@ def main() -> int:
                         help="the revision whose runner is the 'before' of the run stage")
     parser.add_argument("--run-stage-cells", type=int, default=20,
                         help="cells per kind sampled for the run-stage figure")
+    parser.add_argument("--compilers-apart", action="store_true",
+                        help="time the cold grid's gcc cells and its other compilers' cells"
+                        " apart (same cache and store)")
+    parser.add_argument("--skip-run-stage", action="store_true",
+                        help="skip the run-stage figure")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
                         help="where the runs' progress goes")
     args = parser.parse_args()
@@ -229,8 +250,9 @@ def main() -> int:
         print(f"  speed-up: {naive / default:.1f}x", flush=True)
     if args.baseline_rev:
         engines_figures(args.baseline_rev, args.log)
-    grid_figures(args.grid, args.keep_results, args.log)
-    run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
+    grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart)
+    if not args.skip_run_stage:
+        run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
     return 0
 
 
