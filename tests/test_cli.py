@@ -42,3 +42,22 @@ def test_broken_case_file_is_named_before_anything_runs(
 def test_unknown_version_is_named(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--offline", "--cython", "0.99.1"]) == 2
     assert "error: --cython 0.99.1: no such cython release" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["list", "--offline", "--compiler", "icc"],
+    ["try", "--offline", "--python", "3.11", "--cython", "3.2.4", "--compiler", "icc"],
+    ["bisect", "--offline", "--case", "bytes-to-char-pointer", "--python", "3.11",
+     "--cython", "0.29.36..0.29.37", "--compiler", "icc"],
+])
+def test_an_unknown_compiler_is_named(argv: list[str], capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "error: --compiler icc: " in capfd.readouterr().err
+
+
+def test_list_plans_the_compiler_axis(capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--offline", "--python", "3.11", "--cython", "3.2.9",
+                 "--compiler", "clang,gcc14-*", "--no-abi"]) == 0
+    cells = capfd.readouterr().out.split()
+    assert "py3.11-cy3.2.9-clang" in cells and "py3.11-cy3.2.9-gcc14-errors" in cells
+    assert all(c.endswith(("-clang", "-gcc14-errors")) for c in cells if c.startswith("py"))
