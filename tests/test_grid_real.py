@@ -41,7 +41,7 @@ def run_matrix(cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-SLICE = ("--offline", "--python", "3.11", "--cython", "0.29.37,3.2.4",
+SLICE = ("--offline", "--compiler", "gcc", "--python", "3.11", "--cython", "0.29.37,3.2.4",
          "--numpy", "1.26.4,2.3.5")
 
 
@@ -123,7 +123,7 @@ def test_resume_after_sigkill(interpreters: object, tmp_path: Path) -> None:
     cache, results = tmp_path / "cache", tmp_path / "results"
     args = ("run", "--offline", "--cases", str(FIXTURES / "cases"),
             "--case", "fixture-aliases,fixture-copies", "--python", "3.11",
-            "--cython", "3.0.12,3.1.8,3.2.4", "--no-abi", "--jobs", "1",
+            "--cython", "3.0.12,3.1.8,3.2.4", "--no-abi", "--compiler", "gcc", "--jobs", "1",
             "--results", str(results))
     process = subprocess.Popen(matrix_command(*args), cwd=PROJECT_ROOT, env=isolated_env(cache),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -154,7 +154,7 @@ def test_cython_027_rejects_const_memoryview_at_cythonize(interpreters: object,
     need_python(interpreters, "3.6")  # type: ignore[arg-type]
     results = tmp_path / "results"
     run_matrix(tmp_path / "cache", "run", "--offline", "--python", "3.6", "--cython", "0.27.3",
-               "--numpy", "1.19.5", "--no-abi", "--results", str(results))
+               "--numpy", "1.19.5", "--no-abi", "--compiler", "gcc", "--results", str(results))
     records = {r.case_id: r for r in ResultStore.in_directory(results).records()}
     from matrix.cases import load_cases
 

@@ -76,7 +76,8 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
     top = subprocess.Popen(
         [sys.executable, "-m", "matrix", "run", "--offline", "--cases", str(FIXTURES / "cases"),
          "--case", "fixture-copies,fixture-hang", "--python", "3.11", "--cython",
-         "3.1.8,3.2.4", "--no-abi", "--jobs", "1", "--timeout", "8", "--retry-delays", "0.1",
+         "3.1.8,3.2.4", "--no-abi", "--compiler", "gcc", "--jobs", "1", "--timeout", "8",
+         "--retry-delays", "0.1",
          "--results", str(results)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True, preexec_fn=as_from_a_terminal)

@@ -22,7 +22,7 @@ from .test_grid_real import isolated_env, matrix_command
 
 pytestmark = pytest.mark.slow
 
-CELL = ("--offline", "--python", "3.11", "--cython", "3.2.4")
+CELL = ("--offline", "--python", "3.11", "--cython", "3.2.4", "--compiler", "gcc")
 
 
 def cases_dir(root: Path) -> Path:

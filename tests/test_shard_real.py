@@ -16,7 +16,7 @@ from .test_grid_real import isolated_env, run_matrix
 pytestmark = pytest.mark.slow
 
 GRID = ("--offline", "--cases", str(FIXTURES / "cases"), "--case", "fixture-aliases,fixture-copies",
-        "--python", "3.11,3.12", "--cython", "3.0.12,3.1.8,3.2.4", "--no-abi")
+        "--python", "3.11,3.12", "--cython", "3.0.12,3.1.8,3.2.4", "--no-abi", "--compiler", "gcc")
 
 
 def render(records: Path, out: Path, cache: Path) -> dict[str, bytes]:
