@@ -172,10 +172,11 @@ def test_every_notes_reproducer_reproduces_the_note(
     it must show the outcome and first error the note records (measured in batches).
 
     A case that reads garbage (the guide's broken ``PyArray_SimpleNewFromData``) may give
-    another error line each time, or the same one a few times in a row: where the reproducer
-    differs, it is run up to three times more.  It passes if one reproduction shows the
-    recorded line, or if the reproductions differ from each other (measured, not declared);
-    reproductions that all agree on another line fail.  The outcome must match every time."""
+    another error line, or even another outcome (a crash instead of a run error), each time, or
+    the same one a few times in a row: where the reproducer differs, it is run up to three
+    times more.  It passes if one reproduction shows the recorded outcome and line, or if the
+    reproductions differ from each other (flaky: measured, not declared, as ``recheck`` would
+    judge it); reproductions that all agree on another result fail."""
     from report.cli import build_report
 
     cache, results, records, _ = slice_run
@@ -194,13 +195,11 @@ def test_every_notes_reproducer_reproduces_the_note(
         case_id = command[command.index("--case") + 1]
         ((cell, verdict),) = reproduce(command, case_id)
         recorded = records[(case_id, cell)]
-        assert verdict.startswith(f"{note.outcome}: "), (note.reproduce, verdict, note.text)
-        assert verdict.startswith(f"{recorded.outcome.value}: "), note.reproduce
+        assert note.outcome == recorded.outcome.value, (note.reproduce, note.text)
         wanted = f"{recorded.outcome.value}: {recorded.first_error}"
         seen = [verdict]
         while wanted not in seen and len(set(seen)) == 1 and len(seen) < 4:
             ((_, again),) = reproduce(command, case_id)
-            assert again.startswith(f"{recorded.outcome.value}: "), (note.reproduce, again)
             seen.append(again)
         assert wanted in seen or len(set(seen)) > 1, (
             f"{note.reproduce} reproduces steadily, but not what was recorded:"
