@@ -80,6 +80,15 @@ def select_compilers(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def base_cflags(compiler: str, cflags: tuple[str, ...]) -> tuple[str, ...]:
+    """A record's flags without its compiler's own: the run's flags that measured it (the
+    engine adds the compiler's flags back, so a re-measurement is the same measurement)."""
+    extra = spec(compiler).extra_flags
+    if extra and cflags[-len(extra):] == extra:
+        return cflags[:-len(extra)]
+    return cflags
+
+
 def version_of(compiler: str, system_cc_version: str) -> str:
     """The version that goes into keys: the system compiler's, or the pinned zig's clang."""
     if spec(compiler).uses_zig:

@@ -34,6 +34,7 @@ from matrix.build import BuildSettings
 from matrix.cases import Case
 from matrix.cells import Cell
 from matrix.checks import CheckLog, Purpose, Remeasurement, signature
+from matrix.compilers import base_cflags
 from matrix.engine import EngineSettings, Toolchain, measure_cell
 from matrix.engine_version import ENGINE_VERSION
 from matrix.grid import result_or_harness_error
@@ -95,9 +96,10 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
             skipped.append(Skipped(record, f"not possible here: {planned.not_possible}"))
             continue
         p = record.provenance
+        cflags = base_cflags(record.compiler,
+                             tuple(p.get("cflags") or BuildSettings().cflags))
         own = replace(settings, run_timeout_s=float(p.get("run_timeout_s") or 60.0),
-                      build=replace(settings.build, cflags=tuple(p.get("cflags") or
-                                                                 BuildSettings().cflags)))
+                      build=replace(settings.build, cflags=cflags))
         targets.append(Target(record, cases[record.case_id], planned, own))
     return targets, skipped
 

@@ -203,3 +203,33 @@ def test_a_cache_folder_with_a_path_separator_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setenv("MATRIX_CACHE_DIR", "/tmp/run:1")
     assert main(["list", "--quick", "--offline"]) == 2
     assert "MATRIX_CACHE_DIR=/tmp/run:1: a folder name with ':'" in capsys.readouterr().err
+
+
+def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None:
+    """The record's cflags hold its compiler's own flags; the target's run flags must not, or
+    the engine adds them twice and the re-measurement is another measurement."""
+    from matrix.axes import PlannedCell
+    from matrix.cases import load_cases
+    from matrix.cells import Cell
+    from matrix.compilers import GCC14_ERRORS, base_cflags
+    from matrix.engine import CellMeasurement, EngineSettings, Toolchain, identity_of
+    from matrix.paths import PROJECT_ROOT, Layout
+
+    case = {c.id: c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")}[
+        "fixture-copies"]
+    run_flags = ("-O0", "-fPIC")
+    stored_flags = (*run_flags, *GCC14_ERRORS)
+    assert base_cflags("gcc14-errors", stored_flags) == run_flags
+    assert base_cflags("gcc", run_flags) == run_flags
+    settings = EngineSettings()
+    settings = replace(settings, build=replace(settings.build, cflags=base_cflags(
+        "gcc14-errors", stored_flags)))
+    cell = Cell("3.11", "3.2.4", compiler="gcc14-errors")
+    layout = Layout(PROJECT_ROOT, PROJECT_ROOT, PROJECT_ROOT)
+    measurement = CellMeasurement(PlannedCell(cell, object()), [case], layout,  # type: ignore[arg-type]
+                                  settings, Toolchain("gcc 12.2.0", "r1"), servers=object())  # type: ignore[arg-type]
+    record = replace(stored(), case_id=case.id, case_hash=case.content_hash, cell_id=cell.id,
+                     compiler="gcc14-errors",
+                     provenance={**PROVENANCE, "cflags": list(stored_flags)})
+    assert measurement.cflags == stored_flags
+    assert measurement.identity(case) == identity_of(record)
