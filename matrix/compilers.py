@@ -17,7 +17,6 @@ key, its id part of the cell and of the provenance.
 from __future__ import annotations
 
 import fnmatch
-import os
 import shutil
 import subprocess
 import sys
@@ -102,8 +101,6 @@ class CompilerTool:
 
     command: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
-    detail: str = ""
-    """What the compiler says it is (``clang version 22.1.8``), for the provenance."""
 
 
 class ToolInstallError(Exception):
@@ -131,11 +128,7 @@ def zig_tool(envs: Path, cache: Path, retry: Retry = DEFAULT_RETRY) -> CompilerT
             (directory / "installed").write_text(ZIGLANG_VERSION)
     zig_cache = cache / "zig"
     env = (("ZIG_GLOBAL_CACHE_DIR", str(zig_cache)), ("ZIG_LOCAL_CACHE_DIR", str(zig_cache)))
-    command = (str(python), "-m", "ziglang", "cc")
-    version = subprocess.run([*command, "--version"], capture_output=True, text=True,
-                             env={**os.environ, **dict(env)}, timeout=300)
-    detail = (version.stdout.splitlines() or ["?"])[0]
-    return CompilerTool(command, env, detail)
+    return CompilerTool((str(python), "-m", "ziglang", "cc"), env)
 
 
 def _install(directory: Path, python: Path) -> str | None:
