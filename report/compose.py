@@ -460,3 +460,10 @@ def failure_note(report: Report, record: Record) -> int | None:
     """The note number of a record's failure, if it has one."""
     key = failure_key(record)
     return None if key is None else report.failure_notes.get(key)
+
+
+def record_note(report: Report, record: Record) -> int | None:
+    """The note a table cell of ``record`` refers to: its flaky note if it is flaky, else its
+    failure's note (if any)."""
+    flaky = report.flaky_notes.get((record.case_id, record.cell_id))
+    return flaky if flaky is not None else failure_note(report, record)

@@ -22,6 +22,7 @@ from report.compose import (
     Report,
     VerdictCell,
     failure_note,
+    record_note,
 )
 from report.diff import Diff
 from report.model import generated_under, is_shipped_c, series
@@ -63,7 +64,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
     cell = (record.case_id, record.cell_id)
     check = report.checks.get(cell)
     flaky = check is not None and check.judgement is Judgement.FLAKY
-    note = report.flaky_notes.get(cell) if flaky else failure_note(report, record)
+    note = record_note(report, record)
     behaviour = record.behaviour
     worked = record.outcome is Outcome.OK
     error = "" if record.outcome is Outcome.OK else normalize_error(record.first_error)

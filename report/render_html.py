@@ -19,7 +19,7 @@ from typing import Any
 
 from matrix.checks import Judgement
 from matrix.records import Record
-from report.compose import Report, failure_note
+from report.compose import Report, record_note
 from report.heatmap import COLOURS
 from report.model import CellKey, is_shipped_c, sorted_versions
 from report.verdicts import (
@@ -84,9 +84,7 @@ def _rows(report: Report, case_index: dict[str, int]) -> list[list[Any]]:
     for record in report.records:
         key = (record.case_id, record.cell_id)
         is_flaky = key in flaky
-        note = report.flaky_notes.get(key) if is_flaky else None
-        if note is None and not is_flaky:
-            note = failure_note(report, record)
+        note = record_note(report, record)
         flags = ((TRIED if not record.outcome.could_not_be_tried else 0)
                  | (FAILED if record.outcome.failed else 0)
                  | (IS_FLAKY if is_flaky else 0)
