@@ -1,11 +1,19 @@
-"""Nox sessions of cython-memory-matrix.
+"""Nox sessions of cython-memory-matrix: every command a user runs goes through one of them, so
+it runs in the project's environment (``python3 -m pip install nox uv`` is the whole set-up).
 
 * ``nox -s matrix``  -- measure the default grid (every core), then render the report.
-  Selection flags go after ``--``: ``nox -s matrix -- --quick``, ``-- --cython '3.0.*'``.
-* ``nox -s report``  -- render the report from stored results; builds nothing.
+  Selection flags go after ``--``: ``nox -s matrix -- --quick``, ``-- --cython '3.0.*'``;
+  ``-- --results DIR`` measures into DIR and renders into DIR/docs. A first argument that is a
+  ``python -m matrix`` command runs that command instead: ``nox -s matrix -- try --python 3.11
+  --cython 3.2.4 --case 'bytes-*'``, ``-- bisect ...``, ``-- list``, ``-- recheck``, ``-- aa ...``.
+* ``nox -s report``  -- render the report from stored results; builds nothing. A first argument
+  that is a ``python -m report`` command runs it: ``nox -s report -- regressions``.
+* ``nox -s query -- --python '>=3.8' ...`` -- the support-range query (``python -m report
+  query``); its exit status 1 (a selected case fails in the range) fails the session.
 * ``nox -s tests``   -- the test suite (real builds on two Cython and two numpy releases).
-* ``nox -s "cell(python='3.11', cython='3.3.1', numpy='2.3.5')"`` -- one cell; ``nox -l --json``
-  lists every cell of the default grid, which is how CI fans the grid out to jobs.
+* ``nox -s "cell(python='3.11', cython='3.3.1', numpy='2.3.5')"`` -- one cell;
+  ``nox -l --json -t cells`` lists every cell of the default grid, which is how CI fans the grid
+  out to jobs.
 
 The per-cell interpreters (2.7, 3.6 ... 3.15) are *not* nox interpreters: the engine makes its own
 environments per cell (uv, or legacy virtualenv for 2.7), so nox never fails on a missing
@@ -92,25 +100,63 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "migrate",
+                   "snapshot")
+"""``python -m matrix`` commands; ``nox -s matrix -- <command> ...`` runs one (tests check this
+list against the command line's own)."""
+
+REPORT_COMMANDS = ("render", "query", "promote", "regressions")
+"""``python -m report`` commands; ``nox -s report -- <command> ...`` runs one."""
+
+
+def _command(posargs: list[str], commands: tuple[str, ...], default: str) -> list[str]:
+    """``posargs`` as a command line: as given when it starts with one of ``commands``, else
+    ``default`` followed by them."""
+    return posargs if posargs[:1] and posargs[0] in commands else [default, *posargs]
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of ``name`` in ``args`` (``--name VALUE`` or ``--name=VALUE``), or None."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 @nox.session(default=False)
 def matrix(session: nox.Session) -> None:
-    """Measure the selected grid (default: the whole default grid), then render the report."""
+    """Measure the selected grid (default: the whole default grid), then render the report; or
+    run another ``python -m matrix`` command given first (try, bisect, list, recheck, aa, ...)."""
     session.install("-e", ".[report]")
-    session.run("python", "-m", "matrix", "run", *session.posargs)
-    args = list(session.posargs)
-    if "--results" in args:  # render what this run measured, next to it
-        results = Path(args[args.index("--results") + 1])
+    command = _command(list(session.posargs), MATRIX_COMMANDS, "run")
+    session.run("python", "-m", "matrix", *command)
+    if command[0] != "run" or "-h" in command or "--help" in command:
+        return
+    results = _option(command, "--results")
+    if results is not None:  # render what this run measured, next to it
         session.run("python", "-m", "report", "render", "--results",
-                    str(results / "records.jsonl"), "--out", str(results / "docs"))
+                    str(Path(results) / "records.jsonl"), "--out", str(Path(results) / "docs"))
     else:
         session.run("python", "-m", "report", "render")
 
 
 @nox.session(default=False)
 def report(session: nox.Session) -> None:
-    """Render the published report from the stored results, without building anything."""
+    """Render the published report from the stored results, without building anything; or run
+    another ``python -m report`` command given first (regressions, promote, query)."""
     session.install("-e", ".[report]")
-    session.run("python", "-m", "report", "render", *session.posargs)
+    session.run("python", "-m", "report", *_command(list(session.posargs), REPORT_COMMANDS,
+                                                    "render"))
+
+
+@nox.session(default=False)
+def query(session: nox.Session) -> None:
+    """Which cases work across a support range (``python -m report query``), from the published
+    data; builds nothing. Fails (exit status 1) when a selected case fails in the range."""
+    session.install("-e", ".")
+    session.run("python", "-m", "report", "query", *session.posargs)
 
 
 # Cell sessions share one results store safely, so they may run side by side under

@@ -26,9 +26,14 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KNOWN_AXES = frozenset({"numpy"})
 KNOWN_FIELDS = frozenset(
-    {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build"}
+    {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build",
+     "role"}
 )
 BUILD_MODES = ("batched", "alone")
+ROLES = ("conversion", "control")
+"""What a case is for: a memory-conversion idiom (the default), or a *control* that uses no
+idiom and measures whether a toolchain builds and runs anything at all (the baseline every
+conversion case is judged against, :mod:`report.baseline`)."""
 KNOWN_EXPECT_FIELDS = frozenset(
     {"copies", "readonly", "locks_source", "works", "note", "reference"}
 )
@@ -68,6 +73,13 @@ class Case:
     variant_of: str | None = None
     code: str = field(repr=False, default="")
     build_alone: bool = False
+    role: str = "conversion"
+    """One of :data:`ROLES`."""
+
+    @property
+    def is_control(self) -> bool:
+        """A toolchain control, not a conversion idiom."""
+        return self.role == "control"
 
     @property
     def symbol(self) -> str:
@@ -202,6 +214,13 @@ def load_case(definition_path: Path) -> Case:
     build_mode = raw.get("build", "batched")
     if build_mode not in BUILD_MODES:
         raise CaseDefinitionError(definition_path, "build", "must be 'batched' or 'alone'")
+    role = raw.get("role", "conversion")
+    if role not in ROLES:
+        raise CaseDefinitionError(definition_path, "role", "must be 'conversion' or 'control'")
+    if role == "control" and build_mode != "alone":
+        raise CaseDefinitionError(
+            definition_path, "build", "a control must be built alone (build = \"alone\"): its"
+            " outcome is the toolchain's, never a batch mate's")
     pyx_name = raw.get("pyx", f"{case_id}.pyx")
     if not isinstance(pyx_name, str):
         raise CaseDefinitionError(definition_path, "pyx", "must be a file name")
@@ -226,6 +245,7 @@ def load_case(definition_path: Path) -> Case:
         variant_of=variant_of,
         code=code,
         build_alone=build_mode == "alone",
+        role=role,
     )
 
 

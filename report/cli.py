@@ -28,7 +28,7 @@ from matrix.store import ResultStore
 from report.compose import Report, compose
 from report.diff import Change
 from report.model import CaseInfo
-from report.query import SupportRange, answer, load_data, render_text
+from report.query import EXIT_STATUSES, SupportRange, answer, load_data, render_text
 from report.references import REFERENCES_FILE, load_references
 from report.render_md import render_diff
 
@@ -141,11 +141,13 @@ def cmd_query(args: argparse.Namespace) -> int:
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
                     compiler=args.compiler)
+    strict = args.strict_toolchain
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict), indent=1,
+                                    ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_text(result))
-    return 1 if result.failing else 0
+        sys.stdout.write(render_text(result, strict_toolchain=strict))
+    return result.status(strict_toolchain=strict)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -179,8 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=cmd_render)
 
     query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
-                           " a selected case fails somewhere in it")
-    query.add_argument("--python", help="PEP 440 specifier for Python minors, e.g. '>=3.8'")
+                           " a selected case fails on its own somewhere in it, 4 if nothing in"
+                           " it was tried", epilog=EXIT_STATUSES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    query.add_argument("--python", help="PEP 440 specifier for Python, e.g. '>=3.8' (a minor's"
+                       " cells are judged on the patch release measured there)")
     query.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
     query.add_argument("--numpy", help="specifier for numpy (built against and run under),"
                        " e.g. '>=1.21'")
@@ -192,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--shipped-c", action="store_true",
                        help="count cells measured with shipped C (a Cython that does not install"
                        " on that Python) like the others: for sdists that ship generated C")
+    query.add_argument("--strict-toolchain", action="store_true",
+                       help="exit 3 when the range includes toolchains that build nothing (a"
+                       " control case fails there; reported either way)")
     query.add_argument("--data", default=str(DEFAULT_OUT / "compat.json"),
                        help="published data (default: docs/compat.json)")
     query.set_defaults(func=cmd_query)

@@ -1,15 +1,18 @@
-"""The report as data: one pure function of (records, cases, baseline).
+"""The report as data: one pure function of (records, cases, previous run, re-measurements).
 
 :func:`compose` computes everything the renderers show (summary, ranges, detail tables,
 build-vs-run tables, notes, diff, provenance); the markdown, JSON, CSV and picture are all
 rendered from its :class:`Report`, so they cannot disagree.
 
-Notes are numbered in document order: summary rows first (cells left to right, then the
-semantics columns), then the combinations that fail for every case, then the per-Python
-tables, then the build-vs-run tables.
+Every conversion case is judged against the measured toolchain baseline
+(:mod:`report.controls`): a failure where the cell's control case failed at the same stage is
+the toolchain's. The summary, the inferred ranges and the heatmap count a case's own failures;
+the toolchain failures are shown once, in the toolchain table (the control cases' results), and
+as :data:`~report.verdicts.TOOLCHAIN` in the per-Python tables, which still show every record.
 
-Inferred ranges leave out the combinations that fail for every case (see
-:mod:`report.combinations`); the summary and detail tables still show them.
+Notes have stable ids (:func:`report.footnotes.note_id`) and are listed in document order:
+the toolchain table first, then the summary rows (cells left to right, then the semantics
+columns), then the per-Python tables, then the build-vs-run tables.
 """
 
 from __future__ import annotations
@@ -19,16 +22,24 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from matrix.checks import AaFigure, Check, Judgement, Remeasurement, checks_of, latest_aa
+from matrix.checks import (
+    AaFigure,
+    Check,
+    Judgement,
+    Remeasurement,
+    checks_of,
+    latest_aa,
+    signature,
+)
 from matrix.compilers import DEFAULT_COMPILER
 from matrix.outcomes import Outcome
 from matrix.records import Record
 from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
-from report.combinations import CombinationGroup, combination_failures, group_combinations
 from report.compilers import CompilerDisagreement, compilers_measured
 from report.compilers import disagreements as compiler_disagreements
+from report.controls import ToolchainBaseline, toolchain_baseline_of
 from report.diff import Diff, diff
-from report.footnotes import FailureKey, Footnote, FootnoteBook, failure_key
+from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
 from report.model import (
     CaseInfo,
     CellKey,
@@ -119,7 +130,7 @@ class VerdictCell:
     """A table cell: a verdict and the notes it refers to."""
 
     verdict: GroupVerdict
-    notes: tuple[int, ...] = ()
+    notes: tuple[NoteId, ...] = ()
     compiler_dependent: bool = False
     """Some cell it covers gave another result with another C compiler (:mod:`report.compilers`)."""
 
@@ -131,26 +142,47 @@ class CaseRow:
     case: CaseInfo
     series: tuple[VerdictCell, ...]
     semantics: Measured
-    semantics_notes: tuple[int, ...]
+    semantics_notes: tuple[NoteId, ...]
     locks: Measured
-    locks_notes: tuple[int, ...]
+    locks_notes: tuple[NoteId, ...]
     documented: str
     contradictions: tuple[str, ...]
-    contradiction_notes: tuple[int, ...]
+    contradiction_notes: tuple[NoteId, ...]
     ranges: tuple[RangeStatement, ...]
-    range_notes: tuple[tuple[int, ...], ...]
+    range_notes: tuple[tuple[NoteId, ...], ...]
     """Per range statement, the notes of its failures."""
     tested: bool
-    ranges_leave_out_combinations: bool = False
-    """The ranges would read otherwise with the combinations that fail for every case."""
+    ranges_leave_out_toolchain: bool = False
+    """The ranges would read otherwise with the toolchain failures counted as the case's."""
+    toolchain_failures: int = 0
+    """How many of the case's records are toolchain failures (:mod:`report.controls`)."""
 
 
 @dataclass(frozen=True)
-class CombinationRow:
-    """One entry of "Combinations that fail for every case", and the notes it refers to."""
+class ToolchainGrid:
+    """A control case's results: one axis (Python minors, or numpy built against) x Cython."""
 
-    group: CombinationGroup
-    notes: tuple[int, ...]
+    case_id: str
+    """The control case shown."""
+    rows_axis: str
+    """``Python`` or ``numpy``."""
+    rows: tuple[str, ...]
+    cython: tuple[str, ...]
+    cells: tuple[tuple[VerdictCell, ...], ...]
+    """``cells[row][cython]``; a numpy cell covers every Python tested with that numpy."""
+
+
+@dataclass(frozen=True)
+class ToolchainSection:
+    """The measured toolchain baseline, as the report shows it (default compiler)."""
+
+    grids: tuple[ToolchainGrid, ...] = ()
+    compilers: tuple[CompilerDisagreement, ...] = ()
+    """Cells where the controls' results differ by C compiler."""
+    excused: int = 0
+    """Conversion-case records (every compiler) that are toolchain failures."""
+    judged: int = 0
+    """Conversion-case records (every compiler) measured in a cell with a settled control."""
 
 
 @dataclass(frozen=True)
@@ -201,14 +233,17 @@ class Report:
     details: tuple[DetailTable, ...]
     abi: tuple[AbiTable, ...]
     footnotes: tuple[Footnote, ...]
-    failure_notes: dict[FailureKey, int]
+    failure_notes: dict[FailureKey, NoteId]
     records: tuple[Record, ...]
     diff: Diff | None
-    combinations: tuple[CombinationRow, ...] = ()
-    """Combinations (cells) where every case tried failed to build."""
+    toolchain: ToolchainSection = field(default_factory=ToolchainSection)
+    """The toolchain baseline: the control cases' results."""
+    toolchain_baseline: ToolchainBaseline = field(
+        default_factory=lambda: ToolchainBaseline(frozenset()))
+    """Judges which failures are the toolchain's (:mod:`report.controls`)."""
     checks: dict[CellKey, Check] = field(default_factory=dict)
     """What re-measuring said about each shown record that was re-measured."""
-    flaky_notes: dict[CellKey, int] = field(default_factory=dict)
+    flaky_notes: dict[CellKey, NoteId] = field(default_factory=dict)
     """The note of each flaky record."""
     compiler_records: tuple[Record, ...] = ()
     """The records of the compilers other than the default (the tables show the default's)."""
@@ -216,9 +251,9 @@ class Report:
     """Cells whose compilers gave different results."""
 
     @property
-    def combination_cells(self) -> frozenset[str]:
-        """The cell ids of :attr:`combinations`."""
-        return frozenset(c.cell_id for row in self.combinations for c in row.group.combinations)
+    def toolchain_failures(self) -> frozenset[CellKey]:
+        """The ``(case, cell)`` of every shown record that is a toolchain failure."""
+        return self.toolchain_baseline.toolchain_failures((*self.records, *self.compiler_records))
 
 
 def _distinct(values: Iterable[object]) -> tuple[str, ...]:
@@ -280,13 +315,18 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
     )
 
 
-def _cell(group: GroupVerdict, book: FootnoteBook) -> VerdictCell:
+def _cell(group: GroupVerdict, book: FootnoteBook, *, toolchain_notes: bool = False
+          ) -> VerdictCell:
+    """A table cell; ``toolchain_notes``: also refer to the notes of its toolchain failures
+    (the per-Python tables do; the summary leaves them to the toolchain table)."""
     notes = set(book.failures(group.failures)) | set(book.flaky(group.flaky))
+    if toolchain_notes:
+        notes |= set(book.failures(group.toolchain_failures))
     return VerdictCell(group, tuple(sorted(notes)))
 
 
 def _semantic_notes(book: FootnoteBook, case_id: str, what: str, measured: Measured
-                    ) -> tuple[int, ...]:
+                    ) -> tuple[NoteId, ...]:
     if measured.label != VARIES:
         return ()
     return (book.note(case_id, varies_text(what, measured)),)
@@ -297,25 +337,27 @@ def _shown(statements: Sequence[RangeStatement]) -> list[tuple[str, frozenset[Fa
     return [(s.sentence, frozenset(s.failures)) for s in statements]
 
 
-def case_ranges(records: Sequence[Record], left_out: frozenset[str] = frozenset(),
+def case_ranges(records: Sequence[Record], left_out: frozenset[CellKey] = frozenset(),
                 ) -> tuple[tuple[RangeStatement, ...], bool]:
-    """A case's inferred ranges with the cells ``left_out`` treated as untried, and whether
-    leaving them out changed what the ranges say."""
+    """A case's inferred ranges with the records ``left_out`` (its toolchain failures)
+    treated as untried, and whether leaving them out changed what the ranges say."""
     if not records:
         return (), False
-    ranges = infer_ranges([r for r in records if r.cell_id not in left_out])
-    if not any(r.cell_id in left_out for r in records):
+    kept = [r for r in records if (r.case_id, r.cell_id) not in left_out]
+    ranges = infer_ranges(kept)
+    if len(kept) == len(records):
         return ranges, False
     return ranges, _shown(ranges) != _shown(infer_ranges(records))
 
 
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
-              book: FootnoteBook, left_out: frozenset[str] = frozenset(),
+              book: FootnoteBook, toolchain: frozenset[CellKey] = frozenset(),
               flaky: frozenset[CellKey] = frozenset(),
               compiler_dependent: frozenset[tuple[str, str]] = frozenset()) -> CaseRow:
     shown = [r for r in records if r.cell_kind != "abi"]
-    cells = tuple(replace(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky),
-                                book), compiler_dependent=(case.id, s) in compiler_dependent)
+    cells = tuple(replace(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky,
+                                          toolchain), book),
+                          compiler_dependent=(case.id, s) in compiler_dependent)
                   for s in series_list)
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
@@ -325,16 +367,17 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     locks_notes = _semantic_notes(book, case.id, "source locking", locks)
     found = contradictions(case.expect, main)
     contradiction_notes = tuple(book.note(case.id, text) for text in found)
-    ranges, changed = case_ranges(main, left_out)
+    ranges, changed = case_ranges(main, toolchain)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
+    excused = sum(1 for r in records if (r.case_id, r.cell_id) in toolchain)
     return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
                    documented_text(case.expect), found, contradiction_notes, ranges,
-                   range_notes, bool(main), changed)
+                   range_notes, bool(main), changed, excused)
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
-                   book: FootnoteBook, flaky: frozenset[CellKey] = frozenset()
-                   ) -> tuple[DetailTable, ...]:
+                   book: FootnoteBook, flaky: frozenset[CellKey] = frozenset(),
+                   toolchain: frozenset[CellKey] = frozenset()) -> tuple[DetailTable, ...]:
     tables = []
     for python in sorted_versions(r.python for r in records):
         here = [r for r in records if r.python == python and r.cell_kind != "abi"]
@@ -347,7 +390,8 @@ def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
                 cells = []
                 for version in cython:
                     record = by_coordinate.get((case.id, numpy, version))
-                    cells.append(_cell(aggregate([record] if record else [], flaky), book))
+                    cells.append(_cell(aggregate([record] if record else [], flaky, toolchain),
+                                       book, toolchain_notes=True))
                 rows.append(DetailRow(case.id, numpy, tuple(cells)))
         versions = sorted_versions(str(r.provenance.get("python_version") or "") for r in here)
         tables.append(DetailTable(python, tuple(versions), cython, tuple(rows),
@@ -385,7 +429,7 @@ def import_flaky(checks: Mapping[CellKey, Check]) -> frozenset[CellKey]:
 def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
                 book: FootnoteBook, flaky: frozenset[CellKey] = frozenset()
                 ) -> tuple[AbiTable, ...]:
-    numpy_cases = {c.id for c in cases if c.needs_numpy}
+    numpy_cases = {c.id for c in cases if c.needs_numpy and not c.is_control}
     tables = []
     for python in sorted_versions(r.python for r in records):
         here = [r for r in records if r.python == python and r.case_id in numpy_cases
@@ -408,8 +452,53 @@ def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
     return tuple(tables)
 
 
+def _toolchain_grid(control: CaseInfo, records: Sequence[Record], book: FootnoteBook,
+                    flaky: frozenset[CellKey]) -> ToolchainGrid | None:
+    """The control's results on Python (core) or numpy built against (numpy) x Cython."""
+    mine = [r for r in records if r.case_id == control.id and r.cell_kind != "abi"]
+    if not mine:
+        return None
+    cython = tuple(sorted_versions(r.cython for r in mine))
+    if control.needs_numpy:
+        axis, rows = "numpy", tuple(sorted_versions(r.numpy_build for r in mine))
+    else:
+        axis, rows = "Python", tuple(sorted_versions(r.python for r in mine))
+    grouped: dict[tuple[str | None, str], list[Record]] = defaultdict(list)
+    for record in mine:
+        row = record.numpy_build if control.needs_numpy else record.python
+        grouped[(row, record.cython)].append(record)
+    cells = tuple(tuple(_cell(aggregate(sorted(grouped.get((row, version), []),
+                                               key=cell_sort_key), flaky), book)
+                        for version in cython) for row in rows)
+    return ToolchainGrid(control.id, axis, rows, cython, cells)
+
+
+def _toolchain_section(controls: Sequence[CaseInfo], current: Sequence[Record],
+                       everything: Sequence[Record], judge: ToolchainBaseline,
+                       book: FootnoteBook,
+                       flaky: frozenset[CellKey],
+                       by_compiler: Sequence[CompilerDisagreement]) -> ToolchainSection:
+    made = (_toolchain_grid(c, current, book, flaky) for c in controls)
+    grids = tuple(sorted((grid for grid in made if grid is not None),
+                         key=lambda grid: (grid.rows_axis != "Python", grid.case_id)))
+    cases = [r for r in everything if not judge.is_control(r.case_id)]
+    return ToolchainSection(
+        grids=grids,
+        compilers=tuple(d for d in by_compiler if judge.is_control(d.case_id)),
+        excused=sum(1 for r in cases if judge.is_toolchain_failure(r)),
+        judged=sum(1 for r in cases if judge.judges(r)),
+    )
+
+
+def _own_results_differ(disagreement: CompilerDisagreement, judge: ToolchainBaseline) -> bool:
+    """The compilers disagree on the case's own results (toolchain failures left out)."""
+    own = {(r.outcome, signature(r).behaviour) for _, r in disagreement.results
+           if not r.outcome.could_not_be_tried and not judge.is_toolchain_failure(r)}
+    return len(own) > 1
+
+
 def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
-            baseline: Iterable[Record] | None = None,
+            baseline_records: Iterable[Record] | None = None,
             rechecks: Iterable[Remeasurement] = (),
             references: Sequence[Reference] = ()) -> Report:
     """The whole report, from the store's records, the cases, the previous run and the
@@ -420,49 +509,50 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     # The tables show the default compiler; the others are compared with it (report.compilers).
     current = tuple(r for r in everything if r.compiler == DEFAULT_COMPILER)
     other_compilers = tuple(r for r in everything if r.compiler != DEFAULT_COMPILER)
-    by_compiler = compiler_disagreements(everything)
-    compiler_dependent = frozenset((d.case_id, series(d.cython)) for d in by_compiler
-                                   if d.numpy_build == d.numpy_run)
     log = list(rechecks)
     checks = checks_of(everything, log)
     flaky = frozenset(key for key, check in checks.items()
                       if check.judgement is Judgement.FLAKY)
+    judge = toolchain_baseline_of(everything, ordered, flaky)
+    toolchain = judge.toolchain_failures(everything)
+    by_compiler = compiler_disagreements(everything)
+    compiler_dependent = frozenset((d.case_id, series(d.cython)) for d in by_compiler
+                                   if d.numpy_build == d.numpy_run
+                                   and _own_results_differ(d, judge))
     book = FootnoteBook(everything, marker=SHIPPED_C, checks=checks, references=references)
     series_list = tuple(sorted_versions(series(r.cython) for r in current))
     by_case: dict[str, list[Record]] = defaultdict(list)
     for record in current:
         by_case[record.case_id].append(record)
-    failed_combinations = combination_failures(
-        r for r in current if (r.case_id, r.cell_id) not in flaky)
-    left_out = frozenset(c.cell_id for c in failed_combinations)
-    groups = group_combinations(failed_combinations)
-    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, left_out, flaky,
+    controls = tuple(case for case in ordered if case.is_control)
+    section = _toolchain_section(controls, current, everything, judge, book, flaky,
+                                 by_compiler)
+    rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, toolchain, flaky,
                            compiler_dependent)
-                 for case in ordered)
-    combinations = tuple(CombinationRow(group, tuple(sorted(book.failures(group.failures))))
-                         for group in groups)
-    details = _detail_tables(ordered, current, book, flaky)
+                 for case in ordered if not case.is_control)
+    details = _detail_tables(ordered, current, book, flaky, toolchain)
     abi = _abi_tables(ordered, current, book, import_flaky(checks))
     for key in book.all_failure_keys():  # every failure gets a note, even one no cell shows
         book.failure(key)
     flaky_notes = {key: book.flaky([key])[0] for key in book.all_flaky()}
     notes = {key: book.failure(key) for key in book.all_failure_keys()}
-    changes = (diff(baseline, everything, [c.id for c in ordered], checks)
-               if baseline is not None else None)
+    changes = (diff(baseline_records, everything, [c.id for c in ordered], checks)
+               if baseline_records is not None else None)
     provenance = provenance_of(everything, ordered, stale=selection.stale,
                                unknown=selection.unknown, superseded=selection.superseded,
                                others=selection.others, checks=checks, rechecks=log)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
-                  changes, combinations, checks, flaky_notes, other_compilers, by_compiler)
+                  changes, section, judge, checks, flaky_notes, other_compilers,
+                  by_compiler)
 
 
-def failure_note(report: Report, record: Record) -> int | None:
+def failure_note(report: Report, record: Record) -> NoteId | None:
     """The note number of a record's failure, if it has one."""
     key = failure_key(record)
     return None if key is None else report.failure_notes.get(key)
 
 
-def record_note(report: Report, record: Record) -> int | None:
+def record_note(report: Report, record: Record) -> NoteId | None:
     """The note a table cell of ``record`` refers to: its flaky note if it is flaky, else its
     failure's note (if any)."""
     flaky = report.flaky_notes.get((record.case_id, record.cell_id))

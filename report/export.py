@@ -15,11 +15,12 @@ from matrix.checks import Judgement
 from matrix.errorline import normalize_error
 from matrix.outcomes import Outcome
 from matrix.records import Record
+from report.compilers import CompilerDisagreement
 from report.compose import (
     AbiTable,
     CaseRow,
-    CombinationRow,
     Report,
+    ToolchainGrid,
     VerdictCell,
     failure_note,
     record_note,
@@ -28,16 +29,24 @@ from report.diff import Diff
 from report.model import generated_under, is_shipped_c, series
 from report.semantics import behaviour_label, locks_label
 
-JSON_SCHEMA = 2
+JSON_SCHEMA = 3
+"""3: the toolchain baseline (``controls``, ``toolchain``, ``toolchain_failure``), note ids are
+strings (``cc-3f2a1``), ``combinations`` gone."""
 
 CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
-    "combination_failure", "shipped_c", "generated_under", "check", "flaky", "seen", "compiler",
+    "toolchain_failure", "role", "shipped_c", "generated_under", "check", "flaky", "seen",
+    "compiler",
 )
-"""``combination_failure``: every case tried in this cell failed to build (see the report's
-"Combinations that fail for every case"); such cells are left out of the inferred ranges.
+"""``toolchain_failure``: ``true`` when the case failed where its cell's control case failed at
+the same stage (the toolchain's failure, left out of the summary and the ranges), ``false``
+when a control was measured there and the result is the case's own, empty for the control
+cases themselves and where no settled control was measured. ``role``: ``conversion`` (an
+idiom) or ``control`` (the toolchain baseline: ``control-plain``, ``control-numpy``).
+
+``note``: the stable id of the note (``cc-3f2a1``), see the report's Notes.
 
 ``shipped_c``: ``true`` when the cell was tried with shipped C -- this Cython does not install or
 run on this Python, so the C it generated under another Python was compiled, imported and run
@@ -59,7 +68,7 @@ def _bool(value: bool | None) -> str:
 
 
 def cell_row(record: Record, report: Report, groups: dict[str, str],
-             combination_cells: frozenset[str] = frozenset()) -> dict[str, str]:
+             roles: dict[str, str]) -> dict[str, str]:
     """One record as a flat row of strings (the CSV's row, the JSON's ``cells`` item)."""
     cell = (record.case_id, record.cell_id)
     check = report.checks.get(cell)
@@ -82,7 +91,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "outcome": record.outcome.value,
         "tried": _bool(not record.outcome.could_not_be_tried),
         "failed": _bool(record.outcome.failed),
-        "note": "" if note is None else str(note),
+        "note": note or "",
         "error": error,
         "values_ok": _bool(behaviour.values_ok),
         "copies": _bool(behaviour.copies),
@@ -90,7 +99,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "locks_source": _bool(behaviour.locks_source),
         "semantics": (behaviour_label(behaviour) or "") if worked else "",
         "locks": (locks_label(behaviour.locks_source) or "") if worked else "",
-        "combination_failure": _bool(record.cell_id in combination_cells),
+        "toolchain_failure": report.toolchain_baseline.verdict_text(record),
+        "role": roles.get(record.case_id, "conversion"),
         "shipped_c": _bool(is_shipped_c(record)),
         "generated_under": generated_under(record),
         "check": check.judgement.value if check is not None else Judgement.UNCHECKED.value,
@@ -102,8 +112,9 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
 
 def cell_rows(report: Report) -> list[dict[str, str]]:
     groups = {row.case.id: row.case.group for row in report.rows}
-    combination_cells = report.combination_cells
-    return [cell_row(record, report, groups, combination_cells)
+    groups.update({grid.case_id: "control" for grid in report.toolchain.grids})
+    roles = {case_id: "control" for case_id in report.toolchain_baseline.control_ids}
+    return [cell_row(record, report, groups, roles)
             for record in (*report.records, *report.compiler_records)]
 
 
@@ -117,6 +128,8 @@ def _verdict(cell: VerdictCell) -> dict[str, Any]:
         "ok": group.ok,
         "shipped": group.shipped,
         "flaky": len(group.flaky),
+        "toolchain": len(group.toolchain),
+        "toolchain_stages": [s.value for s in group.toolchain_stages],
         "compiler_dependent": cell.compiler_dependent,
         "notes": list(cell.notes),
     }
@@ -142,26 +155,29 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,
                     "sentence": s.sentence, "notes": list(n), "shipped_c": s.shipped_c}
                    for s, n in zip(row.ranges, row.range_notes)],
-        "ranges_leave_out_combinations": row.ranges_leave_out_combinations,
+        "ranges_leave_out_toolchain": row.ranges_leave_out_toolchain,
+        "toolchain_failures": row.toolchain_failures,
+        "role": case.role,
     }
 
 
-def _combination(row: CombinationRow) -> dict[str, Any]:
-    group = row.group
-    common = group.common_failure
+def _toolchain_grid(grid: ToolchainGrid) -> dict[str, Any]:
     return {
-        "kind": group.kind,
-        "stages": [s.value for s in group.stages],
-        "error": None if common is None else {"outcome": common[0], "text": common[1]},
-        "names": list(group.names),
-        "sentence": group.sentence,
-        "notes": list(row.notes),
-        "shipped_c": group.shipped_c,
-        "cells": [{"cell_id": c.cell_id, "python": c.python, "cython": c.cython,
-                   "numpy": c.numpy, "cases": list(c.cases),
-                   "stages": [s.value for s in c.stages], "shipped_c": c.shipped_c,
-                   "generated_under": list(c.generated_under)}
-                  for c in group.combinations],
+        "case_id": grid.case_id,
+        "rows_axis": grid.rows_axis,
+        "rows": list(grid.rows),
+        "cython": list(grid.cython),
+        "cells": [[_verdict(cell) for cell in line] for line in grid.cells],
+    }
+
+
+def _toolchain(report: Report) -> dict[str, Any]:
+    section = report.toolchain
+    return {
+        "grids": [_toolchain_grid(grid) for grid in section.grids],
+        "excused": section.excused,
+        "judged": section.judged,
+        "compilers": [_disagreement(d, report) for d in section.compilers],
     }
 
 
@@ -188,6 +204,16 @@ def _diff(changes: Diff | None) -> dict[str, Any] | None:
     }
 
 
+def _disagreement(d: CompilerDisagreement, report: Report) -> dict[str, Any]:
+    return {
+        "case_id": d.case_id, "python": d.python, "cython": d.cython,
+        "numpy_build": d.numpy_build, "numpy_run": d.numpy_run,
+        "results": [{"compiler": c, "cell_id": r.cell_id, "outcome": r.outcome.value,
+                     "error": "" if r.outcome is Outcome.OK else normalize_error(r.first_error),
+                     "note": failure_note(report, r)} for c, r in d.results],
+    }
+
+
 def report_data(report: Report) -> dict[str, Any]:
     """Everything the page shows, as plain JSON data."""
     return {
@@ -195,20 +221,15 @@ def report_data(report: Report) -> dict[str, Any]:
         "provenance": asdict(report.provenance),
         "series": list(report.series),
         "cases": [_case(row, report) for row in report.rows],
-        "combinations": [_combination(row) for row in report.combinations],
+        "controls": sorted(report.toolchain_baseline.control_ids),
+        "toolchain": _toolchain(report),
         "abi": [_abi(table) for table in report.abi],
         "notes": [{**asdict(note), "where": [{"case_id": c, "cells": w} for c, w in note.where],
                    "references": [r.to_json() for r in note.references]}
                   for note in report.footnotes],
         "diff": _diff(report.diff),
-        "compiler_disagreements": [{
-            "case_id": d.case_id, "python": d.python, "cython": d.cython,
-            "numpy_build": d.numpy_build, "numpy_run": d.numpy_run,
-            "results": [{"compiler": c, "cell_id": r.cell_id, "outcome": r.outcome.value,
-                         "error": "" if r.outcome is Outcome.OK
-                         else normalize_error(r.first_error),
-                         "note": failure_note(report, r)} for c, r in d.results],
-        } for d in report.compiler_disagreements],
+        "compiler_disagreements": [_disagreement(d, report)
+                                   for d in report.compiler_disagreements],
         "cells": cell_rows(report),
     }
 

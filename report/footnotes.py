@@ -1,13 +1,18 @@
 """Failure footnotes: one numbered note per distinct failure, referenced from the table cells.
 
 A *distinct failure* is an outcome plus its first error line, normalized so that the same
-failure reads the same in every cell (no environment paths, no addresses). Notes are numbered
-in the order the document first refers to them, like caniuse's notes; the same number is used
-wherever that failure appears (summary, detail tables, build-vs-run table).
+failure reads the same in every cell (no environment paths, no addresses). A note's id comes
+from what it says, never from its position (:func:`note_id`): ``cc-3f2a1`` is the stage and the
+first digits of a hash of the outcome and error line, so adding or removing a case, or another
+failure, changes no other note's id or anchor, and an id quoted anywhere stays valid while the
+failure is still measured. The same id is used wherever that failure appears (summary, detail
+tables, build-vs-run table, the data files). Notes are *listed* in the order the document
+first refers to them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +27,27 @@ from report.references import Reference, references_for
 
 FailureKey = tuple[str, str]
 """``(outcome, normalized first error line)``."""
+
+NoteId = str
+"""A note's stable id, e.g. ``cc-3f2a1`` (:func:`note_id`)."""
+
+ID_DIGITS = 5
+"""Hex digits of a note id's hash; a collision (two notes, one id) takes :data:`LONG_ID_DIGITS`."""
+LONG_ID_DIGITS = 10
+ID_PREFIXES = {
+    "cythonize-error": "cy", "cc-error": "cc", "import-error": "imp", "run-error": "run",
+    "crash": "crash", "timeout": "timeout", "env-error": "env", "flaky": "flaky",
+    "semantics": "sem",
+}
+"""The readable part of a note id: the failing stage (or the note's kind)."""
+
+
+def note_id(kind: str, material: Sequence[str], digits: int = ID_DIGITS) -> NoteId:
+    """The id of the note of ``kind`` (an outcome, ``flaky`` or ``semantics``) that says
+    ``material`` (for a failure: its outcome and normalized first error line; for a flaky
+    note: the case and the results seen; for a semantics note: the case and the text)."""
+    digest = hashlib.sha256("\0".join((kind, *material)).encode("utf-8")).hexdigest()
+    return f"{ID_PREFIXES.get(kind, 'note')}-{digest[:digits]}"
 
 MAX_LISTED_CELLS = 6
 
@@ -97,7 +123,7 @@ class Footnote:
     (measured behaviour varies, or contradicts the documentation).
     """
 
-    number: int
+    id: NoteId
     kind: str
     text: str
     outcome: str | None = None
@@ -110,7 +136,7 @@ class Footnote:
 
 
 class FootnoteBook:
-    """Hands out note numbers in first-reference order; one number per distinct note.
+    """Registers notes in first-reference order; one stable id per distinct note.
 
     ``marker`` follows the cells measured with shipped C in the notes' "seen in" lists.
     """
@@ -134,11 +160,11 @@ class FootnoteBook:
             key = failure_key(record)
             if key is not None:
                 self._seen[key].append(record)
-        self._numbers: dict[tuple[str, ...], int] = {}
+        self._numbers: dict[tuple[str, ...], NoteId] = {}
         self._notes: list[Footnote] = []
 
-    def failure(self, key: FailureKey) -> int:
-        """The number of the note for ``key`` (registered on first use)."""
+    def failure(self, key: FailureKey) -> NoteId:
+        """The id of the note for ``key`` (registered on first use)."""
         ident = ("failure", *key)
         if ident not in self._numbers:
             outcome, error = key
@@ -152,22 +178,22 @@ class FootnoteBook:
             first = min(records, key=lambda r: (cell_sort_key(r), r.case_id), default=None)
             command = reproduce_command(first) if first is not None else ""
             cited = references_for(self._references, outcome, error, records)
-            self._add(ident, Footnote(len(self._notes) + 1, kind, error, outcome, where, command,
-                                      cited))
+            self._add(ident, Footnote(self._new_id(outcome, key), kind, error, outcome, where,
+                                      command, cited))
         return self._numbers[ident]
 
-    def failures(self, keys: Iterable[FailureKey]) -> tuple[int, ...]:
-        """Numbers for several failures, in the given order, without repeats."""
-        numbers: list[int] = []
+    def failures(self, keys: Iterable[FailureKey]) -> tuple[NoteId, ...]:
+        """Ids of several failures' notes, in the given order, without repeats."""
+        numbers: list[NoteId] = []
         for key in keys:
             number = self.failure(key)
             if number not in numbers:
                 numbers.append(number)
         return tuple(numbers)
 
-    def flaky(self, cells: Iterable[CellKey]) -> tuple[int, ...]:
+    def flaky(self, cells: Iterable[CellKey]) -> tuple[NoteId, ...]:
         """The notes of flaky records: one per case and set of disagreeing results."""
-        numbers: list[int] = []
+        numbers: list[NoteId] = []
         for cell in cells:
             group = self._flaky_of[cell]
             ident = ("flaky", group[0], *group[1])
@@ -177,8 +203,8 @@ class FootnoteBook:
                 first = min(records, key=cell_sort_key)
                 text = ("measured again from scratch, the results disagree: "
                         + " | ".join(group[1]))
-                self._add(ident, Footnote(len(self._notes) + 1, "flaky", text, None, where,
-                                          reproduce_command(first)))
+                self._add(ident, Footnote(self._new_id("flaky", group[1], group[0]), "flaky",
+                                          text, None, where, reproduce_command(first)))
             if self._numbers[ident] not in numbers:
                 numbers.append(self._numbers[ident])
         return tuple(numbers)
@@ -187,16 +213,26 @@ class FootnoteBook:
         """Every flaky (case, cell), in first-seen order."""
         return list(self._flaky_of)
 
-    def note(self, case_id: str, text: str, where: str = "") -> int:
+    def note(self, case_id: str, text: str, where: str = "") -> NoteId:
         """A semantics note about one case (registered on first use)."""
         ident = ("semantics", case_id, text)
         if ident not in self._numbers:
             pairs = ((case_id, where),)
-            self._add(ident, Footnote(len(self._notes) + 1, "semantics", text, None, pairs))
+            self._add(ident, Footnote(self._new_id("semantics", (case_id, text)), "semantics",
+                                      text, None, pairs))
         return self._numbers[ident]
 
+    def _new_id(self, kind: str, material: Sequence[str], case_id: str = "") -> NoteId:
+        """The note's content id; on the (rare) collision with another note's id, a longer
+        one (still a pure function of the note's content)."""
+        full = (case_id, *material) if case_id else tuple(material)
+        ident = note_id(kind, full)
+        if any(note.id == ident for note in self._notes):
+            ident = note_id(kind, full, LONG_ID_DIGITS)
+        return ident
+
     def _add(self, ident: tuple[str, ...], note: Footnote) -> None:
-        self._numbers[ident] = note.number
+        self._numbers[ident] = note.id
         self._notes.append(note)
 
     def all_failure_keys(self) -> list[FailureKey]:
@@ -207,8 +243,9 @@ class FootnoteBook:
         return tuple(self._notes)
 
 
-def refs(numbers: Sequence[int]) -> str:
-    """``<sup>1,3</sup>``: how a cell refers to notes in markdown (empty for none)."""
-    if not numbers:
+def refs(ids: Sequence[NoteId]) -> str:
+    """``<sup>cc-3f2a1,run-0b7c2</sup>``: how a cell refers to notes in markdown (empty for
+    none)."""
+    if not ids:
         return ""
-    return "<sup>" + ",".join(str(n) for n in numbers) + "</sup>"
+    return "<sup>" + ",".join(ids) + "</sup>"

@@ -1,5 +1,8 @@
 """The heatmap picture: cases (rows) x (Python, Cython) (columns), coloured by verdict.
 
+A case is judged against the toolchain baseline (:mod:`report.controls`): a cell whose failures
+are all toolchain failures has its own colour, never the case's red or amber.
+
 Cells measured with shipped C (that Cython does not install or run on that Python) are hatched
 over their colour, and their column label says ``(shipped C)``, so that a green cell there is
 never read as "this Cython works on this Python".
@@ -26,6 +29,7 @@ COLOURS: dict[Verdict, str] = {
     Verdict.MIXED: "#f9a825",
     Verdict.FAILED: "#c62828",
     Verdict.FLAKY: "#00838f",
+    Verdict.TOOLCHAIN: "#8d6e63",
     Verdict.ENV_ERROR: "#6a1b9a",
     Verdict.NOT_POSSIBLE: "#b0b0b0",
     Verdict.NOT_TESTED: "#ffffff",
@@ -35,6 +39,7 @@ SHORT_LEGEND: dict[Verdict, str] = {
     Verdict.MIXED: "works with some numpy versions",
     Verdict.FAILED: "fails",
     Verdict.FLAKY: "flaky (results disagree)",
+    Verdict.TOOLCHAIN: "toolchain builds nothing (control fails too)",
     Verdict.ENV_ERROR: "could not be tried",
     Verdict.NOT_POSSIBLE: "not possible",
     Verdict.NOT_TESTED: "not tested",
@@ -56,10 +61,12 @@ def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[Grou
         if (record.python, record.cython) not in columns:
             columns.append((record.python, record.cython))
     rows = [row.case.id for row in report.rows]
+    toolchain = report.toolchain_failures
     grid = []
     for case_id in rows:
         mine = [r for r in main if r.case_id == case_id]
-        grid.append([aggregate([r for r in mine if (r.python, r.cython) == column])
+        grid.append([aggregate([r for r in mine if (r.python, r.cython) == column],
+                               toolchain=toolchain)
                      for column in columns])
     shipped = [any(line[index].shipped for line in grid) for index in range(len(columns))]
     labels = [f"py{p} cy{c}{SHIPPED_COLUMN if mark else ''}"

@@ -72,6 +72,12 @@ class CaseInfo:
     content_hash: str
     expect: Expectation
     variant_of: str | None = None
+    role: str = "conversion"
+    """``conversion`` (an idiom) or ``control`` (the toolchain baseline, :mod:`report.baseline`)."""
+
+    @property
+    def is_control(self) -> bool:
+        return self.role == "control"
 
     @classmethod
     def from_case(cls, case: Case) -> CaseInfo:
@@ -85,12 +91,15 @@ class CaseInfo:
             content_hash=case.content_hash,
             expect=case.expect,
             variant_of=case.variant_of,
+            role=case.role,
         )
 
     @property
-    def sort_key(self) -> tuple[str, str, bool, str]:
-        """Group, then base case, variants right after the case they vary."""
-        return (self.group, self.variant_of or self.id, self.variant_of is not None, self.id)
+    def sort_key(self) -> tuple[bool, str, str, bool, str]:
+        """Controls first; then group, then base case, variants right after the case they
+        vary."""
+        return (not self.is_control, self.group, self.variant_of or self.id,
+                self.variant_of is not None, self.id)
 
 
 def ordered_cases(cases: Iterable[Case | CaseInfo]) -> tuple[CaseInfo, ...]:

@@ -1,6 +1,8 @@
 """The published files at their stable paths, written from a :class:`Report`, and the drift check.
 
-``compat.md``, ``compat.json``, ``compat.csv`` and the web page (``index.html`` and its data,
+``compat.md``, ``changes.md`` (the diff against the previous run), ``detail.md`` (every
+cell, per Python), ``compat.json``,
+``compat.csv`` and the web page (``index.html`` and its data,
 ``compat-data.js``) are byte-for-byte functions of the report;
 ``compat-heatmap.png`` is too, for one matplotlib version (the drift check only requires that
 it is a valid PNG).
@@ -15,7 +17,14 @@ from report.compose import Report
 from report.export import render_csv, render_json
 from report.heatmap import write_heatmap
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
-from report.render_md import HEATMAP_FILE, render_markdown
+from report.render_md import (
+    CHANGES_FILE,
+    DETAIL_FILE,
+    HEATMAP_FILE,
+    render_changes,
+    render_detail_page,
+    render_markdown,
+)
 
 MARKDOWN_FILE = "compat.md"
 JSON_FILE = "compat.json"
@@ -24,6 +33,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
     MARKDOWN_FILE: render_markdown,
+    CHANGES_FILE: render_changes,
+    DETAIL_FILE: render_detail_page,
     JSON_FILE: render_json,
     CSV_FILE: render_csv,
     PAGE_FILE: render_page,

@@ -2,12 +2,17 @@
 use, and what breaks where?" (like browserslist + doiuse, over the published data).
 
 Reads only published data (``docs/compat.json``); builds nothing.  A range is a PEP 440
-specifier per axis; a cell is *in range* when its Python minor and Cython release satisfy
-theirs and, for numpy cases, both the numpy it was built against and the numpy it ran under
-satisfy the numpy one.  Per case the answer says:
+specifier per axis; a cell is *in range* when its Python and Cython release satisfy theirs and,
+for numpy cases, both the numpy it was built against and the numpy it ran under satisfy the
+numpy one.  Cells are per Python *minor* and judged on the exact patch release measured there
+(the rows' ``python_version``, e.g. 3.9.18; in data without it, the minor, which PEP 440 reads
+as X.Y.0): a specifier that admits only some patch releases of a tested minor gets a warning
+naming the flag, never a silent drop.  Per case the answer says:
 
-* **works**: every tried cell in range worked;
-* **fails**: the cells in range where it failed (stage, note, a paste-ready reproducer);
+* **works**: every tried cell in range worked (*works where the toolchain builds* when it also
+  failed where the toolchain builds nothing, see below);
+* **fails**: the cells in range where it failed on its own (stage, note, a paste-ready
+  reproducer);
 * **flaky**: cells whose results did not repeat when measured again (neither works nor fails);
 * **not tried / not tested**: cells in range that could not be tried, and the cells the grid
   has in range (for some case of the same kind) with no result for this case; never counted as
@@ -17,7 +22,32 @@ Cells measured with *shipped C* (📦: a Cython that does not install on that Py
 generated elsewhere, built there as from an sdist) are listed apart and do not decide the
 verdict, unless ``shipped_c=True`` (for packagers whose sdists ship generated C).
 
-A case with no tried cell in range is *untested* there, not "works".
+*Toolchain failures.*  The control cases (the data's ``controls``: no memory idiom, built in
+every cell) are never listed as cases.  A case that failed in a cell where a control failed at
+the same stage (its row's ``toolchain_failure`` is ``"true"``) hit a toolchain that builds
+nothing there: that failure is not the case's own and does not make it fail.  The control
+cases' failing cells in range are reported once, apart, grouped by Cython release and stage.
+Data without ``controls`` or ``toolchain_failure`` (older files) counts every failure as the
+case's own.
+
+A case with no tried cell in range, or only toolchain failures there, is *untested* there, not
+"works"; when that holds for every selected case the answer names the specifier that matched
+no tested version (or says that the axes match only apart), with the tested versions.
+
+Exit status of ``python -m report query`` (:meth:`Answer.status`; 1 and 4 win over 3):
+
+* 0: every selected case works wherever tried in range; toolchain failures are reported but do
+  not fail the query (unless ``--strict-toolchain``);
+* 1: a selected case fails on its own somewhere in range;
+* 2: a usage error: argparse's, a specifier that does not parse, a ``--case`` glob that matches
+  no conversion case, a missing or malformed data file, a ``--compiler`` with no cells
+  (:class:`QueryError`, like every ``MatrixError``: ``error: ...`` on stderr);
+* 3: only with ``--strict-toolchain``: the range includes toolchains that build nothing (a
+  control case fails in a counted cell in range) and no case fails on its own;
+* 4: nothing in range was tried for the selected cases: a specifier matches no tested version
+  (the message names the flag and lists the tested versions), or the axes each match but never
+  together, or the cells in range are only shipped C, could not be tried, or are toolchain
+  failures.
 """
 
 from __future__ import annotations
@@ -25,7 +55,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +69,58 @@ from matrix.errors import MatrixError
 
 AXES = ("python", "cython", "numpy")
 
+EXIT_WORKS = 0
+EXIT_FAILS = 1
+EXIT_USAGE = 2
+EXIT_TOOLCHAIN = 3
+EXIT_UNTESTED = 4
+
+EXIT_STATUSES = """\
+exit status:
+  0  every selected case works wherever tried in range (toolchain failures are
+     reported apart and do not fail the query)
+  1  a selected case fails on its own somewhere in range
+  2  usage error: bad arguments, a specifier that does not parse, a --case glob
+     that matches no case, no data file
+  3  only with --strict-toolchain: the range includes toolchains that build
+     nothing (a control case fails there), and no case fails on its own
+  4  nothing in range was tried for the selected cases (the message names the
+     specifier that matches no tested version), also when only toolchain
+     failures are in range"""
+"""The exit-status contract, for the command's ``--help``."""
+
+PATCH_SPAN = 50
+"""Patch releases past the highest tested one considered when a specifier is checked for
+admitting only part of a Python minor."""
+
+Row = dict[str, str]
+
 
 class QueryError(MatrixError):
     """A bad specifier, case pattern or data file; the message names it."""
+
+
+def _version(value: str) -> Version | None:
+    try:
+        return Version(value)
+    except InvalidVersion:
+        return None
+
+
+def _sorted(values: Iterable[str]) -> list[str]:
+    return sorted(set(values), key=lambda v: (_version(v) or Version("0"), v))
+
+
+def python_release(row: Row) -> str:
+    """The Python release a row's cell was measured on: the exact patch release when the data
+    has it, else the minor."""
+    measured = row.get("python_version") or ""
+    return measured if _version(measured) is not None else row["python"]
+
+
+def _family(row: Row) -> str:
+    """``core`` or ``numpy`` (numpy and ABI cells)."""
+    return "core" if row["kind"] == "core" else "numpy"
 
 
 @dataclass(frozen=True)
@@ -51,6 +130,8 @@ class SupportRange:
     python: SpecifierSet = field(default_factory=SpecifierSet)
     cython: SpecifierSet = field(default_factory=SpecifierSet)
     numpy: SpecifierSet = field(default_factory=SpecifierSet)
+    written: tuple[str, str, str] = field(default=("", "", ""), compare=False)
+    """The specifiers as given (for messages naming the flag)."""
 
     @classmethod
     def parse(cls, python: str | None, cython: str | None, numpy: str | None) -> SupportRange:
@@ -62,35 +143,52 @@ class SupportRange:
             except InvalidSpecifier:
                 raise QueryError(f"--{axis} '{text}': not a version specifier (PEP 440, e.g."
                                  " '>=3.8' or '>=0.29,<4')") from None
-        return cls(**specifiers)
+        return cls(written=(python or "", cython or "", numpy or ""), **specifiers)
 
     def text(self) -> str:
         return ", ".join(f"{axis} {spec or 'any'}" for axis, spec in
                          zip(AXES, (self.python, self.cython, self.numpy)))
 
+    def spec(self, axis: str) -> SpecifierSet:
+        return {"python": self.python, "cython": self.cython, "numpy": self.numpy}[axis]
+
+    def flag(self, axis: str) -> str:
+        """``--python '>=3.9'``: the flag and the specifier as given."""
+        text = self.written[AXES.index(axis)] or str(self.spec(axis))
+        return f"--{axis} '{text}'"
+
     @staticmethod
     def _holds(spec: SpecifierSet, value: str) -> bool:
-        try:
-            return spec.contains(Version(value), prereleases=True)
-        except InvalidVersion:
-            return False
+        version = _version(value)
+        return version is not None and spec.contains(version, prereleases=True)
 
-    def holds(self, row: dict[str, str]) -> bool:
-        """The cell row is in range."""
-        if not (self._holds(self.python, row["python"])
-                and self._holds(self.cython, row["cython"])):
-            return False
+    def holds_axis(self, axis: str, row: Row) -> bool:
+        """The row satisfies one axis (numpy: both the build and the run numpy; a core row
+        always satisfies the numpy axis)."""
+        if axis == "python":
+            return self._holds(self.python, python_release(row))
+        if axis == "cython":
+            return self._holds(self.cython, row["cython"])
         if row["kind"] == "core":
             return True
-        return self._holds(self.numpy, row["numpy_build"]) and self._holds(self.numpy,
-                                                                           row["numpy_run"])
+        return (self._holds(self.numpy, row["numpy_build"])
+                and self._holds(self.numpy, row["numpy_run"]))
+
+    def holds(self, row: Row) -> bool:
+        """The cell row is in range."""
+        return all(self.holds_axis(axis, row) for axis in AXES)
 
 
-def reproduce_row(row: dict[str, str]) -> str:
+def reproduce_row(row: Row, case_id: str | None = None) -> str:
     """``python -m matrix try ...`` for one cell row, as the notes' reproducers read."""
     cell = Cell(row["python"], row["cython"], row.get("numpy_build") or None,
                 row.get("numpy_run") or None, row.get("compiler") or DEFAULT_COMPILER)
-    return cell.try_command(row["case_id"])
+    return cell.try_command(case_id or row["case_id"])
+
+
+def _text(value: object) -> str:
+    """A field as printed: note ids are opaque strings (older data has integers)."""
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -101,6 +199,27 @@ class Failure:
     stage: str
     note: str
     error: str
+    reproduce: str
+
+
+@dataclass(frozen=True)
+class ToolchainFailure:
+    """Cells in range where a control case fails: toolchains that build nothing, one group per
+    Cython release, stage and note."""
+
+    control: str
+    cython: str
+    stage: str
+    note: str
+    error: str
+    pythons: tuple[str, ...]
+    numpy: tuple[str, ...]
+    """``build`` or ``build run under run`` of numpy cells; empty for core cells."""
+    cells: tuple[str, ...]
+    shipped_c: bool
+    """Measured with shipped C."""
+    counted: bool
+    """Not shipped C, or shipped C counted (``--shipped-c``): decides ``--strict-toolchain``."""
     reproduce: str
 
 
@@ -116,13 +235,17 @@ class CaseAnswer:
     in_range: int
     works: int
     failures: tuple[Failure, ...] = ()
+    """The case's own failures (not toolchain failures)."""
     shipped_failures: tuple[Failure, ...] = ()
-    """Failures in cells measured with shipped C, when those do not decide the verdict."""
+    """Own failures in cells measured with shipped C, when those do not decide the verdict."""
     flaky: tuple[str, ...] = ()
     untried: tuple[tuple[str, str], ...] = ()
     """``(cell_id, outcome)`` of cells in range that could not be tried."""
     not_tested: tuple[str, ...] = ()
     """Combinations of tested versions in range with no result for this case."""
+    toolchain_failures: tuple[str, ...] = ()
+    """Counted cells in range where it failed because the toolchain builds nothing there
+    (details in :attr:`Answer.toolchain`); they do not decide the verdict."""
 
 
 @dataclass(frozen=True)
@@ -131,14 +254,33 @@ class Answer:
     tested: dict[str, list[str]]
     """The tested versions inside the range, per axis."""
     cases: tuple[CaseAnswer, ...]
+    toolchain: tuple[ToolchainFailure, ...] = ()
+    """Toolchains in range that build nothing (the control cases' failing cells)."""
+    warnings: tuple[str, ...] = ()
+    """Parts of the range the data covers only partly (each names its flag)."""
+    untested: tuple[str, ...] = ()
+    """Why nothing in range was tried for the selected cases; empty when something was."""
 
     @property
     def failing(self) -> tuple[CaseAnswer, ...]:
         return tuple(c for c in self.cases if c.failures)
 
-    def to_json(self) -> dict[str, Any]:
+    def status(self, *, strict_toolchain: bool = False) -> int:
+        """The exit status (module docstring)."""
+        if self.untested:
+            return EXIT_UNTESTED
+        if self.failing:
+            return EXIT_FAILS
+        if strict_toolchain and any(t.counted for t in self.toolchain):
+            return EXIT_TOOLCHAIN
+        return EXIT_WORKS
+
+    def to_json(self, *, strict_toolchain: bool = False) -> dict[str, Any]:
         return {"range": self.range, "tested": self.tested,
+                "exit_status": self.status(strict_toolchain=strict_toolchain),
+                "untested": list(self.untested), "warnings": list(self.warnings),
                 "failing_cases": [c.case_id for c in self.failing],
+                "toolchain_failures": [asdict(t) for t in self.toolchain],
                 "cases": [asdict(c) for c in self.cases]}
 
 
@@ -156,8 +298,12 @@ def load_data(path: Path) -> dict[str, Any]:
     return data
 
 
-def _sorted(values: set[str]) -> list[str]:
-    return sorted(values, key=Version)
+def control_ids(data: dict[str, Any]) -> frozenset[str]:
+    """The control cases' ids: the data's ``controls`` and cases whose role is ``control``
+    (neither in older data)."""
+    listed = data.get("controls") or []
+    return frozenset(str(c) for c in listed) | frozenset(
+        c["id"] for c in data["cases"] if c.get("role") == "control")
 
 
 def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str] = (),
@@ -168,111 +314,392 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
     cells = [r for r in data["cells"] if r.get("compiler", DEFAULT_COMPILER) == compiler]
     if not cells:
         raise QueryError(f"--compiler {compiler}: no published cell was built with it")
-    cases = data["cases"]
+    controls = control_ids(data)
+    cases = [c for c in data["cases"] if c["id"] not in controls]
     if case_globs:
         for pattern in case_globs:
-            if not any(fnmatch.fnmatchcase(c["id"], pattern) for c in cases):
-                raise QueryError(f"--case {pattern}: matches no published case")
+            if any(fnmatch.fnmatchcase(c["id"], pattern) for c in cases):
+                continue
+            if any(fnmatch.fnmatchcase(c, pattern) for c in controls):
+                raise QueryError(f"--case {pattern}: matches only control cases (the toolchain"
+                                 " baseline, reported apart), no conversion case")
+            raise QueryError(f"--case {pattern}: matches no published case")
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c["id"], p) for p in case_globs)]
+    selected = {c["id"] for c in cases}
+    mine_all = [r for r in cells if r["case_id"] in selected]
     rows = [r for r in cells if support.holds(r)]
-    pythons = {r["python"] for r in rows}
-    cythons = {r["cython"] for r in rows}
-    numpys = {r["numpy_build"] for r in rows if r["kind"] == "numpy"}
-    tested = {"python": _sorted(pythons), "cython": _sorted(cythons), "numpy": _sorted(numpys)}
-    by_case: dict[str, list[dict[str, str]]] = {}
+    shown = [r for r in rows if r["case_id"] not in controls]
+    tested = {"python": _sorted(r["python"] for r in shown),
+              "cython": _sorted(r["cython"] for r in shown),
+              "numpy": _sorted(r["numpy_build"] for r in shown if r["kind"] == "numpy")}
+    by_case: dict[str, list[Row]] = {}
     for row in rows:
         by_case.setdefault(row["case_id"], []).append(row)
     grid: dict[str, set[str]] = {}
     for row in rows:
         grid.setdefault(row["kind"], set()).add(row["cell_id"])
-    kinds = {r["case_id"]: ("core" if r["kind"] == "core" else "numpy") for r in cells}
+    kinds = {r["case_id"]: _family(r) for r in cells}
     answers = []
     for case in cases:
         mine = by_case.get(case["id"], [])
         kind = kinds.get(case["id"], "core")
         expected = grid.get(kind, set()) | (grid.get("abi", set()) if kind == "numpy" else set())
         answers.append(_case_answer(case, mine, expected, shipped_c))
-    return Answer(support.text(), tested, tuple(answers))
+    families = {kinds.get(c, "core") for c in selected}
+    toolchain = _toolchain(
+        [r for r in rows if r["case_id"] in controls and _family(r) in families], shipped_c)
+    warnings = _python_warnings(support, mine_all)
+    untested: list[str] = []
+    if all(a.verdict == "untested" for a in answers):
+        untested = _why_untested(support, mine_all, [r for r in rows if r["case_id"] in selected],
+                                 shipped_c, compiler)
+    else:
+        warnings.extend(_axis_warnings(support, mine_all))
+    return Answer(support.text(), tested, tuple(answers), toolchain, tuple(warnings),
+                  tuple(untested))
 
 
-def _failure(row: dict[str, str]) -> Failure:
-    return Failure(row["cell_id"], row["outcome"], row["note"], row["error"], reproduce_row(row))
+def _failure(row: Row) -> Failure:
+    return Failure(row["cell_id"], row["outcome"], _text(row.get("note")), row["error"],
+                   reproduce_row(row))
 
 
-def _case_answer(case: dict[str, Any], rows: list[dict[str, str]], expected: set[str],
+def _case_answer(case: dict[str, Any], rows: list[Row], expected: set[str],
                  shipped_c: bool) -> CaseAnswer:
     flaky = tuple(r["cell_id"] for r in rows if r["flaky"] == "true")
     settled = [r for r in rows if r["flaky"] != "true"]
     apart = [r for r in settled if r["shipped_c"] == "true" and not shipped_c]
     settled = [r for r in settled if r not in apart]
     tried = [r for r in settled if r["tried"] == "true"]
-    failed = [r for r in tried if r["failed"] == "true"]
-    works = sum(1 for r in tried if r["outcome"] == "ok")
+    toolchain = [r for r in tried if r.get("toolchain_failure") == "true"]
+    built = [r for r in tried if r not in toolchain]
+    failed = [r for r in built if r["failed"] == "true"]
+    works = sum(1 for r in built if r["outcome"] == "ok")
     untried = tuple((r["cell_id"], r["outcome"]) for r in settled if r["tried"] != "true")
     missing = sorted(expected - {r["cell_id"] for r in rows})
     if failed:
         verdict = "fails"
-    elif tried:
+    elif built:
         verdict = "works"
     elif flaky:
         verdict = "flaky"
     else:
         verdict = "untested"
+    own_apart = [r for r in apart if r["failed"] == "true"
+                 and r.get("toolchain_failure") != "true"]
     return CaseAnswer(
         case["id"], case["title"], case["group"], verdict, len(rows), works,
-        tuple(_failure(r) for r in failed),
-        tuple(_failure(r) for r in apart if r["failed"] == "true"),
-        flaky, untried, tuple(missing))
+        tuple(_failure(r) for r in failed), tuple(_failure(r) for r in own_apart),
+        flaky, untried, tuple(missing), tuple(r["cell_id"] for r in toolchain))
+
+
+def _toolchain(rows: list[Row], shipped_c: bool) -> tuple[ToolchainFailure, ...]:
+    """The control cases' settled failures in range, grouped by Cython release, stage and
+    note (and shipped C)."""
+    groups: dict[tuple[str, str, str, str, str, str, bool], list[Row]] = {}
+    for row in rows:
+        if row["tried"] != "true" or row["flaky"] == "true" or row["failed"] != "true":
+            continue
+        note = _text(row.get("note"))
+        key = (_family(row), row["case_id"], row["cython"], row["outcome"], note,
+               "" if note else row["error"], row["shipped_c"] == "true")
+        groups.setdefault(key, []).append(row)
+    found = []
+    for (family, control, cython, stage, note, _, shipped), members in groups.items():
+        members.sort(key=lambda r: (_version(python_release(r)) or Version("0"), r["cell_id"]))
+        numpy: tuple[str, ...] = ()
+        if family == "numpy":
+            numpy = tuple(dict.fromkeys(
+                r["numpy_build"] if r["numpy_build"] == r["numpy_run"]
+                else f"{r['numpy_build']} run under {r['numpy_run']}" for r in members))
+        found.append(ToolchainFailure(
+            control, cython, stage, note, members[0]["error"],
+            tuple(dict.fromkeys(r["python"] for r in members)), numpy,
+            tuple(r["cell_id"] for r in members), shipped, shipped_c or not shipped,
+            reproduce_row(members[0])))
+    found.sort(key=lambda t: (_version(t.cython) or Version("0"), t.shipped_c, t.stage,
+                              t.control, t.note))
+    return tuple(found)
+
+
+def _runs(numbers: Sequence[int], top: int, prefix: str) -> str:
+    """``3.9.0-3.9.4, 3.9.7 and 3.9.20 and later`` for sorted patch numbers below ``top``."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and spans[-1][1] == n - 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    parts = []
+    for first, last in spans:
+        if last == top - 1:
+            parts.append(f"{prefix}{first} and later")
+        elif first == last:
+            parts.append(f"{prefix}{first}")
+        else:
+            parts.append(f"{prefix}{first}-{prefix}{last}")
+    return _and(parts)
+
+
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _python_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
+    """One warning per tested Python minor of which the specifier admits some patch releases
+    but not all."""
+    if not support.python:
+        return []
+    releases: dict[str, set[str]] = {}
+    for row in rows:
+        releases.setdefault(row["python"], set())
+        if python_release(row) != row["python"]:
+            releases[row["python"]].add(python_release(row))
+    flag = support.flag("python")
+    warnings = []
+    for minor in _sorted(releases):
+        base = _version(minor)
+        if base is None or len(base.release) < 2:
+            continue
+        head = f"{base.release[0]}.{base.release[1]}."
+        tested = _sorted(releases[minor])
+        patches = [v.release[2] if len(v.release) > 2 else 0
+                   for v in (Version(m) for m in tested)]
+        top = max(patches, default=0) + PATCH_SPAN
+        admitted = [n for n in range(top) if support.python.contains(Version(f"{head}{n}"))]
+        if not admitted or len(admitted) == top:
+            continue
+        excluded = _runs([n for n in range(top) if n not in admitted], top, head)
+        kept = [m for m in tested if support.python.contains(Version(m), prereleases=True)]
+        left = [m for m in tested if m not in kept]
+        if not tested:
+            held = support.python.contains(Version(minor), prereleases=True)
+            warnings.append(
+                f"{flag} admits only part of Python {minor} (excludes {excluded}); the data"
+                f" does not say which {minor} release was tested, so it is judged as"
+                f" {minor}.0 and {'kept' if held else 'left out'}")
+        elif not left:
+            verb = "satisfies" if len(kept) == 1 else "satisfy"
+            warnings.append(
+                f"{flag} keeps Python {minor} because the tested {_and(kept)} {verb} it, but"
+                f" excludes {excluded}: the answer covers only what was tested")
+        elif not kept:
+            verb = "does" if len(left) == 1 else "do"
+            warnings.append(
+                f"{flag} leaves out Python {minor}: it admits only"
+                f" {_runs(admitted, top, head)} of that minor, and the tested {_and(left)}"
+                f" {verb} not satisfy it ('=={minor}.*' is the whole minor)")
+        else:
+            warnings.append(
+                f"{flag} keeps Python {minor} only where measured on {_and(kept)} (not"
+                f" {_and(left)}): it excludes {excluded}")
+    return warnings
+
+
+LABELS = {"python": "Python", "cython": "release", "numpy": "numpy"}
+
+
+def _axis_releases(axis: str, rows: Iterable[Row]) -> list[str]:
+    """The tested versions of one axis: Python minors, Cython releases, numpy releases (built
+    against or run under)."""
+    if axis == "python":
+        return _sorted(r["python"] for r in rows)
+    if axis == "cython":
+        return _sorted(r["cython"] for r in rows)
+    numpy = [r for r in rows if r["kind"] != "core"]
+    return _sorted([r["numpy_build"] for r in numpy] + [r["numpy_run"] for r in numpy])
+
+
+def _series(spec: SpecifierSet) -> str | None:
+    """``3.1`` when every version the specifier names is of the 3.1 series."""
+    found = set()
+    for item in spec:
+        version = _version(item.version.removesuffix(".*"))
+        if version is None:
+            return None
+        release = (*version.release, 0)[:2]
+        found.add(f"{release[0]}.{release[1]}")
+    return found.pop() if len(found) == 1 else None
+
+
+def _no_match(support: SupportRange, axis: str, rows: list[Row]) -> str:
+    """``--cython '==3.1' matches no tested release; tested 3.1 releases are ...``"""
+    spec = support.spec(axis)
+    text = f"{support.flag(axis)} matches no tested {LABELS[axis]}"
+    series = _series(spec)
+    if axis == "python":
+        full = _sorted(python_release(r) for r in rows)
+    else:
+        full = _axis_releases(axis, rows)
+    same = [v for v in full if series is not None and (v == series or v.startswith(series + "."))]
+    if same:
+        text += (f"; the tested {series} release is {same[0]}" if len(same) == 1
+                 else f"; tested {series} releases are {', '.join(same)}")
+    else:
+        text += f"; tested: {', '.join(_axis_releases(axis, rows))}"
+    items = list(spec)
+    if (len(items) == 1 and items[0].operator == "==" and "*" not in items[0].version
+            and len(Version(items[0].version).release) == 2):
+        written = items[0].version
+        whole = "minor" if axis == "python" else "series"
+        text += (f" (PEP 440 reads '=={written}' as {written}.0 only; '=={written}.*' is the"
+                 f" whole {whole})")
+    return text
+
+
+def _axes(support: SupportRange, rows: list[Row]) -> list[str]:
+    """The given axes (numpy only with numpy rows)."""
+    return [a for a in AXES if support.spec(a)
+            and (a != "numpy" or any(r["kind"] != "core" for r in rows))]
+
+
+def _empty_axes(support: SupportRange, tried: list[Row]) -> list[str]:
+    """The given axes whose specifier no tried row satisfies on its own."""
+    return [a for a in _axes(support, tried)
+            if not any(support.holds_axis(a, r) for r in tried
+                       if a != "numpy" or r["kind"] != "core")]
+
+
+def _why_untested(support: SupportRange, mine: list[Row], in_range: list[Row],
+                  shipped_c: bool, compiler: str) -> list[str]:
+    """Why no selected case has a tried cell in range: the specifiers that match no tested
+    version, else the combination, else what the cells in range were."""
+    tried = [r for r in mine if r["tried"] == "true"]
+    if not tried:
+        return [f"no selected case was tried anywhere in the published data"
+                f" (--compiler {compiler})"]
+    empty = _empty_axes(support, tried)
+    if empty:
+        return [_no_match(support, axis, tried) for axis in empty]
+    in_tried = [r for r in in_range if r["tried"] == "true"]
+    counts: Counter[str] = Counter()
+    for row in in_range:
+        if row["tried"] != "true":
+            counts[f"could not be tried ({row['outcome']})"] += 1
+        elif row["shipped_c"] == "true" and not shipped_c:
+            counts["measured with shipped C 📦 only (--shipped-c counts them)"] += 1
+        elif row.get("toolchain_failure") == "true":
+            counts["toolchain failures (the toolchain builds nothing there; listed apart)"] += 1
+        else:
+            counts["flaky"] += 1
+    found = _and([f"{n} {what}" for what, n in counts.items()]) if counts else ""
+    if not in_tried:
+        flags = [support.flag(a) for a in _axes(support, tried)]
+        text = (f"{_and(flags)} each match tested versions, but no selected case was tried"
+                " where they all hold")
+        if support.python and support.cython:
+            pythons = [r for r in tried if support.holds_axis("python", r)
+                       and support.holds_axis("numpy", r)]
+            cythons = _axis_releases("cython", pythons)
+            text += (f"; on the Pythons in range ({', '.join(_axis_releases('python', pythons))})"
+                     f" the tested Cython releases are {', '.join(cythons)}")
+        return [text + (f" (in range: {found})" if found else "")]
+    return [f"no selected case was tried in range where it counts: of its {len(in_range)}"
+            f" results in range, {found}"]
+
+
+def _axis_warnings(support: SupportRange, mine: list[Row]) -> list[str]:
+    """Specifiers that match no tested version of the cases they apply to while other cases
+    were tried (numpy, with core cases selected too)."""
+    tried = [r for r in mine if r["tried"] == "true"]
+    return [f"{_no_match(support, axis, tried)}: the selected numpy cases are untested in"
+            " this range" for axis in _empty_axes(support, tried)]
 
 
 SYMBOL = {"works": "✅", "fails": "❌", "flaky": "🎲", "untested": "—"}
 
 
-def render_text(result: Answer, *, max_cells: int = 6) -> str:
-    """The answer for a terminal: one block per case, failures grouped by note."""
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = False) -> str:
+    """The answer for a terminal: one block per case, failures grouped by note; toolchain
+    failures once, at the end."""
     lines = [f"Support range: {result.range}"]
     lines.append("Tested in range: " + "; ".join(
         f"{axis} {', '.join(values) if values else 'none'}"
         for axis, values in result.tested.items()))
+    lines.extend(f"warning: {warning}" for warning in result.warnings)
     lines.append("")
+    if result.untested:
+        lines.extend(f"untested: {reason}" for reason in result.untested)
+        lines.append("")
+        selected = _plural(len(result.cases), "selected case")
+        lines.append(f"Nothing in range was tried for the {selected}: untested, not a success.")
+        lines.extend(_toolchain_lines(result.toolchain, strict_toolchain))
+        return "\n".join(lines) + "\n"
     for case in result.cases:
-        head = f"{SYMBOL[case.verdict]} {case.case_id}: "
-        tried = case.works + len(case.failures)
-        if case.verdict == "works":
-            head += f"works on all {tried} tried cells in range"
-        elif case.verdict == "fails":
-            head += f"fails on {len(case.failures)} of {tried} tried cells in range"
-        elif case.verdict == "flaky":
-            head += "only flaky results in range (neither works nor fails)"
-        else:
-            head += "no result in range (untested, not a success)"
-        lines.append(head)
-        lines.extend(_failure_lines(case.failures, max_cells, "    "))
-        if case.shipped_failures:
-            count = len(case.shipped_failures)
-            lines.append(f"    with shipped C 📦 (a Cython that does not install on that Python;"
-                         f" not counted unless --shipped-c): fails on {count}"
-                         f" cell{'s' if count > 1 else ''}")
-            lines.extend(_failure_lines(case.shipped_failures, max_cells, "      "))
-        if case.flaky:
-            lines.append(f"    flaky (results disagree when measured again): "
-                         f"{', '.join(case.flaky[:max_cells])}"
-                         + (f" and {len(case.flaky) - max_cells} more"
-                            if len(case.flaky) > max_cells else ""))
-        if case.untried:
-            counts = Counter(outcome for _, outcome in case.untried)
-            lines.append("    could not be tried: " + ", ".join(
-                f"{n} {outcome}" for outcome, n in counts.items()))
-        if case.not_tested:
-            shown = ", ".join(case.not_tested[:3])
-            more = f" and {len(case.not_tested) - 3} more" if len(case.not_tested) > 3 else ""
-            lines.append(f"    not tested: {len(case.not_tested)} cells of the grid in range"
-                         f" have no result for it ({shown}{more})")
+        lines.extend(_case_lines(case, max_cells))
     failing = result.failing
     lines.append("")
     lines.append(f"{len(failing)} of {len(result.cases)} cases fail somewhere in the range"
                  + (f": {', '.join(c.case_id for c in failing)}" if failing else "."))
+    lines.extend(_toolchain_lines(result.toolchain, strict_toolchain))
     return "\n".join(lines) + "\n"
+
+
+def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
+    head = f"{SYMBOL[case.verdict]} {case.case_id}: "
+    tried = case.works + len(case.failures)
+    apart = ""
+    if case.toolchain_failures:
+        apart = (f"; {_plural(len(case.toolchain_failures), 'toolchain failure')} apart"
+                 " (listed at the end)")
+    if case.verdict == "works":
+        head += (f"works (where the toolchain builds) on all {tried} tried cells in range{apart}"
+                 if apart else f"works on all {tried} tried cells in range")
+    elif case.verdict == "fails":
+        head += f"fails on {len(case.failures)} of {tried} tried cells in range{apart}"
+    elif case.verdict == "flaky":
+        head += f"only flaky results in range (neither works nor fails){apart}"
+    else:
+        head += f"no result in range (untested, not a success){apart}"
+    lines = [head]
+    lines.extend(_failure_lines(case.failures, max_cells, "    "))
+    if case.shipped_failures:
+        count = len(case.shipped_failures)
+        lines.append(f"    with shipped C 📦 (a Cython that does not install on that Python;"
+                     f" not counted unless --shipped-c): fails on {count}"
+                     f" cell{'s' if count > 1 else ''}")
+        lines.extend(_failure_lines(case.shipped_failures, max_cells, "      "))
+    if case.flaky:
+        lines.append(f"    flaky (results disagree when measured again): "
+                     f"{', '.join(case.flaky[:max_cells])}"
+                     + (f" and {len(case.flaky) - max_cells} more"
+                        if len(case.flaky) > max_cells else ""))
+    if case.untried:
+        counts = Counter(outcome for _, outcome in case.untried)
+        lines.append("    could not be tried: " + ", ".join(
+            f"{n} {outcome}" for outcome, n in counts.items()))
+    if case.not_tested:
+        shown = ", ".join(case.not_tested[:3])
+        more = f" and {len(case.not_tested) - 3} more" if len(case.not_tested) > 3 else ""
+        lines.append(f"    not tested: {len(case.not_tested)} cells of the grid in range"
+                     f" have no result for it ({shown}{more})")
+    return lines
+
+
+def _toolchain_lines(toolchain: Sequence[ToolchainFailure], strict: bool) -> list[str]:
+    """``Your range includes toolchains that build nothing: ...``, one line per group."""
+    if not toolchain:
+        return []
+    lines = ["", "Your range includes toolchains that build nothing (a control case, with no"
+                 " memory idiom, fails there too; not held against any case):"]
+    for group in toolchain:
+        where = f"Cython {group.cython} on Python {', '.join(group.pythons)}"
+        if group.numpy:
+            where += f" with numpy {', '.join(group.numpy)}"
+        what = group.stage + (f", note {group.note}" if group.note else f": {group.error}")
+        if group.shipped_c:
+            where = "📦 " + where
+            what += ("; shipped C, counted (--shipped-c)" if group.counted
+                     else "; shipped C, not counted unless --shipped-c")
+        lines.append(f"    {where} ({what})")
+        lines.append(f"      reproduce: {group.reproduce}")
+    if strict and any(t.counted for t in toolchain):
+        lines.append("--strict-toolchain: these fail the query (exit status 3).")
+    return lines
 
 
 def _failure_lines(failures: Sequence[Failure], max_cells: int, indent: str) -> list[str]:

@@ -17,9 +17,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from matrix.checks import Judgement
 from matrix.records import Record
-from report.compose import Report, record_note
+from report.compilers import COMPILER_MARK
+from report.compose import Report, VerdictCell, record_note
 from report.heatmap import COLOURS
 from report.model import CellKey, is_shipped_c, sorted_versions
 from report.verdicts import (
@@ -39,8 +42,8 @@ PAGE_FILE = "index.html"
 DATA_FILE = "compat-data.js"
 DATA_PREFIX = "window.COMPAT = "
 
-# Flags of a cell row (one small integer instead of four booleans per row).
-TRIED, FAILED, IS_FLAKY, SHIPPED = 1, 2, 4, 8
+# Flags of a cell row (one small integer instead of five booleans per row).
+TRIED, FAILED, IS_FLAKY, SHIPPED, TOOLCHAIN_FAILURE = 1, 2, 4, 8, 16
 
 
 def _flaky(report: Report) -> frozenset[CellKey]:
@@ -48,11 +51,28 @@ def _flaky(report: Report) -> frozenset[CellKey]:
 
 
 def _cell(group: GroupVerdict, report: Report) -> list[Any]:
-    """``[verdict, stages, notes, shipped, flaky]`` of one grid cell."""
+    """``[verdict, stages, notes, shipped, flaky, toolchain]`` of one grid cell; a cell of only
+    toolchain failures shows their stages and notes, any other leaves them to the toolchain
+    table (``toolchain``: how many of its records are toolchain failures)."""
     notes = {report.failure_notes[key] for key in group.failures if key in report.failure_notes}
     notes |= {report.flaky_notes[key] for key in group.flaky if key in report.flaky_notes}
-    return [group.verdict.value, group.stage_text, sorted(notes), int(bool(group.shipped)),
-            int(bool(group.flaky))]
+    stages = group.stage_text
+    if group.verdict is Verdict.TOOLCHAIN:
+        notes |= {report.failure_notes[key] for key in group.toolchain_failures
+                  if key in report.failure_notes}
+        stages = ", ".join(STAGES[s] for s in group.toolchain_stages)
+    return [group.verdict.value, stages, sorted(notes), int(bool(group.shipped)),
+            int(bool(group.flaky)), len(group.toolchain)]
+
+
+def _verdict_cell(cell: VerdictCell) -> list[Any]:
+    """A composed table cell (summary, toolchain grid) in the grid cells' form."""
+    group = cell.verdict
+    stages = (", ".join(STAGES[s] for s in group.toolchain_stages)
+              if group.verdict is Verdict.TOOLCHAIN else group.stage_text)
+    return [group.verdict.value, stages, list(cell.notes), int(bool(group.shipped)),
+            int(bool(group.flaky)), len(group.toolchain), group.ok, group.tried,
+            int(cell.compiler_dependent)]
 
 
 def _grids(report: Report) -> tuple[dict[str, dict[str, list[Any]]],
@@ -60,6 +80,7 @@ def _grids(report: Report) -> tuple[dict[str, dict[str, list[Any]]],
     """Per case, ``"python|cython"`` -> cell (numpy folded: every numpy version of the numpy
     cells together), and for numpy cases ``"python|cython|numpy"`` -> cell (unfolded)."""
     flaky = _flaky(report)
+    toolchain = report.toolchain_failures
     folded: dict[str, dict[tuple[str, str], list[Record]]] = defaultdict(lambda: defaultdict(list))
     unfolded: dict[str, dict[tuple[str, str, str], list[Record]]] = defaultdict(dict)
     for record in report.records:
@@ -69,35 +90,59 @@ def _grids(report: Report) -> tuple[dict[str, dict[str, list[Any]]],
         if record.numpy_build is not None:
             unfolded[record.case_id][(record.python, record.cython, record.numpy_build)] = [record]
     return (
-        {case: {"|".join(k): _cell(aggregate(v, flaky), report) for k, v in cells.items()}
-         for case, cells in folded.items()},
-        {case: {"|".join(k): _cell(aggregate(v, flaky), report) for k, v in cells.items()}
-         for case, cells in unfolded.items()},
+        {case: {"|".join(k): _cell(aggregate(v, flaky, toolchain), report)
+                for k, v in cells.items()} for case, cells in folded.items()},
+        {case: {"|".join(k): _cell(aggregate(v, flaky, toolchain), report)
+                for k, v in cells.items()} for case, cells in unfolded.items()},
     )
 
 
-def _rows(report: Report, case_index: dict[str, int]) -> list[list[Any]]:
-    """Every shown record as ``[case, python, cython, numpy_build, numpy_run, kind, outcome,
-    note, flags]``: what the page's support-range query reads."""
+def _rows(report: Report, index: dict[str, int], releases: dict[str, int]
+          ) -> list[list[Any]]:
+    """Every shown record of the cases in ``index`` (conversion cases, or the control cases) as
+    ``[case, python, cython, numpy_build, numpy_run, kind, outcome, note, flags, release]``:
+    what the page's support-range query reads (``case``: the position in ``index``;
+    ``release``: the position in ``python_releases`` of the Python release the cell was
+    measured on, which the Python specifier is checked against, as ``report query`` does)."""
     flaky = _flaky(report)
+    toolchain = report.toolchain_failures
     rows = []
     for record in report.records:
+        if record.case_id not in index:
+            continue
         key = (record.case_id, record.cell_id)
         is_flaky = key in flaky
         note = record_note(report, record)
         flags = ((TRIED if not record.outcome.could_not_be_tried else 0)
                  | (FAILED if record.outcome.failed else 0)
                  | (IS_FLAKY if is_flaky else 0)
-                 | (SHIPPED if is_shipped_c(record) else 0))
-        rows.append([case_index[record.case_id], record.python, record.cython,
+                 | (SHIPPED if is_shipped_c(record) else 0)
+                 | (TOOLCHAIN_FAILURE if key in toolchain else 0))
+        rows.append([index[record.case_id], record.python, record.cython,
                      record.numpy_build or "", record.numpy_run or "", record.cell_kind,
-                     record.outcome.value, note or 0, flags])
+                     record.outcome.value, note or "", flags,
+                     releases[python_release(record)]])
     return rows
+
+
+def python_release(record: Record) -> str:
+    """The Python release a record's cell was measured on: the exact patch release when the
+    record states it, else the minor (as ``report.query.python_release`` reads a data row)."""
+    measured = str(record.provenance.get("python_version") or "")
+    return measured if _is_version(measured) else record.python
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _notes(report: Report) -> list[dict[str, Any]]:
     return [{
-        "n": note.number, "kind": note.kind, "outcome": note.outcome or "", "text": note.text,
+        "n": note.id, "kind": note.kind, "outcome": note.outcome or "", "text": note.text,
         "where": [[case_id, cells] for case_id, cells in note.where],
         "reproduce": note.reproduce,
         "refs": [{"title": r.title, "url": r.url, "why": r.why} for r in note.references],
@@ -121,6 +166,10 @@ def page_data(report: Report) -> dict[str, Any]:
     """Everything the page shows, compactly."""
     cases = [row.case for row in report.rows]
     case_index = {case.id: index for index, case in enumerate(cases)}
+    controls = sorted(report.toolchain_baseline.control_ids)
+    control_index = {case_id: index for index, case_id in enumerate(controls)}
+    releases = sorted_versions(python_release(r) for r in report.records)
+    release_index = {release: index for index, release in enumerate(releases)}
     folded, unfolded = _grids(report)
     main = [r for r in report.records if r.cell_kind != "abi"]
     return {
@@ -129,20 +178,33 @@ def page_data(report: Report) -> dict[str, Any]:
                     "text": LEGEND[v]} for v in Verdict],
         "shipped": {"symbol": SHIPPED_C, "text": SHIPPED_C_LEGEND},
         "flaky": FLAKY,
+        "compiler_mark": COMPILER_MARK,
         "stages": {o.value: name for o, name in STAGES.items()},
         "pythons": sorted_versions(r.python for r in main),
+        "python_releases": releases,
         "cythons": sorted_versions(r.cython for r in main),
         "numpys": sorted_versions(r.numpy_build for r in main),
         "cases": [{
             "id": row.case.id, "title": row.case.title, "group": row.case.group,
             "source": row.case.source, "target": row.case.target,
             "numpy": row.case.needs_numpy, "variant_of": row.case.variant_of or "",
-            "semantics": row.semantics.label, "locks": row.locks.label,
-            "documented": row.documented,
+            "semantics": row.semantics.label, "semantics_notes": list(row.semantics_notes),
+            "locks": row.locks.label, "documented": row.documented,
         } for row in report.rows],
+        "series": list(report.series),
+        "summary": {row.case.id: [_verdict_cell(c) for c in row.series] for row in report.rows},
+        "toolchain": {
+            "grids": [{"case_id": g.case_id, "rows_axis": g.rows_axis, "rows": list(g.rows),
+                       "cython": list(g.cython),
+                       "cells": [[_verdict_cell(c) for c in line] for line in g.cells]}
+                      for g in report.toolchain.grids],
+            "excused": report.toolchain.excused, "judged": report.toolchain.judged,
+        },
         "grid": folded,
         "numpy_grid": unfolded,
-        "cells": _rows(report, case_index),
+        "cells": _rows(report, case_index, release_index),
+        "controls": controls,
+        "control_cells": _rows(report, control_index, release_index),
         "notes": _notes(report),
     }
 

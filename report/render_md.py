@@ -20,15 +20,15 @@ from report.compilers import COMPILER_MARK
 from report.compose import (
     AbiTable,
     CaseRow,
-    CombinationRow,
     DetailTable,
     Provenance,
     Report,
+    ToolchainGrid,
     VerdictCell,
     failure_note,
 )
 from report.diff import CHANGE_TITLES, CellChange, Change, Diff
-from report.footnotes import Footnote, refs
+from report.footnotes import Footnote, NoteId, refs
 from report.semantics import SEMANTICS_LEGEND
 from report.verdicts import (
     FLAKY,
@@ -38,6 +38,7 @@ from report.verdicts import (
     STAGE_LEGEND,
     STAGES,
     SYMBOLS,
+    TOOLCHAIN,
     Verdict,
     cell_text,
     shipped_mark,
@@ -46,9 +47,14 @@ from report.verdicts import (
 HEATMAP_FILE = "compat-heatmap.png"
 READING_LINK = "reading.md"
 PAGE_LINK = "index.html"
-COMBINATIONS_TITLE = "Combinations that fail for every case"
-COMBINATIONS_ANCHOR = "#combinations-that-fail-for-every-case"
-"""GitHub's anchor of the section titled :data:`COMBINATIONS_TITLE`."""
+CHANGES_FILE = "changes.md"
+"""The diff against the previous run, in a file of its own (``docs/changes.md``)."""
+DETAIL_FILE = "detail.md"
+"""Every measured cell, per Python, and the numpy build-vs-run tables (``docs/detail.md``):
+one click from ``compat.md``, which stays small enough for GitHub to render."""
+TOOLCHAIN_TITLE = "Toolchain baseline"
+TOOLCHAIN_ANCHOR = "#toolchain-baseline"
+"""GitHub's anchor of the section titled :data:`TOOLCHAIN_TITLE`."""
 COLLAPSE_OVER = 12
 """Change lists longer than this are folded into ``<details>``."""
 
@@ -250,8 +256,13 @@ def render_legend() -> str:
         " the cells it covers was (the per-Python tables show which); after a cell id in a"
         " note, that cell was; after an inferred range or a combination, some of the cells it"
         " rests on were.",
-        "`<sup>n</sup>` refers to note *n* at the end: the failure's first error line and the"
-        " cells where it was seen. Failing stages:",
+        f"{TOOLCHAIN} in a per-Python table: the case failed where its cell's control case"
+        f" failed at the same stage (see the [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR}));"
+        " the summary and the ranges leave such cells out.",
+        "`<sup>cc-3f2a1</sup>` refers to the note with that id at the end: the failure's first"
+        " error line and the cells where it was seen. A note's id comes from what it says (the"
+        " stage and a hash of the error line), so it stays the same from run to run. Failing"
+        " stages:",
         stages,
         "Measured semantics come from the cells where the case worked; *Locks source* says"
         " whether resizing the source raised `BufferError` while the target lived."
@@ -261,7 +272,7 @@ def render_legend() -> str:
     ])
 
 
-def _measured(label: str, notes: Sequence[int]) -> str:
+def _measured(label: str, notes: Sequence[NoteId]) -> str:
     return f"{label}{refs(notes)}"
 
 
@@ -297,32 +308,75 @@ def render_summary(report: Report) -> str:
     return "\n\n".join(parts)
 
 
-def note_text(notes: Sequence[int]) -> str:
-    """``note 3``, ``notes 1, 4``; empty for none."""
+def note_text(notes: Sequence[NoteId]) -> str:
+    """``note cc-3f2a1``, ``notes cc-3f2a1, run-0b7c2``; empty for none."""
     if not notes:
         return ""
     noun = "note" if len(notes) == 1 else "notes"
-    return f"{noun} {', '.join(str(n) for n in notes)}"
+    return f"{noun} {', '.join(notes)}"
 
 
-def combination_entry(row: CombinationRow) -> str:
-    """One list item: the combinations in bold, what fails there, and the notes."""
-    group = row.group
-    names = "; ".join(f"**{name}**" for name in group.names)
-    notes = note_text(row.notes)
-    return f"- {names}: {group.what}{'; ' + notes if notes else ''}"
+def render_toolchain_grid(grid: ToolchainGrid) -> str:
+    """One control's grid: rows (Python minors or numpy built against) x Cython releases."""
+    counts = grid.rows_axis == "numpy"
+    rows = [[cell_escape(text) for text in [row, *(verdict_cell(c, counts=counts) for c in cells)]]
+            for row, cells in zip(grid.rows, grid.cells)]
+    return md_table([f"{grid.rows_axis} ↓ / Cython →", *grid.cython], rows)
 
 
-def render_combinations(report: Report) -> str:
-    if not report.combinations:
-        return "None: in every cell, at least one case built, or fewer than two were tried."
-    return "\n".join(combination_entry(row) for row in report.combinations)
+def render_toolchain(report: Report) -> str:
+    """The toolchain baseline: each control's grid, and where the compilers disagree on it."""
+    section = report.toolchain
+    if not section.grids:
+        return ("No control case was measured: every failure is counted as the case's own."
+                " Run `nox -s matrix` to measure the controls.")
+    parts = [
+        "Does this Python × Cython (× numpy) × C compiler build and run *anything*? Each cell"
+        " below is a *control case*, built alone, with no memory idiom (one plain, for the core"
+        " cells; one that does `cimport numpy`, holds a typed `ndarray` and calls"
+        " `import_array()` at module level, for the numpy cells). ✅ it builds, imports and"
+        " runs; ✅ 📦 it works only"
+        " as shipped C (that Cython does not install on that Python; its C, generated under"
+        " another Python, builds there as from an sdist); ❌ it fails (stage, note); n/p"
+        f" nothing can be built there. A case that fails where its control fails *at the same"
+        f" stage* has hit the toolchain, not its idiom: the summary and the ranges do not count"
+        f" it, the per-Python tables show it as {TOOLCHAIN}."
+        f" {section.excused} of the {section.judged} case records measured beside a control"
+        " are such toolchain failures.",
+    ]
+    for grid in report.toolchain.grids:
+        if grid.rows_axis == "numpy":
+            title = (f"**numpy headers × Cython** (`{grid.case_id}`, gcc; built and run on the"
+                     " same numpy; a cell covers every Python tested with that numpy, ⚠️ *k/n*:"
+                     " *k* of *n* Pythons work, the note says where it fails)")
+        else:
+            title = f"**Python × Cython** (`{grid.case_id}`, gcc)"
+        parts.append(f"{title}\n\n{render_toolchain_grid(grid)}")
+    if section.compilers:
+        columns = [c for c in COMPILERS
+                   if any(c == comp for d in section.compilers for comp, _ in d.results)]
+        rows = []
+        for d in section.compilers:
+            results = dict(d.results)
+            numpy = d.numpy_build or "—"
+            if d.numpy_run and d.numpy_run != d.numpy_build:
+                numpy += f" → {d.numpy_run}"
+            rows.append([cell_escape(text) for text in [
+                code(d.case_id), d.python, d.cython, numpy,
+                *[_compiler_result(results[c], report) if c in results else "—"
+                  for c in columns]]])
+        parts.append(f"**Where the C compiler decides** ({len(rows)} cells where the controls'"
+                     " results differ by compiler)\n\n"
+                     + md_table(["Control", "Python", "Cython", "numpy", *columns], rows))
+    else:
+        parts.append("The C compilers (gcc, clang, gcc14-errors) agree on every control cell.")
+    return "\n\n".join(parts)
 
 
 def render_ranges(report: Report) -> str:
     lines = []
     for row in report.rows:
-        mark = " †" if row.ranges_leave_out_combinations else ""
+        mark = " †" if row.ranges_leave_out_toolchain else ""
         head = f"- **{code(row.case.id)}**{mark} — {row.case.title}"
         if row.case.variant_of:
             head += f" (variant of {code(row.case.variant_of)})"
@@ -368,18 +422,23 @@ def _where(note: Footnote) -> str:
                      for case_id, cells in note.where)
 
 
+def _anchor(note: NoteId) -> str:
+    """The note's id, bold, with an HTML anchor of the same name (``#cc-3f2a1``)."""
+    return f'<a id="{note}"></a>**{note}** '
+
+
 def render_notes(notes: Sequence[Footnote]) -> str:
     lines = []
     for note in notes:
         if note.kind == "semantics":
-            lines.append(f"{note.number}. {_where(note)}: {note.text}")
+            lines.append(f"- {_anchor(note.id)}{_where(note)}: {note.text}")
             continue
         if note.kind == "flaky":
-            lines.append(f"{note.number}. **{FLAKY} flaky** {_where(note)}:"
+            lines.append(f"- {_anchor(note.id)}{FLAKY} flaky {_where(note)}:"
                          f" {cell_escape(note.text)}; measure it: {code(note.reproduce)}")
             continue
         label = note.outcome or note.kind
-        line = f"{note.number}. **{label}** {code(note.text)} — seen in {_where(note)}"
+        line = f"- {_anchor(note.id)}{label} {code(note.text)} — seen in {_where(note)}"
         if note.reproduce:
             line += f"; reproduce: {code(note.reproduce)}"
         lines.append(line)
@@ -436,45 +495,49 @@ def render_diff(changes: Diff | None, report: Report) -> str:
     return "\n\n".join(parts)
 
 
-def render_markdown(report: Report) -> str:
-    """The whole page; ends with exactly one newline."""
+def render_diff_summary(changes: Diff | None) -> str:
+    """A few lines about the changes against the previous run; the tables are in
+    :data:`CHANGES_FILE`."""
+    if changes is None:
+        return ("No previous run to compare with (`python -m report promote` makes the"
+                " published run the baseline of the next one).")
+    counts = changes.counts()
+    summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts) or "no change"
+    return (f"Against the previous run ({changes.baseline_cells} cells, newest record"
+            f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."
+            f" Every changed cell, with its re-measurement: [{CHANGES_FILE}]({CHANGES_FILE}).")
+
+
+def render_changes(report: Report) -> str:
+    """``docs/changes.md``: every change against the previous run; ends with one newline."""
     sections = [
-        "# Cython memory-conversion compatibility",
+        "# Changes since the previous run",
+        "<!-- Generated by `python -m report render` from results/records.jsonl and"
+        " results/baseline.jsonl. Do not edit by hand. -->",
+        "What the published run measured differently from the one before it, cell by cell;"
+        " *Re-measured* says whether measuring the change again from scratch confirmed it"
+        " (`python -m matrix recheck`). Back to [the table](compat.md).",
+        render_diff(report.diff, report),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def render_detail_page(report: Report) -> str:
+    """``docs/detail.md``: the per-Python tables and the build-vs-run tables; ends with one
+    newline. Note ids refer to the notes of ``compat.md``."""
+    sections = [
+        "# Every measured cell",
         "<!-- Generated by `python -m report render` from results/records.jsonl."
         " Do not edit by hand. -->",
-        "How each memory-conversion idiom behaves across Python × Cython × numpy, measured by"
-        " building and running it. How to read this page: [Reading the table]"
-        f"({READING_LINK}). The same report as a [web page]({PAGE_LINK}), with filters and a"
-        " support-range query.",
-        "## Provenance",
-        render_provenance(report),
-        "## Legend",
-        render_legend(),
-        "## Summary",
-        "One column per Cython series.",
-        f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
-        render_summary(report),
-        f"## {COMBINATIONS_TITLE}",
-        "A cell where every case that was tried failed to build (Cython or the C compiler"
-        " rejected it; at least two cases tried) says more about the toolchain than about any"
-        " case. The summary and per-Python tables still show these failures; the inferred"
-        " ranges below leave these cells out, as if untried.",
-        render_combinations(report),
-        "## Inferred ranges",
-        "Only tested versions are named; where behaviour changes between two tested versions,"
-        " the releases in between were not tested and the change may lie anywhere there."
-        f" † marks a case whose ranges leave out the [{COMBINATIONS_TITLE.lower()}]"
-        f"({COMBINATIONS_ANCHOR}).",
-        render_ranges(report),
-        "## Compilers",
-        render_compilers(report),
-        "## Changes since the previous run",
-        render_diff(report.diff, report),
+        "The per-Python tables behind [the summary](compat.md): every record the report shows"
+        " (gcc; the other compilers are in compat.md's *Compilers* section and in the data"
+        " files). Note ids (`cc-3f2a1`) refer to [the notes in compat.md](compat.md#notes).",
         "## Per-Python detail",
         "Each cell is one measured cell: Cython release (columns) × case, and numpy version for"
         " the numpy cases (built and run on the same numpy). A cell followed by"
         f" {SHIPPED_C} was measured with shipped C: that Cython release does not install or run"
-        " on that Python (the line above the table says why).",
+        f" on that Python (the line above the table says why). {TOOLCHAIN}: a toolchain"
+        " failure (the cell's control case failed at the same stage).",
         *[render_detail(t, report) for t in report.details],
         "## numpy: built against vs run under",
         "Does a module built against one numpy import under another? A cell covers every numpy"
@@ -483,6 +546,49 @@ def render_markdown(report: Report) -> str:
         " text). Modules that imported count here even if the case then failed; cells where"
         " nothing was built show the build failure.",
         *([render_abi(t) for t in report.abi] or ["No build-vs-run cells were measured."]),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    """The whole page, the answer first; ends with exactly one newline."""
+    sections = [
+        "# Cython memory-conversion compatibility",
+        "<!-- Generated by `python -m report render` from results/records.jsonl."
+        " Do not edit by hand. -->",
+        "Does a memory-conversion idiom work on your Python × Cython × numpy, and does it copy?"
+        " Every cell below was measured by building and running the idiom. A case is judged"
+        f" against the [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR}): where the toolchain"
+        " itself builds nothing, that is shown once, there, not as the case's failure. How to"
+        f" read it: [Reading the table]({READING_LINK}); the same report as a [web page]"
+        f"({PAGE_LINK}) with filters and a support-range query.",
+        "## Summary",
+        "One column per Cython series: ✅ works wherever its toolchain works; ⚠️ works on some"
+        " cells and fails on others, ❌ fails everywhere it was tried (stage and note follow);"
+        f" {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; 📦 some cells measured with"
+        " shipped C; ⚙ depends on the C compiler. The full [legend](#legend) is below.",
+        render_summary(report),
+        f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
+        f"## {TOOLCHAIN_TITLE}",
+        render_toolchain(report),
+        "## Inferred ranges",
+        "Only tested versions are named; where behaviour changes between two tested versions,"
+        " the releases in between were not tested and the change may lie anywhere there."
+        " † marks a case whose ranges would read otherwise if its toolchain failures (see the"
+        f" [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR})) counted as its own; they are left"
+        " out, as if untried.",
+        render_ranges(report),
+        "## Compilers",
+        render_compilers(report),
+        "## Changes since the previous run",
+        render_diff_summary(report.diff),
+        "## Legend",
+        render_legend(),
+        "## Provenance",
+        render_provenance(report),
+        "## Every cell",
+        f"Every measured cell, per Python (Cython × case × numpy), and the numpy build-vs-run"
+        f" tables: [{DETAIL_FILE}]({DETAIL_FILE}).",
         "## Notes",
         render_notes(report.footnotes),
     ]

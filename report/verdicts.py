@@ -12,6 +12,11 @@ A *flaky* record (:mod:`matrix.checks`: measured again from scratch, the results
 neither a success nor a failure: it is left out of the counts and shown with :data:`FLAKY`
 (a group of only flaky records has the verdict :attr:`Verdict.FLAKY`).
 
+A *toolchain failure* (:mod:`report.controls`: the case failed in a cell where the toolchain's
+control case failed at the same stage) is the toolchain's, not the case's: like a flaky record
+it counts for neither side, and a group of only toolchain failures has the verdict
+:attr:`Verdict.TOOLCHAIN`, shown with :data:`TOOLCHAIN` (the toolchain table says why, once).
+
 A cell measured with *shipped C* (this Cython does not install or run on this Python, so the C
 it generated under another Python was built and run there, as from an sdist) is tried like any
 other, and marked with :data:`SHIPPED_C` wherever it is shown, so that it is never read as
@@ -37,6 +42,7 @@ class Verdict(str, enum.Enum):
     MIXED = "mixed"
     FAILED = "failed"
     FLAKY = "flaky"
+    TOOLCHAIN = "toolchain"
     ENV_ERROR = "env-error"
     NOT_POSSIBLE = "not-possible"
     NOT_TESTED = "not-tested"
@@ -47,6 +53,7 @@ SYMBOLS: dict[Verdict, str] = {
     Verdict.MIXED: "⚠️",
     Verdict.FAILED: "❌",
     Verdict.FLAKY: "🎲",
+    Verdict.TOOLCHAIN: "🧱",
     Verdict.ENV_ERROR: "🔧",
     Verdict.NOT_POSSIBLE: "n/p",
     Verdict.NOT_TESTED: "—",
@@ -59,6 +66,9 @@ LEGEND: dict[Verdict, str] = {
     Verdict.FLAKY: "flaky: measured again from scratch, the results disagree (`python -m matrix"
     " recheck`/`aa`); never counted as working, failing, a regression or a fix; the note lists"
     " what was measured. After another symbol: some of the cells it covers are flaky",
+    Verdict.TOOLCHAIN: "the toolchain builds nothing here: the control case, which uses no"
+    " memory idiom, fails at the same stage (see the toolchain table); not this case's"
+    " failure, and counted as neither working nor failing",
     Verdict.ENV_ERROR: "could not be tried: the environment could not be set up (a spurious,"
     " infrastructure error; re-run)",
     Verdict.NOT_POSSIBLE: "not possible: nothing can be built there (no numpy wheel for that"
@@ -67,6 +77,7 @@ LEGEND: dict[Verdict, str] = {
 }
 
 FLAKY = SYMBOLS[Verdict.FLAKY]
+TOOLCHAIN = SYMBOLS[Verdict.TOOLCHAIN]
 
 SHIPPED_C = "📦"
 """Follows a cell (or a cell id, a range, a combination) measured with shipped C."""
@@ -117,18 +128,42 @@ class GroupVerdict:
     """How many of the tried records were measured with shipped C (see :data:`SHIPPED_C`)."""
     flaky: tuple[CellKey, ...] = ()
     """The flaky records of the group (left out of ``tried``, ``ok`` and the stages)."""
+    toolchain: tuple[CellKey, ...] = ()
+    """The records of the group that are toolchain failures (left out like flaky ones)."""
+    toolchain_stages: tuple[Outcome, ...] = ()
+    """The stages the toolchain failures failed at (enum order)."""
+    toolchain_failures: tuple[FailureKey, ...] = ()
+    """The distinct failures of the toolchain-failed records, in cell order."""
 
     @property
     def stage_text(self) -> str:
         return ", ".join(STAGES[s] for s in self.stages)
 
 
-def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset()
-              ) -> GroupVerdict:
-    """The verdict over ``records`` (already in cell order); the ``flaky`` ones count for
-    neither side."""
+def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset(),
+              toolchain: Collection[CellKey] = frozenset()) -> GroupVerdict:
+    """The verdict over ``records`` (already in cell order); the ``flaky`` ones and the
+    ``toolchain`` failures (:mod:`report.controls`) count for neither side."""
     if not records:
         return GroupVerdict(Verdict.NOT_TESTED)
+    broken = tuple((r.case_id, r.cell_id) for r in records
+                   if (r.case_id, r.cell_id) in toolchain
+                   and (r.case_id, r.cell_id) not in flaky)
+    if broken:
+        rest = [r for r in records if (r.case_id, r.cell_id) not in toolchain
+                or (r.case_id, r.cell_id) in flaky]
+        group = aggregate(rest, flaky) if rest else GroupVerdict(Verdict.TOOLCHAIN)
+        if group.verdict in (Verdict.NOT_TESTED, Verdict.NOT_POSSIBLE, Verdict.ENV_ERROR):
+            group = replace(group, verdict=Verdict.TOOLCHAIN)
+        failed = [r for r in records if (r.case_id, r.cell_id) in broken]
+        stages = tuple(sorted({r.outcome for r in failed}, key=_outcome_order))
+        found: list[FailureKey] = []
+        for record in failed:
+            key = failure_key(record)
+            if key is not None and key not in found:
+                found.append(key)
+        return replace(group, total=len(records), toolchain=broken, toolchain_stages=stages,
+                       toolchain_failures=tuple(found))
     unsettled = tuple((r.case_id, r.cell_id) for r in records
                       if (r.case_id, r.cell_id) in flaky)
     if unsettled:
@@ -191,4 +226,7 @@ def _verdict_text(group: GroupVerdict, note_refs: str, *, counts: bool) -> str:
         return f"{symbol} {group.stage_text}{note_refs}"
     if group.verdict in (Verdict.ENV_ERROR, Verdict.FLAKY):
         return f"{symbol}{note_refs}"
+    if group.verdict is Verdict.TOOLCHAIN:
+        stages = ", ".join(STAGES[s] for s in group.toolchain_stages)
+        return f"{symbol} {stages}{note_refs}" if stages else f"{symbol}{note_refs}"
     return symbol

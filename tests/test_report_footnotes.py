@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from matrix.errorline import normalize_error
-from report.footnotes import FootnoteBook, describe_cells, failure_key, refs
+from report.footnotes import (
+    LONG_ID_DIGITS,
+    FootnoteBook,
+    describe_cells,
+    failure_key,
+    note_id,
+    refs,
+)
 from tests.fixtures.report.factory import rec
 
 
@@ -35,19 +44,24 @@ def test_same_failure_in_two_environments_is_one_failure() -> None:
     assert failure_key(rec("c", "3.12", "3.0.12", "env-error", error="net")) == ("env-error", "net")
 
 
-def test_numbers_follow_first_use_and_are_shared() -> None:
+def test_ids_come_from_content_and_notes_are_listed_in_first_use_order() -> None:
     records = [
         rec("a", "3.6", "0.27.3", "run-error", error="first"),
         rec("b", "3.6", "0.27.3", "crash", error="second"),
         rec("b", "3.12", "3.0.12", "run-error", error="first"),
     ]
     book = FootnoteBook(records, marker="📦")
-    assert book.failure(("crash", "second")) == 1
-    assert book.failures([("run-error", "first"), ("crash", "second")]) == (2, 1)
-    assert book.note("a", "semantics vary") == 3
-    assert book.note("a", "semantics vary") == 3
+    crash = book.failure(("crash", "second"))
+    assert crash == note_id("crash", ("crash", "second"))
+    assert crash.startswith("crash-") and len(crash) == len("crash-") + 5
+    run = book.failure(("run-error", "first"))
+    assert run.startswith("run-") and run != crash
+    assert book.failures([("run-error", "first"), ("crash", "second")]) == (run, crash)
+    semantics = book.note("a", "semantics vary")
+    assert semantics.startswith("sem-")
+    assert book.note("a", "semantics vary") == semantics
     notes = book.notes()
-    assert [n.number for n in notes] == [1, 2, 3]
+    assert [n.id for n in notes] == [crash, run, semantics]
     assert notes[1].where == (("a", "py3.6: cy0.27.3"), ("b", "py3.12: cy3.0.12"))
     assert notes[1].kind == "failure" and notes[2].kind == "semantics"
 
@@ -86,7 +100,24 @@ def test_describe_cells_marks_shipped_c_cells() -> None:
 
 def test_refs() -> None:
     assert refs([]) == ""
-    assert refs([1, 3]) == "<sup>1,3</sup>"
+    assert refs(["cc-3f2a1", "run-0b7c2"]) == "<sup>cc-3f2a1,run-0b7c2</sup>"
+
+
+def test_an_id_does_not_depend_on_other_notes() -> None:
+    alone = FootnoteBook([rec("b", "3.6", "0.27.3", "crash", error="second")], marker="")
+    crowded = FootnoteBook([rec("a", "3.6", "0.27.3", "run-error", error="first"),
+                            rec("b", "3.6", "0.27.3", "crash", error="second")], marker="")
+    crowded.failure(("run-error", "first"))
+    assert alone.failure(("crash", "second")) == crowded.failure(("crash", "second"))
+
+
+def test_a_colliding_id_gets_a_longer_one() -> None:
+    book = FootnoteBook([], marker="")
+    first = book.note("a", "one")
+    # Force a collision: the next note's short id is already taken.
+    book._notes[0] = replace(book._notes[0], id=note_id("semantics", ("a", "two")))
+    second = book.note("a", "two")
+    assert second == note_id("semantics", ("a", "two"), LONG_ID_DIGITS) != first
 
 
 def test_failure_notes_carry_a_paste_ready_reproducer() -> None:

@@ -1,15 +1,28 @@
-"""``python -m report query``: a support range over the published data (the report fixture's
-rendered compat.json), its exit code contract, JSON form and errors."""
+"""``python -m report query``: a support range over the published data, its exit status
+contract, JSON form and errors.  The first tests read the report fixture's rendered compat.json;
+the rest build small data by hand (:func:`row`, :func:`published`), so that each checks one
+rule and does not move when the fixture is re-rendered."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from report.cli import main
-from report.query import QueryError, SupportRange, answer, load_data
+from report.query import (
+    EXIT_FAILS,
+    EXIT_TOOLCHAIN,
+    EXIT_UNTESTED,
+    EXIT_USAGE,
+    EXIT_WORKS,
+    QueryError,
+    SupportRange,
+    answer,
+    load_data,
+)
 
 DATA = Path(__file__).parent / "fixtures" / "report" / "expected" / "compat.json"
 
@@ -26,16 +39,17 @@ def verdicts(python: str = "", cython: str = "", numpy: str = "", *,
 
 
 def test_a_range_keeps_only_its_cells() -> None:
-    # fx-split fails on Python 3.12 with Cython 0.29.37 (and on 3.6 with 3.1.4, where every
-    # case fails to compile).
+    # fx-split fails on Python 3.12 with Cython 0.29.37 (and on 3.6 with 3.1.4, where the
+    # control fails too: a toolchain failure, not its own).
     assert verdicts()["fx-split"] == "fails"
     assert verdicts(python="<3.12", cython="<3.1")["fx-split"] == "works"
     assert verdicts(cython="==3.0.*")["fx-split"] == "works"
     assert verdicts(python="==3.12.*", cython="~=0.29.0")["fx-split"] == "fails"
-    # fx-py3 fails on 2.7 (cc-error) and where Cython 3.1.4 fails for every case (3.6).
+    # fx-py3 fails on 2.7 (cc-error, its own); on 3.6 with Cython 3.1.4 only the toolchain fails.
     assert verdicts(python=">=3.6", cython="<3.1")["fx-py3"] == "works"
-    assert verdicts(python=">=3.6")["fx-py3"] == "fails"
+    assert verdicts(python=">=3.6")["fx-py3"] == "works"
     assert verdicts(python="==2.7.*")["fx-py3"] == "fails"
+    assert "fx-control-plain" not in verdicts()
 
 
 def test_numpy_cells_need_both_the_build_and_the_run_numpy_in_range() -> None:
@@ -46,10 +60,13 @@ def test_numpy_cells_need_both_the_build_and_the_run_numpy_in_range() -> None:
     assert all("1.26.4" not in f.cell_id for f in np_ok.failures)
     wider = answer(load_data(DATA), SupportRange.parse(">=3.12", ">=3.1", ">=1.26"))
     np_ok = next(c for c in wider.cases if c.case_id == "fx-np-ok")
-    assert [f.cell_id for f in np_ok.failures] == ["py3.12-cy3.1.4-np1.26.4-run2.1.3"]
-    assert np_ok.failures[0].stage == "import-error"
-    assert np_ok.failures[0].reproduce == ("python -m matrix try --python 3.12 --cython 3.1.4"
-                                           " --numpy 1.26.4 --numpy-run 2.1.3 --case fx-np-ok")
+    # Built against 1.26.4 and run under 2.1.3, the numpy control fails to import too.
+    assert np_ok.verdict == "works" and not np_ok.failures
+    assert np_ok.toolchain_failures == ("py3.12-cy3.1.4-np1.26.4-run2.1.3",)
+    [group] = wider.toolchain
+    assert (group.stage, group.cells) == ("import-error", np_ok.toolchain_failures)
+    assert group.reproduce == ("python -m matrix try --python 3.12 --cython 3.1.4"
+                               " --numpy 1.26.4 --numpy-run 2.1.3 --case fx-control-numpy")
 
 
 def test_untested_flaky_and_shipped_c_are_never_success() -> None:
@@ -97,3 +114,341 @@ def test_bad_input_is_a_clear_error(args: list[str], message: str,
 def test_missing_data_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(QueryError, match="no published data"):
         load_data(tmp_path / "compat.json")
+    assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
+
+
+# --- Hand-made data: one rule per test ------------------------------------------------------
+
+UNTRIED = ("env-error", "not-possible")
+
+
+def row(case: str, python: str, cython: str, outcome: str = "ok", *, patch: str | None = None,
+        numpy: str = "", run: str = "", note: str = "", shipped: bool = False,
+        flaky: bool = False, toolchain: str | None = None) -> dict[str, str]:
+    """One row of compat.json's ``cells``: ``patch`` is the measured Python release (default
+    ``<minor>.18``; ``""``: data without it), ``toolchain`` the ``toolchain_failure`` field
+    (``None``: data without it)."""
+    run = run or numpy
+    cell = f"py{python}-cy{cython}" + (f"-np{numpy}" if numpy else "")
+    cell += f"-run{run}" if run != numpy else ""
+    tried = outcome not in UNTRIED
+    fields = {
+        "case_id": case, "cell_id": cell, "compiler": "gcc", "kind": "numpy" if numpy else "core",
+        "python": python, "python_version": f"{python}.18" if patch is None else patch,
+        "cython": cython, "numpy_build": numpy, "numpy_run": run, "outcome": outcome,
+        "tried": str(tried).lower(), "failed": str(tried and outcome != "ok").lower(),
+        "flaky": str(flaky).lower(), "shipped_c": str(shipped).lower(), "note": note,
+        "error": f"{outcome} in {case}" if outcome != "ok" else "",
+    }
+    if toolchain is not None:
+        fields["toolchain_failure"] = toolchain
+    return fields
+
+
+def published(rows: list[dict[str, str]], *, controls: bool = True) -> dict[str, Any]:
+    """compat.json with the cases of ``rows``; ``controls=False``: data older than the
+    toolchain baseline (no ``controls``, no ``role``)."""
+    ids = list(dict.fromkeys(r["case_id"] for r in rows))
+    cases = [{"id": i, "title": f"title of {i}", "group": "g"} for i in ids]
+    data: dict[str, Any] = {"cases": cases, "cells": rows}
+    if controls:
+        data["controls"] = sorted(i for i in ids if i.startswith("control-"))
+        for case in cases:
+            case["role"] = "control" if case["id"] in data["controls"] else "conversion"
+    return data
+
+
+def run_query(tmp_path: Path, data: dict[str, Any], *args: str) -> int:
+    path = tmp_path / "compat.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return main(["query", "--data", str(path), *args])
+
+
+def ask(data: dict[str, Any], python: str = "", cython: str = "", numpy: str = "",
+        **options: Any) -> Any:
+    return answer(data, SupportRange.parse(python, cython, numpy), **options)
+
+
+GRID = published([row(case, python, cython)
+                  for case in ("alpha", "beta")
+                  for python in ("2.7", "3.6", "3.9", "3.12")
+                  for cython in ("0.29.37", "3.0.12", "3.1.1", "3.1.3", "3.1.8")
+                  if not (python == "3.12" and cython < "3")])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--python", ">=4.0"],
+     "untested: --python '>=4.0' matches no tested Python; tested: 2.7, 3.6, 3.9, 3.12\n"),
+    (["--cython", "==3.1"],
+     "untested: --cython '==3.1' matches no tested release; tested 3.1 releases are 3.1.1,"
+     " 3.1.3, 3.1.8 (PEP 440 reads '==3.1' as 3.1.0 only; '==3.1.*' is the whole series)\n"),
+    (["--cython", ">=4"],
+     "untested: --cython '>=4' matches no tested release; tested: 0.29.37, 3.0.12, 3.1.1,"
+     " 3.1.3, 3.1.8\n"),
+    (["--python", "==3.9.5"],
+     "untested: --python '==3.9.5' matches no tested Python; the tested 3.9 release is"
+     " 3.9.18\n"),
+])
+def test_a_range_nothing_was_tried_in_has_its_own_status(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+        message: str) -> None:
+    assert run_query(tmp_path, GRID, *args) == EXIT_UNTESTED == 4
+    out = capsys.readouterr().out
+    assert message in out
+    assert "Nothing in range was tried for the 2 selected cases: untested, not a success." in out
+
+
+def test_each_axis_is_checked_on_its_own(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_query(tmp_path, GRID, "--python", ">=4", "--cython", "<0.29") == EXIT_UNTESTED
+    out = capsys.readouterr().out
+    assert "untested: --python '>=4' matches no tested Python" in out
+    assert "untested: --cython '<0.29' matches no tested release" in out
+    # Each axis matches something, but Python 3.12 was only tried with Cython 3.x.
+    assert run_query(tmp_path, GRID, "--python", ">=3.12", "--cython", "<3") == EXIT_UNTESTED
+    out = capsys.readouterr().out
+    assert ("untested: --python '>=3.12' and --cython '<3' each match tested versions, but no"
+            " selected case was tried where they all hold; on the Pythons in range (3.12) the"
+            " tested Cython releases are 3.0.12, 3.1.1, 3.1.3, 3.1.8") in out
+    assert "matches no tested" not in out
+
+
+def test_a_numpy_range_is_checked_against_the_numpy_cases(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = published([row("core", "3.12", "3.1.8"),
+                      row("np", "3.12", "3.1.8", numpy="1.26.4"),
+                      row("np", "3.12", "3.1.8", numpy="2.1.3")])
+    assert run_query(tmp_path, data, "--numpy", ">=3", "--case", "np") == EXIT_UNTESTED
+    assert ("untested: --numpy '>=3' matches no tested numpy; tested: 1.26.4, 2.1.3"
+            in capsys.readouterr().out)
+    # With a core case tried, the range is not empty: the numpy part is said untested.
+    assert run_query(tmp_path, data, "--numpy", ">=3") == EXIT_WORKS
+    out = capsys.readouterr().out
+    assert ("warning: --numpy '>=3' matches no tested numpy; tested: 1.26.4, 2.1.3: the selected"
+            " numpy cases are untested in this range") in out
+    assert "— np: no result in range (untested, not a success)" in out
+
+
+def test_only_shipped_c_in_range_is_untested_unless_counted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = published([row("alpha", "3.12", "0.27.3", "cc-error", shipped=True),
+                      row("alpha", "3.12", "3.1.8")])
+    assert run_query(tmp_path, data, "--cython", "<0.28") == EXIT_UNTESTED
+    assert ("untested: no selected case was tried in range where it counts: of its 1 results"
+            " in range, 1 measured with shipped C 📦 only (--shipped-c counts them)"
+            in capsys.readouterr().out)
+    assert run_query(tmp_path, data, "--cython", "<0.28", "--shipped-c") == EXIT_FAILS
+
+
+def verdict_of(result: Any, case_id: str) -> str:
+    return str(next(c.verdict for c in result.cases if c.case_id == case_id))
+
+
+PATCHES = published([row("alpha", "3.8", "3.1.8"),
+                     row("alpha", "3.9", "3.1.8", "run-error", note="run-1"),
+                     row("alpha", "3.12", "3.1.8", patch="3.12.1")])
+
+
+def test_python_membership_is_decided_on_the_measured_patch_release() -> None:
+    # 3.9's cell was measured on 3.9.18, which satisfies >=3.9.5: its failure is in range.
+    result = ask(PATCHES, python=">=3.9.5")
+    assert verdict_of(result, "alpha") == "fails"
+    assert result.tested["python"] == ["3.9", "3.12"]
+    assert result.warnings == (
+        "--python '>=3.9.5' keeps Python 3.9 because the tested 3.9.18 satisfies it, but"
+        " excludes 3.9.0-3.9.4: the answer covers only what was tested",)
+    # '<=3.12' admits 3.12.0 only: the 3.12 cell (3.12.1) is out, and the warning says so.
+    result = ask(PATCHES, python="<=3.12,>=3.10")
+    assert verdict_of(result, "alpha") == "untested"
+    assert result.warnings == (
+        "--python '<=3.12,>=3.10' leaves out Python 3.12: it admits only 3.12.0 of that minor,"
+        " and the tested 3.12.1 does not satisfy it ('==3.12.*' is the whole minor)",)
+    assert ask(PATCHES, python="!=3.9.7").warnings == (
+        "--python '!=3.9.7' keeps Python 3.9 because the tested 3.9.18 satisfies it, but"
+        " excludes 3.9.7: the answer covers only what was tested",)
+    assert ask(PATCHES, python="<3.9.30").warnings[0].endswith(
+        "excludes 3.9.30 and later: the answer covers only what was tested")
+    # Whole minors: nothing to warn about.
+    for whole in (">=3.9", "==3.9.*", "<3.12", "~=3.8", ""):
+        assert ask(PATCHES, python=whole).warnings == ()
+
+
+def test_without_patch_releases_a_minor_is_judged_as_x_y_0() -> None:
+    old = published([row("alpha", "3.9", "3.1.8", "run-error", patch=""),
+                     row("alpha", "3.12", "3.1.8", patch="")])
+    result = ask(old, python=">=3.9.5")
+    assert verdict_of(result, "alpha") == "works"
+    assert result.warnings == (
+        "--python '>=3.9.5' admits only part of Python 3.9 (excludes 3.9.0-3.9.4); the data"
+        " does not say which 3.9 release was tested, so it is judged as 3.9.0 and left out",)
+
+
+def test_the_patch_warning_is_printed_and_in_the_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_query(tmp_path, PATCHES, "--python", ">=3.9.5") == EXIT_FAILS
+    out = capsys.readouterr().out
+    assert "\nwarning: --python '>=3.9.5' keeps Python 3.9 because the tested 3.9.18" in out
+    assert "❌ alpha: fails on 1 of 2 tried cells in range" in out
+    assert run_query(tmp_path, PATCHES, "--python", ">=3.9.5", "--json") == EXIT_FAILS
+    data = json.loads(capsys.readouterr().out)
+    assert data["warnings"][0].startswith("--python '>=3.9.5' keeps Python 3.9")
+    assert (data["exit_status"], data["untested"]) == (EXIT_FAILS, [])
+
+
+def toolchain_data(*, controls: bool = True) -> dict[str, Any]:
+    """Cython 0.29.37 builds nothing on Python 3.13 and 3.14 (the control fails to compile);
+    'own' also fails on its own on 3.12; 'fine' only where the toolchain fails; 3.8 with
+    Cython 3.3.1 is shipped C, where the control fails too."""
+    tc = "true" if controls else None
+    ok = "false" if controls else None
+    rows = []
+    for python in ("3.12", "3.13", "3.14"):
+        broken = python != "3.12"
+        outcome = "cc-error" if broken else "ok"
+        note = "cc-1a2b3" if broken else ""
+        rows.append(row("control-plain", python, "0.29.37", outcome, note=note,
+                        toolchain="" if controls else None))
+        rows.append(row("fine", python, "0.29.37", outcome, note="cc-9f9f9" if broken else "",
+                        toolchain=tc if broken else ok))
+        own = "run-error" if python == "3.12" else outcome
+        rows.append(row("own", python, "0.29.37", own, note="run-3f2a1" if own == "run-error"
+                        else note, toolchain=tc if broken else ok))
+        for case in ("control-plain", "fine", "own"):
+            rows.append(row(case, python, "3.1.8", toolchain=ok if case != "control-plain"
+                            else ("" if controls else None)))
+    for case in ("control-plain", "fine", "own"):
+        rows.append(row(case, "3.8", "3.3.1", "cc-error", note="cc-0ld", shipped=True,
+                        toolchain=("" if case == "control-plain" else tc) if controls else None))
+    return published(rows, controls=controls)
+
+
+def test_control_cases_are_never_cases_and_toolchain_failures_are_apart() -> None:
+    result = ask(toolchain_data(), python=">=3.12")
+    assert [c.case_id for c in result.cases] == ["fine", "own"]
+    fine, own = result.cases
+    assert (fine.verdict, fine.failures) == ("works", ())
+    assert fine.toolchain_failures == ("py3.13-cy0.29.37", "py3.14-cy0.29.37")
+    assert own.verdict == "fails"
+    assert [(f.cell_id, f.note) for f in own.failures] == [("py3.12-cy0.29.37", "run-3f2a1")]
+    [group] = result.toolchain
+    assert (group.control, group.cython, group.stage, group.note) == (
+        "control-plain", "0.29.37", "cc-error", "cc-1a2b3")
+    assert (group.pythons, group.shipped_c, group.counted) == (("3.13", "3.14"), False, True)
+    assert group.reproduce == "python -m matrix try --python 3.13 --cython 0.29.37 --case" \
+                              " control-plain"
+
+
+def test_toolchain_exit_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = toolchain_data()
+    assert run_query(tmp_path, data, "--python", ">=3.12", "--case", "fine") == EXIT_WORKS
+    out = capsys.readouterr().out
+    assert ("✅ fine: works (where the toolchain builds) on all 4 tried cells in range;"
+            " 2 toolchain failures apart (listed at the end)") in out
+    assert "control-plain:" not in out
+    assert out.index("0 of 1 cases fail") < out.index(
+        "Your range includes toolchains that build nothing")
+    assert "    Cython 0.29.37 on Python 3.13, 3.14 (cc-error, note cc-1a2b3)\n" in out
+    assert "reproduce: python -m matrix try --python 3.13 --cython 0.29.37 --case control-plain" \
+        in out
+    assert run_query(tmp_path, data, "--python", ">=3.12", "--case", "fine",
+                     "--strict-toolchain") == EXIT_TOOLCHAIN == 3
+    assert "--strict-toolchain: these fail the query (exit status 3)." in capsys.readouterr().out
+    # A case's own failure wins over the toolchain's.
+    assert run_query(tmp_path, data, "--python", ">=3.12", "--strict-toolchain") == EXIT_FAILS
+    out = capsys.readouterr().out
+    assert "❌ own: fails on 1 of 4 tried cells in range; 2 toolchain failures apart" in out
+    assert "note run-3f2a1, run-error: run-error in own" in out
+    # Where the toolchain builds, strict has nothing to fail on.
+    assert run_query(tmp_path, data, "--cython", "==3.1.8", "--strict-toolchain") == EXIT_WORKS
+    assert "toolchains that build nothing" not in capsys.readouterr().out
+
+
+def test_shipped_c_toolchain_failures_are_marked_and_not_counted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = toolchain_data()
+    args = ("--python", "<3.13", "--case", "fine", "--strict-toolchain")
+    assert run_query(tmp_path, data, *args) == EXIT_WORKS
+    out = capsys.readouterr().out
+    assert ("    📦 Cython 3.3.1 on Python 3.8 (cc-error, note cc-0ld; shipped C, not counted"
+            " unless --shipped-c)\n") in out
+    assert "with shipped C 📦" not in out  # not the case's own failure either
+    assert run_query(tmp_path, data, *args, "--shipped-c") == EXIT_TOOLCHAIN
+    assert "(cc-error, note cc-0ld; shipped C, counted (--shipped-c))" in capsys.readouterr().out
+
+
+def test_a_range_where_the_toolchain_builds_nothing_is_untested(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = toolchain_data()
+    assert verdict_of(ask(data, python=">=3.13", cython="<3"), "fine") == "untested"
+    assert run_query(tmp_path, data, "--python", ">=3.13", "--cython", "<3",
+                     "--strict-toolchain") == EXIT_UNTESTED
+    out = capsys.readouterr().out
+    assert ("untested: no selected case was tried in range where it counts: of its 4 results"
+            " in range, 4 toolchain failures (the toolchain builds nothing there;"
+            " listed apart)") in out
+    assert "    Cython 0.29.37 on Python 3.13, 3.14 (cc-error, note cc-1a2b3)" in out
+
+
+def test_data_without_the_toolchain_baseline_counts_every_failure(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = toolchain_data(controls=False)
+    assert "controls" not in old and "toolchain_failure" not in old["cells"][0]
+    result = ask(old, python=">=3.12", case_globs=["fine"])
+    assert verdict_of(result, "fine") == "fails"
+    assert {f.cell_id for f in result.cases[0].failures} == {"py3.13-cy0.29.37",
+                                                              "py3.14-cy0.29.37"}
+    # Without 'controls', a case whose role says control is still no case.
+    old["cases"][0]["role"] = "control"
+    assert [c.case_id for c in ask(old).cases] == ["fine", "own"]
+    assert run_query(tmp_path, old, "--case", "fine") == EXIT_FAILS
+    assert "note cc-9f9f9, cc-error: cc-error in fine" in capsys.readouterr().out
+
+
+def test_json_carries_the_same_answer(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    data = toolchain_data()
+    assert run_query(tmp_path, data, "--python", ">=3.12.5", "--json",
+                     "--strict-toolchain") == EXIT_FAILS
+    out = json.loads(capsys.readouterr().out)
+    assert out["exit_status"] == EXIT_FAILS and out["untested"] == []
+    assert out["warnings"] == [
+        "--python '>=3.12.5' keeps Python 3.12 because the tested 3.12.18 satisfies it, but"
+        " excludes 3.12.0-3.12.4: the answer covers only what was tested"]
+    cases = {c["case_id"]: c for c in out["cases"]}
+    assert set(cases) == {"fine", "own"}
+    assert (cases["fine"]["verdict"], cases["own"]["verdict"]) == ("works", "fails")
+    assert cases["fine"]["toolchain_failures"] == ["py3.13-cy0.29.37", "py3.14-cy0.29.37"]
+    assert out["failing_cases"] == ["own"]
+    [group] = out["toolchain_failures"]
+    assert group["cells"] == ["py3.13-cy0.29.37", "py3.14-cy0.29.37"]
+    assert (group["cython"], group["stage"], group["note"], group["counted"]) == (
+        "0.29.37", "cc-error", "cc-1a2b3", True)
+    assert run_query(tmp_path, data, "--python", ">=4", "--json") == EXIT_UNTESTED
+    out = json.loads(capsys.readouterr().out)
+    assert out["exit_status"] == EXIT_UNTESTED
+    assert out["untested"] == [
+        "--python '>=4' matches no tested Python; tested: 3.8, 3.12, 3.13, 3.14"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--python", "3.8+"], "error: --python '3.8+': not a version specifier"),
+    (["--case", "nope-*"], "error: --case nope-*: matches no published case"),
+    (["--case", "control-*"], "error: --case control-*: matches only control cases"),
+    (["--compiler", "tcc"], "error: --compiler tcc: no published cell was built with it"),
+])
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             args: list[str], message: str) -> None:
+    assert run_query(tmp_path, toolchain_data(), *args) == EXIT_USAGE == 2
+    assert message in capsys.readouterr().err
+
+
+def test_argparse_errors_exit_2_and_help_states_the_contract(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["query", "--no-such-flag"])
+    assert exited.value.code == EXIT_USAGE
+    with pytest.raises(SystemExit):
+        main(["query", "--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out and "3  only with --strict-toolchain" in out
+    assert "4  nothing in range was tried" in out

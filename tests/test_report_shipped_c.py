@@ -11,7 +11,6 @@ from typing import Any
 from matrix.cases import Expectation
 from matrix.records import Record
 from report.cgeneration import c_generation_of, shipped_cells_of
-from report.combinations import combination_failures, group_combinations
 from report.compose import Report, compose
 from report.diff import diff
 from report.export import CSV_COLUMNS, render_csv, render_json
@@ -29,6 +28,11 @@ SHARED = {"generated_under": "3.6.15", "c_generation": "shared", "c_invariance":
 
 def _case(case_id: str) -> CaseInfo:
     return CaseInfo(case_id, "t", "g", "s", "t", False, "h", Expectation(reference="r"))
+
+
+def _control(case_id: str) -> CaseInfo:
+    return CaseInfo(case_id, "t", "control", "s", "t", False, "h", Expectation(reference="r"),
+                    role="control")
 
 
 def _shipped(case_id: str, outcome: str = "ok", **kwargs: Any) -> Record:
@@ -96,7 +100,7 @@ def test_notes_ranges_and_diff_mark_shipped_cells() -> None:
     assert [s.shipped_c for s in report.rows[0].ranges] == [True]
     assert [s.shipped_c for s in infer_ranges([records[0], records[2]])] == [False]
     page = render_markdown(report)
-    assert f"not tested)<sup>1</sup> {SHIPPED_C}" in page
+    assert f"not tested)<sup>{note.id}</sup> {SHIPPED_C}" in page
     before = rec("a", "3.12", "0.27.3", "not-possible", error=WHY)
     changes = diff([before, records[0]], records)
     untried = [c for c in changes.changes if c.cell_id == "py3.12-cy0.27.3"]
@@ -104,17 +108,13 @@ def test_notes_ranges_and_diff_mark_shipped_cells() -> None:
     assert not any(c.shipped_c for c in changes.changes if c.cell_id != "py3.12-cy0.27.3")
 
 
-def test_shipped_combinations_are_named_apart() -> None:
-    records = [_shipped(c, "cc-error", error="<module>.c:1:1: error: exc_type") for c in "ab"]
-    records += [rec(c, "3.13", "0.27.3", "cc-error", error="<module>.c:1:1: error: exc_type")
-                for c in "ab"]
-    groups = group_combinations(combination_failures(records))
-    assert [(g.names, g.shipped_c) for g in groups] == [
-        ((f"C from Cython 0.27.3 on Python 3.12 {SHIPPED_C}",), True),
-        (("Cython 0.27.3 on Python 3.13",), False)]
-    assert groups[0].sentence == (
-        f"C from Cython 0.27.3 on Python 3.12 {SHIPPED_C}: both cases tried fail to compile"
-        " (cc) (shipped C, generated under Python 3.6.15)")
+def test_a_control_that_works_only_as_shipped_c_is_marked_in_the_toolchain_table() -> None:
+    records = [_shipped("control-plain"), _native("control-plain")]
+    report = compose(records, [_control("control-plain")])
+    (grid,) = report.toolchain.grids
+    cells = dict(zip(grid.rows, (line[0] for line in grid.cells)))
+    assert cell_text(cells["3.12"].verdict) == f"✅ {SHIPPED_C}"
+    assert cell_text(cells["3.6"].verdict) == "✅"
 
 
 def test_csv_and_json_cells_say_shipped_c_and_generated_under() -> None:
