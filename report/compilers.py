@@ -1,6 +1,6 @@
 """The compiler axis in the report: where the C compilers disagree.
 
-The summary, detail and build-vs-run tables, ranges and combinations show the default compiler
+The summary, detail and build-vs-run tables, ranges and toolchain table show the default compiler
 (gcc), as they always did; the records of the other compilers (:mod:`matrix.compilers`) are
 compared with it cell by cell.  A *disagreement* is a (case, Python, Cython, numpy) whose
 compilers did not all give the same outcome (or, where all worked, the same behaviour): two

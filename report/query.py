@@ -348,7 +348,7 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
     families = {kinds.get(c, "core") for c in selected}
     toolchain = _toolchain(
         [r for r in rows if r["case_id"] in controls and _family(r) in families], shipped_c)
-    warnings = _python_warnings(support, mine_all)
+    warnings = _python_warnings(support, mine_all) + _series_warnings(support, mine_all)
     untested: list[str] = []
     if all(a.verdict == "untested" for a in answers):
         untested = _why_untested(support, mine_all, [r for r in rows if r["case_id"] in selected],
@@ -596,6 +596,25 @@ def _why_untested(support: SupportRange, mine: list[Row], in_range: list[Row],
         return [text + (f" (in range: {found})" if found else "")]
     return [f"no selected case was tried in range where it counts: of its {len(in_range)}"
             f" results in range, {found}"]
+
+
+def _series_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
+    """``--cython '==3.1'`` names one release (3.1.0), not the series: where that release was
+    tested beside others of its series, say so (where it was not, the untested answer does)."""
+    found = []
+    for axis in ("cython", "numpy"):
+        items = list(support.spec(axis))
+        if not (len(items) == 1 and items[0].operator == "==" and "*" not in items[0].version
+                and len(Version(items[0].version).release) == 2):
+            continue
+        written = items[0].version
+        same = [v for v in _axis_releases(axis, rows)
+                if v == written or v.startswith(written + ".")]
+        if any(support.holds_axis(axis, r) for r in rows) and len(same) > 1:
+            found.append(f"{support.flag(axis)} is {written}.0 only (PEP 440); the tested"
+                         f" {written} releases are {', '.join(same)}; '=={written}.*' is the"
+                         " whole series")
+    return found
 
 
 def _axis_warnings(support: SupportRange, mine: list[Row]) -> list[str]:

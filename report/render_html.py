@@ -4,16 +4,23 @@
 The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied as
 is; everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
 with a ``<script>`` tag so that the page works from ``file://`` as well as from GitHub Pages.
-Verdicts, symbols, colours, note numbers and the legend are computed here by the same code as
+It opens with the answer: the overview (every case x Cython series, the summary judged against
+the toolchain baseline), then the toolchain table (the control cases' grids), then each case's
+grid with the filters and a support range.
+
+Verdicts, symbols, colours, note ids and the legend are computed here by the same code as
 the markdown and the heatmap, so the three cannot disagree; the page only lays them out,
 filters them, and answers a support range over the cell rows the way ``python -m report
-query`` does (the browser tests check that both give the same answer).
+query`` does: a case's own failures decide, toolchain failures are kept apart, the control
+cases' failing cells in range are listed apart, and a range where nothing was tried is untested
+(the browser tests check that both give the same answer).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +39,6 @@ from report.verdicts import (
     SHIPPED_C_LEGEND,
     STAGES,
     SYMBOLS,
-    GroupVerdict,
     Verdict,
     aggregate,
 )
@@ -50,10 +56,12 @@ def _flaky(report: Report) -> frozenset[CellKey]:
     return frozenset(k for k, c in report.checks.items() if c.judgement is Judgement.FLAKY)
 
 
-def _cell(group: GroupVerdict, report: Report) -> list[Any]:
+def _cell(records: list[Record], report: Report, flaky: frozenset[CellKey],
+          toolchain: frozenset[CellKey]) -> list[Any]:
     """``[verdict, stages, notes, shipped, flaky, toolchain]`` of one grid cell; a cell of only
-    toolchain failures shows their stages and notes, any other leaves them to the toolchain
-    table (``toolchain``: how many of its records are toolchain failures)."""
+    toolchain failures shows their stages, notes and shipped C, any other leaves them to the
+    toolchain table (``toolchain``: how many of its records are toolchain failures)."""
+    group = aggregate(records, flaky, toolchain)
     notes = {report.failure_notes[key] for key in group.failures if key in report.failure_notes}
     notes |= {report.flaky_notes[key] for key in group.flaky if key in report.flaky_notes}
     stages = group.stage_text
@@ -75,24 +83,25 @@ def _verdict_cell(cell: VerdictCell) -> list[Any]:
             int(cell.compiler_dependent)]
 
 
-def _grids(report: Report) -> tuple[dict[str, dict[str, list[Any]]],
-                                    dict[str, dict[str, list[Any]]]]:
-    """Per case, ``"python|cython"`` -> cell (numpy folded: every numpy version of the numpy
-    cells together), and for numpy cases ``"python|cython|numpy"`` -> cell (unfolded)."""
+def _grids(report: Report, cases: Collection[str]
+           ) -> tuple[dict[str, dict[str, list[Any]]], dict[str, dict[str, list[Any]]]]:
+    """Per conversion case, ``"python|cython"`` -> cell (numpy folded: every numpy version of
+    the numpy cells together), and for numpy cases ``"python|cython|numpy"`` -> cell
+    (unfolded). The control cases have the toolchain table instead."""
     flaky = _flaky(report)
     toolchain = report.toolchain_failures
     folded: dict[str, dict[tuple[str, str], list[Record]]] = defaultdict(lambda: defaultdict(list))
     unfolded: dict[str, dict[tuple[str, str, str], list[Record]]] = defaultdict(dict)
     for record in report.records:
-        if record.cell_kind == "abi":
+        if record.cell_kind == "abi" or record.case_id not in cases:
             continue
         folded[record.case_id][(record.python, record.cython)].append(record)
         if record.numpy_build is not None:
             unfolded[record.case_id][(record.python, record.cython, record.numpy_build)] = [record]
     return (
-        {case: {"|".join(k): _cell(aggregate(v, flaky, toolchain), report)
+        {case: {"|".join(k): _cell(v, report, flaky, toolchain)
                 for k, v in cells.items()} for case, cells in folded.items()},
-        {case: {"|".join(k): _cell(aggregate(v, flaky, toolchain), report)
+        {case: {"|".join(k): _cell(v, report, flaky, toolchain)
                 for k, v in cells.items()} for case, cells in unfolded.items()},
     )
 
@@ -170,7 +179,7 @@ def page_data(report: Report) -> dict[str, Any]:
     control_index = {case_id: index for index, case_id in enumerate(controls)}
     releases = sorted_versions(python_release(r) for r in report.records)
     release_index = {release: index for index, release in enumerate(releases)}
-    folded, unfolded = _grids(report)
+    folded, unfolded = _grids(report, case_index)
     main = [r for r in report.records if r.cell_kind != "abi"]
     return {
         "provenance": _provenance(report),

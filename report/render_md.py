@@ -254,7 +254,7 @@ def render_legend() -> str:
         " [Compilers](#compilers) section lists them.",
         f"{SHIPPED_C} after a cell: {SHIPPED_C_LEGEND}. After a summary cell, at least one of"
         " the cells it covers was (the per-Python tables show which); after a cell id in a"
-        " note, that cell was; after an inferred range or a combination, some of the cells it"
+        " note, that cell was; after an inferred range, some of the cells it"
         " rests on were.",
         f"{TOOLCHAIN} in a per-Python table: the case failed where its cell's control case"
         f" failed at the same stage (see the [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR}));"

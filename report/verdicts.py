@@ -80,7 +80,7 @@ FLAKY = SYMBOLS[Verdict.FLAKY]
 TOOLCHAIN = SYMBOLS[Verdict.TOOLCHAIN]
 
 SHIPPED_C = "📦"
-"""Follows a cell (or a cell id, a range, a combination) measured with shipped C."""
+"""Follows a cell (or a cell id, a range) measured with shipped C."""
 
 SHIPPED_C_LEGEND = (
     "measured with shipped C. This Cython does not install or run on this Python, so the C it"
@@ -152,10 +152,12 @@ def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset(
     if broken:
         rest = [r for r in records if (r.case_id, r.cell_id) not in toolchain
                 or (r.case_id, r.cell_id) in flaky]
-        group = aggregate(rest, flaky) if rest else GroupVerdict(Verdict.TOOLCHAIN)
-        if group.verdict in (Verdict.NOT_TESTED, Verdict.NOT_POSSIBLE, Verdict.ENV_ERROR):
-            group = replace(group, verdict=Verdict.TOOLCHAIN)
         failed = [r for r in records if (r.case_id, r.cell_id) in broken]
+        group = aggregate(rest, flaky) if rest else GroupVerdict(Verdict.NOT_TESTED)
+        if group.verdict in (Verdict.NOT_TESTED, Verdict.NOT_POSSIBLE, Verdict.ENV_ERROR):
+            # Only toolchain failures were tried: their shipped C is what the cell shows.
+            group = replace(group, verdict=Verdict.TOOLCHAIN,
+                            shipped=sum(1 for r in failed if is_shipped_c(r)))
         stages = tuple(sorted({r.outcome for r in failed}, key=_outcome_order))
         found: list[FailureKey] = []
         for record in failed:

@@ -94,6 +94,9 @@ def test_hash_covers_only_what_changes_a_measurement(
         (GOOD_TOML.replace("[expect]", 'variant_of = "no-such-case"\n[expect]'),
          "variant_of", "no case with id"),
         (GOOD_TOML.replace("[expect]", 'build = "sometimes"\n[expect]'), "build", "'alone'"),
+        (GOOD_TOML.replace("[expect]", 'role = "baseline"\n[expect]'), "role", "'control'"),
+        (GOOD_TOML.replace("[expect]", 'role = "control"\n[expect]'), "build",
+         "must be built alone"),
     ],
 )
 def test_bad_definitions_name_file_and_field(
@@ -141,6 +144,21 @@ def test_project_cases_all_load() -> None:
     cases = load_cases(PROJECT_ROOT / "cases")
     assert cases, "the project has cases"
     assert len({case.id for case in cases}) == len(cases)
+    controls = {case.id: case for case in cases if case.is_control}
+    assert set(controls) == {"control-plain", "control-numpy"}
+    assert all(case.build_alone for case in controls.values())
+    assert [c.needs_numpy for c in (controls["control-plain"], controls["control-numpy"])] == [
+        False, True]
+
+
+def test_a_control_is_a_role_not_a_new_kind_of_code(tmp_path: Path) -> None:
+    toml = GOOD_TOML.replace("[expect]", 'role = "control"\nbuild = "alone"\n[expect]')
+    write_case(tmp_path, toml=toml)
+    (case,) = load_cases(tmp_path)
+    assert case.is_control and case.role == "control"
+    (tmp_path / "plain").mkdir()
+    plain = load_case(write_case(tmp_path / "plain"))
+    assert not plain.is_control and plain.role == "conversion"
 
 
 def test_top_level_names_understand_cython_declarations() -> None:

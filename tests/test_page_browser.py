@@ -1,6 +1,10 @@
-"""The published web page (docs/index.html) in a real browser: Playwright driving Debian's
-Chromium, the page loaded from disk (file://), its filters and its support-range query checked
-against the published data (docs/compat.json) and against ``python -m report query``.
+"""The web page (docs/index.html) in a real browser: Playwright driving Debian's Chromium, the
+page loaded from disk (file://), rendered into a temporary folder by ``write_outputs`` from the
+golden fixture (tests/fixtures/report/) and from the published results (results/records.jsonl,
+what docs/ is rendered from). Its overview and toolchain table are checked cell by cell against
+the compat.json rendered beside it, its filters and its support-range query against
+``python -m report query`` (report.query) on that compat.json, and a deep link against the
+sticky filter bar.
 
 Needs ``chromium`` on PATH (Debian: ``apt-get install chromium``; ``.ci/run`` installs it) and
 the ``playwright`` package (the ``test`` extra).  With ``CI`` set a missing one fails the run.
@@ -12,16 +16,24 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from matrix.outcomes import Outcome
 from matrix.paths import PROJECT_ROOT
+from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_RESULTS, build_report
+from report.heatmap import COLOURS
+from report.publish import write_outputs
 from report.query import SupportRange, answer, load_data
+from report.verdicts import FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 
-DOCS = PROJECT_ROOT / "docs"
-PAGE = (DOCS / "index.html").as_uri()
+FIXTURE = Path(__file__).parent / "fixtures" / "report"
 SCREENSHOTS = PROJECT_ROOT / ".cache" / "screenshots"
+BLANK = "rgb(236, 238, 241)"
+"""The page's ``--blank``: cells of combinations with no result (never a verdict colour)."""
 
 pytestmark = pytest.mark.browser
 
@@ -48,26 +60,85 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+@dataclass(frozen=True)
+class Site:
+    """A rendered copy of the published files."""
+
+    name: str
+    folder: Path
+    published: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return (self.folder / "index.html").as_uri()
+
+
+SPARSE_LEFT_OUT = {("fx-since", "3.12", "3.1.4"), ("fx-works", None, "3.0.12")}
+"""``(case, python or any, cython)`` left out of the fixture's records for the ``sparse`` site:
+fx-since's Cython 3.1 is then only a toolchain failure (🧱) and a Python where nothing can be
+built, fx-works has no Cython 3.0 result (a blank, grey overview cell)."""
+
+
+def _sparse_records(folder: Path) -> Path:
+    kept = []
+    for line in (FIXTURE / "records.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if not any(record.get("case_id") == case and record.get("cython") == cython
+                   and python in (None, record.get("python"))
+                   for case, python, cython in SPARSE_LEFT_OUT):
+            kept.append(line)
+    path = folder / "records.jsonl"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module", params=["fixture", "sparse", "results"])
+def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The page, its data and compat.json, rendered from the golden fixture (as is, or with
+    some records left out), or from the published results (the page as docs/ shows it,
+    without re-rendering docs/)."""
+    name = request.param
+    folder = tmp_path_factory.mktemp(f"site-{name}")
+    if name in ("fixture", "sparse"):
+        records = FIXTURE / "records.jsonl" if name == "fixture" else _sparse_records(
+            tmp_path_factory.mktemp("records"))
+        report = build_report(records, FIXTURE / "baseline.jsonl", FIXTURE / "cases",
+                              rechecks=FIXTURE / "rechecks.jsonl",
+                              references=FIXTURE / "references.toml")
+    else:
+        if not DEFAULT_RESULTS.is_file():
+            pytest.skip(f"{DEFAULT_RESULTS}: no published results")
+        report = build_report(DEFAULT_RESULTS,
+                              DEFAULT_BASELINE if DEFAULT_BASELINE.is_file() else None,
+                              DEFAULT_CASES)
+    write_outputs(report, folder, heatmap=False)
+    return Site(name, folder, json.loads((folder / "compat.json").read_text(encoding="utf-8")))
+
+
 @pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    opened = context.new_page()
+def context(browser: Any) -> Iterator[Any]:
+    opened = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield opened
+    opened.close()
+
+
+def _watch(opened: Any) -> Any:
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     opened.errors = errors
+    return opened
+
+
+@pytest.fixture()
+def page(context: Any) -> Iterator[Any]:
+    opened = _watch(context.new_page())
     yield opened
-    context.close()
-    assert not errors, f"the page logged errors: {errors}"
+    assert not opened.errors, f"the page logged errors: {opened.errors}"
 
 
-@pytest.fixture(scope="module")
-def published() -> dict[str, Any]:
-    return json.loads((DOCS / "compat.json").read_text(encoding="utf-8"))
-
-
-def load(page: Any, suffix: str = "") -> None:
-    page.goto(PAGE + suffix)
+def load(page: Any, site: Site, suffix: str = "") -> None:
+    page.goto(site.url + suffix)
     page.wait_for_selector("section.case")
 
 
@@ -76,78 +147,250 @@ def visible_cases(page: Any) -> list[str]:
         "section.case:not(.hidden)", "nodes => nodes.map(n => n.id)"))
 
 
-def test_the_page_shows_every_case_and_the_provenance(page: Any,
-                                                      published: dict[str, Any]) -> None:
-    load(page)
-    assert visible_cases(page) == [c["id"] for c in published["cases"]]
-    header = page.inner_text("#provenance")
-    p = published["provenance"]
-    assert f"Results as of {p['date']}: {p['cells']} cells, {p['records']} records" in header
-    assert p["aa"]["run"] and "A/A: 200 stored results" in header
-    assert page.locator("#notes > li").count() == len(published["notes"])
+def tint(verdict: str, alpha: float) -> str:
+    """The background the page gives a cell of ``verdict`` (its legend colour, tinted)."""
+    if verdict in (Verdict.NOT_TESTED.value, Verdict.NOT_POSSIBLE.value):
+        return BLANK
+    colour = COLOURS[Verdict(verdict)]
+    n = int(colour[1:], 16)
+    return f"rgba({n >> 16}, {(n >> 8) & 255}, {n & 255}, {alpha})"
 
 
-def test_the_grid_cells_say_what_the_published_cells_say(page: Any,
-                                                        published: dict[str, Any]) -> None:
-    """Every Python x Cython cell of every numpy-free case, against its compat.json row."""
-    load(page)
+def stage_names(outcomes: list[str]) -> str:
+    return ", ".join(STAGES[Outcome(o)] for o in outcomes)
+
+
+def check_cell(shown: dict[str, Any], cell: dict[str, Any], *, counts: bool = False,
+               blank: bool = False) -> None:
+    """A page cell (``verdict``, ``text``, ``notes``) says what a compat.json verdict cell
+    (summary or toolchain grid) says."""
+    verdict = cell["verdict"]
+    where = f"{shown}"
+    assert shown["verdict"] == verdict, where
+    text = shown["text"].replace("\u00a0", " ").strip()
+    if blank and verdict == Verdict.NOT_TESTED.value:
+        assert text == "", where  # a combination with no result is blank (and grey)
+        return
+    assert text.startswith(SYMBOLS[Verdict(verdict)]), where
+    stages = cell["toolchain_stages"] if verdict == Verdict.TOOLCHAIN.value else cell["stages"]
+    if verdict in ("mixed", "failed", "toolchain") and stages:
+        detail = f" {cell['ok']}/{cell['tried']}" if counts and verdict == "mixed" else ""
+        assert text.startswith(f"{SYMBOLS[Verdict(verdict)]}{detail} {stage_names(stages)}"), where
+    assert shown["notes"] == cell["notes"], where
+    assert (SHIPPED_C in text) == bool(cell["shipped"]), where
+    assert ("⚙" in text) == bool(cell["compiler_dependent"]), where
+    assert (FLAKY in text) == bool(cell["flaky"] or verdict == Verdict.FLAKY.value), where
+
+
+CELLS_JS = """cells => cells.map(td => ({
+    verdict: td.dataset.verdict, text: td.innerText,
+    notes: [...td.querySelectorAll("a[href^='#note-']")].map(a => a.getAttribute('href').slice(6)),
+    background: getComputedStyle(td).backgroundColor, series: td.dataset.series || '',
+    cython: td.dataset.cython || '', row: td.closest('tr').dataset.row || '' }))"""
+
+
+def test_the_page_opens_with_the_overview_then_the_toolchain_table(page: Any,
+                                                                  site: Site) -> None:
+    """The first screen is the answer: the overview table starts in it, then the toolchain
+    table, then the per-case grids (every case), the provenance one click away."""
+    load(page, site)
+    tops = page.evaluate("""() => ['overview-table', 'toolchain', 'grids', 'notes-title']
+        .map(id => document.getElementById(id).getBoundingClientRect().top)""")
+    assert tops == sorted(tops) and tops[0] < 500, tops
+    assert visible_cases(page) == [c["id"] for c in site.published["cases"]]
+    p = site.published["provenance"]
+    line = page.inner_text("#provenance-line")
+    assert f"Results as of {p['date']}: {p['cells']} cells, {p['records']} records" in line
+    page.click("#provenance-line")
+    assert f"Results digest {p['digest']}" in page.inner_text("#provenance")
+    assert page.locator("#notes > li").count() == len(site.published["notes"])
+    legend = page.eval_on_selector_all("#legend [data-verdict]",
+                                       "n => n.map(x => x.dataset.verdict)")
+    assert legend == [v.value for v in Verdict]
+
+
+def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
+    """Every case (rows, in order, grouped, variants indented, linking to its grid) x every
+    Cython series, cell by cell against compat.json's ``cases[i].summary[j]``: verdict, symbol,
+    stages, notes, marks and colour (grey, never red, where nothing was measured)."""
+    load(page, site)
+    headers = page.eval_on_selector_all("#overview-table thead th[data-series]",
+                                        "n => n.map(x => x.dataset.series)")
+    assert headers == site.published["series"]
+    rows = page.eval_on_selector_all("#overview-table tbody tr[data-case]", f"""
+      rows => rows.map(tr => ({{
+        id: tr.dataset.case, group: tr.closest('tbody').dataset.group,
+        name: tr.querySelector('th.case').innerText,
+        href: tr.querySelector('th.case a').getAttribute('href'),
+        variant: tr.querySelector('th.case').classList.contains('variant'),
+        semantics: tr.querySelector('td.semantics').innerText,
+        semanticsNotes: [...tr.querySelectorAll("td.semantics a")].map(a => a.getAttribute('href')),
+        cells: ({CELLS_JS})([...tr.querySelectorAll('td.cell')]) }}))""")
+    cases = site.published["cases"]
+    assert [r["id"] for r in rows] == [c["id"] for c in cases]
+    checked = 0
+    for row, case in zip(rows, cases):
+        assert row["group"] == case["group"]
+        assert row["href"] == f"#{case['id']}"
+        assert row["variant"] == bool(case["variant_of"])
+        assert row["name"].startswith("↳ ") == bool(case["variant_of"])
+        assert row["semantics"].startswith(case["semantics"]["label"])
+        assert row["semanticsNotes"] == [f"#note-{n}" for n in case["semantics"]["notes"]]
+        assert [c["series"] for c in row["cells"]] == [s["series"] for s in case["summary"]]
+        for shown, cell in zip(row["cells"], case["summary"], strict=True):
+            check_cell(shown, cell, blank=True)
+            assert shown["background"] == tint(cell["verdict"], 0.3), (case["id"], shown)
+            checked += 1
+    assert checked == len(cases) * len(site.published["series"]) > 20
+    if site.name == "sparse":  # the fixture left sparse has both kinds of cell to check
+        verdicts = {c["verdict"] for r in rows for c in r["cells"]}
+        assert {"toolchain", "not-tested"} <= verdicts, verdicts
+    assert page.locator(f"#{cases[0]['id']}").count() == 1  # the link's target exists
+
+
+def test_the_toolchain_tables_say_what_compat_json_says(page: Any, site: Site) -> None:
+    """Each control's grid (Python x Cython, numpy headers x Cython with k/n), cell by cell
+    against compat.json's ``toolchain.grids``, and the explanation with its counts."""
+    load(page, site)
+    toolchain = site.published["toolchain"]
+    assert toolchain["grids"], "the data has no toolchain grid"
+    lead = page.inner_text("#toolchain-lead")
+    assert f"{toolchain['excused']} of the {toolchain['judged']} case records" in lead
+    assert TOOLCHAIN in lead and "same stage" in lead
+    tables = page.eval_on_selector_all(
+        "#toolchain-grids table", "t => t.map(x => [x.dataset.case, x.dataset.axis])")
+    assert tables == [[g["case_id"], g["rows_axis"]] for g in toolchain["grids"]]
+    for grid in toolchain["grids"]:
+        table = f"#toolchain-grids table[data-case='{grid['case_id']}']"
+        head = page.eval_on_selector_all(f"{table} thead th", "n => n.map(x => x.innerText)")
+        assert head == [f"{grid['rows_axis']} ↓ / Cython →", *grid["cython"]]
+        shown = page.eval_on_selector_all(f"{table} td.cell", CELLS_JS)
+        expected = [(row, cython, cell) for row, line in zip(grid["rows"], grid["cells"])
+                    for cython, cell in zip(grid["cython"], line)]
+        assert len(shown) == len(expected)
+        for got, (row, cython, cell) in zip(shown, expected):
+            assert (got["row"], got["cython"]) == (row, cython)
+            check_cell(got, cell, counts=grid["rows_axis"] == "numpy")
+            assert got["background"] == tint(cell["verdict"], 0.22), got
+
+
+def test_the_grid_cells_say_what_the_published_cells_say(page: Any, site: Site) -> None:
+    """Every Python x Cython cell of every numpy-free case against its compat.json row; a
+    toolchain failure is 🧱 in the toolchain colour, never the case's ❌."""
+    load(page, site)
     shown = page.eval_on_selector_all(
         "table.grid[data-view=folded] td.cell",
         """cells => cells.map(td => [td.closest('table').dataset.case,
                                     td.closest('tr').dataset.python, td.dataset.cython,
-                                    td.dataset.verdict])""")
+                                    td.dataset.verdict, td.innerText,
+                                    getComputedStyle(td).backgroundColor])""")
     expected = {}
-    for row in published["cells"]:
-        if row["kind"] != "core" or row["compiler"] != "gcc":  # the grids show gcc's cells
-            continue
+    for row in site.published["cells"]:
+        if row["kind"] != "core" or row["compiler"] != "gcc" or row["role"] == "control":
+            continue  # the grids show gcc's cells of the conversion cases
         if row["flaky"] == "true":
             verdict = "flaky"
+        elif row["toolchain_failure"] == "true":
+            verdict = "toolchain"
         elif row["outcome"] == "ok":
             verdict = "ok"
         elif row["failed"] == "true":
             verdict = "failed"
         else:
             verdict = row["outcome"]
-        expected[(row["case_id"], row["python"], row["cython"])] = verdict
+        stage = STAGES.get(Outcome(row["outcome"]), "") if verdict != "flaky" else ""
+        expected[(row["case_id"], row["python"], row["cython"])] = (
+            verdict, f"{SYMBOLS[Verdict(verdict)]} {stage}".strip())
     core = {case for case, _, _ in expected}
-    found = {(case, python, cython): verdict for case, python, cython, verdict in shown
+    found = {(case, python, cython): (verdict, text.replace("\u00a0", " "))
+             for case, python, cython, verdict, text, _ in shown
              if case in core and verdict != "not-tested"}
-    assert found == expected
-    assert len(found) > 500
+    assert {k: v for k, (v, _) in found.items()} == {k: v for k, (v, _) in expected.items()}
+    for key, (_, start) in expected.items():  # the symbol, and the stage that failed
+        assert found[key][1].startswith(start), (key, found[key], start)
+    assert len(found) > (500 if site.name == "results" else 30)
+    bricks = [(text, background) for _, _, _, verdict, text, background in shown
+              if verdict == "toolchain"]
+    assert bricks, "no toolchain cell in the grids"
+    assert all(text.startswith(TOOLCHAIN) and background == tint("toolchain", 0.22)
+               for text, background in bricks)
+    untested = {background for *_, verdict, _, background in shown if verdict == "not-tested"}
+    assert untested <= {BLANK}
 
 
-def test_the_group_filter_shows_that_group(page: Any, published: dict[str, Any]) -> None:
-    load(page)
-    page.select_option("#group", "numpy")
-    assert visible_cases(page) == [c["id"] for c in published["cases"] if c["group"] == "numpy"]
+def test_the_group_filter_shows_that_group(page: Any, site: Site) -> None:
+    load(page, site)
+    group = site.published["cases"][-1]["group"]
+    page.select_option("#group", group)
+    assert visible_cases(page) == [c["id"] for c in site.published["cases"]
+                                   if c["group"] == group]
 
 
-@pytest.mark.parametrize(("python", "cython", "numpy", "shipped"), [
+RANGES = [
+    ("", "", "", False),
     (">=3.8", ">=3.0", ">=1.26", False),
     ("<3.9", ">=0.29,<3.1", "", True),
-])
-def test_the_range_query_answers_as_report_query(page: Any, python: str, cython: str,
-                                                 numpy: str, shipped: bool) -> None:
-    expected = answer(load_data(DOCS / "compat.json"),
+    (">3.9", "", "", False),          # 3.9 measured on 3.9.x: in range (patch-aware)
+    ("<3.7", ">=3.1", "", False),     # where the toolchain builds nothing
+    ("==3.99", "", "", False),        # nothing tried: untested, not works
+]
+
+
+@pytest.mark.parametrize(("python", "cython", "numpy", "shipped"), RANGES)
+def test_the_range_query_answers_as_report_query(page: Any, site: Site, python: str,
+                                                 cython: str, numpy: str,
+                                                 shipped: bool) -> None:
+    """Per case: the verdict (own failures only), how many cells were built and how many
+    toolchain failures are kept apart; for the range: how many cases fail, whether nothing was
+    tried (untested), and the toolchains that build nothing, as ``report query`` says."""
+    expected = answer(load_data(site.folder / "compat.json"),
                       SupportRange.parse(python, cython, numpy), shipped_c=shipped)
-    load(page)
+    load(page, site)
     page.fill("#python", python)
     page.fill("#cython", cython)
     page.fill("#numpy", numpy)
     if shipped:
         page.check("#shipped")
     page.click("#apply")
-    badges = dict(page.eval_on_selector_all(
-        "section.case", "nodes => nodes.map(n => [n.id, n.dataset.query])"))
-    assert badges == {c.case_id: c.verdict for c in expected.cases}
+    got = page.eval_on_selector_all("section.case", """nodes => nodes.map(n => [n.id,
+        n.dataset.query, Number(n.dataset.built), Number(n.dataset.toolchain),
+        Number(n.dataset.failures)])""")
+    assert got == [[c.case_id, c.verdict, c.works + len(c.failures),
+                    len(c.toolchain_failures), len(c.failures)] for c in expected.cases]
     summary = page.locator("#query-summary")
     assert summary.get_attribute("data-failing") == str(len(expected.failing))
+    assert summary.get_attribute("data-untested") == ("true" if expected.untested else "false")
+    if expected.untested:
+        assert "untested, not a success" in summary.inner_text()
+    else:
+        assert (f"{len(expected.failing)} of {len(expected.cases)} cases fail somewhere in it"
+                " (on their own)") in summary.inner_text()
+    groups = page.eval_on_selector_all("#query-toolchain li", """n => n.map(x => [
+        x.dataset.control, x.dataset.cython, x.dataset.stage, x.dataset.note,
+        Number(x.dataset.cells), x.dataset.shipped === 'true'])""")
+    assert groups == [[t.control, t.cython, t.stage, t.note, len(t.cells), t.shipped_c]
+                      for t in expected.toolchain]
     page.select_option("#verdict", "fails")
     assert visible_cases(page) == [c.case_id for c in expected.failing]
 
 
-def test_a_bad_specifier_is_reported_not_applied(page: Any) -> None:
-    load(page)
+def test_the_whole_range_counts_only_a_cases_own_failures(page: Any, site: Site) -> None:
+    """The header counts the cases that fail on their own; a case whose only failures are
+    toolchain failures works (where the toolchain builds), and says so."""
+    expected = answer(load_data(site.folder / "compat.json"), SupportRange.parse("", "", ""))
+    load(page, site)
+    summary = page.inner_text("#query-summary")
+    assert f"{len(expected.failing)} of {len(expected.cases)} cases fail somewhere" in summary
+    assert "toolchain failures are listed in the toolchain table" in summary
+    apart = [c for c in expected.cases if c.verdict == "works" and c.toolchain_failures]
+    assert len(expected.failing) < len(expected.cases) and apart
+    badge = page.inner_text(f"#{apart[0].case_id} .badge")
+    assert badge.startswith("works (where the toolchain builds)")
+    assert "toolchain failure" in page.inner_text(f"#{apart[0].case_id} .answer")
+
+
+def test_a_bad_specifier_is_reported_not_applied(page: Any, site: Site) -> None:
+    load(page, site)
     before = page.inner_text("#query-summary")
     page.fill("#python", "from 3.8 on")
     page.click("#apply")
@@ -155,38 +398,90 @@ def test_a_bad_specifier_is_reported_not_applied(page: Any) -> None:
     assert page.inner_text("#query-summary") == before
 
 
-def test_deep_link_note_reproducer_and_a_screenshot(page: Any,
-                                                   published: dict[str, Any]) -> None:
-    """#case-id opens at that case (range from the address); a note link opens that note, with
-    its own reproducer and a working copy button; the numpy toggle unfolds the grid. The
-    screenshot (a filter applied, the grid, a note open) is kept in .cache/screenshots/."""
-    load(page, "?python=%3E%3D3.9&cython=%3E%3D0.29#pointer-to-numpy")
+TITLE_AND_BAR = """id => {
+    const title = document.getElementById(id).querySelector('h2').getBoundingClientRect();
+    const bar = document.getElementById('controls').getBoundingClientRect();
+    return { titleTop: title.top, titleBottom: title.bottom, barTop: bar.top,
+             barBottom: bar.bottom, viewport: window.innerHeight, scrolled: window.scrollY };
+}"""
+
+
+def assert_lands_below_the_bar(page: Any, case_id: str) -> None:
     page.wait_for_function(
-        "document.getElementById('pointer-to-numpy').getBoundingClientRect().top < 200")
-    assert page.eval_on_selector("#pointer-to-numpy", "n => n.matches(':target')")
-    assert page.input_value("#python") == ">=3.9"
-    page.select_option("#group", "numpy")
-    section = page.locator("#pointer-to-numpy")
-    toggle = section.locator("button.toggle")
-    toggle.click()
-    assert section.locator("table.grid").get_attribute("data-view") == "numpy"
-    toggle.click()
-    assert section.locator("table.grid").get_attribute("data-view") == "folded"
+        "id => Math.abs(document.getElementById(id).getBoundingClientRect().top) < 400",
+        arg=case_id)
+    box = page.evaluate(TITLE_AND_BAR, case_id)
+    assert box["scrolled"] > 0 and abs(box["barTop"]) < 1, box  # the bar is stuck at the top
+    assert box["titleTop"] >= box["barBottom"], f"the title is under the sticky bar: {box}"
+    assert box["titleBottom"] <= box["viewport"], f"the title is below the viewport: {box}"
+
+
+@pytest.mark.parametrize("width", [1400, 640])
+def test_a_deep_linked_case_lands_below_the_sticky_bar(browser: Any, site: Site,
+                                                       width: int) -> None:
+    """``index.html#<case-id>`` opens with the case's title visible, not under the sticky filter
+    bar (which wraps to more lines on a narrow screen); so does a click on a case in the
+    overview, also on a case the group filter hides."""
+    context = browser.new_context(viewport={"width": width, "height": 700})
+    try:
+        page = _watch(context.new_page())
+        cases = site.published["cases"]
+        target = cases[len(cases) // 2]["id"]
+        load(page, site, f"#{target}")
+        assert_lands_below_the_bar(page, target)
+        assert page.eval_on_selector(f"#{target}", "n => n.matches(':target')")
+        other = next(c for c in cases if c["group"] != cases[-1]["group"])["id"]
+        page.select_option("#group", cases[-1]["group"])
+        assert other not in visible_cases(page)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.click(f"#overview-table a[href='#{other}']")
+        assert_lands_below_the_bar(page, other)
+        assert other in visible_cases(page)
+        assert not page.errors, page.errors
+    finally:
+        context.close()
+
+
+def test_notes_reproducer_numpy_toggle_and_screenshots(page: Any, site: Site) -> None:
+    """A note link (string ids) opens that note, with its own reproducer and a working copy
+    button; ``#note-<id>`` opens the note in the list; a note link in the overview opens it
+    too; the numpy toggle unfolds the grid. Screenshots (the page top; a case with a note open)
+    are kept in .cache/screenshots/."""
+    published = site.published
+    expected = answer(load_data(site.folder / "compat.json"), SupportRange.parse("", "", ""))
+    failing = expected.failing[0].case_id
+    load(page, site, f"#{failing}")
+    section = page.locator(f"#{failing}")
     link = section.locator(".answer a[href^='#note-']").first
-    number = int(link.get_attribute("href").removeprefix("#note-"))
+    note = link.get_attribute("href").removeprefix("#note-")
     link.click()
     panel = page.locator("#note-panel")
-    assert panel.is_visible() and panel.get_attribute("data-note") == str(number)
-    published_note = next(n for n in published["notes"] if n["number"] == number)
+    assert panel.is_visible() and panel.get_attribute("data-note") == note
+    published_note = next(n for n in published["notes"] if n["id"] == note)
     assert panel.locator("code.command").inner_text() == published_note["reproduce"]
-    assert page.locator(f"#note-{number} > details").get_attribute("open") is not None
+    assert page.locator(f"[id='note-{note}'] > details").get_attribute("open") is not None
     button = panel.locator("button.copy")
     button.click()
     assert button.inner_text() == "Copied"
     assert page.evaluate("window.getSelection().toString()") == published_note["reproduce"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / "page.png"
-    section.scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, -90)")
-    page.screenshot(path=str(shot))
-    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+    page.screenshot(path=str(SCREENSHOTS / f"page-{site.name}.png"))
+    numpy_case = next(c["id"] for c in published["cases"] if c["group"] == "numpy")
+    toggle = page.locator(f"#{numpy_case} button.toggle")
+    toggle.click()
+    assert page.locator(f"#{numpy_case} table.grid").get_attribute("data-view") == "numpy"
+    toggle.click()
+    assert page.locator(f"#{numpy_case} table.grid").get_attribute("data-view") == "folded"
+    overview_note = page.locator("#overview-table td.cell a[href^='#note-']").first
+    other = overview_note.get_attribute("href").removeprefix("#note-")
+    overview_note.click()
+    assert panel.get_attribute("data-note") == other
+    last = published["notes"][-1]["id"]
+    page.goto(f"{site.url}#note-{last}")
+    page.wait_for_selector(f"[id='note-{last}'] > details[open]")
+    assert page.locator(f"[id='note-{last}']").is_visible()
+    top = SCREENSHOTS / f"page-top-{site.name}.png"
+    page.goto(site.url)
+    page.wait_for_selector("section.case")
+    page.screenshot(path=str(top))
+    assert top.read_bytes().startswith(b"\x89PNG") and top.stat().st_size > 20_000

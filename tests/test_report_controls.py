@@ -227,3 +227,9 @@ def test_a_numpy_cell_is_also_judged_by_its_core_cells_control() -> None:
     ]
     judge = toolchain_baseline_of(records, cases)
     assert [judge.is_toolchain_failure(r) for r in records] == [False, False, True, False, False]
+
+
+def test_a_cell_of_only_toolchain_failures_keeps_its_shipped_c_mark() -> None:
+    shipped = rec("a", "3.12", "0.27.3", "cc-error", error=CC, shipped="no wheel")
+    group = aggregate([shipped], toolchain=frozenset({("a", shipped.cell_id)}))
+    assert (group.verdict, group.shipped) == (Verdict.TOOLCHAIN, 1)

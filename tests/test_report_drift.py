@@ -30,3 +30,22 @@ def test_committed_report_matches_committed_results(tmp_path: Path) -> None:
             f"{committed.relative_to(PROJECT_ROOT)} is out of date with results/: run"
             " `nox -s report` and commit docs/")
     assert drift(report, DEFAULT_OUT) == []
+
+
+GITHUB_MARKDOWN_BUDGET = 300_000
+"""Bytes: GitHub renders markdown only up to about 2 MB and gives up earlier on table-heavy
+files; compat.md must open there."""
+
+
+def test_the_published_markdown_opens_on_github() -> None:
+    """compat.md stays small (the per-Python tables live in detail.md, the diff in
+    changes.md) and gives the answer before the provenance."""
+    page = (DEFAULT_OUT / "compat.md").read_text(encoding="utf-8")
+    assert len(page.encode("utf-8")) <= GITHUB_MARKDOWN_BUDGET
+    assert page.index("## Summary") < page.index("## Toolchain baseline") < page.index(
+        "## Provenance")
+    assert "### Regressed" not in page and "### New cells" not in page
+    assert "(changes.md)" in page and "(detail.md)" in page
+    for name in ("changes.md", "detail.md"):
+        assert (DEFAULT_OUT / name).is_file()
+    assert len((DEFAULT_OUT / "changes.md").read_bytes()) < 2_000_000

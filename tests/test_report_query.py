@@ -452,3 +452,14 @@ def test_argparse_errors_exit_2_and_help_states_the_contract(
     out = capsys.readouterr().out
     assert "exit status:" in out and "3  only with --strict-toolchain" in out
     assert "4  nothing in range was tried" in out
+
+
+def test_a_two_part_release_is_one_release_and_the_answer_says_so() -> None:
+    data = published([row("a", "3.12", "3.1.0"), row("a", "3.12", "3.1.8", "run-error",
+                                                     note="run-1")])
+    result = answer(data, SupportRange.parse("", "==3.1", ""))
+    assert [c.verdict for c in result.cases] == ["works"]  # 3.1.0 only: 3.1.8 is out of range
+    (warning,) = result.warnings
+    assert "--cython '==3.1' is 3.1.0 only" in warning
+    assert "the tested 3.1 releases are 3.1.0, 3.1.8" in warning and "'==3.1.*'" in warning
+    assert answer(data, SupportRange.parse("", "==3.1.*", "")).warnings == ()
