@@ -42,10 +42,10 @@ def _grid_cells() -> list[tuple[list[str], str]]:
     """Cells of the default grid as (matrix-run arguments, readable id); empty if unavailable."""
     sys.path.insert(0, str(ROOT))
     try:
-        from matrix.axes import Selection, plan_grid
-        from matrix.index import load_index
-        from matrix.interpreters import discover_interpreters
-        from matrix.paths import Layout
+        from matrix.plan.grid import Selection, plan_grid
+        from matrix.plan.index import load_index
+        from matrix.plan.interpreters import discover_interpreters
+        from matrix.store.paths import Layout
 
         index = load_index(Layout.default().cache / "index")
         plan = plan_grid(discover_interpreters(), index, Selection())

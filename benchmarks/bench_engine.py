@@ -39,16 +39,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matrix.axes import PlannedCell  # noqa: E402
-from matrix.build import BuildSettings  # noqa: E402
-from matrix.cases import load_cases  # noqa: E402
-from matrix.cells import Cell  # noqa: E402
-from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell  # noqa: E402
-from matrix.interpreters import discover_interpreters  # noqa: E402
-from matrix.paths import Layout  # noqa: E402
-from matrix.policy import Retry  # noqa: E402
-from matrix.probe import CaseRun, RunnerServers, run_cases  # noqa: E402
-from matrix.stagecache import MARK  # noqa: E402
+from matrix.build.modules import BuildSettings  # noqa: E402
+from matrix.build.stagecache import MARK  # noqa: E402
+from matrix.model.cases import load_cases  # noqa: E402
+from matrix.model.cells import Cell  # noqa: E402
+from matrix.model.policy import Retry  # noqa: E402
+from matrix.plan.grid import PlannedCell  # noqa: E402
+from matrix.plan.interpreters import discover_interpreters  # noqa: E402
+from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell  # noqa: E402
+from matrix.run.probe import CaseRun, RunnerServers, run_cases  # noqa: E402
+from matrix.store.paths import Layout  # noqa: E402
 
 ENVS = ROOT / ".cache" / "envs"
 
@@ -183,9 +183,14 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         old_runner = Path(tmp) / "runner.py"
-        old_runner.write_bytes(subprocess.run(
-            ["git", "show", f"{rev}:matrix/inenv/runner.py"], cwd=ROOT, check=True,
-            capture_output=True).stdout)
+        for where in ("matrix/run/inenv/runner.py", "matrix/inenv/runner.py"):  # then, before
+            shown = subprocess.run(["git", "show", f"{rev}:{where}"], cwd=ROOT,
+                                   capture_output=True)
+            if shown.returncode == 0:
+                old_runner.write_bytes(shown.stdout)
+                break
+        else:
+            raise SystemExit(f"{rev}: no runner found at that revision")
         args = build_parser().parse_args(
             ["list", "--offline", *(["--quick"] if grid == "quick" else [])])
         layout = Layout.default()

@@ -23,7 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from matrix.axes import (
+from matrix.model.cases import Case, load_cases
+from matrix.model.cells import Cell
+from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, checks_of
+from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.compilers import spec as compiler_spec
+from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError, dispatch
+from matrix.model.policy import DEFAULT_RETRY, Retry, is_provisional
+from matrix.model.records import Record
+from matrix.model.selection import CaseInfo, select_current
+from matrix.plan.bisect import BisectRange, bisect
+from matrix.plan.grid import (
     Plan,
     PlannedCell,
     Selection,
@@ -32,26 +42,17 @@ from matrix.axes import (
     split_items,
     uncovered_releases,
 )
-from matrix.bisect import BisectRange, bisect
-from matrix.cases import Case, load_cases
-from matrix.cells import Cell
-from matrix.checks import CHECKS_FILE, CheckLog, Judgement, Purpose, aa_figures, checks_of
-from matrix.compilers import DEFAULT_COMPILER
-from matrix.compilers import spec as compiler_spec
-from matrix.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
-from matrix.errors import MatrixError, SelectionError, UnknownVersionError
-from matrix.grid import run_plan
-from matrix.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
-from matrix.index import ReleaseIndex, load_index, write_snapshot
-from matrix.interpreters import Interpreter, discover_interpreters
-from matrix.migrate import migrate_file
-from matrix.paths import Layout
-from matrix.policy import DEFAULT_RETRY, Retry, is_provisional
-from matrix.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
-from matrix.records import Record
-from matrix.shard import Shard, merge_stores
-from matrix.store import ResultStore
-from report.model import CaseInfo, select_current
+from matrix.plan.index import ReleaseIndex, load_index, write_snapshot
+from matrix.plan.interpreters import Interpreter, discover_interpreters
+from matrix.plan.shard import Shard, merge_stores
+from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.run.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
+from matrix.run.measure import run_plan
+from matrix.store.checklog import CheckLog
+from matrix.store.migrate import migrate_file
+from matrix.store.paths import Layout
+from matrix.store.results import ResultStore
+from matrix.trust.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
 
 
 def _verdict(record: Record) -> str:
@@ -595,24 +596,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    """Run the chosen subcommand; a ``MatrixError`` becomes ``error: ...`` and exit code 2."""
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except MatrixError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
 SPAWNING_COMMANDS = frozenset({"run", "try", "bisect", "recheck", "aa"})
 """Commands that start builds and runs: from the command line they run under
-:func:`matrix.hygiene.supervise` (see ``matrix/__main__.py``)."""
+:func:`matrix.run.hygiene.supervise` (see ``matrix/__main__.py``)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; under a supervisor (``MATRIX_SUPERVISED``), this process also dies
-    with its parent and unwinds on SIGTERM (:mod:`matrix.hygiene`)."""
+    with its parent and unwinds on SIGTERM (:mod:`matrix.run.hygiene`)."""
     if os.environ.get(SUPERVISED_ENV):
         try:
             die_with_parent()

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from matrix.errorline import normalize_error
-from matrix.records import Record
-from report.model import generated_under, is_shipped_c, series, version_key
+from matrix.model.errorline import normalize_error
+from matrix.model.records import Record
+from matrix.model.selection import generated_under, is_shipped_c, series, version_key
 
 SHARED = "shared"
 PER_PYTHON = "per-python"

@@ -18,20 +18,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matrix.cases import load_cases
-from matrix.checks import CheckLog, Judgement
-from matrix.cli import dispatch
-from matrix.errors import MatrixError
-from matrix.paths import PROJECT_ROOT
-from matrix.records import Record
-from matrix.store import ResultStore
+from matrix.model.cases import load_cases
+from matrix.model.checks import Judgement, load_log, log_beside
+from matrix.model.diff import Change
+from matrix.model.errors import MatrixError, dispatch
+from matrix.model.records import Record, load_records
+from matrix.model.selection import CaseInfo
 from report.compose import Report, compose
-from report.diff import Change
-from report.model import CaseInfo
 from report.query import EXIT_STATUSES, SupportRange, answer, load_data, render_text
 from report.references import REFERENCES_FILE, load_references
 from report.render_md import render_diff
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The checkout the report is rendered in (``results/``, ``cases/`` and ``docs/`` beside it)."""
 DEFAULT_RESULTS = PROJECT_ROOT / "results" / "records.jsonl"
 DEFAULT_BASELINE = PROJECT_ROOT / "results" / "baseline.jsonl"
 DEFAULT_CASES = PROJECT_ROOT / "cases"
@@ -47,7 +46,7 @@ def read_records(path: Path, what: str) -> list[Record]:
     if not path.is_file():
         raise ReportError(f"{path}: no {what} file (run `nox -s matrix` to measure, or pass"
                           f" --{what.split()[0]} PATH)")
-    return ResultStore(path).records()
+    return load_records(path)
 
 
 def build_report(results: Path, baseline: Path | None, cases_dir: Path,
@@ -57,8 +56,8 @@ def build_report(results: Path, baseline: Path | None, cases_dir: Path,
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, "results")
     previous = read_records(baseline, "baseline") if baseline is not None else None
-    log = CheckLog(rechecks) if rechecks is not None else CheckLog.beside(results)
-    return compose(records, cases, previous, log.entries(), load_references(references))
+    log = load_log(rechecks if rechecks is not None else log_beside(results))
+    return compose(records, cases, previous, log, load_references(references))
 
 
 def _baseline(args: argparse.Namespace) -> Path | None:

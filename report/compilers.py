@@ -1,7 +1,7 @@
 """The compiler axis in the report: where the C compilers disagree.
 
 The summary, detail and build-vs-run tables, ranges and toolchain table show the default compiler
-(gcc), as they always did; the records of the other compilers (:mod:`matrix.compilers`) are
+(gcc), as they always did; the records of the other compilers (:mod:`matrix.model.compilers`) are
 compared with it cell by cell.  A *disagreement* is a (case, Python, Cython, numpy) whose
 compilers did not all give the same outcome (or, where all worked, the same behaviour): two
 compilers rejecting the same C in their own words agree.  The report lists every one, with each
@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matrix.checks import signature
-from matrix.compilers import COMPILERS, DEFAULT_COMPILER
-from matrix.records import Record
-from report.model import cell_sort_key
+from matrix.model.checks import signature
+from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
+from matrix.model.records import Record
+from matrix.model.selection import cell_sort_key
 
 COMPILER_MARK = "⚙"
 """Follows a summary cell whose verdict depends on the compiler."""
@@ -41,7 +41,7 @@ class CompilerDisagreement:
     numpy_build: str | None
     numpy_run: str | None
     results: tuple[tuple[str, Record], ...]
-    """``(compiler, record)`` in :data:`matrix.compilers.COMPILERS` order."""
+    """``(compiler, record)`` in :data:`matrix.model.compilers.COMPILERS` order."""
 
     @property
     def cell_id(self) -> str:

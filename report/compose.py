@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from matrix.checks import (
+from matrix.model.checks import (
     AaFigure,
     Check,
     Judgement,
@@ -31,16 +31,11 @@ from matrix.checks import (
     latest_aa,
     signature,
 )
-from matrix.compilers import DEFAULT_COMPILER
-from matrix.outcomes import Outcome
-from matrix.records import Record
-from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
-from report.compilers import CompilerDisagreement, compilers_measured
-from report.compilers import disagreements as compiler_disagreements
-from report.controls import ToolchainBaseline, toolchain_baseline_of
-from report.diff import Diff, diff
-from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
-from report.model import (
+from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.diff import Diff, diff
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.model.selection import (
     CaseInfo,
     CellKey,
     cell_sort_key,
@@ -50,6 +45,11 @@ from report.model import (
     series,
     sorted_versions,
 )
+from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
+from report.compilers import CompilerDisagreement, compilers_measured
+from report.compilers import disagreements as compiler_disagreements
+from report.controls import ToolchainBaseline, toolchain_baseline_of
+from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
 from report.ranges import RangeStatement, infer_ranges
 from report.references import Reference
 from report.semantics import (
@@ -105,7 +105,7 @@ class Provenance:
     c_generation: tuple[CGeneration, ...] = ()
     """Each Cython release's C-generation check, as the records state it."""
     engine_versions: tuple[str, ...] = ()
-    """Versions of the outcome-deciding code (:mod:`matrix.engine_version`) of the records."""
+    """Versions of the outcome-deciding code (:mod:`matrix.run.engine_version`) of the records."""
     run_timeouts: tuple[str, ...] = ()
     """Seconds a case could run, as the records state it."""
     toolchains: tuple[tuple[str, int], ...] = ()
@@ -117,7 +117,7 @@ class Provenance:
     checked: tuple[tuple[str, int], ...] = ()
     """``(judgement, records)`` over the shown records the re-measurement log covers."""
     aa: AaFigure | None = None
-    """The latest A/A run (:func:`matrix.checks.latest_aa`)."""
+    """The latest A/A run (:func:`matrix.model.checks.latest_aa`)."""
 
     @property
     def knows_c_generation(self) -> bool:
@@ -502,7 +502,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
             rechecks: Iterable[Remeasurement] = (),
             references: Sequence[Reference] = ()) -> Report:
     """The whole report, from the store's records, the cases, the previous run and the
-    re-measurements (:mod:`matrix.checks`); failure notes cite the matching ``references``."""
+    re-measurements (:mod:`matrix.model.checks`); failure notes cite the matching ``references``."""
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
     everything = selection.records

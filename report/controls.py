@@ -19,7 +19,7 @@ memoryviews at the cythonize stage, where its C would also fail to compile) keep
 failure: it is the case's own.
 
 Only settled control records judge: a control that could not be tried (``env-error``,
-``not-possible``) or is flaky (:mod:`matrix.checks`) says nothing, and the case's failures in
+``not-possible``) or is flaky (:mod:`matrix.model.checks`) says nothing, and the case's failures in
 that cell stay its own (nothing is excused without a measurement).
 """
 
@@ -29,9 +29,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from matrix.cells import Cell
-from matrix.records import Record
-from report.model import CaseInfo, CellKey
+from matrix.model.cells import Cell
+from matrix.model.records import Record
+from matrix.model.selection import CaseInfo, CellKey
 
 
 def core_cell_id(record: Record) -> str:

@@ -11,10 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.checks import Judgement
-from matrix.errorline import normalize_error
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.checks import Judgement
+from matrix.model.diff import Diff
+from matrix.model.errorline import normalize_error
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.model.selection import generated_under, is_shipped_c, series
 from report.compilers import CompilerDisagreement
 from report.compose import (
     AbiTable,
@@ -25,8 +27,6 @@ from report.compose import (
     failure_note,
     record_note,
 )
-from report.diff import Diff
-from report.model import generated_under, is_shipped_c, series
 from report.semantics import behaviour_label, locks_label
 
 JSON_SCHEMA = 3

@@ -17,12 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from matrix.cells import Cell
-from matrix.checks import Check, Judgement
-from matrix.errorline import normalize_error
-from matrix.outcomes import Outcome
-from matrix.records import Record
-from report.model import CellKey, cell_sort_key, is_shipped_c, version_key
+from matrix.model.cells import Cell
+from matrix.model.checks import Check, Judgement
+from matrix.model.errorline import normalize_error
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, version_key
 from report.references import Reference, references_for
 
 FailureKey = tuple[str, str]
@@ -65,7 +65,7 @@ def failure_key(record: Record) -> FailureKey | None:
 
 
 def reproduce_command(record: Record) -> str:
-    """The record's cell's :meth:`~matrix.cells.Cell.try_command` for its case."""
+    """The record's cell's :meth:`~matrix.model.cells.Cell.try_command` for its case."""
     return record_cell(record).try_command(record.case_id)
 
 
@@ -119,7 +119,7 @@ class Footnote:
     """One numbered note.
 
     ``kind`` is ``failure`` (a case failed), ``environment`` (a cell could not be tried),
-    ``flaky`` (measured again, the results disagree: :mod:`matrix.checks`) or ``semantics``
+    ``flaky`` (measured again, the results disagree: :mod:`matrix.model.checks`) or ``semantics``
     (measured behaviour varies, or contradicts the documentation).
     """
 

@@ -20,8 +20,8 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from matrix.model.selection import cell_sort_key
 from report.compose import Report
-from report.model import cell_sort_key
 from report.verdicts import GroupVerdict, Verdict, aggregate
 
 COLOURS: dict[Verdict, str] = {

@@ -63,9 +63,9 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from matrix.cells import Cell
-from matrix.compilers import DEFAULT_COMPILER
-from matrix.errors import MatrixError
+from matrix.model.cells import Cell
+from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.errors import MatrixError
 
 AXES = ("python", "cython", "numpy")
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.model.selection import is_shipped_c, version_key
 from report.footnotes import FailureKey, failure_key
-from report.model import is_shipped_c, version_key
 
 AXES = ("cython", "numpy", "python")
 """Axes a range can be stated on, in order of preference."""

@@ -33,9 +33,9 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from matrix.errors import MatrixError
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.errors import MatrixError
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
 
 if sys.version_info >= (3, 11):
     import tomllib

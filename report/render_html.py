@@ -26,12 +26,12 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from matrix.checks import Judgement
-from matrix.records import Record
+from matrix.model.checks import Judgement
+from matrix.model.records import Record
+from matrix.model.selection import CellKey, is_shipped_c, sorted_versions
 from report.compilers import COMPILER_MARK
 from report.compose import Report, VerdictCell, record_note
 from report.heatmap import COLOURS
-from report.model import CellKey, is_shipped_c, sorted_versions
 from report.verdicts import (
     FLAKY,
     LEGEND,

@@ -12,10 +12,11 @@ from contextlib import contextmanager
 
 import tabulate as tabulate_module
 
-from matrix.compilers import COMPILERS, DEFAULT_COMPILER
-from matrix.errorline import normalize_error
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
+from matrix.model.diff import CHANGE_TITLES, CellChange, Change, Diff
+from matrix.model.errorline import normalize_error
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
 from report.compilers import COMPILER_MARK
 from report.compose import (
     AbiTable,
@@ -27,7 +28,6 @@ from report.compose import (
     VerdictCell,
     failure_note,
 )
-from report.diff import CHANGE_TITLES, CellChange, Change, Diff
 from report.footnotes import Footnote, NoteId, refs
 from report.semantics import SEMANTICS_LEGEND
 from report.verdicts import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from matrix.cases import Expectation
-from matrix.outcomes import Outcome
-from matrix.records import Behaviour, Record
+from matrix.model.cases import Expectation
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Behaviour, Record
 from report.footnotes import describe_cells
 from report.verdicts import SHIPPED_C
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matrix.records import Record
-from matrix.shard import measured_content
+from matrix.model.records import Record, measured_content
 
 
 def toolchain_of(record: Record, *, with_python: bool = True) -> str:

@@ -8,7 +8,7 @@ Three kinds of "no" are kept apart, because they mean different things to a read
 
 and an environment error (network, install hiccup) is *could not be tried*, never a failure.
 
-A *flaky* record (:mod:`matrix.checks`: measured again from scratch, the results disagree) is
+A *flaky* record (:mod:`matrix.model.checks`: measured again from scratch, the results disagree) is
 neither a success nor a failure: it is left out of the counts and shown with :data:`FLAKY`
 (a group of only flaky records has the verdict :attr:`Verdict.FLAKY`).
 
@@ -29,10 +29,10 @@ import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.model.selection import CellKey, is_shipped_c
 from report.footnotes import FailureKey, failure_key
-from report.model import CellKey, is_shipped_c
 
 
 class Verdict(str, enum.Enum):

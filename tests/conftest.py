@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from matrix.axes import PlannedCell
-from matrix.cells import Cell
-from matrix.interpreters import Interpreter, discover_interpreters
-from matrix.paths import PROJECT_ROOT, Layout
+from matrix.model.cells import Cell
+from matrix.plan.grid import PlannedCell
+from matrix.plan.interpreters import Interpreter, discover_interpreters
+from matrix.store.paths import PROJECT_ROOT, Layout
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

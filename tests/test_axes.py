@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from matrix.axes import AxesConfig, Selection, abi_versions, newest_per_series, plan_grid
-from matrix.errors import SelectionError, UnknownVersionError
-from matrix.index import ReleaseIndex, releases_from_summary, supported_tags
-from matrix.interpreters import Interpreter, discover_interpreters
+from matrix.model.errors import SelectionError, UnknownVersionError
+from matrix.plan.grid import AxesConfig, Selection, abi_versions, newest_per_series, plan_grid
+from matrix.plan.index import ReleaseIndex, releases_from_summary, supported_tags
+from matrix.plan.interpreters import Interpreter, discover_interpreters
 
 MANY = "manylinux2014_x86_64"
 
@@ -187,8 +187,8 @@ def test_selection_by_python_and_cell_glob() -> None:
 def test_default_compilers_every_one_on_core_and_the_newest_numpy_of_each_major() -> None:
     from packaging.version import Version
 
-    from matrix.axes import default_compilers
-    from matrix.cells import Cell
+    from matrix.model.cells import Cell
+    from matrix.plan.grid import default_compilers
 
     numpys = [Version(v) for v in ("1.19.5", "1.26.4", "2.0.2", "2.1.3")]
     every = ("gcc", "clang", "gcc14-errors")
@@ -211,7 +211,7 @@ def test_compiler_selection_quick_and_errors() -> None:
 
 
 def test_a_compiler_is_part_of_the_cell_id_and_its_reproducer() -> None:
-    from matrix.cells import Cell
+    from matrix.model.cells import Cell
 
     cell = Cell("3.13", "0.29.37", compiler="gcc14-errors")
     assert cell.id == "py3.13-cy0.29.37-gcc14-errors"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from matrix.bisect import BisectRange, bisect
-from matrix.cells import Cell
-from matrix.errors import SelectionError
-from matrix.index import ReleaseIndex, releases_from_summary
-from matrix.outcomes import Outcome
-from matrix.records import Record
+from matrix.model.cells import Cell
+from matrix.model.errors import SelectionError
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.plan.bisect import BisectRange, bisect
+from matrix.plan.index import ReleaseIndex, releases_from_summary
 
 from .conftest import need_python
 from .test_store import make_record

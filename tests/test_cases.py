@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from matrix.cases import load_case, load_cases
-from matrix.errors import CaseDefinitionError
-from matrix.paths import PROJECT_ROOT
+from matrix.model.cases import load_case, load_cases
+from matrix.model.errors import CaseDefinitionError
+from matrix.store.paths import PROJECT_ROOT
 
 GOOD_TOML = """\
 id = "demo-case"
@@ -162,7 +162,7 @@ def test_a_control_is_a_role_not_a_new_kind_of_code(tmp_path: Path) -> None:
 
 
 def test_top_level_names_understand_cython_declarations() -> None:
-    from matrix.cases import top_level_names
+    from matrix.model.cases import top_level_names
 
     code = (
         "cdef int* p = NULL\ncdef class A(B):\ncdef inline int f(int x):\nctypedef int myint\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix.checks import (
-    CheckLog,
+from matrix.cli import main
+from matrix.model.checks import (
     Judgement,
     Purpose,
     Remeasurement,
@@ -18,11 +18,11 @@ from matrix.checks import (
     judge,
     signature,
 )
-from matrix.cli import main
-from matrix.engine_version import ENGINE_VERSION
-from matrix.errors import ResultsFileError
-from matrix.recheck import _cannot_remeasure, aa_sample
-from matrix.records import Record
+from matrix.model.errors import ResultsFileError
+from matrix.model.records import Record
+from matrix.run.engine_version import ENGINE_VERSION
+from matrix.store.checklog import CheckLog
+from matrix.trust.recheck import _cannot_remeasure, aa_sample
 from tests.fixtures.report.factory import rec
 
 PROVENANCE = {"runner_hash": "r1", "engine_version": ENGINE_VERSION, "run_timeout_s": 60.0,
@@ -109,9 +109,9 @@ def test_the_log_round_trips_and_names_a_bad_line(tmp_path: Path) -> None:
 
 
 def test_cannot_remeasure_says_why() -> None:
-    from matrix.cases import load_cases
-    from matrix.engine import Toolchain
-    from matrix.paths import PROJECT_ROOT
+    from matrix.model.cases import load_cases
+    from matrix.run.engine import Toolchain
+    from matrix.store.paths import PROJECT_ROOT
 
     cases = {c.id: c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")}
     case = cases["fixture-copies"]
@@ -171,7 +171,7 @@ def test_log_lines_are_plain_json() -> None:
 
 
 def test_the_headline_aa_figure_is_drawn_from_the_whole_store() -> None:
-    from matrix.checks import latest_aa
+    from matrix.model.checks import latest_aa
 
     record = stored()
     whole = Remeasurement(Purpose.AA, "aa-20260101T000000Z", 1, record.key, signature(record),
@@ -208,12 +208,13 @@ def test_a_cache_folder_with_a_path_separator_is_refused(monkeypatch: pytest.Mon
 def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None:
     """The record's cflags hold its compiler's own flags; the target's run flags must not, or
     the engine adds them twice and the re-measurement is another measurement."""
-    from matrix.axes import PlannedCell
-    from matrix.cases import load_cases
-    from matrix.cells import Cell
-    from matrix.compilers import GCC14_ERRORS, base_cflags
-    from matrix.engine import CellMeasurement, EngineSettings, Toolchain, identity_of
-    from matrix.paths import PROJECT_ROOT, Layout
+    from matrix.model.cases import load_cases
+    from matrix.model.cells import Cell
+    from matrix.model.compilers import GCC14_ERRORS, base_cflags
+    from matrix.model.records import identity_of
+    from matrix.plan.grid import PlannedCell
+    from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
+    from matrix.store.paths import PROJECT_ROOT, Layout
 
     case = {c.id: c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")}[
         "fixture-copies"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_c_errors_are_traced_to_case_files_through_cython_markers(tmp_path: object) -> None:
     from pathlib import Path
 
-    from matrix.compile import UNATTRIBUTED, cc_error_sources
+    from matrix.build.compile import UNATTRIBUTED, cc_error_sources
 
     c_file = Path(str(tmp_path)) / "mm_x.c"
     lines = ["/* utility code */"] * 200 + [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix.paths import PROJECT_ROOT
+from matrix.store.paths import PROJECT_ROOT
 
 from .conftest import need_python
 from .test_grid_real import isolated_env, matrix_command

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from matrix.outcomes import Outcome
+from matrix.model.outcomes import Outcome
 
 
 def test_error_lines_lose_build_and_environment_paths(tmp_path: object) -> None:
     from pathlib import Path
 
-    from matrix.build import ModuleBuild
-    from matrix.engine import normalize_error
-    from matrix.generate import Generated
+    from matrix.build.generate import Generated
+    from matrix.build.modules import ModuleBuild
+    from matrix.run.engine import normalize_error
 
     module = ModuleBuild(Generated("mm_0123456789ab", Path("/tmp/cache/build/mm_0123456789ab"),
                                    ("c",), Outcome.CC_ERROR, "3.2.9", "3.11.7"))
@@ -27,9 +27,9 @@ def test_error_lines_lose_build_and_environment_paths(tmp_path: object) -> None:
 def test_no_compiler_is_a_clear_error_before_anything_runs() -> None:
     import pytest
 
-    from matrix.build import BuildSettings
-    from matrix.engine import EngineSettings, Toolchain
-    from matrix.errors import MatrixError
+    from matrix.build.modules import BuildSettings
+    from matrix.model.errors import MatrixError
+    from matrix.run.engine import EngineSettings, Toolchain
 
     with pytest.raises(MatrixError, match="C compiler 'mm-no-cc' not found"):
         Toolchain.detect(EngineSettings(build=BuildSettings(cc="mm-no-cc")))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from matrix.cases import load_cases
-from matrix.cells import Cell
-from matrix.engine import EngineSettings, Toolchain, measure_cell
-from matrix.interpreters import Interpreter
-from matrix.outcomes import Outcome
-from matrix.paths import Layout
-from matrix.records import Record
+from matrix.model.cases import load_cases
+from matrix.model.cells import Cell
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.plan.interpreters import Interpreter
+from matrix.run.engine import EngineSettings, Toolchain, measure_cell
+from matrix.store.paths import Layout
 
 from .conftest import need_python, planned
 
@@ -22,7 +22,7 @@ CYTHON = "3.2.4"
 @pytest.fixture(scope="module")
 def fixture_records(interpreters: dict[str, Interpreter],
                     tmp_path_factory: pytest.TempPathFactory) -> dict[str, Record]:
-    from matrix.paths import PROJECT_ROOT
+    from matrix.store.paths import PROJECT_ROOT
 
     from .conftest import FIXTURES
 
@@ -99,7 +99,7 @@ def test_records_carry_provenance(fixture_records: dict[str, Record]) -> None:
 
 def test_a_c_error_is_traced_to_its_case_and_the_rest_stays_batched(
         interpreters: dict[str, Interpreter], tmp_path_factory: pytest.TempPathFactory) -> None:
-    from matrix.paths import PROJECT_ROOT
+    from matrix.store.paths import PROJECT_ROOT
 
     from .conftest import FIXTURES
 
@@ -127,7 +127,7 @@ def test_uv_refusal_falls_back_to_the_legacy_backend(
         interpreters: dict[str, Interpreter], tmp_path_factory: pytest.TempPathFactory,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend uv could not serve 3.6: the legacy virtualenv + pip backend takes over."""
-    import matrix.envs as envs
+    import matrix.build.envs as envs
 
     interpreter = need_python(interpreters, "3.6")
     real_run = envs.run_process

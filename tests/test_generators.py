@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matrix.generators import GeneratorChoice, Invariance, comparable
+from matrix.build.invariance import GeneratorChoice, Invariance, comparable
 
 
 def test_comparison_ignores_where_things_are_installed(tmp_path: Path) -> None:
@@ -35,15 +35,15 @@ def test_c_that_differs_by_python_is_generated_per_python() -> None:
 def _interpreter(version: str) -> object:
     from packaging.version import Version
 
-    from matrix.interpreters import Interpreter
+    from matrix.plan.interpreters import Interpreter
 
     return Interpreter(Version(version), Path(f"/fake/python{version}"))
 
 
 def test_no_python_that_can_generate_is_not_possible_with_the_reasons(tmp_path: Path) -> None:
-    from matrix.envs import EnvFailure
-    from matrix.generators import Untriable, choose_generator
-    from matrix.outcomes import Outcome
+    from matrix.build.envs import EnvFailure
+    from matrix.build.invariance import Untriable, choose_generator
+    from matrix.model.outcomes import Outcome
 
     def no_wheel(spec: object) -> EnvFailure:
         return EnvFailure(spec, True, "cannot install: no matching distribution", "")  # type: ignore[arg-type]
@@ -59,9 +59,9 @@ def test_no_python_that_can_generate_is_not_possible_with_the_reasons(tmp_path: 
 
 def test_a_transient_environment_failure_is_an_env_error_not_another_generator(
         tmp_path: Path) -> None:
-    from matrix.envs import EnvFailure
-    from matrix.generators import Untriable, choose_generator
-    from matrix.outcomes import Outcome
+    from matrix.build.envs import EnvFailure
+    from matrix.build.invariance import Untriable, choose_generator
+    from matrix.model.outcomes import Outcome
 
     asked: list[str] = []
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from matrix.axes import PlannedCell
-from matrix.cases import Case, load_cases
-from matrix.cells import Cell
-from matrix.engine import EngineSettings, Toolchain
-from matrix.interpreters import Interpreter
-from matrix.outcomes import Outcome
-from matrix.paths import Layout
-from matrix.records import Behaviour, Record
-from matrix.store import ResultStore
+from matrix.model.cases import Case, load_cases
+from matrix.model.cells import Cell
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Behaviour, Record
+from matrix.plan.grid import PlannedCell
+from matrix.plan.interpreters import Interpreter
+from matrix.run.engine import EngineSettings, Toolchain
+from matrix.store.paths import Layout
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES
 
@@ -27,7 +27,7 @@ def fake_measure(planned: PlannedCell, cases: list[Case], layout: Layout,
     """Pretends to measure (runs in a spawned worker, so it lives at module level)."""
     if planned.cell.cython == "3.1.8":
         raise OSError(28, "No space left on device")
-    from matrix.engine import CellMeasurement
+    from matrix.run.engine import CellMeasurement
 
     measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
     return [measurement.record(case, Outcome.OK, None, behaviour=Behaviour(values_ok=True),
@@ -36,7 +36,7 @@ def fake_measure(planned: PlannedCell, cases: list[Case], layout: Layout,
 
 
 def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
-    from matrix.grid import run_plan
+    from matrix.run.measure import run_plan
 
     layout = Layout(cases=FIXTURES / "cases", cache=tmp_path / "cache",
                     results=tmp_path / "results")
@@ -61,9 +61,9 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
 
 
 def test_another_toolchains_fact_counts_as_held_only_with_any_toolchain(tmp_path: Path) -> None:
-    from matrix.engine import CellMeasurement
-    from matrix.grid import measured_elsewhere, missing_cases
-    from matrix.policy import Cause
+    from matrix.model.policy import Cause
+    from matrix.run.engine import CellMeasurement
+    from matrix.run.measure import measured_elsewhere, missing_cases
 
     layout = Layout(cases=FIXTURES / "cases", cache=tmp_path / "cache",
                     results=tmp_path / "results")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT
-from matrix.records import Record
-from matrix.store import ResultStore
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.store.paths import PROJECT_ROOT
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES, need_python
 
@@ -58,7 +58,7 @@ def slice_run(interpreters: object, tmp_path_factory: pytest.TempPathFactory
 
 def test_slice_covers_every_case_in_every_cell(
         slice_run: tuple[Path, Path, dict[tuple[str, str], Record], str]) -> None:
-    from matrix.cases import load_cases
+    from matrix.model.cases import load_cases
 
     _, _, records, log = slice_run
     cases = load_cases(PROJECT_ROOT / "cases")
@@ -156,7 +156,7 @@ def test_cython_027_rejects_const_memoryview_at_cythonize(interpreters: object,
     run_matrix(tmp_path / "cache", "run", "--offline", "--python", "3.6", "--cython", "0.27.3",
                "--numpy", "1.19.5", "--no-abi", "--compiler", "gcc", "--results", str(results))
     records = {r.case_id: r for r in ResultStore.in_directory(results).records()}
-    from matrix.cases import load_cases
+    from matrix.model.cases import load_cases
 
     assert set(records) == {c.id for c in load_cases(PROJECT_ROOT / "cases")}
     const = records["bytes-to-const-char-memoryview"]

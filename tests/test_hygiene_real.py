@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix.paths import PROJECT_ROOT
-from matrix.store import ResultStore
+from matrix.store.paths import PROJECT_ROOT
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES, need_python
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from matrix.cases import load_cases
-from matrix.migrate import LEGACY_ENGINE_VERSION, legacy_case_hash, migrate_records
-from matrix.outcomes import Outcome
-from matrix.records import Behaviour, Record, content_key
+from matrix.model.cases import load_cases
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Behaviour, Record, content_key
+from matrix.store.migrate import LEGACY_ENGINE_VERSION, legacy_case_hash, migrate_records
 
 from .conftest import FIXTURES
 

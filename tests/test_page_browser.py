@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT
+from matrix.model.outcomes import Outcome
+from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_RESULTS, build_report
 from report.heatmap import COLOURS
 from report.publish import write_outputs

@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT
-from matrix.policy import (
+from matrix.build.procs import Completed
+from matrix.build.tools import process_verdict
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import (
     POLICY,
     Cause,
     Fate,
@@ -16,10 +17,9 @@ from matrix.policy import (
     cause_of,
     is_provisional,
     markdown_table,
-    process_verdict,
     rule,
 )
-from matrix.procs import Completed
+from matrix.store.paths import PROJECT_ROOT
 
 from .test_store import make_record
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from matrix.outcomes import Outcome
-from matrix.probe import CaseRun, parse_runner_output
+from matrix.model.outcomes import Outcome
+from matrix.run.probe import CaseRun, parse_runner_output
 
 IMPORTED = {"kind": "import", "ok": True}
 CONVERTED = {"probe": "convert", "ok": True}

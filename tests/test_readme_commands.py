@@ -38,8 +38,8 @@ import nox
 import pytest
 
 from matrix.cli import build_parser as matrix_parser
-from matrix.hygiene import SUPERVISED_ENV
-from matrix.paths import PROJECT_ROOT
+from matrix.run.hygiene import SUPERVISED_ENV
+from matrix.store.paths import PROJECT_ROOT
 from report.cli import build_parser as report_parser
 
 README = PROJECT_ROOT / "README.md"

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from matrix.checks import CheckLog, Judgement, Purpose, checks_of
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT
-from matrix.store import ResultStore
+from matrix.model.checks import Judgement, Purpose, checks_of
+from matrix.model.diff import Change
+from matrix.model.outcomes import Outcome
+from matrix.store.checklog import CheckLog
+from matrix.store.paths import PROJECT_ROOT
+from matrix.store.results import ResultStore
 from report.cli import main as report_main
-from report.diff import Change
 
 from .conftest import FIXTURES, need_python
 from .test_grid_real import isolated_env, matrix_command

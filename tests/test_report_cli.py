@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix.paths import PROJECT_ROOT
+from matrix.store.paths import PROJECT_ROOT
 from report.cli import main
 from report.publish import PNG_SIGNATURE
 

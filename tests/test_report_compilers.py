@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from matrix.records import Record
+from matrix.model.records import Record
 from report.compilers import compilers_measured, disagreements
 from tests.fixtures.report.factory import rec
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from matrix.cases import Expectation, load_cases
-from matrix.records import Record
-from matrix.store import ResultStore
+from matrix.model.cases import Expectation, load_cases
+from matrix.model.records import Record
+from matrix.model.selection import CaseInfo
+from matrix.store.results import ResultStore
 from report.compose import Report, compose
 from report.controls import toolchain_baseline_of
 from report.export import render_csv
-from report.model import CaseInfo
 from report.render_md import render_markdown
 from report.verdicts import Verdict, aggregate
 from tests.fixtures.report.factory import rec

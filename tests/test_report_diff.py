@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from report.diff import Change, classify, diff
+from matrix.model.diff import Change, classify, diff
 from tests.fixtures.report.factory import rec
 
 

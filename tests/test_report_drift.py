@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix.paths import PROJECT_ROOT
+from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_OUT, DEFAULT_RESULTS, build_report
 from report.publish import drift, render_texts, write_outputs
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from matrix.errorline import normalize_error
+from matrix.model.errorline import normalize_error
 from report.footnotes import (
     LONG_ID_DIGITS,
     FootnoteBook,

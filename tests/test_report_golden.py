@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix.store import ResultStore
+from matrix.store.results import ResultStore
 from report.cli import build_report
 from report.compose import Report
 from report.publish import TEXT_RENDERERS, render_texts
@@ -52,9 +52,9 @@ def test_rendering_is_deterministic(report: Report) -> None:
 
 
 def test_input_order_does_not_matter() -> None:
-    from matrix.cases import load_cases
+    from matrix.model.cases import load_cases
+    from matrix.model.selection import CaseInfo
     from report.compose import compose
-    from report.model import CaseInfo
 
     records = ResultStore(FIXTURE / "records.jsonl").records()
     baseline = ResultStore(FIXTURE / "baseline.jsonl").records()
@@ -65,8 +65,8 @@ def test_input_order_does_not_matter() -> None:
 
 
 def test_fixture_covers_every_outcome_and_change(report: Report) -> None:
-    from matrix.outcomes import Outcome
-    from report.diff import Change
+    from matrix.model.diff import Change
+    from matrix.model.outcomes import Outcome
 
     assert {r.outcome for r in report.records} == set(Outcome)
     assert report.diff is not None
@@ -76,7 +76,7 @@ def test_fixture_covers_every_outcome_and_change(report: Report) -> None:
 
 
 def test_fixture_records_match_the_fixture_cases() -> None:
-    from matrix.cases import load_cases
+    from matrix.model.cases import load_cases
 
     hashes = {c.id: c.content_hash for c in load_cases(FIXTURE / "cases")}
     current = [r for r in ResultStore(FIXTURE / "records.jsonl").records()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT
+from matrix.model.outcomes import Outcome
+from matrix.store.paths import PROJECT_ROOT
 from report.references import REFERENCES_FILE, ReferenceError, load_references, references_for
 from tests.fixtures.report.factory import rec
 
@@ -87,12 +87,12 @@ def test_every_reference_explains_a_published_note() -> None:
 
 def test_a_reference_never_changes_an_outcome() -> None:
     """The notes cite references; the records (and so every table) are the same without."""
-    from matrix.cases import load_cases
+    from matrix.model.cases import load_cases
+    from matrix.model.selection import CaseInfo
     from report.compose import compose
-    from report.model import CaseInfo
 
     fixture = PROJECT_ROOT / "tests" / "fixtures" / "report"
-    from matrix.store import ResultStore
+    from matrix.store.results import ResultStore
 
     records = ResultStore(fixture / "records.jsonl").records()
     cases = [CaseInfo.from_case(c) for c in load_cases(fixture / "cases")]

@@ -8,13 +8,13 @@ import io
 import json
 from typing import Any
 
-from matrix.cases import Expectation
-from matrix.records import Record
+from matrix.model.cases import Expectation
+from matrix.model.diff import diff
+from matrix.model.records import Record
+from matrix.model.selection import CaseInfo, is_shipped_c
 from report.cgeneration import c_generation_of, shipped_cells_of
 from report.compose import Report, compose
-from report.diff import diff
 from report.export import CSV_COLUMNS, render_csv, render_json
-from report.model import CaseInfo, is_shipped_c
 from report.ranges import infer_ranges
 from report.render_md import render_detail, render_markdown, render_provenance, render_summary
 from report.verdicts import SHIPPED_C, aggregate, cell_text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from matrix.cases import Expectation
-from matrix.outcomes import Outcome
-from report.model import CaseInfo, select_current
+from matrix.model.cases import Expectation
+from matrix.model.outcomes import Outcome
+from matrix.model.selection import CaseInfo, select_current
 from report.toolchains import disagreements, toolchain_counts
 
 from .test_store import make_record

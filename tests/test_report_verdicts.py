@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from matrix.cases import Expectation
-from report.model import CaseInfo, select_current, series
+from matrix.model.cases import Expectation
+from matrix.model.selection import CaseInfo, select_current, series
 from report.semantics import contradictions, documented_text, measure_semantics
 from report.verdicts import Verdict, aggregate, cell_text
 from tests.fixtures.report.factory import rec

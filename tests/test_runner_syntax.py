@@ -12,8 +12,8 @@ from types import ModuleType
 
 import pytest
 
-from matrix.envs import RUNNER
-from matrix.interpreters import Interpreter
+from matrix.build.envs import RUNNER
+from matrix.plan.interpreters import Interpreter
 
 from .conftest import need_python
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from matrix.axes import PlannedCell, uncovered_releases
-from matrix.cells import Cell
-from matrix.errors import MatrixError, ResultsFileError, SelectionError
-from matrix.interpreters import Interpreter
-from matrix.outcomes import Outcome
-from matrix.shard import MergeConflictError, Shard, merge_stores
-from matrix.store import ResultStore
+from matrix.model.cells import Cell
+from matrix.model.errors import MatrixError, ResultsFileError, SelectionError
+from matrix.model.outcomes import Outcome
+from matrix.plan.grid import PlannedCell, uncovered_releases
+from matrix.plan.interpreters import Interpreter
+from matrix.plan.shard import MergeConflictError, Shard, merge_stores
+from matrix.store.results import ResultStore
 
 from .test_store import make_record
 
@@ -125,7 +125,7 @@ def test_new_releases_selects_only_uncovered_versions() -> None:
 
 def test_new_releases_against_a_fake_index() -> None:
     """A store measured before Cython 3.0.12 and numpy 2.1.3 existed; the index now has both."""
-    from matrix.axes import Selection, plan_grid
+    from matrix.plan.grid import Selection, plan_grid
 
     from .test_axes import CONFIG, fake_index, interpreters
 

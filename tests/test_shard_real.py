@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix.store import ResultStore
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES, need_python
 from .test_grid_real import isolated_env, run_matrix

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matrix import stagecache
+from matrix.build import stagecache
 
 
 def _entry(root: Path) -> Path:

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from matrix.axes import plan_cell
-from matrix.cases import load_cases
-from matrix.cells import Cell
-from matrix.engine import EngineSettings, Toolchain, measure_cell
-from matrix.envs import ensure_env
-from matrix.generators import GeneratorChoice, choose_generator
-from matrix.index import load_index
-from matrix.interpreters import Interpreter
-from matrix.outcomes import Outcome
-from matrix.paths import PROJECT_ROOT, Layout
+from matrix.build.envs import ensure_env
+from matrix.build.invariance import GeneratorChoice, choose_generator
+from matrix.model.cases import load_cases
+from matrix.model.cells import Cell
+from matrix.model.outcomes import Outcome
+from matrix.plan.grid import plan_cell
+from matrix.plan.index import load_index
+from matrix.plan.interpreters import Interpreter
+from matrix.run.engine import EngineSettings, Toolchain, measure_cell
+from matrix.store.paths import PROJECT_ROOT, Layout
 
 from .conftest import FIXTURES, need_python, planned
 

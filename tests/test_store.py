@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from matrix.errors import ResultsFileError
-from matrix.outcomes import Outcome
-from matrix.records import Behaviour, Record
-from matrix.store import ResultStore, TruncatedRecordWarning
+from matrix.model.errors import ResultsFileError
+from matrix.model.jsonlines import TruncatedRecordWarning
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Behaviour, Record
+from matrix.store.results import ResultStore
 
 
 def make_record(key: str, outcome: Outcome = Outcome.OK, case_id: str = "case-a",

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from matrix.build import BuildSettings
-from matrix.cases import load_cases
-from matrix.cells import Cell
-from matrix.engine import EngineSettings, Toolchain, measure_cell
-from matrix.envs import EnvFailure, EnvSpec, ensure_env
-from matrix.grid import run_plan
-from matrix.outcomes import Outcome
-from matrix.paths import Layout
-from matrix.policy import Cause, Retry, rule
-from matrix.stagecache import MARK
-from matrix.store import ResultStore
+from matrix.build.envs import EnvFailure, EnvSpec, ensure_env
+from matrix.build.modules import BuildSettings
+from matrix.build.stagecache import MARK
+from matrix.model.cases import load_cases
+from matrix.model.cells import Cell
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import Cause, Retry, rule
+from matrix.run.engine import EngineSettings, Toolchain, measure_cell
+from matrix.run.measure import run_plan
+from matrix.store.paths import Layout
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES, need_python, planned
 

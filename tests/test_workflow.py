@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from matrix.paths import PROJECT_ROOT
+from matrix.store.paths import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "matrix.yml"
 HARNESS_ACTION = PROJECT_ROOT / ".github" / "actions" / "harness" / "action.yml"

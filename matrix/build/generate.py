@@ -1,0 +1,182 @@
+"""Stage 1, *generate*: cythonize cases into C with one Cython release, cached by content.
+
+The key holds what can change the C: the Cython release, the cases' code, the numpy ``.pxd``
+text a numpy case cimports, and -- only for a Cython release whose C was measured to depend
+on the Python running it (see :mod:`matrix.build.invariance`) -- the generating Python.  The C does
+not depend on the Python it will be compiled for, so one generated module serves every Python.
+
+``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time).  The
+generate stage gives Cython what an installed numpy would: a ``numpy/`` package folder -- its
+``.pxd`` files and an empty ``__init__.py`` -- found on ``sys.path`` (through ``PYTHONPATH``),
+copied from the numpy release the cell builds against into a content-addressed folder.  So a
+Cython that cannot even be installed beside that numpy reads what it would read beside it: the
+numpy's own ``.pxd``, or (Cython 0.27 and 0.28) its bundled copy, which it prefers to them, or
+(Cython 3.1+ with a numpy that ships no ``.pxd``) an empty package.  Measured against builds
+with numpy installed, this gives the same outcome and error line in every cell compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matrix.build import stagecache
+from matrix.model.cases import Case
+from matrix.build.envs import Environment
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
+from matrix.build.tools import run_build_tool
+from matrix.build.procs import run_process
+
+CYTHONIZE_TIMEOUT_S = 600.0
+STAGE_VERSION = "generate/3"
+"""Part of every generate key: bumped when how the C is generated changes."""
+_CYTHON_LOCATION = re.compile(
+    r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
+
+
+@dataclass(frozen=True)
+class PxdTree:
+    """The Cython-visible part of one numpy release: a folder holding ``numpy/`` with its
+    ``.pxd`` files (if any) and an empty ``__init__.py``, for ``sys.path``."""
+
+    numpy: str
+    digest: str
+    root: Path
+
+
+def pxd_tree(numpy_version: str, numpy_package: str | None, cache: Path) -> PxdTree:
+    """Mirror an installed numpy's ``.pxd`` files into ``cache/<digest>/numpy/``."""
+    package = Path(numpy_package) if numpy_package else None
+    files = sorted(package.glob("*.pxd")) if package is not None else []
+    digest = hashlib.sha256(b"numpy package: __init__.py + .pxd files\0")
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    name = digest.hexdigest()[:16]
+    with stagecache.locked_entry(cache, name) as root:
+        if stagecache.load(root) is None:
+            target = stagecache.fresh(root) / "numpy"
+            target.mkdir()
+            (target / "__init__.py").write_text("")
+            for path in files:
+                shutil.copyfile(path, target / path.name)
+            stagecache.save(root, {"numpy": numpy_version},
+                            ["numpy/__init__.py", *(f"numpy/{path.name}" for path in files)])
+    return PxdTree(numpy_version, name, root)
+
+
+@dataclass
+class Generated:
+    """One attempt to cythonize some cases into one module's C."""
+
+    module: str
+    directory: Path
+    case_ids: tuple[str, ...]
+    outcome: Outcome
+    cython: str
+    generated_under: str
+    first_error: str | None = None
+    error_files: set[str] = field(default_factory=set)
+    log: str = ""
+    duration_s: float = 0.0
+    cause: Cause = Cause.REPORTED
+
+    @property
+    def c_file(self) -> Path:
+        return self.directory / f"{self.module}.c"
+
+
+def normalize(line: str, directories: Sequence[Path]) -> str:
+    """Drop build folders from an error line so equal errors compare equal."""
+    for directory in directories:
+        line = line.replace(str(directory) + "/", "").replace(str(directory), ".")
+    return line.strip()
+
+
+def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | None, set[str]]:
+    """The first error Cython reported, and every case file it blamed."""
+    first: str | None = None
+    files: set[str] = set()
+    for line in output.splitlines():
+        match = _CYTHON_LOCATION.match(line.strip())
+        if match and "warning" not in match.group("msg").lower()[:10]:
+            files.add(Path(match.group("file")).name)
+            if first is None:
+                first = normalize(line, directories)
+    if first is None:
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        errorish = [line for line in lines if "Error" in line or "error" in line]
+        if errorish:
+            first = normalize(errorish[-1], directories)
+        elif lines:
+            first = normalize(lines[-1], directories)
+    return first, files
+
+
+def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> list[object]:
+    """What the generated C depends on (the generating Python is added where it matters)."""
+    return [STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
+                                    for c in cases], pxd.digest if pxd else None]
+
+
+def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
+             *, per_python: bool, retry: Retry = DEFAULT_RETRY) -> Generated:
+    """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content).
+
+    With ``per_python`` the generating Python is part of the key (its C differs by Python);
+    otherwise every Python shares the entry, whichever Python generated it.
+    """
+    cython = generator.info.cython or generator.spec.cython or "?"
+    material = generate_key(cython, cases, pxd)
+    module = "mm_" + stagecache.key_of(material)[:12]
+    name = f"{module}-py{generator.info.python}" if per_python else module
+    with stagecache.locked_entry(root, name) as directory:
+        cached = stagecache.load(directory)
+        if cached is not None:
+            return Generated(module, directory, tuple(cached["case_ids"]),
+                             Outcome(cached["outcome"]), cached["cython"],
+                             cached["generated_under"], cached["first_error"],
+                             set(cached["error_files"]), cached["log"],
+                             float(cached["duration_s"]))
+        return _generate_locked(generator, cases, pxd, stagecache.fresh(directory), module,
+                                cython, retry)
+
+
+def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+                     directory: Path, module: str, cython: str, retry: Retry) -> Generated:
+    includes = []
+    for case in cases:
+        (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
+        includes.append(f'include "{case.id}.pyx"\n')
+    (directory / f"{module}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if pxd is not None:  # where site-packages would hold an installed numpy
+        env["PYTHONPATH"] = str(pxd.root)
+    argv = [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
+            f"{module}.pyx"]
+    tool = run_build_tool(
+        lambda: run_process(argv, timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env),
+        Outcome.CYTHONIZE_ERROR, retry)
+    done = tool.done
+    result = Generated(module, directory, tuple(c.id for c in cases), tool.outcome, cython,
+                       generator.info.python, log=done.transcript(), duration_s=done.duration_s,
+                       cause=tool.cause)
+    if tool.outcome is Outcome.CYTHONIZE_ERROR:
+        strip = [directory] + ([pxd.root] if pxd is not None else [])
+        result.first_error, result.error_files = first_cython_error(done.output, strip)
+    elif tool.outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
+        result.first_error = tool.transient_error("cython")
+    if build_cached(tool.outcome, tool.cause):
+        data = {"case_ids": list(result.case_ids), "outcome": result.outcome.value,
+                "cython": cython, "generated_under": result.generated_under,
+                "first_error": result.first_error, "error_files": sorted(result.error_files),
+                "log": result.log, "duration_s": result.duration_s}
+        artefacts = [f"{module}.c"] if result.outcome is Outcome.OK else []
+        stagecache.save(directory, data, artefacts)
+    return result

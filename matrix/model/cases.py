@@ -1,0 +1,261 @@
+"""Conversion cases: a small TOML file of data plus a tiny ``.pyx``, loaded and validated.
+
+The engine knows nothing about any particular case: it reads ``cases/<id>.toml``, finds the
+code in ``cases/<id>.pyx`` and instantiates the class named after the case's symbol.
+See ``cases/README.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix.model.errors import CaseDefinitionError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+KNOWN_AXES = frozenset({"numpy"})
+KNOWN_FIELDS = frozenset(
+    {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build",
+     "role"}
+)
+BUILD_MODES = ("batched", "alone")
+ROLES = ("conversion", "control")
+"""What a case is for: a memory-conversion idiom (the default), or a *control* that uses no
+idiom and measures whether a toolchain builds and runs anything at all (the baseline every
+conversion case is judged against, :mod:`report.baseline`)."""
+KNOWN_EXPECT_FIELDS = frozenset(
+    {"copies", "readonly", "locks_source", "works", "note", "reference"}
+)
+# A top-level definition in case code starts at column 0 with one of these words.
+TOP_LEVEL_KEYWORD = re.compile(r"^(?:cdef|cpdef|def|class|ctypedef)\b")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_NOT_NAMES = frozenset({"cdef", "cpdef", "def", "class", "ctypedef", "extern", "public", "api",
+                        "inline", "readonly", "struct", "union", "enum", "packed", "fused"})
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the documentation claims; shown beside the measured values, never instead of them."""
+
+    reference: str
+    copies: bool | None = None
+    readonly: bool | None = None
+    locks_source: bool | None = None
+    works: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One conversion idiom, ready to be built and probed."""
+
+    id: str
+    title: str
+    group: str
+    source: str
+    target: str
+    axes: frozenset[str]
+    expect: Expectation
+    pyx_path: Path
+    definition_path: Path
+    content_hash: str
+    variant_of: str | None = None
+    code: str = field(repr=False, default="")
+    build_alone: bool = False
+    role: str = "conversion"
+    """One of :data:`ROLES`."""
+
+    @property
+    def is_control(self) -> bool:
+        """A toolchain control, not a conversion idiom."""
+        return self.role == "control"
+
+    @property
+    def symbol(self) -> str:
+        """The Python name of the case class inside the built module."""
+        return self.id.replace("-", "_")
+
+    @property
+    def needs_numpy(self) -> bool:
+        return "numpy" in self.axes
+
+
+def case_symbol(case_id: str) -> str:
+    return case_id.replace("-", "_")
+
+
+def _require_str(path: Path, data: Mapping[str, Any], name: str, *, optional: bool = False) -> str:
+    value = data.get(name)
+    if value is None and optional:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise CaseDefinitionError(path, name, "must be a non-empty string")
+    return value
+
+
+def _optional_bool(path: Path, data: Mapping[str, Any], name: str) -> bool | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise CaseDefinitionError(path, f"expect.{name}", "must be true, false or absent")
+    return value
+
+
+def _parse_expect(path: Path, raw: object) -> Expectation:
+    if not isinstance(raw, dict):
+        raise CaseDefinitionError(path, "expect", "must be a table ([expect])")
+    unknown = sorted(set(raw) - KNOWN_EXPECT_FIELDS)
+    if unknown:
+        raise CaseDefinitionError(path, f"expect.{unknown[0]}", "unknown field")
+    reference = raw.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise CaseDefinitionError(
+            path, "expect.reference", "must say where the expectation comes from (guide or URL)"
+        )
+    for text_field in ("works", "note"):
+        if text_field in raw and not isinstance(raw[text_field], str):
+            raise CaseDefinitionError(path, f"expect.{text_field}", "must be a string")
+    return Expectation(
+        reference=reference,
+        copies=_optional_bool(path, raw, "copies"),
+        readonly=_optional_bool(path, raw, "readonly"),
+        locks_source=_optional_bool(path, raw, "locks_source"),
+        works=raw.get("works"),
+        note=raw.get("note"),
+    )
+
+
+def top_level_names(code: str) -> list[str]:
+    """Names a case's code defines at module level (``cdef extern`` blocks excluded)."""
+    names = []
+    for line in code.splitlines():
+        if not TOP_LEVEL_KEYWORD.match(line) or re.match(r"^cdef\s+extern\b", line):
+            continue
+        head = re.split(r"[(:=]", re.sub(r"\[[^\]]*\]", "", line), maxsplit=1)[0]
+        words = [w for w in _IDENTIFIER.findall(head) if w not in _NOT_NAMES]
+        if words:
+            names.append(words[-1])
+    return names
+
+
+def _check_code(pyx_path: Path, code: str, symbol: str) -> None:
+    """Case code must define its class and keep every top-level name inside its namespace."""
+    names = top_level_names(code)
+    if symbol not in names:
+        raise CaseDefinitionError(
+            pyx_path, "code", f"must define a top-level class named '{symbol}' (the case symbol)"
+        )
+    for name in names:
+        if not (name == symbol or name.startswith(symbol + "_")):
+            raise CaseDefinitionError(
+                pyx_path,
+                "code",
+                f"top-level name '{name}' must start with '{symbol}_' so that cases can share"
+                " one extension module",
+            )
+
+
+def measured_hash(code: str, axes: list[str] | frozenset[str], build_mode: str) -> str:
+    """What a case's measurements depend on: its code, its axes and its build mode.
+
+    Title, group, expectations, notes and references are left out on purpose: editing them
+    neither invalidates a case's records nor hides them from the report.
+    """
+    material = json.dumps({"code": code, "axes": sorted(axes), "build": build_mode},
+                          sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def load_case(definition_path: Path) -> Case:
+    """Load and validate one ``cases/<id>.toml`` and its ``.pyx``.
+
+    Raises:
+        CaseDefinitionError: naming the file and field at fault.
+    """
+    try:
+        raw = tomllib.loads(definition_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseDefinitionError(definition_path, "<toml>", f"not valid TOML: {exc}") from exc
+    unknown = sorted(set(raw) - KNOWN_FIELDS)
+    if unknown:
+        raise CaseDefinitionError(definition_path, unknown[0], "unknown field")
+    case_id = _require_str(definition_path, raw, "id")
+    if not ID_PATTERN.match(case_id):
+        raise CaseDefinitionError(
+            definition_path, "id", f"'{case_id}' must be lowercase words joined by '-'"
+        )
+    if definition_path.stem != case_id:
+        raise CaseDefinitionError(
+            definition_path, "id", f"'{case_id}' must match the file name '{definition_path.stem}'"
+        )
+    axes = raw.get("axes", [])
+    if not isinstance(axes, list) or not all(isinstance(a, str) for a in axes):
+        raise CaseDefinitionError(definition_path, "axes", "must be a list of strings")
+    unknown_axes = sorted(set(axes) - KNOWN_AXES)
+    if unknown_axes:
+        raise CaseDefinitionError(
+            definition_path, "axes", f"unknown axis '{unknown_axes[0]}' (known: numpy)"
+        )
+    variant_of = raw.get("variant_of")
+    if variant_of is not None and (
+        not isinstance(variant_of, str) or not ID_PATTERN.match(variant_of)
+    ):
+        raise CaseDefinitionError(definition_path, "variant_of", "must be a case id")
+    build_mode = raw.get("build", "batched")
+    if build_mode not in BUILD_MODES:
+        raise CaseDefinitionError(definition_path, "build", "must be 'batched' or 'alone'")
+    role = raw.get("role", "conversion")
+    if role not in ROLES:
+        raise CaseDefinitionError(definition_path, "role", "must be 'conversion' or 'control'")
+    if role == "control" and build_mode != "alone":
+        raise CaseDefinitionError(
+            definition_path, "build", "a control must be built alone (build = \"alone\"): its"
+            " outcome is the toolchain's, never a batch mate's")
+    pyx_name = raw.get("pyx", f"{case_id}.pyx")
+    if not isinstance(pyx_name, str):
+        raise CaseDefinitionError(definition_path, "pyx", "must be a file name")
+    pyx_path = definition_path.parent / pyx_name
+    if not pyx_path.is_file():
+        raise CaseDefinitionError(definition_path, "pyx", f"code file {pyx_path} does not exist")
+    code_bytes = pyx_path.read_bytes()
+    code = code_bytes.decode("utf-8")
+    symbol = case_symbol(case_id)
+    _check_code(pyx_path, code, symbol)
+    return Case(
+        id=case_id,
+        title=_require_str(definition_path, raw, "title"),
+        group=_require_str(definition_path, raw, "group"),
+        source=_require_str(definition_path, raw, "source"),
+        target=_require_str(definition_path, raw, "target"),
+        axes=frozenset(axes),
+        expect=_parse_expect(definition_path, raw.get("expect")),
+        pyx_path=pyx_path,
+        definition_path=definition_path,
+        content_hash=measured_hash(code, axes, build_mode),
+        variant_of=variant_of,
+        code=code,
+        build_alone=build_mode == "alone",
+        role=role,
+    )
+
+
+def load_cases(directory: Path) -> list[Case]:
+    """Load every case in ``directory``, sorted by id; ids must be unique."""
+    cases = [load_case(path) for path in sorted(directory.glob("*.toml"))]
+    known = {case.id for case in cases}
+    for case in cases:
+        if case.variant_of is not None and case.variant_of not in known:
+            raise CaseDefinitionError(
+                case.definition_path, "variant_of", f"no case with id '{case.variant_of}'"
+            )
+    return cases

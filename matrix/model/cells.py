@@ -1,0 +1,90 @@
+"""A cell of the matrix: one Python x one Cython x (optionally) numpy built / numpy run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import Version
+
+from matrix.model.cases import Case
+from matrix.model.compilers import DEFAULT_COMPILER
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One coordinate of the grid; ``python`` is the axis value (a minor such as ``"3.11"``).
+
+    Kinds:
+        ``core``  -- no numpy: the cases that do not depend on numpy.
+        ``numpy`` -- numpy cases built and run against the same numpy.
+        ``abi``   -- numpy cases built against ``numpy_build`` and run under ``numpy_run``.
+    """
+
+    python: str
+    cython: str
+    numpy_build: str | None = None
+    numpy_run: str | None = None
+    compiler: str = DEFAULT_COMPILER
+    """The C compiler (:mod:`matrix.model.compilers`); the default one keeps the id it always
+    had."""
+
+    def __post_init__(self) -> None:
+        if (self.numpy_build is None) != (self.numpy_run is None):
+            raise ValueError("numpy_build and numpy_run are set together")
+
+    @property
+    def kind(self) -> str:
+        if self.numpy_build is None:
+            return "core"
+        return "numpy" if self.numpy_build == self.numpy_run else "abi"
+
+    @property
+    def id(self) -> str:
+        """Flat readable id, e.g. ``py3.11-cy3.0.12-np1.26.4``, ``...-np1.26.4-run2.1.3`` or,
+        with another compiler than the default, ``py3.11-cy0.29.37-clang``."""
+        text = f"py{self.python}-cy{self.cython}"
+        if self.numpy_build is not None:
+            text += f"-np{self.numpy_build}"
+            if self.numpy_run != self.numpy_build:
+                text += f"-run{self.numpy_run}"
+        if self.compiler != DEFAULT_COMPILER:
+            text += f"-{self.compiler}"
+        return text
+
+    def try_command(self, case_id: str) -> str:
+        """``python -m matrix try ...`` measuring ``case_id`` in this cell (builds it again,
+        stores nothing): the paste-ready reproducer of notes, queries and bisections."""
+        parts = ["python -m matrix try", f"--python {self.python}", f"--cython {self.cython}"]
+        if self.numpy_build:
+            parts.append(f"--numpy {self.numpy_build}")
+            if self.numpy_run != self.numpy_build:
+                parts.append(f"--numpy-run {self.numpy_run}")
+        if self.compiler != DEFAULT_COMPILER:
+            parts.append(f"--compiler {self.compiler}")
+        parts.append(f"--case {case_id}")
+        return " ".join(parts)
+
+    def wants(self, case: Case) -> bool:
+        """Core cells hold the numpy-free cases; numpy and abi cells the numpy ones."""
+        return case.needs_numpy == (self.kind != "core")
+
+    def sort_key(self) -> tuple[Version, Version, Version, Version, bool, str]:
+        zero = Version("0")
+        return (
+            Version(self.python),
+            Version(self.cython),
+            Version(self.numpy_build) if self.numpy_build else zero,
+            Version(self.numpy_run) if self.numpy_run else zero,
+            self.compiler != DEFAULT_COMPILER,
+            self.compiler,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "python": self.python,
+            "cython": self.cython,
+            "numpy_build": self.numpy_build,
+            "numpy_run": self.numpy_run,
+            "compiler": self.compiler,
+        }

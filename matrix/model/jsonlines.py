@@ -1,0 +1,71 @@
+"""Reading the project's JSON-lines files (the results store, the re-measurement log): one JSON
+object per line; a half-written last line (an interrupted writer) is skipped with a warning,
+any other bad line is an error naming the file and line.  Writing, with its locking, is the
+store's (:mod:`matrix.store.results`)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from matrix.model.errors import ResultsFileError
+
+T = TypeVar("T")
+
+
+class TruncatedRecordWarning(UserWarning):
+    """The last line of a results file was cut off (an interrupted run); it is ignored."""
+
+
+def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) -> list[T]:
+    """Every entry of a JSON-lines file, parsed; call with the lock held.
+
+    A half-written last line (an interrupted writer) is skipped, with a
+    :class:`TruncatedRecordWarning` if ``warn``; any other bad line raises
+    ``ResultsFileError`` naming the file and line.
+    """
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the file ends with a newline, as every complete write does
+    ends_cleanly = raw.endswith(b"\n") or not raw
+    entries: list[T] = []
+    for number, line in enumerate(lines, start=1):
+        problem = _parse_problem(line, parse)
+        if not isinstance(problem, str):
+            entries.append(problem)
+            continue
+        if number == len(lines) and not ends_cleanly:
+            if warn:
+                warnings.warn(
+                    f"{path}:{number}: ignoring a half-written last record"
+                    " (interrupted run); that cell will be measured again",
+                    TruncatedRecordWarning,
+                    stacklevel=4,
+                )
+            break
+        raise ResultsFileError(path, number, problem)
+    return entries
+
+
+def _parse_problem(line: bytes, parse: Callable[[dict[str, Any]], T]) -> T | str:
+    """The entry on ``line``, or what is wrong with it."""
+    if not line.strip():
+        return "empty line"
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        return f"not valid JSON ({exc})"
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    try:
+        return parse(data)
+    except KeyError as exc:
+        return f"not a valid record: missing field {exc}"
+    except (ValueError, TypeError) as exc:
+        return f"not a valid record: {exc}"

@@ -1,0 +1,179 @@
+"""Result records: one per (case, cell), with full provenance and a content key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix.model.jsonlines import read_lines
+from matrix.model.outcomes import Outcome
+
+SCHEMA_VERSION = 1
+
+
+def content_key(
+    *,
+    case_hash: str,
+    runner_hash: str,
+    python_version: str,
+    cython: str,
+    numpy_build: str | None,
+    numpy_run: str | None,
+    cc: str,
+    cflags: tuple[str, ...],
+    machine: str,
+    procedure: str | None = None,
+    engine_version: str | None = None,
+    run_timeout_s: float | None = None,
+) -> str:
+    """Everything that can change a measurement, hashed: equal key, no need to measure again.
+
+    ``procedure`` names how cells are built, ``engine_version`` the code that decides
+    outcomes (:mod:`matrix.run.engine_version`), ``run_timeout_s`` how long a case may run.
+    ``None`` (keys made before they were inputs) leaves the material as it was, so every
+    stored key stays reproducible (:mod:`matrix.store.migrate` relies on it)."""
+    inputs: list[object] = [case_hash, runner_hash, python_version, cython, numpy_build,
+                            numpy_run, cc, list(cflags), machine]
+    if procedure is not None:
+        inputs.append(procedure)
+    if engine_version is not None:
+        inputs.extend([engine_version, run_timeout_s])
+    material = json.dumps(inputs)
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The measured behaviour probes (``None`` = could not tell, see the detail)."""
+
+    values_ok: bool | None = None
+    copies: bool | None = None
+    copies_evidence: tuple[str, ...] = ()
+    readonly: bool | None = None
+    readonly_detail: str | None = None
+    locks_source: bool | None = None
+    locks_detail: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
+        values = probes.get("values_ok", {})
+        copies = probes.get("copies", {})
+        readonly = probes.get("readonly", {})
+        locks = probes.get("locks_source", {})
+        convert = probes.get("convert", {})
+        return cls(
+            values_ok=values.get("values_ok"),
+            copies=copies.get("copies"),
+            copies_evidence=tuple(copies.get("evidence", ())),
+            readonly=readonly.get("readonly"),
+            readonly_detail=readonly.get("detail") or readonly.get("error"),
+            locks_source=locks.get("locks_source"),
+            locks_detail=locks.get("detail") or locks.get("error"),
+            warnings=tuple(convert.get("warnings", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Record:
+    """One measured (case, cell): append-only, deterministic JSON."""
+
+    key: str
+    case_id: str
+    case_hash: str
+    cell_id: str
+    cell_kind: str
+    python: str
+    cython: str
+    numpy_build: str | None
+    numpy_run: str | None
+    outcome: Outcome
+    first_error: str | None
+    behaviour: Behaviour
+    provenance: dict[str, Any] = field(default_factory=dict)
+    log: str | None = None
+    duration_s: float = 0.0
+    timestamp: str = ""
+    schema: int = SCHEMA_VERSION
+    shipped_c: str | None = None
+    """Set when this Cython does not install or run on this Python: the cell was measured with
+    the C that Cython generated under another Python (``provenance["generated_under"]``),
+    compiled, imported and run here, as an sdist shipping that C would be; the text says why
+    Cython itself could not be used here.  ``None``: Cython installed and ran on this Python."""
+    compiler: str = "gcc"  # matrix.compilers.DEFAULT_COMPILER (which imports this module)
+    """The C compiler of the cell (:mod:`matrix.model.compilers`); stored only when not the default,
+    so records of the default compiler read as they always did."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.compiler == "gcc":
+            del data["compiler"]
+        data["outcome"] = self.outcome.value
+        data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
+        data["behaviour"]["warnings"] = list(self.behaviour.warnings)
+        return data
+
+    def to_line(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Parse a stored record; raises ``KeyError``, ``ValueError`` or ``TypeError``."""
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"unknown schema {data.get('schema')!r} (expected {SCHEMA_VERSION})")
+        behaviour = dict(data["behaviour"])
+        behaviour["copies_evidence"] = tuple(behaviour.get("copies_evidence", ()))
+        behaviour["warnings"] = tuple(behaviour.get("warnings", ()))
+        return cls(
+            key=str(data["key"]),
+            case_id=str(data["case_id"]),
+            case_hash=str(data["case_hash"]),
+            cell_id=str(data["cell_id"]),
+            cell_kind=str(data["cell_kind"]),
+            python=str(data["python"]),
+            cython=str(data["cython"]),
+            numpy_build=data.get("numpy_build"),
+            numpy_run=data.get("numpy_run"),
+            outcome=Outcome(data["outcome"]),
+            first_error=data.get("first_error"),
+            behaviour=Behaviour(**behaviour),
+            provenance=dict(data.get("provenance", {})),
+            log=data.get("log"),
+            duration_s=float(data.get("duration_s", 0.0)),
+            timestamp=str(data.get("timestamp", "")),
+            schema=int(data["schema"]),
+            shipped_c=data.get("shipped_c"),
+            compiler=str(data.get("compiler", "gcc")),
+        )
+
+
+BUILD_PROCEDURE = "generate-once/compile-per-python/1"
+"""How a cell is built; part of every content key (a new procedure is a new measurement)."""
+NUMPY_PXD_PROCEDURE = "numpy-package-mirror-on-sys.path"
+"""How numpy cells give Cython numpy's ``.pxd`` (see :mod:`matrix.build.generate`); part of
+their keys."""
+
+
+def identity_of(record: Record) -> tuple[object, ...]:
+    """:meth:`CellMeasurement.identity` of a stored record."""
+    p = record.provenance
+    return (record.case_id, record.cell_id, record.case_hash, p.get("runner_hash"),
+            p.get("engine_version"), p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
+
+
+def measured_content(record: Record) -> tuple[object, ...]:
+    """What must agree between two records of the same key (not timings or log paths)."""
+    return (record.outcome, record.first_error, record.behaviour, record.case_hash,
+            record.cell_id)
+
+
+def load_records(path: Path) -> list[Record]:
+    """The current records of a results file (the latest line per key wins), in a stable order,
+    read without the writers' lock (a reader such as the report; a half-written last line is
+    skipped with a warning, any other bad line raises ``ResultsFileError`` naming file:line).
+    The store (:mod:`matrix.store.results`) reads and writes the same file under its lock."""
+    latest = {record.key: record for record in read_lines(path, Record.from_json, warn=True)}
+    return sorted(latest.values(), key=lambda r: (r.case_id, r.cell_id, r.key))

@@ -1,0 +1,179 @@
+"""The report's inputs: cases as the report needs them, the current records, version order.
+
+Everything here is a pure function of (records, cases): no clock, no host, no file system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from matrix.model.cases import Case, Expectation
+from matrix.model.compilers import COMPILERS
+from matrix.model.records import Record
+
+CellKey = tuple[str, str]
+"""``(case_id, cell_id)``: one coordinate of the report."""
+
+
+def is_shipped_c(record: Record) -> bool:
+    """Whether a *tried* record was measured with shipped C, not with Cython on its Python.
+
+    Such a record's Cython does not install or run on its Python: the C that Cython generated
+    under another Python (``provenance["generated_under"]``) was compiled, imported and run
+    there, as an sdist shipping that C would be. Records that were not tried say nothing
+    either way; a record without the field (older results) is native.
+    """
+    return record.shipped_c is not None and not record.outcome.could_not_be_tried
+
+
+def generated_under(record: Record) -> str:
+    """The exact Python version the record's C was generated under; ``""`` when unknown."""
+    return str(record.provenance.get("generated_under") or "")
+
+
+def version_key(text: str | None) -> tuple[int, Version | str]:
+    """Sort key for a version string; unparsable strings sort after every real version."""
+    if text is None:
+        return (0, Version("0"))
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        return (2, text)
+
+
+def sorted_versions(values: Iterable[str | None]) -> list[str]:
+    """Distinct non-empty versions, oldest first."""
+    return sorted({v for v in values if v}, key=version_key)
+
+
+def series(version: str) -> str:
+    """The minor series of a release: ``0.29.37`` -> ``0.29``, ``3.1.0a1`` -> ``3.1``."""
+    try:
+        release = Version(version).release
+    except InvalidVersion:
+        return version
+    return f"{release[0]}.{release[1] if len(release) > 1 else 0}"
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What the report shows about a case besides its measurements."""
+
+    id: str
+    title: str
+    group: str
+    source: str
+    target: str
+    needs_numpy: bool
+    content_hash: str
+    expect: Expectation
+    variant_of: str | None = None
+    role: str = "conversion"
+    """``conversion`` (an idiom) or ``control`` (the toolchain baseline, :mod:`report.baseline`)."""
+
+    @property
+    def is_control(self) -> bool:
+        return self.role == "control"
+
+    @classmethod
+    def from_case(cls, case: Case) -> CaseInfo:
+        return cls(
+            id=case.id,
+            title=case.title,
+            group=case.group,
+            source=case.source,
+            target=case.target,
+            needs_numpy=case.needs_numpy,
+            content_hash=case.content_hash,
+            expect=case.expect,
+            variant_of=case.variant_of,
+            role=case.role,
+        )
+
+    @property
+    def sort_key(self) -> tuple[bool, str, str, bool, str]:
+        """Controls first; then group, then base case, variants right after the case they
+        vary."""
+        return (not self.is_control, self.group, self.variant_of or self.id,
+                self.variant_of is not None, self.id)
+
+
+def ordered_cases(cases: Iterable[Case | CaseInfo]) -> tuple[CaseInfo, ...]:
+    """The report's case order: by group, each variant right after its base case."""
+    infos = [c if isinstance(c, CaseInfo) else CaseInfo.from_case(c) for c in cases]
+    return tuple(sorted(infos, key=lambda c: c.sort_key))
+
+
+def cell_sort_key(record: Record) -> tuple[Any, ...]:
+    """Python, Cython, numpy built, numpy run: oldest first; then the compiler (the default
+    first, the others in axis order)."""
+    order = list(COMPILERS)
+    compiler = order.index(record.compiler) if record.compiler in order else len(order)
+    return (
+        version_key(record.python),
+        version_key(record.cython),
+        version_key(record.numpy_build),
+        version_key(record.numpy_run),
+        compiler,
+        record.compiler,
+    )
+
+
+def _newest_first(record: Record) -> tuple[str, str]:
+    return (record.timestamp, record.key)
+
+
+def latest_per_cell(records: Iterable[Record]) -> dict[CellKey, Record]:
+    """The newest record of each (case, cell); ties broken by key, so the pick is stable."""
+    chosen: dict[CellKey, Record] = {}
+    for record in records:
+        key = (record.case_id, record.cell_id)
+        held = chosen.get(key)
+        if held is None or _newest_first(record) > _newest_first(held):
+            chosen[key] = record
+    return chosen
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The records the report uses, and what it left out (shown in the provenance header)."""
+
+    records: tuple[Record, ...]
+    stale: int = 0
+    """Records measured on an older version of a case's code (another ``case_hash``)."""
+    unknown: int = 0
+    """Records of cases that are no longer defined."""
+    superseded: int = 0
+    """Older records of a (case, cell) that a newer one replaces (another toolchain)."""
+    others: tuple[Record, ...] = ()
+    """Those superseded records themselves (for :mod:`report.toolchains`)."""
+
+
+def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Selection:
+    """One record per (case, cell), measured on the case's current code; newest wins.
+
+    A record whose ``case_hash`` differs from the case's current definition measured other
+    code: it says nothing about the case as it is now, so it is left out (and counted).
+    """
+    hashes = {case.id: case.content_hash for case in cases}
+    current: list[Record] = []
+    stale = unknown = 0
+    for record in records:
+        if record.case_id not in hashes:
+            unknown += 1
+        elif record.case_hash != hashes[record.case_id]:
+            stale += 1
+        else:
+            current.append(record)
+    chosen = latest_per_cell(current)
+    order = {case.id: index for index, case in enumerate(cases)}
+    kept = sorted(chosen.values(), key=lambda r: (order[r.case_id], cell_sort_key(r)))
+    picked = {id(r) for r in kept}
+    others = tuple(sorted((r for r in current if id(r) not in picked),
+                          key=lambda r: (r.case_id, r.cell_id, r.key)))
+    return Selection(tuple(kept), stale, unknown, len(current) - len(kept), others)
+

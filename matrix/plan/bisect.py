@@ -1,0 +1,131 @@
+"""Bisect releases: find the first Cython or numpy release where a case's outcome changes.
+
+The report can only say "works since 0.28.6 (untested between 0.27.3 and 0.28.6)"; bisection
+measures the releases in between (really building them, like every other cell) until two
+adjacent installable releases disagree, and hands out a paste-ready reproducer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from packaging.version import Version
+
+from matrix.model.cells import Cell
+from matrix.model.errors import SelectionError
+from matrix.model.outcomes import Outcome
+from matrix.model.records import Record
+from matrix.plan.grid import final_releases, impossible
+from matrix.plan.index import ReleaseIndex
+
+AXES = ("cython", "numpy", "numpy_run")
+
+
+@dataclass(frozen=True)
+class BisectRange:
+    """``--cython 0.27.3..0.28.6``: the axis to bisect and its known ends."""
+
+    axis: str
+    low: Version
+    high: Version
+
+    @classmethod
+    def parse(cls, axis: str, text: str) -> BisectRange:
+        if axis not in AXES:
+            raise SelectionError(f"cannot bisect {axis}: choose one of {', '.join(AXES)}")
+        low_text, sep, high_text = text.partition("..")
+        try:
+            low, high = Version(low_text), Version(high_text)
+        except ValueError as exc:
+            raise SelectionError(f"--{axis.replace('_', '-')} {text}: expected A..B") from exc
+        if not sep or low >= high:
+            raise SelectionError(f"--{axis.replace('_', '-')} {text}: expected A..B with A < B")
+        return cls(axis, low, high)
+
+
+@dataclass
+class BisectResult:
+    """The last release with the low end's outcome and the first with another one."""
+
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (version, outcome) measured
+    last_same: str | None = None
+    first_changed: str | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (version, why)
+    reproduce: str = ""
+
+
+def cell_with(base: Cell, axis: str, version: str) -> Cell:
+    """``base`` with one axis replaced (numpy sets build and run together)."""
+    if axis == "cython":
+        return replace(base, cython=version)
+    if axis == "numpy":
+        return replace(base, numpy_build=version, numpy_run=version)
+    return replace(base, numpy_run=version)
+
+
+def candidates(index: ReleaseIndex, span: BisectRange) -> list[Version]:
+    project = "cython" if span.axis == "cython" else "numpy"
+    return [v for v in final_releases(index, project, Version("0"))
+            if span.low <= v <= span.high]
+
+
+def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
+           python: Version, measure: Callable[[Cell], Sequence[Record]]) -> BisectResult:
+    """Binary search between the range's ends for the first release whose outcome differs
+    from the low end's.  Releases that cannot be installed there are skipped (and listed)."""
+    result = BisectResult()
+    versions = [str(v) for v in candidates(index, span)]
+    if str(span.low) not in versions or str(span.high) not in versions:
+        raise SelectionError(f"{span.low} and {span.high} must both be {span.axis} releases")
+    outcomes: dict[str, Outcome] = {}
+
+    def outcome_of(version: str) -> Outcome | None:
+        if version in outcomes:
+            return outcomes[version]
+        cell = cell_with(base, span.axis, version)
+        # Bisection asks about Cython on this Python itself: a release without a wheel here
+        # (which the grid measures as shipped C) is skipped, like a missing numpy wheel.
+        why = impossible(index, cell, python) or index.installable("cython", cell.cython, python)
+        if why is not None:
+            result.skipped.append((version, why))
+            return None
+        records = [r for r in measure(cell) if r.case_id == case_id]
+        if not records:
+            raise SelectionError(f"case {case_id} is not measured in cell {cell.id}")
+        outcome = records[0].outcome
+        if outcome.could_not_be_tried:
+            result.skipped.append((version, records[0].first_error or outcome.value))
+            return None
+        outcomes[version] = outcome
+        result.steps.append((version, outcome.value))
+        return outcome
+
+    low, high = 0, len(versions) - 1
+    low_outcome, high_outcome = outcome_of(versions[low]), outcome_of(versions[high])
+    if low_outcome is None or high_outcome is None:
+        raise SelectionError("both ends of the range must be measurable on this Python")
+    if low_outcome is high_outcome:
+        raise SelectionError(
+            f"{case_id} has the same outcome ({low_outcome.value}) at both ends: nothing to bisect")
+    while high - low > 1:
+        middle = (low + high) // 2
+        probe = middle
+        found = outcome_of(versions[probe])
+        while found is None and probe + 1 < high:  # not installable: try its neighbours
+            probe += 1
+            found = outcome_of(versions[probe])
+        if found is None:
+            probe = middle
+            while found is None and probe - 1 > low:
+                probe -= 1
+                found = outcome_of(versions[probe])
+        if found is None:
+            break  # nothing measurable strictly between: the change lies in that gap
+        if found is low_outcome:
+            low = probe
+        else:
+            high = probe
+    result.last_same, result.first_changed = versions[low], versions[high]
+    result.reproduce = cell_with(base, span.axis, versions[high]).try_command(case_id)
+    return result

@@ -1,0 +1,395 @@
+"""Measure cells: make environments, build the cases, probe them, and emit records.
+
+The engine knows nothing about particular cases; it only follows the case contract.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import platform
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matrix.build.cc import ToolInstallError, zig_tool
+from matrix.build.compile import CompileSettings
+from matrix.build.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
+from matrix.build.generate import PxdTree, pxd_tree
+from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator, cython_runs
+from matrix.build.modules import BuildContext, BuildSettings, CaseBuild, ModuleBuild, build_cases
+from matrix.model.cases import Case
+from matrix.model.cells import Cell
+from matrix.model.compilers import spec as compiler_spec
+from matrix.model.compilers import version_of as cell_compiler_version
+from matrix.model.errors import MatrixError
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
+from matrix.model.records import (
+    BUILD_PROCEDURE,
+    NUMPY_PXD_PROCEDURE,
+    Behaviour,
+    Record,
+    content_key,
+)
+from matrix.plan.grid import PlannedCell
+from matrix.run.engine_version import ENGINE_VERSION
+from matrix.run.probe import CaseRun, RunnerServers, process_servers, run_cases
+from matrix.store.paths import Layout
+
+
+def runner_hash() -> str:
+    """Changing the in-environment runner invalidates every stored measurement."""
+    return hashlib.sha256(RUNNER.read_bytes()).hexdigest()[:12]
+
+
+def compiler_version(cc: str, exe: str) -> str:
+    """``gcc 12.2.0``; the compiler is part of every record's provenance and key."""
+    out = subprocess.run([exe, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True)
+    return f"{Path(cc).name} {out.stdout.strip() or 'unknown'}"
+
+
+def host_machine() -> str:
+    """``Linux-x86_64``: results from another OS or architecture are other measurements."""
+    return f"{platform.system()}-{platform.machine()}"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How cells are measured; part of provenance."""
+
+    build: BuildSettings = BuildSettings()
+    run_timeout_s: float = 60.0
+    retry: Retry = DEFAULT_RETRY
+    """Pauses before a transient failure is tried again (not a key input: it changes when a
+    result is recorded, not what)."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Host facts shared by every cell of a run."""
+
+    cc_version: str
+    runner_hash: str
+    machine: str = field(default_factory=host_machine)
+
+    @classmethod
+    def detect(cls, settings: EngineSettings) -> Toolchain:
+        """Raises ``MatrixError`` up front when there is no C compiler: nothing could be built."""
+        exe = shutil.which(settings.build.cc)
+        if exe is None:
+            raise MatrixError(f"C compiler '{settings.build.cc}' not found on PATH: install gcc"
+                              " (Debian: apt-get install gcc) or set CC")
+        return cls(compiler_version(settings.build.cc, exe), runner_hash())
+
+
+_CIMPORTS_NUMPY = re.compile(r"^\s*(?:cimport numpy|from numpy cimport)", re.MULTILINE)
+_SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
+
+
+def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
+    """Drop the build folder, environment paths and the hashed module name: equal failures read
+    the same on every machine (``.../site-packages/numpy/__init__.pxd`` -> ``numpy/...``)."""
+    if line is None:
+        return None
+    line = (line.replace(str(module.directory) + "/", "")
+            .replace(str(module.directory), ".")
+            .replace(module.module, "<module>"))
+    return _SITE_PACKAGES.sub("", line)
+
+
+def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str]:
+    """Suspects to build alone after their shared module failed to import.
+
+    An ``undefined symbol: X`` points at the cases whose code mentions ``X``; a numpy import
+    failure ("numpy.dtype size changed", "numpy.core.multiarray failed to import") at the
+    cases that ``cimport numpy`` (their module's init checks numpy's ABI).  The rest is run
+    again as a batch, so a wrong suspicion costs a loop, never a wrong record; with no
+    suspect, every case of the batch is built alone.
+    """
+    match = re.search(r"undefined symbol: (\w+)", error)
+    if match:
+        suspects = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
+    elif "numpy" in error:
+        suspects = frozenset(c.id for c in batch_mates if _CIMPORTS_NUMPY.search(c.code))
+    else:
+        suspects = frozenset()
+    return suspects or frozenset(c.id for c in batch_mates)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write_log(layout: Layout, cell: Cell, case: Case, text: str) -> str | None:
+    if not text:
+        return None
+    relative = Path("logs") / cell.id / f"{case.id}.log"
+    path = layout.cache / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(relative)
+
+
+class CellMeasurement:
+    """Measures one cell; every path out of it yields one record per case.
+
+    A cell is built in two stages: the C is *generated* by the cell's Cython under the Python
+    :mod:`matrix.build.invariance` chooses (shared by every Python where the C was measured not to
+    depend on it), then *compiled*, imported and run on the cell's Python.  Where that Cython
+    does not install or run on the cell's Python, the cell is still measured, with that C:
+    a *shipped-C* cell (``Record.shipped_c`` says why Cython itself could not be used).
+    """
+
+    def __init__(self, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain,
+                 choice: GeneratorChoice | Untriable | None = None,
+                 run_module: Callable[..., dict[str, CaseRun]] = run_cases,
+                 servers: RunnerServers | None = None) -> None:
+        self.planned = planned
+        self.cell = planned.cell
+        self.cases = [case for case in cases if self.cell.wants(case)]
+        self.by_id = {case.id: case for case in self.cases}
+        self.interpreter = planned.interpreter
+        self.layout = layout
+        self.settings = settings
+        self.toolchain = toolchain
+        self.choice = choice
+        self.run_module = run_module
+        """How one built module's cases are run (:func:`matrix.run.probe.run_cases`; the
+        benchmark wraps it to time the run stage)."""
+        self.servers = servers if servers is not None else process_servers()
+        """Runner servers: numpy imported once per environment, not once per module."""
+        self.compiler = compiler_spec(self.cell.compiler)
+
+    @property
+    def cflags(self) -> tuple[str, ...]:
+        """The run's flags plus the cell's compiler's own (GCC 14's error defaults)."""
+        return (*self.settings.build.cflags, *self.compiler.extra_flags)
+
+    @property
+    def cc_version(self) -> str:
+        return cell_compiler_version(self.cell.compiler, self.toolchain.cc_version)
+
+    def provenance(self, target: Environment | None, run_env: Environment | None,
+                   build: CaseBuild | None) -> dict[str, object]:
+        data: dict[str, object] = {
+            "python_version": str(self.interpreter.version),
+            "python_source": self.interpreter.source or "unknown",
+            "cc": self.cc_version,
+            "compiler": self.cell.compiler,
+            "cflags": list(self.cflags),
+            "runner_hash": self.toolchain.runner_hash,
+            "machine": self.toolchain.machine,
+            "build_tool": "cython CLI + direct cc",
+            "engine_version": ENGINE_VERSION,
+            "run_timeout_s": self.settings.run_timeout_s,
+        }
+        if target is not None:
+            info = target.info
+            data.update(platform=info.platform, numpy_build_version=info.numpy,
+                        pip=info.pip, env_backend=target.backend)
+        if run_env is not None and run_env is not target:
+            data.update(numpy_run_version=run_env.info.numpy, run_env_backend=run_env.backend)
+        elif target is not None:
+            data["numpy_run_version"] = target.info.numpy
+        if isinstance(self.choice, GeneratorChoice):
+            data["c_generation"] = "per-python" if self.choice.per_python else "shared"
+            data["c_invariance"] = self.choice.invariance.to_json()
+        if build is not None:
+            data.update(batched=build.batched, module=build.module.module,
+                        cython_version=build.module.generated.cython,
+                        generated_under=build.module.generated_under)
+        return data
+
+    def key(self, case: Case) -> str:
+        """The content key of ``case`` in this cell: everything that can change the result."""
+        return content_key(
+            case_hash=case.content_hash,
+            runner_hash=self.toolchain.runner_hash,
+            python_version=str(self.interpreter.version),
+            cython=self.cell.cython,
+            numpy_build=self.cell.numpy_build,
+            numpy_run=self.cell.numpy_run,
+            cc=self.cc_version,
+            cflags=self.cflags,
+            machine=self.toolchain.machine,
+            procedure=BUILD_PROCEDURE if self.cell.numpy_build is None
+            else f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}",
+            engine_version=ENGINE_VERSION,
+            run_timeout_s=self.settings.run_timeout_s,
+        )
+
+    def identity(self, case: Case) -> tuple[object, ...]:
+        """What :meth:`key` holds minus the toolchain (compiler version, Python patch release,
+        machine): equal identities on two toolchains measured the same thing on each."""
+        return (case.id, self.cell.id, case.content_hash, self.toolchain.runner_hash,
+                ENGINE_VERSION, self.settings.run_timeout_s, tuple(self.cflags))
+
+    def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
+               behaviour: Behaviour | None = None, provenance: dict[str, object],
+               log: str, duration_s: float, shipped_c: str | None = None,
+               cause: Cause = Cause.REPORTED) -> Record:
+        provenance = dict(provenance, cause=cause.value)
+        return Record(
+            key=self.key(case),
+            case_id=case.id,
+            case_hash=case.content_hash,
+            cell_id=self.cell.id,
+            cell_kind=self.cell.kind,
+            python=self.cell.python,
+            cython=self.cell.cython,
+            numpy_build=self.cell.numpy_build,
+            numpy_run=self.cell.numpy_run,
+            outcome=outcome,
+            first_error=first_error,
+            behaviour=behaviour or Behaviour(),
+            provenance=provenance,
+            log=_write_log(self.layout, self.cell, case, log),
+            duration_s=round(duration_s, 3),
+            timestamp=_now(),
+            shipped_c=shipped_c,
+            compiler=self.cell.compiler,
+        )
+
+    def untried(self, outcome: Outcome, reason: str, log: str, cause: Cause,
+                target: Environment | None = None, decided_by: str = "measurement"
+                ) -> list[Record]:
+        """One record per case for a cell whose cases could not be tried."""
+        provenance = self.provenance(target, None, None)
+        provenance["decided_by"] = decided_by
+        return [self.record(case, outcome, reason, provenance=provenance, log=log, duration_s=0.0,
+                            cause=cause)
+                for case in self.cases]
+
+    def failed_env(self, failure: EnvFailure, target: Environment | None = None
+                   ) -> list[Record]:
+        return self.untried(failure.outcome, failure.reason, failure.log, failure.cause, target)
+
+    def environment(self, spec: EnvSpec) -> Environment | EnvFailure:
+        return ensure_env(spec, self.layout.envs, self.settings.retry)
+
+    def native(self) -> Environment | str | EnvFailure:
+        """This Cython installed on this Python, if it installs and runs here; else why not
+        (the cell is then measured with shipped C).  A transient failure is returned as is."""
+        if self.planned.shipped_c is not None:
+            return self.planned.shipped_c
+        env = self.environment(EnvSpec(self.interpreter, self.cell.cython, None))
+        if isinstance(env, EnvFailure):
+            return env.reason if env.not_possible else env
+        failure = cython_runs(env, self.settings.retry)
+        if failure is None or isinstance(failure, EnvFailure):
+            return env if failure is None else failure
+        return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
+                f" {failure}")
+
+    def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
+        if self.choice is None:
+            self.choice = choose_generator(
+                self.cell.cython, self.planned.generators, self.environment, self.cases, pxd,
+                self.layout.cache)
+        return self.choice
+
+    def measure(self) -> list[Record]:
+        if not self.cases:
+            return []
+        target = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_build))
+        if isinstance(target, EnvFailure):
+            return self.failed_env(target)
+        run_env = target
+        if self.cell.kind == "abi":
+            candidate = self.environment(EnvSpec(self.interpreter, None, self.cell.numpy_run))
+            if isinstance(candidate, EnvFailure):
+                return self.failed_env(candidate, target)
+            run_env = candidate
+        native = self.native()
+        if isinstance(native, EnvFailure):
+            return self.failed_env(native, target)
+        shipped_c = native if isinstance(native, str) else None
+        pxd = None
+        if self.cell.numpy_build is not None:
+            pxd = pxd_tree(self.cell.numpy_build, target.info.numpy_package,
+                           self.layout.cache / "pxd")
+        choice = self.generator(pxd)
+        if isinstance(choice, Untriable):
+            return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,
+                                target)
+        per_python = choice.per_python
+        generator = native if per_python and isinstance(native, Environment) else choice.newest
+        compile_settings = self.compile_settings()
+        if isinstance(compile_settings, str):
+            return self.untried(Outcome.ENV_ERROR, compile_settings, compile_settings,
+                                Cause.INSTALL, target)
+        context = BuildContext(
+            generator=generator, per_python=per_python, target=target, pxd=pxd,
+            compile=compile_settings, cache=self.layout.cache, retry=self.settings.retry)
+        isolate: frozenset[str] = frozenset()
+        while True:
+            builds = build_cases(context, self.cases, isolate, batch=self.settings.build.batch)
+            runs = self.run_all(builds, run_env)
+            # One case's import-time failure (an error, a crash or a hang) must not be blamed on
+            # its batch mates, in any kind of cell: suspects are built alone and the rest is
+            # run again as a batch, until every import failure belongs to a module of one case.
+            failed = [self.by_id[case_id] for case_id, run in runs.items()
+                      if run.at_import and builds[case_id].batched]
+            if not failed:
+                break
+            isolate |= blame_import_error(runs[failed[0].id].first_error or "", failed)
+        records = []
+        for case in self.cases:
+            build = builds[case.id]
+            module = build.module
+            share = module.duration_s / len(module.case_ids)
+            provenance = self.provenance(target, run_env, build)
+            run = runs.get(case.id)
+            if run is None:
+                records.append(self.record(case, module.outcome,
+                                           normalize_error(module.first_error, module),
+                                           provenance=provenance, log=module.log,
+                                           duration_s=share, shipped_c=shipped_c,
+                                           cause=module.cause))
+                continue
+            records.append(self.record(
+                case, run.outcome, normalize_error(run.first_error, module),
+                behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
+                log=module.log + run.log, duration_s=share + run.duration_s,
+                shipped_c=shipped_c,
+                cause=Cause.RUN_TIMEOUT if run.outcome is Outcome.TIMEOUT else Cause.REPORTED,
+            ))
+        return records
+
+    def compile_settings(self) -> CompileSettings | str:
+        """How this cell's compiler runs here; why it cannot be installed (an env-error)."""
+        cc = self.settings.build.cc
+        if not self.compiler.uses_zig:
+            return CompileSettings(cc, self.cc_version, self.cflags)
+        try:
+            tool = zig_tool(self.layout.envs, self.layout.cache, self.settings.retry)
+        except (ToolInstallError, OSError, subprocess.SubprocessError) as exc:
+            return f"the {self.cell.compiler} compiler could not be set up: {exc}"[:300]
+        return CompileSettings("zig-cc", self.cc_version, self.cflags, tool.command, tool.env)
+
+    def run_all(self, builds: dict[str, CaseBuild], run_env: Environment) -> dict[str, CaseRun]:
+        """Probe every case whose module built: one runner per module, a child per case."""
+        modules: dict[str, tuple[ModuleBuild, list[Case]]] = {}
+        for case in self.cases:
+            module = builds[case.id].module
+            if module.outcome is Outcome.OK:
+                modules.setdefault(str(module.directory), (module, []))[1].append(case)
+        runs: dict[str, CaseRun] = {}
+        for module, cases in modules.values():
+            by_symbol = self.run_module(run_env.python, module.directory, module.module,
+                                  [case.symbol for case in cases], self.settings.run_timeout_s,
+                                  self.settings.retry, self.servers)
+            runs.update((case.id, by_symbol[case.symbol]) for case in cases)
+        return runs
+
+
+def measure_cell(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                 settings: EngineSettings, toolchain: Toolchain,
+                 choice: GeneratorChoice | Untriable | None = None) -> list[Record]:
+    """Measure every case that ``planned`` holds; never raises for a case's own failure."""
+    return CellMeasurement(planned, cases, layout, settings, toolchain, choice).measure()

@@ -1,0 +1,226 @@
+"""Run a planned grid: skip what the store holds, measure the rest on every core, show progress."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TextIO
+
+from matrix.build.envs import ensure_env
+from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
+from matrix.model.cases import Case
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import Cause, Retry, is_provisional
+from matrix.model.records import Record, identity_of
+from matrix.plan.grid import PlannedCell
+from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.run.hygiene import Terminated, die_with_parent
+from matrix.store.paths import Layout
+from matrix.store.results import ResultStore
+
+
+@dataclass
+class RunSummary:
+    planned: int = 0
+    skipped: int = 0
+    measured: int = 0
+    not_possible: int = 0
+    records: int = 0
+    failures: int = 0
+    duration_s: float = 0.0
+    interrupted: bool = False
+
+
+def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
+    """Stored as a fact (:mod:`matrix.model.policy`), not something a re-run should try again."""
+    record = store.get(key)
+    if record is None or is_provisional(record):
+        return False
+    decided_by_plan = record.provenance.get("decided_by") == "plan"
+    return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
+
+
+def measured_elsewhere(store: ResultStore) -> set[tuple[object, ...]]:
+    """Identities of the facts the store holds, whatever toolchain measured them."""
+    return {identity_of(r) for r in store.records() if not is_provisional(r)}
+
+
+def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,
+                  toolchain: Toolchain, settings: EngineSettings, layout: Layout,
+                  elsewhere: set[tuple[object, ...]] | None = None) -> list[Case]:
+    """The cases of ``planned`` that the store does not hold yet; with ``elsewhere`` (see
+    :func:`measured_elsewhere`), a fact another toolchain measured counts as held."""
+    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
+    return [case for case in measurement.cases
+            if not is_done(planned, measurement.key(case), store)
+            and not (elsewhere is not None and measurement.identity(case) in elsewhere)]
+
+
+def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+                         settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
+    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
+    return measurement.untried(Outcome.NOT_POSSIBLE, planned.not_possible or "", "",
+                               Cause.NO_WHEEL, decided_by="plan")
+
+
+class Progress:
+    """One line per finished cell: done/total, failures so far, ETA."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.done = 0
+        self.failures = 0
+        self.start = time.monotonic()
+        self.stream = stream
+
+    def cell_done(self, cell_id: str, records: Sequence[Record]) -> None:
+        self.done += 1
+        failed = sum(1 for r in records if r.outcome.failed)
+        self.failures += failed
+        elapsed = time.monotonic() - self.start
+        remaining = self.total - self.done
+        eta = elapsed / self.done * remaining if self.done else 0.0
+        counts: dict[str, int] = {}
+        for record in records:
+            counts[record.outcome.value] = counts.get(record.outcome.value, 0) + 1
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+        self.stream.write(
+            f"[{self.done}/{self.total}] {cell_id}: {summary} | failures so far {self.failures}"
+            f" | elapsed {elapsed / 60:.1f} min, ETA {eta / 60:.1f} min\n"
+        )
+        self.stream.flush()
+
+
+def _choose(cython: str, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
+            retry: Retry) -> GeneratorChoice | Untriable:
+    """Worker side of :func:`choose_generators` (module level: it is sent to a process)."""
+    return choose_generator(cython, planned.generators,
+                            lambda spec: ensure_env(spec, layout.envs, retry), cases, None,
+                            layout.cache)
+
+
+def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
+                      cases: Sequence[Case], layout: Layout, stream: TextIO,
+                      retry: Retry) -> dict[str, GeneratorChoice | Untriable]:
+    """Before any cell: for every Cython release to measure, where its C is generated and
+    whether that C depends on the Python (checked on the run's numpy-free cases, or its numpy
+    cases with the ``.pxd`` Cython bundles when it has no others)."""
+    first: dict[str, PlannedCell] = {}
+    for planned, _ in todo:
+        first.setdefault(planned.cell.cython, planned)
+    check = [c for c in cases if not c.needs_numpy] or list(cases)
+    futures = {cython: pool.submit(_choose, cython, planned, check, layout, retry)
+               for cython, planned in first.items()}
+    choices: dict[str, GeneratorChoice | Untriable] = {}
+    for cython, future in futures.items():
+        try:
+            choice = future.result()
+        except Exception as exc:  # noqa: BLE001 - the cells then decide on their own
+            stream.write(f"Cython {cython}: choosing a generator failed ({exc}); each cell"
+                         " tries again\n")
+            continue
+        choices[cython] = choice
+        if isinstance(choice, GeneratorChoice):
+            inv = choice.invariance
+            how = "per Python" if choice.per_python else f"once, under {choice.newest.info.python}"
+            stream.write(f"Cython {cython}: C generated {how} ({inv.oldest} vs {inv.newest}:"
+                         f" {inv.detail})\n")
+        else:
+            stream.write(f"Cython {cython}: {choice.outcome.value}: {choice.reason}\n")
+    return choices
+
+
+def result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
+                             cases: Sequence[Case], layout: Layout, settings: EngineSettings,
+                             toolchain: Toolchain) -> list[Record]:
+    """The cell's records; if the harness itself failed there (a bug, a full disk, a killed
+    worker), ``env-error`` records naming the failure, retried by the next run."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - one cell's harness failure must not end the run
+        measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
+        reason = f"harness error: {type(exc).__name__}: {exc}"
+        return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason, Cause.HARNESS)
+
+
+def run_plan(
+    cells: Sequence[PlannedCell],
+    cases: Sequence[Case],
+    layout: Layout,
+    store: ResultStore,
+    *,
+    settings: EngineSettings,
+    jobs: int = 2,
+    stream: TextIO = sys.stderr,
+    measure: Callable[..., list[Record]] = measure_cell,
+    any_toolchain: bool = False,
+) -> RunSummary:
+    """Measure every planned cell the store does not already hold; records are appended as
+    each cell finishes, so an interrupted run keeps everything finished so far.
+
+    With ``any_toolchain``, a case the store holds as a fact measured by another toolchain
+    (another compiler version, Python patch release or machine: a CI image) is not measured
+    again here; without it, every toolchain measures everything for itself."""
+    start = time.monotonic()
+    toolchain = Toolchain.detect(settings)
+    summary = RunSummary(planned=len(cells))
+    todo: list[tuple[PlannedCell, list[Case]]] = []
+    elsewhere = measured_elsewhere(store) if any_toolchain else None
+    for planned in cells:
+        missing = missing_cases(planned, cases, store, toolchain, settings, layout, elsewhere)
+        if not missing:
+            summary.skipped += 1
+        elif planned.not_possible is not None:
+            records = not_possible_records(planned, missing, layout, settings, toolchain)
+            store.append(records)
+            summary.not_possible += 1
+            summary.records += len(records)
+        else:
+            todo.append((planned, missing))
+    stream.write(
+        f"{len(cells)} cells planned: {summary.skipped} already measured, "
+        f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
+        f"{'core' if jobs == 1 else 'cores'}\n"
+    )
+    progress = Progress(len(todo), stream)
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
+                               initializer=die_with_parent)
+    futures: dict[Future[list[Record]], tuple[PlannedCell, list[Case]]] = {}
+    queue = list(reversed(todo))
+    choices: dict[str, GeneratorChoice | Untriable] = {}
+    try:
+        choices = choose_generators(pool, todo, cases, layout, stream, settings.retry)
+        while queue or futures:
+            while queue and len(futures) < max(1, jobs) * 2:
+                planned, missing = queue.pop()
+                future = pool.submit(measure, planned, missing, layout, settings, toolchain,
+                                     choices.get(planned.cell.cython))
+                futures[future] = (planned, missing)
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                planned, missing = futures.pop(future)
+                records = result_or_harness_error(future, planned, missing, layout, settings,
+                                                   toolchain)
+                store.append(records)
+                summary.measured += 1
+                summary.records += len(records)
+                summary.failures += sum(1 for r in records if r.outcome.failed)
+                progress.cell_done(planned.cell.id, records)
+    except (KeyboardInterrupt, Terminated):
+        summary.interrupted = True
+        for future in futures:
+            future.cancel()
+        # A worker mid-cell would otherwise finish it first (the executor joins its workers
+        # at exit); SIGTERM unwinds it, killing the tool it waits for (matrix.hygiene).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        stream.write("interrupted: finished cells are stored; run again to resume\n")
+    finally:
+        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+    summary.duration_s = time.monotonic() - start
+    return summary

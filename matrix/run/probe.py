@@ -1,0 +1,310 @@
+"""Run built cases through the in-environment runner and turn its output into outcomes.
+
+One runner server per environment (:class:`RunnerServer`): it imports numpy once, forks a
+child per module that imports the module, and that child forks a grandchild per case, so a
+crash or hang ends only that case's process (killed at the timeout).  Should a module's run
+die part-way, the cases it had not reached are run again: no case inherits another's fate.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix.build.envs import RUNNER
+from matrix.build.procs import Completed
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, rule
+
+RUN_TIMEOUT_S = 60.0
+PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source")
+IMPORT_TIMEOUT_S = 120.0
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                      "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
+"""BLAS thread pools pinned to one thread: forking beside a live thread pool can deadlock."""
+
+
+@dataclass
+class CaseRun:
+    """The measured behaviour of one case in one environment."""
+
+    outcome: Outcome
+    first_error: str | None
+    probes: dict[str, Any] = field(default_factory=dict)
+    log: str = ""
+    duration_s: float = 0.0
+    at_import: bool = False
+    """The module failed at import (error, crash or hang), before any case ran."""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def classify(events: Sequence[dict[str, Any]], text: str, ending: dict[str, Any] | None
+             ) -> CaseRun:
+    """One case's outcome from its child's events and how the child ended (``None``: the
+    runner died while this case ran)."""
+    probes: dict[str, Any] = {}
+    seconds = float(ending.get("seconds") or 0.0) if ending else 0.0
+    run = CaseRun(Outcome.OK, None, probes, text, seconds)
+    finished = False
+    for event in events:
+        if event.get("kind") == "done":
+            finished = True
+        name = event.get("probe")
+        if name is None:
+            continue
+        if "error" in event:
+            probes[name] = {"error": event["error"]}
+            if run.first_error is None:
+                run.outcome, run.first_error = Outcome.RUN_ERROR, f"{name}: {event['error']}"
+            continue
+        probes[name] = {k: v for k, v in event.items() if k != "probe"}
+    in_progress = next((p for p in PROBE_ORDER if p not in probes), "after the probes")
+    if ending is None:
+        run.outcome, run.first_error = Outcome.CRASH, f"the runner died during {in_progress}"
+    elif ending.get("timed_out"):
+        run.outcome = Outcome.TIMEOUT
+        run.first_error = f"timed out after {seconds:.0f}s during {in_progress}"
+    elif ending.get("signal"):
+        run.outcome = Outcome.CRASH
+        run.first_error = f"{_signal_name(int(ending['signal']))} during {in_progress}"
+    elif not finished and run.outcome is Outcome.OK:
+        run.outcome = Outcome.RUN_ERROR
+        tail = [line for line in text.splitlines() if line.strip() and not line.startswith("@@MM")]
+        run.first_error = tail[-1][:300] if tail else f"case exited {ending.get('code')}"
+    return run
+
+
+def _import_failure(outcome: Outcome, error: str, log: str, duration: float) -> CaseRun:
+    return CaseRun(outcome, error, {}, log, duration, at_import=True)
+
+
+def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
+                        returncode: int | None, duration_s: float, transcript: str
+                        ) -> dict[str, CaseRun]:
+    """The runs of the cases the runner reached, by symbol (an import failure: all of them)."""
+    segments: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    endings: dict[str, dict[str, Any]] = {}
+    current: str | None = None
+    imported = False
+    for line in output.splitlines():
+        event = json.loads(line[5:]) if line.startswith("@@MM ") else None
+        if event is not None and event.get("kind") == "import":
+            if not event.get("ok"):
+                failure = _import_failure(Outcome.IMPORT_ERROR, str(event.get("error")),
+                                          transcript, duration_s)
+                return {symbol: failure for symbol in symbols}
+            imported = True
+            continue
+        if event is not None and event.get("kind") == "case":
+            current = str(event["symbol"])
+            segments[current] = ([], [])
+            continue
+        if event is not None and event.get("kind") == "exit":
+            endings[str(event["symbol"])] = event
+            current = None
+            continue
+        if current is not None:
+            segments[current][1].append(line)
+            if event is not None:
+                segments[current][0].append(event)
+    if not imported:  # died or hung while importing: no case ran
+        if timed_out:
+            failure = _import_failure(Outcome.TIMEOUT, f"timed out after {duration_s:.0f}s"
+                                      " during import", transcript, duration_s)
+        elif returncode is not None and returncode < 0:
+            failure = _import_failure(Outcome.CRASH, f"{_signal_name(-returncode)} during"
+                                      " import", transcript, duration_s)
+        else:
+            lines = [x for x in output.splitlines() if x.strip()]
+            failure = _import_failure(Outcome.IMPORT_ERROR, lines[-1][:300] if lines else
+                                      f"runner exited {returncode}", transcript, duration_s)
+        return {symbol: failure for symbol in symbols}
+    runs = {}
+    for symbol, (events, lines) in segments.items():
+        text = "\n".join(lines) + ("\n" if lines else "")
+        runs[symbol] = classify(events, text, endings.get(symbol))
+    return runs
+
+
+class RunnerServer:
+    """One ``runner.py serve`` process for one environment's Python: numpy is imported once,
+    each module is imported in a child forked per request (see the runner's docstring).
+
+    It runs in a process group of its own, killed whole when a request outlives its deadline
+    or the wait is interrupted; a server that died or was killed is started again on the next
+    request.  EOF on its stdin (this process gone) ends it."""
+
+    def __init__(self, python: Path) -> None:
+        self.python = python
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [str(self.python), str(RUNNER), "serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            env=dict(os.environ, **_ONE_THREAD))
+        self.process = process
+        return process
+
+    def close(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+    def request(self, build_dir: Path, module: str, symbols: Sequence[str], timeout_s: float,
+                deadline_s: float) -> Completed:
+        """Run one module's cases; what ``runner.py run`` would have printed, as a
+        :class:`Completed` (the module child's exit status as its return code)."""
+        argv = (f"{self.python} {RUNNER.name} serve", str(build_dir), module, *symbols)
+        start = time.monotonic()
+        process = self.process if self.process and self.process.poll() is None else None
+        try:
+            if process is None:
+                process = self._start()
+                ready, _ = self._read_until(process, "ready", start + IMPORT_TIMEOUT_S)
+                if ready is None:
+                    raise OSError("runner server did not start")
+            line = json.dumps({"dir": str(build_dir), "module": module,
+                               "timeout": timeout_s, "symbols": list(symbols)})
+            assert process.stdin is not None
+            process.stdin.write(line.encode() + b"\n")
+            process.stdin.flush()
+            served, output = self._read_until(process, "served", start + deadline_s)
+        except OSError as exc:  # could not start or talk to it: a dead runner, like "run"'s
+            self.close()
+            return Completed(argv, 127, f"runner server: {exc}\n",
+                             time.monotonic() - start, False)
+        except BaseException:  # Ctrl-C, SIGTERM: the server's whole group goes too
+            self.close()
+            raise
+        duration = time.monotonic() - start
+        if served is None:  # outlived the deadline, or the server itself died
+            timed_out = process.poll() is None
+            self.close()
+            code = None if timed_out else process.returncode
+            return Completed(argv, code, output, duration, timed_out)
+        code = -int(served["signal"]) if served.get("signal") else int(served.get("code") or 0)
+        return Completed(argv, code, output, duration, False)
+
+    @staticmethod
+    def _read_until(process: subprocess.Popen[bytes], kind: str, deadline: float
+                    ) -> tuple[dict[str, Any] | None, str]:
+        """Lines up to the server's ``kind`` event (excluded); ``None`` at the deadline or EOF."""
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        lines: list[str] = []
+        pending = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None, "".join(lines)
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                process.wait()
+                return None, "".join(lines) + pending.decode("utf-8", "replace")
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                text = raw.decode("utf-8", "replace")
+                if text.startswith("@@MM ") and f'"kind": "{kind}"' in text:
+                    return json.loads(text[5:]), "".join(lines)
+                lines.append(text + "\n")
+
+
+class RunnerServers:
+    """The runner servers of one process, by environment Python (started when first used)."""
+
+    def __init__(self) -> None:
+        self.servers: dict[Path, RunnerServer] = {}
+
+    def get(self, python: Path) -> RunnerServer:
+        if python not in self.servers:
+            self.servers[python] = RunnerServer(python)
+        return self.servers[python]
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.close()
+
+
+@functools.cache
+def process_servers() -> RunnerServers:
+    """This process's runner servers, shared by every cell it measures (a pool of live child
+    processes, like a connection pool: the one process-level resource of the engine); they
+    are closed when the process exits."""
+    servers = RunnerServers()
+    atexit.register(servers.close)
+    return servers
+
+
+def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
+                      timeout_s: float, servers: RunnerServers) -> dict[str, CaseRun]:
+    """One request to this Python's runner server for ``symbols``; should the module's run
+    die part-way, another for the cases it left."""
+    runs: dict[str, CaseRun] = {}
+    pending = list(symbols)
+    while pending:
+        deadline = IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30
+        done = servers.get(python).request(build_dir, module, pending, timeout_s, deadline)
+        reached = parse_runner_output(done.output, pending, timed_out=done.timed_out,
+                                      returncode=done.returncode, duration_s=done.duration_s,
+                                      transcript=done.transcript())
+        runs.update(reached)
+        if not reached:  # cannot happen (an import failure covers every case); never loop
+            break
+        pending = [s for s in pending if s not in reached]
+    return runs
+
+
+def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
+              timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY,
+              servers: RunnerServers | None = None) -> dict[str, CaseRun]:
+    """Import ``module`` from ``build_dir`` under ``python`` once (in a child of the runner
+    server, :func:`process_servers` unless ``servers`` is given) and drive every case of
+    ``symbols`` in a child of its own.
+
+    A timeout does not stand at once (:mod:`matrix.model.policy`): after a pause, a case that timed
+    out is run again alone, the only case of its request (a module that timed out while
+    importing is imported again), and the second try is what is recorded, its log saying so.
+    """
+    servers = servers if servers is not None else process_servers()
+    runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s, servers)
+    timed_out = [s for s in symbols if s in runs and runs[s].outcome is Outcome.TIMEOUT]
+    if not timed_out:
+        return runs
+    attempts = rule(Outcome.TIMEOUT, Cause.RUN_TIMEOUT).attempts
+    at_import = runs[timed_out[0]].at_import
+    groups = [list(symbols)] if at_import else [[symbol] for symbol in timed_out]
+    for group in groups:
+        for attempt in range(1, attempts):
+            retry.pause(attempt)
+            first = runs[group[0]].first_error
+            again = _run_reaching_all(python, build_dir, module, group, timeout_s, servers)
+            for symbol, run in again.items():
+                run.log = (f"[try {attempt} timed out ({first}); try {attempt + 1}"
+                           f" {'re-imports the module' if at_import else 'runs it alone'}]\n"
+                           + run.log)
+                runs[symbol] = run
+            if all(run.outcome is not Outcome.TIMEOUT for run in again.values()):
+                break
+    return runs

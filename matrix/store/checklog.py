@@ -1,0 +1,36 @@
+"""The append-only log of re-measurements (``results/rechecks.jsonl``), with the store's locking
+and file:line errors; what the log says is :mod:`matrix.model.checks`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matrix.model.checks import CHECKS_FILE, Remeasurement
+from matrix.model.jsonlines import read_lines
+from matrix.store.results import append_lines, locked
+
+
+class CheckLog:
+    """The append-only log of re-measurements (``results/rechecks.jsonl``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def beside(cls, results_file: Path) -> CheckLog:
+        """The log that belongs to a results file (same folder)."""
+        return cls(results_file.with_name(CHECKS_FILE))
+
+    def entries(self) -> list[Remeasurement]:
+        """Every logged re-measurement, oldest first (raises ``ResultsFileError`` naming
+        file:line for a bad line)."""
+        if not self.path.exists():
+            return []
+        with locked(self.path):
+            return read_lines(self.path, Remeasurement.from_json, warn=True)
+
+    def append(self, entries: Sequence[Remeasurement]) -> None:
+        append_lines(self.path, [entry.to_line() for entry in entries])
+
+

@@ -1,0 +1,51 @@
+"""Where things live: the project's own folders and the (git-ignored) cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from matrix.model.errors import MatrixError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Folders one run uses; tests point these at temporary directories."""
+
+    cases: Path
+    cache: Path
+    results: Path
+    shared_envs: Path | None = None
+
+    @property
+    def envs(self) -> Path:
+        """Environments; tests share one folder of them across temporary layouts."""
+        return self.shared_envs if self.shared_envs is not None else self.cache / "envs"
+
+    @property
+    def builds(self) -> Path:
+        return self.cache / "build"
+
+    @property
+    def logs(self) -> Path:
+        return self.cache / "logs"
+
+    @classmethod
+    def default(cls) -> Layout:
+        """Project folders; ``MATRIX_CACHE_DIR`` and ``MATRIX_ENVS_DIR`` move the cache."""
+        cache = os.environ.get("MATRIX_CACHE_DIR")
+        envs = os.environ.get("MATRIX_ENVS_DIR")
+        for name, value in (("MATRIX_CACHE_DIR", cache), ("MATRIX_ENVS_DIR", envs)):
+            if value and os.pathsep in value:
+                # Build folders end up on PYTHONPATH, which would split the path there.
+                raise MatrixError(f"{name}={value}: a folder name with '{os.pathsep}' cannot be"
+                                  " used (PYTHONPATH would split it)")
+        return cls(
+            cases=PROJECT_ROOT / "cases",
+            cache=Path(cache) if cache else PROJECT_ROOT / ".cache",
+            results=PROJECT_ROOT / "results",
+            shared_envs=Path(envs) if envs else None,
+        )

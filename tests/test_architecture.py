@@ -1,0 +1,106 @@
+"""The house is cut along the data flow: model -> store -> plan -> build -> run -> trust -> cli,
+and the report reads only the model (crater's report reads only the results file).
+
+The import graph is read from the source (every ``import``/``from`` statement, including those
+inside functions), so a late import cannot hide an arrow that runs the wrong way.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("model", "store", "plan", "build", "run", "trust", "cli")
+"""``matrix``'s sub-packages (and its ``cli`` module), lowest first: each may import only its
+own layer and the layers before it."""
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports (absolute names)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    """``matrix.run.engine`` -> ``run``; ``matrix.cli`` -> ``cli``; other modules -> None."""
+    parts = module.split(".")
+    if parts[0] != "matrix" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in LAYERS else None
+
+
+def sources(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "inenv" not in p.parts)
+
+
+def test_every_matrix_module_lives_in_a_layer() -> None:
+    loose = [p.relative_to(ROOT).as_posix() for p in (ROOT / "matrix").glob("*.py")
+             if p.stem not in ("__init__", "__main__", "cli")]
+    assert loose == [], "put each module into one of the sub-packages " + ", ".join(LAYERS)
+
+
+def test_layers_import_only_their_own_or_lower_layers() -> None:
+    wrong = []
+    for path in sources("matrix"):
+        own = layer_of(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        if own is None:
+            continue
+        for module in imported_modules(path):
+            theirs = layer_of(module)
+            if theirs is not None and LAYERS.index(theirs) > LAYERS.index(own):
+                wrong.append(f"{path.relative_to(ROOT)} ({own}) imports {module} ({theirs})")
+    assert wrong == []
+
+
+def test_no_cycles_between_sub_packages() -> None:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for path in sources("matrix"):
+        own = layer_of(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for module in imported_modules(path):
+            theirs = layer_of(module)
+            if own and theirs and theirs != own:
+                edges[own].add(theirs)
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> None:
+        assert node not in visiting, f"import cycle: {' -> '.join([*visiting, node])}"
+        if node in done:
+            return
+        visiting.append(node)
+        for nxt in sorted(edges[node]):
+            visit(nxt)
+        visiting.pop()
+        done.add(node)
+
+    for layer in LAYERS:
+        visit(layer)
+
+
+def test_the_report_imports_nothing_from_matrix_but_the_model() -> None:
+    wrong = [f"{path.relative_to(ROOT)} imports {module}"
+             for path in sources("report") for module in imported_modules(path)
+             if module.startswith("matrix") and module != "matrix"
+             and not module.startswith("matrix.model")]
+    assert wrong == []
+
+
+def test_importing_the_report_never_loads_the_engine() -> None:
+    probe = ("import sys, report.cli, report.compose, report.publish, report.query;"
+             " print('\\n'.join(sorted(m for m in sys.modules if m.startswith('matrix'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    loaded = done.stdout.split()
+    assert "matrix.model.records" in loaded  # the probe did import the report
+    assert [m for m in loaded if m not in ("matrix", "matrix.model")
+            and not m.startswith("matrix.model.")] == []
