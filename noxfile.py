@@ -110,8 +110,11 @@ REPORT_COMMANDS = ("render", "query", "promote", "regressions")
 
 
 def _command(posargs: list[str], commands: tuple[str, ...], default: str) -> list[str]:
-    """``posargs`` as a command line: as given when it starts with one of ``commands``, else
-    ``default`` followed by them."""
+    """``posargs`` as a command line: as given when it starts with one of ``commands`` (or is
+    just ``--help``/``-h``: the overview of every command), else ``default`` followed by
+    them."""
+    if posargs in (["--help"], ["-h"]):
+        return posargs
     return posargs if posargs[:1] and posargs[0] in commands else [default, *posargs]
 
 

@@ -136,7 +136,7 @@ def cmd_regressions(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    support = SupportRange.parse(args.python, args.cython, args.numpy)
+    support = SupportRange.parse(args.python, args.cython, args.numpy, given=True)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
                     compiler=args.compiler)

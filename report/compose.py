@@ -118,6 +118,8 @@ class Provenance:
     """``(judgement, records)`` over the shown records the re-measurement log covers."""
     aa: AaFigure | None = None
     """The latest A/A run (:func:`matrix.model.checks.latest_aa`)."""
+    controls: int = 0
+    """How many of the cases are toolchain controls (:mod:`report.controls`)."""
 
     @property
     def knows_c_generation(self) -> bool:
@@ -170,6 +172,9 @@ class ToolchainGrid:
     cython: tuple[str, ...]
     cells: tuple[tuple[VerdictCell, ...], ...]
     """``cells[row][cython]``; a numpy cell covers every Python tested with that numpy."""
+    extra: tuple[tuple[str, str, VerdictCell], ...] = ()
+    """``(row, cython, cell)`` of releases measured on too few rows (or rows on too few
+    releases) to earn a column (a row): the cells bisections added, listed under the table."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,7 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         cells=len({r.cell_id for r in records}),
         cases=len(cases),
         cases_tested=len({r.case_id for r in records}),
+        controls=sum(1 for case in cases if case.is_control),
         outcomes=tuple((o.value, outcomes[o]) for o in Outcome if outcomes[o]),
         pythons=tuple((minor, ", ".join(sorted_versions(pythons[minor])))
                       for minor in sorted_versions(pythons)),
@@ -454,23 +460,32 @@ def _abi_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
 
 def _toolchain_grid(control: CaseInfo, records: Sequence[Record], book: FootnoteBook,
                     flaky: frozenset[CellKey]) -> ToolchainGrid | None:
-    """The control's results on Python (core) or numpy built against (numpy) x Cython."""
+    """The control's results on Python (core) or numpy built against (numpy) x Cython.
+
+    A release measured on fewer than half of the rows (a bisection's cells: Cython 0.28 on
+    Python 3.6 only) gets no column of blanks: its cells are listed apart (``extra``); so does
+    a row measured with fewer than half of the remaining releases."""
     mine = [r for r in records if r.case_id == control.id and r.cell_kind != "abi"]
     if not mine:
         return None
-    cython = tuple(sorted_versions(r.cython for r in mine))
-    if control.needs_numpy:
-        axis, rows = "numpy", tuple(sorted_versions(r.numpy_build for r in mine))
-    else:
-        axis, rows = "Python", tuple(sorted_versions(r.python for r in mine))
-    grouped: dict[tuple[str | None, str], list[Record]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for record in mine:
-        row = record.numpy_build if control.needs_numpy else record.python
+        row = (record.numpy_build if control.needs_numpy else record.python) or ""
         grouped[(row, record.cython)].append(record)
-    cells = tuple(tuple(_cell(aggregate(sorted(grouped.get((row, version), []),
-                                               key=cell_sort_key), flaky), book)
-                        for version in cython) for row in rows)
-    return ToolchainGrid(control.id, axis, rows, cython, cells)
+    cython = sorted_versions(r.cython for r in mine)
+    rows = sorted_versions(row for row, _ in grouped)
+    wide = [v for v in cython if 2 * sum((row, v) in grouped for row in rows) >= len(rows)]
+    full = [row for row in rows if 2 * sum((row, v) in grouped for v in wide) >= len(wide)]
+
+    def cell(row: str, version: str) -> VerdictCell:
+        return _cell(aggregate(sorted(grouped.get((row, version), []), key=cell_sort_key),
+                               flaky), book)
+
+    cells = tuple(tuple(cell(row, version) for version in wide) for row in full)
+    extra = tuple((row, version, cell(row, version)) for row in rows for version in cython
+                  if (row, version) in grouped and (row not in full or version not in wide))
+    axis = "numpy" if control.needs_numpy else "Python"
+    return ToolchainGrid(control.id, axis, tuple(full), tuple(wide), cells, extra)
 
 
 def _toolchain_section(controls: Sequence[CaseInfo], current: Sequence[Record],

@@ -168,6 +168,8 @@ def _toolchain_grid(grid: ToolchainGrid) -> dict[str, Any]:
         "rows": list(grid.rows),
         "cython": list(grid.cython),
         "cells": [[_verdict(cell) for cell in line] for line in grid.cells],
+        "extra": [{"row": row, "cython": version, **_verdict(cell)}
+                  for row, version, cell in grid.extra],
     }
 
 

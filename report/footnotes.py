@@ -243,9 +243,10 @@ class FootnoteBook:
         return tuple(self._notes)
 
 
-def refs(ids: Sequence[NoteId]) -> str:
-    """``<sup>cc-3f2a1,run-0b7c2</sup>``: how a cell refers to notes in markdown (empty for
-    none)."""
+def refs(ids: Sequence[NoteId], *, link: bool = True) -> str:
+    """``<sup>[cc-3f2a1](#cc-3f2a1),[run-0b7c2](#run-0b7c2)</sup>``: how a cell refers to notes
+    in markdown, each a link to the note's anchor on the same page (``link=False``: the bare
+    ids, for a page whose notes are elsewhere); empty for none."""
     if not ids:
         return ""
-    return "<sup>" + ",".join(ids) + "</sup>"
+    return "<sup>" + ",".join(f"[{i}](#{i})" if link else i for i in ids) + "</sup>"

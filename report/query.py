@@ -134,8 +134,16 @@ class SupportRange:
     """The specifiers as given (for messages naming the flag)."""
 
     @classmethod
-    def parse(cls, python: str | None, cython: str | None, numpy: str | None) -> SupportRange:
-        """Raises :class:`QueryError` naming the flag of a specifier that does not parse."""
+    def parse(cls, python: str | None, cython: str | None, numpy: str | None, *,
+              given: bool = False) -> SupportRange:
+        """Raises :class:`QueryError` naming the flag of a specifier that does not parse; with
+        ``given`` (the flags as typed), also for an empty one (``--python ''``: an unset
+        variable would silently widen the range to any version). ``None``, or ``""`` without
+        ``given``: any version."""
+        for axis, text in zip(AXES, (python, cython, numpy)):
+            if given and text is not None and not text.strip():
+                raise QueryError(f"--{axis} '{text}': an empty specifier (an unset variable?);"
+                                 " leave the flag out for any version")
         specifiers = {}
         for axis, text in zip(AXES, (python, cython, numpy)):
             try:
@@ -180,7 +188,7 @@ class SupportRange:
 
 
 def reproduce_row(row: Row, case_id: str | None = None) -> str:
-    """``python -m matrix try ...`` for one cell row, as the notes' reproducers read."""
+    """``nox -s matrix -- try ...`` for one cell row, as the notes' reproducers read."""
     cell = Cell(row["python"], row["cython"], row.get("numpy_build") or None,
                 row.get("numpy_run") or None, row.get("compiler") or DEFAULT_COMPILER)
     return cell.try_command(case_id or row["case_id"])
@@ -335,9 +343,16 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
     by_case: dict[str, list[Row]] = {}
     for row in rows:
         by_case.setdefault(row["case_id"], []).append(row)
+    # The grid's cells: those measured for several conversion cases.  A cell measured for one
+    # case only (a bisection: `matrix bisect`) is no gap in the others' coverage.
+    per_cell: dict[str, set[str]] = {}
+    for row in rows:
+        if row["case_id"] not in controls:
+            per_cell.setdefault(row["cell_id"], set()).add(row["case_id"])
     grid: dict[str, set[str]] = {}
     for row in rows:
-        grid.setdefault(row["kind"], set()).add(row["cell_id"])
+        if len(per_cell.get(row["cell_id"], ())) > 1:
+            grid.setdefault(row["kind"], set()).add(row["cell_id"])
     kinds = {r["case_id"]: _family(r) for r in cells}
     answers = []
     for case in cases:
@@ -406,7 +421,9 @@ def _toolchain(rows: list[Row], shipped_c: bool) -> tuple[ToolchainFailure, ...]
         groups.setdefault(key, []).append(row)
     found = []
     for (family, control, cython, stage, note, _, shipped), members in groups.items():
-        members.sort(key=lambda r: (_version(python_release(r)) or Version("0"), r["cell_id"]))
+        members.sort(key=lambda r: (_version(python_release(r)) or Version("0"),
+                                    _version(r["numpy_build"]) or Version("0"),
+                                    _version(r["numpy_run"]) or Version("0"), r["cell_id"]))
         numpy: tuple[str, ...] = ()
         if family == "numpy":
             numpy = tuple(dict.fromkeys(
@@ -594,8 +611,8 @@ def _why_untested(support: SupportRange, mine: list[Row], in_range: list[Row],
             text += (f"; on the Pythons in range ({', '.join(_axis_releases('python', pythons))})"
                      f" the tested Cython releases are {', '.join(cythons)}")
         return [text + (f" (in range: {found})" if found else "")]
-    return [f"no selected case was tried in range where it counts: of its {len(in_range)}"
-            f" results in range, {found}"]
+    return [f"no selected case was tried in range where it counts: of"
+            f" {_plural(len(in_range), 'result')} in range, {found}"]
 
 
 def _series_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
@@ -663,8 +680,8 @@ def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
     tried = case.works + len(case.failures)
     apart = ""
     if case.toolchain_failures:
-        apart = (f"; {_plural(len(case.toolchain_failures), 'toolchain failure')} apart"
-                 " (listed at the end)")
+        apart = (f"; {_plural(len(case.toolchain_failures), 'toolchain failure')} not held"
+                 " against it (listed at the end)")
     if case.verdict == "works":
         head += (f"works (where the toolchain builds) on all {tried} tried cells in range{apart}"
                  if apart else f"works on all {tried} tried cells in range")

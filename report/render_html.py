@@ -205,7 +205,8 @@ def page_data(report: Report) -> dict[str, Any]:
         "toolchain": {
             "grids": [{"case_id": g.case_id, "rows_axis": g.rows_axis, "rows": list(g.rows),
                        "cython": list(g.cython),
-                       "cells": [[_verdict_cell(c) for c in line] for line in g.cells]}
+                       "cells": [[_verdict_cell(c) for c in line] for line in g.cells],
+                       "extra": [[row, version, _verdict_cell(c)] for row, version, c in g.extra]}
                       for g in report.toolchain.grids],
             "excused": report.toolchain.excused, "judged": report.toolchain.judged,
         },

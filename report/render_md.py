@@ -91,9 +91,10 @@ def code(text: str) -> str:
     return f"`` {text} ``"
 
 
-def verdict_cell(cell: VerdictCell, *, counts: bool = False) -> str:
+def verdict_cell(cell: VerdictCell, *, counts: bool = False, link: bool = True) -> str:
+    """A table cell; its note ids link to the notes on this page (``link=False``: bare ids)."""
     mark = f" {COMPILER_MARK}" if cell.compiler_dependent else ""
-    return cell_text(cell.verdict, refs(cell.notes), counts=counts) + mark
+    return cell_text(cell.verdict, refs(cell.notes, link=link), counts=counts) + mark
 
 
 COMPILER_ERROR_CHARS = 110
@@ -184,7 +185,8 @@ def render_provenance(report: Report) -> str:
     lines = [
         f"- **Results as of:** {p.date or '—'} (the day of the newest record)",
         f"- **Cells:** {p.cells} ({p.records} records; {p.cases_tested} of {p.cases} cases"
-        " measured)",
+        " measured" + (f", {p.controls} of them the toolchain's controls" if p.controls else "")
+        + ")",
         f"- **Outcomes:** {outcome_text}",
         f"- **Python:** {python_text or '—'}",
         f"- **Cython:** {_join(p.cython)}",
@@ -352,6 +354,10 @@ def render_toolchain(report: Report) -> str:
         else:
             title = f"**Python × Cython** (`{grid.case_id}`, gcc)"
         parts.append(f"{title}\n\n{render_toolchain_grid(grid)}")
+        if grid.extra:
+            parts.append("Also measured (cells a bisection added, outside the grid): " + "; ".join(
+                f"Cython {version} with {grid.rows_axis} {row}: {verdict_cell(cell)}"
+                for row, version, cell in grid.extra))
     if section.compilers:
         columns = [c for c in COMPILERS
                    if any(c == comp for d in section.compilers for comp, _ in d.results)]
@@ -398,7 +404,8 @@ def render_detail(table: DetailTable, report: Report) -> str:
     for row in table.rows:
         numpy = [row.numpy or ""] if has_numpy else []
         rows.append([cell_escape(text) for text in [
-            code(row.case_id), *numpy, *(verdict_cell(c) for c in row.cells)]])
+            code(row.case_id), *numpy,
+            *(verdict_cell(c, link=False) for c in row.cells)]])
     versions = f" ({', '.join(table.versions)})" if table.versions else ""
     body = md_table(headers, rows)
     shipped = "".join(f"{SHIPPED_C} Shipped C: {cell_escape(cells.sentence)}\n\n"
@@ -409,7 +416,8 @@ def render_detail(table: DetailTable, report: Report) -> str:
 
 def render_abi(table: AbiTable) -> str:
     headers = ["built against ↓ / run under →", *table.runs]
-    rows = [[build, *(verdict_cell(c, counts=True) for c in cells)]
+    rows = [[build, *(verdict_cell(c, counts=True, link=False)
+                      for c in cells)]
             for build, cells in zip(table.builds, table.cells)]
     cython = ", ".join(table.cython) or "—"
     return (f"### Python {table.python}\n\nOver {table.cases} numpy cases; the diagonal covers"
@@ -418,8 +426,13 @@ def render_abi(table: AbiTable) -> str:
 
 
 def _where(note: Footnote) -> str:
-    return "; ".join(f"{code(case_id)} ({cells})" if cells else code(case_id)
-                     for case_id, cells in note.where)
+    """``a`` (py3.9: cy0.29.37); ``b``, ``c`` (py3.13: ...): cases seen in the same cells are
+    named together (a toolchain failure is seen in the same cells by every case)."""
+    grouped: dict[str, list[str]] = {}
+    for case_id, cells in note.where:
+        grouped.setdefault(cells, []).append(code(case_id))
+    return "; ".join(f"{', '.join(cases)} ({cells})" if cells else ", ".join(cases)
+                     for cells, cases in grouped.items())
 
 
 def _anchor(note: NoteId) -> str:
@@ -478,7 +491,8 @@ def render_diff(changes: Diff | None, report: Report) -> str:
                 " `python -m report promote` makes it the baseline of the next one.")
     counts = changes.counts()
     summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts)
-    parts = [f"Against the baseline ({changes.baseline_cells} cells, newest record"
+    parts = [f"Against the baseline ({changes.baseline_cells} records, one per case and cell;"
+             " newest record"
              f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."]
     for kind in Change:
         found = changes.of(kind)
@@ -503,7 +517,8 @@ def render_diff_summary(changes: Diff | None) -> str:
                 " published run the baseline of the next one).")
     counts = changes.counts()
     summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts) or "no change"
-    return (f"Against the previous run ({changes.baseline_cells} cells, newest record"
+    return (f"Against the previous run ({changes.baseline_cells} records, one per case and cell;"
+            " newest record"
             f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."
             f" Every changed cell, with its re-measurement: [{CHANGES_FILE}]({CHANGES_FILE}).")
 
@@ -531,7 +546,8 @@ def render_detail_page(report: Report) -> str:
         " Do not edit by hand. -->",
         "The per-Python tables behind [the summary](compat.md): every record the report shows"
         " (gcc; the other compilers are in compat.md's *Compilers* section and in the data"
-        " files). Note ids (`cc-3f2a1`) refer to [the notes in compat.md](compat.md#notes).",
+        " files). Note ids (`cc-3f2a1`) refer to [the notes in compat.md](compat.md#notes):"
+        " `compat.md#cc-3f2a1` opens one.",
         "## Per-Python detail",
         "Each cell is one measured cell: Cython release (columns) × case, and numpy version for"
         " the numpy cases (built and run on the same numpy). A cell followed by"

@@ -215,7 +215,7 @@ def test_a_compiler_is_part_of_the_cell_id_and_its_reproducer() -> None:
 
     cell = Cell("3.13", "0.29.37", compiler="gcc14-errors")
     assert cell.id == "py3.13-cy0.29.37-gcc14-errors"
-    assert cell.try_command("c") == ("python -m matrix try --python 3.13 --cython 0.29.37"
+    assert cell.try_command("c") == ("nox -s matrix -- try --python 3.13 --cython 0.29.37"
                                      " --compiler gcc14-errors --case c")
     assert Cell("3.13", "0.29.37").id == "py3.13-cy0.29.37", "gcc ids are as they always were"
 

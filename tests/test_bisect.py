@@ -48,7 +48,7 @@ def test_finds_the_first_changed_release_in_log_steps() -> None:
                     "case-a", index(*RELEASES), Version("3.6.15"), fake_measure("0.28.2", calls))
     assert (result.last_same, result.first_changed) == ("0.28.1", "0.28.2")
     assert len(calls) <= 6 and len(set(calls)) == len(calls), "no release is measured twice"
-    assert result.reproduce == "python -m matrix try --python 3.6 --cython 0.28.2 --case case-a"
+    assert result.reproduce == "nox -s matrix -- try --python 3.6 --cython 0.28.2 --case case-a"
 
 
 def test_releases_without_a_wheel_are_skipped_and_listed() -> None:
@@ -87,5 +87,5 @@ def test_bisect_numpy_int_removal_for_real(interpreters: object, tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     assert "last ok at numpy 1.23.5; first different at 1.24.0 (run-error)" in done.stdout
-    assert ("reproduce with: python -m matrix try --python 3.11 --cython 3.2.4 --numpy 1.24.0"
+    assert ("reproduce with: nox -s matrix -- try --python 3.11 --cython 3.2.4 --numpy 1.24.0"
             " --case numpy-int-to-long-memoryview") in done.stdout

@@ -185,13 +185,13 @@ def test_every_notes_reproducer_reproduces_the_note(
     assert len(notes) >= 5, "the slice has failures of several kinds"
 
     def reproduce(command: list[str], case_id: str) -> list[tuple[str, str]]:
-        done = run_matrix(cache, *command[3:], "--offline")
+        done = run_matrix(cache, *command[4:], "--offline")
         lines = [line.split(None, 2) for line in done.stdout.splitlines()]
         return [(cell, rest) for cell, case, rest in lines if case == case_id]
 
     for note in notes:
         command = shlex.split(note.reproduce)
-        assert command[:4] == ["python", "-m", "matrix", "try"]
+        assert command[:5] == ["nox", "-s", "matrix", "--", "try"]  # the README's spelling
         case_id = command[command.index("--case") + 1]
         ((cell, verdict),) = reproduce(command, case_id)
         recorded = records[(case_id, cell)]

@@ -272,6 +272,14 @@ def test_the_toolchain_tables_say_what_compat_json_says(page: Any, site: Site) -
             assert (got["row"], got["cython"]) == (row, cython)
             check_cell(got, cell, counts=grid["rows_axis"] == "numpy")
             assert got["background"] == tint(cell["verdict"], 0.22), got
+    # Cells a bisection added outside the grid are listed under their table, never dropped.
+    extras = page.eval_on_selector_all("#toolchain-grids p.toolchain-extra",
+                                       "n => n.map(x => x.innerText)")
+    listed = [g for g in toolchain["grids"] if g["extra"]]
+    assert len(extras) == len(listed)
+    for text, grid in zip(extras, listed):
+        for cell in grid["extra"]:
+            assert f"Cython {cell['cython']} with {grid['rows_axis']} {cell['row']}:" in text
 
 
 def test_the_grid_cells_say_what_the_published_cells_say(page: Any, site: Site) -> None:
@@ -485,3 +493,23 @@ def test_notes_reproducer_numpy_toggle_and_screenshots(page: Any, site: Site) ->
     page.wait_for_selector("section.case")
     page.screenshot(path=str(top))
     assert top.read_bytes().startswith(b"\x89PNG") and top.stat().st_size > 20_000
+
+
+def test_a_range_in_the_address_opens_the_page_with_its_answer(page: Any, site: Site) -> None:
+    """``index.html?python=...`` answers first, above the overview: the cases that fail on
+    their own in that range, as the range check below says, each a link to its grid."""
+    page.goto(site.url + "?python=>=3.6&cython=>=0.29")
+    page.wait_for_selector("#range-answer:not(.hidden)")
+    box = page.locator("#range-answer")
+    overview = page.locator("#overview-table")
+    assert box.bounding_box()["y"] < overview.bounding_box()["y"]
+    failing = page.get_attribute("#range-answer", "data-failing").split()
+    assert failing == page.eval_on_selector_all(
+        "#cases section.case", "s => s.filter(x => x.dataset.query === 'fails').map(x => x.id)")
+    assert failing, "some case fails in that range"
+    links = page.eval_on_selector_all("#range-answer a[href^='#']",
+                                      "a => a.map(x => x.getAttribute('href'))")
+    assert [f"#{case}" for case in failing] == [h for h in links if h != "#toolchain"]
+    page.goto(site.url)
+    page.wait_for_selector("#overview-table tr")
+    assert page.locator("#range-answer").is_hidden()  # no range: no answer box

@@ -100,7 +100,9 @@ def test_describe_cells_marks_shipped_c_cells() -> None:
 
 def test_refs() -> None:
     assert refs([]) == ""
-    assert refs(["cc-3f2a1", "run-0b7c2"]) == "<sup>cc-3f2a1,run-0b7c2</sup>"
+    assert refs(["cc-3f2a1", "run-0b7c2"]) == (
+        "<sup>[cc-3f2a1](#cc-3f2a1),[run-0b7c2](#run-0b7c2)</sup>")
+    assert refs(["cc-3f2a1"], link=False) == "<sup>cc-3f2a1</sup>"
 
 
 def test_an_id_does_not_depend_on_other_notes() -> None:
@@ -126,8 +128,8 @@ def test_failure_notes_carry_a_paste_ready_reproducer() -> None:
     record = rec("case-x", "3.12", "3.3.1", "import-error", numpy="1.26.4", run="2.5.5",
                  error="ImportError: boom")
     assert reproduce_command(record) == (
-        "python -m matrix try --python 3.12 --cython 3.3.1 --numpy 1.26.4 --numpy-run 2.5.5"
+        "nox -s matrix -- try --python 3.12 --cython 3.3.1 --numpy 1.26.4 --numpy-run 2.5.5"
         " --case case-x")
     core = rec("case-y", "2.7", "0.27.3", "cythonize-error", error="x.pyx:1:1: bad")
     assert reproduce_command(core) == (
-        "python -m matrix try --python 2.7 --cython 0.27.3 --case case-y")
+        "nox -s matrix -- try --python 2.7 --cython 0.27.3 --case case-y")

@@ -10,6 +10,9 @@ from packaging.version import Version
 from matrix.model.cases import Case
 from matrix.model.compilers import DEFAULT_COMPILER
 
+TRY_COMMAND = "nox -s matrix -- try"
+"""How a reproducer starts (the README's spelling of ``python -m matrix try``)."""
+
 
 @dataclass(frozen=True, order=True)
 class Cell:
@@ -53,9 +56,11 @@ class Cell:
         return text
 
     def try_command(self, case_id: str) -> str:
-        """``python -m matrix try ...`` measuring ``case_id`` in this cell (builds it again,
-        stores nothing): the paste-ready reproducer of notes, queries and bisections."""
-        parts = ["python -m matrix try", f"--python {self.python}", f"--cython {self.cython}"]
+        """``nox -s matrix -- try ...`` measuring ``case_id`` in this cell (builds it again,
+        stores nothing): the paste-ready reproducer of notes, queries and bisections, spelled
+        as the README's commands are, so it runs in a fresh shell of a checkout (``python -m
+        matrix try ...`` with the same flags, in the project's environment)."""
+        parts = [TRY_COMMAND, f"--python {self.python}", f"--cython {self.cython}"]
         if self.numpy_build:
             parts.append(f"--numpy {self.numpy_build}")
             if self.numpy_run != self.numpy_build:
