@@ -356,7 +356,8 @@ def test_toolchain_exit_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[s
     # A case's own failure wins over the toolchain's.
     assert run_query(tmp_path, data, "--python", ">=3.12", "--strict-toolchain") == EXIT_FAILS
     out = capsys.readouterr().out
-    assert "❌ own: fails on 1 of 4 tried cells in range; 2 toolchain failures not held against it" in out
+    assert ("❌ own: fails on 1 of 4 tried cells in range; 2 toolchain failures not held against"
+            " it") in out
     assert "note run-3f2a1, run-error: run-error in own" in out
     # Where the toolchain builds, strict has nothing to fail on.
     assert run_query(tmp_path, data, "--cython", "==3.1.8", "--strict-toolchain") == EXIT_WORKS
