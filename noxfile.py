@@ -11,7 +11,7 @@ it runs in the project's environment (``python3 -m pip install nox uv`` is the w
 * ``nox -s query -- --python '>=3.8' ...`` -- the support-range query (``python -m report
   query``); its exit status 1 (a selected case fails in the range) fails the session.
 * ``nox -s tests``   -- the test suite (real builds on two Cython and two numpy releases).
-* ``nox -s "cell(python='3.11', cython='3.3.1', numpy='2.3.5')"`` -- one cell;
+* ``nox -s "cell(py3.11-cy3.3.1-np2.3.5)"`` -- one cell (named by its id);
   ``nox -l --json -t cells`` lists every cell of the default grid, which is how CI fans the grid
   out to jobs.
 
@@ -38,8 +38,9 @@ nox.options.sessions = ["tests"]
 ROOT = Path(__file__).parent
 
 
-def _grid_cells() -> list[tuple[list[str], str]]:
-    """Cells of the default grid as (matrix-run arguments, readable id); empty if unavailable."""
+def _grid_cells() -> list[str]:
+    """The cell ids of the default grid (``py3.11-cy0.29.37-clang``: the ids the results and
+    the report carry, compiler included); empty if unavailable."""
     sys.path.insert(0, str(ROOT))
     try:
         from matrix.plan.grid import Selection, plan_grid
@@ -54,16 +55,7 @@ def _grid_cells() -> list[tuple[list[str], str]]:
         return []
     finally:
         sys.path.pop(0)
-    cells = []
-    for planned in plan.cells:
-        cell = planned.cell
-        label = f"python='{cell.python}', cython='{cell.cython}'"
-        if cell.numpy_build is not None:
-            label += f", numpy='{cell.numpy_build}'"
-            if cell.numpy_run != cell.numpy_build:
-                label += f", numpy_run='{cell.numpy_run}'"
-        cells.append((["--cell", cell.id], label))
-    return cells
+    return [planned.cell.id for planned in plan.cells]
 
 
 CELLS = _grid_cells()
@@ -169,8 +161,9 @@ _PARALLEL: dict[str, Any] = ({"allow_parallel": True}
 
 
 @nox.session(venv_backend="none", default=False, tags=["cells"], **_PARALLEL)
-@nox.parametrize("cell_args", [args for args, _ in CELLS], ids=[label for _, label in CELLS])
-def cell(session: nox.Session, cell_args: list[str]) -> None:
-    """Measure one cell of the default grid into results/ (for CI fan-out)."""
-    session.run(sys.executable, "-m", "matrix", "run", *cell_args, "--jobs", "1",
+@nox.parametrize("cell_id", CELLS, ids=CELLS)
+def cell(session: nox.Session, cell_id: str) -> None:
+    """Measure one cell of the default grid into results/ (for CI fan-out); the session is
+    named by the cell's id, ``cell(py3.11-cy0.29.37-clang)``."""
+    session.run(sys.executable, "-m", "matrix", "run", "--cell", cell_id, "--jobs", "1",
                 *session.posargs, external=True)

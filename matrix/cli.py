@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from matrix.model.cases import Case, load_cases
 from matrix.model.cells import Cell
@@ -29,7 +30,7 @@ from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, che
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError, dispatch
-from matrix.model.policy import DEFAULT_RETRY, Retry, is_provisional
+from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Retry, is_provisional
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, select_current
 from matrix.plan.bisect import BisectRange, bisect
@@ -263,7 +264,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             print(f"  {cell.id}: {record.outcome.value}", file=sys.stderr)
         return records
 
-    result = bisect(base, span, case.id, index, interpreter.version, measure)
+    result = bisect(base, span, case.id, index, interpreter.id, measure)
     store.compact()
     for version, why in result.skipped:
         print(f"skipped {version}: {why}")
@@ -442,29 +443,6 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_selection(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("selection (comma-separated, globs allowed)")
-    group.add_argument("--python", help="Python minors, e.g. '3.11,3.1*' (default: all found)")
-    group.add_argument("--cython", help="Cython releases, e.g. '3.0.11,0.29.*' (default: newest"
-                       " patch of every series from 0.27; 'default' and 'latest' are keywords)")
-    group.add_argument("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
-                       " patch of every series with a wheel for that Python)")
-    group.add_argument("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'")
-    group.add_argument("--compiler", help="C compilers, e.g. 'gcc,clang,gcc14-errors' (default:"
-                       " gcc everywhere, every compiler on core cells and on the newest numpy"
-                       " 1.x and 2.x cells; --quick: gcc)")
-    group.add_argument("--quick", action="store_true",
-                       help="a few cells spanning old and new: a smoke run in minutes")
-    group.add_argument("--no-abi", action="store_true",
-                       help="skip the numpy build-vs-run cells")
-    group.add_argument("--offline", action="store_true",
-                       help="do not ask the package index; use cached or committed release data")
-    group.add_argument("--shard", help="only this part of the grid, e.g. 2/5 (stable by cell id)")
-    group.add_argument("--new-releases", action="store_true",
-                       help="only cells of Cython/numpy releases or Python minors the stored"
-                       " results do not cover")
-
-
 def _delays(text: str) -> tuple[float, ...]:
     try:
         delays = tuple(float(part) for part in text.split(",") if part.strip())
@@ -473,14 +451,6 @@ def _delays(text: str) -> tuple[float, ...]:
     if any(d < 0 for d in delays):
         raise argparse.ArgumentTypeError(f"'{text}': pauses cannot be negative")
     return delays
-
-
-def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds per case run (a key input: part of every record)")
-    parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
-                        metavar="S,S", help="pauses before a transient failure is tried again"
-                        " (default: %(default)s; see the outcome policy in docs/measuring.md)")
 
 
 def _positive(text: str) -> int:
@@ -493,23 +463,77 @@ def _positive(text: str) -> int:
     return value
 
 
+FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "offline": (("--offline",), dict(action="store_true", help="do not ask the package index;"
+                                     " use cached or committed release data")),
+    "results": (("--results",), dict(help="results directory (default: results/)")),
+    "cases": (("--cases",), dict(help="cases directory (default: cases/)")),
+    "jobs": (("--jobs", "-j"), dict(type=int, default=os.cpu_count() or 1,
+                                    help="cells measured at once (default: one per core)")),
+    "case": (("--case",), dict(help="case id globs (default: all cases)")),
+    "compiler": (("--compiler",), dict(default=DEFAULT_COMPILER, help="C compiler: gcc, clang"
+                                       " or gcc14-errors (default: %(default)s)")),
+    "timeout": (("--timeout",), dict(type=float, default=DEFAULT_RUN_TIMEOUT_S,
+                                     help="seconds per case run (a key input: part of every"
+                                     " record)")),
+    "retry-delays": (("--retry-delays",), dict(type=_delays, default=DEFAULT_RETRY.delays,
+                                               metavar="S,S", help="pauses before a transient"
+                                               " failure is tried again (default: %(default)s;"
+                                               " see the outcome policy in"
+                                               " docs/measuring.md)")),
+}
+"""Every flag that more than one command takes, declared once (``_flag`` adds it, a command
+may override its help or default)."""
+
+
+def _flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup, name: str,
+          **override: Any) -> None:
+    names, options = FLAGS[name]
+    parser.add_argument(*names, **{**options, **override})
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("selection (comma-separated, globs allowed)")
+    group.add_argument("--python", help="Python minors, e.g. '3.11,3.1*' (default: all found)")
+    group.add_argument("--cython", help="Cython releases, e.g. '3.0.11,0.29.*' (default: newest"
+                       " patch of every series from 0.27; 'default' and 'latest' are keywords)")
+    group.add_argument("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
+                       " patch of every series with a wheel for that Python)")
+    group.add_argument("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'")
+    _flag(group, "compiler", default=None, help="C compilers, e.g. 'gcc,clang,gcc14-errors'"
+          " (default: gcc everywhere, every compiler on core cells and on the newest numpy 1.x"
+          " and 2.x cells; --quick: gcc)")
+    group.add_argument("--quick", action="store_true",
+                       help="a few cells spanning old and new: a smoke run in minutes")
+    group.add_argument("--no-abi", action="store_true",
+                       help="skip the numpy build-vs-run cells")
+    _flag(group, "offline")
+    group.add_argument("--shard", help="only this part of the grid, e.g. 2/5 (stable by cell id)")
+    group.add_argument("--new-releases", action="store_true",
+                       help="only cells of Cython/numpy releases or Python minors the stored"
+                       " results do not cover")
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "timeout")
+    _flag(parser, "retry-delays")
+
+
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--case", help="only these case id globs")
+    _flag(parser, "case", help="only these case id globs")
     parser.add_argument("--cell", help="only these cell id globs, e.g. 'py3.12-*'")
     parser.add_argument("--python", help="only cells of these Python minors")
-    parser.add_argument("--results", help="results directory (default: results/); the"
-                        " re-measurements are appended to rechecks.jsonl there")
-    parser.add_argument("--cases", help="cases directory (default: cases/)")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                        help="cells measured at once (default: one per core)")
-    parser.add_argument("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
-                        metavar="S,S", help="pauses before a transient failure is tried again")
-    parser.add_argument("--offline", action="store_true", help="use cached release data")
+    _flag(parser, "results", help="results directory (default: results/); the"
+          " re-measurements are appended to rechecks.jsonl there")
+    _flag(parser, "cases")
+    _flag(parser, "jobs")
+    _flag(parser, "retry-delays")
+    _flag(parser, "offline")
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The run's settings (``recheck``/``aa`` take each record's own run timeout)."""
-    return EngineSettings(run_timeout_s=getattr(args, "timeout", 60.0),
+    return EngineSettings(run_timeout_s=getattr(args, "timeout", DEFAULT_RUN_TIMEOUT_S),
                           retry=Retry(args.retry_delays))
 
 
@@ -520,12 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="measure the selected grid into the results store")
     _add_selection(run)
-    run.add_argument("--case", help="case id globs (default: all cases)")
-    run.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                     help="cells measured at once (default: one per core)")
+    _flag(run, "case")
+    _flag(run, "jobs")
     _add_engine_options(run)
-    run.add_argument("--results", help="results directory (default: results/)")
-    run.add_argument("--cases", help="cases directory (default: cases/)")
+    _flag(run, "results")
+    _flag(run, "cases")
     run.add_argument("--any-toolchain", action="store_true",
                      help="skip what the store holds as measured by another toolchain (another"
                      " gcc, Python patch release or machine), as CI images do")
@@ -534,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     list_ = sub.add_parser("list", help="print the planned cells")
     _add_selection(list_)
     list_.add_argument("--json", action="store_true", help="machine-readable, for CI fan-out")
-    list_.add_argument("--results", help="results directory (default: results/)")
+    _flag(list_, "results")
     list_.set_defaults(func=cmd_list)
 
     try_ = sub.add_parser("try", help="measure one cell and print the results")
@@ -542,26 +565,24 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--cython", required=True, help="exact Cython release, e.g. 3.2.4")
     try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core only)")
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
-    try_.add_argument("--case", help="case id globs (default: all cases)")
-    try_.add_argument("--compiler", default=DEFAULT_COMPILER,
-                      help="C compiler: gcc, clang or gcc14-errors (default: %(default)s)")
+    _flag(try_, "case")
+    _flag(try_, "compiler")
     _add_engine_options(try_)
     try_.add_argument("--verbose", "-v", action="store_true",
                       help="print the full build and run log of every failing case")
-    try_.add_argument("--offline", action="store_true", help="use cached release data")
+    _flag(try_, "offline")
     try_.set_defaults(func=cmd_try)
 
     bisect_ = sub.add_parser("bisect", help="first release where a case's outcome changes")
-    bisect_.add_argument("--case", required=True, help="case id")
+    _flag(bisect_, "case", required=True, help="case id")
     bisect_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
     bisect_.add_argument("--cython", help="a release, or the range to bisect: 0.27.3..0.28.6")
     bisect_.add_argument("--numpy", help="a release, or the range to bisect: 1.23.5..1.24.4")
     bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")
-    bisect_.add_argument("--compiler", default=DEFAULT_COMPILER,
-                         help="C compiler: gcc, clang or gcc14-errors (default: %(default)s)")
-    bisect_.add_argument("--results", help="results directory (default: results/)")
+    _flag(bisect_, "compiler")
+    _flag(bisect_, "results")
     _add_engine_options(bisect_)
-    bisect_.add_argument("--offline", action="store_true", help="use cached release data")
+    _flag(bisect_, "offline")
     bisect_.set_defaults(func=cmd_bisect)
 
     recheck = sub.add_parser("recheck", help="re-measure what differs from the baseline,"
@@ -587,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(func=cmd_merge)
 
     migrate = sub.add_parser("migrate", help="carry stored records over to the current key"
-                             " scheme, exactly (see matrix/migrate.py)")
+                             " scheme, exactly (see matrix/store/migrate.py)")
     migrate.add_argument("files", nargs="+", help="results files, rewritten in place")
     migrate.set_defaults(func=cmd_migrate)
 

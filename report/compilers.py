@@ -20,9 +20,6 @@ from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
 
-COMPILER_MARK = "⚙"
-"""Follows a summary cell whose verdict depends on the compiler."""
-
 Coordinate = tuple[str, str, str, str | None, str | None]
 """``(case_id, python, cython, numpy_build, numpy_run)``: a cell without its compiler."""
 

@@ -50,6 +50,7 @@ from report.compilers import CompilerDisagreement, compilers_measured
 from report.compilers import disagreements as compiler_disagreements
 from report.controls import ToolchainBaseline, toolchain_baseline_of
 from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
+from report.legend import SHIPPED_C
 from report.ranges import RangeStatement, infer_ranges
 from report.references import Reference
 from report.semantics import (
@@ -62,7 +63,7 @@ from report.semantics import (
     varies_text,
 )
 from report.toolchains import ToolchainDisagreement, disagreements, toolchain_counts
-from report.verdicts import SHIPPED_C, GroupVerdict, aggregate
+from report.verdicts import GroupVerdict, aggregate
 
 _REACHED_IMPORT = frozenset(
     {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.TIMEOUT}

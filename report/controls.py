@@ -29,15 +29,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from matrix.model.cells import Cell
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, CellKey
-
-
-def core_cell_id(record: Record) -> str:
-    """The id of the core cell whose toolchain the record's cell contains (its own id for a
-    core cell)."""
-    return Cell(record.python, record.cython, None, None, record.compiler).id
 
 TOOLCHAIN_STAGE_NOTE = (
     "the control case fails at the same stage in this cell: the toolchain builds nothing here"
@@ -62,7 +55,7 @@ class ToolchainBaseline:
         own = self.controls.get(record.cell_id, ())
         if record.numpy_build is None:
             return own
-        return own + self.controls.get(core_cell_id(record), ())
+        return own + self.controls.get(record.core_cell.id, ())
 
     def judges(self, record: Record) -> bool:
         """A settled control was measured in the record's cell (and the record is no

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from matrix.model.cells import Cell
 from matrix.model.checks import Check, Judgement
 from matrix.model.errorline import normalize_error
+from matrix.model.interpreters import cell_prefix
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, version_key
@@ -66,18 +66,13 @@ def failure_key(record: Record) -> FailureKey | None:
 
 def reproduce_command(record: Record) -> str:
     """The record's cell's :meth:`~matrix.model.cells.Cell.try_command` for its case."""
-    return record_cell(record).try_command(record.case_id)
-
-
-def record_cell(record: Record) -> Cell:
-    return Cell(record.python, record.cython, record.numpy_build, record.numpy_run,
-                record.compiler)
+    return record.cell.try_command(record.case_id)
 
 
 def cell_label(record: Record, marker: str = "") -> str:
     """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.1.3``, followed by
     `` marker`` when the record was measured with shipped C."""
-    prefix = f"py{record.python}-"
+    prefix = f"{cell_prefix(record.python)}-"
     label = record.cell_id[len(prefix):] if record.cell_id.startswith(prefix) else record.cell_id
     return f"{label} {marker}" if marker and is_shipped_c(record) else label
 
@@ -111,7 +106,8 @@ def describe_cells(records: Sequence[Record], *, marker: str) -> str:
     by_python: dict[str, list[str]] = defaultdict(list)
     for record in ordered:
         by_python[record.python].append(cell_label(record, marker))
-    return "; ".join(f"py{python}: {', '.join(labels)}" for python, labels in by_python.items())
+    return "; ".join(f"{cell_prefix(python)}: {', '.join(labels)}"
+                     for python, labels in by_python.items())
 
 
 @dataclass(frozen=True)

@@ -22,34 +22,16 @@ from matplotlib.patches import Patch, Rectangle
 
 from matrix.model.selection import cell_sort_key
 from report.compose import Report
-from report.verdicts import GroupVerdict, Verdict, aggregate
-
-COLOURS: dict[Verdict, str] = {
-    Verdict.OK: "#2e7d32",
-    Verdict.MIXED: "#f9a825",
-    Verdict.FAILED: "#c62828",
-    Verdict.FLAKY: "#00838f",
-    Verdict.TOOLCHAIN: "#8d6e63",
-    Verdict.ENV_ERROR: "#6a1b9a",
-    Verdict.NOT_POSSIBLE: "#b0b0b0",
-    Verdict.NOT_TESTED: "#ffffff",
-}
-SHORT_LEGEND: dict[Verdict, str] = {
-    Verdict.OK: "works",
-    Verdict.MIXED: "works with some numpy versions",
-    Verdict.FAILED: "fails",
-    Verdict.FLAKY: "flaky (results disagree)",
-    Verdict.TOOLCHAIN: "toolchain builds nothing (control fails too)",
-    Verdict.ENV_ERROR: "could not be tried",
-    Verdict.NOT_POSSIBLE: "not possible",
-    Verdict.NOT_TESTED: "not tested",
-}
-
-SHIPPED_HATCH = "////"
-SHIPPED_HATCH_COLOUR = "#202020"
-SHIPPED_LEGEND = "hatched: shipped C, not that Cython on that Python"
-SHIPPED_COLUMN = " (shipped C)"
-"""Follows the label of a column where any cell was measured with shipped C."""
+from report.legend import (
+    COLOURS,
+    SHIPPED_COLUMN,
+    SHIPPED_HATCH,
+    SHIPPED_HATCH_COLOUR,
+    SHIPPED_LEGEND,
+    SHORT_LEGEND,
+    Verdict,
+)
+from report.verdicts import GroupVerdict, aggregate
 
 
 def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[GroupVerdict]]]:

@@ -7,7 +7,10 @@ for numpy cases, both the numpy it was built against and the numpy it ran under 
 numpy one.  Cells are per Python *minor* and judged on the exact patch release measured there
 (the rows' ``python_version``, e.g. 3.9.18; in data without it, the minor, which PEP 440 reads
 as X.Y.0): a specifier that admits only some patch releases of a tested minor gets a warning
-naming the flag, never a silent drop.  Per case the answer says:
+naming the flag, never a silent drop.  Cells of other interpreter kinds (free-threaded
+``3.13t``, PyPy ``pypy3.11``: :mod:`matrix.model.interpreters`) are in range by their language
+version, as ``Requires-Python`` binds every implementation; their cell ids and Python values name
+the kind (``pp3.11-cy3.1.2``), so a failure there says where.  Per case the answer says:
 
 * **works**: every tried cell in range worked (*works where the toolchain builds* when it also
   failed where the toolchain builds nothing, see below);
@@ -66,6 +69,8 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.errors import MatrixError
+from matrix.model.interpreters import axis_key
+from report.legend import ANSWER_SYMBOLS
 
 AXES = ("python", "cython", "numpy")
 
@@ -107,8 +112,24 @@ def _version(value: str) -> Version | None:
         return None
 
 
+def _order(value: str) -> tuple[Version, int, str]:
+    """Versions oldest first; a Python axis value of another interpreter kind (``3.13t``,
+    ``pypy3.11``) by its language minor, right after CPython's."""
+    version = _version(value)
+    if version is not None:
+        return (version, 0, value)
+    python = axis_key(value)
+    return (*python, value) if python is not None else (Version("0"), 0, value)
+
+
 def _sorted(values: Iterable[str]) -> list[str]:
-    return sorted(set(values), key=lambda v: (_version(v) or Version("0"), v))
+    return sorted(set(values), key=_order)
+
+
+def _language_minor(label: str) -> Version | None:
+    """The language minor of a Python axis value: ``3.11`` for ``3.11`` and ``pypy3.11``."""
+    python = axis_key(label)
+    return python[0] if python is not None else _version(label)
 
 
 def python_release(row: Row) -> str:
@@ -475,7 +496,7 @@ def _python_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
     flag = support.flag("python")
     warnings = []
     for minor in _sorted(releases):
-        base = _version(minor)
+        base = _language_minor(minor)
         if base is None or len(base.release) < 2:
             continue
         head = f"{base.release[0]}.{base.release[1]}."
@@ -490,7 +511,7 @@ def _python_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
         kept = [m for m in tested if support.python.contains(Version(m), prereleases=True)]
         left = [m for m in tested if m not in kept]
         if not tested:
-            held = support.python.contains(Version(minor), prereleases=True)
+            held = support.python.contains(base, prereleases=True)
             warnings.append(
                 f"{flag} admits only part of Python {minor} (excludes {excluded}); the data"
                 f" does not say which {minor} release was tested, so it is judged as"
@@ -642,7 +663,6 @@ def _axis_warnings(support: SupportRange, mine: list[Row]) -> list[str]:
             " this range" for axis in _empty_axes(support, tried)]
 
 
-SYMBOL = {"works": "✅", "fails": "❌", "flaky": "🎲", "untested": "—"}
 
 
 def _plural(count: int, word: str) -> str:
@@ -676,7 +696,7 @@ def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = 
 
 
 def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
-    head = f"{SYMBOL[case.verdict]} {case.case_id}: "
+    head = f"{ANSWER_SYMBOLS[case.verdict]} {case.case_id}: "
     tried = case.works + len(case.failures)
     apart = ""
     if case.toolchain_failures:

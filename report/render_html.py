@@ -28,11 +28,11 @@ from packaging.version import InvalidVersion, Version
 
 from matrix.model.checks import Judgement
 from matrix.model.records import Record
-from matrix.model.selection import CellKey, is_shipped_c, sorted_versions
-from report.compilers import COMPILER_MARK
+from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
 from report.compose import Report, VerdictCell, record_note
-from report.heatmap import COLOURS
-from report.verdicts import (
+from report.legend import (
+    COLOURS,
+    COMPILER_MARK,
     FLAKY,
     LEGEND,
     SHIPPED_C,
@@ -40,8 +40,8 @@ from report.verdicts import (
     STAGES,
     SYMBOLS,
     Verdict,
-    aggregate,
 )
+from report.verdicts import aggregate
 
 PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
 PAGE_FILE = "index.html"
@@ -106,13 +106,15 @@ def _grids(report: Report, cases: Collection[str]
     )
 
 
-def _rows(report: Report, index: dict[str, int], releases: dict[str, int]
-          ) -> list[list[Any]]:
+def _rows(report: Report, index: dict[str, int], releases: dict[str, int],
+          cells: dict[str, int]) -> list[list[Any]]:
     """Every shown record of the cases in ``index`` (conversion cases, or the control cases) as
-    ``[case, python, cython, numpy_build, numpy_run, kind, outcome, note, flags, release]``:
-    what the page's support-range query reads (``case``: the position in ``index``;
+    ``[case, python, cython, numpy_build, numpy_run, kind, outcome, note, flags, release,
+    cell]``: what the page's support-range query reads (``case``: the position in ``index``;
     ``release``: the position in ``python_releases`` of the Python release the cell was
-    measured on, which the Python specifier is checked against, as ``report query`` does)."""
+    measured on, which the Python specifier is checked against, as ``report query`` does;
+    ``cell``: the position in ``cell_ids``/``cell_try``, the cell's id and reproducer as the
+    data spells them)."""
     flaky = _flaky(report)
     toolchain = report.toolchain_failures
     rows = []
@@ -130,7 +132,7 @@ def _rows(report: Report, index: dict[str, int], releases: dict[str, int]
         rows.append([index[record.case_id], record.python, record.cython,
                      record.numpy_build or "", record.numpy_run or "", record.cell_kind,
                      record.outcome.value, note or "", flags,
-                     releases[python_release(record)]])
+                     releases[python_release(record)], cells[record.cell_id]])
     return rows
 
 
@@ -179,9 +181,12 @@ def page_data(report: Report) -> dict[str, Any]:
     control_index = {case_id: index for index, case_id in enumerate(controls)}
     releases = sorted_versions(python_release(r) for r in report.records)
     release_index = {release: index for index, release in enumerate(releases)}
+    shown = sorted({(cell_sort_key(r), r.cell_id): r for r in report.records}.items())
+    cell_ids = [cell_id for (_, cell_id), _ in shown]
+    cell_index = {cell_id: index for index, cell_id in enumerate(cell_ids)}
     folded, unfolded = _grids(report, case_index)
     main = [r for r in report.records if r.cell_kind != "abi"]
-    return {
+    data: dict[str, Any] = {
         "provenance": _provenance(report),
         "legend": [{"verdict": v.value, "symbol": SYMBOLS[v], "colour": COLOURS[v],
                     "text": LEGEND[v]} for v in Verdict],
@@ -212,11 +217,14 @@ def page_data(report: Report) -> dict[str, Any]:
         },
         "grid": folded,
         "numpy_grid": unfolded,
-        "cells": _rows(report, case_index, release_index),
+        "cell_ids": cell_ids,
+        "cell_try": [record.cell.try_command("") for _, record in shown],
+        "cells": _rows(report, case_index, release_index, cell_index),
         "controls": controls,
-        "control_cells": _rows(report, control_index, release_index),
+        "control_cells": _rows(report, control_index, release_index, cell_index),
         "notes": _notes(report),
     }
+    return data
 
 
 def render_data(report: Report) -> str:

@@ -17,7 +17,6 @@ from matrix.model.diff import CHANGE_TITLES, CellChange, Change, Diff
 from matrix.model.errorline import normalize_error
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from report.compilers import COMPILER_MARK
 from report.compose import (
     AbiTable,
     CaseRow,
@@ -29,8 +28,8 @@ from report.compose import (
     failure_note,
 )
 from report.footnotes import Footnote, NoteId, refs
-from report.semantics import SEMANTICS_LEGEND
-from report.verdicts import (
+from report.legend import (
+    COMPILER_MARK,
     FLAKY,
     LEGEND,
     SHIPPED_C,
@@ -40,9 +39,9 @@ from report.verdicts import (
     SYMBOLS,
     TOOLCHAIN,
     Verdict,
-    cell_text,
-    shipped_mark,
 )
+from report.semantics import SEMANTICS_LEGEND
+from report.verdicts import cell_text, shipped_mark
 
 HEATMAP_FILE = "compat-heatmap.png"
 READING_LINK = "reading.md"

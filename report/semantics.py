@@ -13,7 +13,7 @@ from matrix.model.cases import Expectation
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
 from report.footnotes import describe_cells
-from report.verdicts import SHIPPED_C
+from report.legend import SHIPPED_C
 
 VARIES = "varies"
 UNKNOWN = "?"

@@ -104,3 +104,37 @@ def test_importing_the_report_never_loads_the_engine() -> None:
     assert "matrix.model.records" in loaded  # the probe did import the report
     assert [m for m in loaded if m not in ("matrix", "matrix.model")
             and not m.startswith("matrix.model.")] == []
+
+
+def test_nox_cell_sessions_are_named_by_the_cell_ids() -> None:
+    """One nox session per cell of the default grid, named by the id the data carries (the
+    compiler included: gcc, clang and gcc14-errors cells never share a session name), as
+    ``nox -l --json`` lists them for a CI job matrix."""
+    import json
+    import shutil
+
+    from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
+
+    nox = shutil.which("nox") or str(Path(sys.executable).with_name("nox"))
+    done = subprocess.run([nox, "-l", "--json", "-t", "cells"], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    names = [s["session"] for s in json.loads(done.stdout)]
+    assert names and len(names) == len(set(names))
+    ids = [n[len("cell("):-1] for n in names if n.startswith("cell(")]
+    assert len(ids) == len(names)
+    others = [c for c in COMPILERS if c != DEFAULT_COMPILER]
+    assert {c for c in others if any(i.endswith(f"-{c}") for i in ids)} == set(others)
+    assert all(i.startswith("py") and "-cy" in i for i in ids)
+
+
+def test_error_lines_are_cut_in_one_place() -> None:
+    """A stored error line is cut by :func:`matrix.model.errorline.stored_line`, nowhere by
+    hand (the in-environment runner, which imports nothing of the harness, excepted)."""
+    import re
+
+    by_hand = re.compile(r"\[:\s*(?:300|240)\s*\]")
+    found = [f"{path.relative_to(ROOT)}:{number}"
+             for package in ("matrix", "report") for path in sources(package)
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if by_hand.search(line)]
+    assert found == []

@@ -15,11 +15,15 @@ from matrix.plan.interpreters import Interpreter, discover_interpreters
 MANY = "manylinux2014_x86_64"
 
 
-def fake_python(directory: Path, name: str, version: str | None) -> Path:
-    """A script that answers the version probe like an interpreter (or fails to run)."""
+def fake_python(directory: Path, name: str, version: str | None,
+                implementation: str = "CPython", gil_disabled: str = "None",
+                own_release: str = "-") -> Path:
+    """A script that answers the discovery probe like an interpreter (or fails to run):
+    implementation, version, ``Py_GIL_DISABLED``, PyPy's own release."""
     directory.mkdir(parents=True, exist_ok=True)
     exe = directory / name
-    body = f"printf '%s' '{version}'" if version else "exit 1"
+    answer = f"{implementation} {version} {gil_disabled} {own_release}"
+    body = f"printf '%s' '{answer}'" if version else "exit 1"
     exe.write_text(f"#!/bin/sh\n{body}\n")
     exe.chmod(0o755)
     return exe
@@ -49,7 +53,8 @@ def test_discovery_finds_uv_managed_interpreters_and_says_where_each_came_from(
         tmp_path: Path) -> None:
     uv_dir = tmp_path / "uv-python"
     fake_python(uv_dir / "cpython-3.12.1-linux-x86_64-gnu" / "bin", "python3", "3.12.1")
-    fake_python(uv_dir / "pypy-3.10.14-linux-x86_64-gnu" / "bin", "python3", "3.10.14")
+    fake_python(uv_dir / "pypy-3.10.14-linux-x86_64-gnu" / "bin", "python3", "3.10.14", "PyPy",
+                own_release="7.3.17")
     root = tmp_path / "pyenv"
     fake_python(root / "versions" / "3.11.7" / "bin", "python3", "3.11.7")
     path_dir = tmp_path / "usr-local-bin"

@@ -30,8 +30,9 @@ def test_a_code_change_counts(tmp_path: Path) -> None:
     for name in ENGINE_SOURCES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text((package / name).read_text())
-    (tmp_path / "run/probe.py").write_text((package / "run/probe.py").read_text()
-                                       .replace("RUN_TIMEOUT_S = 60.0", "RUN_TIMEOUT_S = 61.0"))
+    probe = (package / "run/probe.py").read_text()
+    (tmp_path / "run/probe.py").write_text(
+        probe.replace("RUN_TIMEOUT_S = DEFAULT_RUN_TIMEOUT_S", "RUN_TIMEOUT_S = 61.0"))
     assert sources_digest(tmp_path) != sources_digest(package)
 
 

@@ -25,10 +25,9 @@ import pytest
 from matrix.model.outcomes import Outcome
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_RESULTS, build_report
-from report.heatmap import COLOURS
+from report.legend import COLOURS, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 from report.publish import write_outputs
 from report.query import SupportRange, answer, load_data
-from report.verdicts import FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 SCREENSHOTS = PROJECT_ROOT / ".cache" / "screenshots"
@@ -92,15 +91,38 @@ def _sparse_records(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["fixture", "sparse", "results"])
+def _pypy_records(folder: Path) -> Path:
+    """The fixture's records plus a PyPy 3.12 copy of its CPython 3.12 cells (another
+    interpreter kind: ``pypy3.12``, cells ``pp3.12-...``), where fx-works fails to compile."""
+    lines = (FIXTURE / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    added = []
+    for line in lines:
+        record = json.loads(line)
+        if record.get("python") != "3.12":
+            continue
+        record["python"] = "pypy3.12"
+        record["cell_id"] = "pp3.12-" + record["cell_id"].removeprefix("py3.12-")
+        record["key"] = "pp" + record["key"][2:]
+        record["provenance"] = dict(record["provenance"], python_version="3.12.7",
+                                    implementation_version="7.3.17")
+        if record["case_id"] == "fx-works" and record["cell_id"] == "pp3.12-cy3.0.12":
+            record.update(outcome="cc-error", first_error="x.c:1:1: error: not on PyPy")
+        added.append(json.dumps(record, sort_keys=True, separators=(",", ":")))
+    path = folder / "records.jsonl"
+    path.write_text("\n".join(lines + added) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module", params=["fixture", "sparse", "results", "pypy"])
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The page, its data and compat.json, rendered from the golden fixture (as is, or with
-    some records left out), or from the published results (the page as docs/ shows it,
-    without re-rendering docs/)."""
+    """The page, its data and compat.json, rendered from the golden fixture (as is, with
+    some records left out, or with a PyPy copy of its Python 3.12 cells), or from the
+    published results (the page as docs/ shows it, without re-rendering docs/)."""
     name = request.param
     folder = tmp_path_factory.mktemp(f"site-{name}")
-    if name in ("fixture", "sparse"):
-        records = FIXTURE / "records.jsonl" if name == "fixture" else _sparse_records(
+    if name in ("fixture", "sparse", "pypy"):
+        made = {"sparse": _sparse_records, "pypy": _pypy_records}
+        records = FIXTURE / "records.jsonl" if name == "fixture" else made[name](
             tmp_path_factory.mktemp("records"))
         report = build_report(records, FIXTURE / "baseline.jsonl", FIXTURE / "cases",
                               rechecks=FIXTURE / "rechecks.jsonl",

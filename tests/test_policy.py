@@ -14,7 +14,6 @@ from matrix.model.policy import (
     Cause,
     Fate,
     Retry,
-    cause_of,
     is_provisional,
     markdown_table,
     rule,
@@ -72,7 +71,7 @@ def test_provisional_records_are_measured_again() -> None:
     assert not is_provisional(ok)
     killed = replace(ok, outcome=Outcome.ENV_ERROR,
                      provenance={"cause": Cause.TOOL_KILLED.value})
-    assert is_provisional(killed) and cause_of(killed) is Cause.TOOL_KILLED
+    assert is_provisional(killed) and killed.cause is Cause.TOOL_KILLED
     assert is_provisional(replace(ok, outcome=Outcome.TIMEOUT, provenance={}))
     assert not is_provisional(replace(ok, outcome=Outcome.NOT_POSSIBLE, provenance={}))
 
@@ -80,3 +79,12 @@ def test_provisional_records_are_measured_again() -> None:
 def test_the_docs_show_the_policy_table() -> None:
     page = (PROJECT_ROOT / "docs" / "measuring.md").read_text(encoding="utf-8")
     assert markdown_table() in page, "docs/measuring.md's outcome policy table is out of date"
+
+
+def test_a_record_carries_its_cause_as_a_typed_field() -> None:
+    from tests.fixtures.report.factory import rec
+
+    assert rec("a", "3.12", "3.1.8", "timeout").cause is Cause.RUN_TIMEOUT  # from before causes
+    assert rec("a", "3.12", "3.1.8", "run-error").cause is Cause.REPORTED
+    stored = rec("a", "3.12", "3.1.8", "env-error", provenance={"cause": Cause.NETWORK.value})
+    assert stored.cause is Cause.NETWORK

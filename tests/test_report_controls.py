@@ -17,8 +17,9 @@ from matrix.store.results import ResultStore
 from report.compose import Report, compose
 from report.controls import toolchain_baseline_of
 from report.export import render_csv
+from report.legend import Verdict
 from report.render_md import render_markdown
-from report.verdicts import Verdict, aggregate
+from report.verdicts import aggregate
 from tests.fixtures.report.factory import rec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from PIL import Image
 
 from report.cli import build_report
 from report.heatmap import heatmap_grid, heatmap_groups, write_heatmap
-from report.verdicts import Verdict
+from report.legend import Verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 

@@ -15,9 +15,10 @@ from matrix.model.selection import CaseInfo, is_shipped_c
 from report.cgeneration import c_generation_of, shipped_cells_of
 from report.compose import Report, compose
 from report.export import CSV_COLUMNS, render_csv, render_json
+from report.legend import SHIPPED_C
 from report.ranges import infer_ranges
 from report.render_md import render_detail, render_markdown, render_provenance, render_summary
-from report.verdicts import SHIPPED_C, aggregate, cell_text
+from report.verdicts import aggregate, cell_text
 from tests.fixtures.report.factory import rec
 
 WHY = "Cython 0.27.3 cannot run on Python 3.12.1: ModuleNotFoundError: No module named 'imp'"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from matrix.model.cases import Expectation
 from matrix.model.selection import CaseInfo, select_current, series
+from report.legend import Verdict
 from report.semantics import contradictions, documented_text, measure_semantics
-from report.verdicts import Verdict, aggregate, cell_text
+from report.verdicts import aggregate, cell_text
 from tests.fixtures.report.factory import rec
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from matrix.build import stagecache
 from matrix.build.envs import Environment
-from matrix.build.generate import Generated, normalize
+from matrix.build.generate import Generated
+from matrix.build.procs import run_process
+from matrix.build.tools import run_build_tool
+from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
-from matrix.build.tools import run_build_tool
-from matrix.build.procs import run_process
 
 CC_TIMEOUT_S = 600.0
 STAGE_VERSION = "compile/1"
@@ -100,9 +101,9 @@ def cc_error_sources(output: str, c_file: Path) -> set[str]:
 def first_cc_error(output: str, directories: Sequence[Path]) -> str | None:
     for line in output.splitlines():
         if _CC_ERROR.search(line):
-            return normalize(line, directories)
+            return strip_build_folders(line, directories)
     lines = [line for line in output.splitlines() if line.strip()]
-    return normalize(lines[-1], directories) if lines else None
+    return strip_build_folders(lines[-1], directories) if lines else None
 
 
 def compile_key(generated: Generated, target: Environment, settings: CompileSettings

@@ -15,10 +15,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrix.plan.interpreters import Interpreter
+from matrix.build.procs import Completed, run_process
+from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
-from matrix.build.procs import Completed, run_process
+from matrix.plan.interpreters import Interpreter
 
 RUNNER = Path(__file__).resolve().parents[1] / "run" / "inenv" / "runner.py"
 READY_MARK = "mm-ready-v2.json"
@@ -55,7 +56,7 @@ class EnvSpec:
 
     @property
     def name(self) -> str:
-        parts = [f"py{self.interpreter.version}"]
+        parts = [self.interpreter.id.folder]  # py3.11.9 (pp3.11.11-pypy7.3.19)
         if self.cython:
             parts.append(f"cy{self.cython}")
         if self.numpy:
@@ -149,12 +150,12 @@ def _first_meaningful_line(output: str, pattern: re.Pattern[str] | None = None) 
     if pattern is not None:
         for line in lines:
             if pattern.search(line) and not line.startswith("$ "):
-                return line[:300]
+                return stored_line(line)
     for line in lines:
         lowered = line.lower()
         if "error" in lowered or "because" in lowered:
-            return line[:300]
-    return lines[-1][:300] if lines else "no output"
+            return stored_line(line)
+    return last_line(lines, "no output")
 
 
 def read_info(python: Path) -> EnvInfo | str:

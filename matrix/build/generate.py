@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrix.build import stagecache
-from matrix.model.cases import Case
 from matrix.build.envs import Environment
+from matrix.build.procs import run_process
+from matrix.build.tools import run_build_tool
+from matrix.model.cases import Case
+from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
-from matrix.build.tools import run_build_tool
-from matrix.build.procs import run_process
 
 CYTHONIZE_TIMEOUT_S = 600.0
 STAGE_VERSION = "generate/3"
@@ -91,13 +92,6 @@ class Generated:
         return self.directory / f"{self.module}.c"
 
 
-def normalize(line: str, directories: Sequence[Path]) -> str:
-    """Drop build folders from an error line so equal errors compare equal."""
-    for directory in directories:
-        line = line.replace(str(directory) + "/", "").replace(str(directory), ".")
-    return line.strip()
-
-
 def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | None, set[str]]:
     """The first error Cython reported, and every case file it blamed."""
     first: str | None = None
@@ -107,14 +101,14 @@ def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | 
         if match and "warning" not in match.group("msg").lower()[:10]:
             files.add(Path(match.group("file")).name)
             if first is None:
-                first = normalize(line, directories)
+                first = strip_build_folders(line, directories)
     if first is None:
         lines = [line.strip() for line in output.splitlines() if line.strip()]
         errorish = [line for line in lines if "Error" in line or "error" in line]
         if errorish:
-            first = normalize(errorish[-1], directories)
+            first = strip_build_folders(errorish[-1], directories)
         elif lines:
-            first = normalize(lines[-1], directories)
+            first = strip_build_folders(lines[-1], directories)
     return first, files
 
 
@@ -122,6 +116,12 @@ def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> lis
     """What the generated C depends on (the generating Python is added where it matters)."""
     return [STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
                                     for c in cases], pxd.digest if pxd else None]
+
+
+def entry_name(module: str, generator: Environment, *, per_python: bool) -> str:
+    """The cache entry of ``module``'s C: shared by every Python, or per generating Python,
+    named by its interpreter's folder (``mm_<key>-py3.11.9``; ``-pp3.11.11-pypy7.3.19``)."""
+    return f"{module}-{generator.spec.interpreter.id.folder}" if per_python else module
 
 
 def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
@@ -134,7 +134,7 @@ def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
     cython = generator.info.cython or generator.spec.cython or "?"
     material = generate_key(cython, cases, pxd)
     module = "mm_" + stagecache.key_of(material)[:12]
-    name = f"{module}-py{generator.info.python}" if per_python else module
+    name = entry_name(module, generator, per_python=per_python)
     with stagecache.locked_entry(root, name) as directory:
         cached = stagecache.load(directory)
         if cached is not None:

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from matrix.build import stagecache
-from matrix.model.cases import Case
 from matrix.build.envs import EnvFailure, Environment, EnvSpec
 from matrix.build.generate import PxdTree, generate, generate_key
-from matrix.plan.interpreters import Interpreter
+from matrix.build.procs import Completed, run_process
+from matrix.model.cases import Case
+from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
-from matrix.build.procs import Completed, run_process
+from matrix.plan.interpreters import Interpreter
 
 SMOKE_MARK = "mm-cython-smoke.json"
 SMOKE_TIMEOUT_S = 300.0
@@ -65,7 +66,7 @@ def cython_runs(env: Environment, retry: Retry = DEFAULT_RETRY) -> str | None | 
         failure = None
     else:
         lines = [line.strip() for line in done.output.splitlines() if line.strip()]
-        failure = lines[-1][:300] if lines else f"cython exited {done.returncode}"
+        failure = last_line(lines, f"cython exited {done.returncode}")
     mark.write_text(json.dumps({"failure": failure}))
     return failure
 
@@ -166,13 +167,14 @@ def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequ
             break
         if (old.outcome, old.first_error) != (new.outcome, new.first_error):
             return Invariance(cython, old_version, new_version, False,
-                              f"cythonize differs: {old_version}: {old.outcome.value}"
-                              f" {old.first_error}; {new_version}: {new.outcome.value}"
-                              f" {new.first_error}"[:300])
+                              stored_line(f"cythonize differs: {old_version}:"
+                                          f" {old.outcome.value} {old.first_error};"
+                                          f" {new_version}: {new.outcome.value}"
+                                          f" {new.first_error}"))
         blamed = [c for c in remaining if f"{c.id}.pyx" in new.error_files]
         if not blamed or len(blamed) == len(remaining):
             return Invariance(cython, old_version, new_version, True,
-                              f"both failed alike to cythonize: {new.first_error}"[:300])
+                              stored_line(f"both failed alike to cythonize: {new.first_error}"))
         remaining = [c for c in remaining if c not in blamed]
         left_out += len(blamed)
     old_lines, new_lines = comparable(old.c_file), comparable(new.c_file)
@@ -186,8 +188,9 @@ def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequ
     changed = sum(1 for line in difflib.unified_diff(old_lines, new_lines, n=0)
                   if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     return Invariance(cython, old_version, new_version, False,
-                      f"C differs ({scope}) from line {first + 1}, {changed:,} lines changed:"
-                      f" {old_lines[first:first + 1]!r} vs {new_lines[first:first + 1]!r}"[:300])
+                      stored_line(f"C differs ({scope}) from line {first + 1}, {changed:,} lines"
+                                  f" changed: {old_lines[first:first + 1]!r} vs"
+                                  f" {new_lines[first:first + 1]!r}"))
 
 
 def choose_generator(cython: str, candidates: Sequence[Interpreter], ensure: EnsureEnv,
@@ -210,8 +213,8 @@ def choose_generator(cython: str, candidates: Sequence[Interpreter], ensure: Ens
     if isinstance(oldest, EnvFailure):
         return Untriable(Outcome.ENV_ERROR, oldest.reason, oldest.cause)
     assert oldest is not None  # newest is usable, so the scan from the other end finds one
-    material = [INVARIANCE_VERSION, cython, oldest.info.python, newest.info.python,
-                generate_key(cython, cases, pxd)]
+    material = [INVARIANCE_VERSION, cython, oldest.spec.interpreter.id.key_material,
+                newest.spec.interpreter.id.key_material, generate_key(cython, cases, pxd)]
     name = f"cy{cython}-{stagecache.key_of(material)}"
     with stagecache.locked_entry(cache / "invariance", name) as directory:
         cached = stagecache.load(directory)

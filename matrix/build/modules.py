@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matrix.model.cases import Case
 from matrix.build.compile import UNATTRIBUTED, Compiled, CompileSettings, compile_module
 from matrix.build.envs import Environment
 from matrix.build.generate import Generated, PxdTree, generate
+from matrix.model.cases import Case
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 

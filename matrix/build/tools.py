@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matrix.build.procs import Completed
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, Retry
-from matrix.build.procs import Completed
 
 _KILLED_CHILD = re.compile(r"Killed signal terminated program|internal compiler error: Killed")
 """gcc's driver survives the OOM killer taking ``cc1`` and reports it as an error."""

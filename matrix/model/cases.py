@@ -84,14 +84,15 @@ class Case:
     @property
     def symbol(self) -> str:
         """The Python name of the case class inside the built module."""
-        return self.id.replace("-", "_")
+        return symbol_of(self.id)
 
     @property
     def needs_numpy(self) -> bool:
         return "numpy" in self.axes
 
 
-def case_symbol(case_id: str) -> str:
+def symbol_of(case_id: str) -> str:
+    """A case's symbol: its id with ``-`` replaced by ``_`` (the class its ``.pyx`` defines)."""
     return case_id.replace("-", "_")
 
 
@@ -229,7 +230,7 @@ def load_case(definition_path: Path) -> Case:
         raise CaseDefinitionError(definition_path, "pyx", f"code file {pyx_path} does not exist")
     code_bytes = pyx_path.read_bytes()
     code = code_bytes.decode("utf-8")
-    symbol = case_symbol(case_id)
+    symbol = symbol_of(case_id)
     _check_code(pyx_path, code, symbol)
     return Case(
         id=case_id,

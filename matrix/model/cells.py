@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from matrix.model.cases import Case
 from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.interpreters import axis_key, cell_prefix
 
 TRY_COMMAND = "nox -s matrix -- try"
 """How a reproducer starts (the README's spelling of ``python -m matrix try``)."""
@@ -16,7 +17,8 @@ TRY_COMMAND = "nox -s matrix -- try"
 
 @dataclass(frozen=True, order=True)
 class Cell:
-    """One coordinate of the grid; ``python`` is the axis value (a minor such as ``"3.11"``).
+    """One coordinate of the grid; ``python`` is the axis value: a minor such as ``"3.11"``, or
+    another interpreter kind's (``"3.13t"``, ``"pypy3.11"``: :mod:`matrix.model.interpreters`).
 
     Kinds:
         ``core``  -- no numpy: the cases that do not depend on numpy.
@@ -45,8 +47,9 @@ class Cell:
     @property
     def id(self) -> str:
         """Flat readable id, e.g. ``py3.11-cy3.0.12-np1.26.4``, ``...-np1.26.4-run2.1.3`` or,
-        with another compiler than the default, ``py3.11-cy0.29.37-clang``."""
-        text = f"py{self.python}-cy{self.cython}"
+        with another compiler than the default, ``py3.11-cy0.29.37-clang``; another interpreter
+        kind's head is its own (``pp3.11-cy3.0.12``)."""
+        text = f"{cell_prefix(self.python)}-cy{self.cython}"
         if self.numpy_build is not None:
             text += f"-np{self.numpy_build}"
             if self.numpy_run != self.numpy_build:
@@ -74,10 +77,10 @@ class Cell:
         """Core cells hold the numpy-free cases; numpy and abi cells the numpy ones."""
         return case.needs_numpy == (self.kind != "core")
 
-    def sort_key(self) -> tuple[Version, Version, Version, Version, bool, str]:
+    def sort_key(self) -> tuple[tuple[Version, int], Version, Version, Version, bool, str]:
         zero = Version("0")
         return (
-            Version(self.python),
+            axis_key(self.python) or (Version(self.python), 0),
             Version(self.cython),
             Version(self.numpy_build) if self.numpy_build else zero,
             Version(self.numpy_run) if self.numpy_run else zero,

@@ -3,8 +3,9 @@ compiled per compiler).
 
 * ``gcc`` -- the system C compiler (``$CC``, default ``gcc``; 12.2 on Debian 12);
 * ``clang`` -- clang from the ``ziglang`` wheel on PyPI (``python -m ziglang cc``), installed by
-  the harness into an environment of its own like any other (pinned in ``axes.toml``); zig
-  builds its own caches on first use (about 20 s), later compiles are as fast as gcc's;
+  the harness into an environment of its own like any other (pinned here:
+  :data:`ZIGLANG_VERSION`; run by :mod:`matrix.build.cc`); zig builds its own caches on first
+  use (about 20 s), later compiles are as fast as gcc's;
 * ``gcc14-errors`` -- the system gcc with GCC 14's new default errors enabled
   (implicit function declarations, implicit ``int``, int-conversion, incompatible pointer
   types): "gcc 12 with GCC 14 error defaults", not GCC 14 itself.

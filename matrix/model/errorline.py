@@ -1,18 +1,25 @@
-"""The first error line as readers see it: one normaliser for the report, the diff, the A/A
-flip count and the re-check verdicts (a flip is a change a reader would see, never a moved
-address or build folder).
+"""Error lines, in one place: how the harness stores a first error line and how readers see it.
 
-The engine stores the line with its build folder already stripped
-(:func:`matrix.run.engine.normalize_error`); this removes what still differs between machines and
-runs.
+* Stored (by the build stages and the engine): :func:`strip_build_folders` drops the build
+  folders, :func:`stored_line` cuts to :data:`STORED_ERROR_CHARS`, :func:`last_line` picks a
+  tool's last output line.
+* Shown (the report, the diff, the A/A flip count and the re-check verdicts: a flip is a change
+  a reader would see, never a moved address or build folder): :func:`normalize_error` removes
+  what still differs between machines and runs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from pathlib import Path
 
 MAX_ERROR_CHARS = 240
+"""Characters of an error line as readers see it (longer ones end with ``…``)."""
+STORED_ERROR_CHARS = 300
+"""Characters of a first error line as records store it."""
 
+_STORED_SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
 _SITE_PACKAGES = re.compile(r"(?:[A-Za-z]:)?[^\s'\"`:]*[/\\]site-packages[/\\]")
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"`:/]+/)+(?=[^\s'\"`:/]+)")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
@@ -20,6 +27,36 @@ _SPACES = re.compile(r"\s+")
 # A position in Cython's generated C moves with everything else in the module (and a batched
 # module holds other cases), so the same compiler error would otherwise get one note per module.
 _GENERATED_C_POSITION = re.compile(r"^(<module>\.c):\d+:\d+:")
+
+
+def stored_line(text: str) -> str:
+    """An error line as a record stores it: at most :data:`STORED_ERROR_CHARS` characters."""
+    return text[:STORED_ERROR_CHARS]
+
+
+def last_line(lines: list[str], default: str) -> str:
+    """The last of a tool's output ``lines`` as a stored error line; ``default`` for none."""
+    return stored_line(lines[-1]) if lines else default
+
+
+def drop_folders(line: str, directories: Sequence[Path]) -> str:
+    """Drop build folders from an error line so equal errors compare equal (``<dir>/x.c`` ->
+    ``x.c``, ``<dir>`` -> ``.``)."""
+    for directory in directories:
+        line = line.replace(str(directory) + "/", "").replace(str(directory), ".")
+    return line
+
+
+def strip_build_folders(line: str, directories: Sequence[Path]) -> str:
+    """:func:`drop_folders`, then surrounding white space: a build tool's error line."""
+    return drop_folders(line, directories).strip()
+
+
+def drop_site_packages(line: str) -> str:
+    """``/env/lib/python3.12/site-packages/numpy/__init__.pxd`` -> ``numpy/__init__.pxd``: the
+    absolute environment paths a stored line drops (the shown form drops any path, see
+    :func:`normalize_error`)."""
+    return _STORED_SITE_PACKAGES.sub("", line)
 
 
 def normalize_error(text: str | None) -> str:

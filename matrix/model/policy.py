@@ -105,22 +105,18 @@ def rule(outcome: Outcome, cause: Cause) -> Rule:
         raise ValueError(f"no outcome policy for {outcome.value} caused by {cause.value}") from None
 
 
-def cause_of(record: Record) -> Cause:
-    """The record's cause (``provenance["cause"]``); records from before it was recorded get
-    the cause their outcome implies."""
-    stored = record.provenance.get("cause")
-    if stored:
-        return Cause(stored)
-    return {
-        Outcome.TIMEOUT: Cause.RUN_TIMEOUT,
-        Outcome.ENV_ERROR: Cause.INSTALL,
-        Outcome.NOT_POSSIBLE: Cause.NO_WHEEL,
-    }.get(record.outcome, Cause.REPORTED)
+IMPLIED_CAUSES: dict[Outcome, Cause] = {
+    Outcome.TIMEOUT: Cause.RUN_TIMEOUT,
+    Outcome.ENV_ERROR: Cause.INSTALL,
+    Outcome.NOT_POSSIBLE: Cause.NO_WHEEL,
+}
+"""The cause of a record from before causes were recorded (:attr:`Record.cause`); any other
+outcome's is :attr:`Cause.REPORTED`."""
 
 
 def is_provisional(record: Record) -> bool:
     """Stored, but measured again by the next run."""
-    return rule(record.outcome, cause_of(record)).fate is Fate.PROVISIONAL
+    return rule(record.outcome, record.cause).fate is Fate.PROVISIONAL
 
 
 def build_cached(outcome: Outcome, cause: Cause) -> bool:
@@ -153,6 +149,10 @@ class Retry:
 
 
 DEFAULT_RETRY = Retry()
+
+DEFAULT_RUN_TIMEOUT_S = 60.0
+"""Seconds a case may run before it is a ``timeout`` (``--timeout`` changes it; a key input,
+so every record states its own)."""
 
 
 def markdown_table() -> str:

@@ -8,8 +8,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matrix.model.cells import Cell
+from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.jsonlines import read_lines
 from matrix.model.outcomes import Outcome
+from matrix.model.policy import IMPLIED_CAUSES, Cause
 
 SCHEMA_VERSION = 1
 
@@ -87,6 +90,11 @@ class Record:
     cell_id: str
     cell_kind: str
     python: str
+    """The cell's Python axis value: ``"3.11"`` for CPython, as every record always had; another
+    interpreter kind's value names the kind (``"3.13t"``, ``"pypy3.11"``:
+    :mod:`matrix.model.interpreters`), its provenance the release (``python_version``, and
+    PyPy's own ``implementation_version``), from which
+    :func:`matrix.model.interpreters.measured_key_material` rebuilds its key material."""
     cython: str
     numpy_build: str | None
     numpy_run: str | None
@@ -103,13 +111,34 @@ class Record:
     the C that Cython generated under another Python (``provenance["generated_under"]``),
     compiled, imported and run here, as an sdist shipping that C would be; the text says why
     Cython itself could not be used here.  ``None``: Cython installed and ran on this Python."""
-    compiler: str = "gcc"  # matrix.compilers.DEFAULT_COMPILER (which imports this module)
-    """The C compiler of the cell (:mod:`matrix.model.compilers`); stored only when not the default,
-    so records of the default compiler read as they always did."""
+    compiler: str = DEFAULT_COMPILER
+    """The C compiler of the cell (:mod:`matrix.model.compilers`); stored only when not the
+    default, so records of the default compiler read as they always did."""
+
+    @property
+    def cell(self) -> Cell:
+        """The cell the record was measured in (its id is :attr:`cell_id`)."""
+        return Cell(self.python, self.cython, self.numpy_build, self.numpy_run, self.compiler)
+
+    @property
+    def core_cell(self) -> Cell:
+        """The core cell whose toolchain this record's cell contains (same Python, Cython and
+        compiler, no numpy): the cell itself for a core cell."""
+        return Cell(self.python, self.cython, None, None, self.compiler)
+
+    @property
+    def cause(self) -> Cause:
+        """Why the record has its outcome, as the outcome policy reads it
+        (:mod:`matrix.model.policy`): stored as ``provenance["cause"]``; a record from before
+        the cause was recorded gets the one its outcome implies."""
+        stored = self.provenance.get("cause")
+        if stored:
+            return Cause(stored)
+        return IMPLIED_CAUSES.get(self.outcome, Cause.REPORTED)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.compiler == "gcc":
+        if self.compiler == DEFAULT_COMPILER:
             del data["compiler"]
         data["outcome"] = self.outcome.value
         data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)

@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from matrix.model.cases import Case, Expectation
 from matrix.model.compilers import COMPILERS
+from matrix.model.interpreters import axis_key
 from matrix.model.records import Record
 
 CellKey = tuple[str, str]
@@ -35,18 +36,22 @@ def generated_under(record: Record) -> str:
     return str(record.provenance.get("generated_under") or "")
 
 
-def version_key(text: str | None) -> tuple[int, Version | str]:
-    """Sort key for a version string; unparsable strings sort after every real version."""
+def version_key(text: str | None) -> tuple[int, Version | str] | tuple[int, Version, int]:
+    """Sort key for a version string; a Python axis value of another interpreter kind
+    (``3.13t``, ``pypy3.11``) sorts by its language minor, right after CPython's (in the order of
+    ``interpreters.toml``); other unparsable strings sort after every real version."""
     if text is None:
         return (0, Version("0"))
     try:
         return (1, Version(text))
     except InvalidVersion:
-        return (2, text)
+        python = axis_key(text)
+        return (1, *python) if python is not None else (2, text)
 
 
 def sorted_versions(values: Iterable[str | None]) -> list[str]:
-    """Distinct non-empty versions, oldest first."""
+    """Distinct non-empty versions (or Python axis values, :func:`version_key`), oldest
+    first."""
     return sorted({v for v in values if v}, key=version_key)
 
 

@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from matrix.model.cells import Cell
 from matrix.model.errors import SelectionError
+from matrix.model.interpreters import InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.plan.grid import final_releases, impossible
@@ -71,7 +72,8 @@ def candidates(index: ReleaseIndex, span: BisectRange) -> list[Version]:
 
 
 def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
-           python: Version, measure: Callable[[Cell], Sequence[Record]]) -> BisectResult:
+           python: Version | InterpreterId, measure: Callable[[Cell], Sequence[Record]]
+           ) -> BisectResult:
     """Binary search between the range's ends for the first release whose outcome differs
     from the low end's.  Releases that cannot be installed there are skipped (and listed)."""
     result = BisectResult()

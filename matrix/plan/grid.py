@@ -20,6 +20,7 @@ from packaging.version import Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER, select_compilers
 from matrix.model.errors import SelectionError, UnknownVersionError
+from matrix.model.interpreters import InterpreterId
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 
@@ -162,7 +163,7 @@ def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | 
         return list(interpreters.values())
     chosen: list[Interpreter] = []
     for item in items:
-        matched = [i for minor, i in interpreters.items() if fnmatch.fnmatchcase(minor, item)]
+        matched = [i for label, i in interpreters.items() if fnmatch.fnmatchcase(label, item)]
         if not matched:
             plan.not_tested.append(
                 f"Python {item}: no interpreter on this machine (not tested here)")
@@ -170,7 +171,8 @@ def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | 
     return sorted(chosen)
 
 
-def numpy_for_python(index: ReleaseIndex, python: Version, config: AxesConfig) -> list[Version]:
+def numpy_for_python(index: ReleaseIndex, python: Version | InterpreterId,
+                     config: AxesConfig) -> list[Version]:
     """Newest patch of each numpy series that has a wheel for ``python``."""
     installable = [v for v in final_releases(index, "numpy", config.numpy_floor)
                    if index.installable("numpy", str(v), python) is None]
@@ -198,7 +200,7 @@ def _ends(values: Sequence[Version]) -> list[Version]:
     return sorted({values[0], values[-1]}) if values else []
 
 
-def impossible(index: ReleaseIndex, cell: Cell, python: Version) -> str | None:
+def impossible(index: ReleaseIndex, cell: Cell, python: Version | InterpreterId) -> str | None:
     """Why ``cell`` cannot exist on ``python`` (no numpy wheel to compile and run against, or
     no such Cython release), or ``None``.  Cython's own wheels do not decide this."""
     if index.get("cython", cell.cython) is None:
@@ -215,7 +217,7 @@ def cython_generators(index: ReleaseIndex, interpreters: Iterable[Interpreter],
                       cython: str) -> tuple[Interpreter, ...]:
     """The interpreters on which ``cython`` has a wheel, newest first."""
     return tuple(sorted((i for i in interpreters
-                         if index.installable("cython", cython, i.version) is None),
+                         if index.installable("cython", cython, i.id) is None),
                         reverse=True))
 
 
@@ -226,12 +228,12 @@ def plan_cell(cell: Cell, interpreter: Interpreter, index: ReleaseIndex,
     (computed from ``interpreters`` unless given)."""
     if generators is None:
         generators = cython_generators(index, interpreters, cell.cython)
-    why = impossible(index, cell, interpreter.version)
+    why = impossible(index, cell, interpreter.id)
     if why is None and not generators:
         why = (f"no Python here has a wheel of cython {cell.cython}, so nothing can generate"
                " its C (source builds are not attempted)")
     return PlannedCell(cell, interpreter, why,
-                       index.installable("cython", cell.cython, interpreter.version),
+                       index.installable("cython", cell.cython, interpreter.id),
                        generators)
 
 
@@ -240,7 +242,7 @@ def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
     """The oldest Python 3 and the newest Python that still has numpy 1.x and 2.x wheels."""
     modern = [i for i in pythons if i.version.major >= 3] or list(pythons)
     both = [i for i in modern
-            if {v.major for v in numpy_for_python(index, i.version, config)} >= {1, 2}]
+            if {v.major for v in numpy_for_python(index, i.id, config)} >= {1, 2}]
     return sorted({modern[0], (both or modern)[-1]})
 
 
@@ -272,7 +274,7 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
     everyone = list(interpreters.values())
     generators: dict[str, tuple[Interpreter, ...]] = {}
     for interpreter in pythons:
-        minor, full = interpreter.minor, interpreter.version
+        label, full = interpreter.label, interpreter.id
 
         def planned_cell(cell: Cell, interpreter: Interpreter = interpreter) -> PlannedCell:
             if cell.cython not in generators:
@@ -301,9 +303,9 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
                 cells.append(planned_cell(replace(cell, compiler=compiler)))
 
         for cython in py_cythons:
-            add(Cell(minor, str(cython)))
+            add(Cell(label, str(cython)))
             for numpy in numpys:
-                add(Cell(minor, str(cython), str(numpy), str(numpy)))
+                add(Cell(label, str(cython), str(numpy), str(numpy)))
         if not selection.abi:
             continue
         usable_cythons = [v for v in py_cythons
@@ -317,7 +319,7 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
         for built in builds:
             for ran in builds:
                 if built != ran:
-                    add(Cell(minor, abi_cython, str(built), str(ran)))
+                    add(Cell(label, abi_cython, str(built), str(ran)))
     if selection.cells is not None:
         patterns = selection.cells
         cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]

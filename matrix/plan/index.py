@@ -1,31 +1,40 @@
 """Release data from the package index: which versions exist and which have a wheel for a Python.
 
-Sources, in order: a fresh cached copy (< 24 h), PyPI's JSON API, a stale cached copy, and the
-snapshot committed in ``matrix/data/index-snapshot.json`` (so the grid can be built offline).
+The index is the one the user's installers are configured for (pip's and uv's environment and
+configuration files, :mod:`matrix.plan.package_index`; PyPI when nothing is configured), read
+through its simple API (:mod:`matrix.plan.simple_api`).  Sources, in order: a fresh cached copy
+of that index's data (< 24 h; the cache is kept per index URL), the index itself, a stale cached
+copy, and the snapshot committed in ``matrix/data/index-snapshot.json`` (so the grid can be
+built offline).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
+import re
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag
+from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
+
+from matrix.model.errors import MatrixError
+from matrix.model.interpreters import InterpreterId
+from matrix.plan.package_index import DEFAULT_INDEX_URL, IndexChoice, configured_index
+from matrix.plan.simple_api import fetch_files, summarize_files
 
 PROJECTS = ("cython", "numpy")
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "index-snapshot.json"
 CACHE_TTL_S = 24 * 3600
-PYPI_JSON = "https://pypi.org/pypi/{project}/json"
 
 
 @dataclass(frozen=True)
@@ -69,20 +78,24 @@ class ReleaseIndex:
         wanted = Version(version)
         return next((r for r in self.releases.get(project, ()) if r.version == wanted), None)
 
-    def installable(self, project: str, version: str, python: Version) -> str | None:
-        """``None`` if a wheel serves ``python``; else the reason it cannot be installed."""
+    def installable(self, project: str, version: str,
+                    python: Version | InterpreterId) -> str | None:
+        """``None`` if a wheel serves ``python`` (a bare version: CPython); else the reason it
+        cannot be installed.  ``Requires-Python`` is held against the language version."""
+        target = InterpreterId.of(python)
         release = self.get(project, version)
         if release is None:
             return f"{project} {version} is not on the package index"
         if release.requires_python:
             try:
-                if not SpecifierSet(release.requires_python).contains(python, prereleases=True):
+                if not SpecifierSet(release.requires_python).contains(target.version,
+                                                                      prereleases=True):
                     return (f"{project} {version} requires Python {release.requires_python}"
-                            f" (this is {python})")
+                            f" (this is {target.version})")
             except InvalidSpecifier:
                 pass
-        if not release.wheel_tags() & supported_tags(python):
-            return (f"{project} {version} has no wheel for CPython {python.major}.{python.minor}"
+        if not release.wheel_tags() & supported_tags(target):
+            return (f"{project} {version} has no wheel for {target.display}"
                     " on this platform (source builds are not attempted)")
         return None
 
@@ -102,52 +115,20 @@ def _platforms() -> list[str]:
 
 
 @functools.cache
-def supported_tags(python: Version) -> frozenset[Tag]:
-    """Wheel tags a CPython ``python`` on this (Linux) platform accepts."""
-    major, minor = python.major, python.minor
-    interpreter = f"cp{major}{minor}"
-    if major == 2:
-        abis = [f"{interpreter}mu", f"{interpreter}m"]
-    elif minor <= 7:
-        abis = [f"{interpreter}m"]
-    else:
-        abis = [interpreter]
+def supported_tags(python: Version | InterpreterId) -> frozenset[Tag]:
+    """Wheel tags the target interpreter (a bare version: CPython) accepts on this (Linux)
+    platform, as ``packaging.tags`` makes them for it: CPython's tags (its own ABI, ``abi3``
+    where it applies, ``none``) or another kind's generic ones (PyPy: ``pp311-pypy311_pp73``),
+    plus the compatible ``py3X-none`` tags."""
+    target = InterpreterId.of(python)
+    version = (target.version.major, target.version.minor)
     platforms = _platforms()
-    tags = {Tag(interpreter, abi, plat) for abi in abis + ["none"] for plat in platforms}
-    if major == 3:
-        tags |= {Tag(f"cp3{m}", "abi3", plat) for m in range(2, minor + 1) for plat in platforms}
-    generic = [f"py{major}", f"py{major}{minor}"] + [f"py{major}{m}" for m in range(minor)]
-    tags |= {Tag(py, "none", plat) for py in generic for plat in platforms}
+    if target.kind.wheels == "cpython":
+        tags = set(cpython_tags(version, target.wheel_abis(), platforms))
+    else:
+        tags = set(generic_tags(target.wheel_interpreter, target.wheel_abis(), platforms))
+    tags |= set(compatible_tags(version, target.wheel_interpreter, platforms))
     return frozenset(tags)
-
-
-def summarize(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Reduce PyPI's JSON to what the grid needs (x86_64/any wheels, bounds, yanked)."""
-    machine = os.uname().machine
-    summary = []
-    for version, files in data.get("releases", {}).items():
-        try:
-            Version(version)
-        except InvalidVersion:
-            continue
-        if not files:
-            continue
-        wheels = sorted(
-            f["filename"] for f in files
-            if f.get("packagetype") == "bdist_wheel"
-            and (machine in f["filename"] or f["filename"].endswith("-any.whl"))
-            and "musllinux" not in f["filename"]
-        )
-        summary.append({
-            "version": version,
-            "requires_python": next((f.get("requires_python") for f in files
-                                     if f.get("requires_python")), None),
-            "wheels": wheels,
-            "sdist": any(f.get("packagetype") == "sdist" for f in files),
-            "yanked": all(f.get("yanked", False) for f in files),
-        })
-    summary.sort(key=lambda item: Version(item["version"]))
-    return summary
 
 
 def releases_from_summary(summary: Iterable[Mapping[str, Any]]) -> tuple[Release, ...]:
@@ -163,55 +144,96 @@ def releases_from_summary(summary: Iterable[Mapping[str, Any]]) -> tuple[Release
     )
 
 
-def fetch_summary(project: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
-    """Ask PyPI's JSON API; raises ``OSError`` when the index cannot be reached."""
-    request = urllib.request.Request(PYPI_JSON.format(project=project),
-                                     headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
-        return summarize(json.load(response))
+def fetch_summary(project: str, index_url: str = DEFAULT_INDEX_URL,
+                  timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """Ask the index's simple API about ``project`` (the summary format of the snapshot);
+    raises ``OSError`` when the index cannot be reached, ``ValueError`` on a malformed page."""
+    return summarize_files(fetch_files(index_url, project, timeout_s), os.uname().machine)
 
 
-def load_index(cache_dir: Path, *, offline: bool = False) -> ReleaseIndex:
-    """Release data for Cython and numpy, from the freshest source that answers."""
+def cache_path(cache_dir: Path, index: IndexChoice, project: str) -> Path:
+    """``<cache>/<host-path>-<hash of the URL>/<project>.json``: two indexes never share an
+    entry (the URL is kept without its password)."""
+    display = index.display
+    readable = re.sub(r"[^A-Za-z0-9.]+", "-", display.split("://", 1)[-1]).strip("-")[:48]
+    digest = hashlib.sha256(display.encode()).hexdigest()[:12]
+    return cache_dir / f"{readable}-{digest}" / f"{project}.json"
+
+
+def read_cache(path: Path) -> dict[str, Any] | None:
+    """A cached entry, or ``None`` if there is none or it is unreadable (then it is refetched)."""
+    try:
+        cached = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(cached, dict) or not isinstance(cached.get("fetched_at"), (int, float))
+            or not isinstance(cached.get("releases"), list)):
+        return None
+    return cached
+
+
+def write_cache(path: Path, index: IndexChoice, summary: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"fetched_at": time.time(), "index": index.display,
+                                "releases": summary}))
+
+
+def load_index(cache_dir: Path, *, offline: bool = False,
+               index: IndexChoice | None = None) -> ReleaseIndex:
+    """Release data for Cython and numpy, from the freshest source that answers.
+
+    ``index`` defaults to the configured one (:func:`configured_index`; a malformed
+    configuration is an :class:`~matrix.plan.package_index.IndexConfigError`).  ``source``
+    says where the data came from and which index (and setting) was asked; an unreachable
+    index is a note naming its URL, and the older data is used."""
+    index = configured_index() if index is None else index
     cache_dir.mkdir(parents=True, exist_ok=True)
     snapshot = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
     releases: dict[str, tuple[Release, ...]] = {}
     sources: set[str] = set()
-    notes: list[str] = []
+    notes: list[str] = [] if index.is_default else [f"package index: {index.describe()}"]
     for project in PROJECTS:
-        cached_path = cache_dir / f"{project}.json"
-        cached = json.loads(cached_path.read_text()) if cached_path.is_file() else None
+        cached_path = cache_path(cache_dir, index, project)
+        cached = read_cache(cached_path)
         if cached and time.time() - cached["fetched_at"] < CACHE_TTL_S:
             releases[project] = releases_from_summary(cached["releases"])
-            sources.add("pypi (cached)")
+            sources.add("cache")
             continue
         if not offline:
             try:
-                summary = fetch_summary(project)
+                summary = fetch_summary(project, index.url)
             except (OSError, urllib.error.URLError, ValueError) as exc:
-                notes.append(f"{project}: package index unreachable ({exc}); using older data")
+                notes.append(f"{project}: package index {index.display} unreachable ({exc});"
+                             " using older data")
             else:
-                cached_path.write_text(json.dumps({"fetched_at": time.time(),
-                                                   "releases": summary}))
+                write_cache(cached_path, index, summary)
                 releases[project] = releases_from_summary(summary)
-                sources.add("pypi")
+                sources.add("index")
                 continue
         if cached:
             releases[project] = releases_from_summary(cached["releases"])
-            sources.add("pypi (stale cache)")
+            sources.add("stale cache")
         elif project in snapshot.get("releases", {}):
             releases[project] = releases_from_summary(snapshot["releases"][project])
             sources.add(f"snapshot {snapshot.get('taken', '?')}")
         else:
             notes.append(f"{project}: no release data at all")
             releases[project] = ()
-    return ReleaseIndex(releases, ", ".join(sorted(sources)), tuple(notes))
+    source = f"{', '.join(sorted(sources))}; index {index.describe()}"
+    return ReleaseIndex(releases, source, tuple(notes))
 
 
-def write_snapshot(path: Path = SNAPSHOT) -> None:
-    """Commit-ready snapshot of the current release data (the offline fallback)."""
-    data: dict[str, Any] = {"taken": time.strftime("%Y-%m-%d"), "releases": {}}
+def write_snapshot(path: Path = SNAPSHOT, index: IndexChoice | None = None) -> None:
+    """Commit-ready snapshot of the current release data (the offline fallback), from the
+    configured index; an unreachable index is an error naming its URL."""
+    index = configured_index() if index is None else index
+    data: dict[str, Any] = {"index": index.display, "taken": time.strftime("%Y-%m-%d"),
+                            "releases": {}}
     for project in PROJECTS:
-        data["releases"][project] = fetch_summary(project)
+        try:
+            data["releases"][project] = fetch_summary(project, index.url)
+        except (OSError, ValueError) as exc:
+            raise MatrixError(f"package index {index.describe()}: cannot read {project}"
+                              f" ({exc})") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

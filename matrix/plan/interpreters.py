@@ -1,5 +1,8 @@
-"""Discover the CPython interpreters this machine has: pyenv versions, uv-managed Pythons and
-``python2.7``/``python3.X`` on ``PATH``; each remembers where it was found (its provenance)."""
+"""Discover the interpreters this machine has: pyenv versions, uv-managed Pythons and the
+executables of each enabled kind on ``PATH`` (``python2.7``, ``python3.X``; ``python3.Xt`` and
+``pypy3.X`` once their kinds are enabled in ``matrix/data/interpreters.toml``); each is asked
+what it is (implementation, version, free-threaded or not) and remembers where it was found
+(its provenance)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
-_VERSION_PROBE = "import platform, sys; sys.stdout.write(platform.python_version())"
+from matrix.model.interpreters import CPYTHON, KINDS, InterpreterId, InterpreterKind, kind_of
+
+PROBE = (
+    "import platform, sys, sysconfig; "
+    "pypy = getattr(sys, 'pypy_version_info', None); "
+    "sys.stdout.write(' '.join([platform.python_implementation(), platform.python_version(),"
+    " str(sysconfig.get_config_var('Py_GIL_DISABLED')),"
+    " '.'.join([str(n) for n in pypy[:3]]) if pypy else '-']))"
+)
+"""What an interpreter is: ``CPython 3.13.1 1 -`` (implementation, language version,
+``Py_GIL_DISABLED``, PyPy's own release or ``-``); runs on Python 2.7 too."""
+MINORS = ("2.7", *(f"3.{minor}" for minor in range(6, 20)))
+"""The language versions discovery looks for on ``PATH`` (``python3.11``, ``pypy3.11``)."""
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What an executable said it is."""
+
+    kind: InterpreterKind | None
+    """``None``: a kind ``interpreters.toml`` does not have."""
+    version: Version
+    implementation_version: str = ""
 
 
 @dataclass(frozen=True, order=True)
@@ -23,10 +48,23 @@ class Interpreter:
     path: Path
     source: str = field(default="", compare=False)
     """Where it was found: ``pyenv``, ``uv-managed`` or ``PATH``."""
+    kind: InterpreterKind = field(default=CPYTHON, compare=False)
+    implementation_version: str = field(default="", compare=False)
+    """The implementation's own release (PyPy ``7.3.19``); ``""`` for CPython."""
+
+    @property
+    def id(self) -> InterpreterId:
+        """What it is, apart from where it lives: every name and key material it has."""
+        return InterpreterId(self.kind, self.version, self.implementation_version)
+
+    @property
+    def label(self) -> str:
+        """``"3.11"`` (``"3.13t"``, ``"pypy3.11"``): the axis value this interpreter serves."""
+        return self.id.label
 
     @property
     def minor(self) -> str:
-        """``"3.11"``: the axis value this interpreter serves."""
+        """``"3.11"``: its language minor (a PyPy 3.11 too; :attr:`label` tells them apart)."""
         return f"{self.version.major}.{self.version.minor}"
 
 
@@ -65,29 +103,39 @@ def uv_python_dir() -> Path | None:
     return Path(out.stdout.strip()) if out.stdout.strip() else None
 
 
-def _first_python(version_dir: Path) -> Path | None:
-    for name in ("python3", "python2", "python"):
+def enabled_kinds() -> list[InterpreterKind]:
+    """The kinds ``interpreters.toml`` turns on (today: CPython)."""
+    return [kind for kind in KINDS.values() if kind.enabled]
+
+
+def _first_python(version_dir: Path, kinds: Iterable[InterpreterKind]) -> Path | None:
+    names = dict.fromkeys(["python3", "python2", "python",
+                           *(f"{k.executable}3" for k in kinds if k.executable != "python")])
+    for name in names:
         exe = version_dir / "bin" / name
         if exe.is_file():
             return exe
     return None
 
 
-def candidate_paths(root: Path | None, path_dirs: Iterable[str],
-                    uv_dir: Path | None = None) -> list[tuple[Path, str]]:
-    """Executables that may be CPython interpreters, with their source: pyenv ones first, then
-    uv-managed ones, then ``PATH``."""
+def candidate_paths(root: Path | None, path_dirs: Iterable[str], uv_dir: Path | None = None,
+                    kinds: Iterable[InterpreterKind] | None = None) -> list[tuple[Path, str]]:
+    """Executables that may be interpreters of ``kinds`` (default: the enabled ones), with
+    their source: pyenv ones first, then uv-managed ones, then ``PATH``."""
+    kinds = list(enabled_kinds() if kinds is None else kinds)
+    uv_prefixes = tuple(dict.fromkeys(k.uv for k in kinds))
     candidates: list[tuple[Path, str]] = []
     for base, source in ((root / "versions" if root else None, "pyenv"), (uv_dir, "uv-managed")):
         if base is None:
             continue
         for version_dir in sorted(base.glob("*")):
-            if source == "uv-managed" and not version_dir.name.startswith("cpython-"):
+            if source == "uv-managed" and not version_dir.name.startswith(uv_prefixes):
                 continue
-            exe = _first_python(version_dir)
+            exe = _first_python(version_dir, kinds)
             if exe is not None:
                 candidates.append((exe, source))
-    names = ["python2.7"] + [f"python3.{minor}" for minor in range(6, 20)]
+    names = list(dict.fromkeys(InterpreterId(kind, Version(minor)).executable
+                               for kind in kinds for minor in MINORS))
     for directory in path_dirs:
         if "shims" in Path(directory).parts:
             continue
@@ -98,45 +146,60 @@ def candidate_paths(root: Path | None, path_dirs: Iterable[str],
     return candidates
 
 
-def probe_version(exe: Path) -> Version | None:
-    """Ask the interpreter its version; ``None`` if it does not run."""
+def parse_probe(output: str) -> Probed | None:
+    """Read :data:`PROBE`'s answer; ``None`` if it is not one."""
+    parts = output.split()
+    if len(parts) != 4:
+        return None
+    implementation, version_text, gil_disabled, implementation_version = parts
     try:
-        out = subprocess.run(
-            [str(exe), "-c", _VERSION_PROBE], capture_output=True, text=True, timeout=20
-        )
+        version = Version(version_text)
+    except InvalidVersion:
+        return None
+    abi = "t" if gil_disabled == "1" else ""
+    return Probed(kind_of(implementation, abi), version,
+                  "" if implementation_version == "-" else implementation_version)
+
+
+def probe(exe: Path) -> Probed | None:
+    """Ask the interpreter what it is; ``None`` if it does not run or answer."""
+    try:
+        out = subprocess.run([str(exe), "-c", PROBE], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
         return None
-    try:
-        return Version(out.stdout.strip())
-    except ValueError:
-        return None
+    return parse_probe(out.stdout)
 
 
 def discover_interpreters(
     root: Path | None = None, path_dirs: Iterable[str] | None = None,
-    uv_dir: Path | None = None,
+    uv_dir: Path | None = None, kinds: Iterable[InterpreterKind] | None = None,
 ) -> dict[str, Interpreter]:
-    """Map each Python minor (``"3.11"``) to the newest interpreter found for it."""
+    """Map each axis value (``"3.11"``; ``"pypy3.11"`` for an enabled PyPy) to the newest
+    interpreter found for it, among the ``kinds`` (default: those ``interpreters.toml``
+    enables; an interpreter of another kind is passed over)."""
     if root is None:
         root = pyenv_root()
     if path_dirs is None:
         path_dirs = os.environ.get("PATH", "").split(os.pathsep)
     if uv_dir is None:
         uv_dir = uv_python_dir()
+    wanted = list(enabled_kinds() if kinds is None else kinds)
     found: dict[str, Interpreter] = {}
     seen: set[Path] = set()
-    for exe, source in candidate_paths(root, path_dirs, uv_dir):
+    for exe, source in candidate_paths(root, path_dirs, uv_dir, wanted):
         resolved = exe.resolve()
         if resolved in seen:
             continue
         seen.add(resolved)
-        version = probe_version(exe)
-        if version is None or version.is_prerelease:
+        probed = probe(exe)
+        if probed is None or probed.kind not in wanted or probed.version.is_prerelease:
             continue
-        interpreter = Interpreter(version=version, path=exe, source=source)
-        current = found.get(interpreter.minor)
+        interpreter = Interpreter(version=probed.version, path=exe, source=source,
+                                  kind=probed.kind,
+                                  implementation_version=probed.implementation_version)
+        current = found.get(interpreter.label)
         if current is None or interpreter.version > current.version:
-            found[interpreter.minor] = interpreter
-    return dict(sorted(found.items(), key=lambda item: item[1].version))
+            found[interpreter.label] = interpreter
+    return dict(sorted(found.items(), key=lambda item: (item[1].version, item[1].kind.order)))

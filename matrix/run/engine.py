@@ -25,9 +25,10 @@ from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.compilers import version_of as cell_compiler_version
+from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
 from matrix.model.errors import MatrixError
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
+from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry
 from matrix.model.records import (
     BUILD_PROCEDURE,
     NUMPY_PXD_PROCEDURE,
@@ -62,7 +63,7 @@ class EngineSettings:
     """How cells are measured; part of provenance."""
 
     build: BuildSettings = BuildSettings()
-    run_timeout_s: float = 60.0
+    run_timeout_s: float = DEFAULT_RUN_TIMEOUT_S
     retry: Retry = DEFAULT_RETRY
     """Pauses before a transient failure is tried again (not a key input: it changes when a
     result is recorded, not what)."""
@@ -87,18 +88,15 @@ class Toolchain:
 
 
 _CIMPORTS_NUMPY = re.compile(r"^\s*(?:cimport numpy|from numpy cimport)", re.MULTILINE)
-_SITE_PACKAGES = re.compile(r"(?:/[^\s'\"`:/]+)+/site-packages/")
 
 
-def normalize_error(line: str | None, module: ModuleBuild) -> str | None:
-    """Drop the build folder, environment paths and the hashed module name: equal failures read
-    the same on every machine (``.../site-packages/numpy/__init__.pxd`` -> ``numpy/...``)."""
+def module_error(line: str | None, module: ModuleBuild) -> str | None:
+    """A module's error line as records store it: without the build folder, environment paths
+    or the hashed module name, so equal failures read the same on every machine."""
     if line is None:
         return None
-    line = (line.replace(str(module.directory) + "/", "")
-            .replace(str(module.directory), ".")
-            .replace(module.module, "<module>"))
-    return _SITE_PACKAGES.sub("", line)
+    line = drop_folders(line, [module.directory]).replace(module.module, "<module>")
+    return drop_site_packages(line)
 
 
 def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str]:
@@ -188,6 +186,8 @@ class CellMeasurement:
             "engine_version": ENGINE_VERSION,
             "run_timeout_s": self.settings.run_timeout_s,
         }
+        if self.interpreter.implementation_version:  # PyPy's own release: part of its key
+            data["implementation_version"] = self.interpreter.implementation_version
         if target is not None:
             info = target.info
             data.update(platform=info.platform, numpy_build_version=info.numpy,
@@ -210,7 +210,7 @@ class CellMeasurement:
         return content_key(
             case_hash=case.content_hash,
             runner_hash=self.toolchain.runner_hash,
-            python_version=str(self.interpreter.version),
+            python_version=self.interpreter.id.key_material,  # CPython: str(version)
             cython=self.cell.cython,
             numpy_build=self.cell.numpy_build,
             numpy_run=self.cell.numpy_run,
@@ -347,13 +347,13 @@ class CellMeasurement:
             run = runs.get(case.id)
             if run is None:
                 records.append(self.record(case, module.outcome,
-                                           normalize_error(module.first_error, module),
+                                           module_error(module.first_error, module),
                                            provenance=provenance, log=module.log,
                                            duration_s=share, shipped_c=shipped_c,
                                            cause=module.cause))
                 continue
             records.append(self.record(
-                case, run.outcome, normalize_error(run.first_error, module),
+                case, run.outcome, module_error(run.first_error, module),
                 behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
                 shipped_c=shipped_c,
@@ -369,7 +369,7 @@ class CellMeasurement:
         try:
             tool = zig_tool(self.layout.envs, self.layout.cache, self.settings.retry)
         except (ToolInstallError, OSError, subprocess.SubprocessError) as exc:
-            return f"the {self.cell.compiler} compiler could not be set up: {exc}"[:300]
+            return stored_line(f"the {self.cell.compiler} compiler could not be set up: {exc}")
         return CompileSettings("zig-cc", self.cc_version, self.cflags, tool.command, tool.env)
 
     def run_all(self, builds: dict[str, CaseBuild], run_env: Environment) -> dict[str, CaseRun]:

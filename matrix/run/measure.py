@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TextIO
 
 from matrix.build.envs import ensure_env
 from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
 from matrix.model.cases import Case
+from matrix.model.errorline import stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, Retry, is_provisional
 from matrix.model.records import Record, identity_of
 from matrix.plan.grid import PlannedCell
 from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
-from matrix.run.hygiene import Terminated, die_with_parent
+from matrix.run.hygiene import Terminated
+from matrix.run.pool import WorkerPool
 from matrix.store.paths import Layout
 from matrix.store.results import ResultStore
 
@@ -144,7 +145,7 @@ def result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
     except Exception as exc:  # noqa: BLE001 - one cell's harness failure must not end the run
         measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
         reason = f"harness error: {type(exc).__name__}: {exc}"
-        return measurement.untried(Outcome.ENV_ERROR, reason[:300], reason, Cause.HARNESS)
+        return measurement.untried(Outcome.ENV_ERROR, stored_line(reason), reason, Cause.HARNESS)
 
 
 def run_plan(
@@ -187,23 +188,19 @@ def run_plan(
         f"{'core' if jobs == 1 else 'cores'}\n"
     )
     progress = Progress(len(todo), stream)
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
-                               initializer=die_with_parent)
-    futures: dict[Future[list[Record]], tuple[PlannedCell, list[Case]]] = {}
-    queue = list(reversed(todo))
     choices: dict[str, GeneratorChoice | Untriable] = {}
+
+    def start_cell(pool: ProcessPoolExecutor, item: tuple[PlannedCell, list[Case]]
+                   ) -> Future[list[Record]]:
+        planned, missing = item
+        return pool.submit(measure, planned, missing, layout, settings, toolchain,
+                           choices.get(planned.cell.cython))
+
     try:
-        choices = choose_generators(pool, todo, cases, layout, stream, settings.retry)
-        while queue or futures:
-            while queue and len(futures) < max(1, jobs) * 2:
-                planned, missing = queue.pop()
-                future = pool.submit(measure, planned, missing, layout, settings, toolchain,
-                                     choices.get(planned.cell.cython))
-                futures[future] = (planned, missing)
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in finished:
-                planned, missing = futures.pop(future)
+        with WorkerPool(jobs) as workers:
+            choices.update(choose_generators(workers.executor, todo, cases, layout, stream,
+                                             settings.retry))
+            for (planned, missing), future in workers.as_finished(todo, start_cell):
                 records = result_or_harness_error(future, planned, missing, layout, settings,
                                                    toolchain)
                 store.append(records)
@@ -213,14 +210,6 @@ def run_plan(
                 progress.cell_done(planned.cell.id, records)
     except (KeyboardInterrupt, Terminated):
         summary.interrupted = True
-        for future in futures:
-            future.cancel()
-        # A worker mid-cell would otherwise finish it first (the executor joins its workers
-        # at exit); SIGTERM unwinds it, killing the tool it waits for (matrix.hygiene).
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
         stream.write("interrupted: finished cells are stored; run again to resume\n")
-    finally:
-        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
     summary.duration_s = time.monotonic() - start
     return summary

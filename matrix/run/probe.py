@@ -23,10 +23,11 @@ from typing import Any
 
 from matrix.build.envs import RUNNER
 from matrix.build.procs import Completed
+from matrix.model.errorline import last_line
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, rule
+from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry, rule
 
-RUN_TIMEOUT_S = 60.0
+RUN_TIMEOUT_S = DEFAULT_RUN_TIMEOUT_S
 PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source")
 IMPORT_TIMEOUT_S = 120.0
 _ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -86,7 +87,7 @@ def classify(events: Sequence[dict[str, Any]], text: str, ending: dict[str, Any]
     elif not finished and run.outcome is Outcome.OK:
         run.outcome = Outcome.RUN_ERROR
         tail = [line for line in text.splitlines() if line.strip() and not line.startswith("@@MM")]
-        run.first_error = tail[-1][:300] if tail else f"case exited {ending.get('code')}"
+        run.first_error = last_line(tail, f"case exited {ending.get('code')}")
     return run
 
 
@@ -132,8 +133,9 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
                                       " import", transcript, duration_s)
         else:
             lines = [x for x in output.splitlines() if x.strip()]
-            failure = _import_failure(Outcome.IMPORT_ERROR, lines[-1][:300] if lines else
-                                      f"runner exited {returncode}", transcript, duration_s)
+            failure = _import_failure(Outcome.IMPORT_ERROR,
+                                      last_line(lines, f"runner exited {returncode}"),
+                                      transcript, duration_s)
         return {symbol: failure for symbol in symbols}
     runs = {}
     for symbol, (events, lines) in segments.items():

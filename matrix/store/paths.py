@@ -25,14 +25,6 @@ class Layout:
         """Environments; tests share one folder of them across temporary layouts."""
         return self.shared_envs if self.shared_envs is not None else self.cache / "envs"
 
-    @property
-    def builds(self) -> Path:
-        return self.cache / "build"
-
-    @property
-    def logs(self) -> Path:
-        return self.cache / "logs"
-
     @classmethod
     def default(cls) -> Layout:
         """Project folders; ``MATRIX_CACHE_DIR`` and ``MATRIX_ENVS_DIR`` move the cache."""

@@ -19,23 +19,21 @@ own run timeout and flags, so the re-measurement is the same measurement
 from __future__ import annotations
 
 import datetime
-import multiprocessing
 import random
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from matrix.build.modules import BuildSettings
 from matrix.model.cases import Case
-from matrix.model.cells import Cell
 from matrix.model.checks import Purpose, Remeasurement, signature
 from matrix.model.compilers import base_cflags
 from matrix.model.diff import CHECKABLE, Change, diff
-from matrix.model.policy import is_provisional
+from matrix.model.policy import DEFAULT_RUN_TIMEOUT_S, is_provisional
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, select_current
 from matrix.plan.grid import PlannedCell, plan_cell
@@ -43,8 +41,8 @@ from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 from matrix.run.engine import EngineSettings, Toolchain, measure_cell
 from matrix.run.engine_version import ENGINE_VERSION
-from matrix.run.hygiene import Terminated, die_with_parent
 from matrix.run.measure import result_or_harness_error
+from matrix.run.pool import WorkerPool
 from matrix.store.checklog import CheckLog
 from matrix.store.paths import Layout
 
@@ -90,8 +88,7 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
             skipped.append(Skipped(record, why))
             continue
         interpreter = interpreters[record.python]
-        cell = Cell(record.python, record.cython, record.numpy_build, record.numpy_run,
-                    record.compiler)
+        cell = record.cell
         planned = plan_cell(cell, interpreter, index, interpreters.values())
         if planned.not_possible is not None:
             skipped.append(Skipped(record, f"not possible here: {planned.not_possible}"))
@@ -99,7 +96,8 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
         p = record.provenance
         cflags = base_cflags(record.compiler,
                              tuple(p.get("cflags") or BuildSettings().cflags))
-        own = replace(settings, run_timeout_s=float(p.get("run_timeout_s") or 60.0),
+        timeout = float(p.get("run_timeout_s") or DEFAULT_RUN_TIMEOUT_S)
+        own = replace(settings, run_timeout_s=timeout,
                       build=replace(settings.build, cflags=cflags))
         targets.append(Target(record, cases[record.case_id], planned, own))
     return targets, skipped
@@ -185,37 +183,18 @@ def run_units(units: Sequence[Unit], layout: Layout, toolchain: Toolchain, run: 
               jobs: int) -> Iterator[tuple[Unit, list[Record]]]:
     """Measure every unit on ``jobs`` worker processes, yielding each as it finishes; a
     harness failure in one unit is that unit's ``env-error`` records."""
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
-                               initializer=die_with_parent)
-    futures: dict[Future[list[Record]], Unit] = {}
-    queue = list(reversed(units))
-    interrupted = False
-    try:
-        while queue or futures:
-            while queue and len(futures) < max(1, jobs) * 2:
-                unit = queue.pop()
-                first = unit.targets[0]
-                scratch = layout.cache / RECHECK_DIR / run / unit.name
-                future = pool.submit(remeasure, first.planned, [t.case for t in unit.targets],
-                                     layout, first.settings, toolchain, scratch)
-                futures[future] = unit
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in finished:
-                unit = futures.pop(future)
-                first = unit.targets[0]
-                yield unit, result_or_harness_error(future, first.planned,
-                                                    [t.case for t in unit.targets], layout,
-                                                    first.settings, toolchain)
-    except (KeyboardInterrupt, Terminated):
-        interrupted = True
-        for future in futures:
-            future.cancel()
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        raise
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    def start(pool: ProcessPoolExecutor, unit: Unit) -> Future[list[Record]]:
+        first = unit.targets[0]
+        scratch = layout.cache / RECHECK_DIR / run / unit.name
+        return pool.submit(remeasure, first.planned, [t.case for t in unit.targets], layout,
+                           first.settings, toolchain, scratch)
+
+    with WorkerPool(jobs) as workers:
+        for unit, future in workers.as_finished(units, start):
+            first = unit.targets[0]
+            yield unit, result_or_harness_error(future, first.planned,
+                                                [t.case for t in unit.targets], layout,
+                                                first.settings, toolchain)
 
 
 def remeasure_all(targets: Sequence[Target], attempts: dict[str, int], purpose: Purpose,

@@ -1,0 +1,119 @@
+"""The report's vocabulary in one place: what a cell can say (:class:`Verdict`), its symbol,
+its colour and its legend text, the failing stages, and the marks that follow a cell. The
+markdown, the heatmap, the web page's data and the query all read them from here, so they
+cannot disagree (the page gets them through ``compat-data.js``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from matrix.model.outcomes import Outcome
+
+
+class Verdict(str, enum.Enum):
+    """The verdict over a group of records (e.g. one case on one Cython series)."""
+
+    OK = "ok"
+    MIXED = "mixed"
+    FAILED = "failed"
+    FLAKY = "flaky"
+    TOOLCHAIN = "toolchain"
+    ENV_ERROR = "env-error"
+    NOT_POSSIBLE = "not-possible"
+    NOT_TESTED = "not-tested"
+
+
+SYMBOLS: dict[Verdict, str] = {
+    Verdict.OK: "✅",
+    Verdict.MIXED: "⚠️",
+    Verdict.FAILED: "❌",
+    Verdict.FLAKY: "🎲",
+    Verdict.TOOLCHAIN: "🧱",
+    Verdict.ENV_ERROR: "🔧",
+    Verdict.NOT_POSSIBLE: "n/p",
+    Verdict.NOT_TESTED: "—",
+}
+
+LEGEND: dict[Verdict, str] = {
+    Verdict.OK: "works on every cell where it was tried",
+    Verdict.MIXED: "works on some cells, fails on others; the note says where and why",
+    Verdict.FAILED: "fails on every cell where it was tried; the failing stage and a note follow",
+    Verdict.FLAKY: "flaky: measured again from scratch, the results disagree (`python -m matrix"
+    " recheck`/`aa`); never counted as working, failing, a regression or a fix; the note lists"
+    " what was measured. After another symbol: some of the cells it covers are flaky",
+    Verdict.TOOLCHAIN: "the toolchain builds nothing here: the control case, which uses no"
+    " memory idiom, fails at the same stage (see the toolchain table); not this case's"
+    " failure, and counted as neither working nor failing",
+    Verdict.ENV_ERROR: "could not be tried: the environment could not be set up (a spurious,"
+    " infrastructure error; re-run)",
+    Verdict.NOT_POSSIBLE: "not possible: nothing can be built there (no numpy wheel for that"
+    " Python, or no Python here on which that Cython can generate C)",
+    Verdict.NOT_TESTED: "not tested: no result for that combination",
+}
+
+FLAKY = SYMBOLS[Verdict.FLAKY]
+TOOLCHAIN = SYMBOLS[Verdict.TOOLCHAIN]
+
+SHIPPED_C = "📦"
+"""Follows a cell (or a cell id, a range) measured with shipped C."""
+
+SHIPPED_C_LEGEND = (
+    "measured with shipped C. This Cython does not install or run on this Python, so the C it"
+    " generated under another Python was compiled, imported and run here, as from an sdist that"
+    " ships it: not a claim that this Cython installs on this Python"
+)
+
+STAGES: dict[Outcome, str] = {
+    Outcome.CYTHONIZE_ERROR: "cythonize",
+    Outcome.CC_ERROR: "cc",
+    Outcome.IMPORT_ERROR: "import",
+    Outcome.RUN_ERROR: "run",
+    Outcome.CRASH: "crash",
+    Outcome.TIMEOUT: "timeout",
+}
+"""Short names of the failing stages, as table cells show them."""
+
+STAGE_LEGEND: dict[Outcome, str] = {
+    Outcome.CYTHONIZE_ERROR: "Cython rejected the code",
+    Outcome.CC_ERROR: "the C compiler rejected the generated code",
+    Outcome.IMPORT_ERROR: "the built module does not import",
+    Outcome.RUN_ERROR: "the conversion (or a probe) raised",
+    Outcome.CRASH: "the process died (e.g. SIGSEGV)",
+    Outcome.TIMEOUT: "the run did not finish in time",
+}
+
+
+COLOURS: dict[Verdict, str] = {
+    Verdict.OK: "#2e7d32",
+    Verdict.MIXED: "#f9a825",
+    Verdict.FAILED: "#c62828",
+    Verdict.FLAKY: "#00838f",
+    Verdict.TOOLCHAIN: "#8d6e63",
+    Verdict.ENV_ERROR: "#6a1b9a",
+    Verdict.NOT_POSSIBLE: "#b0b0b0",
+    Verdict.NOT_TESTED: "#ffffff",
+}
+SHORT_LEGEND: dict[Verdict, str] = {
+    Verdict.OK: "works",
+    Verdict.MIXED: "works with some numpy versions",
+    Verdict.FAILED: "fails",
+    Verdict.FLAKY: "flaky (results disagree)",
+    Verdict.TOOLCHAIN: "toolchain builds nothing (control fails too)",
+    Verdict.ENV_ERROR: "could not be tried",
+    Verdict.NOT_POSSIBLE: "not possible",
+    Verdict.NOT_TESTED: "not tested",
+}
+
+SHIPPED_HATCH = "////"
+SHIPPED_HATCH_COLOUR = "#202020"
+SHIPPED_LEGEND = "hatched: shipped C, not that Cython on that Python"
+SHIPPED_COLUMN = " (shipped C)"
+"""Follows the label of a column where any cell was measured with shipped C."""
+
+COMPILER_MARK = "⚙"
+"""Follows a summary cell whose verdict depends on the compiler."""
+
+ANSWER_SYMBOLS = {"works": SYMBOLS[Verdict.OK], "fails": SYMBOLS[Verdict.FAILED],
+                  "flaky": FLAKY, "untested": SYMBOLS[Verdict.NOT_TESTED]}
+"""The support-range query's answer per case (``python -m report query``)."""
