@@ -72,8 +72,7 @@ def reproduce_command(record: Record) -> str:
 def cell_label(record: Record, marker: str = "") -> str:
     """A record's cell id without its Python part: ``cy3.3.1-np1.26.4-run2.1.3``, followed by
     `` marker`` when the record was measured with shipped C."""
-    prefix = f"{cell_prefix(record.python)}-"
-    label = record.cell_id[len(prefix):] if record.cell_id.startswith(prefix) else record.cell_id
+    label = record.cell.id_after_python
     return f"{label} {marker}" if marker and is_shipped_c(record) else label
 
 

@@ -49,7 +49,13 @@ class Cell:
         """Flat readable id, e.g. ``py3.11-cy3.0.12-np1.26.4``, ``...-np1.26.4-run2.1.3`` or,
         with another compiler than the default, ``py3.11-cy0.29.37-clang``; another interpreter
         kind's head is its own (``pp3.11-cy3.0.12``)."""
-        text = f"{cell_prefix(self.python)}-cy{self.cython}"
+        return f"{cell_prefix(self.python)}-{self.id_after_python}"
+
+    @property
+    def id_after_python(self) -> str:
+        """The id without its Python head: ``cy3.3.1-np1.26.4-run2.1.3`` (how a list of cells
+        on one Python names them)."""
+        text = f"cy{self.cython}"
         if self.numpy_build is not None:
             text += f"-np{self.numpy_build}"
             if self.numpy_run != self.numpy_build:

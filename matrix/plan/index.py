@@ -44,7 +44,6 @@ class Release:
     version: Version
     requires_python: str | None
     wheels: tuple[str, ...]
-    has_sdist: bool
     yanked: bool = False
 
     def wheel_tags(self) -> frozenset[Tag]:
@@ -137,7 +136,6 @@ def releases_from_summary(summary: Iterable[Mapping[str, Any]]) -> tuple[Release
             version=Version(item["version"]),
             requires_python=item.get("requires_python"),
             wheels=tuple(item.get("wheels", ())),
-            has_sdist=bool(item.get("sdist")),
             yanked=bool(item.get("yanked")),
         )
         for item in summary
