@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,41 @@ def engines_figures(rev: str, log: Path) -> None:
           f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
 
 
+def warm_rerun_figures(rev: str, rounds: int) -> None:
+    """The published default grid re-run with nothing to measure (planning, index, store
+    lookups: what every scheduled run and every ``nox -s matrix`` pays first), by the code at
+    ``rev`` and by this checkout, alternating ``rounds`` times on copies of the same store, so
+    both see the same machine load; prints the medians and their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        old = base / "old"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=ROOT,
+                       check=True, capture_output=True)
+        try:
+            times: dict[str, list[float]] = {"previous": [], "this": []}
+            for name in times:
+                shutil.copytree(ROOT / "results", base / f"{name}-results")
+            for _ in range(rounds):
+                for name, root in (("previous", old), ("this", ROOT)):
+                    start = time.monotonic()
+                    done = subprocess.run(
+                        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+                         " from matrix.cli import main; raise SystemExit(main(sys.argv[2:]))",
+                         str(root), "run", "--offline", "--results", str(base / f"{name}-results")],
+                        cwd=root, capture_output=True, text=True,
+                        env={**os.environ, "MATRIX_CACHE_DIR": str(ROOT / ".cache")})
+                    times[name].append(time.monotonic() - start)
+                    if done.returncode != 0 or " 0 records written" not in done.stderr:
+                        raise SystemExit(f"warm re-run at {name} measured something or failed:"
+                                         f"\n{done.stderr[-2000:]}")
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
+                           check=False, capture_output=True)
+    previous, this = statistics.median(times["previous"]), statistics.median(times["this"])
+    print(f"default grid re-run, nothing to measure ({rounds} rounds, medians): code at {rev}"
+          f" {previous:.2f} s; this checkout {this:.2f} s ({this / previous:.2f}x the time)")
+
+
 class RunStageTimer:
     """Runs one built module's cases with this runner (timed as "after"), then each case with
     the old runner in a fresh interpreter of its own (timed as "before")."""
@@ -237,10 +273,18 @@ def main() -> int:
                         " apart (same cache and store)")
     parser.add_argument("--skip-run-stage", action="store_true",
                         help="skip the run-stage figure")
+    parser.add_argument("--warm-baseline-rev",
+                        help="only: the default grid's warm re-run (nothing to measure) at this"
+                        " git revision against this checkout, alternating (see --rounds)")
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="alternating rounds of --warm-baseline-rev (default: %(default)s)")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
                         help="where the runs' progress goes")
     args = parser.parse_args()
     print(f"progress of the runs: {args.log}", flush=True)
+    if args.warm_baseline_rev:
+        warm_rerun_figures(args.warm_baseline_rev, args.rounds)
+        return 0
     if args.run_stage_only:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
         return 0

@@ -16,13 +16,13 @@ MANY = "manylinux2014_x86_64"
 
 
 def fake_python(directory: Path, name: str, version: str | None,
-                implementation: str = "CPython", gil_disabled: str = "None",
+                implementation: str = "CPython", abiflags: str = "-",
                 own_release: str = "-") -> Path:
     """A script that answers the discovery probe like an interpreter (or fails to run):
-    implementation, version, ``Py_GIL_DISABLED``, PyPy's own release."""
+    implementation, version, ``sys.abiflags`` (``-``: none), PyPy's own release."""
     directory.mkdir(parents=True, exist_ok=True)
     exe = directory / name
-    answer = f"{implementation} {version} {gil_disabled} {own_release}"
+    answer = f"{implementation} {version} {abiflags} {own_release}"
     body = f"printf '%s' '{answer}'" if version else "exit 1"
     exe.write_text(f"#!/bin/sh\n{body}\n")
     exe.chmod(0o755)

@@ -269,10 +269,10 @@ def test_discovery_tells_the_kinds_apart_and_keeps_the_others_off_by_default(
     fake_python(uv_dir / "pypy-3.11.11-linux-x86_64-gnu" / "bin", "pypy3", "3.11.11", "PyPy",
                 own_release="7.3.19")
     fake_python(uv_dir / "cpython-3.13.1+freethreaded-linux-x86_64-gnu" / "bin", "python3",
-                "3.13.1", gil_disabled="1")
+                "3.13.1", abiflags="t")
     path_dir = tmp_path / "bin"
-    fake_python(path_dir, "python3.13", "3.13.0", gil_disabled="0")
-    fake_python(path_dir, "python3.13t", "3.13.0", gil_disabled="1")
+    fake_python(path_dir, "python3.13", "3.13.0", abiflags="-")
+    fake_python(path_dir, "python3.13t", "3.13.0", abiflags="t")
     fake_python(path_dir, "pypy3.9", "3.9.19", "PyPy", own_release="7.3.16")
 
     default = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir)
@@ -291,14 +291,14 @@ def test_discovery_tells_the_kinds_apart_and_keeps_the_others_off_by_default(
 
 
 def test_the_probe_is_read_strictly() -> None:
-    assert parse_probe("CPython 3.13.1 1 -") is not None
-    found = parse_probe("CPython 3.13.1 1 -")
+    assert parse_probe("CPython 3.13.1 t -") is not None
+    found = parse_probe("CPython 3.13.1 t -")
     assert found is not None and found.kind is FREE and found.version == Version("3.13.1")
-    pypy = parse_probe("PyPy 3.11.11 None 7.3.19")
+    pypy = parse_probe("PyPy 3.11.11 - 7.3.19")
     assert pypy is not None and (pypy.kind, pypy.implementation_version) == (PYPY, "7.3.19")
-    unknown = parse_probe("GraalVM 3.11.7 None -")
+    unknown = parse_probe("GraalVM 3.11.7 - -")
     assert unknown is not None and unknown.kind is None
-    assert parse_probe("3.11.7") is None and parse_probe("CPython x.y None -") is None
+    assert parse_probe("3.11.7") is None and parse_probe("CPython x.y - -") is None
 
 
 @pytest.mark.parametrize("label", ["2.7", "host"])

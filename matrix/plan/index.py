@@ -73,9 +73,17 @@ class ReleaseIndex:
     def versions(self, project: str) -> list[Version]:
         return [r.version for r in self.releases.get(project, ())]
 
+    @functools.cached_property
+    def _by_version(self) -> dict[tuple[str, Version], Release]:
+        """``(project, version) -> release`` (the first listed, as a scan would find it)."""
+        found: dict[tuple[str, Version], Release] = {}
+        for project, releases in self.releases.items():
+            for release in releases:
+                found.setdefault((project, release.version), release)
+        return found
+
     def get(self, project: str, version: str) -> Release | None:
-        wanted = Version(version)
-        return next((r for r in self.releases.get(project, ()) if r.version == wanted), None)
+        return self._by_version.get((project, Version(version)))
 
     def installable(self, project: str, version: str,
                     python: Version | InterpreterId) -> str | None:

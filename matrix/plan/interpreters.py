@@ -18,14 +18,16 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.interpreters import CPYTHON, KINDS, InterpreterId, InterpreterKind, kind_of
 
 PROBE = (
-    "import platform, sys, sysconfig; "
+    "import platform, sys; "
     "pypy = getattr(sys, 'pypy_version_info', None); "
     "sys.stdout.write(' '.join([platform.python_implementation(), platform.python_version(),"
-    " str(sysconfig.get_config_var('Py_GIL_DISABLED')),"
+    " getattr(sys, 'abiflags', '') or '-',"
     " '.'.join([str(n) for n in pypy[:3]]) if pypy else '-']))"
 )
-"""What an interpreter is: ``CPython 3.13.1 1 -`` (implementation, language version,
-``Py_GIL_DISABLED``, PyPy's own release or ``-``); runs on Python 2.7 too."""
+"""What an interpreter is: ``CPython 3.13.1 t -`` (implementation, language version, its ABI
+flags or ``-``: a free-threaded build has ``t`` in ``sys.abiflags`` (PEP 703), PyPy's own
+release or ``-``); runs on Python 2.7 too, and imports nothing slow (every interpreter on the
+machine answers it on every run)."""
 MINORS = ("2.7", *(f"3.{minor}" for minor in range(6, 20)))
 """The language versions discovery looks for on ``PATH`` (``python3.11``, ``pypy3.11``)."""
 
@@ -151,12 +153,12 @@ def parse_probe(output: str) -> Probed | None:
     parts = output.split()
     if len(parts) != 4:
         return None
-    implementation, version_text, gil_disabled, implementation_version = parts
+    implementation, version_text, abiflags, implementation_version = parts
     try:
         version = Version(version_text)
     except InvalidVersion:
         return None
-    abi = "t" if gil_disabled == "1" else ""
+    abi = "t" if "t" in abiflags.replace("-", "") else ""
     return Probed(kind_of(implementation, abi), version,
                   "" if implementation_version == "-" else implementation_version)
 
