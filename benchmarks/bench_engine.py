@@ -26,6 +26,7 @@ The default grid takes about 15 minutes cold on 2 cores; ``quick`` (the default)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,24 +128,28 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
     print(f"  warm re-run (nothing changed): {warm:.1f} s")
 
 
+@contextlib.contextmanager
+def worktree_at(rev: str, folder: Path) -> Iterator[Path]:
+    """A checkout of ``rev`` in ``folder`` (a git worktree), removed afterwards."""
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), rev], cwd=ROOT,
+                   check=True, capture_output=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
+                       check=False, capture_output=True)
+
+
 def engines_figures(rev: str, log: Path) -> None:
     """The engine at ``rev`` against this one on ``--quick``, both with a fresh build cache;
     each first warms its own environments (their layouts differ) in a throwaway run."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
         base = Path(tmp)
-        old = base / "old"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=ROOT,
-                       check=True, capture_output=True)
-        try:
-            times = {}
-            for name, root, envs in (("previous", old, base / "old-envs"), ("this", ROOT, ENVS)):
-                run_grid(root, ["--quick"], base / f"{name}-warmup", base / f"{name}-w", envs,
-                         log)
-                times[name] = run_grid(root, ["--quick"], base / f"{name}-cache",
-                                       base / f"{name}-results", envs, log)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
-                           check=False, capture_output=True)
+        times = {}
+        for name, root, envs in (("previous", old, base / "old-envs"), ("this", ROOT, ENVS)):
+            run_grid(root, ["--quick"], base / f"{name}-warmup", base / f"{name}-w", envs, log)
+            times[name] = run_grid(root, ["--quick"], base / f"{name}-cache",
+                                   base / f"{name}-results", envs, log)
     print(f"quick grid cold, engine at {rev}: {times['previous']:.1f} s; this engine:"
           f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
 
@@ -153,31 +159,24 @@ def warm_rerun_figures(rev: str, rounds: int) -> None:
     lookups: what every scheduled run and every ``nox -s matrix`` pays first), by the code at
     ``rev`` and by this checkout, alternating ``rounds`` times on copies of the same store, so
     both see the same machine load; prints the medians and their ratio."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
         base = Path(tmp)
-        old = base / "old"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=ROOT,
-                       check=True, capture_output=True)
-        try:
-            times: dict[str, list[float]] = {"previous": [], "this": []}
-            for name in times:
-                shutil.copytree(ROOT / "results", base / f"{name}-results")
-            for _ in range(rounds):
-                for name, root in (("previous", old), ("this", ROOT)):
-                    start = time.monotonic()
-                    done = subprocess.run(
-                        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
-                         " from matrix.cli import main; raise SystemExit(main(sys.argv[2:]))",
-                         str(root), "run", "--offline", "--results", str(base / f"{name}-results")],
-                        cwd=root, capture_output=True, text=True,
-                        env={**os.environ, "MATRIX_CACHE_DIR": str(ROOT / ".cache")})
-                    times[name].append(time.monotonic() - start)
-                    if done.returncode != 0 or " 0 records written" not in done.stderr:
-                        raise SystemExit(f"warm re-run at {name} measured something or failed:"
-                                         f"\n{done.stderr[-2000:]}")
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
-                           check=False, capture_output=True)
+        times: dict[str, list[float]] = {"previous": [], "this": []}
+        for name in times:
+            shutil.copytree(ROOT / "results", base / f"{name}-results")
+        for _ in range(rounds):
+            for name, root in (("previous", old), ("this", ROOT)):
+                start = time.monotonic()
+                done = subprocess.run(
+                    [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+                     " from matrix.cli import main; raise SystemExit(main(sys.argv[2:]))",
+                     str(root), "run", "--offline", "--results", str(base / f"{name}-results")],
+                    cwd=root, capture_output=True, text=True,
+                    env={**os.environ, "MATRIX_CACHE_DIR": str(ROOT / ".cache")})
+                times[name].append(time.monotonic() - start)
+                if done.returncode != 0 or " 0 records written" not in done.stderr:
+                    raise SystemExit(f"warm re-run at {name} measured something or failed:"
+                                     f"\n{done.stderr[-2000:]}")
     previous, this = statistics.median(times["previous"]), statistics.median(times["this"])
     print(f"default grid re-run, nothing to measure ({rounds} rounds, medians): code at {rev}"
           f" {previous:.2f} s; this checkout {this:.2f} s ({this / previous:.2f}x the time)")

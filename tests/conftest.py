@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -20,15 +21,19 @@ def interpreters() -> dict[str, Interpreter]:
     return discover_interpreters()
 
 
+def missing_prerequisite(message: str) -> NoReturn:
+    """A test's prerequisite is missing: skip it here, but fail it under CI (``CI`` set), where
+    a test must never pass without doing its real work."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}, and CI is set: the test must run")
+    pytest.skip(message)
+
+
 def need_python(interpreters: dict[str, Interpreter], minor: str) -> Interpreter:
-    """The interpreter a real-build test needs: skipped where it is missing, except under CI
-    (``CI`` set), where a missing prerequisite fails the run instead of passing it unbuilt."""
+    """The interpreter a real-build test needs (see :func:`missing_prerequisite`)."""
     interpreter = interpreters.get(minor)
     if interpreter is None:
-        message = f"no Python {minor} interpreter on this machine"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI is set: real-build tests must run")
-        pytest.skip(message)
+        missing_prerequisite(f"no Python {minor} interpreter on this machine")
     return interpreter
 
 

@@ -13,7 +13,6 @@ the ``playwright`` package (the ``test`` extra).  With ``CI`` set a missing one 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_RESULTS, build_r
 from report.legend import COLOURS, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 from report.publish import write_outputs
 from report.query import SupportRange, answer, load_data
+from tests.conftest import missing_prerequisite
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 SCREENSHOTS = PROJECT_ROOT / ".cache" / "screenshots"
@@ -37,21 +37,15 @@ BLANK = "rgb(236, 238, 241)"
 pytestmark = pytest.mark.browser
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what}, and CI is set: the browser tests must run")
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed (pip install -e '.[test]')")
+        missing_prerequisite("the playwright package is not installed (pip install -e '.[test]')")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        _missing("no chromium on PATH (Debian: apt-get install chromium)")
+        missing_prerequisite("no chromium on PATH (Debian: apt-get install chromium)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable,
                                               args=["--no-sandbox"])

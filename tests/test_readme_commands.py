@@ -41,6 +41,7 @@ from matrix.cli import build_parser as matrix_parser
 from matrix.run.hygiene import SUPERVISED_ENV
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import build_parser as report_parser
+from tests.conftest import missing_prerequisite
 
 README = PROJECT_ROOT / "README.md"
 
@@ -268,10 +269,8 @@ def need_tool(name: str, env: dict[str, str]) -> str:
     """``name`` on the fresh shell's ``PATH``: skipped where missing, failing under ``CI``."""
     path = shutil.which(name, path=env["PATH"])
     if path is None:
-        message = f"no {name} on PATH outside a virtualenv (run the README's set-up first)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI is set")
-        pytest.skip(message)
+        missing_prerequisite(f"no {name} on PATH outside a virtualenv (run the README's set-up"
+                             " first)")
     return path
 
 
