@@ -24,12 +24,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from matrix.model.cases import Case, load_cases
 from matrix.model.cells import Cell
 from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, checks_of
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError, dispatch
+from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Retry, is_provisional
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, select_current
@@ -38,15 +41,20 @@ from matrix.plan.grid import (
     Plan,
     PlannedCell,
     Selection,
+    final_releases,
+    no_interpreter,
     plan_cell,
     plan_grid,
+    require_releases,
+    select_pythons,
     split_items,
     uncovered_releases,
 )
 from matrix.plan.index import ReleaseIndex, load_index, write_snapshot
 from matrix.plan.interpreters import Interpreter, discover_interpreters
 from matrix.plan.shard import Shard, merge_stores
-from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.run import explain
+from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
 from matrix.run.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
 from matrix.run.measure import run_plan
 from matrix.store.checklog import CheckLog
@@ -56,29 +64,43 @@ from matrix.store.results import ResultStore
 from matrix.trust.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
 
 
-def _verdict(record: Record) -> str:
-    text = _outcome_text(record)
+def _verdict(record: Record, events: explain.Events | None = None) -> str:
+    """What ``try`` prints for a record: labelled probe fields (``events``, the run's probe
+    events, say why an unknown ``copies`` is unknown), or ``outcome: first error``."""
+    text = _outcome_text(record, events)
     if record.shipped_c is not None and not record.outcome.could_not_be_tried:
         under = record.provenance.get("generated_under", "?")
         text += f"  (shipped C generated under Python {under}: {record.shipped_c})"
     return text
 
 
-def _outcome_text(record: Record) -> str:
-    b = record.behaviour
-    if record.outcome.value != "ok":
+def _outcome_text(record: Record, events: explain.Events | None = None) -> str:
+    if record.outcome is not Outcome.OK:
         return f"{record.outcome.value}: {record.first_error}"
+    return explain.probe_fields(record.behaviour, events)
 
-    def word(value: bool | None, yes: str, no: str) -> str:
-        return "?" if value is None else (yes if value else no)
 
-    return (
-        f"values_ok={word(b.values_ok, 'yes', 'NO')} "
-        f"{word(b.copies, 'copy', 'alias')} "
-        f"{word(b.readonly, 'read-only', 'writable')} "
-        f"{word(b.locks_source, 'locks-source', 'no-lock')}"
-        + "".join(f" [{w[:60]}]" for w in b.warnings)
-    )
+def _tried_lines(record: Record, layout: Layout, cases: dict[str, Case],
+                 seen: explain.RunsSeen, settings: EngineSettings) -> list[str]:
+    """``try -v`` under a record's line: the probe evidence; for a failure, the log without
+    the runner's protocol lines, how the run ended and what it printed, and the traceback of
+    a run or import error (the case run again, for display)."""
+    case = cases[record.case_id]
+    log_path = layout.cache / record.log if record.log else None
+    log = log_path.read_text(encoding="utf-8") if log_path and log_path.is_file() else ""
+    run = seen.runs.get(case.symbol)
+    events = explain.probe_events(run.log if run is not None else log)
+    ran = (not run.at_import) if run is not None else bool(events)
+    lines = explain.evidence_lines(record, events, ran=ran)
+    if record.outcome.failed:
+        traceback = None
+        place = seen.places.get(case.symbol)
+        if place is not None and record.outcome in (Outcome.RUN_ERROR, Outcome.IMPORT_ERROR):
+            sources = {f"{c.id}.pyx": c.code for c in cases.values()}
+            traceback = explain.replay_traceback(place, case.symbol,
+                                                 settings.run_timeout_s + 60, sources)
+        lines += explain.failure_lines(record, log, log_path, run, traceback)
+    return [f"    {line}" for line in lines]
 
 
 def selected_cases(layout: Layout, patterns: Sequence[str] | None) -> list[Case]:
@@ -108,10 +130,31 @@ def selection_from(args: argparse.Namespace) -> Selection:
 
 
 def make_plan(args: argparse.Namespace, layout: Layout) -> Plan:
+    """The selected grid; a selection that plans no cell is an error naming the flag."""
     index = load_index(layout.cache / "index", offline=args.offline)
     for note in index.notes:
         print(f"note: {note}", file=sys.stderr)
-    return plan_grid(discover_interpreters(), index, selection_from(args))
+    interpreters = discover_interpreters()
+    selection = selection_from(args)
+    plan = plan_grid(interpreters, index, selection)
+    if not plan.cells:
+        raise why_nothing_planned(interpreters, index, selection)
+    return plan
+
+
+def why_nothing_planned(interpreters: dict[str, Interpreter], index: ReleaseIndex,
+                        selection: Selection) -> MatrixError:
+    """The error for a selection that plans no cell, naming the flag that emptied it: no
+    interpreter for any ``--python`` item, or a ``--cell`` that matches none of the cells the
+    other flags select (unknown releases and compilers are errors while planning)."""
+    if selection.python is not None and not select_pythons(interpreters, selection.python,
+                                                           Plan()):
+        return no_interpreter(",".join(selection.python), interpreters)
+    if selection.cells is not None:
+        others = plan_grid(interpreters, index, replace(selection, cells=None)).cells
+        return SelectionError(f"--cell {','.join(selection.cells)}: matches none of the"
+                              f" {len(others)} cells the other flags select")
+    return SelectionError("the selection plans no cell")
 
 
 def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[PlannedCell]:
@@ -124,20 +167,50 @@ def new_release_cells(cells: list[PlannedCell], store: ResultStore) -> list[Plan
     return uncovered_releases(cells, covered_cython, covered_numpy, covered_python)
 
 
-def narrow(cells: list[PlannedCell], args: argparse.Namespace,
-           results: Path) -> list[PlannedCell]:
-    """Apply ``--new-releases`` (against the store in ``results``) and then ``--shard``."""
-    if args.new_releases:
+def require_held(cells: Sequence[Cell], cases: Sequence[Case], case_flag: str | None) -> None:
+    """Some cell holds one of ``cases`` (core cells the numpy-free ones, numpy cells the numpy
+    ones), or an error naming ``--case`` (``case_flag``, its value): the check ``run`` and
+    ``list`` make (:func:`narrow`), for any command given cells and cases."""
+    if not any(cell.wants(case) for cell in cells for case in cases):
+        flag = f"--case {case_flag}" if case_flag else "the cases"
+        raise SelectionError(
+            f"{flag}: none of the {len(cells)} planned cells holds these cases (numpy-free"
+            " cases are measured in core cells, numpy cases in numpy cells)")
+
+
+def narrow(cells: list[PlannedCell], args: argparse.Namespace, results: Path,
+           cases: Sequence[Case]) -> list[PlannedCell]:
+    """Keep the cells that hold one of ``cases`` (a core cell the numpy-free ones, a numpy cell
+    the numpy ones), then apply ``--new-releases`` (against the store in ``results``) and
+    ``--shard``.  Cases that no planned cell holds are an error naming ``--case``; nothing new,
+    or a shard with no cell, is not (a note says so): ``run`` then measures nothing."""
+    shard = Shard.parse(args.shard) if args.shard else None
+    held = [p for p in cells if any(p.cell.wants(case) for case in cases)]
+    if cells:
+        require_held([p.cell for p in cells], cases, args.case)
+    if len(held) < len(cells):
+        print(f"note: {len(cells) - len(held)} of the {len(cells)} planned cells hold none of"
+              " the selected cases: left out", file=sys.stderr)
+    cells = held
+    if args.new_releases and cells:
         cells = new_release_cells(cells, ResultStore.in_directory(results))
-    if args.shard:
-        cells = Shard.parse(args.shard).select(cells)
+        if not cells:
+            print("note: --new-releases: the stored results cover every Cython, numpy and"
+                  " Python of the selection: nothing new", file=sys.stderr)
+    if shard is not None and cells:
+        part = shard.select(cells)
+        if not part:
+            print(f"note: --shard {args.shard}: this part of the selection holds no cell (of"
+                  f" {len(cells)})", file=sys.stderr)
+        cells = part
     return cells
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    layout = Layout.default()
+    layout = _results_layout(args)
+    cases = selected_cases(layout, _items(args.case))
     plan = make_plan(args, layout)
-    plan.cells = narrow(plan.cells, args, Path(args.results) if args.results else layout.results)
+    plan.cells = narrow(plan.cells, args, layout.results, cases)
     if args.json:
         print(json.dumps([
             {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
@@ -172,7 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
-    plan.cells = narrow(plan.cells, args, layout.results)
+    plan.cells = narrow(plan.cells, args, layout.results, cases)
     store = ResultStore.in_directory(layout.results)
     settings = engine_settings(args)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs,
@@ -190,7 +263,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_try(args: argparse.Namespace) -> int:
     layout = Layout.default()
-    cases = selected_cases(layout, _items(args.case))
+    if args.cases:
+        layout = replace(layout, cases=Path(args.cases))
+    patterns = _items(args.case)
+    cases = selected_cases(layout, patterns)
     interpreters = discover_interpreters()
     interpreter = interpreters.get(args.python)
     if interpreter is None:
@@ -200,6 +276,10 @@ def cmd_try(args: argparse.Namespace) -> int:
     settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     index = load_index(layout.cache / "index", offline=args.offline)
+    require_releases(index, cython=args.cython, numpy=args.numpy, numpy_run=args.numpy_run)
+    if args.numpy is None:
+        cases = _core_cases(patterns, cases, index, interpreter)
+    by_id = {case.id: case for case in cases}
     compiler = compiler_spec(args.compiler).id
     cells = [Cell(args.python, args.cython, compiler=compiler)]
     if args.numpy:
@@ -210,17 +290,45 @@ def cmd_try(args: argparse.Namespace) -> int:
         if planned.not_possible is not None:
             print(f"{cell.id:32} not possible: {planned.not_possible}")
             continue
-        for record in measure_cell(planned, cases, layout, settings, toolchain):
-            print(f"{cell.id:32} {record.case_id:44} {_verdict(record)}")
-            if args.verbose and record.log and record.outcome.failed:
-                print((layout.cache / record.log).read_text(encoding="utf-8"))
+        seen = explain.RunsSeen()
+        measurement = CellMeasurement(planned, cases, layout, settings, toolchain,
+                                      run_module=seen)
+        for record in measurement.measure():
+            run = seen.runs.get(by_id[record.case_id].symbol)
+            events = explain.probe_events(run.log) if run is not None else None
+            print(f"{cell.id:32} {record.case_id:44} {_verdict(record, events)}", flush=True)
+            if args.verbose:
+                for line in _tried_lines(record, layout, by_id, seen, settings):
+                    print(line)
     return 0
 
 
+def _core_cases(patterns: Sequence[str] | None, cases: list[Case], index: ReleaseIndex,
+                interpreter: Interpreter) -> list[Case]:
+    """``try`` without ``--numpy`` measures the core cell only: a ``--case`` pattern that
+    names only numpy cases is an error naming the flag; numpy cases a broader selection picked
+    up are left out, with a note saying so."""
+    numpy_cases = [case for case in cases if case.needs_numpy]
+    if not numpy_cases:
+        return cases
+    wheels = [v for v in final_releases(index, "numpy", Version("0"))
+              if index.installable("numpy", str(v), interpreter.id) is None]
+    hint = "give --numpy" + (f" (e.g. --numpy {max(wheels)}, the newest with a wheel for"
+                             f" Python {interpreter.label})" if wheels else "")
+    needing = {case.id for case in numpy_cases}
+    for pattern in patterns or ():
+        hits = [case.id for case in cases if fnmatch.fnmatchcase(case.id, pattern)]
+        if hits and set(hits) <= needing:
+            raise SelectionError(f"--case {pattern}: {', '.join(hits)}"
+                                 f" need{'s' if len(hits) == 1 else ''} numpy: {hint}")
+    left_out = (f"the {len(numpy_cases)} numpy cases" if patterns is None
+                else ", ".join(case.id for case in numpy_cases))
+    print(f"note: {left_out} left out (measured in numpy cells): {hint}", file=sys.stderr)
+    return [case for case in cases if not case.needs_numpy]
+
+
 def cmd_bisect(args: argparse.Namespace) -> int:
-    layout = Layout.default()
-    if args.results:
-        layout = replace(layout, results=Path(args.results))
+    layout = _results_layout(args)
     case = next((c for c in load_cases(layout.cases) if c.id == args.case), None)
     if case is None:
         raise SelectionError(f"--case {args.case}: no such case in {layout.cases}")
@@ -247,24 +355,28 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             f"--python {args.python}: no such interpreter here (found: {', '.join(interpreters)})"
         )
     index = load_index(layout.cache / "index", offline=args.offline)
+    require_releases(index, cython=args.cython, numpy=args.numpy, numpy_run=args.numpy_run)
     settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     store = ResultStore.in_directory(layout.results)
+
+    def why_not(cell: Cell) -> str | None:  # what try and the grid measure, shipped C too
+        return plan_cell(cell, interpreter, index, interpreters.values()).not_possible
 
     def measure(cell: Cell) -> list[Record]:
         planned = plan_cell(cell, interpreter, index, interpreters.values())
         measurement = CellMeasurement(planned, [case], layout, settings, toolchain)
         stored = store.get(measurement.key(case))
         if stored is not None and not is_provisional(stored):
-            print(f"  {cell.id}: {stored.outcome.value} (stored)", file=sys.stderr)
+            print(f"  {cell.id}: {_bisect_step(stored)} (stored)", file=sys.stderr)
             return [stored]
         records = measurement.measure()
         store.append(records)
         for record in records:
-            print(f"  {cell.id}: {record.outcome.value}", file=sys.stderr)
+            print(f"  {cell.id}: {_bisect_step(record)}", file=sys.stderr)
         return records
 
-    result = bisect(base, span, case.id, index, interpreter.id, measure)
+    result = bisect(base, span, case.id, index, interpreter.id, measure, why_not)
     store.compact()
     for version, why in result.skipped:
         print(f"skipped {version}: {why}")
@@ -274,6 +386,11 @@ def cmd_bisect(args: argparse.Namespace) -> int:
           f" ({dict(result.steps).get(changed, '?')})")
     print(f"reproduce with: {result.reproduce}")
     return 0
+
+
+def _bisect_step(record: Record) -> str:
+    """A bisection step's outcome, saying when it was measured with shipped C."""
+    return record.outcome.value + (" (shipped C)" if record.shipped_c is not None else "")
 
 
 def _results_layout(args: argparse.Namespace) -> Layout:
@@ -453,6 +570,16 @@ def _delays(text: str) -> tuple[float, ...]:
     return delays
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}': expected seconds, e.g. 60") from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}': must be a number of seconds above 0")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -473,9 +600,9 @@ FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "case": (("--case",), dict(help="case id globs (default: all cases)")),
     "compiler": (("--compiler",), dict(default=DEFAULT_COMPILER, help="C compiler: gcc, clang"
                                        " or gcc14-errors (default: %(default)s)")),
-    "timeout": (("--timeout",), dict(type=float, default=DEFAULT_RUN_TIMEOUT_S,
-                                     help="seconds per case run (a key input: part of every"
-                                     " record)")),
+    "timeout": (("--timeout",), dict(type=_seconds, default=DEFAULT_RUN_TIMEOUT_S,
+                                     help="seconds per case run, above 0 (a key input: part of"
+                                     " every record; default: %(default)s)")),
     "retry-delays": (("--retry-delays",), dict(type=_delays, default=DEFAULT_RETRY.delays,
                                                metavar="S,S", help="pauses before a transient"
                                                " failure is tried again (default: %(default)s;"
@@ -557,19 +684,26 @@ def build_parser() -> argparse.ArgumentParser:
     list_ = sub.add_parser("list", help="print the planned cells")
     _add_selection(list_)
     list_.add_argument("--json", action="store_true", help="machine-readable, for CI fan-out")
+    _flag(list_, "case", help="case id globs: only the cells that hold one of them, as run"
+          " plans them (default: all cases)")
     _flag(list_, "results")
+    _flag(list_, "cases")
     list_.set_defaults(func=cmd_list)
 
     try_ = sub.add_parser("try", help="measure one cell and print the results")
     try_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
     try_.add_argument("--cython", required=True, help="exact Cython release, e.g. 3.2.4")
-    try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core only)")
+    try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core cases"
+                      " only; a --case naming only numpy cases is then an error)")
     try_.add_argument("--numpy-run", help="run numpy cases under this numpy (ABI check)")
     _flag(try_, "case")
+    _flag(try_, "cases")
     _flag(try_, "compiler")
     _add_engine_options(try_)
     try_.add_argument("--verbose", "-v", action="store_true",
-                      help="print the full build and run log of every failing case")
+                      help="print the probe evidence of every case; for a failing case also"
+                      " its log, what its run printed and, for a run or import error, the"
+                      " Python traceback (the case run again to show it)")
     _flag(try_, "offline")
     try_.set_defaults(func=cmd_try)
 
@@ -581,6 +715,7 @@ def build_parser() -> argparse.ArgumentParser:
     bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")
     _flag(bisect_, "compiler")
     _flag(bisect_, "results")
+    _flag(bisect_, "cases")
     _add_engine_options(bisect_)
     _flag(bisect_, "offline")
     bisect_.set_defaults(func=cmd_bisect)

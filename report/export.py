@@ -144,6 +144,7 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "source": case.source,
         "target": case.target,
         "variant_of": case.variant_of,
+        "options": case.options,
         "documented": {**asdict(case.expect), "summary": row.documented},
         "summary": [{"series": s, **_verdict(c)} for s, c in zip(report.series, row.series)],
         "semantics": {"label": row.semantics.label, "counts": dict(row.semantics.counts),

@@ -202,6 +202,7 @@ def page_data(report: Report) -> dict[str, Any]:
             "id": row.case.id, "title": row.case.title, "group": row.case.group,
             "source": row.case.source, "target": row.case.target,
             "numpy": row.case.needs_numpy, "variant_of": row.case.variant_of or "",
+            "options": row.case.options,
             "semantics": row.semantics.label, "semantics_notes": list(row.semantics_notes),
             "locks": row.locks.label, "documented": row.documented,
         } for row in report.rows],

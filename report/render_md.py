@@ -284,7 +284,9 @@ def _documented(row: CaseRow) -> str:
 
 
 def _conversion(row: CaseRow) -> str:
-    return f"{code(row.case.source)} → {code(row.case.target)}"
+    """``bytes`` → ``char*``, followed by the case's build options if it has any."""
+    options = f" ({row.case.options})" if row.case.options else ""
+    return f"{code(row.case.source)} → {code(row.case.target)}{options}"
 
 
 def render_summary(report: Report) -> str:

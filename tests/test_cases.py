@@ -170,3 +170,49 @@ def test_top_level_names_understand_cython_declarations() -> None:
         "cdef int[3] arr\ncpdef double twice(double v):\n"
     )
     assert top_level_names(code) == ["p", "A", "f", "myint", "mv", "arr", "twice"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "problem"),
+    [
+        ("[options]\nfoo = 1\n", "options.foo", "unknown option"),
+        ("[options]\ncplus = \"yes\"\n", "options.cplus", "true or false"),
+        ("[options]\nlimited_api = \"3\"\n", "options.limited_api", "e.g. \"3.11\""),
+        ("[options]\nmacros = { \"1BAD\" = \"x\" }\n", "options.macros", "C macro NAME"),
+        ("[options]\ndirectives = { language_level = 3 }\n", "options.directives.language_level",
+         "contradicts the `# cython:` header"),
+    ],
+)
+def test_bad_build_options_name_file_and_field(tmp_path: Path, options: str, field: str,
+                                               problem: str) -> None:
+    pyx = "# cython: language_level=2\n" + GOOD_PYX
+    write_case(tmp_path, toml=GOOD_TOML.replace("[expect]", options + "\n[expect]"), pyx=pyx)
+    with pytest.raises(CaseDefinitionError) as info:
+        load_cases(tmp_path)
+    assert (info.value.field, problem in str(info.value)) == (field, True), str(info.value)
+
+
+def test_a_cython_header_is_honoured_and_a_late_one_refused(tmp_path: Path) -> None:
+    write_case(tmp_path, pyx="# a comment\n# cython: language_level=2, boundscheck=False\n"
+               + GOOD_PYX)
+    (case,) = load_cases(tmp_path)
+    assert case.options.directives == (("boundscheck", False), ("language_level", 2))
+    assert case.options.language_level == "2"
+    late = GOOD_PYX + "# cython: boundscheck=False\n"
+    write_case(tmp_path, pyx=late)
+    with pytest.raises(CaseDefinitionError) as info:
+        load_cases(tmp_path)
+    assert info.value.field == f"line {len(GOOD_PYX.splitlines()) + 1}"
+    assert "ignored by Cython" in str(info.value)
+    assert info.value.path.name == "demo-case.pyx"
+
+
+def test_a_case_without_options_keeps_its_hash() -> None:
+    from matrix.model.cases import BuildOptions, measured_hash
+
+    assert measured_hash("code", ["numpy"], "batched") == measured_hash(
+        "code", ["numpy"], "batched", BuildOptions())
+    limited = BuildOptions(limited_api="3.11")
+    assert limited.compile_macros() == (("Py_LIMITED_API", "0x030B0000"),
+                                        ("CYTHON_LIMITED_API", "1"))
+    assert measured_hash("code", [], "batched", limited) != measured_hash("code", [], "batched")

@@ -48,6 +48,17 @@ class CompileSettings:
     """Extra environment for it (zig's cache folders)."""
 
 
+def cplus_command(settings: CompileSettings) -> tuple[str, ...]:
+    """The C++ compiler beside the cell's C compiler: ``g++`` for ``gcc``, ``clang++`` for
+    ``clang``, ``c++`` for ``cc``, ``zig c++`` for ``zig cc``."""
+    if settings.command:
+        *head, last = settings.command
+        return (*head, "c++" if last == "cc" else last)
+    name = Path(settings.cc).name
+    swapped = {"gcc": "g++", "clang": "clang++", "cc": "c++"}.get(name, name)
+    return (str(Path(settings.cc).with_name(swapped)) if "/" in settings.cc else swapped,)
+
+
 @dataclass
 class Compiled:
     """One attempt to compile a generated module for one Python (and numpy headers)."""
@@ -110,9 +121,12 @@ def compile_key(generated: Generated, target: Environment, settings: CompileSett
                 ) -> list[object]:
     info = target.info
     numpy_headers = headers_digest((info.numpy_include,)) if info.numpy_include else None
-    return [STAGE_VERSION, stagecache.file_digest(generated.c_file), info.python,
-            info.ext_suffix, headers_digest(info.includes), numpy_headers, settings.cc_version,
-            list(settings.cflags)]
+    material: list[object] = [
+        STAGE_VERSION, stagecache.file_digest(generated.c_file), info.python, info.ext_suffix,
+        headers_digest(info.includes), numpy_headers, settings.cc_version, list(settings.cflags)]
+    if not generated.options.is_default:  # a module without options keeps its key
+        material.append(generated.options.to_json())
+    return material
 
 
 def compile_module(generated: Generated, target: Environment, root: Path,
@@ -136,7 +150,10 @@ def _compile_locked(generated: Generated, target: Environment, directory: Path,
         includes.append(f"-I{info.numpy_include}")
     module_file = f"{generated.module}{info.ext_suffix}"
     # Compile from the generating folder so that error lines name ``<module>.c`` only.
-    argv = [*(settings.command or (settings.cc,)), *settings.cflags, "-shared", *includes,
+    options = generated.options
+    compiler = cplus_command(settings) if options.cplus else (settings.command or (settings.cc,))
+    macros = [f"-D{name}={value}" for name, value in options.compile_macros()]
+    argv = [*compiler, *settings.cflags, *macros, "-shared", *includes,
             generated.c_file.name, "-o", str(directory / module_file)]
     env = {**os.environ, **dict(settings.env)} if settings.env else None
     tool = run_build_tool(

@@ -29,7 +29,7 @@ from matrix.build import stagecache
 from matrix.build.envs import Environment
 from matrix.build.procs import run_process
 from matrix.build.tools import run_build_tool
-from matrix.model.cases import Case
+from matrix.model.cases import BuildOptions, Case
 from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
@@ -86,10 +86,13 @@ class Generated:
     log: str = ""
     duration_s: float = 0.0
     cause: Cause = Cause.REPORTED
+    options: BuildOptions = BuildOptions()
+    """The build options of its cases (one set per module)."""
 
     @property
     def c_file(self) -> Path:
-        return self.directory / f"{self.module}.c"
+        """The generated C (C++ in C++ mode: ``.cpp``)."""
+        return self.directory / f"{self.module}.{'cpp' if self.options.cplus else 'c'}"
 
 
 def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | None, set[str]]:
@@ -114,14 +117,35 @@ def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | 
 
 def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> list[object]:
     """What the generated C depends on (the generating Python is added where it matters)."""
-    return [STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
-                                    for c in cases], pxd.digest if pxd else None]
+    material: list[object] = [
+        STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
+                                for c in cases], pxd.digest if pxd else None]
+    options = module_options(cases)
+    if not options.is_default:  # a module without options keeps the key it always had
+        material.append(options.to_json())
+    return material
+
+
+def module_options(cases: Sequence[Case]) -> BuildOptions:
+    """The build options of a module's cases (:func:`matrix.build.modules.build_cases` never
+    mixes them)."""
+    options = {c.options for c in cases}
+    if len(options) > 1:
+        raise ValueError(f"cases with different build options in one module: {options}")
+    return options.pop() if options else BuildOptions()
 
 
 def entry_name(module: str, generator: Environment, *, per_python: bool) -> str:
     """The cache entry of ``module``'s C: shared by every Python, or per generating Python,
     named by its interpreter's folder (``mm_<key>-py3.11.9``; ``-pp3.11.11-pypy7.3.19``)."""
     return f"{module}-{generator.spec.interpreter.id.folder}" if per_python else module
+
+
+def module_header(options: BuildOptions) -> str:
+    """The module's ``# cython:`` header: ``language_level`` (3 unless the cases say) and the
+    cases' directives; Cython applies a module's header to the files it includes."""
+    directives = {"language_level": 3, **dict(options.directives)}
+    return "# cython: " + ", ".join(f"{k}={v}" for k, v in directives.items()) + "\n"
 
 
 def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
@@ -142,7 +166,7 @@ def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
                              Outcome(cached["outcome"]), cached["cython"],
                              cached["generated_under"], cached["first_error"],
                              set(cached["error_files"]), cached["log"],
-                             float(cached["duration_s"]))
+                             float(cached["duration_s"]), options=module_options(cases))
         return _generate_locked(generator, cases, pxd, stagecache.fresh(directory), module,
                                 cython, retry)
 
@@ -153,12 +177,16 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
     for case in cases:
         (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
         includes.append(f'include "{case.id}.pyx"\n')
-    (directory / f"{module}.pyx").write_text("# cython: language_level=3\n" + "".join(includes))
+    options = module_options(cases)
+    (directory / f"{module}.pyx").write_text(module_header(options) + "".join(includes))
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if pxd is not None:  # where site-packages would hold an installed numpy
         env["PYTHONPATH"] = str(pxd.root)
-    argv = [str(generator.python), "-m", "cython", "-3", f"-I{directory}", "-o", f"{module}.c",
+    level = [] if dict(options.directives).get("language_level") is not None else ["-3"]
+    output = f"{module}.{'cpp' if options.cplus else 'c'}"
+    argv = [str(generator.python), "-m", "cython", *level,
+            *(["--cplus"] if options.cplus else []), f"-I{directory}", "-o", output,
             f"{module}.pyx"]
     tool = run_build_tool(
         lambda: run_process(argv, timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env),
@@ -166,7 +194,7 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
     done = tool.done
     result = Generated(module, directory, tuple(c.id for c in cases), tool.outcome, cython,
                        generator.info.python, log=done.transcript(), duration_s=done.duration_s,
-                       cause=tool.cause)
+                       cause=tool.cause, options=options)
     if tool.outcome is Outcome.CYTHONIZE_ERROR:
         strip = [directory] + ([pxd.root] if pxd is not None else [])
         result.first_error, result.error_files = first_cython_error(done.output, strip)
@@ -177,6 +205,6 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
                 "cython": cython, "generated_under": result.generated_under,
                 "first_error": result.first_error, "error_files": sorted(result.error_files),
                 "log": result.log, "duration_s": result.duration_s}
-        artefacts = [f"{module}.c"] if result.outcome is Outcome.OK else []
+        artefacts = [output] if result.outcome is Outcome.OK else []
         stagecache.save(directory, data, artefacts)
     return result

@@ -144,6 +144,13 @@ def comparable(generated_c: Path) -> list[str]:
     return _INSTALL_PATH.sub("<site-packages>/", text).splitlines()
 
 
+def one_module(cases: Sequence[Case]) -> list[Case]:
+    """The cases the check compares as one module: one module holds one set of build options,
+    so those built as every case is (no options), or, if there are none, the first set's."""
+    plain = [c for c in cases if c.options.is_default]
+    return plain or [c for c in cases if c.options == cases[0].options]
+
+
 def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequence[Case],
               pxd: PxdTree | None, generate_root: Path) -> Invariance | Untriable:
     """Generate the same module under both Pythons and compare the C line by line.
@@ -213,6 +220,7 @@ def choose_generator(cython: str, candidates: Sequence[Interpreter], ensure: Ens
     if isinstance(oldest, EnvFailure):
         return Untriable(Outcome.ENV_ERROR, oldest.reason, oldest.cause)
     assert oldest is not None  # newest is usable, so the scan from the other end finds one
+    cases = one_module(cases)
     material = [INVARIANCE_VERSION, cython, oldest.spec.interpreter.id.key_material,
                 newest.spec.interpreter.id.key_material, generate_key(cython, cases, pxd)]
     name = f"cy{cython}-{stagecache.key_of(material)}"

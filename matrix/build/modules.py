@@ -19,7 +19,7 @@ from pathlib import Path
 from matrix.build.compile import UNATTRIBUTED, Compiled, CompileSettings, compile_module
 from matrix.build.envs import Environment
 from matrix.build.generate import Generated, PxdTree, generate
-from matrix.model.cases import Case
+from matrix.model.cases import BuildOptions, Case
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 
@@ -141,7 +141,20 @@ def build_cases(context: BuildContext, cases: Sequence[Case],
     for case in cases:
         if case.id in isolate or case.build_alone:
             result[case.id] = CaseBuild(case.id, build_module(context, [case]), False)
-    pending = [case for case in cases if case.id not in result]
+    # Cases with other build options (directives, C++, macros, Limited API) never share a module.
+    groups: dict[BuildOptions, list[Case]] = {}
+    for case in cases:
+        if case.id not in result:
+            groups.setdefault(case.options, []).append(case)
+    for group in groups.values():
+        result.update(_build_batched(context, group, batch))
+    return result
+
+
+def _build_batched(context: BuildContext, pending: list[Case], batch: bool
+                   ) -> dict[str, CaseBuild]:
+    """Cases of one set of build options: one module, split by blame where it fails."""
+    result: dict[str, CaseBuild] = {}
     while batch and len(pending) > 1:
         module = build_module(context, pending)
         if module.outcome is Outcome.OK or module.cause is not Cause.REPORTED:

@@ -27,8 +27,9 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KNOWN_AXES = frozenset({"numpy"})
 KNOWN_FIELDS = frozenset(
     {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build",
-     "role"}
+     "role", "options"}
 )
+KNOWN_OPTIONS = frozenset({"directives", "cplus", "macros", "limited_api"})
 BUILD_MODES = ("batched", "alone")
 ROLES = ("conversion", "control")
 """What a case is for: a memory-conversion idiom (the default), or a *control* that uses no
@@ -42,6 +43,73 @@ TOP_LEVEL_KEYWORD = re.compile(r"^(?:cdef|cpdef|def|class|ctypedef)\b")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _NOT_NAMES = frozenset({"cdef", "cpdef", "def", "class", "ctypedef", "extern", "public", "api",
                         "inline", "readonly", "struct", "union", "enum", "packed", "fused"})
+
+
+Directive = tuple[str, "str | int | bool"]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a case is built, as case data (``[options]`` in its file, and the ``# cython:``
+    header of its ``.pyx``): Cython compiler directives, C++ mode, C macros and a Limited API
+    build. Cases with other options never share a module; options are part of the case's
+    hash (so of every key) and of its records' provenance. The default (no options) leaves a
+    case's hash as it always was."""
+
+    directives: tuple[Directive, ...] = ()
+    """``(name, value)``, sorted: e.g. ``("language_level", 2)``, ``("binding", True)``."""
+    cplus: bool = False
+    """C++ mode: ``cython --cplus``, compiled by the C++ compiler of the cell's compiler."""
+    macros: tuple[tuple[str, str], ...] = ()
+    """``(NAME, value)`` defined for the C compiler (``-DNAME=value``), sorted."""
+    limited_api: str | None = None
+    """``"3.11"``: built for the Limited API of that Python (``Py_LIMITED_API=0x030B0000`` and
+    ``CYTHON_LIMITED_API``; Cython >= 3.1 supports it)."""
+
+    @property
+    def is_default(self) -> bool:
+        return self == BuildOptions()
+
+    @property
+    def language_level(self) -> str:
+        """The ``language_level`` the module is cythonized with (``3`` unless a directive
+        says otherwise)."""
+        return str(dict(self.directives).get("language_level", 3))
+
+    def compile_macros(self) -> tuple[tuple[str, str], ...]:
+        """The macros the C compiler gets: the case's, and the Limited API's."""
+        macros = list(self.macros)
+        if self.limited_api is not None:
+            major, minor = (int(part) for part in self.limited_api.split("."))
+            macros += [("Py_LIMITED_API", f"0x{major:02X}{minor:02X}0000"),
+                       ("CYTHON_LIMITED_API", "1")]
+        return tuple(macros)
+
+    def to_json(self) -> dict[str, Any]:
+        """The options as records and the report state them (only what is set)."""
+        data: dict[str, Any] = {}
+        if self.directives:
+            data["directives"] = dict(self.directives)
+        if self.cplus:
+            data["cplus"] = True
+        if self.macros:
+            data["macros"] = dict(self.macros)
+        if self.limited_api is not None:
+            data["limited_api"] = self.limited_api
+        return data
+
+    def text(self) -> str:
+        """``language_level=2; C++; Limited API 3.11; NPY_NO_DEPRECATED_API=...``."""
+        parts = [f"{k}={_directive_text(v)}" for k, v in self.directives]
+        parts += ["C++"] if self.cplus else []
+        parts += [f"Limited API {self.limited_api}"] if self.limited_api else []
+        parts += [f"{k}={v}" for k, v in self.macros]
+        return "; ".join(parts)
+
+
+def _directive_text(value: str | int | bool) -> str:
+    """A directive's value as Cython's header spells it (``True``, ``2``, ``str``)."""
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -75,6 +143,8 @@ class Case:
     build_alone: bool = False
     role: str = "conversion"
     """One of :data:`ROLES`."""
+    options: BuildOptions = BuildOptions()
+    """How the case is built (:class:`BuildOptions`; default: as every other case)."""
 
     @property
     def is_control(self) -> bool:
@@ -166,15 +236,105 @@ def _check_code(pyx_path: Path, code: str, symbol: str) -> None:
             )
 
 
-def measured_hash(code: str, axes: list[str] | frozenset[str], build_mode: str) -> str:
-    """What a case's measurements depend on: its code, its axes and its build mode.
+def measured_hash(code: str, axes: list[str] | frozenset[str], build_mode: str,
+                  options: BuildOptions = BuildOptions()) -> str:
+    """What a case's measurements depend on: its code, its axes, its build mode and its build
+    options (only when it has any: a case without options keeps the hash it always had).
 
     Title, group, expectations, notes and references are left out on purpose: editing them
     neither invalidates a case's records nor hides them from the report.
     """
-    material = json.dumps({"code": code, "axes": sorted(axes), "build": build_mode},
-                          sort_keys=True)
+    fields: dict[str, Any] = {"code": code, "axes": sorted(axes), "build": build_mode}
+    if not options.is_default:
+        fields["options"] = options.to_json()
+    material = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+_HEADER = re.compile(r"^#\s*cython\s*:\s*(?P<body>.*)$")
+_DIRECTIVE_NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
+_MACRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LIMITED_API = re.compile(r"^3\.(?:[0-9]|[1-9][0-9])$")
+
+
+def _directive_value(text: str) -> str | int | bool:
+    """``True``/``False`` -> bool, digits -> int, anything else as written (``3str``)."""
+    if text in ("True", "False"):
+        return text == "True"
+    return int(text) if text.isdigit() else text
+
+
+def header_directives(pyx_path: Path, code: str) -> dict[str, str | int | bool]:
+    """The ``# cython: name=value, ...`` header of a case's code, as Cython reads a module's:
+    comment lines before the first line of code. Cases are included into a shared module,
+    where Cython would ignore them, so the harness honours them as the case's directives; a
+    ``# cython:`` line after code has begun (which Cython ignores) or one that does not parse
+    is an error naming the file and line, never silently ignored."""
+    found: dict[str, str | int | bool] = {}
+    in_header = True
+    for number, line in enumerate(code.splitlines(), start=1):
+        stripped = line.strip()
+        match = _HEADER.match(stripped)
+        if match is None:
+            if stripped and not stripped.startswith("#"):
+                in_header = False
+            continue
+        where = f"{pyx_path}:{number}"
+        if not in_header:
+            raise CaseDefinitionError(pyx_path, f"line {number}",
+                                      "a `# cython:` directive after the first line of code is"
+                                      " ignored by Cython; move it to the header (or into"
+                                      " [options].directives)")
+        for item in (part.strip() for part in match.group("body").split(",")):
+            name, sep, value = (piece.strip() for piece in item.partition("="))
+            if not sep or not _DIRECTIVE_NAME.match(name) or not value:
+                raise CaseDefinitionError(pyx_path, f"line {number}",
+                                          f"'{item}' is not a directive (name=value) ({where})")
+            found[name] = _directive_value(value)
+    return found
+
+
+def _parse_options(path: Path, raw: object, header: dict[str, str | int | bool],
+                   pyx_path: Path) -> BuildOptions:
+    """``[options]`` plus the code's ``# cython:`` header; raises naming the field."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise CaseDefinitionError(path, "options", "must be a table ([options])")
+    unknown = sorted(set(raw) - KNOWN_OPTIONS)
+    if unknown:
+        raise CaseDefinitionError(path, f"options.{unknown[0]}", "unknown option (known: "
+                                  + ", ".join(sorted(KNOWN_OPTIONS)) + ")")
+    directives = raw.get("directives", {})
+    if not isinstance(directives, dict):
+        raise CaseDefinitionError(path, "options.directives", "must be a table of name = value")
+    for name, value in directives.items():
+        if not _DIRECTIVE_NAME.match(name) or not isinstance(value, (str, int, bool)):
+            raise CaseDefinitionError(path, f"options.directives.{name}",
+                                      "must be a directive name = a string, integer or boolean")
+        if name in header and header[name] != value:
+            raise CaseDefinitionError(path, f"options.directives.{name}",
+                                      f"{value!r} contradicts the `# cython:` header of"
+                                      f" {pyx_path.name} ({header[name]!r})")
+    cplus = raw.get("cplus", False)
+    if not isinstance(cplus, bool):
+        raise CaseDefinitionError(path, "options.cplus", "must be true or false")
+    macros = raw.get("macros", {})
+    if not isinstance(macros, dict) or not all(
+            _MACRO_NAME.match(k) and isinstance(v, (str, int)) for k, v in macros.items()):
+        raise CaseDefinitionError(path, "options.macros",
+                                  "must be a table of C macro NAME = value (string or integer)")
+    limited = raw.get("limited_api")
+    if limited is not None and (not isinstance(limited, str) or not _LIMITED_API.match(limited)):
+        raise CaseDefinitionError(path, "options.limited_api",
+                                  "must be a Python version as a string, e.g. \"3.11\"")
+    merged = {**header, **directives}
+    return BuildOptions(
+        directives=tuple(sorted(merged.items())),
+        cplus=cplus,
+        macros=tuple(sorted((k, str(v)) for k, v in macros.items())),
+        limited_api=limited,
+    )
 
 
 def load_case(definition_path: Path) -> Case:
@@ -232,6 +392,8 @@ def load_case(definition_path: Path) -> Case:
     code = code_bytes.decode("utf-8")
     symbol = symbol_of(case_id)
     _check_code(pyx_path, code, symbol)
+    options = _parse_options(definition_path, raw.get("options"),
+                             header_directives(pyx_path, code), pyx_path)
     return Case(
         id=case_id,
         title=_require_str(definition_path, raw, "title"),
@@ -242,11 +404,12 @@ def load_case(definition_path: Path) -> Case:
         expect=_parse_expect(definition_path, raw.get("expect")),
         pyx_path=pyx_path,
         definition_path=definition_path,
-        content_hash=measured_hash(code, axes, build_mode),
+        content_hash=measured_hash(code, axes, build_mode, options),
         variant_of=variant_of,
         code=code,
         build_alone=build_mode == "alone",
         role=role,
+        options=options,
     )
 
 

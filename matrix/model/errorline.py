@@ -26,7 +26,7 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _SPACES = re.compile(r"\s+")
 # A position in Cython's generated C moves with everything else in the module (and a batched
 # module holds other cases), so the same compiler error would otherwise get one note per module.
-_GENERATED_C_POSITION = re.compile(r"^(<module>\.c):\d+:\d+:")
+_GENERATED_C_POSITION = re.compile(r"^(<module>\.(?:c|cpp)):\d+:\d+:")
 
 
 def stored_line(text: str) -> str:

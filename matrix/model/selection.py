@@ -78,7 +78,10 @@ class CaseInfo:
     expect: Expectation
     variant_of: str | None = None
     role: str = "conversion"
-    """``conversion`` (an idiom) or ``control`` (the toolchain baseline, :mod:`report.baseline`)."""
+    """``conversion`` (an idiom) or ``control`` (the toolchain baseline, :mod:`report.controls`)."""
+    options: str = ""
+    """How the case is built when not as every case is (``BuildOptions.text``): shown beside
+    its conversion."""
 
     @property
     def is_control(self) -> bool:
@@ -97,6 +100,7 @@ class CaseInfo:
             expect=case.expect,
             variant_of=case.variant_of,
             role=case.role,
+            options=case.options.text(),
         )
 
     @property

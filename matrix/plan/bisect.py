@@ -72,11 +72,21 @@ def candidates(index: ReleaseIndex, span: BisectRange) -> list[Version]:
 
 
 def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
-           python: Version | InterpreterId, measure: Callable[[Cell], Sequence[Record]]
-           ) -> BisectResult:
+           python: Version | InterpreterId, measure: Callable[[Cell], Sequence[Record]],
+           why_not: Callable[[Cell], str | None] | None = None) -> BisectResult:
     """Binary search between the range's ends for the first release whose outcome differs
-    from the low end's.  Releases that cannot be installed there are skipped (and listed)."""
+    from the low end's.  Releases that cannot be measured there are skipped (and listed).
+
+    ``why_not`` says why a cell cannot be measured here (``None``: it can); the command line
+    passes what ``try`` plans (:func:`matrix.plan.grid.plan_cell`), so a Cython without a
+    wheel for this Python is measured with its shipped C, as ``try`` and the grid measure it.
+    Without it, only what the index alone tells is used: such a release is skipped."""
     result = BisectResult()
+
+    def index_only(cell: Cell) -> str | None:
+        return impossible(index, cell, python) or index.installable("cython", cell.cython, python)
+
+    unmeasurable = why_not or index_only
     versions = [str(v) for v in candidates(index, span)]
     if str(span.low) not in versions or str(span.high) not in versions:
         raise SelectionError(f"{span.low} and {span.high} must both be {span.axis} releases")
@@ -86,9 +96,7 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
         if version in outcomes:
             return outcomes[version]
         cell = cell_with(base, span.axis, version)
-        # Bisection asks about Cython on this Python itself: a release without a wheel here
-        # (which the grid measures as shipped C) is skipped, like a missing numpy wheel.
-        why = impossible(index, cell, python) or index.installable("cython", cell.cython, python)
+        why = unmeasurable(cell)
         if why is not None:
             result.skipped.append((version, why))
             return None
@@ -106,7 +114,12 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
     low, high = 0, len(versions) - 1
     low_outcome, high_outcome = outcome_of(versions[low]), outcome_of(versions[high])
     if low_outcome is None or high_outcome is None:
-        raise SelectionError("both ends of the range must be measurable on this Python")
+        whys = dict(result.skipped)
+        ends = "; ".join(f"{end} end {v}: {whys.get(v, '?')}" for end, v, outcome in
+                         (("low", versions[low], low_outcome),
+                          ("high", versions[high], high_outcome)) if outcome is None)
+        raise SelectionError(f"both ends of the range must be measurable on this Python"
+                             f" ({ends})")
     if low_outcome is high_outcome:
         raise SelectionError(
             f"{case_id} has the same outcome ({low_outcome.value}) at both ends: nothing to bisect")

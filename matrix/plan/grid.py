@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -143,18 +143,46 @@ def resolve_versions(project: str, items: Sequence[str] | None, index: ReleaseIn
                 raise SelectionError(f"--{project} {item}: matches no {project} release")
             chosen.update(matched)
         else:
-            try:
-                wanted = Version(item)
-            except ValueError as exc:
-                raise UnknownVersionError(f"--{project} {item}: not a version") from exc
-            if index.get(project, item) is None:
-                newest = ", ".join(str(v) for v in newest_per_series(known)[-4:])
-                raise UnknownVersionError(
-                    f"--{project} {item}: no such {project} release on the package index"
-                    f" (newest series: {newest})"
-                )
-            chosen.add(wanted)
+            chosen.add(require_release(index, project, item))
     return sorted(chosen)
+
+
+def require_release(index: ReleaseIndex, project: str, item: str,
+                    flag: str | None = None) -> Version:
+    """The exact release ``item`` of ``project``; one the index does not know is an error
+    naming the flag (``--cython 9.9: no such cython release ...``), the same in every command
+    (docs/measuring.md, "Exit statuses")."""
+    flag = flag or f"--{project}"
+    try:
+        wanted = Version(item)
+    except ValueError as exc:
+        raise UnknownVersionError(f"{flag} {item}: not a version") from exc
+    if index.get(project, item) is None:
+        known = final_releases(index, project, Version("0"))
+        newest = ", ".join(str(v) for v in newest_per_series(known)[-4:])
+        raise UnknownVersionError(
+            f"{flag} {item}: no such {project} release on the package index"
+            f" (newest series: {newest})"
+        )
+    return wanted
+
+
+def require_releases(index: ReleaseIndex, *, cython: str | None = None,
+                     numpy: str | None = None, numpy_run: str | None = None) -> None:
+    """``try`` and ``bisect``: each exact release given (``--cython``, ``--numpy``,
+    ``--numpy-run``) is on the index, as :func:`require_release` checks it for ``run`` and
+    ``list``; a range ``A..B`` is bisect's own to check."""
+    for flag, project, item in (("--cython", "cython", cython), ("--numpy", "numpy", numpy),
+                                ("--numpy-run", "numpy", numpy_run)):
+        if item is not None and ".." not in item:
+            require_release(index, project, item, flag)
+
+
+def no_interpreter(value: str, interpreters: Mapping[str, Interpreter]) -> UnknownVersionError:
+    """``--python value`` names no interpreter on this machine: the one error every command
+    gives (``run``/``list`` when none of their ``--python`` items has one)."""
+    return UnknownVersionError(f"--python {value}: no such interpreter here"
+                               f" (found: {', '.join(interpreters) or 'none'})")
 
 
 def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | None,

@@ -234,6 +234,8 @@ class CellMeasurement:
                log: str, duration_s: float, shipped_c: str | None = None,
                cause: Cause = Cause.REPORTED) -> Record:
         provenance = dict(provenance, cause=cause.value)
+        if not case.options.is_default:  # how the case was built: stated on its records
+            provenance["options"] = case.options.to_json()
         return Record(
             key=self.key(case),
             case_id=case.id,

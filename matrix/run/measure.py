@@ -27,6 +27,9 @@ from matrix.store.results import ResultStore
 @dataclass
 class RunSummary:
     planned: int = 0
+    """The cells that hold at least one of the run's cases (the rest are not counted at all)."""
+    not_applicable: int = 0
+    """Cells given that hold none of the run's cases (a numpy cell, for numpy-free cases)."""
     skipped: int = 0
     measured: int = 0
     not_possible: int = 0
@@ -68,30 +71,53 @@ def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: La
                                Cause.NO_WHEEL, decided_by="plan")
 
 
-class Progress:
-    """One line per finished cell: done/total, failures so far, ETA."""
+WARMUP_CELLS = 3
+"""No ETA before this many cells (or one per worker, if more) have finished: the first cells
+carry the run's one-time costs (environments created, the generator checks before them) and,
+on several cores, all start at once; extrapolated from them, an ETA was 5x too long."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+
+class Progress:
+    """One line per finished cell: done/total, failures so far, and a rough ETA.
+
+    The ETA is extrapolated from the pace of the cells finished *after* the warm-up
+    (:data:`WARMUP_CELLS`, or ``jobs`` if more); until then it says ``ETA not yet``.  It stays
+    rough (``~``): cells differ (a numpy cell builds more than a core cell, a new Python's first
+    cells create its environments)."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr, jobs: int = 1) -> None:
         self.total = total
         self.done = 0
         self.failures = 0
         self.start = time.monotonic()
         self.stream = stream
+        self.warmup = max(WARMUP_CELLS, jobs)
+        self.warm_at: float | None = None
+        """When the last warm-up cell finished: the pace is measured from there."""
+
+    def eta(self, now: float) -> str:
+        if self.done == self.warmup:
+            self.warm_at = now
+        if self.done >= self.total:
+            return "done"
+        if self.warm_at is None or self.done <= self.warmup:
+            return "ETA not yet"
+        per_cell = (now - self.warm_at) / (self.done - self.warmup)
+        return f"ETA ~{per_cell * (self.total - self.done) / 60:.1f} min (rough)"
 
     def cell_done(self, cell_id: str, records: Sequence[Record]) -> None:
         self.done += 1
         failed = sum(1 for r in records if r.outcome.failed)
         self.failures += failed
-        elapsed = time.monotonic() - self.start
-        remaining = self.total - self.done
-        eta = elapsed / self.done * remaining if self.done else 0.0
+        now = time.monotonic()
+        elapsed = now - self.start
         counts: dict[str, int] = {}
         for record in records:
             counts[record.outcome.value] = counts.get(record.outcome.value, 0) + 1
         summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
         self.stream.write(
             f"[{self.done}/{self.total}] {cell_id}: {summary} | failures so far {self.failures}"
-            f" | elapsed {elapsed / 60:.1f} min, ETA {eta / 60:.1f} min\n"
+            f" | elapsed {elapsed / 60:.1f} min, {self.eta(now)}\n"
         )
         self.stream.flush()
 
@@ -168,10 +194,11 @@ def run_plan(
     again here; without it, every toolchain measures everything for itself."""
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
-    summary = RunSummary(planned=len(cells))
+    applicable = [p for p in cells if any(p.cell.wants(case) for case in cases)]
+    summary = RunSummary(planned=len(applicable), not_applicable=len(cells) - len(applicable))
     todo: list[tuple[PlannedCell, list[Case]]] = []
     elsewhere = measured_elsewhere(store) if any_toolchain else None
-    for planned in cells:
+    for planned in applicable:
         missing = missing_cases(planned, cases, store, toolchain, settings, layout, elsewhere)
         if not missing:
             summary.skipped += 1
@@ -182,12 +209,14 @@ def run_plan(
             summary.records += len(records)
         else:
             todo.append((planned, missing))
+    left_out = (f" ({summary.not_applicable} hold none of the selected cases)"
+                if summary.not_applicable else "")
     stream.write(
-        f"{len(cells)} cells planned: {summary.skipped} already measured, "
+        f"{summary.planned} cells planned{left_out}: {summary.skipped} already measured, "
         f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
         f"{'core' if jobs == 1 else 'cores'}\n"
     )
-    progress = Progress(len(todo), stream)
+    progress = Progress(len(todo), stream, jobs)
     choices: dict[str, GeneratorChoice | Untriable] = {}
 
     def start_cell(pool: ProcessPoolExecutor, item: tuple[PlannedCell, list[Case]]
