@@ -7,6 +7,7 @@ optional ``wcwidth`` package happens to be installed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -486,6 +487,18 @@ def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str
     return rows
 
 
+def _new_cells(found: Sequence[CellChange]) -> str:
+    """New cells per case: how many, and their outcomes (counts)."""
+    by_case: dict[str, Counter[str]] = {}
+    for change in found:
+        by_case.setdefault(change.case_id, Counter())[change.after] += 1
+    rows = [[code(case_id), str(sum(outcomes.values())),
+             ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))]
+            for case_id, outcomes in by_case.items()]
+    return ("Per case (each cell is in `compat.json`'s `diff` and in [detail.md](detail.md)):"
+            f"\n\n{md_table(['Case', 'New cells', 'Outcomes'], rows)}")
+
+
 def render_diff(changes: Diff | None, report: Report) -> str:
     if changes is None:
         return ("No previous run to compare with. After publishing a run,"
@@ -499,9 +512,14 @@ def render_diff(changes: Diff | None, report: Report) -> str:
         found = changes.of(kind)
         if not found:
             continue
+        title = f"### {CHANGE_TITLES[kind]}: {len(found)}"
+        if kind is Change.NEW:
+            # Cells the previous run did not have say what the tables say: per case, how many
+            # and what they gave (each one is in compat.json's diff and in detail.md).
+            parts.append(f"{title}\n\n{_new_cells(found)}")
+            continue
         table = md_table(["Case", "Cell", "Before", "After", "Detail", "Re-measured"],
                          _change_rows(found, report))
-        title = f"### {CHANGE_TITLES[kind]}: {len(found)}"
         if len(found) > COLLAPSE_OVER or kind in (Change.NEW, Change.GONE):
             noun = "cell" if len(found) == 1 else "cells"
             table = (f"<details>\n<summary>{len(found)} {noun}</summary>\n\n{table}\n\n"
