@@ -36,7 +36,7 @@ cdef class numpy_to_long_pointer:
         try:
             self.control.resize(4096)
         except ValueError as exc:
-            raise NotImplementedError("numpy refcheck refuses an unshared array here too: "
+            raise NotImplementedError("cannot tell: numpy refcheck refuses an unshared array here too: "
                                       + " ".join(str(exc).split()))
         # a raw pointer holds no reference, so numpy's refcheck lets this reallocate and
         # rp1 dangles (the runner never reads through the target after this probe)

@@ -35,7 +35,7 @@ cdef class readonly_numpy_to_double_memoryview:
         try:
             self.control.resize(4096)
         except ValueError as exc:
-            raise NotImplementedError("numpy refcheck refuses an unshared array here too: "
+            raise NotImplementedError("cannot tell: numpy refcheck refuses an unshared array here too: "
                                       + " ".join(str(exc).split()))
         # numpy refuses to resize an array that something else references (its refcheck)
         # with ValueError, not the BufferError of other PEP 3118 exporters; that refusal is

@@ -84,7 +84,8 @@ def _tried_lines(record: Record, layout: Layout, cases: dict[str, Case],
                  seen: explain.RunsSeen, settings: EngineSettings) -> list[str]:
     """``try -v`` under a record's line: the probe evidence; for a failure, the log without
     the runner's protocol lines, how the run ended and what it printed, and the traceback of
-    a run or import error (the case run again, for display)."""
+    a run or import error; for an error inside a probe, its traceback (the case run again,
+    for display)."""
     case = cases[record.case_id]
     log_path = layout.cache / record.log if record.log else None
     log = log_path.read_text(encoding="utf-8") if log_path and log_path.is_file() else ""
@@ -100,6 +101,10 @@ def _tried_lines(record: Record, layout: Layout, cases: dict[str, Case],
             traceback = explain.replay_traceback(place, case.symbol,
                                                  settings.run_timeout_s + 60, sources)
         lines += explain.failure_lines(record, log, log_path, run, traceback)
+    elif record.behaviour.probe_errors and case.symbol in seen.places:
+        sources = {f"{c.id}.pyx": c.code for c in cases.values()}
+        lines += explain.probe_error_lines(explain.replay_traceback(
+            seen.places[case.symbol], case.symbol, settings.run_timeout_s + 60, sources))
     return [f"    {line}" for line in lines]
 
 

@@ -214,7 +214,25 @@ COPIES_CONFOUNDED = '''cdef class fixture_copies_confounded:
         return [self.mv[i] for i in range(self.mv.shape[0])]
 
     def mutate_source(self):
-        raise NotImplementedError("mutation confounded here")
+        raise NotImplementedError("cannot tell: mutation confounded here")
+'''
+
+PROBE_ERROR = '''cdef class fixture_probe_error:
+    cdef bytearray ba
+    cdef char[:] mv
+
+    def __init__(self):
+        self.ba = bytearray(b"abcd")
+        self.mv = self.ba
+
+    def source(self):
+        return bytearray(self.ba)
+
+    def target(self):
+        return [self.mv[i] for i in range(self.mv.shape[0])]
+
+    def write_target(self):
+        self.mv[1] = int("not a number")
 '''
 
 
@@ -236,7 +254,8 @@ def tried(interpreters: dict[str, Interpreter], tmp_path_factory: pytest.TempPat
         for suffix in (".toml", ".pyx"):
             shutil.copy(FIXTURES / "cases" / f"{case_id}{suffix}", cases)
     for case_id, code in (("fixture-no-probes", NO_PROBES),
-                          ("fixture-copies-confounded", COPIES_CONFOUNDED)):
+                          ("fixture-copies-confounded", COPIES_CONFOUNDED),
+                          ("fixture-probe-error", PROBE_ERROR)):
         (cases / f"{case_id}.toml").write_text(_toml(case_id))
         (cases / f"{case_id}.pyx").write_text(code)
     layout = Layout(cases=cases, cache=root / "cache", results=root / "results",
@@ -323,3 +342,18 @@ def test_bisect_range_ends_measured_as_shipped_c_for_real(
     assert code == 2
     assert "py3.11-cy0.28: cc-error (shipped C)" in err
     assert "bytes-to-char-pointer has the same outcome (cc-error) at both ends" in err
+
+
+@pytest.mark.slow
+def test_an_error_inside_a_probe_is_that_probe_s_cannot_tell_with_its_traceback(
+        tried: dict[str, str]) -> None:
+    block = tried["fixture-probe-error"]
+    error = ("write_target() raised ValueError: invalid literal for int() with base 10:"
+             " 'not a number'")
+    assert block.splitlines()[0].endswith(
+        f"values_ok=yes copies=? (no probe: the case defines neither mutate_source nor"
+        f" addresses) readonly=? (cannot tell: error in the probe: {error})"
+        f" locks_source=? (no probe: the case defines no resize_source)"), block
+    assert "traceback of the error in the probe" in block
+    assert 'File "fixture-probe-error.pyx", line 16, in ' in block
+    assert 'self.mv[1] = int("not a number")' in block

@@ -60,6 +60,10 @@ class Behaviour:
     locks_source: bool | None = None
     locks_detail: str | None = None
     warnings: tuple[str, ...] = ()
+    probe_errors: tuple[str, ...] = ()
+    """``probe: method() raised E: message`` for each probe whose method raised something that
+    is not a measurement (that probe's value is then ``None``); empty for most records, and
+    not written then (records from before the field keep their bytes)."""
 
     @classmethod
     def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
@@ -77,6 +81,8 @@ class Behaviour:
             locks_source=locks.get("locks_source"),
             locks_detail=locks.get("detail") or locks.get("error"),
             warnings=tuple(convert.get("warnings", ())),
+            probe_errors=tuple(f"{name}: {event['probe_error']}" for name, event in probes.items()
+                               if isinstance(event, dict) and event.get("probe_error")),
         )
 
 
@@ -143,6 +149,10 @@ class Record:
         data["outcome"] = self.outcome.value
         data["behaviour"]["copies_evidence"] = list(self.behaviour.copies_evidence)
         data["behaviour"]["warnings"] = list(self.behaviour.warnings)
+        if self.behaviour.probe_errors:
+            data["behaviour"]["probe_errors"] = list(self.behaviour.probe_errors)
+        else:
+            del data["behaviour"]["probe_errors"]
         return data
 
     def to_line(self) -> str:
@@ -156,6 +166,7 @@ class Record:
         behaviour = dict(data["behaviour"])
         behaviour["copies_evidence"] = tuple(behaviour.get("copies_evidence", ()))
         behaviour["warnings"] = tuple(behaviour.get("warnings", ()))
+        behaviour["probe_errors"] = tuple(behaviour.get("probe_errors", ()))
         return cls(
             key=str(data["key"]),
             case_id=str(data["case_id"]),

@@ -2,8 +2,9 @@
 
 * Every probe field labelled (``copies=alias``); an unknown one says why: ``? (no probe: ...)``
   where the case defines no method for that probe, ``? (cannot tell: why)`` where it has one but
-  the measurement could not tell (the case raised ``NotImplementedError("why")``, the source did
-  not change, the evidence disagrees).
+  the measurement could not tell (the case raised ``NotImplementedError("cannot tell: why")``,
+  the source did not change, the evidence disagrees), ``? (cannot tell: error in the probe:
+  target() raised ...)`` where a probe method raised something else.
 * ``-v``: the probe evidence, the log without the runner's ``@@MM`` protocol lines, what the
   case's process printed and how it ended; for a run or import error the Python traceback with
   the case's ``.pyx`` lines.  The runner reports only an exception's first line (its output is
@@ -82,6 +83,8 @@ def _copies_unknown(behaviour: Behaviour, events: Events) -> str:
     mutation = event.get("mutation")
     if isinstance(mutation, str):
         return mutation if mutation.startswith(CANNOT_TELL) else f"{CANNOT_TELL}{mutation}"
+    if isinstance(event.get("addresses"), str):
+        return str(event["addresses"])
     if "same_address" not in event:
         return f"no probe: {NO_COPIES_PROBE}"
     return "cannot tell: no verdict"
@@ -96,7 +99,8 @@ def _values(behaviour: Behaviour, events: Events) -> list[tuple[str, str, str | 
     b = behaviour
     return [
         ("values_ok", _word(b.values_ok, "yes", "NO"),
-         None if b.values_ok is not None else "cannot tell"),
+         None if b.values_ok is not None
+         else str(events.get("values_ok", {}).get("detail") or "cannot tell")),
         ("copies", _word(b.copies, "copy", "alias"),
          None if b.copies is not None else _copies_unknown(b, events)),
         ("readonly", _word(b.readonly, "yes", "no"),
@@ -119,6 +123,8 @@ def _copies_evidence(event: Mapping[str, Any]) -> str:
     if "same_address" in event:
         found.append("address: " + ("same address" if event["same_address"]
                                     else "different addresses"))
+    elif isinstance(event.get("addresses"), str):
+        found.append(f"address: {event['addresses']}")
     if isinstance(event.get("mutation"), str):
         found.append(f"mutation: {event['mutation']}")
     return "; ".join(found)
@@ -196,11 +202,11 @@ import runner
 caught = []
 describe, emit = runner.describe, runner.emit
 def describing(exc):
-    caught[:] = [traceback.format_exc()]
+    caught.append(traceback.format_exc())
     return describe(exc)
 def emitting(obj):
-    if "error" in obj and caught:
-        sys.stdout.write(caught[0])
+    if "error" in obj or "probe_error" in obj:
+        sys.stdout.write("".join(caught[-1:] if "error" in obj else caught))
     del caught[:]
     emit(obj)
 runner.describe, runner.emit = describing, emitting
@@ -215,8 +221,9 @@ runner.drive(module, symbol)
 """
 """Imports the module and drives one case through the runner's own probes (Python 2.7 and
 3.6+ syntax), printing the traceback of each exception the runner reports as an error: the
-module's import failing, or a probe's (an expected exception, such as the ``BufferError`` of a
-locked source, is the probe's result, not an error: not printed)."""
+module's import failing, the conversion's, or an error inside a probe (``probe_error``: a probe
+method that raised); an expected exception, such as the ``BufferError`` of a locked source, is
+the probe's result, not an error: not printed."""
 
 
 _OWN_FRAME = re.compile(r'^\s*File "<string>", line \d+, in <module>$')
@@ -307,3 +314,12 @@ def failure_lines(record: Record, log: str | None, log_path: Path | None,
                          + ("; it printed:" if traceback else ""))
             lines += _bar(traceback)
     return lines
+
+
+def probe_error_lines(traceback: Sequence[str]) -> list[str]:
+    """``-v`` of an ``ok`` record with errors inside probes (``Behaviour.probe_errors``): the
+    traceback of each, from the case run again (its ``.pyx`` lines included)."""
+    if not any(line.startswith("Traceback") for line in traceback):
+        return ["traceback of the error in the probe: none (the case run again raised none)"]
+    return ["traceback of the error in the probe (the case run again in this cell's"
+            " environment):", *_bar(traceback)]

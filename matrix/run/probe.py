@@ -287,7 +287,9 @@ def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str]
 
     A timeout does not stand at once (:mod:`matrix.model.policy`): after a pause, a case that timed
     out is run again alone, the only case of its request (a module that timed out while
-    importing is imported again), and the second try is what is recorded, its log saying so.
+    importing is imported again), and the second try is what is recorded, its log saying so
+    and its first error too (``timed out after 60s during copies, also when re-run alone (2
+    tries)``).
     """
     servers = servers if servers is not None else process_servers()
     runs = _run_reaching_all(python, build_dir, module, symbols, timeout_s, servers)
@@ -309,4 +311,9 @@ def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str]
                 runs[symbol] = run
             if all(run.outcome is not Outcome.TIMEOUT for run in again.values()):
                 break
+        for symbol in group:
+            run = runs[symbol]
+            if run.outcome is Outcome.TIMEOUT and run.first_error:
+                again_how = "imported again" if at_import else "re-run alone"
+                run.first_error += f", also when {again_how} ({attempts} tries)"
     return runs

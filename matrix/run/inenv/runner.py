@@ -30,9 +30,14 @@ next request.  Nothing a module does reaches the server or the next module; nump
 the costly part of a run, is paid once per environment instead of once per module.  EOF on
 stdin (the harness is gone) ends it.
 
-An optional probe method that raises ``NotImplementedError`` says "cannot tell here" (e.g. the
-case found its measuring method confounded in this environment): the probe's value is then
-``None`` with the case's reason, never a guess.
+Only the conversion (``__init__``) can fail a case: a probe method that raises gives that probe
+an unknown value (``None``) and a detail ``cannot tell: ...``, never a run error.  The case says
+"cannot tell here" itself by raising ``NotImplementedError("cannot tell: why")`` (e.g. it found
+its measuring method confounded in this environment); any other exception from a probe method
+is recorded as ``probe_error`` (``target() raised NotImplementedError: ...``), so an error inside
+a probe is never mistaken for the case's verdict.  A write is read-only only when it is refused
+as read-only (``BufferError``, or a ``TypeError``/``ValueError`` saying so); a resize locks the
+source only when it raises ``BufferError``.
 """
 from __future__ import print_function
 
@@ -146,41 +151,119 @@ def as_list(values):
     return [int(v) for v in values]
 
 
+CANNOT_TELL = "cannot tell"
+"""The case's own "cannot tell": ``NotImplementedError("cannot tell: why")`` from a probe method.
+Any other exception a probe method raises (a ``NotImplementedError`` from Python itself
+included) is an error *inside the probe*: the probe's value is then unknown too, but the record
+says which method raised what (``probe_error``), so neither is mistaken for the other."""
+
+READ_ONLY_WORDS = ("read-only", "readonly", "read only", "does not support item assignment",
+                   "not writable", "not writeable")
+"""What a ``TypeError``/``ValueError`` says when a write is refused because the target is
+read-only or immutable: ``Cannot assign to read-only memoryview``, ``cannot modify read-only
+memory``, numpy's ``assignment destination is read-only``, Cython's ``buffer source array is
+read-only``, ``'bytes' object does not support item assignment``."""
+
+
+PROBE_ERROR = "error in the probe: "
+"""How a probe's detail says that a probe method raised (``cannot tell: error in the probe:
+target() raised ...``), not the case."""
+
+
+class CaseCannotTell(Exception):
+    """The case said it cannot tell (its reason, without the ``cannot tell`` prefix)."""
+
+
+class ProbeMethodError(Exception):
+    """A probe method raised something that is not a measurement: ``method() raised E: msg``."""
+
+
+def case_reason(exc):
+    """The case's reason if ``exc`` is its own "cannot tell", else ``None``."""
+    if not isinstance(exc, NotImplementedError):
+        return None
+    text = " ".join(str(exc).split())
+    if not text.lower().startswith(CANNOT_TELL):
+        return None
+    return text[len(CANNOT_TELL):].lstrip(" :") or "the case gave no reason"
+
+
+def call(case, name):
+    """``case.<name>()``; its failure as :class:`CaseCannotTell` or :class:`ProbeMethodError`."""
+    try:
+        return getattr(case, name)()
+    except Exception as exc:
+        raise unsure(name, exc)
+
+
+def unsure(name, exc):
+    reason = case_reason(exc)
+    if reason is not None:
+        return CaseCannotTell(reason)
+    return ProbeMethodError("%s() raised %s" % (name, describe(exc)))
+
+
+def cannot_tell(result, exc, field="detail"):
+    """Record why a probe could not tell in ``result[field]`` (and ``probe_error``)."""
+    if isinstance(exc, ProbeMethodError):
+        result[field] = "%s: %s%s" % (CANNOT_TELL, PROBE_ERROR, exc)
+        result["probe_error"] = str(exc)
+    else:
+        result[field] = "%s: %s" % (CANNOT_TELL, exc)
+    return result
+
+
+def contents(case, name):
+    return as_list(call(case, name))
+
+
+def probe_values(case):
+    result = {"probe": "values_ok", "values_ok": None}
+    try:
+        source, target = contents(case, "source"), contents(case, "target")
+    except (CaseCannotTell, ProbeMethodError) as exc:
+        return cannot_tell(result, exc)
+    result.update({"values_ok": source == target, "source": source[:16], "target": target[:16]})
+    return result
+
+
 def probe_copies(case):
     """Measure copy-vs-alias: mutate the source, then look through the target."""
     result = {"probe": "copies", "copies": None, "evidence": []}
-    addresses = optional(case, "addresses")
     same_address = None
-    if addresses is not None:
-        source_address, target_address = addresses()
-        same_address = int(source_address) == int(target_address)
-        result["same_address"] = same_address
-        result["evidence"].append("address")
-    mutate = optional(case, "mutate_source")
-    by_mutation = None
-    if mutate is not None:
-        source_before = as_list(case.source())
-        target_before = as_list(case.target())
+    if optional(case, "addresses") is not None:
         try:
-            mutate()
-        except NotImplementedError as exc:
-            mutate = None
-            result["mutation"] = "cannot tell: %s" % exc
-    if mutate is not None:
-        source_after = as_list(case.source())
-        target_after = as_list(case.target())
-        if source_after == source_before:
-            result["mutation"] = "source did not change"
-        elif target_after == source_after and target_after != target_before:
-            by_mutation = False
-            result["mutation"] = "target followed the source"
-        elif target_after == target_before:
-            by_mutation = True
-            result["mutation"] = "target kept the old values"
+            source_address, target_address = call(case, "addresses")
+            same_address = int(source_address) == int(target_address)
+        except (CaseCannotTell, ProbeMethodError) as exc:
+            cannot_tell(result, exc, "addresses")
+        except Exception as exc:  # not a pair of ints
+            cannot_tell(result, ProbeMethodError("addresses() returned no pair of addresses: %s"
+                                                 % describe(exc)), "addresses")
         else:
-            result["mutation"] = "target changed differently from the source"
-        if by_mutation is not None:
-            result["evidence"].append("mutation")
+            result["same_address"] = same_address
+            result["evidence"].append("address")
+    by_mutation = None
+    if optional(case, "mutate_source") is not None:
+        try:
+            source_before, target_before = contents(case, "source"), contents(case, "target")
+            call(case, "mutate_source")
+            source_after, target_after = contents(case, "source"), contents(case, "target")
+        except (CaseCannotTell, ProbeMethodError) as exc:
+            cannot_tell(result, exc, "mutation")
+        else:
+            if source_after == source_before:
+                result["mutation"] = "source did not change"
+            elif target_after == source_after and target_after != target_before:
+                by_mutation = False
+                result["mutation"] = "target followed the source"
+            elif target_after == target_before:
+                by_mutation = True
+                result["mutation"] = "target kept the old values"
+            else:
+                result["mutation"] = "target changed differently from the source"
+            if by_mutation is not None:
+                result["evidence"].append("mutation")
     verdicts = set(v for v in (by_mutation, None if same_address is None else not same_address)
                    if v is not None)
     if len(verdicts) == 1:
@@ -190,36 +273,62 @@ def probe_copies(case):
     return result
 
 
+def refused_as_read_only(exc):
+    """Whether a write's exception is a read-only refusal (see ``READ_ONLY_WORDS``)."""
+    if isinstance(exc, BufferError):
+        return True
+    if isinstance(exc, (TypeError, ValueError)):
+        text = str(exc).lower()
+        return any(word in text for word in READ_ONLY_WORDS)
+    return False
+
+
 def probe_readonly(case):
-    write = optional(case, "write_target")
-    if write is None:
-        return {"probe": "readonly", "readonly": None, "detail": "no write path offered"}
-    before = as_list(case.target())
+    result = {"probe": "readonly", "readonly": None}
+    if optional(case, "write_target") is None:
+        result["detail"] = "no write path offered"
+        return result
     try:
-        write()
-    except NotImplementedError as exc:
-        return {"probe": "readonly", "readonly": None, "detail": "cannot tell: %s" % exc}
+        before = contents(case, "target")
+    except (CaseCannotTell, ProbeMethodError) as exc:
+        return cannot_tell(result, exc)
+    try:
+        case.write_target()
     except Exception as exc:
-        return {"probe": "readonly", "readonly": True, "detail": describe(exc)}
-    after = as_list(case.target())
-    detail = "write took effect" if after != before else "write raised nothing but changed nothing"
-    return {"probe": "readonly", "readonly": after == before, "detail": detail}
+        if case_reason(exc) is None and refused_as_read_only(exc):
+            result.update({"readonly": True, "detail": describe(exc)})
+            return result
+        return cannot_tell(result, unsure("write_target", exc))
+    try:
+        after = contents(case, "target")
+    except (CaseCannotTell, ProbeMethodError) as exc:
+        return cannot_tell(result, exc)
+    if after == before:  # not refused, yet nothing changed: no evidence either way
+        result["detail"] = "%s: write_target() raised nothing but changed nothing" % CANNOT_TELL
+        return result
+    result.update({"readonly": False, "detail": "write took effect"})
+    return result
 
 
 def probe_locks(case):
-    resize = optional(case, "resize_source")
-    if resize is None:
-        return {"probe": "locks_source", "locks_source": None, "detail": "source is not resizable"}
+    result = {"probe": "locks_source", "locks_source": None}
+    if optional(case, "resize_source") is None:
+        result["detail"] = "source is not resizable"
+        return result
     try:
-        resize()
-    except NotImplementedError as exc:
-        return {"probe": "locks_source", "locks_source": None, "detail": "cannot tell: %s" % exc}
+        case.resize_source()
     except BufferError as exc:
-        return {"probe": "locks_source", "locks_source": True, "detail": describe(exc)}
-    return {"probe": "locks_source", "locks_source": False, "detail": "resize succeeded"}
+        result.update({"locks_source": True, "detail": describe(exc)})
+        return result
+    except Exception as exc:
+        return cannot_tell(result, unsure("resize_source", exc))
+    result.update({"locks_source": False, "detail": "resize succeeded"})
+    return result
 
 
 def guarded(name, probe, case):
+    """A probe's event; an exception escaping the probe's own code (a harness defect, never the
+    case's) is reported as the probe's error."""
     try:
         emit(probe(case))
     except Exception as exc:
@@ -236,12 +345,7 @@ def drive(module, symbol):
             emit({"probe": "convert", "error": describe(exc), "warnings": summarize(caught)})
             return
     emit({"probe": "convert", "ok": True, "warnings": summarize(caught)})
-    try:
-        source, target = as_list(case.source()), as_list(case.target())
-        emit({"probe": "values_ok", "values_ok": source == target,
-              "source": source[:16], "target": target[:16]})
-    except Exception as exc:
-        emit({"probe": "values_ok", "error": describe(exc)})
+    guarded("values_ok", probe_values, case)
     guarded("copies", probe_copies, case)
     guarded("readonly", probe_readonly, case)
     guarded("locks_source", probe_locks, case)
