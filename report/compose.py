@@ -60,6 +60,7 @@ from report.semantics import (
     documented_text,
     measure_locks,
     measure_semantics,
+    probe_errors_text,
     varies_text,
 )
 from report.toolchains import ToolchainDisagreement, disagreements, toolchain_counts
@@ -370,6 +371,9 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
     semantics = measure_semantics(main)
     semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
+    probe_errors = probe_errors_text(main)
+    if probe_errors is not None:
+        semantics_notes += (book.note(case.id, probe_errors),)
     locks = measure_locks(main)
     locks_notes = _semantic_notes(book, case.id, "source locking", locks)
     found = contradictions(case.expect, main)

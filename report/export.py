@@ -38,7 +38,7 @@ CSV_COLUMNS = (
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
     "toolchain_failure", "role", "shipped_c", "generated_under", "check", "flaky", "seen",
-    "compiler",
+    "compiler", "probe_errors",
 )
 """``toolchain_failure``: ``true`` when the case failed where its cell's control case failed at
 the same stage (the toolchain's failure, left out of the summary and the ranges), ``false``
@@ -47,6 +47,11 @@ cases themselves and where no settled control was measured. ``role``: ``conversi
 idiom) or ``control`` (the toolchain baseline: ``control-plain``, ``control-numpy``).
 
 ``note``: the stable id of the note (``cc-3f2a1``), see the report's Notes.
+
+``probe_errors``: for a record whose probe method raised something that is not a measurement
+(``copies: target() raised NotImplementedError: ...``; that probe's value is then empty), each
+such error, ``; ``-separated; empty for almost every record (cases/README.md, the probe
+contract's error rules).
 
 ``shipped_c``: ``true`` when the cell was tried with shipped C -- this Cython does not install or
 run on this Python, so the C it generated under another Python was compiled, imported and run
@@ -107,6 +112,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "flaky": _bool(flaky),
         "seen": check.seen_text() if check is not None else "",
         "compiler": record.compiler,
+        "probe_errors": "; ".join(behaviour.probe_errors),
     }
 
 

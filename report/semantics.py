@@ -96,6 +96,23 @@ def varies_text(what: str, measured: Measured) -> str:
     return f"{what} differs between cells: " + "; ".join(parts)
 
 
+def probe_errors_text(records: Sequence[Record]) -> str | None:
+    """The note for errors inside probes (``Behaviour.probe_errors``) of the ``ok`` records:
+    each distinct error and the cells that raised it; ``None`` when there were none.  Such an
+    error leaves that probe unknown (``?``) without failing the conversion."""
+    by_error: dict[str, list[Record]] = {}
+    for record in records:
+        if record.outcome is Outcome.OK:
+            for error in record.behaviour.probe_errors:
+                by_error.setdefault(error, []).append(record)
+    if not by_error:
+        return None
+    parts = [f"`{error}` on {describe_cells(rs, marker=SHIPPED_C)}"
+             for error, rs in sorted(by_error.items())]
+    return ("an error inside a probe, not in the conversion, left that probe unknown: "
+            + "; ".join(parts))
+
+
 def documented_text(expect: Expectation) -> str:
     """The documented claims in the table's words: ``alias, locks``; ``—`` when none."""
     parts = []

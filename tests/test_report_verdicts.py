@@ -75,3 +75,22 @@ def test_select_current_leaves_out_stale_superseded_and_unknown() -> None:
 def test_series() -> None:
     versions = ("0.29.37", "3.0.12", "3.1.0a1", "3")
     assert [series(v) for v in versions] == ["0.29", "3.0", "3.1", "3.0"]
+
+
+def test_an_error_inside_a_probe_is_a_note_beside_the_semantics_not_a_failure() -> None:
+    from report.compose import compose
+
+    errors = ("copies: target() raised NotImplementedError: memoryview: format i not supported",)
+    records = [rec("a", "2.7", "0.29.37", values_ok=True, readonly=False, probe_errors=errors),
+               rec("a", "3.12", "0.29.37", values_ok=True, copies=False, readonly=False)]
+    case = CaseInfo("a", "t", "g", "s", "t", False, "h", Expectation(reference="r"))
+    report = compose(records, [case])
+    row = report.rows[0]
+    assert row.semantics.label == "alias"  # the cell whose probe errored measured nothing
+    assert all(cell.verdict.verdict is Verdict.OK for cell in row.series)
+    (note,) = [n for n in report.footnotes if n.id in row.semantics_notes]
+    assert note.text == ("an error inside a probe, not in the conversion, left that probe"
+                         " unknown: `copies: target() raised NotImplementedError: memoryview:"
+                         " format i not supported` on py2.7: cy0.29.37")
+    clean = compose(records[1:], [case])
+    assert clean.rows[0].semantics_notes == ()
