@@ -334,9 +334,11 @@ def _core_cases(patterns: Sequence[str] | None, cases: list[Case], index: Releas
 
 def cmd_bisect(args: argparse.Namespace) -> int:
     layout = _results_layout(args)
-    case = next((c for c in load_cases(layout.cases) if c.id == args.case), None)
+    every_case = load_cases(layout.cases)
+    case = next((c for c in every_case if c.id == args.case), None)
     if case is None:
         raise SelectionError(f"--case {args.case}: no such case in {layout.cases}")
+    controls = [c for c in every_case if c.role == "control" and c.id != case.id]
     ranges = [(axis, value) for axis, value in
               (("cython", args.cython), ("numpy", args.numpy), ("numpy_run", args.numpy_run))
               if value and ".." in value]
@@ -369,17 +371,22 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return plan_cell(cell, interpreter, index, interpreters.values()).not_possible
 
     def measure(cell: Cell) -> list[Record]:
+        """The case in ``cell``, and the cell's control case beside it (built alone, as in
+        the grid): a cell the bisection adds has its toolchain baseline like every other."""
         planned = plan_cell(cell, interpreter, index, interpreters.values())
-        measurement = CellMeasurement(planned, [case], layout, settings, toolchain)
-        stored = store.get(measurement.key(case))
-        if stored is not None and not is_provisional(stored):
-            print(f"  {cell.id}: {_bisect_step(stored)} (stored)", file=sys.stderr)
-            return [stored]
-        records = measurement.measure()
+        wanted = CellMeasurement(planned, [case, *controls], layout, settings, toolchain)
+        held = {c.id: store.get(wanted.key(c)) for c in wanted.cases}
+        missing = [c for c in wanted.cases if (found := held[c.id]) is None
+                   or is_provisional(found)]
+        records = (CellMeasurement(planned, missing, layout, settings, toolchain).measure()
+                   if missing else [])
         store.append(records)
-        for record in records:
-            print(f"  {cell.id}: {_bisect_step(record)}", file=sys.stderr)
-        return records
+        mine = next(r for r in records if r.case_id == case.id) if case in missing else held[
+            case.id]
+        assert mine is not None
+        print(f"  {cell.id}: {_bisect_step(mine)}{'' if case in missing else ' (stored)'}",
+              file=sys.stderr)
+        return [mine]
 
     result = bisect(base, span, case.id, index, interpreter.id, measure, why_not)
     store.compact()

@@ -187,11 +187,10 @@ def explain(records: Sequence[Record],
             values = {axis_value(r, axis) for r in tried}
             if axis in fixed or None in values or len(values) < 2:
                 continue
-            statements: list[RangeStatement] = []
-            for value in sorted((v for v in values if v is not None), key=version_key):
-                part = [r for r in tried if axis_value(r, axis) == value]
-                statements.extend(explain(part, qualifier + ((axis, value),)))
-            statements = _collapse(statements, qualifier)
+            parts = [(value, explain([r for r in tried if axis_value(r, axis) == value],
+                                     qualifier + ((axis, value),)))
+                     for value in sorted((v for v in values if v is not None), key=version_key)]
+            statements = _collapse(_merge_adjacent(parts, qualifier, axis), qualifier)
             splits.append((len(statements), rank, statements))
         if splits:
             return min(splits, key=lambda split: split[:2])[2]
@@ -199,6 +198,34 @@ def explain(records: Sequence[Record],
 
 
 EVERYWHERE = "works on every tested cell"
+
+
+def _merge_adjacent(parts: list[tuple[str, list[RangeStatement]]],
+                    qualifier: tuple[tuple[str, str], ...], axis: str) -> list[RangeStatement]:
+    """The statements of a split, adjacent versions that say the same thing merged into one
+    (``on Cython 0.27.3–0.29.32: fails on every tested cell``: a bisection's cells then add no
+    line of their own)."""
+    merged: list[tuple[list[str], list[RangeStatement]]] = []
+    for value, statements in parts:
+        last = merged[-1] if merged else None
+        if (last is not None and len(statements) == 1 and len(last[1]) == 1
+                and statements[0].text == last[1][0].text
+                and statements[0].shipped_c == last[1][0].shipped_c):
+            last[0].append(value)
+            held = last[1][0]
+            failures = held.failures + tuple(f for f in statements[0].failures
+                                             if f not in held.failures)
+            last[1][0] = RangeStatement(held.text, held.qualifier, failures, held.shipped_c)
+            continue
+        merged.append(([value], list(statements)))
+    out: list[RangeStatement] = []
+    for values, statements in merged:
+        if len(values) > 1:
+            span = f"{values[0]}–{values[-1]}"
+            statements = [RangeStatement(s.text, qualifier + ((axis, span),), s.failures,
+                                         s.shipped_c) for s in statements]
+        out.extend(statements)
+    return out
 
 
 def _collapse(statements: list[RangeStatement],

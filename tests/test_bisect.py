@@ -89,3 +89,10 @@ def test_bisect_numpy_int_removal_for_real(interpreters: object, tmp_path: Path)
     assert "last ok at numpy 1.23.5; first different at 1.24.0 (run-error)" in done.stdout
     assert ("reproduce with: nox -s matrix -- try --python 3.11 --cython 3.2.4 --numpy 1.24.0"
             " --case numpy-int-to-long-memoryview") in done.stdout
+    from matrix.model.records import load_records
+
+    stored = load_records(tmp_path / "results" / "records.jsonl")
+    cells = {r.cell_id for r in stored if r.case_id == "numpy-int-to-long-memoryview"}
+    baseline = {r.cell_id for r in stored if r.case_id == "control-numpy"}
+    assert len(cells) >= 3 and cells == baseline, (
+        "every cell the bisection measured has its toolchain baseline (the control case)")

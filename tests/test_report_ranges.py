@@ -123,3 +123,19 @@ def test_adjacent_python_minors_have_no_gap() -> None:
     assert untested_between("cython", "0.27.3", "0.28")
     text = describe_runs("python", [Run(True, ("3.11", "3.12")), Run(False, ("3.13",))])
     assert text == "fails on Python >= 3.13 (works on 3.11, 3.12)"
+
+
+def test_adjacent_versions_that_say_the_same_are_one_statement() -> None:
+    """A bisection's cells (one Python, releases between two grid releases) add no line of
+    their own: "on Cython 0.27.3–0.28.6: fails on every tested cell"."""
+    records = []
+    for python in ("3.7", "3.8", "3.9", "3.10"):
+        records += [rec("a", python, "0.27.3", "cythonize-error", error="crash"),
+                    rec("a", python, "0.29.37"),
+                    rec("a", python, "3.1.8", *(("run-error",) if python == "3.9" else ()),
+                        error="x" if python == "3.9" else None)]
+    records += [rec("a", "3.7", c, "cythonize-error", error="crash") for c in ("0.28", "0.28.6")]
+    sentences = [s.sentence for s in explain(records)]
+    assert sentences[0] == "on Cython 0.27.3–0.28.6: fails on every tested cell (cythonize-error)"
+    assert sentences[1].startswith("on Cython 3.1.8: ")
+    assert sentences[2:] == ["works on every other tested cell"]
