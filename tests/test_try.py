@@ -24,6 +24,7 @@ from matrix.cli import _verdict, main
 from matrix.model.records import Behaviour, Record
 from matrix.plan.interpreters import Interpreter
 from matrix.store.paths import PROJECT_ROOT, Layout
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES, need_python
 from .fixtures.report.factory import rec
@@ -148,19 +149,21 @@ class _FakeMeasurement:
     measured: list[tuple[str, str | None]] = []
 
     def __init__(self, planned: Any, cases: list[Any], *args: Any, **kwargs: Any) -> None:
-        self.planned, self.case = planned, cases[0]
+        self.planned = planned
+        self.cases = [case for case in cases if planned.cell.wants(case)]
 
     def key(self, case: Any) -> str:
-        return f"fake-{self.planned.cell.id}"
+        return f"fake-{self.planned.cell.id}-{case.id}"
 
     def measure(self) -> list[Record]:
         cell = self.planned.cell
         self.measured.append((cell.cython, self.planned.shipped_c))
         failed = Version(cell.cython) < Version("0.29.15")
-        record = rec(self.case.id, cell.python, cell.cython, "cc-error" if failed else "ok",
-                     error="<module>.c: fatal error: longintrepr.h" if failed else None,
-                     shipped=self.planned.shipped_c, values_ok=None if failed else True)
-        return [replace(record, key=self.key(self.case))]
+        return [replace(rec(case.id, cell.python, cell.cython, "cc-error" if failed else "ok",
+                            error="<module>.c: fatal error: longintrepr.h" if failed else None,
+                            shipped=self.planned.shipped_c, values_ok=None if failed else True),
+                        key=self.key(case))
+                for case in self.cases]
 
 
 def test_bisect_measures_a_range_end_that_try_measures_as_shipped_c(
@@ -182,6 +185,12 @@ def test_bisect_measures_a_range_end_that_try_measures_as_shipped_c(
     assert shipped["0.29.37"] is None
     assert "py3.11-cy0.28.6: cc-error (shipped C)" in captured.err
     assert "skipped" not in captured.out, "nothing try measures is skipped"
+    stored = ResultStore(tmp_path / "results" / "records.jsonl").records()
+    by_cell: dict[str, set[str]] = {}
+    for record in stored:
+        by_cell.setdefault(record.cell_id, set()).add(record.case_id)
+    assert by_cell and all(ids == {"bytes-to-char-pointer", "control-plain"}
+                           for ids in by_cell.values()), "each cell with its control case"
 
 
 # --- one real cell ---------------------------------------------------------------------------
