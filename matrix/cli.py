@@ -93,16 +93,15 @@ def _tried_lines(record: Record, layout: Layout, cases: dict[str, Case],
     events = explain.probe_events(run.log if run is not None else log)
     ran = (not run.at_import) if run is not None else bool(events)
     lines = explain.evidence_lines(record, events, ran=ran)
+    sources = {f"{c.id}.pyx": c.code for c in cases.values()}
     if record.outcome.failed:
         traceback = None
         place = seen.places.get(case.symbol)
         if place is not None and record.outcome in (Outcome.RUN_ERROR, Outcome.IMPORT_ERROR):
-            sources = {f"{c.id}.pyx": c.code for c in cases.values()}
             traceback = explain.replay_traceback(place, case.symbol,
                                                  settings.run_timeout_s + 60, sources)
         lines += explain.failure_lines(record, log, log_path, run, traceback)
     elif record.behaviour.probe_errors and case.symbol in seen.places:
-        sources = {f"{c.id}.pyx": c.code for c in cases.values()}
         lines += explain.probe_error_lines(explain.replay_traceback(
             seen.places[case.symbol], case.symbol, settings.run_timeout_s + 60, sources))
     return [f"    {line}" for line in lines]
