@@ -56,6 +56,11 @@ class InterpreterKind:
     """Its place in the data file: the order of kinds within one language version."""
 
     @property
+    def free_threaded(self) -> bool:
+        """A free-threaded build (PEP 703: ``t`` in its ABI flags)."""
+        return "t" in self.abi
+
+    @property
     def is_default(self) -> bool:
         """CPython with no ABI flags: the kind every record before this file was measured on."""
         return self.id == DEFAULT_KIND

@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from matrix.build.cc import ToolInstallError, zig_tool
@@ -197,7 +197,8 @@ class CellMeasurement:
         elif target is not None:
             data["numpy_run_version"] = target.info.numpy
         if isinstance(self.choice, GeneratorChoice):
-            data["c_generation"] = "per-python" if self.choice.per_python else "shared"
+            data["c_generation"] = ("per-python" if self.generates_natively(self.choice)
+                                    else "shared")
             data["c_invariance"] = self.choice.invariance.to_json()
         if build is not None:
             data.update(batched=build.batched, module=build.module.module,
@@ -288,6 +289,13 @@ class CellMeasurement:
         return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
                 f" {failure}")
 
+    def generates_natively(self, choice: GeneratorChoice) -> bool:
+        """Whether a native cell generates its C under its own Python: where the release's C
+        differs between Pythons, and always on another kind than CPython (PyPy, free-threaded
+        CPython), whose C was never compared with the shared one (the invariance check compares
+        CPythons only)."""
+        return choice.per_python or not self.interpreter.kind.is_default
+
     def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
         if self.choice is None:
             self.choice = choose_generator(
@@ -319,7 +327,7 @@ class CellMeasurement:
         if isinstance(choice, Untriable):
             return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,
                                 target)
-        per_python = choice.per_python
+        per_python = self.generates_natively(choice)
         generator = native if per_python and isinstance(native, Environment) else choice.newest
         compile_settings = self.compile_settings()
         if isinstance(compile_settings, str):
@@ -354,9 +362,12 @@ class CellMeasurement:
                                            duration_s=share, shipped_c=shipped_c,
                                            cause=module.cause))
                 continue
+            behaviour = Behaviour.from_probes(run.probes)
+            if self.interpreter.kind.free_threaded and not run.at_import:
+                behaviour = replace(behaviour, gil_enabled=run.gil_enabled)
             records.append(self.record(
                 case, run.outcome, module_error(run.first_error, module),
-                behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
+                behaviour=behaviour, provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
                 shipped_c=shipped_c,
                 cause=Cause.RUN_TIMEOUT if run.outcome is Outcome.TIMEOUT else Cause.REPORTED,
