@@ -33,6 +33,7 @@ from matrix.model.checks import (
 )
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.diff import Diff, diff
+from matrix.model.interpreters import DEFAULT_KIND
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import (
@@ -54,13 +55,18 @@ from report.legend import SHIPPED_C
 from report.ranges import RangeStatement, infer_ranges
 from report.references import Reference
 from report.semantics import (
+    KIND_PROPERTIES,
     VARIES,
     Measured,
     contradictions,
     documented_text,
+    kind_difference_text,
+    kind_name,
+    measure,
     measure_locks,
     measure_semantics,
     probe_errors_text,
+    split_by_kind,
     varies_text,
 )
 from report.toolchains import ToolchainDisagreement, disagreements, toolchain_counts
@@ -369,14 +375,28 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
                   for s in series_list)
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
-    semantics = measure_semantics(main)
+    # The semantics columns answer for CPython (the guide's interpreter); another kind's
+    # answer, where it differs, is a note beside it that names the difference.
+    by_kind = split_by_kind(main)
+    cpython = by_kind.pop(DEFAULT_KIND, []) or main
+    semantics = measure_semantics(cpython)
     semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
+    locks = measure_locks(cpython)
+    locks_notes = _semantic_notes(book, case.id, "source locking", locks)
+    for kind, records_of_kind in by_kind.items():
+        for what, label in KIND_PROPERTIES:
+            text = kind_difference_text(kind_name(kind), what, measure(cpython, label),
+                                        measure(records_of_kind, label), records_of_kind)
+            if text is None:
+                continue
+            if what == "locks the source":
+                locks_notes += (book.note(case.id, text),)
+            else:
+                semantics_notes += (book.note(case.id, text),)
     probe_errors = probe_errors_text(main)
     if probe_errors is not None:
         semantics_notes += (book.note(case.id, probe_errors),)
-    locks = measure_locks(main)
-    locks_notes = _semantic_notes(book, case.id, "source locking", locks)
-    found = contradictions(case.expect, main)
+    found = contradictions(case.expect, cpython)
     contradiction_notes = tuple(book.note(case.id, text) for text in found)
     ranges, changed = case_ranges(main, toolchain)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)

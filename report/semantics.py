@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrix.model.cases import Expectation
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
-from report.footnotes import describe_cells
+from report.footnotes import describe_cells, reproduce_command
 from report.legend import SHIPPED_C
 
 VARIES = "varies"
@@ -94,6 +95,49 @@ def varies_text(what: str, measured: Measured) -> str:
     """The note for a property that differs between cells."""
     parts = [f"{value} on {describe}" for value, describe in measured.where]
     return f"{what} differs between cells: " + "; ".join(parts)
+
+
+def split_by_kind(records: Sequence[Record]) -> dict[str, list[Record]]:
+    """Records by interpreter kind id (``cpython``, ``pypy``, ...), in the data file's order."""
+    found: dict[str, list[Record]] = {}
+    for record in records:
+        try:
+            kind = InterpreterId.from_label(record.python).kind.id
+        except ValueError:
+            kind = DEFAULT_KIND
+        found.setdefault(kind, []).append(record)
+    return {kind: found[kind] for kind in KINDS if kind in found}
+
+
+def kind_name(kind: str) -> str:
+    """``PyPy``, ``free-threaded CPython``: how texts name an interpreter kind."""
+    found = KINDS[kind]
+    return f"free-threaded {found.name}" if found.free_threaded else found.name
+
+
+KIND_PROPERTIES: tuple[tuple[str, Callable[[Record], str | None]], ...] = (
+    ("copies", lambda r: None if r.behaviour.copies is None
+     else ("copy" if r.behaviour.copies else "alias")),
+    ("refuses writes", lambda r: locks_label(r.behaviour.readonly)),
+    ("locks the source", lambda r: locks_label(r.behaviour.locks_source)),
+)
+"""The measured properties compared between CPython and another interpreter kind, one at a
+time (a probe that could not tell on one side is no difference)."""
+
+
+def kind_difference_text(name: str, what: str, cpython: Measured, other: Measured,
+                         records: Sequence[Record]) -> str | None:
+    """The note where another interpreter kind measured another answer than CPython's (both
+    measured: an unknown or unmeasured side is no difference); ``None`` where they agree."""
+    unmeasured = (UNKNOWN, NOTHING)
+    if cpython.label in unmeasured or other.label in unmeasured or cpython.label == other.label:
+        return None
+    worked = [r for r in records if r.outcome is Outcome.OK]
+    where = other.where or ((other.label, describe_cells(worked, marker=SHIPPED_C)),)
+    parts = "; ".join(f"{value} on {cells}" for value, cells in where)
+    example = worked[-1]  # the newest release measured: a reproducer of the difference
+    return (f"on {name}, {what}: {parts} (CPython: {cpython.label}); reproduce:"
+            f" `{reproduce_command(example)} -v`")
 
 
 def probe_errors_text(records: Sequence[Record]) -> str | None:
