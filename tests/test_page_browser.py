@@ -300,8 +300,9 @@ def test_the_toolchain_tables_say_what_compat_json_says(page: Any, site: Site) -
 
 def test_the_grid_cells_say_what_the_published_cells_say(page: Any, site: Site) -> None:
     """Every Python x Cython cell of every numpy-free case against its compat.json row; a
-    toolchain failure is 🧱 in the toolchain colour, never the case's ❌."""
-    load(page, site)
+    toolchain failure is 🧱 in the toolchain colour, never the case's ❌ (every interpreter
+    kind ticked: ``?interpreter=all``)."""
+    load(page, site, "?interpreter=all")
     shown = page.eval_on_selector_all(
         "table.grid[data-view=folded] td.cell",
         """cells => cells.map(td => [td.closest('table').dataset.case,
@@ -529,3 +530,24 @@ def test_a_range_in_the_address_opens_the_page_with_its_answer(page: Any, site: 
     page.goto(site.url)
     page.wait_for_selector("#overview-table tr")
     assert page.locator("#range-answer").is_hidden()  # no range: no answer box
+
+
+def test_a_range_names_its_interpreter_kinds_as_the_query_does(page: Any, site: Site) -> None:
+    """CPython alone is in range until another kind is ticked (``python -m report query
+    --interpreter``): PyPy's rows and its failure join the answer only then."""
+    if site.name != "pypy":
+        pytest.skip("the PyPy site only: the other data has one kind (no boxes shown)")
+    load(page, site, "?python===3.12.*&cython===3.0.12")
+    page.wait_for_selector("#range-answer:not(.hidden)")
+    rows = "section.case#fx-works table.grid[data-view=folded] tbody tr"
+    pythons = page.eval_on_selector_all(rows, "n => n.map(x => x.dataset.python)")
+    assert pythons == ["3.12"], pythons
+    assert "fx-works" not in page.get_attribute("#range-answer", "data-failing").split()
+    page.check("#kind-pypy")
+    page.wait_for_function("document.querySelector('#range-answer').dataset.failing"
+                           ".split(' ').includes('fx-works')")
+    assert page.eval_on_selector_all(rows, "n => n.map(x => x.dataset.python)") == [
+        "3.12", "pypy3.12"]
+    assert "interpreters cpython, pypy" in page.inner_text("#range-answer")
+    load(page, site, "?python===3.12.*&cython===3.0.12&interpreter=cpython,pypy")
+    assert page.is_checked("#kind-pypy") and page.is_checked("#kind-cpython")
