@@ -10,7 +10,9 @@
    what the builds alone cost with both cores busy -- and the cold time's ratio to it.
 3. ``--baseline-rev REV``: the engine at git revision REV against this one on ``--quick``,
    both cold (fresh build cache, warm environments), measured here in the same run.
-4. ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
+4. ``--kinds-apart``: the cold grid in two parts, CPython's cells then the other interpreter
+   kinds' (PyPy, free-threaded CPython) on the same cache: what the new rows add to a cold run.
+   ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
    cells (clang, gcc with GCC 14's error defaults) on the same cache: what the compiler axis
    adds to a cold run.
 5. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
@@ -96,9 +98,11 @@ def stage_seconds(cache: Path) -> dict[str, tuple[int, float]]:
     return sums
 
 
-def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool = False
-                 ) -> None:
-    """Cold, floor and warm.  With ``compilers_apart`` the cold run is made in two parts on
+def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool = False,
+                 kinds_apart: bool = False) -> None:
+    """Cold, floor and warm.  With ``kinds_apart`` the cold run is made in two parts likewise:
+    CPython's cells, then the other interpreter kinds' (what PyPy and free-threaded CPython
+    add to a cold run).  With ``compilers_apart`` the cold run is made in two parts on
     the same build cache and store, as one cold run would share them: the default compiler's
     cells first, then the other compilers' (what the compiler axis adds to a cold run)."""
     grid_args = ["--quick"] if grid == "quick" else []
@@ -114,6 +118,17 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
             print(f"grid {grid}, cold, by compiler: gcc cells {gcc:.1f} s, then the clang and"
                   f" gcc14-errors cells {others:.1f} s (C shared with gcc's):"
                   f" +{others / gcc:.0%}", flush=True)
+        elif kinds_apart:
+            cpython = ",".join(label for label, i in discover_interpreters().items()
+                               if i.kind.is_default)
+            first = run_grid(ROOT, [*grid_args, "--python", cpython], cache, results, ENVS,
+                             log)
+            # The whole grid again on the same store: only the other kinds' cells remain.
+            others = run_grid(ROOT, grid_args, cache, results, ENVS, log)
+            cold = first + others
+            print(f"grid {grid}, cold, by interpreter kind: CPython cells {first:.1f} s, then"
+                  f" the PyPy and free-threaded CPython cells {others:.1f} s:"
+                  f" +{others / first:.0%}", flush=True)
         else:
             cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
@@ -267,6 +282,9 @@ def main() -> int:
                         help="the revision whose runner is the 'before' of the run stage")
     parser.add_argument("--run-stage-cells", type=int, default=20,
                         help="cells per kind sampled for the run-stage figure")
+    parser.add_argument("--kinds-apart", action="store_true",
+                        help="time the cold grid's CPython cells, then the other interpreter"
+                        " kinds' (PyPy, free-threaded CPython) on the same cache")
     parser.add_argument("--compilers-apart", action="store_true",
                         help="time the cold grid's gcc cells and its other compilers' cells"
                         " apart (same cache and store)")
@@ -298,7 +316,7 @@ def main() -> int:
         print(f"  speed-up: {naive / default:.1f}x", flush=True)
     if args.baseline_rev:
         engines_figures(args.baseline_rev, args.log)
-    grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart)
+    grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart, args.kinds_apart)
     if not args.skip_run_stage:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
     return 0
