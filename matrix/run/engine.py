@@ -104,15 +104,22 @@ def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str
 
     An ``undefined symbol: X`` points at the cases whose code mentions ``X``; a numpy import
     failure ("numpy.dtype size changed", "numpy.core.multiarray failed to import") at the
-    cases that ``cimport numpy`` (their module's init checks numpy's ABI).  The rest is run
+    cases that ``cimport numpy`` (their module's init checks numpy's ABI); another type's size
+    check ("array.array size changed": PyPy's ``array.array`` is not CPython's) at the cases
+    that cimport that module.  The rest is run
     again as a batch, so a wrong suspicion costs a loop, never a wrong record; with no
     suspect, every case of the batch is built alone.
     """
     match = re.search(r"undefined symbol: (\w+)", error)
+    changed = re.search(r"\b(\w+)\.\w+ size changed", error)
     if match:
         suspects = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
     elif "numpy" in error:
         suspects = frozenset(c.id for c in batch_mates if _CIMPORTS_NUMPY.search(c.code))
+    elif changed:  # "array.array size changed": the cases that cimport that module's type
+        cimports = re.compile(rf"^\s*(from\s+\S+\s+)?cimport\b.*\b{changed.group(1)}\b",
+                              re.MULTILINE)
+        suspects = frozenset(c.id for c in batch_mates if cimports.search(c.code))
     else:
         suspects = frozenset()
     return suspects or frozenset(c.id for c in batch_mates)
@@ -291,10 +298,10 @@ class CellMeasurement:
 
     def generates_natively(self, choice: GeneratorChoice) -> bool:
         """Whether a native cell generates its C under its own Python: where the release's C
-        differs between Pythons, and always on another kind than CPython (PyPy, free-threaded
-        CPython), whose C was never compared with the shared one (the invariance check compares
-        CPythons only)."""
-        return choice.per_python or not self.interpreter.kind.is_default
+        differs between Pythons (the invariance check compares CPythons).  Elsewhere every
+        cell, of any interpreter kind, compiles the C generated once under the newest CPython
+        (its records say so: ``generated_under``), as an sdist's shipped C would be."""
+        return choice.per_python
 
     def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
         if self.choice is None:
