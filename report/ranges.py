@@ -206,6 +206,8 @@ def explain(records: Sequence[Record],
             values = {axis_value(r, axis) for r in tried}
             if axis in fixed or None in values or len(values) < 2:
                 continue
+            if axis == "python" and len({axis_value(r, "interpreter") for r in tried}) > 1:
+                continue  # Pythons of several kinds: split by kind first
             parts = [(value, explain([r for r in tried if axis_value(r, axis) == value],
                                      qualifier + ((axis, value),)))
                      for value in sorted((v for v in values if v is not None), key=version_key)]
