@@ -189,6 +189,12 @@ def test_selection_by_python_and_cell_glob() -> None:
         "py3.11-cy3.0.12-np2.1.3-gcc14-errors"]
 
 
+def test_selection_by_build_identifier() -> None:
+    plan = plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(),
+                     Selection(python=("cp311",), cells=("*-cy3.0.12",)), CONFIG)
+    assert ids(plan.cells) == ["py3.11-cy3.0.12"]
+
+
 def test_default_compilers_every_one_on_core_and_the_newest_numpy_of_each_major() -> None:
     from packaging.version import Version
 

@@ -20,10 +20,12 @@ from matrix.model.interpreters import (
     KINDS,
     InterpreterId,
     axis_key,
+    axis_value,
     cell_prefix,
     kind_of,
     load_kinds,
     measured_key_material,
+    python_matches,
 )
 from matrix.model.outcomes import Outcome
 from matrix.model.records import (
@@ -176,12 +178,17 @@ def test_records_of_cpython_serialise_as_they_always_did() -> None:
     path = PROJECT_ROOT / "results" / "records.jsonl"
     if not path.is_file():
         pytest.skip("no stored results")
+    cpython, others = 0, 0
     with path.open(encoding="utf-8") as lines:
-        sample = [line.rstrip("\n") for _, line in zip(range(200), lines)]
-    for line in sample:
-        record = Record.from_json(json.loads(line))
-        assert record.to_line() == line
-        assert "interpreter" not in line and "implementation_version" not in line
+        for line in (line.rstrip("\n") for line in lines):
+            record = Record.from_json(json.loads(line))
+            assert record.to_line() == line
+            if InterpreterId.from_label(record.python).kind.is_default:
+                assert "interpreter" not in line and "implementation_version" not in line
+                cpython += 1
+            else:
+                others += 1
+    assert cpython > 1000 and others > 100, (cpython, others)
 
 
 def _legacy_supported_tags(python: Version) -> frozenset[Tag]:
@@ -253,6 +260,19 @@ def test_axis_values_cell_ids_and_their_order() -> None:
     assert sorted(order, key=lambda v: Cell(v, "3.0.12").sort_key()) == expected
     assert sorted_versions(order) == expected
     assert axis_key("3.11") == (Version("3.11"), 0) and axis_key("nonsense") is None
+
+
+def test_build_identifiers_select_pythons_as_cibuildwheel_spells_them() -> None:
+    assert [axis_value(t) for t in ("cp313t", "pp311", "cp27", "cp310", "3.11", "pypy3.9")] == [
+        "3.13t", "pypy3.11", "2.7", "3.10", "3.11", "pypy3.9"]
+    with pytest.raises(ValueError, match=r"'xx311' names no interpreter.*cp313t"):
+        axis_value("xx311")
+    labels = ["2.7", "3.10", "3.13", "3.13t", "pypy3.9", "pypy3.11"]
+    assert [v for v in labels if python_matches(v, "pp3*")] == ["pypy3.9", "pypy3.11"]
+    assert [v for v in labels if python_matches(v, "cp313t")] == ["3.13t"]
+    assert [v for v in labels if python_matches(v, "cp313")] == ["3.13"]
+    assert [v for v in labels if python_matches(v, "3.1*")] == ["3.10", "3.13", "3.13t"]
+    assert [v for v in labels if python_matches(v, "*3.9")] == ["pypy3.9"]
 
 
 # ---- discovery -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from packaging.version import Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER, select_compilers
 from matrix.model.errors import SelectionError, UnknownVersionError
-from matrix.model.interpreters import InterpreterId
+from matrix.model.interpreters import InterpreterId, python_matches
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 
@@ -191,7 +191,7 @@ def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | 
         return list(interpreters.values())
     chosen: list[Interpreter] = []
     for item in items:
-        matched = [i for label, i in interpreters.items() if fnmatch.fnmatchcase(label, item)]
+        matched = [i for label, i in interpreters.items() if python_matches(label, item)]
         if not matched:
             plan.not_tested.append(
                 f"Python {item}: no interpreter on this machine (not tested here)")
