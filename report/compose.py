@@ -33,7 +33,7 @@ from matrix.model.checks import (
 )
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.diff import Diff, diff
-from matrix.model.interpreters import DEFAULT_KIND
+from matrix.model.interpreters import DEFAULT_KIND, InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import (
@@ -51,7 +51,7 @@ from report.compilers import CompilerDisagreement, compilers_measured
 from report.compilers import disagreements as compiler_disagreements
 from report.controls import ToolchainBaseline, toolchain_baseline_of
 from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
-from report.legend import SHIPPED_C
+from report.legend import SHIPPED_C, Verdict
 from report.ranges import RangeStatement, infer_ranges
 from report.references import Reference
 from report.semantics import (
@@ -145,6 +145,40 @@ class VerdictCell:
     """Some cell it covers gave another result with another C compiler (:mod:`report.compilers`)."""
 
 
+ANSWER_VERDICTS = frozenset({Verdict.OK, Verdict.MIXED, Verdict.FAILED, Verdict.FLAKY})
+"""The verdicts that answer for a case (the others: nothing of the case's own was tried)."""
+
+
+def kind_differs(other: GroupVerdict, cpython: GroupVerdict) -> bool:
+    """Whether another interpreter kind's verdict on a series says something CPython's does
+    not: both answer for the case (works, fails, flaky) and the verdict, or the stages it fails
+    at, differ. A series where only one side answers (the other tried nothing, or hit only its
+    toolchain's failures) is no difference: the toolchain table has the rest."""
+    return (other.verdict in ANSWER_VERDICTS and cpython.verdict in ANSWER_VERDICTS
+            and (other.verdict, other.stages) != (cpython.verdict, cpython.stages))
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """A case's summary on another interpreter kind (PyPy, free-threaded CPython): its own
+    verdict per Cython series, judged like CPython's against the same cell's control."""
+
+    kind: str
+    """The kind's id in ``matrix/data/interpreters.toml`` (``pypy``)."""
+    name: str
+    """How texts name it (``PyPy``, ``free-threaded CPython``)."""
+    series: tuple[VerdictCell, ...]
+    differs: tuple[bool, ...]
+    """Per series: :func:`kind_differs` from CPython's verdict over the same language versions
+    and numpy builds (PyPy 3.9 against CPython 3.9, not against 3.15)."""
+    same: tuple[bool, ...] = ()
+    """Per series: both answer for the case there, alike."""
+
+    @property
+    def any_difference(self) -> bool:
+        return any(self.differs)
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One row of the summary table, plus the case's inferred ranges."""
@@ -166,6 +200,9 @@ class CaseRow:
     """The ranges would read otherwise with the toolchain failures counted as the case's."""
     toolchain_failures: int = 0
     """How many of the case's records are toolchain failures (:mod:`report.controls`)."""
+    kinds: tuple[KindSummary, ...] = ()
+    """The other interpreter kinds the case was measured on, each with its own verdicts;
+    ``series`` (and the semantics columns) answer for CPython."""
 
 
 @dataclass(frozen=True)
@@ -369,10 +406,39 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
               flaky: frozenset[CellKey] = frozenset(),
               compiler_dependent: frozenset[tuple[str, str]] = frozenset()) -> CaseRow:
     shown = [r for r in records if r.cell_kind != "abi"]
-    cells = tuple(replace(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky,
-                                          toolchain), book),
-                          compiler_dependent=(case.id, s) in compiler_dependent)
-                  for s in series_list)
+    # The series columns answer for CPython, as the semantics columns do; every other kind has
+    # its own verdicts beside them (KindSummary), shown where they differ.
+    shown_by_kind = split_by_kind(shown)
+    cpython_shown = shown_by_kind.pop(DEFAULT_KIND, [])
+
+    def series_cells(chosen: Sequence[Record]) -> tuple[VerdictCell, ...]:
+        return tuple(replace(_cell(aggregate([r for r in chosen if series(r.cython) == s],
+                                             flaky, toolchain), book),
+                             compiler_dependent=(case.id, s) in compiler_dependent)
+                     for s in series_list)
+
+    cells = series_cells(cpython_shown)
+    kind_rows = []
+    for kind, records_of_kind in shown_by_kind.items():
+        # Other kinds are measured with the default compiler only: no compiler mark.
+        own = tuple(replace(c, compiler_dependent=False) for c in series_cells(records_of_kind))
+        differs, same = [], []
+        for s, cell in zip(series_list, own):
+            # Compared with CPython on the same language versions and numpy builds: PyPy 3.9
+            # has numpy wheels from 1.25 only, and CPython 3.15 is no evidence about it.
+            mine = [r for r in records_of_kind if series(r.cython) == s]
+            alike = {(InterpreterId.from_label(r.python).minor, r.numpy_build, r.numpy_run)
+                     for r in mine}
+            same_place = [r for r in cpython_shown if series(r.cython) == s and (
+                InterpreterId.from_label(r.python).minor, r.numpy_build, r.numpy_run) in alike]
+            theirs = aggregate(same_place, flaky, toolchain)
+            if cpython_shown:
+                differs.append(kind_differs(cell.verdict, theirs))
+            else:  # a store without CPython: everything the kind answers is news
+                differs.append(cell.verdict.verdict in ANSWER_VERDICTS)
+            same.append(cell.verdict.verdict in ANSWER_VERDICTS and not differs[-1]
+                        and theirs.verdict in ANSWER_VERDICTS)
+        kind_rows.append(KindSummary(kind, kind_name(kind), own, tuple(differs), tuple(same)))
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
     # The semantics columns answer for CPython (the guide's interpreter); another kind's
@@ -386,7 +452,8 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     for kind, records_of_kind in by_kind.items():
         for what, label in KIND_PROPERTIES:
             text = kind_difference_text(kind_name(kind), what, measure(cpython, label),
-                                        measure(records_of_kind, label), records_of_kind)
+                                        measure(records_of_kind, label), records_of_kind,
+                                        label)
             if text is None:
                 continue
             if what == "locks the source":
@@ -403,7 +470,7 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     excused = sum(1 for r in records if (r.case_id, r.cell_id) in toolchain)
     return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
                    documented_text(case.expect), found, contradiction_notes, ranges,
-                   range_notes, bool(main), changed, excused)
+                   range_notes, bool(main), changed, excused, tuple(kind_rows))
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],

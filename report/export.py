@@ -153,6 +153,11 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "options": case.options,
         "documented": {**asdict(case.expect), "summary": row.documented},
         "summary": [{"series": s, **_verdict(c)} for s, c in zip(report.series, row.series)],
+        "other_interpreters": [
+            {"kind": k.kind, "name": k.name,
+             "summary": [{"series": s, **_verdict(c), "differs_from_cpython": d, "same": a}
+                         for s, c, d, a in zip(report.series, k.series, k.differs, k.same)]}
+            for k in row.kinds],
         "semantics": {"label": row.semantics.label, "counts": dict(row.semantics.counts),
                       "notes": list(row.semantics_notes)},
         "locks_source": {"label": row.locks.label, "counts": dict(row.locks.counts),

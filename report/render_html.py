@@ -226,6 +226,13 @@ def page_data(report: Report) -> dict[str, Any]:
         } for row in report.rows],
         "series": list(report.series),
         "summary": {row.case.id: [_verdict_cell(c) for c in row.series] for row in report.rows},
+        # Another kind's own series verdicts, for the cases where it answers otherwise than
+        # CPython somewhere (the overview shows them as rows under the case's).
+        "kind_summary": {row.case.id: [
+            {"kind": k.kind, "name": k.name,
+             "cells": [None if alike else _verdict_cell(c) for c, alike in zip(k.series, k.same)]}
+            for k in row.kinds if k.any_difference] for row in report.rows
+            if any(k.any_difference for k in row.kinds)},
         "toolchain": {
             "grids": [{"case_id": g.case_id, "rows_axis": g.rows_axis, "rows": list(g.rows),
                        "cython": list(g.cython),

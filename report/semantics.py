@@ -126,16 +126,21 @@ time (a probe that could not tell on one side is no difference)."""
 
 
 def kind_difference_text(name: str, what: str, cpython: Measured, other: Measured,
-                         records: Sequence[Record]) -> str | None:
+                         records: Sequence[Record],
+                         label: Callable[[Record], str | None] | None = None) -> str | None:
     """The note where another interpreter kind measured another answer than CPython's (both
-    measured: an unknown or unmeasured side is no difference); ``None`` where they agree."""
+    measured: an unknown or unmeasured side is no difference); ``None`` where they agree.
+    ``label`` (the property's label of one record) picks a reproducer among the records that
+    measured another answer than CPython's; without it, the newest record that worked."""
     unmeasured = (UNKNOWN, NOTHING)
     if cpython.label in unmeasured or other.label in unmeasured or cpython.label == other.label:
         return None
     worked = [r for r in records if r.outcome is Outcome.OK]
     where = other.where or ((other.label, describe_cells(worked, marker=SHIPPED_C)),)
     parts = "; ".join(f"{value} on {cells}" for value, cells in where)
-    example = worked[-1]  # the newest release measured: a reproducer of the difference
+    # The newest release that measured the difference: a reproducer shows it.
+    showing = [r for r in worked if label is None or label(r) not in (None, cpython.label)]
+    example = (showing or worked)[-1]
     return (f"on {name}, {what}: {parts} (CPython: {cpython.label}); reproduce:"
             f" `{reproduce_command(example)} -v`")
 
