@@ -60,6 +60,7 @@ from report.semantics import (
     Measured,
     contradictions,
     documented_text,
+    gil_at_import_text,
     kind_difference_text,
     kind_name,
     measure,
@@ -299,6 +300,9 @@ class Report:
     """The records of the compilers other than the default (the tables show the default's)."""
     compiler_disagreements: tuple[CompilerDisagreement, ...] = ()
     """Cells whose compilers gave different results."""
+    gil_at_import: str | None = None
+    """What importing the modules did to the GIL on free-threaded builds, said once
+    (:func:`report.semantics.gil_at_import_text`); ``None`` without such records."""
 
     @property
     def toolchain_failures(self) -> frozenset[CellKey]:
@@ -650,7 +654,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
                                others=selection.others, checks=checks, rechecks=log)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
                   changes, section, judge, checks, flaky_notes, other_compilers,
-                  by_compiler)
+                  by_compiler, gil_at_import_text(current))
 
 
 def failure_note(report: Report, record: Record) -> NoteId | None:

@@ -225,6 +225,7 @@ def page_data(report: Report) -> dict[str, Any]:
             "locks": row.locks.label, "documented": row.documented,
         } for row in report.rows],
         "series": list(report.series),
+        "gil_at_import": report.gil_at_import or "",
         "summary": {row.case.id: [_verdict_cell(c) for c in row.series] for row in report.rows},
         # Another kind's own series verdicts, for the cases where it answers otherwise than
         # CPython somewhere (the overview shows them as rows under the case's).

@@ -353,10 +353,12 @@ def render_kind_summary(report: Report) -> str:
             " semantics"
             " columns' notes name where another interpreter measured another copy, write or"
             f" lock answer. Differing: {counts}.")
-    if not rows:
-        return f"### Other interpreters\n\n{lead}"
-    headers = ["Case", "Interpreter", *report.series]
-    return f"### Other interpreters\n\n{lead}\n\n{md_table(headers, rows)}"
+    parts = [f"### Other interpreters\n\n{lead}"]
+    if rows:
+        parts.append(md_table(["Case", "Interpreter", *report.series], rows))
+    if report.gil_at_import:
+        parts.append(report.gil_at_import)
+    return "\n\n".join(parts)
 
 
 def note_text(notes: Sequence[NoteId]) -> str:

@@ -97,15 +97,20 @@ def varies_text(what: str, measured: Measured) -> str:
     return f"{what} differs between cells: " + "; ".join(parts)
 
 
+def interpreter_kind(python: str) -> str:
+    """The interpreter kind id of a Python axis value (``pypy3.11`` -> ``pypy``, ``3.13t`` ->
+    ``cpython-freethreaded``); a value no kind has is the default kind's, as before kinds."""
+    try:
+        return InterpreterId.from_label(python).kind.id
+    except ValueError:
+        return DEFAULT_KIND
+
+
 def split_by_kind(records: Sequence[Record]) -> dict[str, list[Record]]:
     """Records by interpreter kind id (``cpython``, ``pypy``, ...), in the data file's order."""
     found: dict[str, list[Record]] = {}
     for record in records:
-        try:
-            kind = InterpreterId.from_label(record.python).kind.id
-        except ValueError:
-            kind = DEFAULT_KIND
-        found.setdefault(kind, []).append(record)
+        found.setdefault(interpreter_kind(record.python), []).append(record)
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
@@ -143,6 +148,42 @@ def kind_difference_text(name: str, what: str, cpython: Measured, other: Measure
     example = (showing or worked)[-1]
     return (f"on {name}, {what}: {parts} (CPython: {cpython.label}); reproduce:"
             f" `{reproduce_command(example)} -v`")
+
+
+def gil_at_import_text(records: Sequence[Record]) -> str | None:
+    """What importing the modules did to the GIL on free-threaded builds, said once for all
+    cases (it is the build's property, the ``freethreading_compatible`` directive's, not an
+    idiom's): how many cases re-enabled it everywhere, and by name those that kept it disabled
+    somewhere, with their cells. ``None`` when no record of a free-threaded build says
+    (``Behaviour.gil_enabled``: the interpreter's ``RuntimeWarning`` at import)."""
+    by_case: dict[str, list[Record]] = {}
+    for record in records:
+        if record.behaviour.gil_enabled is None:
+            continue
+        if KINDS[interpreter_kind(record.python)].free_threaded:
+            by_case.setdefault(record.case_id, []).append(record)
+    if not by_case:
+        return None
+    reenabled = sorted(c for c, rs in by_case.items() if all(r.behaviour.gil_enabled for r in rs))
+    disabled = {c: rs for c, rs in sorted(by_case.items()) if c not in reenabled}
+    pythons = sorted({r.python for rs in by_case.values() for r in rs})
+    parts = [f"importing the module re-enabled the GIL for {len(reenabled)} of {len(by_case)}"
+             f" cases (controls included) wherever it was imported, with the interpreter's"
+             f" RuntimeWarning"]
+    for case_id, rs in disabled.items():
+        kept = [r for r in rs if not r.behaviour.gil_enabled]
+        again = [r for r in rs if r.behaviour.gil_enabled]
+        text = f"`{case_id}` kept it disabled on {describe_cells(kept, marker=SHIPPED_C)}"
+        if again:
+            text += f" and re-enabled it on {describe_cells(again, marker=SHIPPED_C)}"
+        parts.append(text)
+    example = next(iter(disabled.values()), None)
+    proof = ""
+    if example is not None:
+        shown = [r for r in example if not r.behaviour.gil_enabled][-1]
+        proof = f"; reproduce: `{reproduce_command(shown)}` (it prints `gil=stayed disabled`)"
+    return (f"On free-threaded CPython ({', '.join(pythons)}), " + "; ".join(parts)
+            + f"{proof}.")
 
 
 def probe_errors_text(records: Sequence[Record]) -> str | None:

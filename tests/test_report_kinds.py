@@ -82,3 +82,32 @@ def test_a_store_of_cpython_alone_shows_no_other_interpreters() -> None:
     assert render_kind_summary(report) == ""
     assert "One column per Cython series: ✅" in render_markdown(report)
     assert all(not row.kinds for row in report.rows)
+
+
+def test_what_import_did_to_the_gil_is_said_once_for_all_cases() -> None:
+    records = [
+        rec("a", "3.13t", "3.1.8", values_ok=True, gil_enabled=True),
+        rec("a", "3.13t", "3.2.9", values_ok=True, gil_enabled=True),
+        rec("c", "3.13t", "3.1.8", values_ok=True, gil_enabled=True),
+        rec("b", "3.13t", "3.1.8", values_ok=True, gil_enabled=False),
+        rec("b", "3.13t", "3.2.9", values_ok=True, gil_enabled=False),
+        rec("b", "3.13", "3.2.9", values_ok=True),
+        rec("a", "3.13t", "0.29.37", "cc-error", error="x.c:1: error: no"),
+    ]
+    third = CaseInfo("c", "t", "g", "s", "t", False, "h", Expectation(reference="r"))
+    report = compose(records, [CASE, OTHER, third])
+    assert report.gil_at_import == (
+        "On free-threaded CPython (3.13t), importing the module re-enabled the GIL for 2 of 3"
+        " cases (controls included) wherever it was imported, with the interpreter's"
+        " RuntimeWarning; `b` kept it disabled on py3.13t: cy3.1.8, cy3.2.9; reproduce:"
+        " `nox -s matrix -- try --python 3.13t --cython 3.2.9 --case b` (it prints"
+        " `gil=stayed disabled`).")
+    assert report.gil_at_import in render_kind_summary(report)
+    data = json.loads(render_json(report))
+    assert data["gil_at_import"] == report.gil_at_import
+    gil = {(c["case_id"], c["cell_id"]): (c["interpreter"], c["gil_enabled"])
+           for c in data["cells"]}
+    assert gil[("b", "py3.13t-cy3.1.8")] == ("cpython-freethreaded", "false")
+    assert gil[("a", "py3.13t-cy3.2.9")] == ("cpython-freethreaded", "true")
+    assert gil[("b", "py3.13-cy3.2.9")] == ("cpython", "")
+    assert compose(records[-2:], [CASE, OTHER]).gil_at_import is None
