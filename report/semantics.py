@@ -141,11 +141,13 @@ def kind_difference_text(name: str, what: str, cpython: Measured, other: Measure
     if cpython.label in unmeasured or other.label in unmeasured or cpython.label == other.label:
         return None
     worked = [r for r in records if r.outcome is Outcome.OK]
-    where = other.where or ((other.label, describe_cells(worked, marker=SHIPPED_C)),)
+    # The cells that measured the property (a probe that could not tell says nothing).
+    told = [r for r in worked if label is None or label(r) is not None] or worked
+    where = other.where or ((other.label, describe_cells(told, marker=SHIPPED_C)),)
     parts = "; ".join(f"{value} on {cells}" for value, cells in where)
     # The newest release that measured the difference: a reproducer shows it.
-    showing = [r for r in worked if label is None or label(r) not in (None, cpython.label)]
-    example = (showing or worked)[-1]
+    showing = [r for r in told if label is None or label(r) not in (None, cpython.label)]
+    example = (showing or told)[-1]
     return (f"on {name}, {what}: {parts} (CPython: {cpython.label}); reproduce:"
             f" `{reproduce_command(example)} -v`")
 

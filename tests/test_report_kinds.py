@@ -111,3 +111,15 @@ def test_what_import_did_to_the_gil_is_said_once_for_all_cases() -> None:
     assert gil[("a", "py3.13t-cy3.2.9")] == ("cpython-freethreaded", "true")
     assert gil[("b", "py3.13-cy3.2.9")] == ("cpython", "")
     assert compose(records[-2:], [CASE, OTHER]).gil_at_import is None
+
+
+def test_a_difference_names_only_the_cells_that_measured_it() -> None:
+    records = [rec("a", "3.9", "3.0.12", values_ok=True, readonly=True),
+               rec("a", "3.9", "3.2.9", values_ok=True, readonly=True),
+               rec("a", "pypy3.9", "3.0.12", values_ok=True, readonly=False),
+               rec("a", "pypy3.9", "3.2.9", values_ok=True, readonly=None,
+                   probe_errors=("readonly: write_target() raised TypeError: no",))]
+    report = compose(records, [CASE])
+    texts = [n.text for n in report.footnotes if n.id in report.rows[0].semantics_notes]
+    assert ("on PyPy, refuses writes: no on pp3.9: cy3.0.12 (CPython: yes); reproduce:"
+            " `nox -s matrix -- try --python pypy3.9 --cython 3.0.12 --case a -v`") in texts
