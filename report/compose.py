@@ -405,6 +405,16 @@ def case_ranges(records: Sequence[Record], left_out: frozenset[CellKey] = frozen
     return ranges, _shown(ranges) != _shown(infer_ranges(records))
 
 
+def _place(record: Record) -> tuple[str, str | None, str | None]:
+    """Where a record ran, apart from the interpreter kind: its language version and numpy
+    builds (``pypy3.9`` and ``3.9`` run in the same place)."""
+    try:
+        minor = InterpreterId.from_label(record.python).minor
+    except ValueError:
+        minor = record.python
+    return (minor, record.numpy_build, record.numpy_run)
+
+
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
               book: FootnoteBook, toolchain: frozenset[CellKey] = frozenset(),
               flaky: frozenset[CellKey] = frozenset(),
@@ -430,11 +440,9 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
         for s, cell in zip(series_list, own):
             # Compared with CPython on the same language versions and numpy builds: PyPy 3.9
             # has numpy wheels from 1.25 only, and CPython 3.15 is no evidence about it.
-            mine = [r for r in records_of_kind if series(r.cython) == s]
-            alike = {(InterpreterId.from_label(r.python).minor, r.numpy_build, r.numpy_run)
-                     for r in mine}
-            same_place = [r for r in cpython_shown if series(r.cython) == s and (
-                InterpreterId.from_label(r.python).minor, r.numpy_build, r.numpy_run) in alike]
+            alike = {_place(r) for r in records_of_kind if series(r.cython) == s}
+            same_place = [r for r in cpython_shown
+                          if series(r.cython) == s and _place(r) in alike]
             theirs = aggregate(same_place, flaky, toolchain)
             if cpython_shown:
                 differs.append(kind_differs(cell.verdict, theirs))
@@ -454,8 +462,12 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     locks = measure_locks(cpython)
     locks_notes = _semantic_notes(book, case.id, "source locking", locks)
     for kind, records_of_kind in by_kind.items():
+        # Compared with CPython where it ran alike (language version, numpy builds): a 3.13t
+        # answer against CPython 3.13's, not against 2.7's.
+        alike = {_place(r) for r in records_of_kind}
+        cpython_alike = [r for r in cpython if _place(r) in alike]
         for what, label in KIND_PROPERTIES:
-            text = kind_difference_text(kind_name(kind), what, measure(cpython, label),
+            text = kind_difference_text(kind_name(kind), what, measure(cpython_alike, label),
                                         measure(records_of_kind, label), records_of_kind,
                                         label)
             if text is None:

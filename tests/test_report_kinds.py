@@ -123,3 +123,14 @@ def test_a_difference_names_only_the_cells_that_measured_it() -> None:
     texts = [n.text for n in report.footnotes if n.id in report.rows[0].semantics_notes]
     assert ("on PyPy, refuses writes: no on pp3.9: cy3.0.12 (CPython: yes); reproduce:"
             " `nox -s matrix -- try --python pypy3.9 --cython 3.0.12 --case a -v`") in texts
+
+
+def test_a_difference_is_judged_against_cpython_of_the_same_language_version() -> None:
+    """2.7 does not lock an array.array; 3.13 and 3.13t do: no difference for 3.13t."""
+    records = [rec("a", "2.7", "3.2.9", values_ok=True, locks_source=False),
+               rec("a", "3.13", "3.2.9", values_ok=True, locks_source=True),
+               rec("a", "3.13t", "3.2.9", values_ok=True, locks_source=True)]
+    row = compose(records, [CASE]).rows[0]
+    assert row.locks.label == "varies"
+    report = compose(records, [CASE])
+    assert not [n for n in report.footnotes if n.text.startswith("on free-threaded")]
