@@ -552,8 +552,18 @@ def test_a_range_in_the_address_opens_the_page_with_its_answer(page: Any, site: 
 def test_a_range_names_its_interpreter_kinds_as_the_query_does(page: Any, site: Site) -> None:
     """CPython alone is in range until another kind is ticked (``python -m report query
     --interpreter``): PyPy's rows and its failure join the answer only then."""
+    kinds = {c["interpreter"] for c in site.published["cells"]}
     if site.name != "pypy":
-        pytest.skip("the PyPy site only: the other data has one kind (no boxes shown)")
+        # The data of the other sites: one box per kind it has, shown only where there is a
+        # choice, CPython alone ticked; the fx-works walk-through below is the PyPy fixture's.
+        load(page, site)
+        boxes = page.eval_on_selector_all(
+            "#interpreters input", "n => n.map(x => [x.value, x.checked, x.hidden])")
+        shown = len(kinds) > 1
+        assert {v for v, _, _ in boxes} == kinds, boxes
+        assert all(hidden is not shown for _, _, hidden in boxes), boxes
+        assert all(checked == (v == "cpython" or not shown) for v, checked, _ in boxes), boxes
+        return
     load(page, site, "?python===3.12.*&cython===3.0.12")
     page.wait_for_selector("#range-answer:not(.hidden)")
     rows = "section.case#fx-works table.grid[data-view=folded] tbody tr"
