@@ -64,30 +64,42 @@ CELLS = _grid_cells()
 BROWSER_PACKAGES = ("chromium", "fonts-noto-color-emoji")
 """Debian packages the web page's browser tests drive (the font makes the screenshot's symbols
 readable)."""
+PYPY_PACKAGES = ("pypy3", "pypy3-dev", "pypy3-venv")
+"""Debian's PyPy (bookworm: PyPy 7.3.11, Python 3.9, as ``pypy3.9``) with its headers and venv,
+for the real builds on PyPy."""
 
 
-def _ensure_chromium(session: nox.Session) -> None:
-    """Install Debian's Chromium for the browser tests when it is missing (root or sudo needed;
-    without them the browser tests skip, or fail under ``CI``)."""
-    if shutil.which("chromium") or shutil.which("chromium-browser"):
-        return
+def _apt_install(session: nox.Session, purpose: str, packages: tuple[str, ...]) -> None:
+    """Install Debian ``packages`` for ``purpose`` (root or sudo needed; without them the tests
+    that need them skip, or fail under ``CI``)."""
     if not shutil.which("apt-get"):
-        session.warn("no chromium and no apt-get: the browser tests cannot run here")
+        session.warn(f"no apt-get: {purpose} cannot run here")
         return
     sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
     if sudo is None:
-        session.warn("no chromium, and installing it needs root: the browser tests cannot run")
+        session.warn(f"installing {', '.join(packages)} needs root: {purpose} cannot run")
         return
     session.run(*sudo, "apt-get", "update", "-qq", external=True)
-    session.run(*sudo, "apt-get", "install", "-y", "-qq", *BROWSER_PACKAGES, external=True,
+    session.run(*sudo, "apt-get", "install", "-y", "-qq", *packages, external=True,
                 env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
+def _ensure_test_interpreters_and_browser(session: nox.Session) -> None:
+    """Chromium for the browser tests and a PyPy for the real PyPy builds, from Debian when
+    missing (any ``pypy3.X`` on ``PATH`` will do)."""
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        _apt_install(session, "the browser tests", BROWSER_PACKAGES)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if not any(Path(d, f"pypy3.{minor}").is_file() for d in path for minor in range(9, 20)):
+        _apt_install(session, "the real builds on PyPy", PYPY_PACKAGES)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite: unit tests, real builds (skip them with -m 'not slow') and the web
-    page in Chromium (-m 'not browser')."""
-    _ensure_chromium(session)
+    page in Chromium (-m 'not browser').  Chromium and a PyPy are installed from Debian when
+    missing; a free-threaded CPython is used when present (``python3.13t``)."""
+    _ensure_test_interpreters_and_browser(session)
     session.install("-e", ".[test,report]")
     session.run("pytest", *session.posargs)
 

@@ -10,7 +10,11 @@
    what the builds alone cost with both cores busy -- and the cold time's ratio to it.
 3. ``--baseline-rev REV``: the engine at git revision REV against this one on ``--quick``,
    both cold (fresh build cache, warm environments), measured here in the same run.
-4. ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
+4. ``--kinds-apart``: the cold grid in two parts, CPython's cells then the other interpreter
+   kinds' (PyPy, free-threaded CPython) on the same cache: what the new rows add to a cold run.
+   ``--grid-python``/``--grid-cython`` take a slice of the grid (e.g. ``'3.11,pypy3.11,3.13,
+   3.13t'``: two kinds' rows beside CPython's of the same language versions).
+   ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
    cells (clang, gcc with GCC 14's error defaults) on the same cache: what the compiler axis
    adds to a cold run.
 5. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
@@ -19,7 +23,7 @@
    modules, one right after the other (``--run-stage-only`` prints just this).
 
 Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--baseline-rev REV]
-            [--keep-results DIR] [--skip-cell]
+            [--keep-results DIR] [--skip-cell] [--kinds-apart] [--grid-python P] [--grid-cython C]
 The default grid takes about 15 minutes cold on 2 cores; ``quick`` (the default) a minute or two.
 """
 
@@ -46,6 +50,7 @@ from matrix.build.modules import BuildSettings  # noqa: E402
 from matrix.build.stagecache import MARK  # noqa: E402
 from matrix.model.cases import load_cases  # noqa: E402
 from matrix.model.cells import Cell  # noqa: E402
+from matrix.model.interpreters import python_matches  # noqa: E402
 from matrix.model.policy import Retry  # noqa: E402
 from matrix.plan.grid import PlannedCell  # noqa: E402
 from matrix.plan.interpreters import discover_interpreters  # noqa: E402
@@ -96,12 +101,19 @@ def stage_seconds(cache: Path) -> dict[str, tuple[int, float]]:
     return sums
 
 
-def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool = False
-                 ) -> None:
-    """Cold, floor and warm.  With ``compilers_apart`` the cold run is made in two parts on
+def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool = False,
+                 kinds_apart: bool = False, pythons: str | None = None,
+                 cythons: str | None = None) -> None:
+    """Cold, floor and warm.  With ``kinds_apart`` the cold run is made in two parts likewise:
+    CPython's cells, then the other interpreter kinds' (what PyPy and free-threaded CPython
+    add to a cold run).  With ``compilers_apart`` the cold run is made in two parts on
     the same build cache and store, as one cold run would share them: the default compiler's
     cells first, then the other compilers' (what the compiler axis adds to a cold run)."""
     grid_args = ["--quick"] if grid == "quick" else []
+    if cythons:
+        grid_args += ["--cython", cythons]
+    if pythons:  # a slice of the grid: these Pythons only
+        grid_args += ["--python", pythons]
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
@@ -114,6 +126,20 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
             print(f"grid {grid}, cold, by compiler: gcc cells {gcc:.1f} s, then the clang and"
                   f" gcc14-errors cells {others:.1f} s (C shared with gcc's):"
                   f" +{others / gcc:.0%}", flush=True)
+        elif kinds_apart:
+            wanted = pythons.split(",") if pythons else ["*"]
+            cpython = ",".join(label for label, i in discover_interpreters().items()
+                               if i.kind.is_default
+                               and any(python_matches(label, p) for p in wanted))
+            # The later --python wins: CPython's cells of the selection first.
+            first = run_grid(ROOT, [*grid_args, "--python", cpython], cache, results, ENVS,
+                             log)
+            # The whole grid again on the same store: only the other kinds' cells remain.
+            others = run_grid(ROOT, grid_args, cache, results, ENVS, log)
+            cold = first + others
+            print(f"grid {grid}, cold, by interpreter kind: CPython cells {first:.1f} s, then"
+                  f" the PyPy and free-threaded CPython cells {others:.1f} s:"
+                  f" +{others / first:.0%}", flush=True)
         else:
             cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
@@ -267,6 +293,13 @@ def main() -> int:
                         help="the revision whose runner is the 'before' of the run stage")
     parser.add_argument("--run-stage-cells", type=int, default=20,
                         help="cells per kind sampled for the run-stage figure")
+    parser.add_argument("--kinds-apart", action="store_true",
+                        help="time the cold grid's CPython cells, then the other interpreter"
+                        " kinds' (PyPy, free-threaded CPython) on the same cache")
+    parser.add_argument("--grid-python",
+                        help="a slice of the grid: only these Pythons (run's --python), e.g."
+                        " '3.11,pypy3.11' to set one kind's rows beside CPython's")
+    parser.add_argument("--grid-cython", help="a slice of the grid: only these Cythons")
     parser.add_argument("--compilers-apart", action="store_true",
                         help="time the cold grid's gcc cells and its other compilers' cells"
                         " apart (same cache and store)")
@@ -298,7 +331,8 @@ def main() -> int:
         print(f"  speed-up: {naive / default:.1f}x", flush=True)
     if args.baseline_rev:
         engines_figures(args.baseline_rev, args.log)
-    grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart)
+    grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart, args.kinds_apart,
+                 args.grid_python, args.grid_cython)
     if not args.skip_run_stage:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
     return 0

@@ -19,7 +19,7 @@ import json
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, che
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError, dispatch
+from matrix.model.interpreters import axis_value, python_matches
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Retry, is_provisional
 from matrix.model.records import Record
@@ -272,6 +273,7 @@ def cmd_try(args: argparse.Namespace) -> int:
     patterns = _items(args.case)
     cases = selected_cases(layout, patterns)
     interpreters = discover_interpreters()
+    args.python = _axis_value(args.python)
     interpreter = interpreters.get(args.python)
     if interpreter is None:
         raise UnknownVersionError(
@@ -355,6 +357,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     if base.cython is None or ".." in base.cython:
         raise SelectionError("--cython is required (a release, or the range to bisect)")
     interpreters = discover_interpreters()
+    args.python = _axis_value(args.python)
     interpreter = interpreters.get(args.python)
     if interpreter is None:
         raise UnknownVersionError(
@@ -411,12 +414,21 @@ def _results_layout(args: argparse.Namespace) -> Layout:
     return replace(layout, cases=Path(args.cases)) if args.cases else layout
 
 
-def _matching(patterns: Sequence[str], values: Sequence[str], flag: str, where: str
-              ) -> set[str]:
-    """The values any pattern matches; a pattern that matches none is an error naming it."""
+def _axis_value(text: str) -> str:
+    """``--python`` of one cell (try, bisect): an axis value or a build identifier."""
+    try:
+        return axis_value(text)
+    except ValueError as exc:
+        raise UnknownVersionError(f"--python {text}: {exc}") from None
+
+
+def _matching(patterns: Sequence[str], values: Sequence[str], flag: str, where: str,
+              matches: Callable[[str, str], bool] = fnmatch.fnmatchcase) -> set[str]:
+    """The values any pattern matches (``matches(value, pattern)``); a pattern that matches
+    none is an error naming it."""
     chosen: set[str] = set()
     for pattern in patterns:
-        hits = {v for v in values if fnmatch.fnmatchcase(v, pattern)}
+        hits = {v for v in values if matches(v, pattern)}
         if not hits:
             raise SelectionError(f"{flag} {pattern}: matches no {where}")
         chosen |= hits
@@ -468,7 +480,8 @@ def _selected_records(args: argparse.Namespace, records: Sequence[Record],
         chosen = [r for r in chosen if r.cell_id in cells]
     if args.python:
         pythons = _matching(split_items(args.python), sorted({r.python for r in stored}),
-                            "--python", f"Python of the results in {store_path}")
+                            "--python", f"Python of the results in {store_path}",
+                            matches=python_matches)
         chosen = [r for r in chosen if r.python in pythons]
     return chosen
 
@@ -632,7 +645,9 @@ def _flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup, name: str,
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("selection (comma-separated, globs allowed)")
-    group.add_argument("--python", help="Python minors, e.g. '3.11,3.1*' (default: all found)")
+    group.add_argument("--python", help="Pythons, e.g. '3.11,3.1*', 'pypy3.11', '3.13t', or "
+                       "build identifiers as cibuildwheel spells them, 'cp313t,pp3*' "
+                       "(default: all found)")
     group.add_argument("--cython", help="Cython releases, e.g. '3.0.11,0.29.*' (default: newest"
                        " patch of every series from 0.27; 'default' and 'latest' are keywords)")
     group.add_argument("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
@@ -702,7 +717,8 @@ def build_parser() -> argparse.ArgumentParser:
     list_.set_defaults(func=cmd_list)
 
     try_ = sub.add_parser("try", help="measure one cell and print the results")
-    try_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
+    try_.add_argument("--python", required=True,
+                      help="Python, e.g. 3.11, pypy3.11, 3.13t (or cp311, pp311, cp313t)")
     try_.add_argument("--cython", required=True, help="exact Cython release, e.g. 3.2.4")
     try_.add_argument("--numpy", help="exact numpy release for numpy cases (omit: core cases"
                       " only; a --case naming only numpy cases is then an error)")
@@ -720,7 +736,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bisect_ = sub.add_parser("bisect", help="first release where a case's outcome changes")
     _flag(bisect_, "case", required=True, help="case id")
-    bisect_.add_argument("--python", required=True, help="Python minor, e.g. 3.11")
+    bisect_.add_argument("--python", required=True,
+                         help="Python, e.g. 3.11, pypy3.11, 3.13t (or cp311, pp311, cp313t)")
     bisect_.add_argument("--cython", help="a release, or the range to bisect: 0.27.3..0.28.6")
     bisect_.add_argument("--numpy", help="a release, or the range to bisect: 1.23.5..1.24.4")
     bisect_.add_argument("--numpy-run", help="run under this numpy, or bisect a range of them")

@@ -136,7 +136,8 @@ def cmd_regressions(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    support = SupportRange.parse(args.python, args.cython, args.numpy, given=True)
+    support = SupportRange.parse(args.python, args.cython, args.numpy, given=True,
+                                 interpreters=args.interpreter)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
                     compiler=args.compiler)
@@ -185,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     query.add_argument("--python", help="PEP 440 specifier for Python, e.g. '>=3.8' (a minor's"
                        " cells are judged on the patch release measured there)")
+    query.add_argument("--interpreter", help="interpreter kinds in range, comma-separated:"
+                       " cpython (default), cpython-freethreaded, pypy, or all; cells of other"
+                       " kinds are out of range (and counted)")
     query.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
     query.add_argument("--numpy", help="specifier for numpy (built against and run under),"
                        " e.g. '>=1.21'")

@@ -33,6 +33,7 @@ from matrix.model.checks import (
 )
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.diff import Diff, diff
+from matrix.model.interpreters import DEFAULT_KIND, InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import (
@@ -50,17 +51,23 @@ from report.compilers import CompilerDisagreement, compilers_measured
 from report.compilers import disagreements as compiler_disagreements
 from report.controls import ToolchainBaseline, toolchain_baseline_of
 from report.footnotes import FailureKey, Footnote, FootnoteBook, NoteId, failure_key
-from report.legend import SHIPPED_C
+from report.legend import SHIPPED_C, Verdict
 from report.ranges import RangeStatement, infer_ranges
 from report.references import Reference
 from report.semantics import (
+    KIND_PROPERTIES,
     VARIES,
     Measured,
     contradictions,
     documented_text,
+    gil_at_import_text,
+    kind_difference_text,
+    kind_name,
+    measure,
     measure_locks,
     measure_semantics,
     probe_errors_text,
+    split_by_kind,
     varies_text,
 )
 from report.toolchains import ToolchainDisagreement, disagreements, toolchain_counts
@@ -139,6 +146,40 @@ class VerdictCell:
     """Some cell it covers gave another result with another C compiler (:mod:`report.compilers`)."""
 
 
+ANSWER_VERDICTS = frozenset({Verdict.OK, Verdict.MIXED, Verdict.FAILED, Verdict.FLAKY})
+"""The verdicts that answer for a case (the others: nothing of the case's own was tried)."""
+
+
+def kind_differs(other: GroupVerdict, cpython: GroupVerdict) -> bool:
+    """Whether another interpreter kind's verdict on a series says something CPython's does
+    not: both answer for the case (works, fails, flaky) and the verdict, or the stages it fails
+    at, differ. A series where only one side answers (the other tried nothing, or hit only its
+    toolchain's failures) is no difference: the toolchain table has the rest."""
+    return (other.verdict in ANSWER_VERDICTS and cpython.verdict in ANSWER_VERDICTS
+            and (other.verdict, other.stages) != (cpython.verdict, cpython.stages))
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """A case's summary on another interpreter kind (PyPy, free-threaded CPython): its own
+    verdict per Cython series, judged like CPython's against the same cell's control."""
+
+    kind: str
+    """The kind's id in ``matrix/data/interpreters.toml`` (``pypy``)."""
+    name: str
+    """How texts name it (``PyPy``, ``free-threaded CPython``)."""
+    series: tuple[VerdictCell, ...]
+    differs: tuple[bool, ...]
+    """Per series: :func:`kind_differs` from CPython's verdict over the same language versions
+    and numpy builds (PyPy 3.9 against CPython 3.9, not against 3.15)."""
+    same: tuple[bool, ...] = ()
+    """Per series: both answer for the case there, alike."""
+
+    @property
+    def any_difference(self) -> bool:
+        return any(self.differs)
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One row of the summary table, plus the case's inferred ranges."""
@@ -160,6 +201,9 @@ class CaseRow:
     """The ranges would read otherwise with the toolchain failures counted as the case's."""
     toolchain_failures: int = 0
     """How many of the case's records are toolchain failures (:mod:`report.controls`)."""
+    kinds: tuple[KindSummary, ...] = ()
+    """The other interpreter kinds the case was measured on, each with its own verdicts;
+    ``series`` (and the semantics columns) answer for CPython."""
 
 
 @dataclass(frozen=True)
@@ -256,6 +300,9 @@ class Report:
     """The records of the compilers other than the default (the tables show the default's)."""
     compiler_disagreements: tuple[CompilerDisagreement, ...] = ()
     """Cells whose compilers gave different results."""
+    gil_at_import: str | None = None
+    """What importing the modules did to the GIL on free-threaded builds, said once
+    (:func:`report.semantics.gil_at_import_text`); ``None`` without such records."""
 
     @property
     def toolchain_failures(self) -> frozenset[CellKey]:
@@ -358,32 +405,88 @@ def case_ranges(records: Sequence[Record], left_out: frozenset[CellKey] = frozen
     return ranges, _shown(ranges) != _shown(infer_ranges(records))
 
 
+def _place(record: Record) -> tuple[str, str | None, str | None]:
+    """Where a record ran, apart from the interpreter kind: its language version and numpy
+    builds (``pypy3.9`` and ``3.9`` run in the same place)."""
+    try:
+        minor = InterpreterId.from_label(record.python).minor
+    except ValueError:
+        minor = record.python
+    return (minor, record.numpy_build, record.numpy_run)
+
+
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
               book: FootnoteBook, toolchain: frozenset[CellKey] = frozenset(),
               flaky: frozenset[CellKey] = frozenset(),
               compiler_dependent: frozenset[tuple[str, str]] = frozenset()) -> CaseRow:
     shown = [r for r in records if r.cell_kind != "abi"]
-    cells = tuple(replace(_cell(aggregate([r for r in shown if series(r.cython) == s], flaky,
-                                          toolchain), book),
-                          compiler_dependent=(case.id, s) in compiler_dependent)
-                  for s in series_list)
+    # The series columns answer for CPython, as the semantics columns do; every other kind has
+    # its own verdicts beside them (KindSummary), shown where they differ.
+    shown_by_kind = split_by_kind(shown)
+    cpython_shown = shown_by_kind.pop(DEFAULT_KIND, [])
+
+    def series_cells(chosen: Sequence[Record]) -> tuple[VerdictCell, ...]:
+        return tuple(replace(_cell(aggregate([r for r in chosen if series(r.cython) == s],
+                                             flaky, toolchain), book),
+                             compiler_dependent=(case.id, s) in compiler_dependent)
+                     for s in series_list)
+
+    cells = series_cells(cpython_shown)
+    kind_rows = []
+    for kind, records_of_kind in shown_by_kind.items():
+        # Other kinds are measured with the default compiler only: no compiler mark.
+        own = tuple(replace(c, compiler_dependent=False) for c in series_cells(records_of_kind))
+        differs, same = [], []
+        for s, cell in zip(series_list, own):
+            # Compared with CPython on the same language versions and numpy builds: PyPy 3.9
+            # has numpy wheels from 1.25 only, and CPython 3.15 is no evidence about it.
+            alike = {_place(r) for r in records_of_kind if series(r.cython) == s}
+            same_place = [r for r in cpython_shown
+                          if series(r.cython) == s and _place(r) in alike]
+            theirs = aggregate(same_place, flaky, toolchain)
+            if cpython_shown:
+                differs.append(kind_differs(cell.verdict, theirs))
+            else:  # a store without CPython: everything the kind answers is news
+                differs.append(cell.verdict.verdict in ANSWER_VERDICTS)
+            same.append(cell.verdict.verdict in ANSWER_VERDICTS and not differs[-1]
+                        and theirs.verdict in ANSWER_VERDICTS)
+        kind_rows.append(KindSummary(kind, kind_name(kind), own, tuple(differs), tuple(same)))
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
-    semantics = measure_semantics(main)
+    # The semantics columns answer for CPython (the guide's interpreter); another kind's
+    # answer, where it differs, is a note beside it that names the difference.
+    by_kind = split_by_kind(main)
+    cpython = by_kind.pop(DEFAULT_KIND, []) or main
+    semantics = measure_semantics(cpython)
     semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
+    locks = measure_locks(cpython)
+    locks_notes = _semantic_notes(book, case.id, "source locking", locks)
+    for kind, records_of_kind in by_kind.items():
+        # Compared with CPython where it ran alike (language version, numpy builds): a 3.13t
+        # answer against CPython 3.13's, not against 2.7's.
+        alike = {_place(r) for r in records_of_kind}
+        cpython_alike = [r for r in cpython if _place(r) in alike]
+        for what, label in KIND_PROPERTIES:
+            text = kind_difference_text(kind_name(kind), what, measure(cpython_alike, label),
+                                        measure(records_of_kind, label), records_of_kind,
+                                        label)
+            if text is None:
+                continue
+            if what == "locks the source":
+                locks_notes += (book.note(case.id, text),)
+            else:
+                semantics_notes += (book.note(case.id, text),)
     probe_errors = probe_errors_text(main)
     if probe_errors is not None:
         semantics_notes += (book.note(case.id, probe_errors),)
-    locks = measure_locks(main)
-    locks_notes = _semantic_notes(book, case.id, "source locking", locks)
-    found = contradictions(case.expect, main)
+    found = contradictions(case.expect, cpython)
     contradiction_notes = tuple(book.note(case.id, text) for text in found)
     ranges, changed = case_ranges(main, toolchain)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
     excused = sum(1 for r in records if (r.case_id, r.cell_id) in toolchain)
     return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
                    documented_text(case.expect), found, contradiction_notes, ranges,
-                   range_notes, bool(main), changed, excused)
+                   range_notes, bool(main), changed, excused, tuple(kind_rows))
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],
@@ -563,7 +666,7 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
                                others=selection.others, checks=checks, rechecks=log)
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
                   changes, section, judge, checks, flaky_notes, other_compilers,
-                  by_compiler)
+                  by_compiler, gil_at_import_text(current))
 
 
 def failure_note(report: Report, record: Record) -> NoteId | None:

@@ -27,7 +27,7 @@ from report.compose import (
     failure_note,
     record_note,
 )
-from report.semantics import behaviour_label, locks_label
+from report.semantics import behaviour_label, interpreter_kind, locks_label
 
 JSON_SCHEMA = 3
 """3: the toolchain baseline (``controls``, ``toolchain``, ``toolchain_failure``), note ids are
@@ -38,7 +38,7 @@ CSV_COLUMNS = (
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
     "toolchain_failure", "role", "shipped_c", "generated_under", "check", "flaky", "seen",
-    "compiler", "probe_errors",
+    "compiler", "probe_errors", "interpreter", "gil_enabled",
 )
 """``toolchain_failure``: ``true`` when the case failed where its cell's control case failed at
 the same stage (the toolchain's failure, left out of the summary and the ranges), ``false``
@@ -65,7 +65,12 @@ flaky record, which counts as neither working nor failing (its ``note`` is the f
 ``seen``: for a re-measured record, every result measured and how often.
 
 ``compiler``: the C compiler of the cell (``gcc``, ``clang``, ``gcc14-errors``); the cell ids of
-the other compilers end with it (``py3.11-cy0.29.37-clang``)."""
+the other compilers end with it (``py3.11-cy0.29.37-clang``).
+
+``interpreter``: the interpreter kind of the cell's Python (``cpython``, ``pypy``,
+``cpython-freethreaded``: ``matrix/data/interpreters.toml``); ``gil_enabled``: on a
+free-threaded build, whether importing the case's module re-enabled the GIL (``true``/``false``;
+empty elsewhere and where the module was not imported)."""
 
 
 def _bool(value: bool | None) -> str:
@@ -113,6 +118,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "seen": check.seen_text() if check is not None else "",
         "compiler": record.compiler,
         "probe_errors": "; ".join(behaviour.probe_errors),
+        "interpreter": interpreter_kind(record.python),
+        "gil_enabled": _bool(behaviour.gil_enabled),
     }
 
 
@@ -153,6 +160,11 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "options": case.options,
         "documented": {**asdict(case.expect), "summary": row.documented},
         "summary": [{"series": s, **_verdict(c)} for s, c in zip(report.series, row.series)],
+        "other_interpreters": [
+            {"kind": k.kind, "name": k.name,
+             "summary": [{"series": s, **_verdict(c), "differs_from_cpython": d, "same": a}
+                         for s, c, d, a in zip(report.series, k.series, k.differs, k.same)]}
+            for k in row.kinds],
         "semantics": {"label": row.semantics.label, "counts": dict(row.semantics.counts),
                       "notes": list(row.semantics_notes)},
         "locks_source": {"label": row.locks.label, "counts": dict(row.locks.counts),
@@ -237,6 +249,7 @@ def report_data(report: Report) -> dict[str, Any]:
                    "references": [r.to_json() for r in note.references]}
                   for note in report.footnotes],
         "diff": _diff(report.diff),
+        "gil_at_import": report.gil_at_import,
         "compiler_disagreements": [_disagreement(d, report)
                                    for d in report.compiler_disagreements],
         "cells": cell_rows(report),

@@ -7,10 +7,13 @@ for numpy cases, both the numpy it was built against and the numpy it ran under 
 numpy one.  Cells are per Python *minor* and judged on the exact patch release measured there
 (the rows' ``python_version``, e.g. 3.9.18; in data without it, the minor, which PEP 440 reads
 as X.Y.0): a specifier that admits only some patch releases of a tested minor gets a warning
-naming the flag, never a silent drop.  Cells of other interpreter kinds (free-threaded
-``3.13t``, PyPy ``pypy3.11``: :mod:`matrix.model.interpreters`) are in range by their language
-version, as ``Requires-Python`` binds every implementation; their cell ids and Python values name
-the kind (``pp3.11-cy3.1.2``), so a failure there says where.  Per case the answer says:
+naming the flag, never a silent drop.  A range also names its interpreter kinds
+(``--interpreter``: ``cpython`` by default; ``pypy``, ``cpython-freethreaded`` or ``all``, the
+kinds of :mod:`matrix.model.interpreters`): a cell of a kind the range does not name is out of
+range whatever its version, and the answer says how many such cells there were (a PyPy 3.11 cell
+is never in a CPython range by its language version).  Within the named kinds a cell is in range
+by its language version; its cell id and Python value name the kind (``pp3.11-cy3.1.2``), so a
+failure there says where.  Per case the answer says:
 
 * **works**: every tried cell in range worked (*works where the toolchain builds* when it also
   failed where the toolchain builds nothing, see below);
@@ -69,7 +72,7 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.errors import MatrixError
-from matrix.model.interpreters import axis_key
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId, axis_key
 from report.legend import ANSWER_SYMBOLS
 
 AXES = ("python", "cython", "numpy")
@@ -139,6 +142,14 @@ def python_release(row: Row) -> str:
     return measured if _version(measured) is not None else row["python"]
 
 
+def row_kind(row: Row) -> str:
+    """The interpreter kind of a cell row, from its Python axis value (``pypy3.11``: PyPy)."""
+    try:
+        return InterpreterId.from_label(str(row["python"])).kind.id
+    except ValueError:
+        return DEFAULT_KIND
+
+
 def _family(row: Row) -> str:
     """``core`` or ``numpy`` (numpy and ABI cells)."""
     return "core" if row["kind"] == "core" else "numpy"
@@ -153,10 +164,31 @@ class SupportRange:
     numpy: SpecifierSet = field(default_factory=SpecifierSet)
     written: tuple[str, str, str] = field(default=("", "", ""), compare=False)
     """The specifiers as given (for messages naming the flag)."""
+    interpreters: frozenset[str] = frozenset({DEFAULT_KIND})
+    """The interpreter kinds in range (ids of ``matrix/data/interpreters.toml``)."""
+
+    @staticmethod
+    def parse_interpreters(text: str | None) -> frozenset[str]:
+        """``--interpreter cpython,pypy`` (or ``all``); raises :class:`QueryError` naming the
+        flag for a kind the data file does not have.  ``None``: CPython."""
+        if text is None:
+            return frozenset({DEFAULT_KIND})
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if items == ["all"]:
+            return frozenset(KINDS)
+        unknown = [item for item in items if item not in KINDS]
+        if unknown or not items:
+            raise QueryError(f"--interpreter '{text}': not an interpreter kind (choose from"
+                             f" {', '.join(KINDS)}, or all)")
+        return frozenset(items)
+
+    def holds_kind(self, row: Row) -> bool:
+        """The row's interpreter kind is one the range names."""
+        return row_kind(row) in self.interpreters
 
     @classmethod
     def parse(cls, python: str | None, cython: str | None, numpy: str | None, *,
-              given: bool = False) -> SupportRange:
+              given: bool = False, interpreters: str | None = None) -> SupportRange:
         """Raises :class:`QueryError` naming the flag of a specifier that does not parse; with
         ``given`` (the flags as typed), also for an empty one (``--python ''``: an unset
         variable would silently widen the range to any version). ``None``, or ``""`` without
@@ -172,11 +204,15 @@ class SupportRange:
             except InvalidSpecifier:
                 raise QueryError(f"--{axis} '{text}': not a version specifier (PEP 440, e.g."
                                  " '>=3.8' or '>=0.29,<4')") from None
-        return cls(written=(python or "", cython or "", numpy or ""), **specifiers)
+        return cls(written=(python or "", cython or "", numpy or ""),
+                   interpreters=cls.parse_interpreters(interpreters), **specifiers)
 
     def text(self) -> str:
-        return ", ".join(f"{axis} {spec or 'any'}" for axis, spec in
-                         zip(AXES, (self.python, self.cython, self.numpy)))
+        specs = ", ".join(f"{axis} {spec or 'any'}" for axis, spec in
+                          zip(AXES, (self.python, self.cython, self.numpy)))
+        if self.interpreters == {DEFAULT_KIND}:
+            return specs
+        return f"{specs}; interpreters {', '.join(sorted(self.interpreters))}"
 
     def spec(self, axis: str) -> SpecifierSet:
         return {"python": self.python, "cython": self.cython, "numpy": self.numpy}[axis]
@@ -205,7 +241,7 @@ class SupportRange:
 
     def holds(self, row: Row) -> bool:
         """The cell row is in range."""
-        return all(self.holds_axis(axis, row) for axis in AXES)
+        return self.holds_kind(row) and all(self.holds_axis(axis, row) for axis in AXES)
 
 
 def reproduce_row(row: Row, case_id: str | None = None) -> str:
@@ -384,7 +420,8 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
     families = {kinds.get(c, "core") for c in selected}
     toolchain = _toolchain(
         [r for r in rows if r["case_id"] in controls and _family(r) in families], shipped_c)
-    warnings = _python_warnings(support, mine_all) + _series_warnings(support, mine_all)
+    warnings = (_kind_warnings(support, mine_all) + _python_warnings(support, mine_all)
+                + _series_warnings(support, mine_all))
     untested: list[str] = []
     if all(a.verdict == "untested" for a in answers):
         untested = _why_untested(support, mine_all, [r for r in rows if r["case_id"] in selected],
@@ -393,6 +430,18 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
         warnings.extend(_axis_warnings(support, mine_all))
     return Answer(support.text(), tested, tuple(answers), toolchain, tuple(warnings),
                   tuple(untested))
+
+
+def _kind_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
+    """How many cells of the selected cases are of kinds the range does not name."""
+    left_out = Counter(row_kind(r) for r in rows if not support.holds_kind(r))
+    if not left_out:
+        return []
+    parts = ", ".join(f"{KINDS[kind].name}{' free-threaded' if KINDS[kind].free_threaded else ''}"
+                      f" {count}" for kind, count in sorted(left_out.items()))
+    return [f"{_plural(sum(left_out.values()), 'cell')} of other interpreters are out of range"
+            f" ({parts}): --interpreter names the kinds in range (e.g."
+            f" --interpreter {','.join(sorted({*support.interpreters, *left_out}))})"]
 
 
 def _failure(row: Row) -> Failure:

@@ -15,17 +15,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matrix.model.interpreters import InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import is_shipped_c, version_key
 from report.footnotes import FailureKey, failure_key
 
 AXES = ("cython", "numpy", "python")
-"""Axes a range can be stated on, in order of preference."""
-SPLIT_ORDER = ("python", "numpy", "cython")
-"""Axes results are split by when no single axis explains them."""
-AXIS_NAMES = {"cython": "Cython", "numpy": "numpy", "python": "Python"}
+"""Axes a range can be stated on, in order of preference (the Python axis only within one
+interpreter kind: "works on Python >= 3.9" never spans CPython and PyPy)."""
+SPLIT_ORDER = ("interpreter", "python", "numpy", "cython")
+"""Axes results are split by when no single axis explains them: first the interpreter kind
+(CPython, PyPy, free-threaded CPython), whose Pythons form axes of their own."""
+AXIS_NAMES = {"cython": "Cython", "numpy": "numpy", "python": "Python", "interpreter": ""}
 MAX_SPLIT_DEPTH = 2
+"""Splits below the interpreter kind's."""
 LISTED_VERSIONS = 3
 
 def axis_value(record: Record, axis: str) -> str | None:
@@ -36,7 +40,20 @@ def axis_value(record: Record, axis: str) -> str | None:
         return record.python
     if axis == "numpy":
         return record.numpy_build if record.numpy_build == record.numpy_run else None
+    if axis == "interpreter":
+        return interpreter_kind(record.python)
     raise ValueError(f"unknown axis {axis!r}")
+
+
+def interpreter_kind(python: str) -> str:
+    """The interpreter kind of a Python axis value, as texts name it: ``CPython`` (``3.11``),
+    ``free-threaded CPython`` (``3.13t``), ``PyPy`` (``pypy3.11``); the value itself for one
+    no kind has."""
+    try:
+        found = InterpreterId.from_label(python)
+    except ValueError:
+        return python
+    return f"free-threaded {found.kind.name}" if found.kind.free_threaded else found.kind.name
 
 @dataclass(frozen=True)
 class Run:
@@ -79,11 +96,11 @@ def untested_between(axis: str, older: str, newer: str) -> bool:
     if axis != "python":
         return True
     try:
-        old_major, old_minor = (int(part) for part in older.split(".")[:2])
-        new_major, new_minor = (int(part) for part in newer.split(".")[:2])
+        old, new = InterpreterId.from_label(older), InterpreterId.from_label(newer)
     except ValueError:
         return True
-    return not (old_major == new_major and new_minor == old_minor + 1)
+    return not (old.kind == new.kind and old.version.major == new.version.major
+                and new.version.minor == old.version.minor + 1)
 
 
 def describe_runs(axis: str, runs: Sequence[Run]) -> str:
@@ -119,7 +136,7 @@ class RangeStatement:
         """``on Python 3.12, numpy 1.26.4``; empty when unqualified."""
         if not self.qualifier:
             return ""
-        return "on " + ", ".join(f"{AXIS_NAMES[a]} {v}" for a, v in self.qualifier)
+        return "on " + ", ".join(f"{AXIS_NAMES[a]} {v}".strip() for a, v in self.qualifier)
 
     @property
     def sentence(self) -> str:
@@ -136,6 +153,8 @@ def _failures(records: Sequence[Record]) -> tuple[FailureKey, ...]:
 
 def _pure_points(records: Sequence[Record], axis: str) -> list[tuple[str, bool]] | None:
     """``(version, works)`` per version if every version's records agree; else ``None``."""
+    if axis == "python" and len({axis_value(r, "interpreter") for r in records}) > 1:
+        return None  # a Python axis spans one interpreter kind
     seen: dict[str, bool] = {}
     for record in records:
         value = axis_value(record, axis)
@@ -181,12 +200,14 @@ def explain(records: Sequence[Record],
     if candidates:
         _, _, axis, runs = min(candidates)
         return [RangeStatement(describe_runs(axis, runs), qualifier, failures, shipped)]
-    if len(qualifier) < MAX_SPLIT_DEPTH:
+    if sum(axis != "interpreter" for axis, _ in qualifier) < MAX_SPLIT_DEPTH:
         splits: list[tuple[int, int, list[RangeStatement]]] = []
         for rank, axis in enumerate(SPLIT_ORDER):
             values = {axis_value(r, axis) for r in tried}
             if axis in fixed or None in values or len(values) < 2:
                 continue
+            if axis == "python" and len({axis_value(r, "interpreter") for r in tried}) > 1:
+                continue  # Pythons of several kinds: split by kind first
             parts = [(value, explain([r for r in tried if axis_value(r, axis) == value],
                                      qualifier + ((axis, value),)))
                      for value in sorted((v for v in values if v is not None), key=version_key)]

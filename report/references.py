@@ -14,7 +14,11 @@ Fields (``error``, ``title``, ``url`` and ``why`` are required):
 * ``outcome`` -- only notes of this outcome (``cc-error``, ``import-error``, ...);
 * ``case`` -- only records of cases matching this glob;
 * ``python``, ``cython``, ``numpy_build``, ``numpy_run`` -- PEP 440 specifiers a record's
-  versions must satisfy (a note matches when at least one of its records does);
+  versions must satisfy (a note matches when at least one of its records does); ``python`` is
+  the language version (free-threaded ``3.13t`` is 3.13) of an interpreter of the reference's
+  ``implementation``;
+* ``implementation`` -- what ``platform.python_implementation()`` says of the interpreters a
+  ``python`` specifier is about (default ``CPython``: CPython's changes are not PyPy's);
 * ``title``, ``url`` (``https://``), ``why`` (one sentence, at most 240 characters).
 
 The tests fail on a reference that matches no published note (a stale reference).
@@ -34,6 +38,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from matrix.model.errors import MatrixError
+from matrix.model.interpreters import KINDS, InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 
@@ -45,7 +50,7 @@ else:  # pragma: no cover - Python 3.9/3.10
 REFERENCES_FILE = Path(__file__).resolve().parent / "references.toml"
 VERSION_FIELDS = ("python", "cython", "numpy_build", "numpy_run")
 REQUIRED = ("id", "error", "title", "url", "why")
-OPTIONAL = ("outcome", "case", *VERSION_FIELDS)
+OPTIONAL = ("outcome", "case", "implementation", *VERSION_FIELDS)
 MAX_WHY_CHARS = 240
 
 
@@ -65,6 +70,8 @@ class Reference:
     outcome: str | None = None
     case: str | None = None
     versions: tuple[tuple[str, SpecifierSet], ...] = ()
+    implementation: str = "CPython"
+    """The implementation whose language versions ``python`` specifies."""
     """``(record field, specifier)`` pairs, e.g. ``("numpy_run", SpecifierSet(">=2"))``."""
 
     def applies_to(self, record: Record) -> bool:
@@ -73,6 +80,14 @@ class Reference:
             return False
         for name, specifier in self.versions:
             value = getattr(record, name)
+            if name == "python":
+                try:
+                    found = InterpreterId.from_label(str(value))
+                except ValueError:
+                    return False
+                if found.kind.implementation != self.implementation:
+                    return False
+                value = found.minor
             try:
                 if value is None or Version(value) not in specifier:
                     return False
@@ -129,8 +144,13 @@ def _entry(path: Path, index: int, data: object) -> Reference:
             except InvalidSpecifier:
                 raise ReferenceError(f"{where}: field '{name}': '{data[name]}' is not a version"
                                      " specifier (e.g. '>=3.9' or '<0.29.10')") from None
+    implementations = sorted({kind.implementation for kind in KINDS.values()})
+    if "implementation" in data and data["implementation"] not in implementations:
+        raise ReferenceError(f"{where}: field 'implementation' must be one of"
+                             f" {', '.join(implementations)}")
     return Reference(data["id"], pattern, data["title"], data["url"], data["why"],
-                     data.get("outcome"), data.get("case"), tuple(versions))
+                     data.get("outcome"), data.get("case"), tuple(versions),
+                     data.get("implementation", "CPython"))
 
 
 def load_references(path: Path = REFERENCES_FILE) -> tuple[Reference, ...]:

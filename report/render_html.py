@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from matrix.model.checks import Judgement
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId
 from matrix.model.records import Record
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
 from report.compose import Report, VerdictCell, record_note
@@ -41,6 +42,7 @@ from report.legend import (
     SYMBOLS,
     Verdict,
 )
+from report.semantics import kind_name
 from report.verdicts import aggregate
 
 PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
@@ -173,6 +175,21 @@ def _provenance(report: Report) -> dict[str, Any]:
     }
 
 
+def _kinds(pythons: Iterable[str]) -> list[dict[str, Any]]:
+    """The interpreter kinds in the data, in the data file's order: their id (as ``python -m
+    report query --interpreter`` takes it), name, and Python axis values (the page's
+    interpreter filter; CPython alone is in range until another is ticked, as in the query)."""
+    by_kind: dict[str, list[str]] = {}
+    for python in sorted_versions(pythons):
+        try:
+            kind = InterpreterId.from_label(python).kind
+        except ValueError:
+            kind = KINDS[DEFAULT_KIND]
+        by_kind.setdefault(kind.id, []).append(python)
+    return [{"id": kind.id, "name": kind_name(kind.id), "pythons": by_kind[kind.id],
+             "default": kind.is_default} for kind in KINDS.values() if kind.id in by_kind]
+
+
 def page_data(report: Report) -> dict[str, Any]:
     """Everything the page shows, compactly."""
     cases = [row.case for row in report.rows]
@@ -195,6 +212,7 @@ def page_data(report: Report) -> dict[str, Any]:
         "compiler_mark": COMPILER_MARK,
         "stages": {o.value: name for o, name in STAGES.items()},
         "pythons": sorted_versions(r.python for r in main),
+        "kinds": _kinds(r.python for r in report.records),
         "python_releases": releases,
         "cythons": sorted_versions(r.cython for r in main),
         "numpys": sorted_versions(r.numpy_build for r in main),
@@ -207,7 +225,15 @@ def page_data(report: Report) -> dict[str, Any]:
             "locks": row.locks.label, "documented": row.documented,
         } for row in report.rows],
         "series": list(report.series),
+        "gil_at_import": report.gil_at_import or "",
         "summary": {row.case.id: [_verdict_cell(c) for c in row.series] for row in report.rows},
+        # Another kind's own series verdicts, for the cases where it answers otherwise than
+        # CPython somewhere (the overview shows them as rows under the case's).
+        "kind_summary": {row.case.id: [
+            {"kind": k.kind, "name": k.name,
+             "cells": [None if alike else _verdict_cell(c) for c, alike in zip(k.series, k.same)]}
+            for k in row.kinds if k.any_difference] for row in report.rows
+            if any(k.any_difference for k in row.kinds)},
         "toolchain": {
             "grids": [{"case_id": g.case_id, "rows_axis": g.rows_axis, "rows": list(g.rows),
                        "cython": list(g.cython),

@@ -309,6 +309,55 @@ def render_summary(report: Report) -> str:
                 _measured(row.locks.label, row.locks_notes), _documented(row),
             ]])
         parts.append(f"### {group}\n\n{md_table(headers, rows)}")
+    kinds = render_kind_summary(report)
+    if kinds:
+        parts.append(kinds)
+    return "\n\n".join(parts)
+
+
+def kinds_measured(report: Report) -> list[str]:
+    """The names of the other interpreter kinds any case was measured on (``PyPy``, ...)."""
+    names: list[str] = []
+    for row in report.rows:
+        names.extend(k.name for k in row.kinds if k.name not in names)
+    return names
+
+
+def render_kind_summary(report: Report) -> str:
+    """The summary on the other interpreter kinds: one row per case and kind where the kind
+    answers otherwise than CPython on some series (:func:`report.compose.kind_differs`); a series
+    where it does not reads ``same``. Empty when no other kind was measured."""
+    names = kinds_measured(report)
+    if not names:
+        return ""
+    rows = []
+    differing: dict[str, int] = {}
+    cases = 0
+    for row in report.rows:
+        if not row.kinds:
+            continue
+        cases += 1
+        for kind in row.kinds:
+            if not kind.any_difference:
+                continue
+            differing[kind.name] = differing.get(kind.name, 0) + 1
+            cells = ["same" if alike else verdict_cell(c)
+                     for c, alike in zip(kind.series, kind.same)]
+            rows.append([cell_escape(text) for text in [code(row.case.id), kind.name, *cells]])
+    counts = "; ".join(f"{name}: {differing.get(name, 0)} of {cases} cases" for name in names)
+    lead = ("The tables above answer for CPython. The same cases on " + ", ".join(names)
+            + ", judged the same way (against the control case of the same cell), where they"
+            " answer otherwise than CPython of the same language versions and numpy builds on"
+            " some Cython series (`same`: both answer alike there; a series where only one"
+            " side answers, the other having hit only its toolchain, is no difference). The"
+            " semantics"
+            " columns' notes name where another interpreter measured another copy, write or"
+            f" lock answer. Differing: {counts}.")
+    parts = [f"### Other interpreters\n\n{lead}"]
+    if rows:
+        parts.append(md_table(["Case", "Interpreter", *report.series], rows))
+    if report.gil_at_import:
+        parts.append(report.gil_at_import)
     return "\n\n".join(parts)
 
 
@@ -598,7 +647,9 @@ def render_markdown(report: Report) -> str:
         f" read it: [Reading the table]({READING_LINK}); the same report as a [web page]"
         f"({PAGE_LINK}) with filters and a support-range query.",
         "## Summary",
-        "One column per Cython series: ✅ works wherever its toolchain works; ⚠️ works on some"
+        ("One column per Cython series, on CPython (other interpreters: [below]"
+         "(#other-interpreters)): " if kinds_measured(report) else
+         "One column per Cython series: ") + "✅ works wherever its toolchain works; ⚠️ works on some"
         " cells and fails on others, ❌ fails everywhere it was tried (stage and note follow);"
         f" {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; 📦 some cells measured with"
         " shipped C; ⚙ depends on the C compiler. The full [legend](#legend) is below.",

@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrix.model.cases import Expectation
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
-from report.footnotes import describe_cells
+from report.footnotes import describe_cells, reproduce_command
 from report.legend import SHIPPED_C
 
 VARIES = "varies"
@@ -94,6 +95,97 @@ def varies_text(what: str, measured: Measured) -> str:
     """The note for a property that differs between cells."""
     parts = [f"{value} on {describe}" for value, describe in measured.where]
     return f"{what} differs between cells: " + "; ".join(parts)
+
+
+def interpreter_kind(python: str) -> str:
+    """The interpreter kind id of a Python axis value (``pypy3.11`` -> ``pypy``, ``3.13t`` ->
+    ``cpython-freethreaded``); a value no kind has is the default kind's, as before kinds."""
+    try:
+        return InterpreterId.from_label(python).kind.id
+    except ValueError:
+        return DEFAULT_KIND
+
+
+def split_by_kind(records: Sequence[Record]) -> dict[str, list[Record]]:
+    """Records by interpreter kind id (``cpython``, ``pypy``, ...), in the data file's order."""
+    found: dict[str, list[Record]] = {}
+    for record in records:
+        found.setdefault(interpreter_kind(record.python), []).append(record)
+    return {kind: found[kind] for kind in KINDS if kind in found}
+
+
+def kind_name(kind: str) -> str:
+    """``PyPy``, ``free-threaded CPython``: how texts name an interpreter kind."""
+    found = KINDS[kind]
+    return f"free-threaded {found.name}" if found.free_threaded else found.name
+
+
+KIND_PROPERTIES: tuple[tuple[str, Callable[[Record], str | None]], ...] = (
+    ("copies", lambda r: None if r.behaviour.copies is None
+     else ("copy" if r.behaviour.copies else "alias")),
+    ("refuses writes", lambda r: locks_label(r.behaviour.readonly)),
+    ("locks the source", lambda r: locks_label(r.behaviour.locks_source)),
+)
+"""The measured properties compared between CPython and another interpreter kind, one at a
+time (a probe that could not tell on one side is no difference)."""
+
+
+def kind_difference_text(name: str, what: str, cpython: Measured, other: Measured,
+                         records: Sequence[Record],
+                         label: Callable[[Record], str | None] | None = None) -> str | None:
+    """The note where another interpreter kind measured another answer than CPython's (both
+    measured: an unknown or unmeasured side is no difference); ``None`` where they agree.
+    ``label`` (the property's label of one record) picks a reproducer among the records that
+    measured another answer than CPython's; without it, the newest record that worked."""
+    unmeasured = (UNKNOWN, NOTHING)
+    if cpython.label in unmeasured or other.label in unmeasured or cpython.label == other.label:
+        return None
+    worked = [r for r in records if r.outcome is Outcome.OK]
+    # The cells that measured the property (a probe that could not tell says nothing).
+    told = [r for r in worked if label is None or label(r) is not None] or worked
+    where = other.where or ((other.label, describe_cells(told, marker=SHIPPED_C)),)
+    parts = "; ".join(f"{value} on {cells}" for value, cells in where)
+    # The newest release that measured the difference: a reproducer shows it.
+    showing = [r for r in told if label is None or label(r) not in (None, cpython.label)]
+    example = (showing or told)[-1]
+    return (f"on {name}, {what}: {parts} (CPython: {cpython.label}); reproduce:"
+            f" `{reproduce_command(example)} -v`")
+
+
+def gil_at_import_text(records: Sequence[Record]) -> str | None:
+    """What importing the modules did to the GIL on free-threaded builds, said once for all
+    cases (it is the build's property, the ``freethreading_compatible`` directive's, not an
+    idiom's): how many cases re-enabled it everywhere, and by name those that kept it disabled
+    somewhere, with their cells. ``None`` when no record of a free-threaded build says
+    (``Behaviour.gil_enabled``: the interpreter's ``RuntimeWarning`` at import)."""
+    by_case: dict[str, list[Record]] = {}
+    for record in records:
+        if record.behaviour.gil_enabled is None:
+            continue
+        if KINDS[interpreter_kind(record.python)].free_threaded:
+            by_case.setdefault(record.case_id, []).append(record)
+    if not by_case:
+        return None
+    reenabled = sorted(c for c, rs in by_case.items() if all(r.behaviour.gil_enabled for r in rs))
+    disabled = {c: rs for c, rs in sorted(by_case.items()) if c not in reenabled}
+    pythons = sorted({r.python for rs in by_case.values() for r in rs})
+    parts = [f"importing the module re-enabled the GIL for {len(reenabled)} of {len(by_case)}"
+             f" cases (controls included) wherever it was imported, with the interpreter's"
+             f" RuntimeWarning"]
+    for case_id, rs in disabled.items():
+        kept = [r for r in rs if not r.behaviour.gil_enabled]
+        again = [r for r in rs if r.behaviour.gil_enabled]
+        text = f"`{case_id}` kept it disabled on {describe_cells(kept, marker=SHIPPED_C)}"
+        if again:
+            text += f" and re-enabled it on {describe_cells(again, marker=SHIPPED_C)}"
+        parts.append(text)
+    example = next(iter(disabled.values()), None)
+    proof = ""
+    if example is not None:
+        shown = [r for r in example if not r.behaviour.gil_enabled][-1]
+        proof = f"; reproduce: `{reproduce_command(shown)}` (it prints `gil=stayed disabled`)"
+    return (f"On free-threaded CPython ({', '.join(pythons)}), " + "; ".join(parts)
+            + f"{proof}.")
 
 
 def probe_errors_text(records: Sequence[Record]) -> str | None:

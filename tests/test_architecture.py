@@ -114,6 +114,7 @@ def test_nox_cell_sessions_are_named_by_the_cell_ids() -> None:
     import shutil
 
     from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
+    from matrix.plan.interpreters import discover_interpreters
 
     nox = shutil.which("nox") or str(Path(sys.executable).with_name("nox"))
     done = subprocess.run([nox, "-l", "--json", "-t", "cells"], capture_output=True, text=True,
@@ -124,7 +125,10 @@ def test_nox_cell_sessions_are_named_by_the_cell_ids() -> None:
     assert len(ids) == len(names)
     others = [c for c in COMPILERS if c != DEFAULT_COMPILER]
     assert {c for c in others if any(i.endswith(f"-{c}") for i in ids)} == set(others)
-    assert all(i.startswith("py") and "-cy" in i for i in ids)
+    assert all(i.startswith(("py", "pp")) and "-cy" in i for i in ids)
+    assert any(i.startswith("pp") for i in ids) == any(
+        label.startswith("pypy") for label in discover_interpreters()), (
+        "PyPy cells get sessions where a PyPy is here")
 
 
 def test_error_lines_are_cut_in_one_place() -> None:

@@ -60,9 +60,9 @@ def test_discovery_finds_uv_managed_interpreters_and_says_where_each_came_from(
     path_dir = tmp_path / "usr-local-bin"
     fake_python(path_dir, "python3.14", "3.14.10")
     found = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir)
-    assert list(found) == ["3.11", "3.12", "3.14"], "CPython only: the PyPy folder is ignored"
+    assert list(found) == ["pypy3.10", "3.11", "3.12", "3.14"], "PyPy is its own axis value"
     assert {minor: i.source for minor, i in found.items()} == {
-        "3.11": "pyenv", "3.12": "uv-managed", "3.14": "PATH"}
+        "pypy3.10": "uv-managed", "3.11": "pyenv", "3.12": "uv-managed", "3.14": "PATH"}
 
 
 def wheel(project: str, version: str, tag: str) -> str:
@@ -187,6 +187,12 @@ def test_selection_by_python_and_cell_glob() -> None:
         "py3.11-cy3.0.12-np2.1.3-run1.26.4",
         "py3.11-cy3.0.12-np2.1.3", "py3.11-cy3.0.12-np2.1.3-clang",
         "py3.11-cy3.0.12-np2.1.3-gcc14-errors"]
+
+
+def test_selection_by_build_identifier() -> None:
+    plan = plan_grid(interpreters("3.6.15", "3.11.7"), fake_index(),
+                     Selection(python=("cp311",), cells=("*-cy3.0.12",)), CONFIG)
+    assert ids(plan.cells) == ["py3.11-cy3.0.12"]
 
 
 def test_default_compilers_every_one_on_core_and_the_newest_numpy_of_each_major() -> None:

@@ -20,10 +20,12 @@ from matrix.model.interpreters import (
     KINDS,
     InterpreterId,
     axis_key,
+    axis_value,
     cell_prefix,
     kind_of,
     load_kinds,
     measured_key_material,
+    python_matches,
 )
 from matrix.model.outcomes import Outcome
 from matrix.model.records import (
@@ -47,10 +49,10 @@ PYTHONS = ["2.7.18", *(f"3.{minor}.1" for minor in range(6, 16))]
 """Every Python of today's grid (2.7, 3.6-3.15)."""
 
 
-def test_the_data_file_turns_on_cpython_only() -> None:
+def test_the_data_file_turns_every_kind_on() -> None:
     assert list(KINDS) == ["cpython", "cpython-freethreaded", "pypy"]
-    assert [k.id for k in KINDS.values() if k.enabled] == ["cpython"], (
-        "the other kinds are data until the grid takes them on")
+    assert all(k.enabled for k in KINDS.values()), "the grid takes every kind on"
+    assert FREE.free_threaded and not CPYTHON.free_threaded and not PYPY.free_threaded
     assert CPYTHON.is_default and not FREE.is_default and not PYPY.is_default
     assert kind_of("CPython") is CPYTHON and kind_of("CPython", "t") is FREE
     assert kind_of("PyPy") is PYPY and kind_of("IronPython") is None
@@ -176,12 +178,17 @@ def test_records_of_cpython_serialise_as_they_always_did() -> None:
     path = PROJECT_ROOT / "results" / "records.jsonl"
     if not path.is_file():
         pytest.skip("no stored results")
+    cpython, others = 0, 0
     with path.open(encoding="utf-8") as lines:
-        sample = [line.rstrip("\n") for _, line in zip(range(200), lines)]
-    for line in sample:
-        record = Record.from_json(json.loads(line))
-        assert record.to_line() == line
-        assert "interpreter" not in line and "implementation_version" not in line
+        for line in (line.rstrip("\n") for line in lines):
+            record = Record.from_json(json.loads(line))
+            assert record.to_line() == line
+            if InterpreterId.from_label(record.python).kind.is_default:
+                assert "interpreter" not in line and "implementation_version" not in line
+                cpython += 1
+            else:
+                others += 1
+    assert cpython > 1000 and others > 100, (cpython, others)
 
 
 def _legacy_supported_tags(python: Version) -> frozenset[Tag]:
@@ -255,11 +262,23 @@ def test_axis_values_cell_ids_and_their_order() -> None:
     assert axis_key("3.11") == (Version("3.11"), 0) and axis_key("nonsense") is None
 
 
+def test_build_identifiers_select_pythons_as_cibuildwheel_spells_them() -> None:
+    assert [axis_value(t) for t in ("cp313t", "pp311", "cp27", "cp310", "3.11", "pypy3.9")] == [
+        "3.13t", "pypy3.11", "2.7", "3.10", "3.11", "pypy3.9"]
+    with pytest.raises(ValueError, match=r"'xx311' names no interpreter.*cp313t"):
+        axis_value("xx311")
+    labels = ["2.7", "3.10", "3.13", "3.13t", "pypy3.9", "pypy3.11"]
+    assert [v for v in labels if python_matches(v, "pp3*")] == ["pypy3.9", "pypy3.11"]
+    assert [v for v in labels if python_matches(v, "cp313t")] == ["3.13t"]
+    assert [v for v in labels if python_matches(v, "cp313")] == ["3.13"]
+    assert [v for v in labels if python_matches(v, "3.1*")] == ["3.10", "3.13", "3.13t"]
+    assert [v for v in labels if python_matches(v, "*3.9")] == ["pypy3.9"]
+
+
 # ---- discovery -------------------------------------------------------------------------
 
 
-def test_discovery_tells_the_kinds_apart_and_keeps_the_others_off_by_default(
-        tmp_path: Path) -> None:
+def test_discovery_tells_the_kinds_apart(tmp_path: Path) -> None:
     root = tmp_path / "pyenv"
     fake_python(root / "versions" / "3.11.7" / "bin", "python3", "3.11.7")
     # A pyenv PyPy answers to python3 too: before kinds it was taken for CPython 3.10.
@@ -275,13 +294,14 @@ def test_discovery_tells_the_kinds_apart_and_keeps_the_others_off_by_default(
     fake_python(path_dir, "python3.13t", "3.13.0", abiflags="t")
     fake_python(path_dir, "pypy3.9", "3.9.19", "PyPy", own_release="7.3.16")
 
-    default = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir)
-    assert list(default) == ["3.11", "3.13"]
-    assert all(i.kind is CPYTHON for i in default.values())
+    cpython = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir,
+                                    kinds=[CPYTHON])
+    assert list(cpython) == ["3.11", "3.13"]
+    assert all(i.kind is CPYTHON for i in cpython.values())
 
-    every = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir,
-                                  kinds=KINDS.values())
-    assert list(every) == ["pypy3.9", "pypy3.10", "3.11", "pypy3.11", "3.13", "3.13t"]
+    every = discover_interpreters(root=root, path_dirs=[str(path_dir)], uv_dir=uv_dir)
+    assert list(every) == ["pypy3.9", "pypy3.10", "3.11", "pypy3.11", "3.13", "3.13t"], (
+        "by language version, then CPython, free-threaded CPython, PyPy")
     assert (every["pypy3.11"].kind, every["pypy3.11"].implementation_version,
             every["pypy3.11"].source) == (PYPY, "7.3.19", "uv-managed")
     assert every["3.13t"].version == Version("3.13.1"), "the newest free-threaded 3.13"
@@ -362,7 +382,15 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
         "nox -s matrix -- try --python pypy3.12 --cython 3.0.12")
 
     published = json.loads(texts["compat.json"])
-    on_312 = answer(published, SupportRange.parse("==3.12.*", "==3.0.12", ""))
+    cpython_only = answer(published, SupportRange.parse("==3.12.*", "==3.0.12", ""))
+    assert "pypy3.12" not in cpython_only.tested["python"], "not a kind the range names"
+    assert all(f.cell_id != "pp3.12-cy3.0.12" for c in cpython_only.cases for f in c.failures)
+    controls = sum(1 for r in pypy if next(c for c in cases if c.id == r.case_id).is_control)
+    assert (f"{len(pypy) - controls} cells of other interpreters are out of range (PyPy"
+            f" {len(pypy) - controls}): --interpreter names the kinds in range (e.g."
+            " --interpreter cpython,pypy)") in cpython_only.warnings
+    on_312 = answer(published, SupportRange.parse("==3.12.*", "==3.0.12", "",
+                                                  interpreters="cpython,pypy"))
     hit = next(c for c in on_312.cases if c.case_id == victim.case_id)
     assert hit.verdict == "fails"
     assert [f.cell_id for f in hit.failures] == ["pp3.12-cy3.0.12"]
@@ -370,8 +398,10 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
         "nox -s matrix -- try --python pypy3.12 --cython 3.0.12")
     assert "pypy3.12" in on_312.tested["python"]
     assert on_312.tested["python"].index("pypy3.12") > on_312.tested["python"].index("3.12")
-    elsewhere = answer(published, SupportRange.parse("<3.12", "==3.0.12", ""))
+    elsewhere = answer(published, SupportRange.parse("<3.12", "==3.0.12", "",
+                                                     interpreters="all"))
     assert all(f.cell_id != "pp3.12-cy3.0.12" for c in elsewhere.cases for f in c.failures)
-    part = answer(published, SupportRange.parse(">=3.12.5", "==3.0.12", ""))
+    part = answer(published, SupportRange.parse(">=3.12.5", "==3.0.12", "",
+                                                interpreters="cpython,pypy"))
     assert part.tested["python"] == ["pypy3.12"], "PyPy 3.12.7 is in, CPython 3.12.1 is not"
     assert any("keeps Python pypy3.12 because the tested 3.12.7" in w for w in part.warnings)

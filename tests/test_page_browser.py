@@ -233,7 +233,7 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
     headers = page.eval_on_selector_all("#overview-table thead th[data-series]",
                                         "n => n.map(x => x.dataset.series)")
     assert headers == site.published["series"]
-    rows = page.eval_on_selector_all("#overview-table tbody tr[data-case]", f"""
+    rows = page.eval_on_selector_all("#overview-table tbody tr[data-case]:not(.kind-row)", f"""
       rows => rows.map(tr => ({{
         id: tr.dataset.case, group: tr.closest('tbody').dataset.group,
         name: tr.querySelector('th.case').innerText,
@@ -258,6 +258,23 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
             assert shown["background"] == tint(cell["verdict"], 0.3), (case["id"], shown)
             checked += 1
     assert checked == len(cases) * len(site.published["series"]) > 20
+    # Another interpreter that answers otherwise somewhere: a row of its own under the case's.
+    kind_rows = page.eval_on_selector_all("#overview-table tbody tr.kind-row", f"""
+      rows => rows.map(tr => ({{
+        id: tr.dataset.case, kind: tr.dataset.kind, name: tr.querySelector('th').innerText,
+        same: [...tr.querySelectorAll('td[data-series]')].map(td => td.classList.contains('same')),
+        cells: ({CELLS_JS})([...tr.querySelectorAll('td.cell')]) }}))""")
+    expected = [(c["id"], k) for c in cases for k in c["other_interpreters"]
+                if any(s["differs_from_cpython"] for s in k["summary"])]
+    assert [(r["id"], r["kind"]) for r in kind_rows] == [(i, k["kind"]) for i, k in expected]
+    for row, (_, kind) in zip(kind_rows, expected):
+        assert row["name"] == f"↳ on {kind['name']}"
+        assert row["same"] == [s["same"] for s in kind["summary"]]
+        for shown, cell in zip(row["cells"], [s for s in kind["summary"] if not s["same"]],
+                               strict=True):
+            check_cell(shown, cell, blank=True)
+    if site.name == "pypy":
+        assert kind_rows, "the PyPy fixture has a case that fails on PyPy alone"
     if site.name == "sparse":  # the fixture left sparse has both kinds of cell to check
         verdicts = {c["verdict"] for r in rows for c in r["cells"]}
         assert {"toolchain", "not-tested"} <= verdicts, verdicts
@@ -300,8 +317,9 @@ def test_the_toolchain_tables_say_what_compat_json_says(page: Any, site: Site) -
 
 def test_the_grid_cells_say_what_the_published_cells_say(page: Any, site: Site) -> None:
     """Every Python x Cython cell of every numpy-free case against its compat.json row; a
-    toolchain failure is 🧱 in the toolchain colour, never the case's ❌."""
-    load(page, site)
+    toolchain failure is 🧱 in the toolchain colour, never the case's ❌ (every interpreter
+    kind ticked: ``?interpreter=all``)."""
+    load(page, site, "?interpreter=all")
     shown = page.eval_on_selector_all(
         "table.grid[data-view=folded] td.cell",
         """cells => cells.map(td => [td.closest('table').dataset.case,
@@ -529,3 +547,34 @@ def test_a_range_in_the_address_opens_the_page_with_its_answer(page: Any, site: 
     page.goto(site.url)
     page.wait_for_selector("#overview-table tr")
     assert page.locator("#range-answer").is_hidden()  # no range: no answer box
+
+
+def test_a_range_names_its_interpreter_kinds_as_the_query_does(page: Any, site: Site) -> None:
+    """CPython alone is in range until another kind is ticked (``python -m report query
+    --interpreter``): PyPy's rows and its failure join the answer only then."""
+    kinds = {c["interpreter"] for c in site.published["cells"]}
+    if site.name != "pypy":
+        # The data of the other sites: one box per kind it has, shown only where there is a
+        # choice, CPython alone ticked; the fx-works walk-through below is the PyPy fixture's.
+        load(page, site)
+        boxes = page.eval_on_selector_all(
+            "#interpreters input", "n => n.map(x => [x.value, x.checked, x.hidden])")
+        shown = len(kinds) > 1
+        assert {v for v, _, _ in boxes} == kinds, boxes
+        assert all(hidden is not shown for _, _, hidden in boxes), boxes
+        assert all(checked == (v == "cpython" or not shown) for v, checked, _ in boxes), boxes
+        return
+    load(page, site, "?python===3.12.*&cython===3.0.12")
+    page.wait_for_selector("#range-answer:not(.hidden)")
+    rows = "section.case#fx-works table.grid[data-view=folded] tbody tr"
+    pythons = page.eval_on_selector_all(rows, "n => n.map(x => x.dataset.python)")
+    assert pythons == ["3.12"], pythons
+    assert "fx-works" not in page.get_attribute("#range-answer", "data-failing").split()
+    page.check("#kind-pypy")
+    page.wait_for_function("document.querySelector('#range-answer').dataset.failing"
+                           ".split(' ').includes('fx-works')")
+    assert page.eval_on_selector_all(rows, "n => n.map(x => x.dataset.python)") == [
+        "3.12", "pypy3.12"]
+    assert "interpreters cpython, pypy" in page.inner_text("#range-answer")
+    load(page, site, "?python===3.12.*&cython===3.0.12&interpreter=cpython,pypy")
+    assert page.is_checked("#kind-pypy") and page.is_checked("#kind-cpython")

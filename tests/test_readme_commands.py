@@ -113,6 +113,14 @@ class PipCheck:
     argv: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class UvPythonCheck:
+    """``uv python install REQUEST...`` (how the README gets PyPy and free-threaded CPython):
+    each request names a download uv knows (its own metadata, no network)."""
+
+    requests: tuple[str, ...] = field(default=())
+
+
 # -- finding the commands -------------------------------------------------------------------
 
 
@@ -204,14 +212,18 @@ def _parse(module: str, argv: list[str]) -> None:
                         f" {errors.getvalue().strip()}") from exc
 
 
-def plan(argv: list[str]) -> NoxCheck | PipCheck:
+def plan(argv: list[str]) -> NoxCheck | PipCheck | UvPythonCheck:
     """How a concrete command is checked; :class:`Unchecked` if no check here covers it."""
     shown = shlex.join(argv)
     if argv[:4] == ["python3", "-m", "pip", "install"] and set(argv[4:]) <= {"nox", "uv"}:
         return PipCheck(tuple(argv))
+    if argv[:3] == ["uv", "python", "install"] and len(argv) > 3 and not any(
+            a.startswith("-") for a in argv[3:]):
+        return UvPythonCheck(tuple(argv[3:]))
     if argv[:2] != ["nox", "-s"] or len(argv) < 3 or (len(argv) > 3 and argv[3] != "--"):
         raise Unchecked(f"`{shown}`: no check covers this command (only `nox -s SESSION"
-                        " [-- ARGS]` and the set-up's pip install are checked)")
+                        " [-- ARGS]`, the set-up's pip install and `uv python install` are"
+                        " checked)")
     session, posargs = argv[2], argv[4:]
     nf = _noxfile()
     if session == "tests":
@@ -231,7 +243,7 @@ def plan(argv: list[str]) -> NoxCheck | PipCheck:
     return NoxCheck(session, module, tuple(command), prefix)
 
 
-def plans(shown: Shown) -> list[NoxCheck | PipCheck]:
+def plans(shown: Shown) -> list[NoxCheck | PipCheck | UvPythonCheck]:
     return [plan(argv) for variant in variants(shown.text) for argv in variant]
 
 
@@ -368,6 +380,21 @@ def test_setup_install_resolves() -> None:
     [pip] = {c for s in COMMANDS for c in plans(s) if isinstance(c, PipCheck)}
     result = in_fresh_shell(shlex.join([*pip.argv[:4], "--dry-run", "--quiet", *pip.argv[4:]]))
     assert result.returncode == 0, _explain(result)
+
+
+def test_uv_python_install_names_downloads_uv_knows() -> None:
+    """Each ``uv python install`` request the README shows resolves to a download in uv's own
+    metadata (``uv python list --only-downloads``, offline: nothing is downloaded)."""
+    requests = sorted({r for s in COMMANDS for c in plans(s) if isinstance(c, UvPythonCheck)
+                       for r in c.requests})
+    assert requests, "the README shows how to install PyPy and free-threaded CPython"
+    env = fresh_shell_env()
+    uv = need_tool("uv", env)
+    for request in requests:
+        result = subprocess.run([uv, "python", "list", "--only-downloads", request],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0 and "<download available>" in result.stdout, \
+            f"uv python install {request}: uv knows no such download\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.slow

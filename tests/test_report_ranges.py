@@ -139,3 +139,25 @@ def test_adjacent_versions_that_say_the_same_are_one_statement() -> None:
     assert sentences[0] == "on Cython 0.27.3–0.28.6: fails on every tested cell (cythonize-error)"
     assert sentences[1].startswith("on Cython 3.1.8: ")
     assert sentences[2:] == ["works on every other tested cell"]
+
+
+def test_a_python_range_never_spans_interpreter_kinds() -> None:
+    """CPython works everywhere, PyPy fails: no "works on 3.9–3.11, fails on pypy3.11, works
+    on 3.12" along one Python axis, but one statement per kind."""
+    records = [rec("a", python, "3.2.9") for python in ("3.9", "3.10", "3.11", "3.12")]
+    records += [rec("a", "pypy3.9", "3.2.9", "import-error", error="no array"),
+                rec("a", "pypy3.11", "3.2.9", "import-error", error="no array")]
+    sentences = [s.sentence for s in explain(records)]
+    assert sentences == ["on PyPy: fails on every tested cell (import-error)",
+                         "works on every other tested cell"]
+    free = [rec("b", "3.12", "3.0.12"), rec("b", "3.13", "3.0.12"),
+            rec("b", "3.13t", "3.0.12", "cc-error", error="x"),
+            rec("b", "3.13t", "3.1.8"), rec("b", "3.13", "3.1.8")]
+    assert [s.sentence for s in explain(free)] == [
+        "on free-threaded CPython: works on Cython >= 3.1.8 (fails on 3.0.12; versions between"
+        " 3.0.12 and 3.1.8 not tested)", "works on every other tested cell"]
+
+
+def test_adjacent_minors_of_another_kind_have_no_gap() -> None:
+    runs = runs_of([("pypy3.10", False), ("pypy3.11", True)])
+    assert describe_runs("python", runs) == "works on Python >= pypy3.11 (fails on pypy3.10)"

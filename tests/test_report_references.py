@@ -104,3 +104,22 @@ def test_a_reference_never_changes_an_outcome() -> None:
     assert cited.records == bare.records and cited.rows == bare.rows
     assert any(n.references for n in cited.footnotes)
     assert not any(n.references for n in bare.footnotes)
+
+
+def test_a_python_specifier_is_about_one_implementation_by_its_language_version() -> None:
+    import re
+
+    from packaging.specifiers import SpecifierSet
+
+    from report.references import Reference
+
+    cpython_313 = Reference("r", re.compile("x"), "t", "https://e", "w",
+                            versions=(("python", SpecifierSet(">=3.13")),))
+    assert cpython_313.applies_to(rec("a", "3.13", "3.0.12"))
+    assert cpython_313.applies_to(rec("a", "3.13t", "3.0.12")), "3.13t is CPython 3.13"
+    assert not cpython_313.applies_to(rec("a", "3.12", "3.0.12"))
+    assert not cpython_313.applies_to(rec("a", "pypy3.13", "3.0.12")), "CPython's, not PyPy's"
+    pypy = Reference("p", re.compile("x"), "t", "https://e", "w",
+                     versions=(("python", SpecifierSet(">=3.11")),), implementation="PyPy")
+    assert pypy.applies_to(rec("a", "pypy3.11", "3.2.9"))
+    assert not pypy.applies_to(rec("a", "3.11", "3.2.9"))

@@ -13,6 +13,7 @@ always had: its key material is ``str(version)``, its folder ``py{version}``.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 import sys
@@ -54,6 +55,11 @@ class InterpreterKind:
     enabled: bool = False
     order: int = 0
     """Its place in the data file: the order of kinds within one language version."""
+
+    @property
+    def free_threaded(self) -> bool:
+        """A free-threaded build (PEP 703: ``t`` in its ABI flags)."""
+        return "t" in self.abi
 
     @property
     def is_default(self) -> bool:
@@ -211,6 +217,40 @@ def _from_label(label: str) -> InterpreterId:
         known = ", ".join(InterpreterId(k, Version("3.11")).label for k in KINDS.values())
         raise ValueError(f"{label!r} names no interpreter (axis values look like {known})")
     return InterpreterId(kind, Version(match["minor"]))
+
+
+_BUILD = re.compile(r"^(?P<build>[a-z]+)(?P<major>[23])(?P<minor>[0-9]+)(?P<abi>[a-z]*)$")
+
+
+def axis_value(text: str) -> str:
+    """The axis value a ``--python`` argument names: an axis value itself (``3.13t``,
+    ``pypy3.11``) or a cibuildwheel build identifier (``cp313t`` -> ``3.13t``, ``pp311`` ->
+    ``pypy3.11``); raises ``ValueError`` naming both spellings for text that is neither."""
+    try:
+        return _from_label(text).label
+    except ValueError:
+        pass
+    match = _BUILD.match(text)
+    kind = None if match is None else next(
+        (k for k in KINDS.values() if (k.build, k.abi) == (match["build"], match["abi"])), None)
+    if match is None or kind is None:
+        known = ", ".join(f"{i.label} ({i.build})" for i in
+                          (InterpreterId(k, Version("3.13")) for k in KINDS.values()))
+        raise ValueError(f"{text!r} names no interpreter (axis values and build identifiers "
+                         f"look like {known})")
+    return InterpreterId(kind, Version(f"{match['major']}.{match['minor']}")).label
+
+
+def python_matches(label: str, pattern: str) -> bool:
+    """Whether a ``--python`` glob selects the axis value ``label``: the glob matches the value
+    (``3.1*``, ``pypy3.*``) or its build identifier, as cibuildwheel spells selectors
+    (``cp313t``, ``pp3*``, ``cp31?``)."""
+    if fnmatch.fnmatchcase(label, pattern):
+        return True
+    try:
+        return fnmatch.fnmatchcase(_from_label(label).build, pattern)
+    except ValueError:
+        return False
 
 
 def axis_key(label: str) -> tuple[Version, int] | None:

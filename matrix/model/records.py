@@ -64,6 +64,10 @@ class Behaviour:
     """``probe: method() raised E: message`` for each probe whose method raised something that
     is not a measurement (that probe's value is then ``None``); empty for most records, and
     not written then (records from before the field keep their bytes)."""
+    gil_enabled: bool | None = None
+    """On a free-threaded CPython: whether importing the case's module re-enabled the GIL
+    (``False``: it stayed disabled); ``None`` on other interpreters or where that could not be
+    told (:attr:`matrix.run.probe.CaseRun.gil_enabled`), and not written then."""
 
     @classmethod
     def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
@@ -153,6 +157,8 @@ class Record:
             data["behaviour"]["probe_errors"] = list(self.behaviour.probe_errors)
         else:
             del data["behaviour"]["probe_errors"]
+        if self.behaviour.gil_enabled is None:
+            del data["behaviour"]["gil_enabled"]
         return data
 
     def to_line(self) -> str:

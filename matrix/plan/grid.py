@@ -20,7 +20,7 @@ from packaging.version import Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER, select_compilers
 from matrix.model.errors import SelectionError, UnknownVersionError
-from matrix.model.interpreters import InterpreterId
+from matrix.model.interpreters import InterpreterId, python_matches
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 
@@ -191,7 +191,7 @@ def select_pythons(interpreters: dict[str, Interpreter], items: Sequence[str] | 
         return list(interpreters.values())
     chosen: list[Interpreter] = []
     for item in items:
-        matched = [i for label, i in interpreters.items() if fnmatch.fnmatchcase(label, item)]
+        matched = [i for label, i in interpreters.items() if python_matches(label, item)]
         if not matched:
             plan.not_tested.append(
                 f"Python {item}: no interpreter on this machine (not tested here)")
@@ -243,9 +243,12 @@ def impossible(index: ReleaseIndex, cell: Cell, python: Version | InterpreterId)
 
 def cython_generators(index: ReleaseIndex, interpreters: Iterable[Interpreter],
                       cython: str) -> tuple[Interpreter, ...]:
-    """The interpreters on which ``cython`` has a wheel, newest first."""
-    return tuple(sorted((i for i in interpreters
-                         if index.installable("cython", cython, i.id) is None),
+    """The CPythons (without ABI flags) on which ``cython`` has a wheel, newest first: where
+    its shared and shipped C is made, as for an sdist.  Other kinds (PyPy, free-threaded
+    CPython) generate their own C where this Cython installs on them, and otherwise compile
+    this shipped C."""
+    return tuple(sorted((i for i in interpreters if i.kind.is_default
+                         and index.installable("cython", cython, i.id) is None),
                         reverse=True))
 
 
@@ -277,7 +280,11 @@ def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
 def default_compilers(cell: Cell, numpys: Sequence[Version]) -> tuple[str, ...]:
     """The default grid's compilers for a cell: every compiler on core cells and on the numpy
     cells of the newest 1.x and the newest 2.x numpy for that Python; the default compiler
-    alone on the rest (other numpy versions, build-vs-run)."""
+    alone on the rest (other numpy versions, build-vs-run), and on every cell of another
+    interpreter kind than CPython (PyPy, free-threaded: the compilers are compared on
+    CPython, the kinds with the default compiler, as their wheels are built)."""
+    if not InterpreterId.from_label(cell.python).kind.is_default:
+        return (DEFAULT_COMPILER,)
     newest = {str(max(group)) for group in ([v for v in numpys if v.major == 1],
                                             [v for v in numpys if v.major >= 2]) if group}
     if cell.kind == "core" or (cell.kind == "numpy" and cell.numpy_build in newest):

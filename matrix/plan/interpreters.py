@@ -204,4 +204,5 @@ def discover_interpreters(
         current = found.get(interpreter.label)
         if current is None or interpreter.version > current.version:
             found[interpreter.label] = interpreter
-    return dict(sorted(found.items(), key=lambda item: (item[1].version, item[1].kind.order)))
+    return dict(sorted(found.items(), key=lambda item: (
+        Version(item[1].minor), item[1].kind.order)))

@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from matrix.build.cc import ToolInstallError, zig_tool
@@ -104,15 +104,22 @@ def blame_import_error(error: str, batch_mates: Sequence[Case]) -> frozenset[str
 
     An ``undefined symbol: X`` points at the cases whose code mentions ``X``; a numpy import
     failure ("numpy.dtype size changed", "numpy.core.multiarray failed to import") at the
-    cases that ``cimport numpy`` (their module's init checks numpy's ABI).  The rest is run
+    cases that ``cimport numpy`` (their module's init checks numpy's ABI); another type's size
+    check ("array.array size changed": PyPy's ``array.array`` is not CPython's) at the cases
+    that cimport that module.  The rest is run
     again as a batch, so a wrong suspicion costs a loop, never a wrong record; with no
     suspect, every case of the batch is built alone.
     """
     match = re.search(r"undefined symbol: (\w+)", error)
+    changed = re.search(r"\b(\w+)\.\w+ size changed", error)
     if match:
         suspects = frozenset(c.id for c in batch_mates if match.group(1) in c.code)
     elif "numpy" in error:
         suspects = frozenset(c.id for c in batch_mates if _CIMPORTS_NUMPY.search(c.code))
+    elif changed:  # "array.array size changed": the cases that cimport that module's type
+        cimports = re.compile(rf"^\s*(from\s+\S+\s+)?cimport\b.*\b{changed.group(1)}\b",
+                              re.MULTILINE)
+        suspects = frozenset(c.id for c in batch_mates if cimports.search(c.code))
     else:
         suspects = frozenset()
     return suspects or frozenset(c.id for c in batch_mates)
@@ -197,7 +204,8 @@ class CellMeasurement:
         elif target is not None:
             data["numpy_run_version"] = target.info.numpy
         if isinstance(self.choice, GeneratorChoice):
-            data["c_generation"] = "per-python" if self.choice.per_python else "shared"
+            data["c_generation"] = ("per-python" if self.generates_natively(self.choice)
+                                    else "shared")
             data["c_invariance"] = self.choice.invariance.to_json()
         if build is not None:
             data.update(batched=build.batched, module=build.module.module,
@@ -288,6 +296,13 @@ class CellMeasurement:
         return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
                 f" {failure}")
 
+    def generates_natively(self, choice: GeneratorChoice) -> bool:
+        """Whether a native cell generates its C under its own Python: where the release's C
+        differs between Pythons (the invariance check compares CPythons).  Elsewhere every
+        cell, of any interpreter kind, compiles the C generated once under the newest CPython
+        (its records say so: ``generated_under``), as an sdist's shipped C would be."""
+        return choice.per_python
+
     def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
         if self.choice is None:
             self.choice = choose_generator(
@@ -319,7 +334,7 @@ class CellMeasurement:
         if isinstance(choice, Untriable):
             return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,
                                 target)
-        per_python = choice.per_python
+        per_python = self.generates_natively(choice)
         generator = native if per_python and isinstance(native, Environment) else choice.newest
         compile_settings = self.compile_settings()
         if isinstance(compile_settings, str):
@@ -354,9 +369,12 @@ class CellMeasurement:
                                            duration_s=share, shipped_c=shipped_c,
                                            cause=module.cause))
                 continue
+            behaviour = Behaviour.from_probes(run.probes)
+            if self.interpreter.kind.free_threaded and not run.at_import:
+                behaviour = replace(behaviour, gil_enabled=run.gil_enabled)
             records.append(self.record(
                 case, run.outcome, module_error(run.first_error, module),
-                behaviour=Behaviour.from_probes(run.probes), provenance=provenance,
+                behaviour=behaviour, provenance=provenance,
                 log=module.log + run.log, duration_s=share + run.duration_s,
                 shipped_c=shipped_c,
                 cause=Cause.RUN_TIMEOUT if run.outcome is Outcome.TIMEOUT else Cause.REPORTED,

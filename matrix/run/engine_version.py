@@ -32,7 +32,7 @@ ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "bui
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "3ff77d9895503b98"
+SOURCES_DIGEST = "bef3b0ea0f13340b"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

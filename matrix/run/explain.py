@@ -115,6 +115,9 @@ def probe_fields(behaviour: Behaviour, events: Events | None = None) -> str:
     ...)``, then the conversion's warnings in brackets."""
     parts = [f"{name}={value}" + (f" ({why})" if why else "")
              for name, value, why in _values(behaviour, events or {})]
+    if behaviour.gil_enabled is not None:  # a free-threaded CPython
+        parts.append("gil=" + ("re-enabled at import" if behaviour.gil_enabled
+                               else "stayed disabled"))
     return " ".join(parts) + "".join(f" [{w[:60]}]" for w in behaviour.warnings)
 
 

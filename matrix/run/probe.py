@@ -46,6 +46,18 @@ class CaseRun:
     duration_s: float = 0.0
     at_import: bool = False
     """The module failed at import (error, crash or hang), before any case ran."""
+    gil_enabled: bool | None = None
+    """Whether importing the module re-enabled the GIL: ``True`` when the import printed a
+    free-threaded CPython's warning (:data:`GIL_ENABLED`), ``False`` when it did not, ``None``
+    when that cannot tell (the runner server's own start had already enabled the GIL).
+    Meaningful on free-threaded builds only (the engine keeps it for those)."""
+
+
+GIL_ENABLED = "The global interpreter lock (GIL) has been enabled to load module"
+"""What a free-threaded CPython (PEP 703) prints when it imports an extension module that does
+not declare ``Py_mod_gil`` (Cython's ``freethreading_compatible`` directive): from then on the
+process runs with the GIL.  The runner imports each module in a fresh child of its server, so
+the warning is that module's own."""
 
 
 def _signal_name(number: int) -> str:
@@ -103,7 +115,10 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     endings: dict[str, dict[str, Any]] = {}
     current: str | None = None
     imported = False
+    gil_enabled = False
     for line in output.splitlines():
+        if not imported and GIL_ENABLED in line:
+            gil_enabled = True
         event = json.loads(line[5:]) if line.startswith("@@MM ") else None
         if event is not None and event.get("kind") == "import":
             if not event.get("ok"):
@@ -141,6 +156,7 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     for symbol, (events, lines) in segments.items():
         text = "\n".join(lines) + ("\n" if lines else "")
         runs[symbol] = classify(events, text, endings.get(symbol))
+        runs[symbol].gil_enabled = gil_enabled
     return runs
 
 
@@ -155,6 +171,9 @@ class RunnerServer:
     def __init__(self, python: Path) -> None:
         self.python = python
         self.process: subprocess.Popen[bytes] | None = None
+        self.gil_enabled_at_start = False
+        """The server's own start (importing numpy) enabled the GIL: a module child then
+        inherits it, and its import cannot tell whether the module would have."""
 
     def _start(self) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
@@ -183,9 +202,10 @@ class RunnerServer:
         try:
             if process is None:
                 process = self._start()
-                ready, _ = self._read_until(process, "ready", start + IMPORT_TIMEOUT_S)
+                ready, started = self._read_until(process, "ready", start + IMPORT_TIMEOUT_S)
                 if ready is None:
                     raise OSError("runner server did not start")
+                self.gil_enabled_at_start = GIL_ENABLED in started
             line = json.dumps({"dir": str(build_dir), "module": module,
                                "timeout": timeout_s, "symbols": list(symbols)})
             assert process.stdin is not None
@@ -267,10 +287,14 @@ def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Seque
     pending = list(symbols)
     while pending:
         deadline = IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30
-        done = servers.get(python).request(build_dir, module, pending, timeout_s, deadline)
+        server = servers.get(python)
+        done = server.request(build_dir, module, pending, timeout_s, deadline)
         reached = parse_runner_output(done.output, pending, timed_out=done.timed_out,
                                       returncode=done.returncode, duration_s=done.duration_s,
                                       transcript=done.transcript())
+        if server.gil_enabled_at_start:
+            for run in reached.values():
+                run.gil_enabled = None
         runs.update(reached)
         if not reached:  # cannot happen (an import failure covers every case); never loop
             break
