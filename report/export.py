@@ -14,6 +14,7 @@ import pandas as pd
 from matrix.model.checks import Judgement
 from matrix.model.diff import Diff
 from matrix.model.errorline import normalize_error
+from matrix.model.interpreters import kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import generated_under, is_shipped_c, series
@@ -27,7 +28,7 @@ from report.compose import (
     failure_note,
     record_note,
 )
-from report.semantics import behaviour_label, interpreter_kind, locks_label
+from report.semantics import behaviour_label, locks_label
 
 JSON_SCHEMA = 3
 """3: the toolchain baseline (``controls``, ``toolchain``, ``toolchain_failure``), note ids are
@@ -118,7 +119,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "seen": check.seen_text() if check is not None else "",
         "compiler": record.compiler,
         "probe_errors": "; ".join(behaviour.probe_errors),
-        "interpreter": interpreter_kind(record.python),
+        "interpreter": kind_id(record.python),
         "gil_enabled": _bool(behaviour.gil_enabled),
     }
 

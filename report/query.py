@@ -72,7 +72,7 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.errors import MatrixError
-from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId, axis_key
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, axis_key, kind_id
 from report.legend import ANSWER_SYMBOLS
 
 AXES = ("python", "cython", "numpy")
@@ -144,10 +144,7 @@ def python_release(row: Row) -> str:
 
 def row_kind(row: Row) -> str:
     """The interpreter kind of a cell row, from its Python axis value (``pypy3.11``: PyPy)."""
-    try:
-        return InterpreterId.from_label(str(row["python"])).kind.id
-    except ValueError:
-        return DEFAULT_KIND
+    return kind_id(str(row["python"]))
 
 
 def _family(row: Row) -> str:

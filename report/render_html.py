@@ -27,7 +27,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from matrix.model.checks import Judgement
-from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId
+from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.records import Record
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
 from report.compose import Report, VerdictCell, record_note
@@ -181,11 +181,7 @@ def _kinds(pythons: Iterable[str]) -> list[dict[str, Any]]:
     interpreter filter; CPython alone is in range until another is ticked, as in the query)."""
     by_kind: dict[str, list[str]] = {}
     for python in sorted_versions(pythons):
-        try:
-            kind = InterpreterId.from_label(python).kind
-        except ValueError:
-            kind = KINDS[DEFAULT_KIND]
-        by_kind.setdefault(kind.id, []).append(python)
+        by_kind.setdefault(kind_id(python), []).append(python)
     return [{"id": kind.id, "name": kind_name(kind.id), "pythons": by_kind[kind.id],
              "default": kind.is_default} for kind in KINDS.values() if kind.id in by_kind]
 

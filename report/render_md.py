@@ -649,7 +649,8 @@ def render_markdown(report: Report) -> str:
         "## Summary",
         ("One column per Cython series, on CPython (other interpreters: [below]"
          "(#other-interpreters)): " if kinds_measured(report) else
-         "One column per Cython series: ") + "✅ works wherever its toolchain works; ⚠️ works on some"
+         "One column per Cython series: ")
+        + "✅ works wherever its toolchain works; ⚠️ works on some"
         " cells and fails on others, ❌ fails everywhere it was tried (stage and note follow);"
         f" {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; 📦 some cells measured with"
         " shipped C; ⚙ depends on the C compiler. The full [legend](#legend) is below.",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrix.model.cases import Expectation
-from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId
+from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
 from report.footnotes import describe_cells, reproduce_command
@@ -97,20 +97,11 @@ def varies_text(what: str, measured: Measured) -> str:
     return f"{what} differs between cells: " + "; ".join(parts)
 
 
-def interpreter_kind(python: str) -> str:
-    """The interpreter kind id of a Python axis value (``pypy3.11`` -> ``pypy``, ``3.13t`` ->
-    ``cpython-freethreaded``); a value no kind has is the default kind's, as before kinds."""
-    try:
-        return InterpreterId.from_label(python).kind.id
-    except ValueError:
-        return DEFAULT_KIND
-
-
 def split_by_kind(records: Sequence[Record]) -> dict[str, list[Record]]:
     """Records by interpreter kind id (``cpython``, ``pypy``, ...), in the data file's order."""
     found: dict[str, list[Record]] = {}
     for record in records:
-        found.setdefault(interpreter_kind(record.python), []).append(record)
+        found.setdefault(kind_id(record.python), []).append(record)
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
@@ -162,7 +153,7 @@ def gil_at_import_text(records: Sequence[Record]) -> str | None:
     for record in records:
         if record.behaviour.gil_enabled is None:
             continue
-        if KINDS[interpreter_kind(record.python)].free_threaded:
+        if KINDS[kind_id(record.python)].free_threaded:
             by_case.setdefault(record.case_id, []).append(record)
     if not by_case:
         return None

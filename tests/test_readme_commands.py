@@ -394,7 +394,8 @@ def test_uv_python_install_names_downloads_uv_knows() -> None:
         result = subprocess.run([uv, "python", "list", "--only-downloads", request],
                                 capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0 and "<download available>" in result.stdout, \
-            f"uv python install {request}: uv knows no such download\n{result.stdout}{result.stderr}"
+            (f"uv python install {request}: uv knows no such download\n"
+             f"{result.stdout}{result.stderr}")
 
 
 @pytest.mark.slow

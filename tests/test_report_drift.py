@@ -7,8 +7,6 @@ depend on the matplotlib version.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from matrix.store.paths import PROJECT_ROOT

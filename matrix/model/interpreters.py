@@ -263,6 +263,15 @@ def axis_key(label: str) -> tuple[Version, int] | None:
     return (found.version, found.kind.order)
 
 
+def kind_id(label: str) -> str:
+    """The interpreter kind id of an axis value (``pypy3.11`` -> ``pypy``, ``3.13t`` ->
+    ``cpython-freethreaded``); a value no kind has is the default kind's, as before kinds."""
+    try:
+        return _from_label(label).kind.id
+    except ValueError:
+        return DEFAULT_KIND
+
+
 def cell_prefix(label: str) -> str:
     """The head of the cell ids of an axis value (``pypy3.11`` -> ``pp3.11``); ``py{label}``
     for a label no kind has (as every cell id was made before kinds)."""
