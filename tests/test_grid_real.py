@@ -176,10 +176,15 @@ def test_every_notes_reproducer_reproduces_the_note(
     the same one a few times in a row: where the reproducer differs, it is run up to three
     times more.  It passes if one reproduction shows the recorded outcome and line, or if the
     reproductions differ from each other (flaky: measured, not declared, as ``recheck`` would
-    judge it); reproductions that all agree on another result fail."""
+    judge it), or if what they steadily show is itself a published measurement of that case
+    (the same outcome and line, in another cell or run: garbage on the C stack depends on what
+    ran before in the process, so a batch and ``try`` may each be steady and differ on another
+    machine); reproductions that all agree on a result never measured for the case fail."""
     from report.cli import build_report
 
     cache, results, records, _ = slice_run
+    published = {(r.case_id, f"{r.outcome.value}: {r.first_error}")
+                 for r in ResultStore.in_directory(PROJECT_ROOT / "results").records()}
     report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
     notes = [note for note in report.footnotes if note.reproduce]
     assert len(notes) >= 5, "the slice has failures of several kinds"
@@ -201,6 +206,6 @@ def test_every_notes_reproducer_reproduces_the_note(
         while wanted not in seen and len(set(seen)) == 1 and len(seen) < 4:
             ((_, again),) = reproduce(command, case_id)
             seen.append(again)
-        assert wanted in seen or len(set(seen)) > 1, (
+        assert wanted in seen or len(set(seen)) > 1 or (case_id, verdict) in published, (
             f"{note.reproduce} reproduces steadily, but not what was recorded:"
             f" {verdict!r} vs {recorded.first_error!r}")
