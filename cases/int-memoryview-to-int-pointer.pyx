@@ -23,3 +23,10 @@ cdef class int_memoryview_to_int_pointer:
 
     def write_target(self):
         self.rp[1] = 444
+
+    def resize_source(self):
+        # the array behind the memoryview: locked while the memoryview holds its buffer
+        self.ar.extend(array.array('i', range(4096)))
+
+    def addresses(self):
+        return self.ar.buffer_info()[0], <size_t>self.rp

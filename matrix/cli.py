@@ -29,7 +29,7 @@ from packaging.version import Version
 from matrix.model.cases import Case, load_cases
 from matrix.model.cells import Cell
 from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, checks_of
-from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError, dispatch
 from matrix.model.interpreters import axis_value, python_matches
@@ -622,8 +622,9 @@ FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "jobs": (("--jobs", "-j"), dict(type=int, default=os.cpu_count() or 1,
                                     help="cells measured at once (default: one per core)")),
     "case": (("--case",), dict(help="case id globs (default: all cases)")),
-    "compiler": (("--compiler",), dict(default=DEFAULT_COMPILER, help="C compiler: gcc, clang"
-                                       " or gcc14-errors (default: %(default)s)")),
+    "compiler": (("--compiler",), dict(default=DEFAULT_COMPILER, help="C compiler: "
+                                       + ", ".join(COMPILERS) + " (default: %(default)s;"
+                                       " gcc-asan: AddressSanitizer)")),
     "timeout": (("--timeout",), dict(type=_seconds, default=DEFAULT_RUN_TIMEOUT_S,
                                      help="seconds per case run, above 0 (a key input: part of"
                                      " every record; default: %(default)s)")),

@@ -74,7 +74,8 @@ from report.toolchains import ToolchainDisagreement, disagreements, toolchain_co
 from report.verdicts import GroupVerdict, aggregate
 
 _REACHED_IMPORT = frozenset(
-    {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.TIMEOUT}
+    {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.MEMORY_ERROR,
+     Outcome.TIMEOUT}
 )
 
 

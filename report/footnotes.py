@@ -36,7 +36,8 @@ ID_DIGITS = 5
 LONG_ID_DIGITS = 10
 ID_PREFIXES = {
     "cythonize-error": "cy", "cc-error": "cc", "import-error": "imp", "run-error": "run",
-    "crash": "crash", "timeout": "timeout", "env-error": "env", "flaky": "flaky",
+    "crash": "crash", "memory-error": "asan", "timeout": "timeout", "env-error": "env",
+    "flaky": "flaky",
     "semantics": "sem",
 }
 """The readable part of a note id: the failing stage (or the note's kind)."""

@@ -70,6 +70,7 @@ STAGES: dict[Outcome, str] = {
     Outcome.IMPORT_ERROR: "import",
     Outcome.RUN_ERROR: "run",
     Outcome.CRASH: "crash",
+    Outcome.MEMORY_ERROR: "memory",
     Outcome.TIMEOUT: "timeout",
 }
 """Short names of the failing stages, as table cells show them."""
@@ -80,6 +81,7 @@ STAGE_LEGEND: dict[Outcome, str] = {
     Outcome.IMPORT_ERROR: "the built module does not import",
     Outcome.RUN_ERROR: "the conversion (or a probe) raised",
     Outcome.CRASH: "the process died (e.g. SIGSEGV)",
+    Outcome.MEMORY_ERROR: "AddressSanitizer reported a memory error (a -fsanitize=address build)",
     Outcome.TIMEOUT: "the run did not finish in time",
 }
 

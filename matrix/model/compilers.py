@@ -8,7 +8,13 @@ compiled per compiler).
   use (about 20 s), later compiles are as fast as gcc's;
 * ``gcc14-errors`` -- the system gcc with GCC 14's new default errors enabled
   (implicit function declarations, implicit ``int``, int-conversion, incompatible pointer
-  types): "gcc 12 with GCC 14 error defaults", not GCC 14 itself.
+  types): "gcc 12 with GCC 14 error defaults", not GCC 14 itself;
+* ``gcc-asan`` -- the system gcc with AddressSanitizer (``-fsanitize=address``): the cell's
+  Python runs with ASan's runtime preloaded (``gcc -print-file-name=libasan.so``), CPython's
+  own allocator replaced by ``malloc`` (``PYTHONMALLOC=malloc``, so that freed object memory
+  is ASan's to watch) and leak detection off; the runner then reads through each target once
+  more after its source was resized, so a dangling target is caught at the read.  CPython 3.6+
+  with the GIL only (:func:`sanitizer_unavailable` says why not elsewhere).
 
 A record of the default compiler keeps the cell id it always had; other compilers add their id
 (``py3.11-cy0.29.37-clang``).  The compiler's version and its extra flags are part of every
@@ -19,8 +25,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matrix.model.errors import SelectionError
+
+if TYPE_CHECKING:
+    from matrix.model.interpreters import InterpreterId
 
 DEFAULT_COMPILER = "gcc"
 GCC14_ERRORS: tuple[str, ...] = (
@@ -31,6 +41,10 @@ GCC14_ERRORS: tuple[str, ...] = (
 )
 """What GCC 14 turned from warnings into errors by default (its porting guide, "Certain
 warnings are now errors")."""
+ASAN_FLAGS: tuple[str, ...] = ("-fsanitize=address", "-fno-omit-frame-pointer")
+"""AddressSanitizer's flags (compile and link: the module is built in one ``-shared`` step)."""
+ASAN_OPTIONS = ("detect_leaks=0",)
+"""An interpreter leaks by design at exit: LeakSanitizer would report that, not the case."""
 ZIGLANG_VERSION = "0.17.1"
 """The ``ziglang`` wheel whose ``zig cc`` is the clang entry (clang 22.1)."""
 
@@ -43,6 +57,9 @@ class CompilerSpec:
     title: str
     extra_flags: tuple[str, ...] = ()
     uses_zig: bool = False
+    sanitizer: str | None = None
+    """``"address"``: built with AddressSanitizer, run with its runtime (the runner's
+    ``MATRIX_SANITIZER``)."""
 
 
 COMPILERS: dict[str, CompilerSpec] = {
@@ -51,6 +68,9 @@ COMPILERS: dict[str, CompilerSpec] = {
                           uses_zig=True),
     "gcc14-errors": CompilerSpec("gcc14-errors", "the system gcc with GCC 14's error defaults"
                                  " (not GCC 14)", GCC14_ERRORS),
+    "gcc-asan": CompilerSpec("gcc-asan", "the system gcc with AddressSanitizer"
+                             " (-fsanitize=address), run with PYTHONMALLOC=malloc",
+                             ASAN_FLAGS, sanitizer="address"),
 }
 
 
@@ -88,3 +108,30 @@ def version_of(compiler: str, system_cc_version: str) -> str:
     if spec(compiler).uses_zig:
         return f"clang (ziglang {ZIGLANG_VERSION})"
     return system_cc_version
+
+
+def sanitizer_unavailable(python: InterpreterId) -> str | None:
+    """Why AddressSanitizer cannot watch ``python``'s object memory, or ``None`` (CPython 3.6+
+    with the GIL).  ASan sees only ``malloc``'s heap; CPython 3.6 added ``PYTHONMALLOC=malloc``
+    (PEP 445's allocators, its "PYTHONMALLOC" documentation) to route objects there."""
+    if python.kind.implementation != "CPython":
+        return (f"AddressSanitizer cannot see {python.kind.name}'s heap: its objects live in its"
+                " own garbage-collected memory, not malloc's")
+    if python.kind.free_threaded:
+        return ("AddressSanitizer cannot see free-threaded CPython's heap: it refuses"
+                " PYTHONMALLOC=malloc ('unknown allocator'; its objects live in mimalloc's heap)")
+    if (python.version.major, python.version.minor) < (3, 6):
+        return (f"AddressSanitizer cannot see CPython {python.minor}'s heap: PYTHONMALLOC=malloc"
+                " (to route objects through malloc) exists from CPython 3.6")
+    return None
+
+
+def sanitizer_env(compiler: str, libasan: str, log_prefix: str) -> dict[str, str]:
+    """The environment a ``compiler`` cell's Python runs in: empty for a compiler without a
+    sanitizer; for ``gcc-asan``, ASan's runtime preloaded (``libasan``: the path ``gcc
+    -print-file-name=libasan.so`` printed), ``PYTHONMALLOC=malloc``, :data:`ASAN_OPTIONS` and
+    ASan's reports written to ``<log_prefix>.<pid>`` (read by the runner, per case)."""
+    if spec(compiler).sanitizer is None:
+        return {}
+    return {"LD_PRELOAD": libasan, "PYTHONMALLOC": "malloc", "MATRIX_SANITIZER": "address",
+            "ASAN_OPTIONS": ":".join((*ASAN_OPTIONS, f"log_path={log_prefix}"))}

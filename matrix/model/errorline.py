@@ -77,3 +77,22 @@ def normalize_error(text: str | None) -> str:
     if len(line) > MAX_ERROR_CHARS:
         line = line[: MAX_ERROR_CHARS - 1].rstrip() + "…"
     return line
+
+
+_SANITIZER_ERROR = re.compile(r"(?:==\d+==)?\s*(ERROR: AddressSanitizer: (?P<kind>[\w-]+).*?)"
+                              r"(?: at pc 0x[0-9a-f]+.*)?$")
+
+
+def sanitizer_error(lines: Sequence[str]) -> tuple[str, str] | None:
+    """AddressSanitizer's error kind and first line, from the lines of its report
+    (``==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x60...`` ->
+    ``("heap-use-after-free", "ERROR: AddressSanitizer: heap-use-after-free on address 0x60...")``,
+    the process id and the registers (``at pc ... bp ... sp ...``) dropped, the line cut to
+    :data:`STORED_ERROR_CHARS`); ``None`` when no line
+    is ASan's error line.  ASan's kinds: ``heap-use-after-free``, ``heap-buffer-overflow``,
+    ``stack-buffer-overflow``, ``SEGV``, ... (its documentation, "AddressSanitizer")."""
+    for line in lines:
+        match = _SANITIZER_ERROR.search(line)
+        if match:
+            return match.group("kind"), stored_line(match.group(1).strip())
+    return None

@@ -18,6 +18,12 @@ class Outcome(str, enum.Enum):
     IMPORT_ERROR = "import-error"
     RUN_ERROR = "run-error"
     CRASH = "crash"
+    MEMORY_ERROR = "memory-error"
+    """AddressSanitizer reported a memory error (its kind: ``heap-use-after-free``,
+    ``stack-buffer-overflow``, ...) in a ``-fsanitize=address`` build (the ``gcc-asan``
+    compiler, :mod:`matrix.model.compilers`), before the case's probes had finished: never an
+    ordinary crash.  A report at the read through the target after the source's resize is the
+    case's safety verdict (``Behaviour.sanitizer_read``), not a failure."""
     TIMEOUT = "timeout"
     ENV_ERROR = "env-error"
     NOT_POSSIBLE = "not-possible"

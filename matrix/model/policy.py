@@ -48,6 +48,9 @@ class Cause(str, enum.Enum):
     """The plan or the installer found no wheel for the cell's Python (a fact of the index)."""
     NO_GENERATOR = "no-generator"
     """The Cython release installs and runs on no Python of this machine."""
+    NO_SANITIZER = "no-sanitizer"
+    """AddressSanitizer cannot see this interpreter's heap (PyPy, free-threaded CPython, 2.7:
+    :func:`matrix.model.compilers.sanitizer_unavailable`)."""
 
 
 class Fate(str, enum.Enum):
@@ -73,7 +76,7 @@ _RULES: tuple[Rule, ...] = (
     *(Rule(o, Cause.REPORTED, 1, Fate.FACT, True, "the tool's own error: deterministic")
       for o in _BUILD_FAILURES),
     *(Rule(o, Cause.REPORTED, 1, Fate.FACT, False, "measured in the case's own process")
-      for o in (Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH)),
+      for o in (Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.MEMORY_ERROR)),
     Rule(Outcome.TIMEOUT, Cause.RUN_TIMEOUT, 2, Fate.PROVISIONAL, False,
          "re-run alone (a module child of its own) before it stands; a loaded machine can"
          " cause it"),
@@ -93,6 +96,8 @@ _RULES: tuple[Rule, ...] = (
          "tried again when the index gains a wheel (the plan changes)"),
     Rule(Outcome.NOT_POSSIBLE, Cause.NO_GENERATOR, 1, Fate.FACT, False,
          "no Python here can run this Cython to generate C"),
+    Rule(Outcome.NOT_POSSIBLE, Cause.NO_SANITIZER, 1, Fate.FACT, False,
+         "a fact of the interpreter: ASan cannot see its heap"),
 )
 POLICY: dict[tuple[Outcome, Cause], Rule] = {(r.outcome, r.cause): r for r in _RULES}
 

@@ -68,6 +68,19 @@ class Behaviour:
     """On a free-threaded CPython: whether importing the case's module re-enabled the GIL
     (``False``: it stayed disabled); ``None`` on other interpreters or where that could not be
     told (:attr:`matrix.run.probe.CaseRun.gil_enabled`), and not written then."""
+    moves: str | None = None
+    """After a resize of the source that took place (``locks_source`` false): ``"dangles"``
+    (the source's data moved, the target kept the old address), ``"follows"`` (the target
+    moved with it); ``None``: not measured or could not tell (``moves_detail`` says which,
+    e.g. the resize left the data where it was)."""
+    moves_detail: str | None = None
+    sanitizer_read: str | None = None
+    """In an AddressSanitizer build (``gcc-asan``), what reading through the target after the
+    resize gave: ASan's error kind (``"heap-use-after-free"``), or ``"clean"`` (no report);
+    ``None``: not read (no sanitizer, or no resize took place)."""
+    sanitizer_report: str | None = None
+    """The first line of ASan's report (``ERROR: AddressSanitizer: heap-use-after-free on
+    address ...``, the address replaced by ``<address>``)."""
 
     @classmethod
     def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
@@ -76,6 +89,8 @@ class Behaviour:
         readonly = probes.get("readonly", {})
         locks = probes.get("locks_source", {})
         convert = probes.get("convert", {})
+        moves = probes.get("moves", {})
+        read = probes.get("read_after_resize", {})
         return cls(
             values_ok=values.get("values_ok"),
             copies=copies.get("copies"),
@@ -87,6 +102,10 @@ class Behaviour:
             warnings=tuple(convert.get("warnings", ())),
             probe_errors=tuple(f"{name}: {event['probe_error']}" for name, event in probes.items()
                                if isinstance(event, dict) and event.get("probe_error")),
+            moves=moves.get("moves"),
+            moves_detail=moves.get("detail") or moves.get("error"),
+            sanitizer_read=read.get("sanitizer"),
+            sanitizer_report=read.get("report"),
         )
 
 
@@ -157,8 +176,10 @@ class Record:
             data["behaviour"]["probe_errors"] = list(self.behaviour.probe_errors)
         else:
             del data["behaviour"]["probe_errors"]
-        if self.behaviour.gil_enabled is None:
-            del data["behaviour"]["gil_enabled"]
+        for name in ("gil_enabled", "moves", "moves_detail", "sanitizer_read",
+                     "sanitizer_report"):
+            if data["behaviour"][name] is None:
+                del data["behaviour"][name]
         return data
 
     def to_line(self) -> str:

@@ -18,7 +18,13 @@ from pathlib import Path
 from packaging.version import Version
 
 from matrix.model.cells import Cell
-from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER, select_compilers
+from matrix.model.compilers import (
+    COMPILERS,
+    DEFAULT_COMPILER,
+    sanitizer_unavailable,
+    select_compilers,
+)
+from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import SelectionError, UnknownVersionError
 from matrix.model.interpreters import InterpreterId, python_matches
 from matrix.plan.index import ReleaseIndex
@@ -263,6 +269,8 @@ def plan_cell(cell: Cell, interpreter: Interpreter, index: ReleaseIndex,
     if why is None and not generators:
         why = (f"no Python here has a wheel of cython {cell.cython}, so nothing can generate"
                " its C (source builds are not attempted)")
+    if why is None and compiler_spec(cell.compiler).sanitizer is not None:
+        why = sanitizer_unavailable(interpreter.id)
     return PlannedCell(cell, interpreter, why,
                        index.installable("cython", cell.cython, interpreter.id),
                        generators)
@@ -278,17 +286,23 @@ def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
 
 
 def default_compilers(cell: Cell, numpys: Sequence[Version]) -> tuple[str, ...]:
-    """The default grid's compilers for a cell: every compiler on core cells and on the numpy
-    cells of the newest 1.x and the newest 2.x numpy for that Python; the default compiler
+    """The default grid's compilers for a cell: every compiler on core cells (``gcc-asan``
+    where AddressSanitizer can see the Python's heap: CPython 3.6+), every compiler but the
+    sanitizer on the numpy cells of the newest 1.x and the newest 2.x numpy for that Python
+    (ASan's cells measure the pointer and view cases, which need no numpy); the default compiler
     alone on the rest (other numpy versions, build-vs-run), and on every cell of another
     interpreter kind than CPython (PyPy, free-threaded: the compilers are compared on
     CPython, the kinds with the default compiler, as their wheels are built)."""
-    if not InterpreterId.from_label(cell.python).kind.is_default:
+    python = InterpreterId.from_label(cell.python)
+    if not python.kind.is_default:
         return (DEFAULT_COMPILER,)
     newest = {str(max(group)) for group in ([v for v in numpys if v.major == 1],
                                             [v for v in numpys if v.major >= 2]) if group}
-    if cell.kind == "core" or (cell.kind == "numpy" and cell.numpy_build in newest):
-        return tuple(COMPILERS)
+    if cell.kind == "core":
+        return tuple(c for c, s in COMPILERS.items()
+                     if s.sanitizer is None or sanitizer_unavailable(python) is None)
+    if cell.kind == "numpy" and cell.numpy_build in newest:
+        return tuple(c for c, s in COMPILERS.items() if s.sanitizer is None)
     return (DEFAULT_COMPILER,)
 
 

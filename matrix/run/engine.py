@@ -6,7 +6,9 @@ The engine knows nothing about particular cases; it only follows the case contra
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import os
 import platform
 import re
 import shutil
@@ -23,6 +25,7 @@ from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
 from matrix.build.modules import BuildContext, BuildSettings, CaseBuild, ModuleBuild, build_cases
 from matrix.model.cases import Case
 from matrix.model.cells import Cell
+from matrix.model.compilers import sanitizer_env
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.compilers import version_of as cell_compiler_version
 from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
@@ -38,7 +41,13 @@ from matrix.model.records import (
 )
 from matrix.plan.grid import PlannedCell
 from matrix.run.engine_version import ENGINE_VERSION
-from matrix.run.probe import CaseRun, RunnerServers, process_servers, run_cases
+from matrix.run.probe import (
+    CaseRun,
+    RunnerServers,
+    process_servers,
+    run_cases,
+    sanitizer_log_prefix,
+)
 from matrix.store.paths import Layout
 
 
@@ -51,6 +60,19 @@ def compiler_version(cc: str, exe: str) -> str:
     """``gcc 12.2.0``; the compiler is part of every record's provenance and key."""
     out = subprocess.run([exe, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True)
     return f"{Path(cc).name} {out.stdout.strip() or 'unknown'}"
+
+
+@functools.cache
+def libasan_path(cc: str) -> str | None:
+    """AddressSanitizer's runtime that ``cc`` links against (``gcc -print-file-name=libasan.so``),
+    preloaded into a ``gcc-asan`` cell's Python; ``None`` when the compiler has none."""
+    try:
+        out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = out.stdout.strip()
+    return path if os.path.isabs(path) and os.path.exists(path) else None
 
 
 def host_machine() -> str:
@@ -166,9 +188,10 @@ class CellMeasurement:
         self.run_module = run_module
         """How one built module's cases are run (:func:`matrix.run.probe.run_cases`; the
         benchmark wraps it to time the run stage)."""
-        self.servers = servers if servers is not None else process_servers()
-        """Runner servers: numpy imported once per environment, not once per module."""
         self.compiler = compiler_spec(self.cell.compiler)
+        self.servers = servers if servers is not None else process_servers(self.run_env_vars())
+        """Runner servers: numpy imported once per environment, not once per module (the
+        servers of a sanitizer's cells are apart: their Pythons run with its runtime)."""
 
     @property
     def cflags(self) -> tuple[str, ...]:
@@ -381,9 +404,21 @@ class CellMeasurement:
             ))
         return records
 
+    def run_env_vars(self) -> tuple[tuple[str, str], ...]:
+        """What the cell's compiler adds to the environment its cases run in (a sanitizer's
+        runtime: :func:`matrix.model.compilers.sanitizer_env`); empty for most compilers."""
+        libasan = libasan_path(self.settings.build.cc) if self.compiler.sanitizer else None
+        if libasan is None:
+            return ()
+        return tuple(sorted(sanitizer_env(self.cell.compiler, libasan,
+                                          str(sanitizer_log_prefix())).items()))
+
     def compile_settings(self) -> CompileSettings | str:
         """How this cell's compiler runs here; why it cannot be installed (an env-error)."""
         cc = self.settings.build.cc
+        if self.compiler.sanitizer and libasan_path(cc) is None:
+            return (f"{cc} has no AddressSanitizer runtime ({cc} -print-file-name=libasan.so"
+                    " names none; Debian: apt-get install libasan8)")
         if not self.compiler.uses_zig:
             return CompileSettings(cc, self.cc_version, self.cflags)
         try:

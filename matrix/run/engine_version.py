@@ -19,20 +19,22 @@ import ast
 import hashlib
 from pathlib import Path
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 """1: every record measured before the version was a key input (migrated, see
 :mod:`matrix.store.migrate`).  2: exact attribution in every cell kind (an import failure of a
 batched module is blamed by building suspects alone, numpy build-vs-run cells included), the
 outcome policy of :mod:`matrix.model.policy` (transient causes retried, a timeout re-run alone).
 3: only the conversion fails a case: an error inside a probe method is that probe's "cannot
-tell" (``probe_errors``), a timeout's first error says it was re-run alone."""
+tell" (``probe_errors``), a timeout's first error says it was re-run alone.  4: the ``moves``
+probe after a resize (does the target dangle?), the ``gcc-asan`` compiler (AddressSanitizer:
+a report at the read after the resize is the safety verdict, elsewhere a ``memory-error``)."""
 
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "bef3b0ea0f13340b"
+SOURCES_DIGEST = "98be31dc16eb9389"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from matrix.build.envs import RUNNER
 from matrix.build.procs import run_process
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
+from matrix.model.safety import behaviour_safety
 from matrix.run.probe import PROBE_ORDER, CaseRun, run_cases
 
 MARK = "@@MM "
@@ -107,14 +109,25 @@ def _values(behaviour: Behaviour, events: Events) -> list[tuple[str, str, str | 
          None if b.readonly is not None else _unknown(b.readonly_detail, "readonly")),
         ("locks_source", _word(b.locks_source, "yes", "no"),
          None if b.locks_source is not None else _unknown(b.locks_detail, "locks_source")),
+        ("moves", b.moves or "?", None if b.moves is not None else _moves_unknown(b)),
     ]
+
+
+def _moves_unknown(b: Behaviour) -> str:
+    if b.locks_source is not False:
+        return "no resize took place"
+    return (b.moves_detail or "not measured").removeprefix(CANNOT_TELL)
 
 
 def probe_fields(behaviour: Behaviour, events: Events | None = None) -> str:
     """``values_ok=yes copies=alias readonly=? (no probe: ...) locks_source=? (cannot tell:
     ...)``, then the conversion's warnings in brackets."""
     parts = [f"{name}={value}" + (f" ({why})" if why else "")
-             for name, value, why in _values(behaviour, events or {})]
+             for name, value, why in _values(behaviour, events or {})
+             if name != "moves" or behaviour.locks_source is False]  # moves: after a resize
+    if behaviour.sanitizer_read is not None:
+        parts.append(f"asan_read={behaviour.sanitizer_read}")
+    parts.append(f"safety={behaviour_safety(behaviour).safety.value.replace(' ', '-')}")
     if behaviour.gil_enabled is not None:  # a free-threaded CPython
         parts.append("gil=" + ("re-enabled at import" if behaviour.gil_enabled
                                else "stayed disabled"))
@@ -171,6 +184,13 @@ def evidence_lines(record: Record, events: Events, *, ran: bool) -> list[str]:
         else:
             detail = str(event.get("detail"))
         lines.append(f"{probe}: {value} ({detail})")
+    if record.behaviour.sanitizer_read is not None:
+        lines.append(f"read after the resize (ASan): {record.behaviour.sanitizer_read}"
+                     + (f" ({record.behaviour.sanitizer_report})"
+                        if record.behaviour.sanitizer_report else ""))
+    if record.outcome is Outcome.OK:
+        verdict = behaviour_safety(record.behaviour)
+        lines.append(f"safety: {verdict.safety.value} ({verdict.reason})")
     return lines
 
 
@@ -240,6 +260,8 @@ class RunPlace:
     python: Path
     build_dir: Path
     module: str
+    env: tuple[tuple[str, str], ...] = ()
+    """What the cell's runner added to the environment (a sanitizer's runtime)."""
 
 
 @dataclass
@@ -255,8 +277,10 @@ class RunsSeen:
     def __call__(self, python: Path, build_dir: Path, module: str, symbols: Sequence[str],
                  *args: Any, **kwargs: Any) -> dict[str, CaseRun]:
         runs = run_cases(python, build_dir, module, symbols, *args, **kwargs)
+        servers = args[2] if len(args) > 2 else kwargs.get("servers")
+        env = tuple(getattr(servers, "env", ()))
         for symbol in symbols:
-            self.places[symbol] = RunPlace(python, build_dir, module)
+            self.places[symbol] = RunPlace(python, build_dir, module, env)
         self.runs.update(runs)
         return runs
 
@@ -265,8 +289,13 @@ def replay_traceback(place: RunPlace, symbol: str, timeout_s: float,
                      sources: Mapping[str, str]) -> list[str]:
     """The failing case run again where it ran: what it printed, tracebacks included (no
     protocol lines), with the ``.pyx`` source lines; ``[]`` if it printed nothing."""
+    env = dict(place.env)
+    if "ASAN_OPTIONS" in env:  # ASan's report on the output, not in a file
+        env["ASAN_OPTIONS"] = ":".join(option for option in env["ASAN_OPTIONS"].split(":")
+                                       if not option.startswith("log_path="))
     done = run_process([str(place.python), "-c", REPLAY, str(RUNNER.parent),
-                        str(place.build_dir), place.module, symbol], timeout_s=timeout_s)
+                        str(place.build_dir), place.module, symbol], timeout_s=timeout_s,
+                       env={**os.environ, **env} if env else None)
     lines = [line for line in without_protocol(done.output)
              if line.strip() and not _OWN_FRAME.match(line)]
     if done.timed_out:
@@ -293,9 +322,11 @@ def failure_lines(record: Record, log: str | None, log_path: Path | None,
         lines.append(f"log: {log_path}" if log_path else "log:")
         lines += _bar(without_protocol(log))
     outcome = record.outcome
-    if outcome in (Outcome.CRASH, Outcome.TIMEOUT, Outcome.RUN_ERROR):
+    if outcome in (Outcome.CRASH, Outcome.TIMEOUT, Outcome.RUN_ERROR, Outcome.MEMORY_ERROR):
         if outcome is Outcome.CRASH:
             lines.append(f"run: the case's process died: {record.first_error}")
+        elif outcome is Outcome.MEMORY_ERROR:
+            lines.append(f"run: AddressSanitizer stopped the case: {record.first_error}")
         elif outcome is Outcome.TIMEOUT:
             lines.append(f"run: the case's process was killed: {record.first_error}")
         if run is not None:

@@ -13,8 +13,10 @@ import functools
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,12 +25,12 @@ from typing import Any
 
 from matrix.build.envs import RUNNER
 from matrix.build.procs import Completed
-from matrix.model.errorline import last_line
+from matrix.model.errorline import last_line, sanitizer_error
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry, rule
 
 RUN_TIMEOUT_S = DEFAULT_RUN_TIMEOUT_S
-PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source")
+PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source", "moves")
 IMPORT_TIMEOUT_S = 120.0
 _ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
@@ -74,10 +76,15 @@ def classify(events: Sequence[dict[str, Any]], text: str, ending: dict[str, Any]
     probes: dict[str, Any] = {}
     seconds = float(ending.get("seconds") or 0.0) if ending else 0.0
     run = CaseRun(Outcome.OK, None, probes, text, seconds)
-    finished = False
+    finished = reading = False
     for event in events:
         if event.get("kind") == "done":
             finished = True
+        if event.get("kind") == "reading":
+            reading = True
+        if event.get("kind") == "read":
+            reading = False
+            probes["read_after_resize"] = {"sanitizer": "clean"}
         name = event.get("probe")
         if name is None:
             continue
@@ -88,7 +95,17 @@ def classify(events: Sequence[dict[str, Any]], text: str, ending: dict[str, Any]
             continue
         probes[name] = {k: v for k, v in event.items() if k != "probe"}
     in_progress = next((p for p in PROBE_ORDER if p not in probes), "after the probes")
-    if ending is None:
+    report = list(ending.get("sanitizer") or ()) if ending else []
+    sanitized = sanitizer_error(report)
+    if report:
+        run.log += "".join(f"[AddressSanitizer] {line}\n" for line in report)
+    if sanitized is not None and reading and run.outcome is Outcome.OK:
+        # the read through the target after the resize: the safety verdict, not a failure
+        probes["read_after_resize"] = {"sanitizer": sanitized[0], "report": sanitized[1]}
+    elif sanitized is not None and run.outcome is Outcome.OK:
+        run.outcome = Outcome.MEMORY_ERROR
+        run.first_error = f"AddressSanitizer: {sanitized[0]} during {in_progress}"
+    elif ending is None:
         run.outcome, run.first_error = Outcome.CRASH, f"the runner died during {in_progress}"
     elif ending.get("timed_out"):
         run.outcome = Outcome.TIMEOUT
@@ -168,8 +185,11 @@ class RunnerServer:
     or the wait is interrupted; a server that died or was killed is started again on the next
     request.  EOF on its stdin (this process gone) ends it."""
 
-    def __init__(self, python: Path) -> None:
+    def __init__(self, python: Path, env: Sequence[tuple[str, str]] = ()) -> None:
         self.python = python
+        self.env = dict(env)
+        """Added to the server's environment (a sanitizer's runtime: :meth:`CellMeasurement.
+        run_env_vars <matrix.run.engine.CellMeasurement.run_env_vars>`)."""
         self.process: subprocess.Popen[bytes] | None = None
         self.gil_enabled_at_start = False
         """The server's own start (importing numpy) enabled the GIL: a module child then
@@ -179,7 +199,7 @@ class RunnerServer:
         process = subprocess.Popen(
             [str(self.python), str(RUNNER), "serve"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, **_ONE_THREAD))
+            env={**os.environ, **_ONE_THREAD, **self.env})
         self.process = process
         return process
 
@@ -256,12 +276,13 @@ class RunnerServer:
 class RunnerServers:
     """The runner servers of one process, by environment Python (started when first used)."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: Sequence[tuple[str, str]] = ()) -> None:
         self.servers: dict[Path, RunnerServer] = {}
+        self.env = tuple(env)
 
     def get(self, python: Path) -> RunnerServer:
         if python not in self.servers:
-            self.servers[python] = RunnerServer(python)
+            self.servers[python] = RunnerServer(python, self.env)
         return self.servers[python]
 
     def close(self) -> None:
@@ -270,13 +291,24 @@ class RunnerServers:
 
 
 @functools.cache
-def process_servers() -> RunnerServers:
+def process_servers(env: tuple[tuple[str, str], ...] = ()) -> RunnerServers:
     """This process's runner servers, shared by every cell it measures (a pool of live child
-    processes, like a connection pool: the one process-level resource of the engine); they
-    are closed when the process exits."""
-    servers = RunnerServers()
+    processes, like a connection pool: the one process-level resource of the engine), one
+    pool per extra environment ``env`` (a sanitizer's cells run apart); they are closed when
+    the process exits."""
+    servers = RunnerServers(env)
     atexit.register(servers.close)
     return servers
+
+
+@functools.cache
+def sanitizer_log_prefix() -> Path:
+    """Where this process's sanitized runners have ASan write its reports
+    (``<prefix>.<pid>``; the runner reads and deletes each): a folder of its own, removed when
+    the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="matrix-asan-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder / "asan"
 
 
 def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Sequence[str],

@@ -21,6 +21,8 @@ its case through the probes:
 * ``copies``       -- mutate the source, look through the target; compare addresses
 * ``readonly``     -- write through the target: works, or raises
 * ``locks_source`` -- resize the source while the target lives: ``BufferError`` or not
+* ``moves``        -- after a resize that took place, ask for the addresses again: did the
+  source's data move while the target kept the old address (``dangles``)?
 
 ``serve`` does what ``run`` does for many modules in one interpreter: it imports numpy once
 (if the environment has it), then reads one request per stdin line (``{"dir", "module",
@@ -310,11 +312,28 @@ def probe_readonly(case):
     return result
 
 
-def probe_locks(case):
+def address_pair(case):
+    """``case.addresses()`` as two ints; :class:`CaseCannotTell` or :class:`ProbeMethodError`."""
+    pair = call(case, "addresses")
+    try:
+        source_address, target_address = pair
+        return int(source_address), int(target_address)
+    except Exception as exc:  # not a pair of ints
+        raise ProbeMethodError("addresses() returned no pair of addresses: %s" % describe(exc))
+
+
+def probe_locks(case, state):
+    """Resize the source while the target lives; the addresses just before go to ``state``
+    (for :func:`probe_moves`), and whether the resize took place."""
     result = {"probe": "locks_source", "locks_source": None}
     if optional(case, "resize_source") is None:
         result["detail"] = "source is not resizable"
         return result
+    if optional(case, "addresses") is not None:
+        try:
+            state["before"] = address_pair(case)
+        except (CaseCannotTell, ProbeMethodError) as exc:
+            state["before_error"] = exc
     try:
         case.resize_source()
     except BufferError as exc:
@@ -322,15 +341,103 @@ def probe_locks(case):
         return result
     except Exception as exc:
         return cannot_tell(result, unsure("resize_source", exc))
+    state["resized"] = True
     result.update({"locks_source": False, "detail": "resize succeeded"})
     return result
 
 
-def guarded(name, probe, case):
+def probe_moves(case, state):
+    """After a resize that took place: did the source's data move, and did the target follow?
+
+    ``dangles``: the source's first element is elsewhere now, the target still points at the
+    old place (freed or reused memory); ``follows``: the target moved with the source (a view
+    that resolves the source's storage again); ``stayed``: the source's data did not move, so
+    this resize could not tell (``moves`` is then ``None``); also when the target moved without
+    the source, or was not at the source's address before (a copy: nothing to dangle)."""
+    result = {"probe": "moves", "moves": None}
+    if not state.get("resized"):
+        result["detail"] = "no resize took place"
+        return result
+    if optional(case, "addresses") is None:
+        result["detail"] = "%s: the case offers no addresses()" % CANNOT_TELL
+        return result
+    if "before_error" in state:
+        return cannot_tell(result, state["before_error"])
+    try:
+        source_after, target_after = address_pair(case)
+    except (CaseCannotTell, ProbeMethodError) as exc:
+        return cannot_tell(result, exc)
+    source_before, target_before = state["before"]
+    result.update({"source_moved": source_after != source_before,
+                   "target_moved": target_after != target_before})
+    if target_before != source_before:
+        result["detail"] = ("%s: the target was not at the source's address before the resize"
+                            % CANNOT_TELL)
+    elif source_after == source_before:
+        result.update({"stayed": True, "detail": "%s: the resize left the source's data where"
+                       " it was" % CANNOT_TELL})
+    elif target_after == target_before:
+        result.update({"moves": "dangles", "detail": "the source's data moved, the target"
+                       " kept the old address"})
+    elif target_after == source_after or target_after - target_before == (
+            source_after - source_before):
+        result.update({"moves": "follows", "detail": "the target moved with the source"})
+    else:
+        result["detail"] = "%s: the target moved, but not with the source" % CANNOT_TELL
+    return result
+
+
+SANITIZER = os.environ.get("MATRIX_SANITIZER") or None
+"""``address`` when the harness runs this interpreter with AddressSanitizer preloaded (a
+``-fsanitize=address`` build): then, after a resize that took place, the case's target is read
+once more (``read_after_resize``), so that a dangling target is caught at the read by ASan; ASan
+writes its report to ``<log_path>.<pid>`` (``ASAN_OPTIONS``), which the parent reports with the
+child's exit.  Without a sanitizer the runner never reads through a target after a resize."""
+
+
+def asan_log_prefix():
+    for option in os.environ.get("ASAN_OPTIONS", "").split(":"):
+        if option.startswith("log_path="):
+            return option[len("log_path="):]
+    return None
+
+
+def sanitizer_report(pid):
+    """The first lines of ASan's report for child ``pid`` (and delete its file), or ``None``."""
+    prefix = asan_log_prefix()
+    if SANITIZER is None or prefix is None:
+        return None
+    path = "%s.%d" % (prefix, pid)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        text = handle.read()
+    os.remove(path)
+    lines = [line.strip() for line in text.splitlines()
+             if "ERROR: AddressSanitizer" in line or line.startswith("SUMMARY:")
+             or line.strip().startswith("#0 ") or line.strip().startswith("#1 ")
+             or line.strip().startswith("READ of") or line.strip().startswith("WRITE of")]
+    return lines[:6] or [line.strip() for line in text.splitlines() if line.strip()][:3]
+
+
+def read_after_resize(case, state):
+    """Under a sanitizer: read through the target once more after the resize took place."""
+    if SANITIZER is None or not state.get("resized"):
+        return
+    emit({"kind": "reading", "step": "read_after_resize"})
+    sys.stdout.flush()
+    try:
+        contents(case, "target")
+    except (CaseCannotTell, ProbeMethodError):
+        pass
+    emit({"kind": "read", "step": "read_after_resize"})
+
+
+def guarded(name, probe, case, *more):
     """A probe's event; an exception escaping the probe's own code (a harness defect, never the
     case's) is reported as the probe's error."""
     try:
-        emit(probe(case))
+        emit(probe(case, *more))
     except Exception as exc:
         emit({"probe": name, "error": describe(exc)})
 
@@ -348,7 +455,10 @@ def drive(module, symbol):
     guarded("values_ok", probe_values, case)
     guarded("copies", probe_copies, case)
     guarded("readonly", probe_readonly, case)
-    guarded("locks_source", probe_locks, case)
+    state = {}
+    guarded("locks_source", probe_locks, case, state)
+    guarded("moves", probe_moves, case, state)
+    read_after_resize(case, state)
     emit({"kind": "done"})
 
 
@@ -388,10 +498,14 @@ def run(build_dir, module_name, timeout, symbols):
                 sys.stderr.flush()
                 os._exit(0)
         status, timed_out = wait_child(pid, timeout)
-        emit({"kind": "exit", "symbol": symbol, "timed_out": timed_out,
-              "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-              "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-              "seconds": round(time.time() - start, 3)})
+        ending = {"kind": "exit", "symbol": symbol, "timed_out": timed_out,
+                  "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                  "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                  "seconds": round(time.time() - start, 3)}
+        report = sanitizer_report(pid)
+        if report:
+            ending["sanitizer"] = report
+        emit(ending)
     return 0
 
 
