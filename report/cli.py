@@ -141,13 +141,13 @@ def cmd_query(args: argparse.Namespace) -> int:
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
                     compiler=args.compiler)
-    strict = args.strict_toolchain
+    strict, safe = args.strict_toolchain, args.safe
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict), indent=1,
-                                    ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict, safe=safe),
+                                    indent=1, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_text(result, strict_toolchain=strict))
-    return result.status(strict_toolchain=strict)
+        sys.stdout.write(render_text(result, strict_toolchain=strict, safe=safe))
+    return result.status(strict_toolchain=strict, safe=safe)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -195,11 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--case", help="case id globs, comma-separated (default: all)")
     query.add_argument("--json", action="store_true", help="machine-readable answer")
     query.add_argument("--compiler", default="gcc",
-                       help="the C compiler's cells to answer from: gcc (default), clang, or"
-                       " gcc14-errors (measured on core cells and the newest numpy 1.x/2.x)")
+                       help="the C compiler's cells to answer from: gcc (default), clang,"
+                       " gcc14-errors (measured on core cells and the newest numpy 1.x/2.x),"
+                       " or gcc-asan (AddressSanitizer; core cells of CPython 3.6+)")
     query.add_argument("--shipped-c", action="store_true",
                        help="count cells measured with shipped C (a Cython that does not install"
                        " on that Python) like the others: for sdists that ship generated C")
+    query.add_argument("--safe", action="store_true",
+                       help="a case whose target was measured to dangle after a resize of its"
+                       " source somewhere in range fails the query (exit 1), as a failure"
+                       " does; listed either way")
     query.add_argument("--strict-toolchain", action="store_true",
                        help="exit 3 when the range includes toolchains that build nothing (a"
                        " control case fails there; reported either way)")

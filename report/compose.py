@@ -32,8 +32,9 @@ from matrix.model.checks import (
     signature,
 )
 from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.compilers import spec as compiler_spec
 from matrix.model.diff import Diff, diff
-from matrix.model.interpreters import DEFAULT_KIND, InterpreterId
+from matrix.model.interpreters import DEFAULT_KIND, InterpreterId, kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
 from matrix.model.selection import (
@@ -59,14 +60,17 @@ from report.semantics import (
     VARIES,
     Measured,
     contradictions,
+    dangles_text,
     documented_text,
     gil_at_import_text,
     kind_difference_text,
     kind_name,
     measure,
     measure_locks,
+    measure_safety,
     measure_semantics,
     probe_errors_text,
+    safety_text,
     split_by_kind,
     varies_text,
 )
@@ -191,6 +195,9 @@ class CaseRow:
     semantics_notes: tuple[NoteId, ...]
     locks: Measured
     locks_notes: tuple[NoteId, ...]
+    safety: Measured
+    """After a resize of the source: ``safe``, ``dangles``, ``cannot tell`` (on CPython)."""
+    safety_notes: tuple[NoteId, ...]
     documented: str
     contradictions: tuple[str, ...]
     contradiction_notes: tuple[NoteId, ...]
@@ -419,7 +426,8 @@ def _place(record: Record) -> tuple[str, str | None, str | None]:
 def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[str],
               book: FootnoteBook, toolchain: frozenset[CellKey] = frozenset(),
               flaky: frozenset[CellKey] = frozenset(),
-              compiler_dependent: frozenset[tuple[str, str]] = frozenset()) -> CaseRow:
+              compiler_dependent: frozenset[tuple[str, str]] = frozenset(),
+              sanitized: Sequence[Record] = ()) -> CaseRow:
     shown = [r for r in records if r.cell_kind != "abi"]
     # The series columns answer for CPython, as the semantics columns do; every other kind has
     # its own verdicts beside them (KindSummary), shown where they differ.
@@ -462,6 +470,15 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     semantics_notes = _semantic_notes(book, case.id, "copy semantics", semantics)
     locks = measure_locks(cpython)
     locks_notes = _semantic_notes(book, case.id, "source locking", locks)
+    # Safety: the default compiler's cells and the sanitizer's (CPython), settled ones only.
+    with_sanitizer = [*cpython, *(r for r in sanitized if (r.case_id, r.cell_id) not in flaky
+                                  and kind_id(r.python) == DEFAULT_KIND)]
+    safety = measure_safety(with_sanitizer)
+    safety_note = safety_text(safety)
+    safety_notes = (book.note(case.id, safety_note),) if safety_note else ()
+    dangles = dangles_text(with_sanitizer)
+    if dangles is not None:
+        safety_notes += (book.note(case.id, dangles),)
     for kind, records_of_kind in by_kind.items():
         # Compared with CPython where it ran alike (language version, numpy builds): a 3.13t
         # answer against CPython 3.13's, not against 2.7's.
@@ -475,6 +492,8 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
                 continue
             if what == "locks the source":
                 locks_notes += (book.note(case.id, text),)
+            elif what == "safety after a resize":
+                safety_notes += (book.note(case.id, text),)
             else:
                 semantics_notes += (book.note(case.id, text),)
     probe_errors = probe_errors_text(main)
@@ -485,8 +504,8 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     ranges, changed = case_ranges(main, toolchain)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
     excused = sum(1 for r in records if (r.case_id, r.cell_id) in toolchain)
-    return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes,
-                   documented_text(case.expect), found, contradiction_notes, ranges,
+    return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes, safety,
+                   safety_notes, documented_text(case.expect), found, contradiction_notes, ranges,
                    range_notes, bool(main), changed, excused, tuple(kind_rows))
 
 
@@ -651,8 +670,14 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     controls = tuple(case for case in ordered if case.is_control)
     section = _toolchain_section(controls, current, everything, judge, book, flaky,
                                  by_compiler)
+    # The sanitizer's cells answer the safety question too (AddressSanitizer at the read after
+    # the resize); their outcomes are compared with gcc's like any other compiler's.
+    sanitized: dict[str, list[Record]] = defaultdict(list)
+    for record in other_compilers:
+        if compiler_spec(record.compiler).sanitizer is not None:
+            sanitized[record.case_id].append(record)
     rows = tuple(_case_row(case, by_case.get(case.id, []), series_list, book, toolchain, flaky,
-                           compiler_dependent)
+                           compiler_dependent, sanitized.get(case.id, []))
                  for case in ordered if not case.is_control)
     details = _detail_tables(ordered, current, book, flaky, toolchain)
     abi = _abi_tables(ordered, current, book, import_flaky(checks))

@@ -17,6 +17,7 @@ from matrix.model.errorline import normalize_error
 from matrix.model.interpreters import kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
+from matrix.model.safety import record_safety
 from matrix.model.selection import generated_under, is_shipped_c, series
 from report.compilers import CompilerDisagreement
 from report.compose import (
@@ -39,7 +40,8 @@ CSV_COLUMNS = (
     "cython_series", "numpy_build", "numpy_run", "outcome", "tried", "failed", "note", "error",
     "values_ok", "copies", "readonly", "locks_source", "semantics", "locks",
     "toolchain_failure", "role", "shipped_c", "generated_under", "check", "flaky", "seen",
-    "compiler", "probe_errors", "interpreter", "gil_enabled",
+    "compiler", "probe_errors", "interpreter", "gil_enabled", "moves", "sanitizer_read",
+    "safety", "safety_reason",
 )
 """``toolchain_failure``: ``true`` when the case failed where its cell's control case failed at
 the same stage (the toolchain's failure, left out of the summary and the ranges), ``false``
@@ -65,13 +67,21 @@ agreed; ``flaky``: they disagree; ``unchecked``: never re-measured); ``flaky``: 
 flaky record, which counts as neither working nor failing (its ``note`` is the flaky note);
 ``seen``: for a re-measured record, every result measured and how often.
 
-``compiler``: the C compiler of the cell (``gcc``, ``clang``, ``gcc14-errors``); the cell ids of
-the other compilers end with it (``py3.11-cy0.29.37-clang``).
+``compiler``: the C compiler of the cell (``gcc``, ``clang``, ``gcc14-errors``, ``gcc-asan``);
+the cell ids of the other compilers end with it (``py3.11-cy0.29.37-clang``).
 
 ``interpreter``: the interpreter kind of the cell's Python (``cpython``, ``pypy``,
 ``cpython-freethreaded``: ``matrix/data/interpreters.toml``); ``gil_enabled``: on a
 free-threaded build, whether importing the case's module re-enabled the GIL (``true``/``false``;
-empty elsewhere and where the module was not imported)."""
+empty elsewhere and where the module was not imported).
+
+``moves``: after a resize of the source that took place, ``dangles`` (the source's data moved,
+the target kept the old address) or ``follows`` (the target moved with it); empty when not
+measured or the probe could not tell.  ``sanitizer_read``: in a ``gcc-asan`` cell, what
+AddressSanitizer said when the target was read after the resize (``heap-use-after-free``, or
+``clean``).  ``safety``: ``safe``, ``dangles`` or ``cannot tell`` for a record whose conversion
+worked (empty otherwise), ``safety_reason`` the measurement behind it
+(:mod:`matrix.model.safety`)."""
 
 
 def _bool(value: bool | None) -> str:
@@ -87,6 +97,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
     note = record_note(report, record)
     behaviour = record.behaviour
     worked = record.outcome is Outcome.OK
+    safety = record_safety(record)
     error = "" if record.outcome is Outcome.OK else normalize_error(record.first_error)
     return {
         "case_id": record.case_id,
@@ -121,6 +132,10 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "probe_errors": "; ".join(behaviour.probe_errors),
         "interpreter": kind_id(record.python),
         "gil_enabled": _bool(behaviour.gil_enabled),
+        "moves": behaviour.moves or "",
+        "sanitizer_read": behaviour.sanitizer_read or "",
+        "safety": safety.safety.value if safety is not None else "",
+        "safety_reason": safety.reason if safety is not None else "",
     }
 
 
@@ -170,6 +185,8 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
                       "notes": list(row.semantics_notes)},
         "locks_source": {"label": row.locks.label, "counts": dict(row.locks.counts),
                          "notes": list(row.locks_notes)},
+        "safety": {"label": row.safety.label, "counts": dict(row.safety.counts),
+                   "notes": list(row.safety_notes)},
         "contradictions": [{"text": t, "note": n}
                            for t, n in zip(row.contradictions, row.contradiction_notes)],
         "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,

@@ -44,7 +44,9 @@ Exit status of ``python -m report query`` (:meth:`Answer.status`; 1 and 4 win ov
 
 * 0: every selected case works wherever tried in range; toolchain failures are reported but do
   not fail the query (unless ``--strict-toolchain``);
-* 1: a selected case fails on its own somewhere in range;
+* 1: a selected case fails on its own somewhere in range; with ``--safe``, also when a selected
+  case's target was measured to dangle after a resize of its source somewhere in range (the
+  rows' ``safety``, :mod:`matrix.model.safety`; listed under the case either way);
 * 2: a usage error: argparse's, a specifier that does not parse, a ``--case`` glob that matches
   no conversion case, a missing or malformed data file, a ``--compiler`` with no cells
   (:class:`QueryError`, like every ``MatrixError``: ``error: ...`` on stderr);
@@ -308,6 +310,12 @@ class CaseAnswer:
     toolchain_failures: tuple[str, ...] = ()
     """Counted cells in range where it failed because the toolchain builds nothing there
     (details in :attr:`Answer.toolchain`); they do not decide the verdict."""
+    safety: dict[str, int] = field(default_factory=dict)
+    """The safety verdicts of its worked cells in range (``safe``, ``dangles``, ``cannot
+    tell``: the rows' ``safety``, :mod:`matrix.model.safety`) and how many cells gave each."""
+    dangles: tuple[Failure, ...] = ()
+    """The worked cells in range whose target was measured to dangle after the source's
+    resize, each with a reproducer (with ``--safe`` they fail the query)."""
 
 
 @dataclass(frozen=True)
@@ -327,21 +335,27 @@ class Answer:
     def failing(self) -> tuple[CaseAnswer, ...]:
         return tuple(c for c in self.cases if c.failures)
 
-    def status(self, *, strict_toolchain: bool = False) -> int:
-        """The exit status (module docstring)."""
+    @property
+    def dangling(self) -> tuple[CaseAnswer, ...]:
+        """The cases whose target dangles after a resize somewhere in range."""
+        return tuple(c for c in self.cases if c.dangles)
+
+    def status(self, *, strict_toolchain: bool = False, safe: bool = False) -> int:
+        """The exit status (module docstring); with ``safe``, a dangling target fails."""
         if self.untested:
             return EXIT_UNTESTED
-        if self.failing:
+        if self.failing or (safe and self.dangling):
             return EXIT_FAILS
         if strict_toolchain and any(t.counted for t in self.toolchain):
             return EXIT_TOOLCHAIN
         return EXIT_WORKS
 
-    def to_json(self, *, strict_toolchain: bool = False) -> dict[str, Any]:
+    def to_json(self, *, strict_toolchain: bool = False, safe: bool = False) -> dict[str, Any]:
         return {"range": self.range, "tested": self.tested,
-                "exit_status": self.status(strict_toolchain=strict_toolchain),
+                "exit_status": self.status(strict_toolchain=strict_toolchain, safe=safe),
                 "untested": list(self.untested), "warnings": list(self.warnings),
                 "failing_cases": [c.case_id for c in self.failing],
+                "dangling_cases": [c.case_id for c in self.dangling],
                 "toolchain_failures": [asdict(t) for t in self.toolchain],
                 "cases": [asdict(c) for c in self.cases]}
 
@@ -469,10 +483,15 @@ def _case_answer(case: dict[str, Any], rows: list[Row], expected: set[str],
         verdict = "untested"
     own_apart = [r for r in apart if r["failed"] == "true"
                  and r.get("toolchain_failure") != "true"]
+    worked = [r for r in built if r["outcome"] == "ok" and r.get("safety")]
+    safety = Counter(r["safety"] for r in worked)
     return CaseAnswer(
         case["id"], case["title"], case["group"], verdict, len(rows), works,
         tuple(_failure(r) for r in failed), tuple(_failure(r) for r in own_apart),
-        flaky, untried, tuple(missing), tuple(r["cell_id"] for r in toolchain))
+        flaky, untried, tuple(missing), tuple(r["cell_id"] for r in toolchain),
+        dict(sorted(safety.items())),
+        tuple(Failure(r["cell_id"], "dangles", _text(r.get("note")), r.get("safety_reason", ""),
+                      reproduce_row(r)) for r in worked if r["safety"] == "dangles"))
 
 
 def _toolchain(rows: list[Row], shipped_c: bool) -> tuple[ToolchainFailure, ...]:
@@ -715,7 +734,8 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = False) -> str:
+def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = False,
+                safe: bool = False) -> str:
     """The answer for a terminal: one block per case, failures grouped by note; toolchain
     failures once, at the end."""
     lines = [f"Support range: {result.range}"]
@@ -737,6 +757,12 @@ def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = 
     lines.append("")
     lines.append(f"{len(failing)} of {len(result.cases)} cases fail somewhere in the range"
                  + (f": {', '.join(c.case_id for c in failing)}" if failing else "."))
+    dangling = result.dangling
+    if dangling or safe:
+        lines.append(f"{len(dangling)} of {len(result.cases)} cases leave a dangling target"
+                     " after a resize of the source somewhere in the range"
+                     + (f": {', '.join(c.case_id for c in dangling)}" if dangling else ".")
+                     + (" (--safe: they fail the query)" if safe and dangling else ""))
     lines.extend(_toolchain_lines(result.toolchain, strict_toolchain))
     return "\n".join(lines) + "\n"
 
@@ -765,6 +791,10 @@ def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
                      f" not counted unless --shipped-c): fails on {count}"
                      f" cell{'s' if count > 1 else ''}")
         lines.extend(_failure_lines(case.shipped_failures, max_cells, "      "))
+    if case.dangles:
+        lines.append(f"    dangles after a resize of the source (measured) on"
+                     f" {_plural(len(case.dangles), 'worked cell')}:")
+        lines.extend(_failure_lines(case.dangles, max_cells, "      "))
     if case.flaky:
         lines.append(f"    flaky (results disagree when measured again): "
                      f"{', '.join(case.flaky[:max_cells])}"

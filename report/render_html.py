@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.checks import Judgement
 from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.records import Record
+from matrix.model.safety import Safety, record_safety
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
 from report.compose import Report, VerdictCell, record_note
 from report.legend import (
@@ -42,7 +43,7 @@ from report.legend import (
     SYMBOLS,
     Verdict,
 )
-from report.semantics import kind_name
+from report.semantics import SAFETY_LEGEND, kind_name
 from report.verdicts import aggregate
 
 PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
@@ -58,11 +59,19 @@ def _flaky(report: Report) -> frozenset[CellKey]:
     return frozenset(k for k, c in report.checks.items() if c.judgement is Judgement.FLAKY)
 
 
+DANGLES_MARK = "↯"
+DANGLES_TEXT = ("a target measured to dangle after the source's resize (the moves probe, or"
+                " AddressSanitizer)")
+"""The case grids' mark of a cell where a worked conversion's target dangled."""
+
+
 def _cell(records: list[Record], report: Report, flaky: frozenset[CellKey],
           toolchain: frozenset[CellKey]) -> list[Any]:
-    """``[verdict, stages, notes, shipped, flaky, toolchain]`` of one grid cell; a cell of only
-    toolchain failures shows their stages, notes and shipped C, any other leaves them to the
-    toolchain table (``toolchain``: how many of its records are toolchain failures)."""
+    """``[verdict, stages, notes, shipped, flaky, toolchain, null, null, 0, dangles]`` of one
+    grid cell; a cell of only toolchain failures shows their stages, notes and shipped C, any
+    other leaves them to the toolchain table (``toolchain``: how many of its records are
+    toolchain failures; ``dangles``: how many of its worked records measured a dangling target,
+    :mod:`matrix.model.safety`)."""
     group = aggregate(records, flaky, toolchain)
     notes = {report.failure_notes[key] for key in group.failures if key in report.failure_notes}
     notes |= {report.flaky_notes[key] for key in group.flaky if key in report.flaky_notes}
@@ -71,8 +80,10 @@ def _cell(records: list[Record], report: Report, flaky: frozenset[CellKey],
         notes |= {report.failure_notes[key] for key in group.toolchain_failures
                   if key in report.failure_notes}
         stages = ", ".join(STAGES[s] for s in group.toolchain_stages)
+    dangles = sum(1 for r in records if (verdict := record_safety(r)) is not None
+                  and verdict.safety is Safety.DANGLES)
     return [group.verdict.value, stages, sorted(notes), int(bool(group.shipped)),
-            int(bool(group.flaky)), len(group.toolchain)]
+            int(bool(group.flaky)), len(group.toolchain), None, None, 0, dangles]
 
 
 def _verdict_cell(cell: VerdictCell) -> list[Any]:
@@ -206,6 +217,8 @@ def page_data(report: Report) -> dict[str, Any]:
         "shipped": {"symbol": SHIPPED_C, "text": SHIPPED_C_LEGEND},
         "flaky": FLAKY,
         "compiler_mark": COMPILER_MARK,
+        "dangles": {"symbol": DANGLES_MARK, "text": DANGLES_TEXT},
+        "safety_legend": SAFETY_LEGEND,
         "stages": {o.value: name for o, name in STAGES.items()},
         "pythons": sorted_versions(r.python for r in main),
         "kinds": _kinds(r.python for r in report.records),
@@ -219,6 +232,8 @@ def page_data(report: Report) -> dict[str, Any]:
             "options": row.case.options,
             "semantics": row.semantics.label, "semantics_notes": list(row.semantics_notes),
             "locks": row.locks.label, "documented": row.documented,
+            "safety": row.safety.label, "safety_notes": list(row.safety_notes),
+            "contradicted": bool(row.contradictions),
         } for row in report.rows],
         "series": list(report.series),
         "gil_at_import": report.gil_at_import or "",

@@ -41,7 +41,7 @@ from report.legend import (
     TOOLCHAIN,
     Verdict,
 )
-from report.semantics import SEMANTICS_LEGEND
+from report.semantics import SAFETY_LEGEND, SEMANTICS_LEGEND
 from report.verdicts import cell_text, shipped_mark
 
 HEATMAP_FILE = "compat-heatmap.png"
@@ -246,6 +246,9 @@ def render_legend() -> str:
     semantics = md_table(["Semantics", "Meaning"], [
         [label, meaning] for label, meaning in SEMANTICS_LEGEND.items()
     ])
+    safety = md_table(["Safety", "Meaning"], [
+        [safety_cell(label), meaning] for label, meaning in SAFETY_LEGEND.items()
+    ])
     return "\n\n".join([
         "A summary cell covers every Python and numpy version tested with that Cython series"
         " (the build-vs-run cells are left out: they have their own table). Untried cells"
@@ -271,7 +274,22 @@ def render_legend() -> str:
         " *Documented* is what the case's reference claims; ❗ marks a claim that a"
         " measurement contradicts.",
         semantics,
+        "*Safety* answers the guide's \"unsafe\": after the source was resized, does the"
+        " target still point at good memory? After a resize that took place, the runner asks"
+        " for the source's and the target's addresses again (the *moves* probe); in the"
+        " `gcc-asan` cells (AddressSanitizer, CPython 3.6+) it then reads through the target"
+        " once more, and ASan names the error. Every dangling target has a note with the ASan"
+        " line and a reproducer.",
+        safety,
     ])
+
+
+SAFETY_MARKS = {"dangles": "**dangles**"}
+"""How a safety verdict reads in a table cell: a dangling target stands out."""
+
+
+def safety_cell(label: str) -> str:
+    return SAFETY_MARKS.get(label, label)
 
 
 def _measured(label: str, notes: Sequence[NoteId]) -> str:
@@ -291,7 +309,8 @@ def _conversion(row: CaseRow) -> str:
 
 
 def render_summary(report: Report) -> str:
-    headers = ["Case", "Conversion", *report.series, "Semantics", "Locks source", "Documented"]
+    headers = ["Case", "Conversion", *report.series, "Semantics", "Locks source", "Safety",
+               "Documented"]
     parts = []
     groups: list[str] = []
     for row in report.rows:
@@ -306,7 +325,8 @@ def render_summary(report: Report) -> str:
             rows.append([cell_escape(text) for text in [
                 name, _conversion(row), *(verdict_cell(c) for c in row.series),
                 _measured(row.semantics.label, row.semantics_notes),
-                _measured(row.locks.label, row.locks_notes), _documented(row),
+                _measured(row.locks.label, row.locks_notes),
+                _measured(safety_cell(row.safety.label), row.safety_notes), _documented(row),
             ]])
         parts.append(f"### {group}\n\n{md_table(headers, rows)}")
     kinds = render_kind_summary(report)

@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrix.model.cases import Expectation
+from matrix.model.errorline import normalize_error
 from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
+from matrix.model.safety import Safety, behaviour_safety
 from report.footnotes import describe_cells, reproduce_command
 from report.legend import SHIPPED_C
 
@@ -49,6 +51,90 @@ def behaviour_label(behaviour: Behaviour) -> str | None:
 
 def locks_label(locks: bool | None) -> str | None:
     return None if locks is None else ("yes" if locks else "no")
+
+
+CANNOT_TELL = Safety.CANNOT_TELL.value
+
+SAFETY_LEGEND = {
+    Safety.SAFE.value: "after the source was resized the target is still good: it is a copy,"
+    " or the source refused to resize while the target lived (BufferError), or the target"
+    " moved with it",
+    Safety.DANGLES.value: "measured: the resize moved the source's data and the target kept"
+    " the old address (freed memory); AddressSanitizer confirms it where a gcc-asan cell ran",
+    CANNOT_TELL: "the probes could not tell: the case offers no resize of its source (bytes,"
+    " C memory), or the resize left the data where it was",
+}
+
+
+def safety_label(record: Record) -> str:
+    """``safe`` / ``dangles`` / ``cannot tell`` of a worked conversion
+    (:func:`matrix.model.safety.behaviour_safety`)."""
+    return behaviour_safety(record.behaviour).safety.value
+
+
+def safety_told(record: Record) -> str | None:
+    """:func:`safety_label`, ``None`` where the probes could not tell (no answer to compare)."""
+    label = safety_label(record)
+    return None if label == CANNOT_TELL else label
+
+
+def measure_safety(records: Sequence[Record]) -> Measured:
+    """The safety verdict over the ``ok`` records: ``safe`` or ``dangles`` (where the cells
+    that could tell agree), ``varies`` (they disagree), ``cannot tell`` (no cell could) or ``—``
+    (nothing measured); ``where`` also lists the cells that could not tell, if any."""
+    told = measure(records, safety_told)
+    if told.label == UNKNOWN:
+        return Measured(CANNOT_TELL, ((CANNOT_TELL, sum(1 for r in records
+                                                         if r.outcome is Outcome.OK)),))
+    if told.label == NOTHING:
+        return told
+    untold = [r for r in records if r.outcome is Outcome.OK and safety_told(r) is None]
+    if not untold:
+        return told
+    where = told.where or ((told.label, describe_cells(
+        [r for r in records if r.outcome is Outcome.OK and safety_told(r) is not None],
+        marker=SHIPPED_C)),)
+    return Measured(told.label, (*told.counts, (CANNOT_TELL, len(untold))),
+                    (*where, (CANNOT_TELL, describe_cells(untold, marker=SHIPPED_C))))
+
+
+def safety_text(measured: Measured) -> str | None:
+    """The note of a safety verdict that differs between cells, or holds where the cells could
+    tell while others could not; ``None`` otherwise."""
+    if not measured.where:
+        return None
+    parts = "; ".join(f"{value} on {cells}" for value, cells in measured.where)
+    if measured.label == VARIES:
+        return f"safety after a resize differs between cells: {parts}"
+    untold = dict(measured.where).get(CANNOT_TELL, "")
+    return (f"safety after a resize: {measured.label} wherever the probes could tell; they could"
+            f" not tell on {untold}")
+
+
+def dangles_text(records: Sequence[Record]) -> str | None:
+    """The note for a conversion whose target was measured to dangle: where the address moved
+    from under the target, what AddressSanitizer reported at the read after the resize (its
+    first line), and a reproducer of the cell that shows the most (an ASan cell where one
+    reported); ``None`` when no worked record dangles."""
+    dangling = [r for r in records if r.outcome is Outcome.OK
+                and behaviour_safety(r.behaviour).safety is Safety.DANGLES]
+    if not dangling:
+        return None
+    by_address = [r for r in dangling if r.behaviour.moves == "dangles"]
+    by_asan = [r for r in dangling if r.behaviour.sanitizer_read not in (None, "clean")]
+    parts = []
+    if by_address:
+        parts.append("resizing the source moved its data and the target kept the old address"
+                     f" on {describe_cells(by_address, marker=SHIPPED_C)}")
+    if by_asan:
+        lines = sorted({normalize_error(r.behaviour.sanitizer_report or r.behaviour.sanitizer_read)
+                        for r in by_asan})
+        parts.append("AddressSanitizer, reading through the target after the resize: "
+                     + "; ".join(f"`{line}`" for line in lines)
+                     + f" on {describe_cells(by_asan, marker=SHIPPED_C)}")
+    example = (by_asan or by_address)[-1]
+    return ("dangles: " + "; ".join(parts) + f"; reproduce: `{reproduce_command(example)} -v`"
+            + (" (it prints the ASan line)" if by_asan else ""))
 
 
 @dataclass(frozen=True)
@@ -116,6 +202,7 @@ KIND_PROPERTIES: tuple[tuple[str, Callable[[Record], str | None]], ...] = (
      else ("copy" if r.behaviour.copies else "alias")),
     ("refuses writes", lambda r: locks_label(r.behaviour.readonly)),
     ("locks the source", lambda r: locks_label(r.behaviour.locks_source)),
+    ("safety after a resize", safety_told),
 )
 """The measured properties compared between CPython and another interpreter kind, one at a
 time (a probe that could not tell on one side is no difference)."""
@@ -206,6 +293,8 @@ def documented_text(expect: Expectation) -> str:
         parts.append("read-only" if expect.readonly else "writable")
     if expect.locks_source is not None:
         parts.append("locks" if expect.locks_source else "no lock")
+    if expect.safe is not None:
+        parts.append("safe" if expect.safe else "unsafe")
     return ", ".join(parts) if parts else NOTHING
 
 
@@ -213,6 +302,8 @@ _CLAIMS: tuple[tuple[str, Callable[[Behaviour], bool | None]], ...] = (
     ("copies", lambda b: b.copies),
     ("readonly", lambda b: b.readonly),
     ("locks_source", lambda b: b.locks_source),
+    ("safe", lambda b: {Safety.SAFE: True, Safety.DANGLES: False}.get(
+        behaviour_safety(b).safety)),
 )
 
 
@@ -231,8 +322,12 @@ def contradictions(expect: Expectation, records: Sequence[Record]) -> tuple[str,
         cells = describe_cells(against, marker=SHIPPED_C)
         scope = "every measured cell" if len(against) == len(known) else (
             f"{len(against)} of {len(known)} measured cells ({cells})")
+        why = ""
+        if name == "safe":  # the verdict's reasons: a lock, a copy, a moved address
+            reasons = sorted({behaviour_safety(r.behaviour).reason for r in against})
+            why = f" ({'; '.join(reasons)})"
         found.append(
             f"documented {name} = {str(claimed).lower()}, but measured {name} ="
-            f" {str(not claimed).lower()} on {scope}"
+            f" {str(not claimed).lower()}{why} on {scope}"
         )
     return tuple(found)

@@ -48,3 +48,42 @@ def test_the_guides_int_shape_compiles_only_under_gcc_12(interpreters: object,
     assert len(generated) == 1, "the cell's C was generated once"
     compiled = [p for p in (cache / "compile").iterdir() if p.is_dir()]
     assert len(compiled) == 3, "and compiled once per compiler"
+
+
+POINTERS = ("--offline", "--python", "3.11", "--cython", "0.29.37", "--case",
+            "bytearray-to-char-pointer,array-to-int-pointer,int-memoryview-to-int-pointer")
+
+
+def test_address_sanitizer_catches_the_dangling_pointer_at_the_read(interpreters: object,
+                                                                    tmp_path: Path) -> None:
+    """The guide's "NO copy unsafe", measured: a ``char*`` into a bytearray (and an ``int*``
+    into an array) still points at the old storage after the source grew (the moves probe,
+    under gcc), and AddressSanitizer reports the read through it as a heap-use-after-free (the
+    gcc-asan cell, run with ASan preloaded and PYTHONMALLOC=malloc): the conversion worked, the
+    target dangles.  A pointer taken from a typed memoryview is safe: the memoryview keeps the
+    array from resizing.  Under ASan, the guide's int shape (no import_array) is a memory error
+    (ASan's SEGV), not an ordinary crash."""
+    need_python(interpreters, "3.11")  # type: ignore[arg-type]
+    cache = tmp_path / "cache"
+
+    def tried(*args: str) -> dict[str, str]:
+        done = subprocess.run(matrix_command("try", *args), cwd=PROJECT_ROOT,
+                              env=isolated_env(cache), capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, done.stderr
+        return {line.split()[1]: line for line in done.stdout.splitlines()
+                if line.startswith("py3.11-")}
+
+    plain = tried(*POINTERS)
+    for case in ("bytearray-to-char-pointer", "array-to-int-pointer"):
+        assert "locks_source=no moves=dangles safety=dangles" in plain[case], plain[case]
+    assert "locks_source=yes" in plain["int-memoryview-to-int-pointer"]
+    assert plain["int-memoryview-to-int-pointer"].endswith("safety=safe")
+    asan = tried(*POINTERS, "--compiler", "gcc-asan")
+    for case in ("bytearray-to-char-pointer", "array-to-int-pointer"):
+        line = asan[case]
+        assert line.startswith("py3.11-cy0.29.37-gcc-asan ")
+        assert "moves=dangles asan_read=heap-use-after-free safety=dangles" in line, line
+    assert asan["int-memoryview-to-int-pointer"].endswith("safety=safe")
+    guide = tried(*GUIDE, "--compiler", "gcc-asan")["pointer-to-numpy-guide"]
+    assert "memory-error: AddressSanitizer: SEGV during convert" in guide, guide

@@ -228,7 +228,8 @@ def test_the_page_opens_with_the_overview_then_the_toolchain_table(page: Any,
 def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
     """Every case (rows, in order, grouped, variants indented, linking to its grid) x every
     Cython series, cell by cell against compat.json's ``cases[i].summary[j]``: verdict, symbol,
-    stages, notes, marks and colour (grey, never red, where nothing was measured)."""
+    stages, notes, marks and colour (grey, never red, where nothing was measured); its
+    semantics and its safety verdict (with its notes and the ❗ of a contradicted claim)."""
     load(page, site)
     headers = page.eval_on_selector_all("#overview-table thead th[data-series]",
                                         "n => n.map(x => x.dataset.series)")
@@ -241,6 +242,8 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
         variant: tr.querySelector('th.case').classList.contains('variant'),
         semantics: tr.querySelector('td.semantics').innerText,
         semanticsNotes: [...tr.querySelectorAll("td.semantics a")].map(a => a.getAttribute('href')),
+        safety: tr.querySelector('td.safety').innerText,
+        safetyNotes: [...tr.querySelectorAll("td.safety a")].map(a => a.getAttribute('href')),
         cells: ({CELLS_JS})([...tr.querySelectorAll('td.cell')]) }}))""")
     cases = site.published["cases"]
     assert [r["id"] for r in rows] == [c["id"] for c in cases]
@@ -252,6 +255,9 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
         assert row["name"].startswith("↳ ") == bool(case["variant_of"])
         assert row["semantics"].startswith(case["semantics"]["label"])
         assert row["semanticsNotes"] == [f"#note-{n}" for n in case["semantics"]["notes"]]
+        assert row["safety"].startswith(case["safety"]["label"])  # the verdict comes first
+        assert ("❗" in row["safety"]) == bool(case["contradictions"])
+        assert row["safetyNotes"] == [f"#note-{n}" for n in case["safety"]["notes"]]
         assert [c["series"] for c in row["cells"]] == [s["series"] for s in case["summary"]]
         for shown, cell in zip(row["cells"], case["summary"], strict=True):
             check_cell(shown, cell, blank=True)

@@ -101,3 +101,38 @@ def test_outcome_classes() -> None:
     assert Outcome.ENV_ERROR.could_not_be_tried and not Outcome.ENV_ERROR.failed
     assert Outcome.CRASH.failed and Outcome.CYTHONIZE_ERROR.failed
     assert not Outcome.OK.failed
+
+
+ASAN_UAF = ["==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000031a50 at pc"
+            " 0x7f03683dce10 bp 0x7fff88216fd0 sp 0x7fff88216fc8",
+            "READ of size 1 at 0x602000031a50 thread T0",
+            "SUMMARY: AddressSanitizer: heap-use-after-free in __pyx_pw_target"]
+
+
+def test_asan_at_the_read_after_the_resize_is_the_safety_verdict_not_a_failure() -> None:
+    """Under ASan the runner reads through the target after a resize; a report there is what
+    the read found (the record's ``sanitizer_read``), and the case still worked."""
+    from matrix.model.records import Behaviour
+
+    events = (CONVERTED, {"probe": "locks_source", "locks_source": False},
+              {"probe": "moves", "moves": "dangles"}, {"kind": "reading"})
+    ending = {"kind": "exit", "symbol": "a", "timed_out": False, "signal": None, "code": 1,
+              "seconds": 0.25, "sanitizer": ASAN_UAF}
+    run = parse(IMPORTED, {"kind": "case", "symbol": "a"}, *events, ending)["a"]
+    assert run.outcome is Outcome.OK and run.first_error is None
+    b = Behaviour.from_probes(run.probes)
+    assert b.sanitizer_read == "heap-use-after-free"
+    assert b.sanitizer_report == ("ERROR: AddressSanitizer: heap-use-after-free on address"
+                                  " 0x602000031a50")
+    assert "[AddressSanitizer] READ of size 1" in run.log
+    clean = parse(IMPORTED, *case("a", *events, {"kind": "read"}, DONE))["a"]
+    assert Behaviour.from_probes(clean.probes).sanitizer_read == "clean"
+
+
+def test_asan_anywhere_else_is_a_memory_error_never_a_crash() -> None:
+    ending = {"kind": "exit", "symbol": "a", "timed_out": False, "signal": None, "code": 1,
+              "seconds": 0.25, "sanitizer": ["==7==ERROR: AddressSanitizer:"
+                                             " stack-buffer-overflow on address 0x7ffd at pc 0x1"]}
+    run = parse(IMPORTED, {"kind": "case", "symbol": "a"}, ending)["a"]
+    assert run.outcome is Outcome.MEMORY_ERROR
+    assert run.first_error == "AddressSanitizer: stack-buffer-overflow during convert"

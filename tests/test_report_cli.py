@@ -78,7 +78,7 @@ def test_python_dash_m_report(tmp_path: Path) -> None:
         cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "rendered 10 cases" in done.stderr
+    assert "rendered 11 cases" in done.stderr
     text = (tmp_path / "docs" / "compat.md").read_text(encoding="utf-8")
     assert "No previous run to compare with" in text
     assert not (tmp_path / "docs" / "compat-heatmap.png").exists()

@@ -68,7 +68,7 @@ def test_fixture_covers_every_outcome_and_change(report: Report) -> None:
     from matrix.model.diff import Change
     from matrix.model.outcomes import Outcome
 
-    assert {r.outcome for r in report.records} == set(Outcome)
+    assert {r.outcome for r in (*report.records, *report.compiler_records)} == set(Outcome)
     assert report.diff is not None
     assert all(report.diff.of(kind) for kind in Change)
     p = report.provenance

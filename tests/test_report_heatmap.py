@@ -16,7 +16,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report"
 def test_grid_and_png(tmp_path: Path) -> None:
     report = build_report(FIXTURE / "records.jsonl", None, FIXTURE / "cases")
     rows, columns, grid = heatmap_grid(report)
-    assert rows[:3] == ["fx-since", "fx-split", "fx-works"]
+    assert rows[:4] == ["fx-dangles", "fx-since", "fx-split", "fx-works"]
     assert columns[:2] == ["py2.7 cy0.27.3", "py2.7 cy0.29.37"] and len(columns) == 12
     cell = dict(zip(columns, grid[rows.index("fx-np-ok")]))
     # numpy 2.1.3 fails to cythonize where its control does too (a toolchain failure, not the

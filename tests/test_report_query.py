@@ -484,3 +484,32 @@ def test_a_cell_measured_for_one_case_only_is_no_gap_in_the_others() -> None:
     rows.append(row("c", "3.12", "3.1.8"))
     result = answer(published(rows), SupportRange.parse("", "", ""))
     assert dict((c.case_id, c.not_tested) for c in result.cases)["c"] == ("py3.12-cy3.1.0",)
+
+
+def test_a_dangling_target_is_listed_and_fails_only_with_safe(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """fx-dangles works everywhere, and its pointer dangles after the bytearray's resize (the
+    moves probe): the answer says so under the case; ``--safe`` makes that a failure (exit 1);
+    the JSON names the dangling cases and each case's safety counts."""
+    assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works")) == 0
+    out = capsys.readouterr().out
+    assert "✅ fx-dangles: works on all" in out
+    assert "dangles after a resize of the source (measured) on 3 worked cells:" in out
+    assert "reproduce: nox -s matrix -- try --python 3.12 --cython" in out
+    assert "1 of 2 cases leave a dangling target after a resize of the source" in out
+    assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works", "--safe")) == 1
+    assert "(--safe: they fail the query)" in capsys.readouterr().out
+    assert main(query("--python", ">=3.12", "--case", "fx-works", "--safe")) == 0
+    capsys.readouterr()
+    assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works", "--safe",
+                      "--json")) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["dangling_cases"] == ["fx-dangles"] and data["exit_status"] == 1
+    by_case = {c["case_id"]: c for c in data["cases"]}
+    assert by_case["fx-dangles"]["safety"] == {"dangles": 3}
+    assert by_case["fx-works"]["safety"] == {"safe": 3} and by_case["fx-works"]["dangles"] == []
+    # The sanitizer's cells: AddressSanitizer's verdict at the read after the resize.
+    assert main(query("--compiler", "gcc-asan", "--case", "fx-dangles", "--json")) == 0
+    asan = json.loads(capsys.readouterr().out)["cases"][0]
+    assert asan["dangles"][0]["error"] == ("ASan: heap-use-after-free reading the target after"
+                                           " the resize")

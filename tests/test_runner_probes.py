@@ -82,12 +82,44 @@ CASES = textwrap.dedent('''
     class conversion_fails(Base):
         def __init__(self):
             raise ValueError("Buffer dtype mismatch")
+
+    class Moving(Base):
+        """Addresses as a pointer case reports them: the source's storage, the target's."""
+        def __init__(self):
+            Base.__init__(self)
+            self.source_at = self.target_at = 4096
+        def addresses(self):
+            return self.source_at, self.target_at
+
+    class moves_dangles(Moving):
+        def resize_source(self):
+            self.source_at = 8192          # reallocated; the pointer kept the old address
+
+    class moves_follows(Moving):
+        def resize_source(self):
+            self.source_at = self.target_at = 8192
+
+    class moves_stayed(Moving):
+        def resize_source(self):
+            pass                            # grown in place: nothing moved
+
+    class moves_copy(Moving):
+        def __init__(self):
+            Moving.__init__(self)
+            self.target_at = 65536          # a copy elsewhere
+        def resize_source(self):
+            self.source_at = 8192
+
+    class moves_locked(Moving):
+        def resize_source(self):
+            raise BufferError("Existing exports of data: object cannot be re-sized")
     ''')
 
 SYMBOLS = ("not_a_refusal", "refused_read_only", "refused_by_numpy", "refused_immutable",
            "refused_buffer", "write_changed_nothing", "python_not_implemented",
            "case_cannot_tell", "resize_refused_otherwise", "resize_locked", "addresses_broken",
-           "conversion_fails")
+           "conversion_fails", "moves_dangles", "moves_follows", "moves_stayed", "moves_copy",
+           "moves_locked")
 
 
 @pytest.fixture(scope="module", params=["2.7", "3.11"])
@@ -171,6 +203,33 @@ def test_only_the_conversion_fails_a_case(runs: dict[str, CaseRun]) -> None:
     assert run.first_error == "convert: ValueError: Buffer dtype mismatch"
     assert {symbol for symbol, r in runs.items() if r.outcome is not Outcome.OK} == {
         "conversion_fails"}
+
+
+def test_the_moves_probe_tells_a_dangling_target_from_one_that_follows(
+        runs: dict[str, CaseRun]) -> None:
+    """After a resize that took place, the addresses again: the source moved and the target
+    kept the old one (dangles), both moved (follows), nothing moved (could not tell), the target
+    was never at the source (a copy: nothing to dangle); a locked source is no move at all."""
+    from matrix.model.safety import Safety, behaviour_safety
+
+    dangles = behaviour(runs["moves_dangles"])
+    assert dangles.locks_source is False and dangles.moves == "dangles"
+    assert behaviour_safety(dangles).safety is Safety.DANGLES
+    assert behaviour(runs["moves_follows"]).moves == "follows"
+    assert behaviour_safety(behaviour(runs["moves_follows"])).safety is Safety.SAFE
+    stayed = behaviour(runs["moves_stayed"])
+    assert stayed.moves is None
+    assert stayed.moves_detail == "cannot tell: the resize left the source's data where it was"
+    assert behaviour_safety(stayed).safety is Safety.CANNOT_TELL
+    copy = behaviour(runs["moves_copy"])
+    assert copy.moves is None and copy.moves_detail == (
+        "cannot tell: the target was not at the source's address before the resize")
+    locked = behaviour(runs["moves_locked"])
+    assert locked.locks_source is True and locked.moves_detail == "no resize took place"
+    assert behaviour_safety(locked).safety is Safety.SAFE
+    # Without a sanitizer the runner never reads through the target after the resize.
+    assert "reading" not in runs["moves_dangles"].log
+    assert dangles.sanitizer_read is None
 
 
 def test_probe_errors_survive_the_record_round_trip() -> None:

@@ -42,7 +42,13 @@ def test_every_probe_field_is_labelled() -> None:
     record = ok(values_ok=True, copies=True, copies_evidence=("mutation",), readonly=False,
                 readonly_detail="write took effect", locks_source=True,
                 locks_detail="BufferError: Existing exports of data: object cannot be re-sized")
-    assert _verdict(record) == "values_ok=yes copies=copy readonly=no locks_source=yes"
+    assert _verdict(record) == ("values_ok=yes copies=copy readonly=no locks_source=yes"
+                                " safety=safe")
+    moved = ok(values_ok=True, copies=False, copies_evidence=("address",), readonly=False,
+               locks_source=False, locks_detail="resize succeeded", moves="dangles",
+               sanitizer_read="heap-use-after-free")
+    assert _verdict(moved) == ("values_ok=yes copies=alias readonly=no locks_source=no"
+                               " moves=dangles asan_read=heap-use-after-free safety=dangles")
 
 
 def test_an_unknown_field_says_no_probe_or_cannot_tell_why() -> None:
@@ -53,13 +59,13 @@ def test_an_unknown_field_says_no_probe_or_cannot_tell_why() -> None:
     assert _verdict(record) == (
         "values_ok=yes copies=alias"
         " readonly=? (no probe: the case defines no write_target)"
-        " locks_source=? (cannot tell: resizing confounded here)")
+        " locks_source=? (cannot tell: resizing confounded here) safety=cannot-tell")
     swapped = ok(values_ok=True, copies=False, readonly=None,
                  readonly_detail="cannot tell: writing confounded here",
                  locks_source=None, locks_detail="source is not resizable")
     assert _verdict(swapped).endswith(
         " readonly=? (cannot tell: writing confounded here)"
-        " locks_source=? (no probe: the case defines no resize_source)")
+        " locks_source=? (no probe: the case defines no resize_source) safety=cannot-tell")
 
 
 def test_an_unknown_copies_says_why_from_the_probe_evidence() -> None:

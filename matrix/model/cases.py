@@ -36,7 +36,7 @@ ROLES = ("conversion", "control")
 idiom and measures whether a toolchain builds and runs anything at all (the baseline every
 conversion case is judged against, :mod:`report.baseline`)."""
 KNOWN_EXPECT_FIELDS = frozenset(
-    {"copies", "readonly", "locks_source", "works", "note", "reference"}
+    {"copies", "readonly", "locks_source", "safe", "works", "note", "reference"}
 )
 # A top-level definition in case code starts at column 0 with one of these words.
 TOP_LEVEL_KEYWORD = re.compile(r"^(?:cdef|cpdef|def|class|ctypedef)\b")
@@ -120,6 +120,10 @@ class Expectation:
     copies: bool | None = None
     readonly: bool | None = None
     locks_source: bool | None = None
+    safe: bool | None = None
+    """The guide's safety claim: ``false`` for its "NO copy unsafe" (a pointer that the
+    source's resize leaves dangling), checked against the measured safety verdict
+    (:mod:`matrix.model.safety`)."""
     works: str | None = None
     note: str | None = None
 
@@ -201,6 +205,7 @@ def _parse_expect(path: Path, raw: object) -> Expectation:
         copies=_optional_bool(path, raw, "copies"),
         readonly=_optional_bool(path, raw, "readonly"),
         locks_source=_optional_bool(path, raw, "locks_source"),
+        safe=_optional_bool(path, raw, "safe"),
         works=raw.get("works"),
         note=raw.get("note"),
     )
