@@ -475,7 +475,7 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
                                   and kind_id(r.python) == DEFAULT_KIND)]
     safety = measure_safety(with_sanitizer)
     safety_note = safety_text(safety)
-    safety_notes = (book.note(case.id, safety_note),) if safety_note else ()
+    safety_notes: tuple[NoteId, ...] = (book.note(case.id, safety_note),) if safety_note else ()
     dangles = dangles_text(with_sanitizer)
     if dangles is not None:
         safety_notes += (book.note(case.id, dangles),)
