@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from matrix.store.paths import PROJECT_ROOT
 
 from .conftest import need_python
-from .test_grid_real import isolated_env, matrix_command
+from .test_grid_real import isolated_env, matrix_command, run_matrix
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,8 @@ def test_the_guides_int_shape_compiles_only_under_gcc_12(interpreters: object,
     assert len(compiled) == 3, "and compiled once per compiler"
 
 
-POINTERS = ("--offline", "--python", "3.11", "--cython", "0.29.37", "--case",
-            "bytearray-to-char-pointer,array-to-int-pointer,int-memoryview-to-int-pointer")
+
+POINTER_CASES = "bytearray-to-char-pointer,array-to-int-pointer,int-memoryview-to-int-pointer"
 
 
 def test_address_sanitizer_catches_the_dangling_pointer_at_the_read(interpreters: object,
@@ -61,29 +62,34 @@ def test_address_sanitizer_catches_the_dangling_pointer_at_the_read(interpreters
     under gcc), and AddressSanitizer reports the read through it as a heap-use-after-free (the
     gcc-asan cell, run with ASan preloaded and PYTHONMALLOC=malloc): the conversion worked, the
     target dangles.  A pointer taken from a typed memoryview is safe: the memoryview keeps the
-    array from resizing.  Under ASan, the guide's int shape (no import_array) is a memory error
-    (ASan's SEGV), not an ordinary crash."""
+    array from resizing, which contradicts the guide's "unsafe" (❗).  The report's dangles note
+    quotes ASan's line, and its reproducer shows it.  Under ASan, the guide's int shape (no
+    import_array) is a memory error (ASan's SEGV), not an ordinary crash."""
+    from report.cli import build_report
+
     need_python(interpreters, "3.11")  # type: ignore[arg-type]
-    cache = tmp_path / "cache"
-
-    def tried(*args: str) -> dict[str, str]:
-        done = subprocess.run(matrix_command("try", *args), cwd=PROJECT_ROOT,
-                              env=isolated_env(cache), capture_output=True, text=True,
-                              timeout=900)
-        assert done.returncode == 0, done.stderr
-        return {line.split()[1]: line for line in done.stdout.splitlines()
-                if line.startswith("py3.11-")}
-
-    plain = tried(*POINTERS)
-    for case in ("bytearray-to-char-pointer", "array-to-int-pointer"):
-        assert "locks_source=no moves=dangles safety=dangles" in plain[case], plain[case]
-    assert "locks_source=yes" in plain["int-memoryview-to-int-pointer"]
-    assert plain["int-memoryview-to-int-pointer"].endswith("safety=safe")
-    asan = tried(*POINTERS, "--compiler", "gcc-asan")
-    for case in ("bytearray-to-char-pointer", "array-to-int-pointer"):
-        line = asan[case]
-        assert line.startswith("py3.11-cy0.29.37-gcc-asan ")
-        assert "moves=dangles asan_read=heap-use-after-free safety=dangles" in line, line
-    assert asan["int-memoryview-to-int-pointer"].endswith("safety=safe")
-    guide = tried(*GUIDE, "--compiler", "gcc-asan")["pointer-to-numpy-guide"]
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    run_matrix(cache, "run", "--offline", "--python", "3.11", "--cython", "0.29.37", "--no-abi",
+               "--numpy", "1.26.4", "--compiler", "gcc,gcc-asan", "--case",
+               f"{POINTER_CASES},control-plain", "--results", str(results))
+    report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
+    rows = {row.case.id: row for row in report.rows}
+    assert rows["bytearray-to-char-pointer"].safety.label == "dangles"
+    assert rows["array-to-int-pointer"].safety.label == "dangles"
+    memoryview = rows["int-memoryview-to-int-pointer"]
+    assert memoryview.safety.label == "safe" and memoryview.contradictions  # guide: unsafe
+    asan = [r for r in report.compiler_records if r.compiler == "gcc-asan"
+            and r.case_id in ("bytearray-to-char-pointer", "array-to-int-pointer")]
+    assert len(asan) == 2 and {r.behaviour.sanitizer_read for r in asan} == {
+        "heap-use-after-free"}
+    notes = [n for n in report.footnotes if n.text.startswith("dangles: ")]
+    assert len(notes) == 2  # one per dangling case
+    for note in notes:
+        assert "`ERROR: AddressSanitizer: heap-use-after-free on address 0x...`" in note.text
+        command = shlex.split(note.text.split("reproduce: `")[1].split("`")[0])
+        assert command[:5] == ["nox", "-s", "matrix", "--", "try"] and "gcc-asan" in command
+        shown = run_matrix(cache, *command[4:], "--offline").stdout
+        assert "read after the resize (ASan): heap-use-after-free (ERROR: AddressSanitizer:" \
+            " heap-use-after-free on address" in shown, shown
+    guide = run_matrix(cache, "try", *GUIDE, "--compiler", "gcc-asan").stdout
     assert "memory-error: AddressSanitizer: SEGV during convert" in guide, guide
