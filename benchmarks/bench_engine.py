@@ -14,9 +14,9 @@
    kinds' (PyPy, free-threaded CPython) on the same cache: what the new rows add to a cold run.
    ``--grid-python``/``--grid-cython`` take a slice of the grid (e.g. ``'3.11,pypy3.11,3.13,
    3.13t'``: two kinds' rows beside CPython's of the same language versions).
-   ``--compilers-apart``: the cold grid in two parts, gcc's cells then the other compilers'
-   cells (clang, gcc with GCC 14's error defaults) on the same cache: what the compiler axis
-   adds to a cold run.
+   ``--compilers-apart``: the cold grid in three parts, gcc's cells, then the AddressSanitizer
+   cells (gcc-asan), then the other compilers' cells (clang, gcc with GCC 14's error defaults),
+   on the same cache: what each part of the compiler axis adds to a cold run.
 5. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
    the grid's cells: this runner (imports each module once, forks a child per case) against
    the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
@@ -106,9 +106,10 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
                  cythons: str | None = None) -> None:
     """Cold, floor and warm.  With ``kinds_apart`` the cold run is made in two parts likewise:
     CPython's cells, then the other interpreter kinds' (what PyPy and free-threaded CPython
-    add to a cold run).  With ``compilers_apart`` the cold run is made in two parts on
+    add to a cold run).  With ``compilers_apart`` the cold run is made in three parts on
     the same build cache and store, as one cold run would share them: the default compiler's
-    cells first, then the other compilers' (what the compiler axis adds to a cold run)."""
+    cells first, then the sanitizer's, then the other compilers' (what each adds to a cold
+    run)."""
     grid_args = ["--quick"] if grid == "quick" else []
     if cythons:
         grid_args += ["--cython", cythons]
@@ -120,12 +121,16 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
         results = keep or Path(tmp) / "results"
         if compilers_apart:
             gcc = run_grid(ROOT, [*grid_args, "--compiler", "gcc"], cache, results, ENVS, log)
+            # The grid's AddressSanitizer cells (the default grid's choice of cells for it).
+            asan = run_grid(ROOT, [*grid_args, "--cell", "*-gcc-asan"], cache, results, ENVS,
+                            log)
             # The whole grid again on the same store: only its other compilers' cells remain.
             others = run_grid(ROOT, grid_args, cache, results, ENVS, log)
-            cold = gcc + others
-            print(f"grid {grid}, cold, by compiler: gcc cells {gcc:.1f} s, then the clang and"
-                  f" gcc14-errors cells {others:.1f} s (C shared with gcc's):"
-                  f" +{others / gcc:.0%}", flush=True)
+            cold = gcc + asan + others
+            print(f"grid {grid}, cold, by compiler: gcc cells {gcc:.1f} s, then the gcc-asan"
+                  f" cells {asan:.1f} s (+{asan / gcc:.0%}), then the clang and gcc14-errors"
+                  f" cells {others:.1f} s (+{others / gcc:.0%}; C shared with gcc's)",
+                  flush=True)
         elif kinds_apart:
             wanted = pythons.split(",") if pythons else ["*"]
             cpython = ",".join(label for label, i in discover_interpreters().items()
@@ -301,8 +306,8 @@ def main() -> int:
                         " '3.11,pypy3.11' to set one kind's rows beside CPython's")
     parser.add_argument("--grid-cython", help="a slice of the grid: only these Cythons")
     parser.add_argument("--compilers-apart", action="store_true",
-                        help="time the cold grid's gcc cells and its other compilers' cells"
-                        " apart (same cache and store)")
+                        help="time the cold grid's gcc cells, its gcc-asan cells and its other"
+                        " compilers' cells apart (same cache and store)")
     parser.add_argument("--skip-run-stage", action="store_true",
                         help="skip the run-stage figure")
     parser.add_argument("--warm-baseline-rev",

@@ -371,8 +371,8 @@ def render_kind_summary(report: Report) -> str:
             " some Cython series (`same`: both answer alike there; a series where only one"
             " side answers, the other having hit only its toolchain, is no difference). The"
             " semantics"
-            " columns' notes name where another interpreter measured another copy, write or"
-            f" lock answer. Differing: {counts}.")
+            " columns' notes name where another interpreter measured another copy, write,"
+            f" lock or safety answer. Differing: {counts}.")
     parts = [f"### Other interpreters\n\n{lead}"]
     if rows:
         parts.append(md_table(["Case", "Interpreter", *report.series], rows))
