@@ -198,6 +198,7 @@ class CaseRow:
     safety: Measured
     """After a resize of the source: ``safe``, ``dangles``, ``cannot tell`` (on CPython)."""
     safety_notes: tuple[NoteId, ...]
+    safety_contradicted: bool
     documented: str
     contradictions: tuple[str, ...]
     contradiction_notes: tuple[NoteId, ...]
@@ -504,9 +505,11 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
     ranges, changed = case_ranges(main, toolchain)
     range_notes = tuple(tuple(sorted(book.failures(s.failures))) for s in ranges)
     excused = sum(1 for r in records if (r.case_id, r.cell_id) in toolchain)
+    safety_contradicted = bool(contradictions(case.expect, cpython, ("safe",)))
     return CaseRow(case, cells, semantics, semantics_notes, locks, locks_notes, safety,
-                   safety_notes, documented_text(case.expect), found, contradiction_notes, ranges,
-                   range_notes, bool(main), changed, excused, tuple(kind_rows))
+                   safety_notes, safety_contradicted, documented_text(case.expect), found,
+                   contradiction_notes, ranges, range_notes, bool(main), changed, excused,
+                   tuple(kind_rows))
 
 
 def _detail_tables(cases: Sequence[CaseInfo], records: Sequence[Record],

@@ -186,7 +186,8 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "locks_source": {"label": row.locks.label, "counts": dict(row.locks.counts),
                          "notes": list(row.locks_notes)},
         "safety": {"label": row.safety.label, "counts": dict(row.safety.counts),
-                   "notes": list(row.safety_notes)},
+                   "notes": list(row.safety_notes),
+                   "contradicts_documented": row.safety_contradicted},
         "contradictions": [{"text": t, "note": n}
                            for t, n in zip(row.contradictions, row.contradiction_notes)],
         "ranges": [{"qualifier": [list(q) for q in s.qualifier], "text": s.text,

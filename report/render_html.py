@@ -233,7 +233,7 @@ def page_data(report: Report) -> dict[str, Any]:
             "semantics": row.semantics.label, "semantics_notes": list(row.semantics_notes),
             "locks": row.locks.label, "documented": row.documented,
             "safety": row.safety.label, "safety_notes": list(row.safety_notes),
-            "contradicted": bool(row.contradictions),
+            "safety_contradicted": row.safety_contradicted,
         } for row in report.rows],
         "series": list(report.series),
         "gil_at_import": report.gil_at_import or "",

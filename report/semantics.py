@@ -307,11 +307,15 @@ _CLAIMS: tuple[tuple[str, Callable[[Behaviour], bool | None]], ...] = (
 )
 
 
-def contradictions(expect: Expectation, records: Sequence[Record]) -> tuple[str, ...]:
-    """One sentence per documented claim that a measurement contradicts."""
+def contradictions(expect: Expectation, records: Sequence[Record],
+                   claims: Sequence[str] | None = None) -> tuple[str, ...]:
+    """One sentence per documented claim (of ``claims``: ``copies``, ``readonly``,
+    ``locks_source``, ``safe``; default all) that a measurement contradicts."""
     measured = [r for r in records if r.outcome is Outcome.OK]
     found = []
     for name, get in _CLAIMS:
+        if claims is not None and name not in claims:
+            continue
         claimed = getattr(expect, name)
         if claimed is None:
             continue
