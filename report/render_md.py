@@ -118,7 +118,9 @@ def render_compilers(report: Report) -> str:
                         for c in COMPILERS)
     intro = (f"The C is generated once and compiled per compiler. {entries}. The tables above"
              f" show {DEFAULT_COMPILER}; the other compilers measured the core cells and the"
-             " newest numpy 1.x and 2.x cells. Each row below is a cell where they did not all"
+             " newest numpy 1.x and 2.x cells (the sanitizer the core cells of CPython 3.6+,"
+             " where AddressSanitizer sees the heap; its reads after a resize feed the Safety"
+             " column). Each row below is a cell where they did not all"
              f" give the same result (outcome, first error, behaviour); {COMPILER_MARK} marks"
              " the summary cells that cover one.")
     found = report.compiler_disagreements
