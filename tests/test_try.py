@@ -304,11 +304,12 @@ def test_no_probe_and_cannot_tell_for_real(tried: dict[str, str]) -> None:
     assert first.endswith(
         "values_ok=yes copies=? (no probe: the case defines neither mutate_source nor addresses)"
         " readonly=? (no probe: the case defines no write_target)"
-        " locks_source=? (no probe: the case defines no resize_source)"), first
+        " locks_source=? (no probe: the case defines no resize_source) safety=cannot-tell"
+    ), first
     first = tried["fixture-cannot-tell"].splitlines()[0]
     assert first.endswith(
         "values_ok=yes copies=alias readonly=? (cannot tell: writing confounded here)"
-        " locks_source=? (cannot tell: resizing confounded here)"), first
+        " locks_source=? (cannot tell: resizing confounded here) safety=cannot-tell"), first
     first = tried["fixture-copies-confounded"].splitlines()[0]
     assert "copies=? (cannot tell: mutation confounded here)" in first, first
 
@@ -368,7 +369,8 @@ def test_an_error_inside_a_probe_is_that_probe_s_cannot_tell_with_its_traceback(
     assert block.splitlines()[0].endswith(
         f"values_ok=yes copies=? (no probe: the case defines neither mutate_source nor"
         f" addresses) readonly=? (cannot tell: error in the probe: {error})"
-        f" locks_source=? (no probe: the case defines no resize_source)"), block
+        f" locks_source=? (no probe: the case defines no resize_source) safety=cannot-tell"
+    ), block
     assert "traceback of the error in the probe" in block
     assert 'File "fixture-probe-error.pyx", line 16, in ' in block
     assert 'self.mv[1] = int("not a number")' in block
