@@ -271,3 +271,28 @@ def test_committed_axes_file_loads() -> None:
     config = AxesConfig.load()
     assert config.cython_floor == Version("0.27")
     assert config.abi_builds == ("oldest-1", "newest-1", "every-2")
+
+
+def test_a_sanitizer_cell_says_why_it_is_not_possible_and_names_the_cause() -> None:
+    """AddressSanitizer cannot see PyPy's heap (cause ``no-sanitizer``); where the index already
+    rules the cell out (no numpy wheel), that reason and its cause stand."""
+    from matrix.model.cells import Cell
+    from matrix.model.interpreters import KINDS
+    from matrix.model.policy import Cause
+    from matrix.plan.grid import plan_cell
+
+    cpython = Interpreter(Version("3.11.7"), Path("/fake/3.11.7"))
+    pypy = Interpreter(Version("3.11.11"), Path("/fake/pypy3.11"), kind=KINDS["pypy"],
+                       implementation_version="7.3.19")
+    everyone = [cpython, pypy]
+    core = plan_cell(Cell("pypy3.11", "3.0.12", compiler="gcc-asan"), pypy, fake_index(),
+                     everyone)
+    assert core.not_possible is not None and "cannot see PyPy's heap" in core.not_possible
+    assert core.not_possible_cause is Cause.NO_SANITIZER
+    numpy = plan_cell(Cell("pypy3.11", "3.0.12", "2.1.3", "2.1.3", "gcc-asan"), pypy,
+                      fake_index(), everyone)
+    assert numpy.not_possible == ("numpy 2.1.3 has no wheel for PyPy 3.11 on this platform"
+                                  " (source builds are not attempted)")
+    assert numpy.not_possible_cause is Cause.NO_WHEEL
+    assert plan_cell(Cell("3.11", "3.0.12", compiler="gcc-asan"), cpython, fake_index(),
+                     everyone).not_possible is None

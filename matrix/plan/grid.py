@@ -27,6 +27,7 @@ from matrix.model.compilers import (
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import SelectionError, UnknownVersionError
 from matrix.model.interpreters import InterpreterId, python_matches
+from matrix.model.policy import Cause
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 
@@ -82,6 +83,9 @@ class PlannedCell:
     cell: Cell
     interpreter: Interpreter
     not_possible: str | None = None
+    not_possible_cause: Cause = Cause.NO_WHEEL
+    """Why, as the outcome policy reads it: ``no-wheel`` (the index), or ``no-sanitizer`` (the
+    cell's compiler is a sanitizer that cannot see this interpreter's heap)."""
     shipped_c: str | None = None
     """Why this Cython cannot be installed on this Python (the cell is measured with shipped
     C); ``None`` when it has a wheel here (whether it *runs* here is measured)."""
@@ -269,11 +273,13 @@ def plan_cell(cell: Cell, interpreter: Interpreter, index: ReleaseIndex,
     if why is None and not generators:
         why = (f"no Python here has a wheel of cython {cell.cython}, so nothing can generate"
                " its C (source builds are not attempted)")
+    cause = Cause.NO_WHEEL
     if why is None and compiler_spec(cell.compiler).sanitizer is not None:
         why = sanitizer_unavailable(interpreter.id)
-    return PlannedCell(cell, interpreter, why,
-                       index.installable("cython", cell.cython, interpreter.id),
-                       generators)
+        cause = Cause.NO_SANITIZER
+    return PlannedCell(cell, interpreter, why, not_possible_cause=cause,
+                       shipped_c=index.installable("cython", cell.cython, interpreter.id),
+                       generators=generators)
 
 
 def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,

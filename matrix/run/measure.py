@@ -12,8 +12,6 @@ from typing import TextIO
 from matrix.build.envs import ensure_env
 from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
 from matrix.model.cases import Case
-from matrix.model.compilers import sanitizer_unavailable
-from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errorline import stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, Retry, is_provisional
@@ -69,11 +67,8 @@ def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStor
 def not_possible_records(planned: PlannedCell, cases: Sequence[Case], layout: Layout,
                          settings: EngineSettings, toolchain: Toolchain) -> list[Record]:
     measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
-    no_sanitizer = (compiler_spec(planned.cell.compiler).sanitizer is not None
-                    and sanitizer_unavailable(planned.interpreter.id) is not None)
     return measurement.untried(Outcome.NOT_POSSIBLE, planned.not_possible or "", "",
-                               Cause.NO_SANITIZER if no_sanitizer else Cause.NO_WHEEL,
-                               decided_by="plan")
+                               planned.not_possible_cause, decided_by="plan")
 
 
 WARMUP_CELLS = 3
