@@ -17,7 +17,13 @@
    ``--compilers-apart``: the cold grid in three parts, gcc's cells, then the AddressSanitizer
    cells (gcc-asan), then the other compilers' cells (clang, gcc with GCC 14's error defaults),
    on the same cache: what each part of the compiler axis adds to a cold run.
-5. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
+5. ``--classes-rev REV`` (generation classes, in one run): the default grid's gcc cells cold
+   (empty build cache and store, environments cached) with the engine at REV and with this one,
+   each run's build floor (distinct generates + distinct compiles over the cores), whether every
+   record both measured has the same outcome and first error (exit 1 if not), then ``--quick``
+   cold from nothing (empty environments folder too; uv's download cache stays) and the time of
+   ``report query`` and ``--help`` on the published data (medians of 5).
+6. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
    the grid's cells: this runner (imports each module once, forks a child per case) against
    the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
    modules, one right after the other (``--run-stage-only`` prints just this).
@@ -58,7 +64,8 @@ from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measur
 from matrix.run.probe import CaseRun, RunnerServers, run_cases  # noqa: E402
 from matrix.store.paths import Layout  # noqa: E402
 
-ENVS = ROOT / ".cache" / "envs"
+ENVS = Path(os.environ.get("MATRIX_ENVS_DIR") or ROOT / ".cache" / "envs")
+"""The environments the cold runs share (``MATRIX_ENVS_DIR``, else the checkout's)."""
 
 
 def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool) -> tuple[float, int]:
@@ -169,6 +176,76 @@ def worktree_at(rev: str, folder: Path) -> Iterator[Path]:
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
                        check=False, capture_output=True)
+
+
+def load_outcomes(results: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """``(case, cell) -> (outcome, first error)`` of a results folder's records (the last of
+    each, as the store keeps them)."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for line in (results / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        found[(record["case_id"], record["cell_id"])] = (record["outcome"],
+                                                         record.get("first_error") or "")
+    return found
+
+
+def floor_of(cache: Path, cores: int) -> tuple[str, float]:
+    (generates, generate_s), (compiles, compile_s) = (stage_seconds(cache)[stage]
+                                                      for stage in ("generate", "compile"))
+    floor = (generate_s + compile_s) / cores
+    return (f"{generates:,} generates ({generate_s:,.0f} s) + {compiles:,} compiles"
+            f" ({compile_s:,.0f} s) over {cores} cores = {floor:,.0f} s", floor)
+
+
+def timed_command(argv: list[str], rounds: int = 5) -> float:
+    """The median wall time of ``argv`` run from the checkout (seconds)."""
+    times = []
+    for _ in range(rounds):
+        start = time.monotonic()
+        subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
+        times.append(time.monotonic() - start)
+    return statistics.median(times)
+
+
+def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
+    """Generation classes: the default grid's gcc cells cold at ``rev`` and here, the floors,
+    the outcomes compared; the quick grid cold from nothing; query times.  1 if outcomes
+    differ."""
+    grid_args = ["--offline", "--compiler", "gcc", *(["--python", pythons] if pythons else [])]
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
+        base = Path(tmp)
+        times, floors, outcomes = {}, {}, {}
+        for name, root in (("previous", old), ("this", ROOT)):
+            cache, results = base / f"{name}-cache", base / f"{name}-results"
+            times[name] = run_grid(root, grid_args, cache, results, ENVS, log)
+            floors[name] = floor_of(cache, cores)
+            outcomes[name] = load_outcomes(results)
+            engine = f"at {rev}" if name == "previous" else "here"
+            print(f"default grid, gcc cells, cold, engine {engine}: {times[name]:,.1f} s"
+                  f" ({len(outcomes[name]):,} records); floor {floors[name][0]}", flush=True)
+    print(f"  this / previous: {times['this'] / times['previous']:.2f}x the time (target: at"
+          f" most 0.60x); floor {floors['this'][1] / floors['previous'][1]:.2f}x")
+    both = outcomes["previous"].keys() & outcomes["this"].keys()
+    differ = sorted(k for k in both if outcomes["previous"][k] != outcomes["this"][k])
+    print(f"  records both measured: {len(both):,}; same outcome and first error:"
+          f" {len(both) - len(differ):,}; different: {len(differ)}")
+    for case_id, cell_id in differ:
+        print(f"    {case_id} in {cell_id}: {outcomes['previous'][(case_id, cell_id)]} ->"
+              f" {outcomes['this'][(case_id, cell_id)]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        quick = run_grid(ROOT, ["--offline", "--quick"], base / "cache", base / "results",
+                         base / "envs", log)
+        count = len(load_outcomes(base / "results"))
+    print(f"quick grid cold from nothing (empty build cache, store and environments; uv's"
+          f" download cache kept): {quick:.1f} s ({count} records; target: at most 120 s)")
+    query = timed_command([sys.executable, "-m", "report", "query", "--python", ">=3.8",
+                           "--cython", ">=3.0"])
+    helps = timed_command([sys.executable, "-m", "report", "query", "--help"])
+    print(f"report query --python '>=3.8' --cython '>=3.0' over docs/compat.json: {query:.2f} s;"
+          f" --help {helps:.2f} s (medians of 5; target: at most 0.5 s)")
+    return 1 if differ else 0
 
 
 def engines_figures(rev: str, log: Path) -> None:
@@ -313,6 +390,9 @@ def main() -> int:
     parser.add_argument("--warm-baseline-rev",
                         help="only: the default grid's warm re-run (nothing to measure) at this"
                         " git revision against this checkout, alternating (see --rounds)")
+    parser.add_argument("--classes-rev",
+                        help="only: the generation-class figures against the engine at this"
+                        " git revision (see the module's docstring, item 5)")
     parser.add_argument("--rounds", type=int, default=8,
                         help="alternating rounds of --warm-baseline-rev (default: %(default)s)")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
@@ -322,6 +402,8 @@ def main() -> int:
     if args.warm_baseline_rev:
         warm_rerun_figures(args.warm_baseline_rev, args.rounds)
         return 0
+    if args.classes_rev:
+        return classes_figures(args.classes_rev, args.log, args.grid_python)
     if args.run_stage_only:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
         return 0

@@ -1,9 +1,11 @@
-"""Where the measured C came from: each Cython release's C-generation check, and shipped C.
+"""Where the measured C came from: each Cython release's generation classes, and shipped C.
 
-The engine generates a Cython release's C under the oldest and the newest Python that release
-runs on and compares the two (the *invariance check*, ``provenance["c_invariance"]``). Where
-they are identical, the C is generated once and shared by every Python (``c_generation`` is
-``shared``); where they differ, native cells generate their own (``per-python``).
+The engine (5 on) generates a canary (the run's numpy-free cases as one module) with each Cython
+release under every Python whose cells use it; the Pythons whose C is byte-identical form a
+*generation class*, whose C is generated once, under its generator (``c_generation`` is
+``class``, the class in ``provenance["c_class"]``: :mod:`matrix.build.invariance`).  Older
+records state an *invariance check* instead (``c_invariance``: the C under the oldest and the
+newest Python compared; ``shared`` or ``per-python``): both are tabled as the records state them.
 
 Where a Cython release does not install or run on a Python, the cell is measured with *shipped
 C*: the C generated under another Python (``provenance["generated_under"]``) is compiled,
@@ -27,6 +29,38 @@ from matrix.model.selection import generated_under, is_shipped_c, series, versio
 
 SHARED = "shared"
 PER_PYTHON = "per-python"
+CLASS = "class"
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    """One generation class of a release, over every record that names it (same digest)."""
+
+    members: tuple[str, ...]
+    """The Pythons (axis values) whose canary C was byte-identical, oldest first."""
+    generated_under: tuple[str, ...]
+    """The full versions its C was generated under (one, unless records disagree)."""
+    records: int
+
+    @property
+    def text(self) -> str:
+        """``3.8, 3.9, 3.13t, pypy3.11 (under 3.13.0)``."""
+        return f"{', '.join(self.members)} (under {', '.join(self.generated_under) or '?'})"
+
+
+@dataclass(frozen=True)
+class GenerationClasses:
+    """A Cython release's generation classes for one canary, as its records state them."""
+
+    cython: str
+    series: str
+    canary: str
+    """What the canary was: ``26 cases, 58,052 lines of C`` (its first class's words)."""
+    classes: tuple[ClassEntry, ...]
+
+    @property
+    def records(self) -> int:
+        return sum(c.records for c in self.classes)
 
 
 @dataclass(frozen=True)
@@ -156,3 +190,39 @@ def shipped_cells_of(records: Sequence[Record]) -> tuple[ShippedCells, ...]:
                                     _versions({generated_under(r) for r in found}),
                                     tuple(sorted(reasons))))
     return tuple(sorted(entries, key=lambda e: (version_key(e.python), version_key(e.cython))))
+
+
+def _class(record: Record) -> dict[str, Any]:
+    found = record.provenance.get("c_class")
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def generation_classes_of(records: Sequence[Record]) -> tuple[GenerationClasses, ...]:
+    """Each release's generation classes per canary (a bisection's canary is its own two cases),
+    merged over the records: a class is its canary digest, its members the union of what the
+    records name; a Python the run could not classify (no digest) is a class of its own."""
+    by_canary: dict[tuple[str, tuple[str, ...]], dict[str, list[Record]]] = defaultdict(
+        lambda: defaultdict(list))
+    details: dict[tuple[str, tuple[str, ...]], str] = {}
+    for record in records:
+        found = _class(record)
+        if str(record.provenance.get("c_generation") or "") != CLASS or not found:
+            continue
+        canary = tuple(str(c) for c in found.get("canary") or ())
+        key = (record.cython, canary)
+        digest = str(found.get("digest") or "") or f"own: {found.get('generator')}"
+        by_canary[key][digest].append(record)
+        if found.get("digest") and not details.get(key):
+            details[key] = _text(found.get("detail"))
+    entries = []
+    for (cython, canary), classes in by_canary.items():
+        rows = []
+        for named in classes.values():
+            members = {str(m) for r in named for m in _class(r).get("members") or ()}
+            under = {str(_class(r).get("generated_under") or "") for r in named}
+            rows.append(ClassEntry(tuple(sorted(members, key=version_key)), _versions(under),
+                                   len(named)))
+        rows.sort(key=lambda c: version_key(c.members[0]) if c.members else ())
+        entries.append(GenerationClasses(cython, series(cython),
+                                         details.get((cython, canary)) or "", tuple(rows)))
+    return tuple(sorted(entries, key=lambda e: (version_key(e.cython), -e.records)))

@@ -17,17 +17,14 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matrix.model.cases import load_cases
-from matrix.model.checks import Judgement, load_log, log_beside
-from matrix.model.diff import Change
 from matrix.model.errors import MatrixError, dispatch
-from matrix.model.records import Record, load_records
-from matrix.model.selection import CaseInfo
-from report.compose import Report, compose
 from report.query import EXIT_STATUSES, SupportRange, answer, load_data, render_text
-from report.references import REFERENCES_FILE, load_references
-from report.render_md import render_diff
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it: `query` stays fast
+    from matrix.model.records import Record
+    from report.compose import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout the report is rendered in (``results/``, ``cases/`` and ``docs/`` beside it)."""
@@ -43,6 +40,8 @@ class ReportError(MatrixError):
 
 def read_records(path: Path, what: str) -> list[Record]:
     """Every current record of a results file (raises ``ResultsFileError`` naming file:line)."""
+    from matrix.model.records import load_records
+
     if not path.is_file():
         raise ReportError(f"{path}: no {what} file (run `nox -s matrix` to measure, or pass"
                           f" --{what.split()[0]} PATH)")
@@ -50,14 +49,21 @@ def read_records(path: Path, what: str) -> list[Record]:
 
 
 def build_report(results: Path, baseline: Path | None, cases_dir: Path,
-                 rechecks: Path | None = None, references: Path = REFERENCES_FILE) -> Report:
+                 rechecks: Path | None = None, references: Path | None = None) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
     ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
+    from matrix.model.cases import load_cases
+    from matrix.model.checks import load_log, log_beside
+    from matrix.model.selection import CaseInfo
+    from report.compose import compose
+    from report.references import REFERENCES_FILE, load_references
+
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, "results")
     previous = read_records(baseline, "baseline") if baseline is not None else None
     log = load_log(rechecks if rechecks is not None else log_beside(results))
-    return compose(records, cases, previous, log, load_references(references))
+    return compose(records, cases, previous, log,
+                   load_references(references or REFERENCES_FILE))
 
 
 def _baseline(args: argparse.Namespace) -> Path | None:
@@ -72,12 +78,16 @@ def _rechecks(args: argparse.Namespace) -> Path | None:
     return Path(args.rechecks) if args.rechecks else None
 
 
+def _references(args: argparse.Namespace) -> Path | None:
+    return Path(args.references) if args.references else None
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from report.publish import drift, write_outputs  # pandas and matplotlib: only to render
 
     out = Path(args.out)
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
-                          _rechecks(args), Path(args.references))
+                          _rechecks(args), _references(args))
     if args.check:
         problems = drift(report, out)
         for problem in problems:
@@ -109,13 +119,17 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_regressions(args: argparse.Namespace) -> int:
+    from matrix.model.checks import Judgement
+    from matrix.model.diff import Change
+    from report.render_md import render_diff
+
     baseline = _baseline(args)
     if baseline is None:
         text = "No baseline run to compare with: nothing can have regressed.\n"
         regressed = 0
     else:
         report = build_report(Path(args.results), baseline, Path(args.cases), _rechecks(args),
-                              Path(args.references))
+                              _references(args))
         assert report.diff is not None
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
@@ -161,7 +175,7 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         help="cases directory (default: cases/)")
     parser.add_argument("--rechecks", default=None,
                         help="re-measurement log (default: rechecks.jsonl beside --results)")
-    parser.add_argument("--references", default=str(REFERENCES_FILE),
+    parser.add_argument("--references", default=None,
                         help="upstream references cited in the notes (default:"
                         " report/references.toml)")
 

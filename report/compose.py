@@ -47,7 +47,14 @@ from matrix.model.selection import (
     series,
     sorted_versions,
 )
-from report.cgeneration import CGeneration, ShippedCells, c_generation_of, shipped_cells_of
+from report.cgeneration import (
+    CGeneration,
+    GenerationClasses,
+    ShippedCells,
+    c_generation_of,
+    generation_classes_of,
+    shipped_cells_of,
+)
 from report.compilers import CompilerDisagreement, compilers_measured
 from report.compilers import disagreements as compiler_disagreements
 from report.controls import ToolchainBaseline, toolchain_baseline_of
@@ -117,7 +124,9 @@ class Provenance:
     shipped_cells: tuple[ShippedCells, ...] = ()
     """Where shipped C stood in for Cython, and why."""
     c_generation: tuple[CGeneration, ...] = ()
-    """Each Cython release's C-generation check, as the records state it."""
+    """Each Cython release's invariance check, as records before generation classes state it."""
+    generation_classes: tuple[GenerationClasses, ...] = ()
+    """Each Cython release's generation classes, as the records state them."""
     engine_versions: tuple[str, ...] = ()
     """Versions of the outcome-deciding code (:mod:`matrix.run.engine_version`) of the records."""
     run_timeouts: tuple[str, ...] = ()
@@ -138,7 +147,7 @@ class Provenance:
     @property
     def knows_c_generation(self) -> bool:
         """The records say how their C was generated (results from before that say nothing)."""
-        return bool(self.c_generation or self.shipped_cells)
+        return bool(self.c_generation or self.generation_classes or self.shipped_cells)
 
 
 @dataclass(frozen=True)
@@ -368,6 +377,7 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         shipped_c=sum(1 for r in records if is_shipped_c(r)),
         shipped_cells=shipped_cells_of(records),
         c_generation=c_generation_of(records),
+        generation_classes=generation_classes_of(records),
         engine_versions=_distinct(r.provenance.get("engine_version") for r in records),
         run_timeouts=_distinct(r.provenance.get("run_timeout_s") for r in records),
         toolchains=toolchain_counts(records),

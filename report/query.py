@@ -61,6 +61,7 @@ Exit status of ``python -m report query`` (:meth:`Answer.status`; 1 and 4 win ov
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -110,7 +111,9 @@ class QueryError(MatrixError):
     """A bad specifier, case pattern or data file; the message names it."""
 
 
+@functools.cache
 def _version(value: str) -> Version | None:
+    """A version parsed once per distinct text (a query tests thousands of rows)."""
     try:
         return Version(value)
     except InvalidVersion:
@@ -222,6 +225,7 @@ class SupportRange:
         return f"--{axis} '{text}'"
 
     @staticmethod
+    @functools.cache
     def _holds(spec: SpecifierSet, value: str) -> bool:
         version = _version(value)
         return version is not None and spec.contains(version, prereleases=True)

@@ -163,19 +163,35 @@ def render_shipped_c(p: Provenance) -> list[str]:
 
 
 def render_c_generation(p: Provenance) -> str:
-    """The table of each Cython release's C-generation check; empty when no record says."""
-    if not p.c_generation:
-        return ""
-    rows = [[cell_escape(text) for text in [
-        e.cython, e.series, f"{e.oldest or '?'} / {e.newest or '?'}", e.identical_text,
-        e.detail or "—", e.how]] for e in p.c_generation]
-    table = md_table(["Cython", "Series", "Compared (oldest / newest Python)", "Identical",
-                      "Detail", "Generated"], rows)
-    return ("**C generation per Cython release.** Each release's C was generated under the"
-            " oldest and the newest Python it runs on here and compared: where identical, it is"
-            " generated once and shared by every Python (and is the shipped C where that Cython"
-            " cannot be used); where it differs, native cells generate under their own Python."
-            f"\n\n{table}")
+    """The tables of how each Cython release's C was generated: its generation classes, and
+    (records from before classes) its invariance check; empty when no record says."""
+    parts = []
+    if p.generation_classes:
+        rows = [[cell_escape(text) for text in [
+            e.cython, e.series, " · ".join(c.text for c in e.classes), e.canary or "—"]]
+            for e in p.generation_classes]
+        table = md_table(["Cython", "Series", "Generation classes (Pythons with byte-identical"
+                          " C; generated under)", "Canary"], rows)
+        parts.append(
+            "**C generation per Cython release.** Each release generated a canary (the run's"
+            " numpy-free cases as one module) under every Python whose cells use it; the"
+            " Pythons whose C is byte-identical form a *generation class* (separated by ·),"
+            " whose C is generated once, under its newest CPython, and compiled for every"
+            " member. Cells where that Cython cannot be used compile the class of its newest"
+            f" CPython (shipped C). A bisection's canary is its own cases.\n\n{table}")
+    if p.c_generation:
+        rows = [[cell_escape(text) for text in [
+            e.cython, e.series, f"{e.oldest or '?'} / {e.newest or '?'}", e.identical_text,
+            e.detail or "—", e.how]] for e in p.c_generation]
+        table = md_table(["Cython", "Series", "Compared (oldest / newest Python)", "Identical",
+                          "Detail", "Generated"], rows)
+        parts.append(
+            "**C generation per Cython release (invariance check, records before generation"
+            " classes).** Each release's C was generated under the oldest and the newest Python"
+            " it runs on here and compared: where identical, it is generated once and shared by"
+            " every Python (and is the shipped C where that Cython cannot be used); where it"
+            f" differs, native cells generate under their own Python.\n\n{table}")
+    return "\n\n".join(parts)
 
 
 def render_provenance(report: Report) -> str:

@@ -1,10 +1,10 @@
-"""Generator choice and the C invariance check, without builds."""
+"""Generator choice and generation classes, without builds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from matrix.build.invariance import GeneratorChoice, Invariance, comparable
+from matrix.build.invariance import Canary, classify, comparable
 
 
 def test_comparison_ignores_where_things_are_installed(tmp_path: Path) -> None:
@@ -22,14 +22,47 @@ def test_comparison_ignores_where_things_are_installed(tmp_path: Path) -> None:
     assert comparable(old) != comparable(new)
 
 
-def test_c_that_differs_by_python_is_generated_per_python() -> None:
-    differs = Invariance("3.2.9", "3.8.18", "3.15.2", False, "C differs")
-    same = Invariance("0.29.37", "2.7.18", "3.15.2", True, "byte-identical C")
-    env = object()
-    assert GeneratorChoice(env, differs).per_python  # type: ignore[arg-type]
-    assert not GeneratorChoice(env, same).per_python  # type: ignore[arg-type]
-    assert same.to_json() == {"cython": "0.29.37", "oldest": "2.7.18", "newest": "3.15.2",
-                              "identical": True, "detail": "byte-identical C"}
+def _env(label: str, version: str) -> object:
+    """A stand-in environment of an interpreter (classify reads its interpreter only)."""
+    from types import SimpleNamespace
+
+    from packaging.version import Version
+
+    from matrix.model.interpreters import KINDS, kind_id
+    from matrix.plan.interpreters import Interpreter
+
+    interpreter = Interpreter(Version(version), Path(f"/fake/{label}"),
+                              kind=KINDS[kind_id(label)])
+    assert interpreter.label == label
+    return SimpleNamespace(spec=SimpleNamespace(interpreter=interpreter))
+
+
+def test_pythons_with_byte_identical_c_form_one_class_generated_under_its_newest_cpython(
+        ) -> None:
+    canaries = [(_env(label, version), Canary(label, version, digest, ("a", "b"),
+                                              "2 cases, 9 lines"))
+                for label, version, digest in [
+                    ("3.15", "3.15.2", "new"), ("3.8", "3.8.18", "old"),
+                    ("pypy3.11", "3.11.11", "old"), ("3.13", "3.13.0", "old"),
+                    ("3.13t", "3.13.15", "old"), ("3.14", "3.14.10", "new")]]
+    classes, generators, member_of = classify("3.2.9", canaries)  # type: ignore[arg-type]
+    assert [c.members for c in classes] == [("3.8", "pypy3.11", "3.13", "3.13t"),
+                                            ("3.14", "3.15")]
+    # PyPy and free-threaded CPython share the class, but a CPython generates it.
+    assert [(c.generator, c.generated_under, c.classes) for c in classes] == [
+        ("3.13", "3.13.0", 2), ("3.15", "3.15.2", 2)]
+    assert member_of["pypy3.11"] == "3.13" and member_of["3.14"] == "3.15"
+    assert set(generators) == {"3.13", "3.15"}
+    assert classes[0].to_json()["canary"] == ["a", "b"]
+
+
+def test_a_python_whose_canary_gave_no_c_is_a_class_of_its_own() -> None:
+    canaries = [(_env("3.12", "3.12.1"), Canary("3.12", "3.12.1", "", (), "no C: x")),
+                (_env("3.11", "3.11.7"), Canary("3.11", "3.11.7", "", (), "no C: x")),
+                (_env("3.10", "3.10.13"), Canary("3.10", "3.10.13", "d", ("a",), "1 case"))]
+    classes, _, member_of = classify("3.0.12", canaries)  # type: ignore[arg-type]
+    assert [c.members for c in classes] == [("3.10",), ("3.11",), ("3.12",)]
+    assert member_of == {"3.10": "3.10", "3.11": "3.11", "3.12": "3.12"}
 
 
 def _interpreter(version: str) -> object:

@@ -108,8 +108,7 @@ def test_cpython_keeps_its_key_material_folders_and_cache_names() -> None:
     info = EnvInfo.from_json({"python": "3.11.7", "executable": "/e/bin/python", "include": [],
                               "ext_suffix": ".so", "platform": "linux-x86_64"})
     env = Environment(EnvSpec(interpreter, "3.0.12", None), Path("/e"), "uv", info)
-    assert entry_name("mm_0123456789ab", env, per_python=True) == "mm_0123456789ab-py3.11.7"
-    assert entry_name("mm_0123456789ab", env, per_python=False) == "mm_0123456789ab"
+    assert entry_name("mm_0123456789ab", env) == "mm_0123456789ab-py3.11.7"
     pypy = dataclasses.replace(interpreter, version=Version("3.11.11"), kind=PYPY,
                                implementation_version="7.3.19")
     assert EnvSpec(pypy, "3.0.12", None).name == "pp3.11.11-pypy7.3.19-cy3.0.12"

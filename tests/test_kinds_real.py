@@ -55,17 +55,12 @@ def test_pypy_builds_runs_and_names_itself(pypy: dict[str, Record]) -> None:
     assert aliases.outcome is Outcome.OK, aliases.first_error
     assert aliases.python.startswith("pypy") and aliases.cell_id.startswith("pp3.")
     assert aliases.provenance["implementation_version"].startswith("7.3.")
-    # Where the release's C differs between the CPythons compared (from 3.14 on for 3.2.9, so
-    # only on machines that have one), a native cell generates its own; elsewhere it compiles
-    # the C generated once under a CPython, and says so.
-    generation = aliases.provenance["c_generation"]
-    generated_under = aliases.provenance["generated_under"]
-    if generation == "per-python":
-        assert generated_under == aliases.provenance["python_version"]
-    else:
-        assert generation == "shared", generation
-        assert generated_under != aliases.provenance["python_version"], \
-            "shared C is generated under a CPython, not under PyPy"
+    # Alone (as `try` measures it), the cell's Python is classified by itself: its C is its own
+    # class's, generated under PyPy, and the record names the class.
+    assert aliases.provenance["c_generation"] == "class"
+    generation = aliases.provenance["c_class"]
+    assert generation["members"] == [aliases.python] and generation["generator"] == aliases.python
+    assert aliases.provenance["generated_under"] == aliases.provenance["python_version"]
     assert aliases.behaviour.gil_enabled is None  # not a free-threaded build
     assert pypy["fixture-run-error"].outcome is Outcome.RUN_ERROR
 

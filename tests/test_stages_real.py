@@ -1,5 +1,5 @@
-"""Real builds through the two stages: C generated once and compiled per Python, shipped-C
-cells, and the C invariance check on a 0.29 and a 3.x release."""
+"""Real builds through the two stages: C generated once per generation class and compiled per
+Python, shipped-C cells, and generation classes measured on a 0.29 and a 3.x release."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from matrix.build.envs import ensure_env
-from matrix.build.invariance import GeneratorChoice, choose_generator
+from matrix.build.generate import generate
+from matrix.build.invariance import GeneratorChoice, choose_generator, comparable, native_env
 from matrix.model.cases import load_cases
 from matrix.model.cells import Cell
 from matrix.model.outcomes import Outcome
@@ -39,24 +40,29 @@ def _entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_dir())
 
 
-def test_c_is_generated_once_and_compiled_per_python(
+def test_c_is_generated_once_per_class_and_compiled_per_python(
         interpreters: dict[str, Interpreter], tmp_path: Path) -> None:
     old, new = need_python(interpreters, "3.11"), need_python(interpreters, "3.12")
     layout = _layout(tmp_path)
     toolchain = Toolchain.detect(SETTINGS)
+    choice = choose_generator("3.0.12", (new, old), lambda s: ensure_env(s, layout.envs),
+                              _cases(), None, layout.cache, (old, new), shipped=False)
+    assert isinstance(choice, GeneratorChoice), choice
+    [generation] = choice.classes
+    assert generation.members == ("3.11", "3.12") and generation.generator == "3.12"
     records = []
     for interpreter in (old, new):
         cell = planned(Cell(interpreter.minor, "3.0.12"), interpreter, (new, old))
-        records += measure_cell(cell, _cases(), layout, SETTINGS, toolchain)
+        records += measure_cell(cell, _cases(), layout, SETTINGS, toolchain, choice)
     assert [r.outcome for r in records] == [Outcome.OK] * 4
     assert {r.provenance["generated_under"] for r in records} == {str(new.version)}
-    assert {r.provenance["c_generation"] for r in records} == {"shared"}
+    assert {r.provenance["c_generation"] for r in records} == {"class"}
+    assert all(r.provenance["c_class"] == generation.to_json() for r in records)
     assert all(r.shipped_c is None for r in records)
-    # One shared module (plus the invariance check's copy under the oldest Python), two
-    # compiled modules: one per Python.
+    # The canary under each Python (under 3.12 it is also the class's module: these two cases
+    # are the whole canary), and two compiled modules: one per Python.
     generated = _entries(layout.cache / "generate")
-    assert len([g for g in generated if "-py" not in g]) == 1, generated
-    assert [g for g in generated if "-py" in g] == [f"{generated[0]}-py{old.version}"]
+    assert [g.split("-", 1)[1] for g in generated] == [f"py{old.version}", f"py{new.version}"]
     assert len(_entries(layout.cache / "compile")) == 2
 
 
@@ -79,18 +85,33 @@ def test_a_cython_without_a_wheel_here_is_measured_with_shipped_c(
 
 @pytest.mark.parametrize(("cython", "minors"), [("0.29.37", ("3.11", "2.7")),
                                                 ("3.0.12", ("3.11", "3.6"))])
-def test_c_invariance_is_measured(interpreters: dict[str, Interpreter], tmp_path: Path,
-                                  cython: str, minors: tuple[str, str]) -> None:
+def test_a_generation_class_gives_identical_c_beyond_its_canary(
+        interpreters: dict[str, Interpreter], tmp_path: Path, cython: str,
+        minors: tuple[str, str]) -> None:
+    """Two Pythons the canary puts in one class, then other cases generated under each: the
+    C is byte-identical there too (classes never merge Pythons whose C differs)."""
     newest, oldest = (need_python(interpreters, m) for m in minors)
     layout = _layout(tmp_path)
-    choice = choose_generator(cython, (newest, oldest), lambda s: ensure_env(s, layout.envs),
-                              _cases(), None, layout.cache)
+    ensure = lambda s: ensure_env(s, layout.envs)  # noqa: E731
+    choice = choose_generator(cython, (newest,), ensure, _cases(), None, layout.cache,
+                              (oldest, newest), shipped=False)
     assert isinstance(choice, GeneratorChoice), choice
-    invariance = choice.invariance
-    assert (invariance.oldest, invariance.newest) == (str(oldest.version), str(newest.version))
-    assert invariance.identical, invariance.detail
-    assert invariance.detail.startswith("byte-identical C (2 cases")
-    assert choice.newest.info.python == str(newest.version)
+    [generation] = choice.classes
+    assert generation.members == (oldest.label, newest.label)
+    assert generation.generated_under == str(newest.version)
+    assert generation.detail.startswith("2 cases, ")
+    others = [c for c in load_cases(FIXTURES / "cases")
+              if not c.needs_numpy and c.options.is_default and c not in _cases()
+              and c.id != "fixture-cythonize-error"]
+    assert others, "other cases than the canary's"
+    c_files = []
+    for interpreter in (oldest, newest):
+        env = native_env(cython, interpreter, ensure)
+        assert env is not None
+        generated = generate(env, others, None, layout.cache / "generate")
+        assert generated.outcome is Outcome.OK, generated.first_error
+        c_files.append(comparable(generated.c_file))
+    assert c_files[0] == c_files[1]
 
 
 @pytest.mark.parametrize(("minor", "cython", "numpy", "case_id", "outcome", "error"), [

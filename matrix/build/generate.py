@@ -1,9 +1,9 @@
 """Stage 1, *generate*: cythonize cases into C with one Cython release, cached by content.
 
 The key holds what can change the C: the Cython release, the cases' code, the numpy ``.pxd``
-text a numpy case cimports, and -- only for a Cython release whose C was measured to depend
-on the Python running it (see :mod:`matrix.build.invariance`) -- the generating Python.  The C does
-not depend on the Python it will be compiled for, so one generated module serves every Python.
+text a numpy case cimports; the entry is named by the generating Python too, which is the
+generator of a *generation class* (:mod:`matrix.build.invariance`): the C does not depend on the
+Python it will be compiled for, so one generated module serves every member of the class.
 
 ``cimport numpy`` needs numpy's ``.pxd`` text only (the C headers matter at compile time).  The
 generate stage gives Cython what an installed numpy would: a ``numpy/`` package folder -- its
@@ -135,10 +135,10 @@ def module_options(cases: Sequence[Case]) -> BuildOptions:
     return options.pop() if options else BuildOptions()
 
 
-def entry_name(module: str, generator: Environment, *, per_python: bool) -> str:
-    """The cache entry of ``module``'s C: shared by every Python, or per generating Python,
-    named by its interpreter's folder (``mm_<key>-py3.11.9``; ``-pp3.11.11-pypy7.3.19``)."""
-    return f"{module}-{generator.spec.interpreter.id.folder}" if per_python else module
+def entry_name(module: str, generator: Environment) -> str:
+    """The cache entry of ``module``'s C generated under ``generator``, named by its
+    interpreter's folder (``mm_<key>-py3.11.9``; ``mm_<key>-pp3.11.11-pypy7.3.19``)."""
+    return f"{module}-{generator.spec.interpreter.id.folder}"
 
 
 def module_header(options: BuildOptions) -> str:
@@ -149,16 +149,13 @@ def module_header(options: BuildOptions) -> str:
 
 
 def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
-             *, per_python: bool, retry: Retry = DEFAULT_RETRY) -> Generated:
-    """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content).
-
-    With ``per_python`` the generating Python is part of the key (its C differs by Python);
-    otherwise every Python shares the entry, whichever Python generated it.
-    """
+             *, retry: Retry = DEFAULT_RETRY) -> Generated:
+    """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content and
+    by the generating Python: the members of its generation class share the entry)."""
     cython = generator.info.cython or generator.spec.cython or "?"
     material = generate_key(cython, cases, pxd)
     module = "mm_" + stagecache.key_of(material)[:12]
-    name = entry_name(module, generator, per_python=per_python)
+    name = entry_name(module, generator)
     with stagecache.locked_entry(root, name) as directory:
         cached = stagecache.load(directory)
         if cached is not None:

@@ -1,17 +1,19 @@
-"""Which Python runs a Cython release, and whether its C depends on that Python (measured).
+"""Which Python runs a Cython release, and which Pythons get the same C from it (measured).
 
 * :func:`cython_runs` -- does this Cython install *and run* in an environment (cythonize an
   empty module)?  The verdict is cached in the environment, except a timeout (a loaded machine).
-* :func:`choose_generator` -- the Python that generates a Cython release's C: the newest
-  Python on which it installs and runs.  The oldest such Python is found too, and the C that
-  both generate for the same cases is compared (:class:`Invariance`, cached by content).  A
-  release whose C differs is generated *per Python* (native cells generate under their own
-  Python); one whose C is identical is generated once and shared by every Python.
+* :func:`choose_generator` -- a Cython release's *generation classes*: each interpreter the run
+  measures natively generates a canary (the run's numpy-free cases as one module) once, and
+  those whose C is byte-identical form a class (:class:`GenerationClass`; each canary's digest
+  is cached by content: the release, the interpreter's exact release, the canary's code).  A
+  class generates each module's C once, under its generator, and every member compiles that C.
+  The release's newest usable CPython also generates the shipped C, for Pythons it cannot run
+  on.  Measured here: Cython 3.2 gives one C on 3.8-3.13, 3.13t and PyPy, another on 3.14+.
 """
 
 from __future__ import annotations
 
-import difflib
+import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -31,7 +33,9 @@ from matrix.plan.interpreters import Interpreter
 
 SMOKE_MARK = "mm-cython-smoke.json"
 SMOKE_TIMEOUT_S = 300.0
-INVARIANCE_VERSION = "invariance/2"
+CLASSES_VERSION = "classes/1"
+CLASS_GENERATION = "class"
+"""A record's ``c_generation`` when its C came from its generation class (``c_class``)."""
 
 EnsureEnv = Callable[[EnvSpec], "Environment | EnvFailure"]
 
@@ -72,17 +76,57 @@ def cython_runs(env: Environment, retry: Retry = DEFAULT_RETRY) -> str | None | 
 
 
 @dataclass(frozen=True)
-class Invariance:
-    """The C a Cython release generated under its oldest and newest Python, compared."""
+class Canary:
+    """The canary's C under one interpreter: a digest of its comparable lines, or why it has
+    none.  Equal digests mean byte-identical C (paths aside: :func:`comparable`)."""
 
-    cython: str
-    oldest: str
-    newest: str
-    identical: bool
+    interpreter: str
+    """The axis value (``3.11``, ``3.13t``, ``pypy3.11``)."""
+    python: str
+    """Its full version (``3.11.9``)."""
+    digest: str
+    """sha256 (16 hex digits) of the canary's case ids and comparable C; "" when the canary
+    gave no C there (the interpreter is then a class of its own)."""
+    cases: tuple[str, ...]
+    """The canary's cases that cythonized (those that failed alike are left out)."""
     detail: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["cases"] = list(self.cases)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Canary:
+        return cls(str(data["interpreter"]), str(data["python"]), str(data["digest"]),
+                   tuple(str(c) for c in data["cases"]), str(data["detail"]))
+
+
+@dataclass(frozen=True)
+class GenerationClass:
+    """The interpreters on which a Cython release generates byte-identical C for the canary:
+    the class's C is generated once, under :attr:`generator`, and compiled for every member."""
+
+    cython: str
+    members: tuple[str, ...]
+    """Axis values, oldest first (CPython before the other kinds of a language version)."""
+    generator: str
+    """The member it is generated under: its newest CPython, else its newest member."""
+    generated_under: str
+    """The generator's full version (``3.13.0``)."""
+    digest: str
+    """The canary's digest (:attr:`Canary.digest`); "" for an interpreter the canary gave no
+    C on, which is a class of its own."""
+    canary: tuple[str, ...]
+    """The canary's case ids (the run's numpy-free cases as one module)."""
+    detail: str
+    classes: int
+    """How many classes the release's check found, this one included."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["members"], data["canary"] = list(self.members), list(self.canary)
+        return data
 
 
 @dataclass(frozen=True)
@@ -97,15 +141,34 @@ class Untriable:
 
 @dataclass(frozen=True)
 class GeneratorChoice:
-    """Where a Cython release generates C: its newest usable Python, and whether the C it
-    generates there serves every Python (``per_python`` False) or not."""
+    """Where a Cython release's C is generated: once per generation class, under the class's
+    generator; shipped C (for a Python the release cannot run on) under :attr:`newest`, its
+    newest usable CPython, as before classes."""
 
-    newest: Environment
-    invariance: Invariance
+    newest: Environment | None
+    """``None`` when the run needs no shipped C of this release."""
+    classes: tuple[GenerationClass, ...]
+    generators: dict[str, Environment]
+    """Each class's generator environment, by the generator's axis value."""
+    member_of: dict[str, str]
+    """Each classified interpreter's axis value -> its class's generator."""
+
+    def generator_for(self, interpreter: str) -> tuple[Environment, GenerationClass] | None:
+        """The environment that generates C for ``interpreter`` (an axis value), and its class;
+        ``None`` when it was not classified (it then generates its own C)."""
+        generator = self.member_of.get(interpreter)
+        if generator is None:
+            return None
+        found = next(c for c in self.classes if c.generator == generator)
+        return self.generators[generator], found
 
     @property
-    def per_python(self) -> bool:
-        return not self.invariance.identical
+    def shipped(self) -> tuple[Environment, GenerationClass] | None:
+        """Where shipped C comes from: :attr:`newest`, and its class (``None``: not looked for,
+        or no Python here can generate it)."""
+        if self.newest is None:
+            return None
+        return self.generator_for(self.newest.spec.interpreter.label)
 
 
 def usable(cython: str, candidates: Sequence[Interpreter], ensure: EnsureEnv,
@@ -151,85 +214,148 @@ def one_module(cases: Sequence[Case]) -> list[Case]:
     return plain or [c for c in cases if c.options == cases[0].options]
 
 
-def compare_c(cython: str, oldest: Environment, newest: Environment, cases: Sequence[Case],
-              pxd: PxdTree | None, generate_root: Path) -> Invariance | Untriable:
-    """Generate the same module under both Pythons and compare the C line by line.
+def canary_of(env: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+              generate_root: Path) -> Canary | Untriable:
+    """Generate the canary (``cases`` as one module) under ``env`` and digest its C.
 
-    Cases that fail to cythonize alike under both are left out and the rest compared again,
-    so one broken case does not reduce the check to comparing error messages.
+    Cases that fail to cythonize are left out and the rest generated again, so one broken case
+    does not reduce the check to comparing error messages; the case ids that remain are part
+    of the digest, so two interpreters that left out different cases never share a class.
     """
-    old_version, new_version = oldest.info.python, newest.info.python
-    if oldest.path == newest.path:
-        return Invariance(cython, old_version, new_version, True,
-                          f"runs on one Python here ({new_version}): nothing to compare")
+    label, python = env.spec.interpreter.label, env.info.python
     remaining, left_out = list(cases), 0
     while True:
-        new = generate(newest, remaining, pxd, generate_root, per_python=False)
-        old = generate(oldest, remaining, pxd, generate_root, per_python=True)
-        transient = next((g for g in (new, old) if g.cause is not Cause.REPORTED), None)
-        if transient is not None:  # a killed or timed-out cython compares nothing
-            return Untriable(Outcome.ENV_ERROR, f"invariance check: {transient.first_error}",
-                             transient.cause)
-        if old.outcome is Outcome.OK and new.outcome is Outcome.OK:
+        generated = generate(env, remaining, pxd, generate_root)
+        if generated.cause is not Cause.REPORTED:  # a killed or timed-out cython tells nothing
+            return Untriable(Outcome.ENV_ERROR,
+                             f"generation class check: {generated.first_error}",
+                             generated.cause)
+        if generated.outcome is Outcome.OK:
             break
-        if (old.outcome, old.first_error) != (new.outcome, new.first_error):
-            return Invariance(cython, old_version, new_version, False,
-                              stored_line(f"cythonize differs: {old_version}:"
-                                          f" {old.outcome.value} {old.first_error};"
-                                          f" {new_version}: {new.outcome.value}"
-                                          f" {new.first_error}"))
-        blamed = [c for c in remaining if f"{c.id}.pyx" in new.error_files]
+        blamed = [c for c in remaining if f"{c.id}.pyx" in generated.error_files]
         if not blamed or len(blamed) == len(remaining):
-            return Invariance(cython, old_version, new_version, True,
-                              stored_line(f"both failed alike to cythonize: {new.first_error}"))
+            return Canary(label, python, "", (), stored_line(
+                f"the canary gave no C: {generated.outcome.value} {generated.first_error}"))
         remaining = [c for c in remaining if c not in blamed]
         left_out += len(blamed)
-    old_lines, new_lines = comparable(old.c_file), comparable(new.c_file)
-    scope = f"{len(remaining)} cases" + (
-        f"; {left_out} that fail to cythonize alike left out" if left_out else "")
-    if old_lines == new_lines:
-        return Invariance(cython, old_version, new_version, True,
-                          f"byte-identical C ({scope}, {len(new_lines):,} lines)")
-    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b),
-                 min(len(old_lines), len(new_lines)))
-    changed = sum(1 for line in difflib.unified_diff(old_lines, new_lines, n=0)
-                  if line[:1] in "+-" and line[:3] not in ("+++", "---"))
-    return Invariance(cython, old_version, new_version, False,
-                      stored_line(f"C differs ({scope}) from line {first + 1}, {changed:,} lines"
-                                  f" changed: {old_lines[first:first + 1]!r} vs"
-                                  f" {new_lines[first:first + 1]!r}"))
+    lines = comparable(generated.c_file)
+    ids = tuple(c.id for c in remaining)
+    digest = hashlib.sha256(json.dumps(list(ids)).encode() + b"\0"
+                            + "\n".join(lines).encode("utf-8", "replace")).hexdigest()[:16]
+    scope = f"{len(remaining)} case{'s' if len(remaining) != 1 else ''}" + (
+        f"; {left_out} that fail to cythonize left out" if left_out else "")
+    return Canary(label, python, digest, ids, f"{scope}, {len(lines):,} lines of C")
+
+
+def measured_canary(cython: str, env: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+                    cache: Path) -> Canary | Untriable:
+    """:func:`canary_of`, cached like any other fact: keyed by the check's version, the
+    Cython release, the interpreter (its exact release) and the canary's code (and ``.pxd``);
+    a change to any of them measures it again."""
+    material = [CLASSES_VERSION, cython, env.spec.interpreter.id.key_material,
+                generate_key(cython, cases, pxd)]
+    name = f"cy{cython}-{env.spec.interpreter.id.folder}-{stagecache.key_of(material)}"
+    with stagecache.locked_entry(cache / "classes", name) as directory:
+        cached = stagecache.load(directory)
+        if cached is not None:
+            return Canary.from_json(cached)
+        canary = canary_of(env, cases, pxd, cache / "generate")
+        if isinstance(canary, Canary):
+            stagecache.save(stagecache.fresh(directory), canary.to_json(), [])
+        return canary
+
+
+def _order(interpreter: Interpreter) -> tuple[object, ...]:
+    """Oldest first; within a language version CPython first, then the other kinds."""
+    return (interpreter.version.major, interpreter.version.minor, interpreter.kind.order,
+            interpreter.version)
+
+
+def generator_of(members: Sequence[Interpreter]) -> Interpreter:
+    """A class's generator: its newest CPython (a fast, compiled Cython; the Python shipped C
+    comes from), else its newest member."""
+    default = [i for i in members if i.kind.is_default]
+    return max(default or members, key=_order)
+
+
+def classify(cython: str, canaries: Sequence[tuple[Environment, Canary]]
+             ) -> tuple[tuple[GenerationClass, ...], dict[str, Environment], dict[str, str]]:
+    """Group interpreters by their canary's digest: the classes, each generator's environment,
+    and each member's generator (all by axis value)."""
+    groups: dict[str, list[tuple[Environment, Canary]]] = {}
+    for env, canary in canaries:
+        key = canary.digest or f"no C: {canary.interpreter}"
+        groups.setdefault(key, []).append((env, canary))
+    classes: list[GenerationClass] = []
+    generators: dict[str, Environment] = {}
+    member_of: dict[str, str] = {}
+    for found in groups.values():
+        interpreters = sorted((env.spec.interpreter for env, _ in found), key=_order)
+        generator = generator_of(interpreters)
+        env, canary = next((e, c) for e, c in found if e.spec.interpreter == generator)
+        members = tuple(i.label for i in interpreters)
+        classes.append(GenerationClass(cython, members, generator.label, canary.python,
+                                       canary.digest, canary.cases, canary.detail,
+                                       len(groups)))
+        generators[generator.label] = env
+        member_of.update((member, generator.label) for member in members)
+    by_label = {env.spec.interpreter.label: env.spec.interpreter for env, _ in canaries}
+    classes.sort(key=lambda c: _order(by_label[c.members[0]]))
+    return tuple(classes), generators, member_of
+
+
+def native_env(cython: str, interpreter: Interpreter, ensure: EnsureEnv) -> Environment | None:
+    """``cython`` installed on ``interpreter``, if it installs and runs there; else ``None``
+    (the cell decides on its own why not: shipped C, or a transient failure to retry)."""
+    env = ensure(EnvSpec(interpreter, cython, None))
+    if isinstance(env, EnvFailure):
+        return None
+    return env if cython_runs(env) is None else None
 
 
 def choose_generator(cython: str, candidates: Sequence[Interpreter], ensure: EnsureEnv,
                      cases: Sequence[Case], pxd: PxdTree | None, cache: Path,
+                     members: Sequence[Interpreter] = (), *, shipped: bool = True,
                      ) -> GeneratorChoice | Untriable:
-    """The generator of ``cython`` among ``candidates`` (newest first), or why there is none.
+    """The generation classes of ``cython`` over ``members`` (the interpreters whose cells the
+    run measures natively) and, where shipped C may be needed, its newest usable CPython among
+    ``candidates`` (newest first); or why there is none.
 
-    The invariance check compares the C of ``cases`` (with ``pxd``) under the newest and the
-    oldest usable Python; its verdict is cached by content (the release, both Pythons, the
-    cases' code and the ``.pxd``).
+    Each interpreter generates the canary (``cases`` as one module, with ``pxd``) once; those
+    whose C is byte-identical form a class (:func:`classify`).  A member that cannot use this
+    Cython, or whose canary could not be made for a transient reason, is left unclassified: its
+    cell finds out why on its own (shipped C, or an ``env-error`` retried next run).  The newest
+    CPython is found (and classified) when ``shipped`` says a cell needs shipped C, when a
+    member cannot use this Cython, or when no member was classified.
     """
-    newest, why = usable(cython, candidates, ensure)
-    if isinstance(newest, EnvFailure):
-        return Untriable(Outcome.ENV_ERROR, newest.reason, newest.cause)
-    if newest is None:
-        reasons = "; ".join(why) or "no Python here has a wheel of it"
-        return Untriable(Outcome.NOT_POSSIBLE, f"no Python here on which Cython {cython}"
-                         f" installs and runs to generate C ({reasons})"[:600])
-    oldest, _ = usable(cython, list(reversed(candidates)), ensure)
-    if isinstance(oldest, EnvFailure):
-        return Untriable(Outcome.ENV_ERROR, oldest.reason, oldest.cause)
-    assert oldest is not None  # newest is usable, so the scan from the other end finds one
     cases = one_module(cases)
-    material = [INVARIANCE_VERSION, cython, oldest.spec.interpreter.id.key_material,
-                newest.spec.interpreter.id.key_material, generate_key(cython, cases, pxd)]
-    name = f"cy{cython}-{stagecache.key_of(material)}"
-    with stagecache.locked_entry(cache / "invariance", name) as directory:
-        cached = stagecache.load(directory)
-        if cached is not None:
-            return GeneratorChoice(newest, Invariance(**cached))
-        invariance = compare_c(cython, oldest, newest, cases, pxd, cache / "generate")
-        if isinstance(invariance, Untriable):
-            return invariance
-        stagecache.save(stagecache.fresh(directory), invariance.to_json(), [])
-    return GeneratorChoice(newest, invariance)
+    canaries: list[tuple[Environment, Canary]] = []
+    seen: set[str] = set()
+    unusable = False
+    for interpreter in sorted(members, key=_order):
+        if interpreter.label in seen:
+            continue
+        seen.add(interpreter.label)
+        env = native_env(cython, interpreter, ensure)
+        unusable = unusable or env is None
+        canary = None if env is None else measured_canary(cython, env, cases, pxd, cache)
+        if env is not None and isinstance(canary, Canary):
+            canaries.append((env, canary))
+    newest: Environment | None = None
+    if shipped or unusable or not canaries:
+        found, why = usable(cython, candidates, ensure)
+        if isinstance(found, EnvFailure):
+            return Untriable(Outcome.ENV_ERROR, found.reason, found.cause)
+        if found is None:
+            if canaries:  # the run's own Pythons can generate: shipped C cannot be made
+                return GeneratorChoice(None, *classify(cython, canaries))
+            reasons = "; ".join(why) or "no Python here has a wheel of it"
+            return Untriable(Outcome.NOT_POSSIBLE, f"no Python here on which Cython {cython}"
+                             f" installs and runs to generate C ({reasons})"[:600])
+        newest = found
+        if newest.spec.interpreter.label not in seen:
+            canary = measured_canary(cython, newest, cases, pxd, cache)
+            if isinstance(canary, Untriable):
+                return canary
+            canaries.append((newest, canary))
+    return GeneratorChoice(newest, *classify(cython, canaries))

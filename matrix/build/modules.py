@@ -38,8 +38,7 @@ class BuildContext:
     """Everything a cell's builds share: who generates, for what it compiles, where to cache."""
 
     generator: Environment
-    per_python: bool
-    """The generator's C differs by Python: its Python is part of the generate key."""
+    """Who generates the C: the generator of the cell's generation class."""
     target: Environment
     """The Python (and numpy headers) the C is compiled for."""
     pxd: PxdTree | None
@@ -122,7 +121,7 @@ class CaseBuild:
 def build_module(context: BuildContext, cases: Sequence[Case]) -> ModuleBuild:
     """Generate (or reuse) the C of ``cases`` and compile (or reuse) it for the target."""
     generated = generate(context.generator, cases, context.pxd, context.generate_root,
-                         per_python=context.per_python, retry=context.retry)
+                         retry=context.retry)
     if generated.outcome is not Outcome.OK:
         return ModuleBuild(generated)
     return ModuleBuild(generated, compile_module(generated, context.target,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
-from matrix.model.cases import Case
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.interpreters import axis_key, cell_prefix
+
+if TYPE_CHECKING:
+    from matrix.model.cases import Case
 
 TRY_COMMAND = "nox -s matrix -- try"
 """How a reproducer starts (the README's spelling of ``python -m matrix try``)."""

@@ -291,6 +291,14 @@ def quick_pythons(pythons: Sequence[Interpreter], index: ReleaseIndex,
     return sorted({modern[0], (both or modern)[-1]})
 
 
+def quick_numpy(numpys: Sequence[Version], position: int) -> list[Version]:
+    """``--quick``'s numpy cells of a Python's oldest (``position`` 0) and newest Cython: the
+    oldest numpy with the oldest Cython, the newest with the newest, as a project pins them."""
+    if not numpys:
+        return []
+    return [numpys[0] if position == 0 else numpys[-1]]
+
+
 def default_compilers(cell: Cell, numpys: Sequence[Version]) -> tuple[str, ...]:
     """The default grid's compilers for a cell: every compiler on core cells (``gcc-asan``
     where AddressSanitizer can see the Python's heap: CPython 3.6+), every compiler but the
@@ -357,9 +365,9 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
             for compiler in compilers:
                 cells.append(planned_cell(replace(cell, compiler=compiler)))
 
-        for cython in py_cythons:
+        for position, cython in enumerate(py_cythons):
             add(Cell(label, str(cython)))
-            for numpy in numpys:
+            for numpy in quick_numpy(numpys, position) if selection.quick else numpys:
                 add(Cell(label, str(cython), str(numpy), str(numpy)))
         if not selection.abi:
             continue
@@ -369,12 +377,11 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
             continue
         abi_cython = str(usable_cythons[-1])
         builds = abi_versions(numpys, config.abi_builds)
-        if selection.quick:
-            builds = _ends(builds)
-        for built in builds:
-            for ran in builds:
-                if built != ran:
-                    add(Cell(label, abi_cython, str(built), str(ran)))
+        pairs = [(built, ran) for built in builds for ran in builds if built != ran]
+        if selection.quick:  # built against the oldest, run under the newest: an upgrade
+            pairs = [(builds[0], builds[-1])] if len(builds) > 1 else []
+        for built, ran in pairs:
+            add(Cell(label, abi_cython, str(built), str(ran)))
     if selection.cells is not None:
         patterns = selection.cells
         cells = [p for p in cells if any(fnmatch.fnmatchcase(p.cell.id, pat) for pat in patterns)]

@@ -21,7 +21,14 @@ from matrix.build.cc import ToolInstallError, zig_tool
 from matrix.build.compile import CompileSettings
 from matrix.build.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
 from matrix.build.generate import PxdTree, pxd_tree
-from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator, cython_runs
+from matrix.build.invariance import (
+    CLASS_GENERATION,
+    GenerationClass,
+    GeneratorChoice,
+    Untriable,
+    choose_generator,
+    cython_runs,
+)
 from matrix.build.modules import BuildContext, BuildSettings, CaseBuild, ModuleBuild, build_cases
 from matrix.model.cases import Case
 from matrix.model.cells import Cell
@@ -164,11 +171,12 @@ def _write_log(layout: Layout, cell: Cell, case: Case, text: str) -> str | None:
 class CellMeasurement:
     """Measures one cell; every path out of it yields one record per case.
 
-    A cell is built in two stages: the C is *generated* by the cell's Cython under the Python
-    :mod:`matrix.build.invariance` chooses (shared by every Python where the C was measured not to
-    depend on it), then *compiled*, imported and run on the cell's Python.  Where that Cython
-    does not install or run on the cell's Python, the cell is still measured, with that C:
-    a *shipped-C* cell (``Record.shipped_c`` says why Cython itself could not be used).
+    A cell is built in two stages: the C is *generated* by the cell's Cython under the generator
+    of its Python's generation class (:mod:`matrix.build.invariance`: the Pythons measured to get
+    byte-identical C from that release), then *compiled*, imported and run on the cell's Python.
+    Where that Cython does not install or run on the cell's Python, the cell is still measured,
+    with the C of the release's newest usable CPython: a *shipped-C* cell (``Record.shipped_c``
+    says why Cython itself could not be used).
     """
 
     def __init__(self, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
@@ -185,6 +193,8 @@ class CellMeasurement:
         self.settings = settings
         self.toolchain = toolchain
         self.choice = choice
+        self.generation: GenerationClass | None = None
+        """The generation class whose C this cell compiles (once chosen: :meth:`measure`)."""
         self.run_module = run_module
         """How one built module's cases are run (:func:`matrix.run.probe.run_cases`; the
         benchmark wraps it to time the run stage)."""
@@ -226,10 +236,9 @@ class CellMeasurement:
             data.update(numpy_run_version=run_env.info.numpy, run_env_backend=run_env.backend)
         elif target is not None:
             data["numpy_run_version"] = target.info.numpy
-        if isinstance(self.choice, GeneratorChoice):
-            data["c_generation"] = ("per-python" if self.generates_natively(self.choice)
-                                    else "shared")
-            data["c_invariance"] = self.choice.invariance.to_json()
+        if self.generation is not None:
+            data["c_generation"] = CLASS_GENERATION
+            data["c_class"] = self.generation.to_json()
         if build is not None:
             data.update(batched=build.batched, module=build.module.module,
                         cython_version=build.module.generated.cython,
@@ -319,19 +328,38 @@ class CellMeasurement:
         return (f"Cython {self.cell.cython} cannot run on Python {self.interpreter.version}:"
                 f" {failure}")
 
-    def generates_natively(self, choice: GeneratorChoice) -> bool:
-        """Whether a native cell generates its C under its own Python: where the release's C
-        differs between Pythons (the invariance check compares CPythons).  Elsewhere every
-        cell, of any interpreter kind, compiles the C generated once under the newest CPython
-        (its records say so: ``generated_under``), as an sdist's shipped C would be."""
-        return choice.per_python
-
     def generator(self, pxd: PxdTree | None) -> GeneratorChoice | Untriable:
+        """The run's choice for this cell's Cython, or (alone: ``try``) one over this cell's
+        interpreter where it runs this Cython, else over the release's newest usable CPython."""
         if self.choice is None:
-            self.choice = choose_generator(
-                self.cell.cython, self.planned.generators, self.environment, self.cases, pxd,
-                self.layout.cache)
+            self.choice = self.choose(pxd, shipped=self.planned.shipped_c is not None)
         return self.choice
+
+    def choose(self, pxd: PxdTree | None, *, shipped: bool) -> GeneratorChoice | Untriable:
+        members = () if shipped else (self.interpreter,)
+        return choose_generator(self.cell.cython, self.planned.generators, self.environment,
+                                self.cases, pxd, self.layout.cache, members, shipped=shipped)
+
+    def generator_env(self, choice: GeneratorChoice, native: Environment | str,
+                      pxd: PxdTree | None) -> tuple[Environment, GenerationClass] | Untriable:
+        """Who generates this cell's C, and the class that says so: the generator of its
+        Python's generation class; for shipped C, the release's newest usable CPython.  A
+        Python the run's check could not classify generates its own (a class of one)."""
+        if isinstance(native, str):
+            if choice.shipped is None:  # found out only now: this Cython cannot run here
+                again = self.choose(pxd, shipped=True)
+                if isinstance(again, Untriable) or again.shipped is None:
+                    return again if isinstance(again, Untriable) else Untriable(
+                        Outcome.NOT_POSSIBLE, native)
+                return again.shipped
+            return choice.shipped
+        found = choice.generator_for(self.interpreter.label)
+        if found is not None:
+            return found
+        label = self.interpreter.label
+        return native, GenerationClass(self.cell.cython, (label,), label, native.info.python,
+                                       "", (), "not classified by the run's check: generated"
+                                       " under its own Python", 0)
 
     def measure(self) -> list[Record]:
         if not self.cases:
@@ -357,14 +385,17 @@ class CellMeasurement:
         if isinstance(choice, Untriable):
             return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,
                                 target)
-        per_python = self.generates_natively(choice)
-        generator = native if per_python and isinstance(native, Environment) else choice.newest
+        chosen = self.generator_env(choice, native, pxd)
+        if isinstance(chosen, Untriable):
+            return self.untried(chosen.outcome, chosen.reason, chosen.reason, chosen.cause,
+                                target)
+        generator, self.generation = chosen
         compile_settings = self.compile_settings()
         if isinstance(compile_settings, str):
             return self.untried(Outcome.ENV_ERROR, compile_settings, compile_settings,
                                 Cause.INSTALL, target)
         context = BuildContext(
-            generator=generator, per_python=per_python, target=target, pxd=pxd,
+            generator=generator, target=target, pxd=pxd,
             compile=compile_settings, cache=self.layout.cache, retry=self.settings.retry)
         isolate: frozenset[str] = frozenset()
         while True:

@@ -19,7 +19,7 @@ import ast
 import hashlib
 from pathlib import Path
 
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 """1: every record measured before the version was a key input (migrated, see
 :mod:`matrix.store.migrate`).  2: exact attribution in every cell kind (an import failure of a
 batched module is blamed by building suspects alone, numpy build-vs-run cells included), the
@@ -27,14 +27,16 @@ outcome policy of :mod:`matrix.model.policy` (transient causes retried, a timeou
 3: only the conversion fails a case: an error inside a probe method is that probe's "cannot
 tell" (``probe_errors``), a timeout's first error says it was re-run alone.  4: the ``moves``
 probe after a resize (does the target dangle?), the ``gcc-asan`` compiler (AddressSanitizer:
-a report at the read after the resize is the safety verdict, elsewhere a ``memory-error``)."""
+a report at the read after the resize is the safety verdict, elsewhere a ``memory-error``).
+5: generation classes (:mod:`matrix.build.invariance`): a cell compiles the C generated under
+its class's generator, and its record names the class (``c_class``)."""
 
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "98be31dc16eb9389"
+SOURCES_DIGEST = "06687d5fe706d53c"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

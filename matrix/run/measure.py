@@ -17,6 +17,7 @@ from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, Retry, is_provisional
 from matrix.model.records import Record, identity_of
 from matrix.plan.grid import PlannedCell
+from matrix.plan.interpreters import Interpreter
 from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
 from matrix.run.hygiene import Terminated
 from matrix.run.pool import WorkerPool
@@ -122,25 +123,42 @@ class Progress:
         self.stream.flush()
 
 
-def _choose(cython: str, planned: PlannedCell, cases: Sequence[Case], layout: Layout,
-            retry: Retry) -> GeneratorChoice | Untriable:
+def _choose(cython: str, planned: PlannedCell, members: Sequence[Interpreter], shipped: bool,
+            cases: Sequence[Case], layout: Layout, retry: Retry) -> GeneratorChoice | Untriable:
     """Worker side of :func:`choose_generators` (module level: it is sent to a process)."""
     return choose_generator(cython, planned.generators,
                             lambda spec: ensure_env(spec, layout.envs, retry), cases, None,
-                            layout.cache)
+                            layout.cache, members, shipped=shipped)
+
+
+def class_text(choice: GeneratorChoice) -> str:
+    """``2 generation classes: 3.8-3.13, 3.13t, pypy3.11 (under 3.13.0); 3.14, 3.15 (under
+    3.15.2)``: one line of the run's output per Cython release."""
+    parts = [f"{', '.join(c.members)} (under {c.generated_under})" for c in choice.classes]
+    noun = "class" if len(choice.classes) == 1 else "classes"
+    return f"{len(choice.classes)} generation {noun}: {'; '.join(parts)}"
 
 
 def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
                       cases: Sequence[Case], layout: Layout, stream: TextIO,
                       retry: Retry) -> dict[str, GeneratorChoice | Untriable]:
-    """Before any cell: for every Cython release to measure, where its C is generated and
-    whether that C depends on the Python (checked on the run's numpy-free cases, or its numpy
-    cases with the ``.pxd`` Cython bundles when it has no others)."""
+    """Before any cell: for every Cython release to measure, its generation classes over the
+    Pythons whose cells use it natively, checked on the run's numpy-free cases (or its numpy
+    cases with the ``.pxd`` Cython bundles when it has no others), and its newest CPython."""
     first: dict[str, PlannedCell] = {}
+    members: dict[str, dict[str, Interpreter]] = {}
+    shipped: set[str] = set()
     for planned, _ in todo:
-        first.setdefault(planned.cell.cython, planned)
+        cython = planned.cell.cython
+        first.setdefault(cython, planned)
+        if planned.shipped_c is None:
+            members.setdefault(cython, {})[planned.interpreter.label] = planned.interpreter
+        else:
+            shipped.add(cython)
     check = [c for c in cases if not c.needs_numpy] or list(cases)
-    futures = {cython: pool.submit(_choose, cython, planned, check, layout, retry)
+    futures = {cython: pool.submit(_choose, cython, planned,
+                                   tuple(members.get(cython, {}).values()), cython in shipped,
+                                   check, layout, retry)
                for cython, planned in first.items()}
     choices: dict[str, GeneratorChoice | Untriable] = {}
     for cython, future in futures.items():
@@ -152,10 +170,7 @@ def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCel
             continue
         choices[cython] = choice
         if isinstance(choice, GeneratorChoice):
-            inv = choice.invariance
-            how = "per Python" if choice.per_python else f"once, under {choice.newest.info.python}"
-            stream.write(f"Cython {cython}: C generated {how} ({inv.oldest} vs {inv.newest}:"
-                         f" {inv.detail})\n")
+            stream.write(f"Cython {cython}: {class_text(choice)}\n")
         else:
             stream.write(f"Cython {cython}: {choice.outcome.value}: {choice.reason}\n")
     return choices
