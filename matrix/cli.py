@@ -658,7 +658,10 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
           " (default: gcc everywhere, every compiler on core cells and on the newest numpy 1.x"
           " and 2.x cells; --quick: gcc)")
     group.add_argument("--quick", action="store_true",
-                       help="a few cells spanning old and new: a smoke run in minutes")
+                       help="10 cells spanning old and new (the oldest Python 3 and the newest"
+                       " with numpy 1.x and 2.x; each with its oldest and newest Cython, oldest"
+                       " numpy with the oldest, newest with the newest, and one numpy upgrade"
+                       " cell): a smoke run of about two minutes from nothing")
     group.add_argument("--no-abi", action="store_true",
                        help="skip the numpy build-vs-run cells")
     _flag(group, "offline")

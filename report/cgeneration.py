@@ -125,12 +125,13 @@ def _versions(values: set[str]) -> tuple[str, ...]:
 
 
 def c_generation_of(records: Sequence[Record]) -> tuple[CGeneration, ...]:
-    """The distinct C-generation statements per Cython release, oldest release first."""
+    """The distinct invariance-check statements per Cython release, oldest release first
+    (records of generation classes: :func:`generation_classes_of`)."""
     grouped: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
     for record in records:
         invariance = _invariance(record)
         generation = str(record.provenance.get("c_generation") or "")
-        if not invariance and not generation:
+        if (not invariance and not generation) or generation == CLASS:
             continue
         statement = json.dumps(invariance, sort_keys=True, default=str)
         grouped[(record.cython, statement, generation)].append(record)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -149,12 +150,20 @@ def cmd_regressions(args: argparse.Namespace) -> int:
     return 0
 
 
+def query_cache() -> Path:
+    """Where ``query`` keeps what it read of a data file: ``query/`` in the cache folder
+    (``MATRIX_CACHE_DIR``, else ``.cache/``, as ``matrix.store.paths.Layout`` has it: the report
+    reads nothing of the engine's)."""
+    cache = os.environ.get("MATRIX_CACHE_DIR")
+    return (Path(cache) if cache else PROJECT_ROOT / ".cache") / "query"
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     support = SupportRange.parse(args.python, args.cython, args.numpy, given=True,
                                  interpreters=args.interpreter)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
-    result = answer(load_data(Path(args.data)), support, globs, shipped_c=args.shipped_c,
-                    compiler=args.compiler)
+    result = answer(load_data(Path(args.data), query_cache()), support, globs,
+                    shipped_c=args.shipped_c, compiler=args.compiler)
     strict, safe = args.strict_toolchain, args.safe
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict, safe=safe),

@@ -106,3 +106,19 @@ def test_a_transient_environment_failure_is_an_env_error_not_another_generator(
                               offline, [], None, tmp_path)
     assert isinstance(choice, Untriable) and choice.outcome is Outcome.ENV_ERROR
     assert asked == ["3.13.0"], "an older Python must not silently become the generator"
+
+
+def test_a_choice_names_each_members_generator_and_where_shipped_c_comes_from() -> None:
+    from matrix.build.invariance import GeneratorChoice
+
+    canaries = [(_env(label, version), Canary(label, version, digest, ("a",), "1 case"))
+                for label, version, digest in [("3.8", "3.8.18", "old"), ("3.13", "3.13.0", "old"),
+                                               ("3.15", "3.15.2", "new")]]
+    newest = canaries[-1][0]
+    choice = GeneratorChoice(newest, *classify("3.2.9", canaries))  # type: ignore[arg-type]
+    found = choice.generator_for("3.8")
+    assert found is not None and found[0] is canaries[1][0] and found[1].generator == "3.13"
+    assert choice.generator_for("3.11") is None, "not classified: the cell generates its own"
+    shipped = choice.shipped
+    assert shipped is not None and shipped[0] is newest and shipped[1].members == ("3.15",)
+    assert GeneratorChoice(None, *classify("3.2.9", canaries)).shipped is None  # type: ignore[arg-type]

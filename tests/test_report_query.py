@@ -513,3 +513,31 @@ def test_a_dangling_target_is_listed_and_fails_only_with_safe(
     asan = json.loads(capsys.readouterr().out)["cases"][0]
     assert asan["dangles"][0]["error"] == ("ASan: heap-use-after-free reading the target after"
                                            " the resize")
+
+
+@pytest.mark.parametrize(("python", "cython", "numpy", "shipped_c", "compiler"), [
+    ("", "", "", False, "gcc"), (">=3.12", ">=3.1", ">=2", False, "gcc"),
+    ("==3.12.*", "<0.28", "", True, "gcc"), (">=3.6", "", "", False, "gcc-asan"),
+    ("<3", ">=0.29", "", False, "gcc")])
+def test_the_cached_data_answers_as_the_whole_file_does(
+        tmp_path: Path, python: str, cython: str, numpy: str, shipped_c: bool,
+        compiler: str) -> None:
+    """What the query keeps of the data (parsed once, then read from its cache) gives the answer
+    the whole ``compat.json`` gives, text and JSON, cold and warm; a damaged cache is passed
+    over."""
+    from report.query import render_text
+
+    support = SupportRange.parse(python, cython, numpy)
+
+    def answered(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        result = answer(data, support, shipped_c=shipped_c, compiler=compiler)
+        return (render_text(result, strict_toolchain=True, safe=True),
+                result.to_json(strict_toolchain=True, safe=True))
+
+    whole = answered(json.loads(DATA.read_text(encoding="utf-8")))
+    assert answered(load_data(DATA, tmp_path)) == whole  # parsed, then kept
+    [kept] = tmp_path.glob("compat-*.marshal*")
+    assert answered(load_data(DATA, tmp_path)) == whole  # read back
+    kept.write_bytes(b"damaged")
+    assert answered(load_data(DATA, tmp_path)) == whole
+    assert answered(load_data(DATA)) == whole

@@ -170,7 +170,8 @@ def test_provenance_counts_shipped_records_and_tables_the_c_generation() -> None
     text = render_provenance(report)
     assert "- **Python:** 3.6 (3.6.1; pyenv), 3.12 (3.12.1)" in text
     assert f"- **Shipped C {SHIPPED_C}:** 1 of 2 tried records were measured with shipped C" in text
-    assert "**C generation per Cython release.**" in text
+    # Records from before generation classes state an invariance check: tabled as they state it.
+    assert "**C generation per Cython release (invariance check, records before generation" in text
     table = [line for line in text.splitlines() if line.startswith("| 0.27.3")]
     assert [cell.strip() for cell in table[0].split("|")[1:-1]] == [
         "0.27.3", "0.27", "2.7.18 / 3.6.15", "yes", "byte-identical C (2 cases, 4,100 lines)",
@@ -184,3 +185,27 @@ def test_old_records_render_as_before() -> None:
     assert "- **Python:** 3.6 (3.6.1), 3.12 (3.12.1)" in text
     assert SHIPPED_C not in render_summary(report)
     assert all(SHIPPED_C not in render_detail(t, report) for t in report.details)
+
+
+def test_generation_classes_merge_what_the_records_name_per_release_and_canary() -> None:
+    from report.cgeneration import generation_classes_of
+
+    def named(case: str, python: str, members: list[str], generator: str, digest: str,
+              canary: tuple[str, ...] = ("a", "b")) -> Record:
+        return rec(case, python, "3.2.9", provenance={
+            "c_generation": "class", "generated_under": f"{generator}.0",
+            "c_class": {"cython": "3.2.9", "members": members, "generator": generator,
+                        "generated_under": f"{generator}.0", "digest": digest,
+                        "canary": list(canary), "detail": "2 cases, 9 lines of C",
+                        "classes": 2}})
+
+    records = [named("a", "3.12", ["3.12", "3.13"], "3.13", "d1"),
+               named("a", "pypy3.11", ["pypy3.11", "3.13t", "3.13"], "3.13", "d1"),
+               named("a", "3.15", ["3.14", "3.15"], "3.15", "d2"),
+               named("z", "3.12", ["3.12"], "3.12", "d3", canary=("z",)),
+               rec("b", "3.12", "3.2.9")]  # from before classes: not a class
+    [grid, bisection] = generation_classes_of(records)
+    assert [c.text for c in grid.classes] == [
+        "pypy3.11, 3.12, 3.13, 3.13t (under 3.13.0)", "3.14, 3.15 (under 3.15.0)"]
+    assert (grid.cython, grid.canary, grid.records) == ("3.2.9", "2 cases, 9 lines of C", 3)
+    assert [c.members for c in bisection.classes] == [("3.12",)]

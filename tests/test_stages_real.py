@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix.build.envs import ensure_env
-from matrix.build.generate import generate
+from matrix.build.envs import EnvFailure, Environment, EnvSpec, ensure_env
+from matrix.build.generate import generate, pxd_tree
 from matrix.build.invariance import GeneratorChoice, choose_generator, comparable, native_env
 from matrix.model.cases import load_cases
 from matrix.model.cells import Cell
@@ -92,7 +92,10 @@ def test_a_generation_class_gives_identical_c_beyond_its_canary(
     C is byte-identical there too (classes never merge Pythons whose C differs)."""
     newest, oldest = (need_python(interpreters, m) for m in minors)
     layout = _layout(tmp_path)
-    ensure = lambda s: ensure_env(s, layout.envs)  # noqa: E731
+
+    def ensure(spec: EnvSpec) -> Environment | EnvFailure:
+        return ensure_env(spec, layout.envs)
+
     choice = choose_generator(cython, (newest,), ensure, _cases(), None, layout.cache,
                               (oldest, newest), shipped=False)
     assert isinstance(choice, GeneratorChoice), choice
@@ -104,14 +107,22 @@ def test_a_generation_class_gives_identical_c_beyond_its_canary(
               if not c.needs_numpy and c.options.is_default and c not in _cases()
               and c.id != "fixture-cythonize-error"]
     assert others, "other cases than the canary's"
-    c_files = []
-    for interpreter in (oldest, newest):
-        env = native_env(cython, interpreter, ensure)
-        assert env is not None
-        generated = generate(env, others, None, layout.cache / "generate")
-        assert generated.outcome is Outcome.OK, generated.first_error
-        c_files.append(comparable(generated.c_file))
-    assert c_files[0] == c_files[1]
+    # And numpy cases, which the canary (numpy-free cases) does not hold, over numpy's .pxd.
+    numpy = ensure(EnvSpec(newest, None, "1.26.4"))
+    assert isinstance(numpy, Environment), numpy
+    pxd = pxd_tree("1.26.4", numpy.info.numpy_package, layout.cache / "pxd")
+    numpy_cases = [c for c in load_cases(PROJECT_ROOT / "cases")
+                   if c.id in ("control-numpy", "numpy-to-long-pointer")]
+    assert len(numpy_cases) == 2
+    for cases, tree in ((others, None), (numpy_cases, pxd)):
+        c_files = []
+        for interpreter in (oldest, newest):
+            env = native_env(cython, interpreter, ensure)
+            assert env is not None
+            generated = generate(env, cases, tree, layout.cache / "generate")
+            assert generated.outcome is Outcome.OK, generated.first_error
+            c_files.append(comparable(generated.c_file))
+        assert c_files[0] == c_files[1], [c.id for c in cases]
 
 
 @pytest.mark.parametrize(("minor", "cython", "numpy", "case_id", "outcome", "error"), [

@@ -8,7 +8,7 @@
   measuring the same thing again disagrees.
 
 Every attempt is independent and from scratch: a fresh cache folder of its own (no generated
-C, compiled module, invariance verdict or ``.pxd`` mirror is reused), with the stored record's
+C, compiled module, canary digest or ``.pxd`` mirror is reused), with the stored record's
 own run timeout and flags, so the re-measurement is the same measurement
 (:func:`matrix.run.engine.identity_of`).  Environments (exact releases installed by
 :mod:`matrix.build.envs`) are shared; one that can no longer be created makes that attempt an
