@@ -176,9 +176,9 @@ def render_c_generation(p: Provenance) -> str:
             "**C generation per Cython release.** Each release generated a canary (the run's"
             " numpy-free cases as one module) under every Python whose cells use it; the"
             " Pythons whose C is byte-identical form a *generation class* (separated by ·),"
-            " whose C is generated once, under its newest CPython, and compiled for every"
-            " member. Cells where that Cython cannot be used compile the class of its newest"
-            f" CPython (shipped C). A bisection's canary is its own cases.\n\n{table}")
+            " whose C is generated once, under one member (its newest CPython with a compiled"
+            " Cython), and compiled for every member. Cells where that Cython cannot be used"
+            f" compile the C of the class of its newest usable CPython (shipped C). A bisection's canary is its own cases.\n\n{table}")
     if p.c_generation:
         rows = [[cell_escape(text) for text in [
             e.cython, e.series, f"{e.oldest or '?'} / {e.newest or '?'}", e.identical_text,

@@ -34,7 +34,8 @@ def _env(label: str, version: str) -> object:
     interpreter = Interpreter(Version(version), Path(f"/fake/{label}"),
                               kind=KINDS[kind_id(label)])
     assert interpreter.label == label
-    return SimpleNamespace(spec=SimpleNamespace(interpreter=interpreter))
+    return SimpleNamespace(spec=SimpleNamespace(interpreter=interpreter),
+                           path=Path(f"/fake/env-{label}"))
 
 
 def test_pythons_with_byte_identical_c_form_one_class_generated_under_its_newest_cpython(
@@ -122,3 +123,22 @@ def test_a_choice_names_each_members_generator_and_where_shipped_c_comes_from() 
     shipped = choice.shipped
     assert shipped is not None and shipped[0] is newest and shipped[1].members == ("3.15",)
     assert GeneratorChoice(None, *classify("3.2.9", canaries)).shipped is None  # type: ignore[arg-type]
+
+
+def test_a_class_is_generated_under_its_newest_cpython_with_a_compiled_cython() -> None:
+    """Cython's pure-Python wheel (a Python newer than the release's wheels) cythonizes slower:
+    the same C comes faster from a member with a binary wheel."""
+    from packaging.version import Version
+
+    from matrix.build.invariance import generator_of
+    from matrix.model.interpreters import KINDS
+    from matrix.plan.interpreters import Interpreter
+
+    def python(label: str, version: str, kind: str = "cpython") -> Interpreter:
+        return Interpreter(Version(version), Path(f"/fake/{label}"), kind=KINDS[kind])
+
+    members = [python("3.13", "3.13.0"), python("3.14", "3.14.10"), python("3.15", "3.15.2"),
+               python("pypy3.11", "3.11.11", "pypy")]
+    assert generator_of(members, {"3.13", "3.14"}).label == "3.14"
+    assert generator_of(members, set()).label == "3.15"
+    assert generator_of(members[3:], set()).label == "pypy3.11"

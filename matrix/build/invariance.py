@@ -8,7 +8,8 @@
   is cached by content: the release, the interpreter's exact release, the canary's code).  A
   class generates each module's C once, under its generator, and every member compiles that C.
   The release's newest usable CPython also generates the shipped C, for Pythons it cannot run
-  on.  Measured here: Cython 3.2 gives one C on 3.8-3.13, 3.13t and PyPy, another on 3.14+.
+  on.  Measured here: Cython 3.2.9 gives one C on 3.8-3.13, 3.13t and PyPy, another on 3.14+;
+  3.1.8 one on 3.8-3.14, another on 3.15, 3.13t and PyPy; 3.0.12 one on 2.7, another on 3.6+.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ class GenerationClass:
     members: tuple[str, ...]
     """Axis values, oldest first (CPython before the other kinds of a language version)."""
     generator: str
-    """The member it is generated under: its newest CPython, else its newest member."""
+    """The member it is generated under (:func:`generator_of`): its newest CPython with a
+    compiled Cython, else its newest CPython, else its newest member."""
     generated_under: str
     """The generator's full version (``3.13.0``)."""
     digest: str
@@ -164,8 +166,9 @@ class GeneratorChoice:
 
     @property
     def shipped(self) -> tuple[Environment, GenerationClass] | None:
-        """Where shipped C comes from: :attr:`newest`, and its class (``None``: not looked for,
-        or no Python here can generate it)."""
+        """Where shipped C comes from: the generator of :attr:`newest`'s class (the same C as
+        :attr:`newest`'s), and that class (``None``: not looked for, or no Python here can
+        generate it)."""
         if self.newest is None:
             return None
         return self.generator_for(self.newest.spec.interpreter.label)
@@ -271,11 +274,20 @@ def _order(interpreter: Interpreter) -> tuple[object, ...]:
             interpreter.version)
 
 
-def generator_of(members: Sequence[Interpreter]) -> Interpreter:
-    """A class's generator: its newest CPython (a fast, compiled Cython; the Python shipped C
-    comes from), else its newest member."""
+def compiled_cython(env: Environment) -> bool:
+    """Whether ``env``'s Cython is compiled (a binary wheel: extension modules in
+    ``Cython/Compiler``), not the pure-Python wheel a Python newer than the release's wheels
+    gets, which cythonizes about 1.5x slower (measured here: Cython 3.0.12 under 3.15)."""
+    return any(env.path.glob("lib/*/site-packages/Cython/Compiler/*.so"))
+
+
+def generator_of(members: Sequence[Interpreter], compiled: Collection[str] = ()) -> Interpreter:
+    """A class's generator: its newest CPython whose Cython is compiled (axis values in
+    ``compiled``), else its newest CPython, else its newest member.  Every member gets the same
+    C, so this only decides how fast the class's modules are generated."""
     default = [i for i in members if i.kind.is_default]
-    return max(default or members, key=_order)
+    fast = [i for i in default if i.label in compiled]
+    return max(fast or default or members, key=_order)
 
 
 def classify(cython: str, canaries: Sequence[tuple[Environment, Canary]]
@@ -283,6 +295,7 @@ def classify(cython: str, canaries: Sequence[tuple[Environment, Canary]]
     """Group interpreters by their canary's digest: the classes, each generator's environment,
     and each member's generator (all by axis value)."""
     groups: dict[str, list[tuple[Environment, Canary]]] = {}
+    compiled = {env.spec.interpreter.label for env, _ in canaries if compiled_cython(env)}
     for env, canary in canaries:
         key = canary.digest or f"no C: {canary.interpreter}"
         groups.setdefault(key, []).append((env, canary))
@@ -291,7 +304,7 @@ def classify(cython: str, canaries: Sequence[tuple[Environment, Canary]]
     member_of: dict[str, str] = {}
     for found in groups.values():
         interpreters = sorted((env.spec.interpreter for env, _ in found), key=_order)
-        generator = generator_of(interpreters)
+        generator = generator_of(interpreters, compiled)
         env, canary = next((e, c) for e, c in found if e.spec.interpreter == generator)
         members = tuple(i.label for i in interpreters)
         classes.append(GenerationClass(cython, members, generator.label, canary.python,

@@ -36,7 +36,7 @@ ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "bui
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "06687d5fe706d53c"
+SOURCES_DIGEST = "6d8ff97030154724"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

@@ -132,8 +132,8 @@ def _choose(cython: str, planned: PlannedCell, members: Sequence[Interpreter], s
 
 
 def class_text(choice: GeneratorChoice) -> str:
-    """``2 generation classes: 3.8-3.13, 3.13t, pypy3.11 (under 3.13.0); 3.14, 3.15 (under
-    3.15.2)``: one line of the run's output per Cython release."""
+    """``2 generation classes: 3.8, ..., 3.13, 3.13t (under 3.13.0); 3.14, 3.15 (under
+    3.14.10)``: one line of the run's output per Cython release."""
     parts = [f"{', '.join(c.members)} (under {c.generated_under})" for c in choice.classes]
     noun = "class" if len(choice.classes) == 1 else "classes"
     return f"{len(choice.classes)} generation {noun}: {'; '.join(parts)}"
