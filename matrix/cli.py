@@ -250,11 +250,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
+    selection = [p for p in plan.cells if any(p.cell.wants(case) for case in cases)]
     plan.cells = narrow(plan.cells, args, layout.results, cases)
     store = ResultStore.in_directory(layout.results)
     settings = engine_settings(args)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs,
-                       any_toolchain=args.any_toolchain)
+                       any_toolchain=args.any_toolchain, selection=selection)
     if summary.records:  # nothing appended: the file is as compact as the last run left it
         store.compact()
     print(

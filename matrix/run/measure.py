@@ -141,20 +141,24 @@ def class_text(choice: GeneratorChoice) -> str:
 
 def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
                       cases: Sequence[Case], layout: Layout, stream: TextIO,
-                      retry: Retry) -> dict[str, GeneratorChoice | Untriable]:
+                      retry: Retry, selection: Sequence[PlannedCell] = ()
+                      ) -> dict[str, GeneratorChoice | Untriable]:
     """Before any cell: for every Cython release to measure, its generation classes over the
-    Pythons whose cells use it natively, checked on the run's numpy-free cases (or its numpy
-    cases with the ``.pxd`` Cython bundles when it has no others), and its newest CPython."""
+    Pythons whose cells of the ``selection`` (default: those to measure) use it natively,
+    checked on the run's numpy-free cases (or its numpy cases with the ``.pxd`` Cython bundles
+    when it has no others), and its newest CPython.  The classes of one selection are the same
+    whatever part of it a run measures (a shard, what the store lacks)."""
     first: dict[str, PlannedCell] = {}
     members: dict[str, dict[str, Interpreter]] = {}
     shipped: set[str] = set()
     for planned, _ in todo:
+        first.setdefault(planned.cell.cython, planned)
+        if planned.shipped_c is not None:
+            shipped.add(planned.cell.cython)
+    for planned in [*selection, *(planned for planned, _ in todo)]:
         cython = planned.cell.cython
-        first.setdefault(cython, planned)
-        if planned.shipped_c is None:
+        if cython in first and planned.shipped_c is None and planned.not_possible is None:
             members.setdefault(cython, {})[planned.interpreter.label] = planned.interpreter
-        else:
-            shipped.add(cython)
     check = [c for c in cases if not c.needs_numpy] or list(cases)
     futures = {cython: pool.submit(_choose, cython, planned,
                                    tuple(members.get(cython, {}).values()), cython in shipped,
@@ -200,13 +204,16 @@ def run_plan(
     stream: TextIO = sys.stderr,
     measure: Callable[..., list[Record]] = measure_cell,
     any_toolchain: bool = False,
+    selection: Sequence[PlannedCell] = (),
 ) -> RunSummary:
     """Measure every planned cell the store does not already hold; records are appended as
     each cell finishes, so an interrupted run keeps everything finished so far.
 
     With ``any_toolchain``, a case the store holds as a fact measured by another toolchain
     (another compiler version, Python patch release or machine: a CI image) is not measured
-    again here; without it, every toolchain measures everything for itself."""
+    again here; without it, every toolchain measures everything for itself.  ``selection``
+    (default: ``cells``) is the whole selection ``cells`` were taken from (before a shard or
+    ``--new-releases``): the generation classes are measured over its Pythons."""
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
     applicable = [p for p in cells if any(p.cell.wants(case) for case in cases)]
@@ -243,7 +250,7 @@ def run_plan(
     try:
         with WorkerPool(jobs) as workers:
             choices.update(choose_generators(workers.executor, todo, cases, layout, stream,
-                                             settings.retry))
+                                             settings.retry, selection or applicable))
             for (planned, missing), future in workers.as_finished(todo, start_cell):
                 records = result_or_harness_error(future, planned, missing, layout, settings,
                                                    toolchain)
