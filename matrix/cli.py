@@ -250,7 +250,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
-    selection = [p for p in plan.cells if any(p.cell.wants(case) for case in cases)]
+    selection = plan.cells
     plan.cells = narrow(plan.cells, args, layout.results, cases)
     store = ResultStore.in_directory(layout.results)
     settings = engine_settings(args)

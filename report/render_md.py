@@ -178,7 +178,8 @@ def render_c_generation(p: Provenance) -> str:
             " Pythons whose C is byte-identical form a *generation class* (separated by ·),"
             " whose C is generated once, under one member (its newest CPython with a compiled"
             " Cython), and compiled for every member. Cells where that Cython cannot be used"
-            f" compile the C of the class of its newest usable CPython (shipped C). A bisection's canary is its own cases.\n\n{table}")
+            " compile the C of the class of its newest usable CPython (shipped C). A"
+            f" bisection's canary is its own cases.\n\n{table}")
     if p.c_generation:
         rows = [[cell_escape(text) for text in [
             e.cython, e.series, f"{e.oldest or '?'} / {e.newest or '?'}", e.identical_text,

@@ -193,6 +193,11 @@ def result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
         return measurement.untried(Outcome.ENV_ERROR, stored_line(reason), reason, Cause.HARNESS)
 
 
+def wanting(cells: Sequence[PlannedCell], cases: Sequence[Case]) -> list[PlannedCell]:
+    """The ``cells`` that hold at least one of ``cases``."""
+    return [p for p in cells if any(p.cell.wants(case) for case in cases)]
+
+
 def run_plan(
     cells: Sequence[PlannedCell],
     cases: Sequence[Case],
@@ -216,7 +221,7 @@ def run_plan(
     ``--new-releases``): the generation classes are measured over its Pythons."""
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
-    applicable = [p for p in cells if any(p.cell.wants(case) for case in cases)]
+    applicable = wanting(cells, cases)
     summary = RunSummary(planned=len(applicable), not_applicable=len(cells) - len(applicable))
     todo: list[tuple[PlannedCell, list[Case]]] = []
     elsewhere = measured_elsewhere(store) if any_toolchain else None
@@ -247,10 +252,11 @@ def run_plan(
         return pool.submit(measure, planned, missing, layout, settings, toolchain,
                            choices.get(planned.cell.cython))
 
+    classified = wanting(selection, cases) or applicable
     try:
         with WorkerPool(jobs) as workers:
             choices.update(choose_generators(workers.executor, todo, cases, layout, stream,
-                                             settings.retry, selection or applicable))
+                                             settings.retry, classified))
             for (planned, missing), future in workers.as_finished(todo, start_cell):
                 records = result_or_harness_error(future, planned, missing, layout, settings,
                                                    toolchain)
