@@ -104,12 +104,12 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
-MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "migrate",
-                   "snapshot")
+MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "compact",
+                   "restore", "publish", "migrate", "snapshot")
 """``python -m matrix`` commands; ``nox -s matrix -- <command> ...`` runs one (tests check this
 list against the command line's own)."""
 
-REPORT_COMMANDS = ("render", "query", "promote", "regressions")
+REPORT_COMMANDS = ("render", "query", "regressions")
 """``python -m report`` commands; ``nox -s report -- <command> ...`` runs one."""
 
 
@@ -143,8 +143,8 @@ def matrix(session: nox.Session) -> None:
         return
     results = _option(command, "--results")
     if results is not None:  # render what this run measured, next to it
-        session.run("python", "-m", "report", "render", "--results",
-                    str(Path(results) / "records.jsonl"), "--out", str(Path(results) / "docs"))
+        session.run("python", "-m", "report", "render", "--results", results,
+                    "--out", str(Path(results) / "docs"))
     else:
         session.run("python", "-m", "report", "render")
 
@@ -152,7 +152,7 @@ def matrix(session: nox.Session) -> None:
 @nox.session(default=False)
 def report(session: nox.Session) -> None:
     """Render the published report from the stored results, without building anything; or run
-    another ``python -m report`` command given first (regressions, promote, query)."""
+    another ``python -m report`` command given first (regressions, query)."""
     session.install("-e", ".[report]")
     session.run("python", "-m", "report", *_command(list(session.posargs), REPORT_COMMANDS,
                                                     "render"))

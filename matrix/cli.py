@@ -7,7 +7,10 @@
   recheck   re-measure from scratch, k times, every result that differs from the baseline:
             confirmed or flaky (re-measurements go to results/rechecks.jsonl)
   aa        re-measure a random sample of stored results from scratch: how many flip
-  merge     combine record files from several machines (shards) into one
+  merge     combine stores (or record files) from several machines (shards) into one store
+  compact   move superseded records out of the store into an archive: the current state stays
+  restore   put records back from an archive or a git ref (a publication's tag)
+  publish   merge CI shards' stores into the store, compact, name the baseline (the workflow)
   snapshot  refresh the committed offline snapshot of the package index
 """
 
@@ -18,9 +21,11 @@ import fnmatch
 import json
 import os
 import random
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,15 @@ from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Retry, is_provisional
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, select_current
+from matrix.model.storeformat import (
+    ARCHIVE_SUFFIX,
+    LEGACY_RECORDS_FILE,
+    STORE_FILE,
+    load_results,
+    named_baseline,
+    repository_of,
+    resolve_commit,
+)
 from matrix.plan.bisect import BisectRange, bisect
 from matrix.plan.grid import (
     Plan,
@@ -59,9 +73,10 @@ from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
 from matrix.run.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
 from matrix.run.measure import run_plan
 from matrix.store.checklog import CheckLog
+from matrix.store.compaction import Compaction, compact, restore
 from matrix.store.migrate import migrate_file
 from matrix.store.paths import Layout
-from matrix.store.results import ResultStore
+from matrix.store.results import LayeredStore, ResultStore
 from matrix.trust.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
 
 
@@ -184,7 +199,7 @@ def require_held(cells: Sequence[Cell], cases: Sequence[Case], case_flag: str | 
 
 
 def narrow(cells: list[PlannedCell], args: argparse.Namespace, results: Path,
-           cases: Sequence[Case]) -> list[PlannedCell]:
+           cases: Sequence[Case], store: ResultStore | None = None) -> list[PlannedCell]:
     """Keep the cells that hold one of ``cases`` (a core cell the numpy-free ones, a numpy cell
     the numpy ones), then apply ``--new-releases`` (against the store in ``results``) and
     ``--shard``.  Cases that no planned cell holds are an error naming ``--case``; nothing new,
@@ -198,7 +213,7 @@ def narrow(cells: list[PlannedCell], args: argparse.Namespace, results: Path,
               " the selected cases: left out", file=sys.stderr)
     cells = held
     if args.new_releases and cells:
-        cells = new_release_cells(cells, ResultStore.in_directory(results))
+        cells = new_release_cells(cells, store or results_store(results, args))
         if not cells:
             print("note: --new-releases: the stored results cover every Cython, numpy and"
                   " Python of the selection: nothing new", file=sys.stderr)
@@ -209,6 +224,11 @@ def narrow(cells: list[PlannedCell], args: argparse.Namespace, results: Path,
                   f" {len(cells)})", file=sys.stderr)
         cells = part
     return cells
+
+
+PUBLICATION_TAG_PREFIX = "results-"
+"""Each publication is a git tag ``results-YYYY-MM-DD`` (the workflow makes it): the baseline
+of the next one."""
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -251,8 +271,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
     selection = plan.cells
-    plan.cells = narrow(plan.cells, args, layout.results, cases)
-    store = ResultStore.in_directory(layout.results)
+    store = results_store(layout.results, args)
+    plan.cells = narrow(plan.cells, args, layout.results, cases, store)
     settings = engine_settings(args)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs,
                        any_toolchain=args.any_toolchain, selection=selection)
@@ -265,6 +285,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 130 if summary.interrupted else 0
+
+
+def results_store(results: Path, args: argparse.Namespace) -> ResultStore:
+    """The store measured into; with ``--held``, read-only stores whose records count as
+    measured too (a CI shard measures into an empty folder and uploads only what it
+    measured)."""
+    held = [Path(p) for p in (getattr(args, "held", None) or [])]
+    for path in held:
+        if not path.exists():
+            raise MatrixError(f"--held {path}: no such results folder or file")
+    if not held:
+        return ResultStore.in_directory(results)
+    return LayeredStore(results, [ResultStore(path) for path in held])
 
 
 def cmd_try(args: argparse.Namespace) -> int:
@@ -490,13 +523,17 @@ def _selected_records(args: argparse.Namespace, records: Sequence[Record],
 def cmd_recheck(args: argparse.Namespace) -> int:
     layout = _results_layout(args)
     store = ResultStore.in_directory(layout.results)
-    baseline_path = Path(args.baseline) if args.baseline else layout.results / "baseline.jsonl"
-    if not baseline_path.is_file():
-        raise MatrixError(f"{baseline_path}: no baseline to re-check the results against"
-                          " (pass --baseline FILE)")
+    if args.baseline:
+        baseline_name, baseline = args.baseline, load_results(args.baseline, layout.results)
+    else:
+        named = named_baseline(layout.results)
+        if named is None:
+            raise MatrixError(f"{layout.results / STORE_FILE}: names no baseline to re-check"
+                              " the results against (pass --baseline PATH|REF)")
+        baseline_name, baseline = named
     cases = load_cases(layout.cases)
     log = CheckLog(layout.results / CHECKS_FILE)
-    changed = changed_since(ResultStore(baseline_path).records(), store.records(), cases)
+    changed = changed_since(baseline, store.records(), cases)
     chosen = {r.key for r in _selected_records(args, [c.record for c in changed], cases, store)}
     changed = [c for c in changed if c.record.key in chosen]
     known = checks_of([c.record for c in changed], log.entries())
@@ -507,7 +544,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         if check is None or check.judgement is not Judgement.FLAKY:
             needed[item.record.key] = max(0, args.attempts - done)
     todo = [c.record for c in changed if needed.get(c.record.key)]
-    print(f"{len(changed)} results differ from {baseline_path}; {len(todo)} need re-measuring"
+    print(f"{len(changed)} results differ from {baseline_name}; {len(todo)} need re-measuring"
           f" ({args.attempts} times each, from scratch)", file=sys.stderr)
     if todo:
         targets, context = _check_targets(args, layout, todo, cases)
@@ -531,7 +568,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
 def cmd_aa(args: argparse.Namespace) -> int:
     layout = _results_layout(args)
     store = ResultStore.in_directory(layout.results)
-    if not store.path.is_file():
+    if not len(store):
         raise MatrixError(f"{store.path}: no results to re-measure")
     cases = load_cases(layout.cases)
     infos = [CaseInfo.from_case(case) for case in cases]
@@ -561,8 +598,83 @@ def cmd_aa(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     count = merge_stores([Path(p) for p in args.inputs], Path(args.output))
-    print(f"merged {len(args.inputs)} files: {count} records -> {args.output}", file=sys.stderr)
+    print(f"merged {len(args.inputs)} inputs: {count} records -> {args.output}", file=sys.stderr)
     return 0
+
+
+def _archive_path(args: argparse.Namespace, layout: Layout) -> Path:
+    if args.archive:
+        return Path(args.archive)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return layout.cache / "archive" / f"superseded-{stamp}{ARCHIVE_SUFFIX}"
+
+
+def _compact(args: argparse.Namespace, layout: Layout) -> Compaction:
+    cases = {case.id: case.content_hash for case in load_cases(layout.cases)}
+    referenced = {entry.checked_key for entry in CheckLog(layout.results / CHECKS_FILE).entries()}
+    store = ResultStore.in_directory(layout.results)
+    return compact(store, cases, referenced, _archive_path(args, layout))
+
+
+def _has_store(results: Path) -> bool:
+    return (results / STORE_FILE).exists() or (results / LEGACY_RECORDS_FILE).exists()
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    layout = _results_layout(args)
+    if not _has_store(layout.results):
+        raise MatrixError(f"{layout.results}: no results store to compact")
+    print(_compact(args, layout).text(), file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    layout = _results_layout(args)
+    store = ResultStore.in_directory(layout.results)
+    total = 0
+    for source in args.sources:
+        count = restore(store, load_results(source, layout.results))
+        print(f"{source}: {count} records restored", file=sys.stderr)
+        total += count
+    print(f"{total} records restored -> {store.path}", file=sys.stderr)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The scheduled job's publication step, as one command the tests run too."""
+    layout = _results_layout(args)
+    deltas = [Path(d) for d in args.deltas]
+    inputs = [layout.results, *deltas] if _has_store(layout.results) else deltas
+    if inputs:
+        count = merge_stores(inputs, layout.results)
+        print(f"merged {len(deltas)} shard stores into {layout.results}: {count} records",
+              file=sys.stderr)
+    print(_compact(args, layout).text(), file=sys.stderr)
+    tag = args.baseline_tag
+    if tag == "auto":
+        tag = last_publication(layout.results, args.tag_prefix)
+    if tag:
+        found = repository_of(layout.results)
+        commit = resolve_commit(found[0], tag) if found is not None else None
+        if commit is None:
+            raise MatrixError(f"--baseline-tag {tag}: no such tag in this clone")
+        ResultStore.in_directory(layout.results).set_baseline(tag, commit)
+        print(f"baseline: {tag} ({commit[:12]})", file=sys.stderr)
+    else:
+        print("baseline: none (no earlier publication)", file=sys.stderr)
+    return 0
+
+
+def last_publication(results: Path, prefix: str) -> str | None:
+    """The newest publication tag (``<prefix>YYYY-MM-DD...``, newest by name) of the
+    repository holding ``results``; ``None`` if there is none."""
+    found = repository_of(results)
+    if found is None:
+        return None
+    out = subprocess.run(["git", "-C", str(found[0]), "tag", "--list", f"{prefix}*",
+                          "--sort=-refname"], capture_output=True, text=True)
+    tags = out.stdout.split()
+    return tags[0] if out.returncode == 0 and tags else None
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -707,6 +819,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(run)
     _flag(run, "results")
     _flag(run, "cases")
+    run.add_argument("--held", action="append", metavar="PATH",
+                     help="a store whose records count as measured, read only (repeatable):"
+                     " measure into an empty --results and keep only what was measured")
     run.add_argument("--any-toolchain", action="store_true",
                      help="skip what the store holds as measured by another toolchain (another"
                      " gcc, Python patch release or machine), as CI images do")
@@ -757,8 +872,9 @@ def build_parser() -> argparse.ArgumentParser:
                              " k times from scratch: confirmed or flaky")
     recheck.add_argument("--attempts", "-k", type=_positive, default=2,
                          help="re-measurements per changed result (default: %(default)s)")
-    recheck.add_argument("--baseline", help="previous results to compare with (default:"
-                         " results/baseline.jsonl)")
+    recheck.add_argument("--baseline", help="previous results to compare with: a store"
+                         " folder, an archive or records file, or a git ref (default: the"
+                         " publication results/store.json names)")
     _add_check_options(recheck)
     recheck.set_defaults(func=cmd_recheck)
 
@@ -770,10 +886,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(aa)
     aa.set_defaults(func=cmd_aa)
 
-    merge = sub.add_parser("merge", help="combine record files (e.g. from shards) into one")
-    merge.add_argument("output", help="merged records file to write")
-    merge.add_argument("inputs", nargs="+", help="records files to combine")
+    merge = sub.add_parser("merge", help="combine stores (e.g. CI shards') into one")
+    merge.add_argument("output", help="store folder to write (or a .jsonl records file); it"
+                       " may be one of the inputs")
+    merge.add_argument("inputs", nargs="+", help="store folders, archives or records files")
     merge.set_defaults(func=cmd_merge)
+
+    compact_ = sub.add_parser("compact", help="move superseded records into an archive")
+    _flag(compact_, "results")
+    _flag(compact_, "cases")
+    compact_.add_argument("--archive", help="archive to write (.jsonl.gz; default:"
+                          " .cache/archive/superseded-<UTC time>.jsonl.gz)")
+    compact_.set_defaults(func=cmd_compact)
+
+    restore_ = sub.add_parser("restore", help="put records back from archives or git refs")
+    restore_.add_argument("sources", nargs="+", help="archive (.jsonl.gz), records file,"
+                          " store folder or git ref (a publication's tag)")
+    _flag(restore_, "results")
+    _flag(restore_, "cases")
+    restore_.set_defaults(func=cmd_restore)
+
+    publish = sub.add_parser("publish", help="merge CI shards' stores into the store, compact,"
+                             " name the baseline (what the scheduled job runs)")
+    publish.add_argument("deltas", nargs="*", help="shard store folders (globs allowed)")
+    _flag(publish, "results")
+    _flag(publish, "cases")
+    publish.add_argument("--archive", help="where superseded records go (.jsonl.gz)")
+    publish.add_argument("--baseline-tag", default="auto",
+                         help="the previous publication's tag (default: the newest tag"
+                         " starting with --tag-prefix; '' for none)")
+    publish.add_argument("--tag-prefix", default=PUBLICATION_TAG_PREFIX,
+                         help="publication tags' prefix (default: %(default)s)")
+    publish.set_defaults(func=cmd_publish)
 
     migrate = sub.add_parser("migrate", help="carry stored records over to the current key"
                              " scheme, exactly (see matrix/store/migrate.py)")

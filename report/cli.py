@@ -2,7 +2,6 @@
 
   render   render docs/compat.{md,json,csv} and docs/compat-heatmap.png from the stored
            results (builds nothing); ``--check`` only reports drift from the committed files
-  promote  make the current results file the baseline that the next rendering diffs against
   regressions
            print the changes against the baseline (markdown; ``--summary FILE`` also appends
            them there, e.g. to $GITHUB_STEP_SUMMARY); exit 1 if any cell regressed
@@ -14,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,8 +27,7 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it: `query` s
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout the report is rendered in (``results/``, ``cases/`` and ``docs/`` beside it)."""
-DEFAULT_RESULTS = PROJECT_ROOT / "results" / "records.jsonl"
-DEFAULT_BASELINE = PROJECT_ROOT / "results" / "baseline.jsonl"
+DEFAULT_RESULTS = PROJECT_ROOT / "results"
 DEFAULT_CASES = PROJECT_ROOT / "cases"
 DEFAULT_OUT = PROJECT_ROOT / "docs"
 
@@ -39,40 +36,51 @@ class ReportError(MatrixError):
     """A report input is missing; the message says what to run."""
 
 
-def read_records(path: Path, what: str) -> list[Record]:
-    """Every current record of a results file (raises ``ResultsFileError`` naming file:line)."""
-    from matrix.model.records import load_records
-
-    if not path.is_file():
-        raise ReportError(f"{path}: no {what} file (run `nox -s matrix` to measure, or pass"
-                          f" --{what.split()[0]} PATH)")
-    return load_records(path)
+NAMED = "named"
+"""``--baseline``'s default: the previous publication ``results/store.json`` names."""
 
 
-def build_report(results: Path, baseline: Path | None, cases_dir: Path,
+def read_records(spec: Path | str, results: Path, what: str) -> list[Record]:
+    """Every current record of a store folder, archive or records file, or of the store in a
+    git ref (raises ``ResultsFileError`` naming file:line)."""
+    from matrix.model.storeformat import load_results
+
+    if what == "results" and not Path(spec).exists():
+        raise ReportError(f"{spec}: no results (run `nox -s matrix` to measure, or pass"
+                          " --results PATH)")
+    return load_results(spec, results)
+
+
+def build_report(results: Path, baseline: Path | str | None, cases_dir: Path,
                  rechecks: Path | None = None, references: Path | None = None) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
+    ``baseline``: a store folder, archive, records file or git ref, :data:`NAMED` (the one
+    ``results/store.json`` names; none if it names none) or ``None`` (no diff).
     ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
     from matrix.model.cases import load_cases
     from matrix.model.checks import load_log, log_beside
     from matrix.model.selection import CaseInfo
+    from matrix.model.storeformat import named_baseline
     from report.compose import compose
     from report.references import REFERENCES_FILE, load_references
 
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
-    records = read_records(results, "results")
-    previous = read_records(baseline, "baseline") if baseline is not None else None
+    records = read_records(results, results, "results")
+    previous: list[Record] | None = None
+    if baseline == NAMED:
+        named = named_baseline(results) if results.is_dir() else None
+        previous = named[1] if named is not None else None
+    elif baseline is not None:
+        previous = read_records(baseline, results, "baseline")
     log = load_log(rechecks if rechecks is not None else log_beside(results))
     return compose(records, cases, previous, log,
                    load_references(references or REFERENCES_FILE))
 
 
-def _baseline(args: argparse.Namespace) -> Path | None:
+def _baseline(args: argparse.Namespace) -> Path | str | None:
     if args.no_baseline:
         return None
-    if args.baseline is not None:
-        return Path(args.baseline)
-    return DEFAULT_BASELINE if DEFAULT_BASELINE.is_file() else None
+    return str(args.baseline) if args.baseline is not None else NAMED
 
 
 def _rechecks(args: argparse.Namespace) -> Path | None:
@@ -106,32 +114,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_promote(args: argparse.Namespace) -> int:
-    results, baseline = Path(args.results), Path(args.baseline or DEFAULT_BASELINE)
-    if not results.exists():  # the very first run: nothing published yet, nothing to diff
-        print(f"{results}: no results yet, no baseline made", file=sys.stderr)
-        return 0
-    count = len(read_records(results, "results"))
-    baseline.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(results, baseline)
-    print(f"{results} -> {baseline} ({count} records): the next rendering diffs against it",
-          file=sys.stderr)
-    return 0
-
-
 def cmd_regressions(args: argparse.Namespace) -> int:
     from matrix.model.checks import Judgement
     from matrix.model.diff import Change
     from report.render_md import render_diff
 
     baseline = _baseline(args)
-    if baseline is None:
+    report = None if baseline is None else build_report(
+        Path(args.results), baseline, Path(args.cases), _rechecks(args), _references(args))
+    if report is None or report.diff is None:
         text = "No baseline run to compare with: nothing can have regressed.\n"
         regressed = 0
     else:
-        report = build_report(Path(args.results), baseline, Path(args.cases), _rechecks(args),
-                              _references(args))
-        assert report.diff is not None
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
         regressed = len(confirmed) if args.confirmed else len(found)
@@ -145,7 +139,7 @@ def cmd_regressions(args: argparse.Namespace) -> int:
             handle.write(text)
     if regressed:
         what = "confirmed regression(s)" if args.confirmed else "cell(s) regressed"
-        print(f"{regressed} {what} against {baseline}", file=sys.stderr)
+        print(f"{regressed} {what} against the baseline ({baseline})", file=sys.stderr)
         return 1
     return 0
 
@@ -175,10 +169,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default=str(DEFAULT_RESULTS),
-                        help="records file (default: results/records.jsonl)")
+                        help="results store folder, or a records file (default: results/)")
     parser.add_argument("--baseline", default=None,
-                        help="previous run to diff against (default: results/baseline.jsonl"
-                        " if it exists)")
+                        help="previous run to diff against: a store folder, an archive or"
+                        " records file, or a git ref such as a publication's tag (default:"
+                        " the publication results/store.json names)")
     parser.add_argument("--no-baseline", action="store_true", help="do not diff")
     parser.add_argument("--cases", default=str(DEFAULT_CASES),
                         help="cases directory (default: cases/)")
@@ -234,13 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--data", default=str(DEFAULT_OUT / "compat.json"),
                        help="published data (default: docs/compat.json)")
     query.set_defaults(func=cmd_query)
-
-    promote = sub.add_parser("promote", help="make the current results the baseline")
-    promote.add_argument("--results", default=str(DEFAULT_RESULTS),
-                         help="records file (default: results/records.jsonl)")
-    promote.add_argument("--baseline", default=None,
-                         help="baseline file (default: results/baseline.jsonl)")
-    promote.set_defaults(func=cmd_promote)
 
     regressions = sub.add_parser("regressions",
                                  help="print the changes against the baseline; exit 1 on"

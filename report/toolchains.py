@@ -12,14 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matrix.model.records import Record, measured_content
-
-
-def toolchain_of(record: Record, *, with_python: bool = True) -> str:
-    """``gcc 12.2.0 · Python 3.11.7 · Linux-x86_64`` (without the Python: per machine)."""
-    p = record.provenance
-    python = f" · Python {p.get('python_version') or record.python}" if with_python else ""
-    return f"{p.get('cc') or '?'}{python} · {p.get('machine') or '?'}"
+from matrix.model.records import Record, measured_content, toolchain_of
 
 
 @dataclass(frozen=True)

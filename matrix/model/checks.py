@@ -251,6 +251,7 @@ def load_log(path: Path) -> list[Remeasurement]:
     return read_lines(path, Remeasurement.from_json, warn=True) if path.exists() else []
 
 
-def log_beside(results_file: Path) -> Path:
-    """The re-measurement log that belongs to a results file (same folder)."""
-    return results_file.with_name(CHECKS_FILE)
+def log_beside(results: Path) -> Path:
+    """The re-measurement log that belongs to a results store (in its folder) or to a
+    layout-1 records file (beside it)."""
+    return results / CHECKS_FILE if results.is_dir() else results.with_name(CHECKS_FILE)

@@ -21,7 +21,7 @@ class TruncatedRecordWarning(UserWarning):
 
 
 def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) -> list[T]:
-    """Every entry of a JSON-lines file, parsed; call with the lock held.
+    """Every entry of a JSON-lines file, parsed (no lock needed: writers append whole lines).
 
     A half-written last line (an interrupted writer) is skipped, with a
     :class:`TruncatedRecordWarning` if ``warn``; any other bad line raises
@@ -29,7 +29,13 @@ def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) 
     """
     if not path.exists():
         return []
-    raw = path.read_bytes()
+    return parse_lines(path.read_bytes(), path, parse, warn=warn)
+
+
+def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], *,
+                warn: bool) -> list[T]:
+    """The entries of JSON-lines text ``raw`` read from ``source`` (a file, or a name such as
+    ``REF:results/cp311/records.jsonl`` for a file in git), as :func:`read_lines` describes."""
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # the file ends with a newline, as every complete write does
@@ -43,13 +49,13 @@ def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) 
         if number == len(lines) and not ends_cleanly:
             if warn:
                 warnings.warn(
-                    f"{path}:{number}: ignoring a half-written last record"
+                    f"{source}:{number}: ignoring a half-written last record"
                     " (interrupted run); that cell will be measured again",
                     TruncatedRecordWarning,
                     stacklevel=4,
                 )
             break
-        raise ResultsFileError(path, number, problem)
+        raise ResultsFileError(source, number, problem)
     return entries
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +166,11 @@ class Record:
         return IMPLIED_CAUSES.get(self.outcome, Cause.REPORTED)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The record as JSON data (fresh dicts and lists; the provenance's nested values are
+        shared with the record, so treat them as read-only)."""
+        data = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        data["behaviour"] = {name: getattr(self.behaviour, name) for name in _BEHAVIOUR_FIELDS}
+        data["provenance"] = dict(self.provenance)
         if self.compiler == DEFAULT_COMPILER:
             del data["compiler"]
         data["outcome"] = self.outcome.value
@@ -217,6 +221,9 @@ class Record:
         )
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+_BEHAVIOUR_FIELDS = tuple(f.name for f in fields(Behaviour))
+
 BUILD_PROCEDURE = "generate-once/compile-per-python/1"
 """How a cell is built; part of every content key (a new procedure is a new measurement)."""
 NUMPY_PXD_PROCEDURE = "numpy-package-mirror-on-sys.path"
@@ -229,6 +236,15 @@ def identity_of(record: Record) -> tuple[object, ...]:
     p = record.provenance
     return (record.case_id, record.cell_id, record.case_hash, p.get("runner_hash"),
             p.get("engine_version"), p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
+
+
+def toolchain_of(record: Record, *, with_python: bool = True) -> str:
+    """What measured a record besides its cell: ``gcc 12.2.0 · Python 3.11.7 · Linux-x86_64``
+    (without the Python: per machine).  Records of one cell by different toolchains are kept
+    apart (the report lists where they disagree)."""
+    p = record.provenance
+    python = f" · Python {p.get('python_version') or record.python}" if with_python else ""
+    return f"{p.get('cc') or '?'}{python} · {p.get('machine') or '?'}"
 
 
 def measured_content(record: Record) -> tuple[object, ...]:

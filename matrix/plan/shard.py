@@ -9,6 +9,7 @@ from pathlib import Path
 
 from matrix.model.errors import MatrixError, SelectionError
 from matrix.model.records import Record, measured_content
+from matrix.model.storeformat import ARCHIVE_SUFFIX, read_archive
 from matrix.plan.grid import PlannedCell
 from matrix.store.results import ResultStore
 
@@ -45,18 +46,23 @@ class MergeConflictError(MatrixError):
 
 
 def merge_stores(inputs: Sequence[Path], output: Path) -> int:
-    """Combine record files into ``output``; corrupt inputs and genuine conflicts are refused.
+    """Combine stores into ``output`` (a store folder, or a ``.jsonl`` records file); corrupt
+    inputs and genuine conflicts are refused.
 
-    Two records with the same key are two measurements of the same inputs: the newer one is
-    kept (a shard re-measured a provisional record, say, that the committed store holds too).
-    Only the same key measured at the same time with a different result is a conflict.
-    Returns the number of records written.  Nothing is written when an input is refused.
+    Inputs are store folders, archives (``.jsonl.gz``) or records files; ``output`` may be one
+    of them (the committed store a CI run's shards are merged into).  Two records with the same
+    key are two measurements of the same inputs: the newer one is kept (a shard re-measured a
+    provisional record, say, that the committed store holds too).  Only the same key measured
+    at the same time with a different result is a conflict.  Returns the number of records
+    written.  Nothing is written when an input is refused.
     """
     merged: dict[str, tuple[Record, Path]] = {}
     for path in inputs:
-        if not path.is_file():
-            raise MatrixError(f"{path}: no such results file")
-        for record in ResultStore(path).records():  # raises ResultsFileError on corruption
+        if not path.exists():
+            raise MatrixError(f"{path}: no such results folder or file")
+        records = (read_archive(path) if path.name.endswith(ARCHIVE_SUFFIX)
+                   else ResultStore(path).records())  # raises ResultsFileError on corruption
+        for record in records:
             seen = merged.get(record.key)
             if seen is None:
                 merged[record.key] = (record, path)
@@ -73,11 +79,5 @@ def merge_stores(inputs: Sequence[Path], output: Path) -> int:
             if (record.timestamp, record.to_line()) > (earlier.timestamp, earlier.to_line()):
                 merged[record.key] = (record, path)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_suffix(".merge.tmp")
-    if tmp.exists():
-        tmp.unlink()
-    store = ResultStore(tmp)
-    store.append(record for record, _ in merged.values())
-    store.compact()
-    tmp.replace(output)
+    ResultStore(output).replace_all([record for record, _ in merged.values()])
     return len(merged)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from matrix.model.checks import CHECKS_FILE, Remeasurement
+from matrix.model.checks import Remeasurement, log_beside
 from matrix.model.jsonlines import read_lines
 from matrix.store.results import append_lines, locked
 
@@ -18,9 +18,9 @@ class CheckLog:
         self.path = path
 
     @classmethod
-    def beside(cls, results_file: Path) -> CheckLog:
-        """The log that belongs to a results file (same folder)."""
-        return cls(results_file.with_name(CHECKS_FILE))
+    def beside(cls, results: Path) -> CheckLog:
+        """The log that belongs to a results store or file (:func:`log_beside`)."""
+        return cls(log_beside(results))
 
     def entries(self) -> list[Remeasurement]:
         """Every logged re-measurement, oldest first (raises ``ResultsFileError`` naming

@@ -1,98 +1,334 @@
-"""The results store: an append-only JSON-lines file of records, one line per record.
+"""The results store: a folder of JSON-lines files, sharded per Python, with the facts a cell's
+records share stored once (the format: :mod:`matrix.model.storeformat`).
 
-* Appends are whole lines written with one ``write`` and flushed, so a run killed with SIGKILL
-  leaves at most one half-written last line; loading reports it (and appending repairs it)
-  without losing any finished record.
-* Several processes may share one store (parallel nox sessions, bisect beside a run): reads,
-  appends and compaction hold a lock file, and compaction re-reads the file, so no process
-  drops what another one appended.
+* Appends are whole lines, each file's batch written with one ``write`` and fsynced, facts
+  before the records that name them; a run killed with SIGKILL leaves at most one half-written
+  last line per file: loading reports it (and appending repairs it) without losing any finished
+  record.
+* Several processes may share one store (parallel nox sessions, bisect beside a run): appends
+  and tidying hold the store's lock file (``store.lock``), and tidying re-reads the files, so no
+  process drops what another one appended.  Reading takes no lock.
 * Any other unreadable line is an error naming the file and line: nothing is silently dropped.
 * Later records for the same content key replace earlier ones (a re-run replaces a result).
+* :meth:`ResultStore.tidy` rewrites each shard sorted, one line per key and only the facts its
+  records name; :func:`matrix.store.compaction.compact` moves superseded records out (into an
+  archive) so that the folder holds the current state only.
+
+A path ending in ``.jsonl`` is a layout-1 file (every record whole, one file): still read,
+written and tidied as such (test fixtures, and files given to ``merge``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from matrix.model.jsonlines import read_lines
 from matrix.model.records import Record
+from matrix.model.storeformat import (
+    CELLS_FILE,
+    CLASSES_FILE,
+    LAYOUT_VERSION,
+    LEGACY_RECORDS_FILE,
+    RECORDS_FILE,
+    STORE_FILE,
+    FolderFiles,
+    StoreContents,
+    canonical,
+    read_store,
+    split_record,
+)
 
-RECORDS_FILE = "records.jsonl"
+LOCK_FILE = "store.lock"
 
 
 class ResultStore:
-    """Records keyed by content key, backed by one JSON-lines file."""
+    """Records keyed by content key: a layout-2 folder, or a layout-1 ``.jsonl`` file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.single_file = path.suffix == ".jsonl" or path.is_file()
         self._records: dict[str, Record] = {}
-        if path.exists():
-            with self._locked():
-                self._records = self._read(warn=True)
-
-    def _locked(self) -> contextlib.AbstractContextManager[None]:
-        return locked(self.path)
+        self._contents = StoreContents()
+        if self.single_file:
+            if path.exists():
+                self._records = _read_file(path, warn=True)
+        else:
+            self._contents = read_store(FolderFiles(path))
 
     @classmethod
     def in_directory(cls, directory: Path) -> ResultStore:
-        return cls(directory / RECORDS_FILE)
+        """The store in ``directory`` (layout 2; a layout-1 ``records.jsonl`` there is read
+        too, until ``tidy`` or ``compact`` rewrites it into the folder's layout)."""
+        return cls(directory)
 
-    def _read(self, *, warn: bool) -> dict[str, Record]:
-        """Every record on disk (latest per key); call with the lock held."""
-        return {record.key: record for record in read_lines(self.path, _parse_record, warn=warn)}
+    # -- reading -------------------------------------------------------------------------
 
     def __contains__(self, key: str) -> bool:
-        return key in self._records
+        return key in self._records or key in self._contents.rows or key in self._contents.legacy
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.keys())
+
+    def keys(self) -> list[str]:
+        return list({**dict.fromkeys(self._contents.keys()), **dict.fromkeys(self._records)})
 
     def get(self, key: str) -> Record | None:
-        return self._records.get(key)
+        record = self._records.get(key)
+        if record is not None or key not in self:
+            return record
+        record = self._contents.record(key)
+        self._records[key] = record
+        return record
 
     def records(self) -> list[Record]:
         """Current records (latest per key), in a stable order."""
-        return sorted(self._records.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
+        found = [self.get(key) for key in self.keys()]
+        return sorted((r for r in found if r is not None),
+                      key=lambda r: (r.case_id, r.cell_id, r.key))
+
+    @property
+    def baseline(self) -> dict[str, str]:
+        """The publication this state is compared against (``store.json``): ``tag``,
+        ``commit``; empty if none is named."""
+        return dict(self._contents.baseline)
+
+    # -- writing -------------------------------------------------------------------------
 
     def append(self, records: Iterable[Record]) -> None:
-        """Durably add records: one line each, flushed and fsynced."""
+        """Durably add records: one line each, flushed and fsynced (facts first)."""
         batch = list(records)
-        append_lines(self.path, [record.to_line() for record in batch])
+        if not batch:
+            return
+        if self.single_file:
+            append_lines(self.path, [record.to_line() for record in batch])
+        else:
+            self._append_split(batch)
         for record in batch:
             self._records[record.key] = record
 
-    def compact(self) -> None:
-        """Rewrite the file with one line per key in a stable order, including what other
-        processes appended meanwhile (atomic replace)."""
+    def _append_split(self, batch: Sequence[Record]) -> None:
+        parts = [split_record(record) for record in batch]
         with self._locked():
-            self._records.update(self._read(warn=False))
-            ordered = sorted(self._records.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
-            tmp = self.path.with_suffix(".jsonl.tmp")
-            tmp.write_text("".join(r.to_line() + "\n" for r in ordered))
-            os.replace(tmp, self.path)
+            # What is on disk now (another process may have tidied facts away): facts are
+            # written unless the file holds them, always before the rows that name them.
+            self._ensure_manifest()
+            held_classes = _ids(self.path / CLASSES_FILE)
+            classes = {p.class_id: canonical({"id": p.class_id, "c_class": p.c_class})
+                       for p in parts if p.class_id is not None
+                       and p.class_id not in held_classes}
+            append_lines(self.path / CLASSES_FILE, list(classes.values()), lock=False)
+            for shard in sorted({p.shard for p in parts}):
+                mine = [p for p in parts if p.shard == shard]
+                held = _ids(self.path / shard / CELLS_FILE)
+                cells = {p.cell_id: canonical({"id": p.cell_id, "facts": p.cell})
+                         for p in mine if p.cell_id not in held}
+                append_lines(self.path / shard / CELLS_FILE, list(cells.values()), lock=False)
+                append_lines(self.path / shard / RECORDS_FILE,
+                             [canonical(p.row) for p in mine], lock=False)
+        for part in parts:
+            self._contents.cells.setdefault(part.cell_id, part.cell)
+            if part.class_id is not None and part.c_class is not None:
+                self._contents.classes.setdefault(part.class_id, part.c_class)
+
+    def _ensure_manifest(self) -> None:
+        manifest = self.path / STORE_FILE
+        if not manifest.exists():
+            self.path.mkdir(parents=True, exist_ok=True)
+            write_atomic(manifest, json.dumps({"layout": LAYOUT_VERSION}, indent=1) + "\n")
+
+    def set_baseline(self, tag: str, commit: str) -> None:
+        """Name the publication this state is compared against (``store.json``)."""
+        with self._locked():
+            self._ensure_manifest()
+            manifest = self.path / STORE_FILE
+            data = json.loads(manifest.read_text())
+            data["baseline"] = {"commit": commit, "tag": tag}
+            write_atomic(manifest, json.dumps(data, indent=1, sort_keys=True) + "\n")
+            self._contents.baseline = dict(data["baseline"])
+
+    def tidy(self) -> None:
+        """Rewrite the store with one line per key, sorted, each shard holding only the facts
+        its records name, including what other processes appended meanwhile (each file
+        replaced atomically; a layout-1 ``records.jsonl`` in the folder is carried over into
+        the shards and removed)."""
+        with self._locked():
+            self._reread()
+            self._rewrite(self.records())
+
+    compact = tidy
+    """The name ``run`` and ``merge`` call (moving superseded records out is
+    :func:`matrix.store.compaction.compact`)."""
+
+    def replace_all(self, records: Sequence[Record]) -> None:
+        """Make ``records`` the store's whole content (under the lock; files replaced
+        atomically, records first)."""
+        with self._locked():
+            self._rewrite(records)
+
+    def rewrite_with(self, choose: Callable[[list[Record]], Sequence[Record]]) -> None:
+        """Under the lock: re-read every record (what other processes appended included),
+        let ``choose`` pick what stays, and rewrite the store with it."""
+        with self._locked():
+            self._reread()
+            self._rewrite(choose(self.records()))
+
+    def _reread(self) -> None:
+        if self.single_file:
+            if self.path.exists():
+                self._records.update(_read_file(self.path, warn=False))
+            return
+        on_disk = read_store(FolderFiles(self.path), warn=False)
+        for key in on_disk.keys():
+            self._records[key] = on_disk.record(key)
+        self._contents.baseline = on_disk.baseline or self._contents.baseline
+
+    def _rewrite(self, records: Sequence[Record]) -> None:
+        ordered = sorted({r.key: r for r in records}.values(),
+                         key=lambda r: (r.case_id, r.cell_id, r.key))
+        if self.single_file:
+            write_atomic(self.path, "".join(r.to_line() + "\n" for r in ordered))
+            self._records = {r.key: r for r in ordered}
+            return
+        self._ensure_manifest()
+        write_layout(self.path, ordered)
+        self._records = {r.key: r for r in ordered}
+        self._contents = read_store(FolderFiles(self.path), warn=False)
+
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        if self.single_file:
+            return locked(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return locked(self.path / LOCK_FILE, lock_file=self.path / LOCK_FILE)
+
+
+class LayeredStore(ResultStore):
+    """A store that also counts what read-only stores hold as held: a CI shard measures into
+    an empty folder and uploads only what it measured, reading the committed store to skip
+    what is published.  Writes go to the store; reads see the store first, then ``held``."""
+
+    def __init__(self, path: Path, held: Sequence[ResultStore]) -> None:
+        super().__init__(path)
+        self.held = list(held)
+
+    def __contains__(self, key: str) -> bool:
+        return super().__contains__(key) or any(key in store for store in self.held)
+
+    def get(self, key: str) -> Record | None:
+        own = super().get(key)
+        if own is not None:
+            return own
+        return next((r for r in (s.get(key) for s in self.held) if r is not None), None)
+
+    def keys(self) -> list[str]:
+        every = dict.fromkeys(k for store in self.held for k in store.keys())
+        every.update(dict.fromkeys(super().keys()))
+        return list(every)
+
+    def own_records(self) -> list[Record]:
+        """What this store itself holds (what a shard uploads)."""
+        return ResultStore.records(self) if not self.held else sorted(
+            (r for r in (ResultStore.get(self, k) for k in ResultStore.keys(self))
+             if r is not None), key=lambda r: (r.case_id, r.cell_id, r.key))
+
+    def tidy(self) -> None:
+        """Tidy the store itself (the held stores are read-only)."""
+        held, self.held = self.held, []
+        try:
+            ResultStore.tidy(self)
+        finally:
+            self.held = held
+
+    compact = tidy
+
+
+def layout_texts(records: Sequence[Record]) -> dict[str, str]:
+    """The files of a layout-2 store holding exactly ``records`` (relative path -> text):
+    sorted lines, each shard's facts only those its records name."""
+    classes: dict[str, str] = {}
+    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    rows: dict[str, list[tuple[tuple[str, str, str], str]]] = defaultdict(list)
+    for record in records:
+        part = split_record(record)
+        if part.class_id is not None:
+            classes[part.class_id] = canonical({"id": part.class_id, "c_class": part.c_class})
+        cells[part.shard][part.cell_id] = canonical({"id": part.cell_id, "facts": part.cell})
+        rows[part.shard].append(((record.case_id, record.cell_id, record.key),
+                                 canonical(part.row)))
+    texts = {CLASSES_FILE: "".join(line + "\n" for _, line in sorted(classes.items()))}
+    for shard in sorted(rows):
+        texts[f"{shard}/{RECORDS_FILE}"] = "".join(
+            line + "\n" for _, line in sorted(rows[shard]))
+        texts[f"{shard}/{CELLS_FILE}"] = "".join(
+            line + "\n" for _, line in sorted(cells[shard].items()))
+    return texts
+
+
+def write_layout(folder: Path, records: Sequence[Record]) -> None:
+    """Replace the store files in ``folder`` with ``records`` (records files first, then the
+    cells, then the classes, so a reader never meets a row without its facts; a file whose
+    text is unchanged is not touched; shards without records and a layout-1 file go)."""
+    texts = layout_texts(records)
+    existing = {p.relative_to(folder).as_posix() for pattern in ("*/" + RECORDS_FILE,
+                                                                  "*/" + CELLS_FILE)
+                for p in folder.glob(pattern)}
+    order = sorted(texts, key=lambda name: (not name.endswith(RECORDS_FILE),
+                                            not name.endswith(CELLS_FILE), name))
+    for name in order:
+        path = folder / name
+        if not (path.exists() and path.read_text(encoding="utf-8") == texts[name]):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, texts[name])
+    for name in sorted(existing - set(texts), key=lambda n: not n.endswith(RECORDS_FILE)):
+        (folder / name).unlink()
+    for shard in {name.split("/")[0] for name in existing - set(texts)}:
+        with contextlib.suppress(OSError):
+            (folder / shard).rmdir()
+    legacy = folder / LEGACY_RECORDS_FILE
+    if legacy.exists():
+        legacy.unlink()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, fsynced, then
+    renamed over it: a reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(path.name + ".tmp")
+    data = text.encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data) if data else None
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold the lock file beside ``path`` (``<name>.lock``): one reader-or-writer at a time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as handle:
+def locked(path: Path, *, lock_file: Path | None = None) -> Iterator[None]:
+    """Hold the lock file beside ``path`` (``<name>.lock``, or ``lock_file``): one writer at a
+    time."""
+    lock = lock_file or path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 
-def append_lines(path: Path, lines: Sequence[str]) -> None:
-    """Durably append whole lines (one ``write``, fsynced) under the lock, first cutting a
-    line an interrupted writer left unfinished."""
+def append_lines(path: Path, lines: Sequence[str], *, lock: bool = True) -> None:
+    """Durably append whole lines (one ``write``, fsynced), first cutting a line an
+    interrupted writer left unfinished; under the file's lock unless the caller holds the
+    store's (``lock=False``)."""
     if not lines:
         return
     payload = "".join(line + "\n" for line in lines).encode()
-    with locked(path):
+    with locked(path) if lock else contextlib.nullcontext():
+        path.parent.mkdir(parents=True, exist_ok=True)
         _drop_half_written_line(path)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -118,7 +354,23 @@ def _drop_half_written_line(path: Path) -> None:
         handle.truncate(data.rfind(b"\n") + 1)
 
 
+def _ids(path: Path) -> set[str]:
+    """The ids of the complete facts lines of a facts file (a half-written last line is not
+    one: it is cut before the next append)."""
+    if not path.exists():
+        return set()
+    found = set()
+    for line in path.read_bytes().split(b"\n"):
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                found.add(entry["id"])
+    return found
+
+
+def _read_file(path: Path, *, warn: bool) -> dict[str, Record]:
+    return {record.key: record for record in read_lines(path, _parse_record, warn=warn)}
+
+
 def _parse_record(data: dict[str, Any]) -> Record:
     return Record.from_json(data)
-
-

@@ -1,0 +1,451 @@
+"""The results store's format, and reading a store wherever it is: a folder, an archive, a
+legacy single file, or a folder in a git commit (a publication's tag).
+
+Layout 2 (``results/``), JSON lines, sorted, one concept per file::
+
+    store.json                {"layout": 2, "baseline": {"tag": ..., "commit": ...}}
+    classes.jsonl             a generation class's facts, once: {"id", "c_class"}
+    <shard>/cells.jsonl       facts shared by a cell's records, once: {"id", "facts"}
+    <shard>/records.jsonl     one record per line: its own fields and "cell" (a facts id)
+    rechecks.jsonl            the re-measurement log (:mod:`matrix.model.checks`)
+
+A shard is one Python axis value, named by its cibuildwheel build identifier (``cp311``,
+``cp313t``, ``pp311``): a CI job measuring one Python writes its own files.  Facts are
+content-addressed (``id`` = a digest of the facts), so two shards or two machines that store
+the same facts store the same line, and re-joining a record gives back exactly the record that
+was split (:func:`split_record`, :func:`join_record`; the migration test checks every record).
+
+What belongs to a record itself (:data:`RECORD_FIELDS`, :data:`RECORD_PROVENANCE`) is what
+varies between the records of one cell; everything else a record carries (its cell, versions,
+compiler, toolchain, generation class...) is the cell's facts.
+
+Readers take no lock: writers (:mod:`matrix.store.results`) append whole lines, facts before
+the records that name them, and replace files records-first, cells next, classes last, while
+readers read classes, then cells, then records.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from matrix.model.errors import MatrixError, ResultsFileError
+from matrix.model.interpreters import InterpreterId
+from matrix.model.jsonlines import parse_lines
+from matrix.model.records import Record
+
+LAYOUT_VERSION = 2
+STORE_FILE = "store.json"
+LEGACY_RECORDS_FILE = "records.jsonl"
+"""Layout 1: every record, whole, in one file (read, and migrated by ``matrix compact``)."""
+RECORDS_FILE = "records.jsonl"
+CELLS_FILE = "cells.jsonl"
+CLASSES_FILE = "classes.jsonl"
+ARCHIVE_SUFFIX = ".jsonl.gz"
+
+RECORD_FIELDS = ("key", "case_id", "case_hash", "outcome", "first_error", "behaviour", "log",
+                 "duration_s", "timestamp")
+"""A record's own fields; the others (``cell_id``, ``python``, ``cython``, ``numpy_*``,
+``cell_kind``, ``compiler``, ``shipped_c``, ``schema``) are its cell's facts."""
+RECORD_PROVENANCE = ("module", "batched", "options", "cause")
+"""The provenance entries that vary between the records of one cell; the rest of the
+provenance (toolchain, environment, engine, generation) is the cell's facts."""
+CLASS_ENTRY = "c_class"
+"""The provenance entry that holds a generation class (the same for every cell of a class):
+stored once, in ``classes.jsonl``."""
+DIGEST_CHARS = 12
+
+
+class StoreFormatError(MatrixError):
+    """A store that is not in a layout this code reads (names the file)."""
+
+
+def canonical(data: object) -> str:
+    """The deterministic JSON text of ``data`` (sorted keys, no spaces)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(data: object) -> str:
+    """Content address of ``data``: the first :data:`DIGEST_CHARS` hex digits of the SHA-256
+    of its canonical JSON."""
+    return hashlib.sha256(canonical(data).encode()).hexdigest()[:DIGEST_CHARS]
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def shard_of(python: str) -> str:
+    """The shard folder of a Python axis value: its cibuildwheel build identifier (``3.11`` ->
+    ``cp311``, ``3.13t`` -> ``cp313t``, ``pypy3.11`` -> ``pp311``); a value no interpreter
+    kind has keeps its own (file-safe) spelling, after ``other-``."""
+    try:
+        return InterpreterId.from_label(python).build
+    except ValueError:
+        return "other-" + (_UNSAFE.sub("_", python) or "_")
+
+
+def default_log(data: dict[str, Any]) -> str:
+    """Where a record's log lives unless it says otherwise: ``logs/<cell>/<case>.log``."""
+    return f"logs/{data.get('cell_id')}/{data.get('case_id')}.log"
+
+
+@dataclass(frozen=True)
+class SplitRecord:
+    """A record as layout 2 stores it: its row, its cell's facts and its class's facts."""
+
+    shard: str
+    row: dict[str, Any]
+    cell_id: str
+    """The facts id the row names (``row["cell"]``)."""
+    cell: dict[str, Any]
+    class_id: str | None = None
+    c_class: dict[str, Any] | None = None
+
+
+def split_record(record: Record) -> SplitRecord:
+    """Split a record into what is its own and what its cell and class share (exact:
+    :func:`join_record` gives back ``record.to_json()``)."""
+    data = record.to_json()
+    provenance = dict(data.get("provenance") or {})
+    own = {name: provenance.pop(name) for name in RECORD_PROVENANCE if name in provenance}
+    facts: dict[str, Any] = {name: value for name, value in data.items()
+                             if name not in RECORD_FIELDS and name != "provenance"}
+    class_id = c_class = None
+    if isinstance(provenance.get(CLASS_ENTRY), dict):
+        c_class = provenance.pop(CLASS_ENTRY)
+        class_id = digest(c_class)
+        facts[CLASS_ENTRY] = class_id
+    facts["provenance"] = provenance
+    cell_id = digest(facts)
+    row: dict[str, Any] = {"cell": cell_id}
+    for name in RECORD_FIELDS:
+        if name == "log" and data.get("log") == default_log(data):
+            continue  # the usual place: not stored
+        if name == "behaviour":
+            # Only what was measured: an absent property reads back as "not measured".
+            row[name] = {k: v for k, v in data[name].items() if v is not None and v != []}
+        elif name in data:
+            row[name] = data[name]
+    if own:
+        row["provenance"] = own
+    return SplitRecord(shard_of(record.python), row, cell_id, facts, class_id, c_class)
+
+
+def join_record(row: dict[str, Any], cells: dict[str, dict[str, Any]],
+                classes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A record's JSON (as :meth:`Record.from_json` reads it) from its row and the facts it
+    names; raises ``ValueError`` naming a facts id that is not stored."""
+    cell_id = row.get("cell")
+    facts = cells.get(str(cell_id))
+    if facts is None:
+        raise ValueError(f"names cell facts {cell_id!r}, which {CELLS_FILE} does not hold")
+    data = {name: value for name, value in facts.items()
+            if name not in ("provenance", CLASS_ENTRY)}
+    provenance = dict(facts.get("provenance") or {})
+    class_id = facts.get(CLASS_ENTRY)
+    if class_id is not None:
+        c_class = classes.get(str(class_id))
+        if c_class is None:
+            raise ValueError(f"names generation class {class_id!r}, which {CLASSES_FILE} does"
+                             " not hold")
+        provenance[CLASS_ENTRY] = c_class
+    for name, value in row.items():
+        if name == "provenance":
+            provenance.update(value)
+        elif name != "cell":
+            data[name] = value
+    data["provenance"] = provenance
+    if "log" not in row:
+        data["log"] = default_log(data)
+    return data
+
+
+def is_store_file(name: str) -> bool:
+    """Whether a path relative to a store folder is one of the store's files (not the
+    re-measurement log, a log folder or a lock)."""
+    parts = name.split("/")
+    if len(parts) == 1:
+        return name in (STORE_FILE, LEGACY_RECORDS_FILE, CLASSES_FILE)
+    return len(parts) == 2 and parts[1] in (CELLS_FILE, RECORDS_FILE)
+
+
+class StoreFiles(Protocol):
+    """Where a store's files are read from: a folder, or a folder in a git commit."""
+
+    def names(self) -> list[str]:
+        """Every file's path relative to the store folder (``cp311/records.jsonl``)."""
+
+    def read(self, name: str) -> bytes: ...
+
+    def where(self, name: str) -> Path:
+        """How errors name the file."""
+
+
+@dataclass(frozen=True)
+class FolderFiles:
+    root: Path
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = [p.relative_to(self.root).as_posix()
+                 for pattern in ("*", "*/*") for p in self.root.glob(pattern)]
+        return sorted(name for name in found if is_store_file(name)
+                      and (self.root / name).is_file())
+
+    def read(self, name: str) -> bytes:
+        return (self.root / name).read_bytes()
+
+    def where(self, name: str) -> Path:
+        return self.root / name
+
+
+@dataclass
+class GitFiles:
+    """The store folder ``folder`` in the tree of ``ref`` (a tag, branch or commit) of the
+    repository at ``repo``, read with ``git`` (one ``cat-file --batch`` for every file)."""
+
+    repo: Path
+    ref: str
+    folder: str = "results"
+    _blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def _load(self) -> None:
+        if self._blobs:
+            return
+        listing = _git(self.repo, "ls-tree", "-r", "-z", f"{self.ref}:{self.folder}")
+        entries = []
+        for item in listing.split(b"\0"):
+            if not item:
+                continue
+            meta, path = item.split(b"\t", 1)
+            _, kind, sha = meta.split()
+            if kind == b"blob" and is_store_file(path.decode()):
+                entries.append((path.decode(), sha.decode()))
+        if not entries:
+            return
+        request = "".join(f"{sha}\n" for _, sha in entries).encode()
+        out = subprocess.run(["git", "-C", str(self.repo), "cat-file", "--batch"],
+                             input=request, capture_output=True, check=True).stdout
+        position = 0
+        for blob_name, _ in entries:
+            header_end = out.index(b"\n", position)
+            size = int(out[position:header_end].split()[2])
+            start = header_end + 1
+            self._blobs[blob_name] = out[start:start + size]
+            position = start + size + 1
+
+    def names(self) -> list[str]:
+        self._load()
+        return sorted(self._blobs)
+
+    def read(self, name: str) -> bytes:
+        self._load()
+        return self._blobs[name]
+
+    def where(self, name: str) -> Path:
+        return Path(f"{self.ref}:{self.folder}/{name}")
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
+                              check=True).stdout
+    except FileNotFoundError:
+        raise MatrixError("git is not installed: results in a git ref cannot be read") from None
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode(errors="replace").strip().splitlines()
+        raise MatrixError(f"git {' '.join(args)}: {message[-1] if message else exc}") from None
+
+
+def resolve_commit(repo: Path, ref: str) -> str | None:
+    """The commit ``ref`` names in the repository at ``repo``, or ``None``."""
+    try:
+        result = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
+                                 f"{ref}^{{commit}}"], capture_output=True, text=True)
+    except FileNotFoundError:
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+@dataclass
+class StoreContents:
+    """Everything a store holds, read: rows (latest line per key), facts by id."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    legacy: dict[str, Record] = field(default_factory=dict)
+    """Whole records of a layout-1 file (``records.jsonl`` at the top): read as they are."""
+    where: dict[str, tuple[Path, int]] = field(default_factory=dict)
+    """Where each row was read (errors name file:line)."""
+    baseline: dict[str, str] = field(default_factory=dict)
+    """The publication this state is compared against (``store.json``)."""
+
+    def record(self, key: str) -> Record:
+        """The record stored under ``key`` (raises ``KeyError``; a row naming facts that are
+        not stored raises ``ResultsFileError`` naming its file and line)."""
+        row = self.rows.get(key)
+        if row is None:
+            return self.legacy[key]
+        try:
+            return Record.from_json(join_record(row, self.cells, self.classes))
+        except (KeyError, ValueError, TypeError) as exc:
+            path, line = self.where.get(key, (Path("?"), 0))
+            raise ResultsFileError(path, line, f"not a valid record: {exc}") from None
+
+    def keys(self) -> list[str]:
+        return list({**dict.fromkeys(self.legacy), **dict.fromkeys(self.rows)})
+
+    def records(self) -> list[Record]:
+        """Every record (latest per key), in the stable order (case, cell, key)."""
+        return sorted((self.record(key) for key in self.keys()),
+                      key=lambda r: (r.case_id, r.cell_id, r.key))
+
+
+def _entry(kind: str, payload: str) -> Any:
+    def parse(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        value = data[payload]
+        if not isinstance(value, dict):
+            raise ValueError(f"{payload} is not an object")
+        return str(data["id"]), value
+    parse.__name__ = f"parse_{kind}"
+    return parse
+
+
+def _row(data: dict[str, Any]) -> dict[str, Any]:
+    for name in ("key", "cell"):
+        if not isinstance(data.get(name), str):
+            raise KeyError(name)
+    return data
+
+
+def read_store(files: StoreFiles, *, warn: bool = True) -> StoreContents:
+    """Read a store folder (layout 2, or a layout-1 ``records.jsonl``, or both while one is
+    being migrated).  A half-written last line is skipped with a warning; any other bad line
+    raises ``ResultsFileError`` naming file:line; a ``store.json`` of another layout raises
+    :class:`StoreFormatError`."""
+    names = files.names()
+    contents = StoreContents()
+    if STORE_FILE in names:
+        where = files.where(STORE_FILE)
+        try:
+            manifest = json.loads(files.read(STORE_FILE))
+        except ValueError as exc:
+            raise ResultsFileError(where, 1, f"not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("layout") != LAYOUT_VERSION:
+            found = manifest.get("layout") if isinstance(manifest, dict) else manifest
+            raise StoreFormatError(f"{where}: layout {found!r}; this code reads layout"
+                                   f" {LAYOUT_VERSION}")
+        contents.baseline = {str(k): str(v) for k, v in (manifest.get("baseline") or {}).items()}
+    if LEGACY_RECORDS_FILE in names:
+        for record in parse_lines(files.read(LEGACY_RECORDS_FILE),
+                                  files.where(LEGACY_RECORDS_FILE), Record.from_json, warn=warn):
+            contents.legacy[record.key] = record
+    if CLASSES_FILE in names:
+        contents.classes.update(parse_lines(files.read(CLASSES_FILE), files.where(CLASSES_FILE),
+                                            _entry("class", CLASS_ENTRY), warn=warn))
+    shards = sorted({name.split("/")[0] for name in names if name.count("/") == 1})
+    for shard in shards:
+        name = f"{shard}/{CELLS_FILE}"
+        if name in names:
+            contents.cells.update(parse_lines(files.read(name), files.where(name),
+                                              _entry("cell", "facts"), warn=warn))
+    for shard in shards:
+        name = f"{shard}/{RECORDS_FILE}"
+        if name not in names:
+            continue
+        path = files.where(name)
+        for number, row in enumerate(parse_lines(files.read(name), path, _row, warn=warn),
+                                     start=1):
+            if row["cell"] not in contents.cells:
+                raise ResultsFileError(path, number, f"not a valid record: names cell facts"
+                                       f" {row['cell']!r}, which {shard}/{CELLS_FILE} does"
+                                       " not hold")
+            contents.rows[row["key"]] = row
+            contents.where[row["key"]] = (path, number)
+    return contents
+
+
+def read_archive(path: Path) -> list[Record]:
+    """Every record of an archive (``.jsonl.gz``, whole records, one per line) or of a
+    layout-1 ``.jsonl`` file."""
+    raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    return parse_lines(raw, path, Record.from_json, warn=True)
+
+
+def latest(records: Iterable[Record]) -> list[Record]:
+    """The latest record per key (later ones replace earlier ones), in the stable order."""
+    by_key = {record.key: record for record in records}
+    return sorted(by_key.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
+
+
+def repository_of(folder: Path) -> tuple[Path, str] | None:
+    """The git work tree holding ``folder`` and the folder's path inside it, or ``None``."""
+    probe = folder if folder.is_dir() else folder.parent
+    while not probe.is_dir() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        result = subprocess.run(["git", "-C", str(probe), "rev-parse", "--show-toplevel"],
+                                capture_output=True, text=True)
+    except FileNotFoundError:
+        return None
+    if result.returncode != 0:
+        return None
+    top = Path(result.stdout.strip())
+    try:
+        inside = folder.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+    return top, inside
+
+
+def load_results(spec: Path | str, results: Path) -> list[Record]:
+    """The records of a results store wherever it is (latest per key, stable order):
+
+    * a folder: a store (layout 2; or a layout-1 ``records.jsonl`` in it);
+    * a file: an archive (``.jsonl.gz``) or a layout-1 records file (``.jsonl``);
+    * otherwise a git ref (tag, branch, commit) of the repository holding ``results``: that
+      folder as the ref's tree has it (a publication's tag holds the results it published).
+
+    Raises ``ResultsFileError`` (file:line) for a corrupt file and ``MatrixError`` for a spec
+    that names nothing."""
+    path = Path(spec)
+    if path.is_dir():
+        return read_store(FolderFiles(path)).records()
+    if path.is_file():
+        return latest(read_archive(path))
+    found = repository_of(results)
+    if found is not None and resolve_commit(found[0], str(spec)) is not None:
+        return read_store(GitFiles(found[0], str(spec), found[1])).records()
+    raise MatrixError(f"{spec}: no such results folder, file or git ref")
+
+
+def named_baseline(results: Path) -> tuple[str, list[Record]] | None:
+    """The baseline ``results/store.json`` names (the previous publication: its tag, else its
+    commit), read from git: ``(ref, records)``; ``None`` if it names none.  A named baseline
+    this clone lacks is an error saying what to fetch."""
+    manifest = results / STORE_FILE
+    if not manifest.is_file():
+        return None
+    try:
+        named = json.loads(manifest.read_text(encoding="utf-8")).get("baseline") or {}
+    except (ValueError, AttributeError) as exc:
+        raise ResultsFileError(manifest, 1, f"not a store manifest ({exc})") from None
+    if not named:
+        return None
+    found = repository_of(results)
+    for ref in (named.get("tag"), named.get("commit")):
+        if found is not None and ref and resolve_commit(found[0], str(ref)) is not None:
+            return str(ref), read_store(GitFiles(found[0], str(ref), found[1])).records()
+    raise MatrixError(
+        f"{manifest}: the baseline it names (tag {named.get('tag')}, commit"
+        f" {named.get('commit')}) is not in this clone: fetch it (`git fetch origin tag"
+        f" {named.get('tag')}`), or pass --baseline PATH|REF or --no-baseline")
