@@ -89,9 +89,9 @@ def test_bisect_numpy_int_removal_for_real(interpreters: object, tmp_path: Path)
     assert "last ok at numpy 1.23.5; first different at 1.24.0 (run-error)" in done.stdout
     assert ("reproduce with: nox -s matrix -- try --python 3.11 --cython 3.2.4 --numpy 1.24.0"
             " --case numpy-int-to-long-memoryview") in done.stdout
-    from matrix.model.records import load_records
+    from matrix.store.results import ResultStore
 
-    stored = load_records(tmp_path / "results" / "records.jsonl")
+    stored = ResultStore(tmp_path / "results").records()
     cells = {r.cell_id for r in stored if r.case_id == "numpy-int-to-long-memoryview"}
     baseline = {r.cell_id for r in stored if r.case_id == "control-numpy"}
     assert len(cells) >= 3 and cells == baseline, (

@@ -22,6 +22,7 @@ from matrix.model.errors import ResultsFileError
 from matrix.model.records import Record
 from matrix.run.engine_version import ENGINE_VERSION
 from matrix.store.checklog import CheckLog
+from matrix.store.results import ResultStore
 from matrix.trust.recheck import _cannot_remeasure, aa_sample
 from tests.fixtures.report.factory import rec
 
@@ -148,18 +149,20 @@ def test_aa_sample_is_reproducible_and_only_draws_tried_facts() -> None:
 def test_unknown_case_or_cell_is_a_clear_error(tmp_path: Path, args: list[str], message: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results"
-    results.mkdir()
     record = stored()
-    (results / "records.jsonl").write_text(record.to_line() + "\n")
-    (results / "baseline.jsonl").write_text(record.to_line() + "\n")
-    assert main([*args, "--results", str(results)]) == 2
+    ResultStore.in_directory(results).append([record])
+    baseline = tmp_path / "baseline.jsonl"
+    baseline.write_text(record.to_line() + "\n")
+    extra = ["--baseline", str(baseline)] if args[0] == "recheck" else []
+    assert main([*args, *extra, "--results", str(results)]) == 2
     assert message in capsys.readouterr().err
 
 
 def test_recheck_without_a_baseline_says_so(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["recheck", "--results", str(tmp_path)]) == 2
-    assert "baseline.jsonl: no baseline to re-check the results against" in capsys.readouterr().err
+    assert "store.json: names no baseline to re-check the results against" in (
+        capsys.readouterr().err)
 
 
 def test_log_lines_are_plain_json() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from matrix.cli import main
+from matrix.store.results import ResultStore
 
 from .conftest import FIXTURES
 from .test_store import make_record
@@ -16,9 +17,10 @@ from .test_store import make_record
 def test_corrupt_results_file_is_named_and_left_untouched(
         tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results"
-    results.mkdir()
-    records = results / "records.jsonl"
-    content = make_record("k1").to_line() + "\n{broken\n" + make_record("k2").to_line() + "\n"
+    ResultStore.in_directory(results).append([make_record("k1"), make_record("k2")])
+    records = results / "cp311" / "records.jsonl"
+    lines = records.read_text().splitlines(keepends=True)
+    content = lines[0] + "{broken\n" + lines[1]
     records.write_text(content)
     code = main(["run", "--offline", "--quick", "--results", str(results)])
     assert code == 2
@@ -36,7 +38,7 @@ def test_broken_case_file_is_named_before_anything_runs(
     assert code == 2
     err = capfd.readouterr().err
     assert f"error: {toml}: field 'expect.copies': must be true, false or absent" in err
-    assert not (tmp_path / "r" / "records.jsonl").exists()
+    assert not (tmp_path / "r").exists()
 
 
 def test_unknown_version_is_named(capfd: pytest.CaptureFixture[str]) -> None:

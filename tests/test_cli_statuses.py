@@ -114,7 +114,7 @@ def test_equal_inputs_give_equal_statuses(row: str, command: str, flags: dict[st
     err = capfd.readouterr().err
     assert message in err, (argv, err)
     assert "usage:" not in err, "an error of the selection, not of the command line"
-    assert not (tmp_path / "results" / "records.jsonl").exists(), "nothing measured or stored"
+    assert not (tmp_path / "results").exists(), "nothing measured or stored"
 
 
 STATUSES: list[tuple[str, str, int]] = [
@@ -161,7 +161,7 @@ def test_an_empty_shard_is_not_an_error(command: str, python: str, tmp_path: Pat
     assert main(argv) == 0
     assert ("note: --shard 2/2: this part of the selection holds no cell (of 1)"
             in capfd.readouterr().err)
-    assert not (tmp_path / "results" / "records.jsonl").exists()
+    assert not (tmp_path / "results" / "store.json").exists()
 
 
 @pytest.mark.parametrize("command", ["run", "list"])
@@ -169,12 +169,12 @@ def test_nothing_new_is_not_an_error(command: str, python: str, tmp_path: Path,
                                      capfd: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results"
     ResultStore.in_directory(results).append([replace(make_record("k1"), cython=CYTHON)])
-    before = (results / "records.jsonl").read_text()
+    before = (results / "cp311" / "records.jsonl").read_text()
     argv = invocation(command, results, case=CORE_CASE, numpy=NUMPY) + ["--new-releases"]
     assert main(argv) == 0  # py3.11-cy3.2.9 holds the case; the store covers its releases
     assert ("note: --new-releases: the stored results cover every Cython, numpy and Python of"
             " the selection: nothing new") in capfd.readouterr().err
-    assert (results / "records.jsonl").read_text() == before
+    assert (results / "cp311" / "records.jsonl").read_text() == before
 
 
 def test_a_not_possible_cell_is_a_result_not_an_error(python: str, tmp_path: Path,

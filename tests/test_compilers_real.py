@@ -71,7 +71,7 @@ def test_address_sanitizer_catches_the_dangling_pointer_at_the_read(interpreters
     run_matrix(cache, "run", "--offline", "--python", "3.11", "--cython", "0.29.37", "--no-abi",
                "--numpy", "1.26.4", "--compiler", "gcc,gcc-asan", "--case",
                f"{POINTER_CASES},control-plain", "--results", str(results))
-    report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
+    report = build_report(results, None, PROJECT_ROOT / "cases")
     rows = {row.case.id: row for row in report.rows}
     assert rows["bytearray-to-char-pointer"].safety.label == "dangles"
     assert rows["array-to-int-pointer"].safety.label == "dangles"

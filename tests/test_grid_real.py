@@ -128,7 +128,7 @@ def test_resume_after_sigkill(interpreters: object, tmp_path: Path) -> None:
     process = subprocess.Popen(matrix_command(*args), cwd=PROJECT_ROOT, env=isolated_env(cache),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    records_file = results / "records.jsonl"
+    records_file = results / "cp311" / "records.jsonl"  # the store's shard of Python 3.11
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if records_file.exists() and records_file.read_text().count("\n") >= 2:
@@ -136,13 +136,13 @@ def test_resume_after_sigkill(interpreters: object, tmp_path: Path) -> None:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    finished = ResultStore(records_file).records()
+    finished = ResultStore(results).records()
     assert 2 <= len(finished) < 6, "killed part-way through the grid"
     with open(records_file, "a") as handle:
         handle.write('{"schema": 1, "key": "half-writ')  # a write cut short by the kill
     done = run_matrix(cache, *args)
     assert "half-written last record" in done.stderr
-    final = {r.key: r for r in ResultStore(records_file).records()}
+    final = {r.key: r for r in ResultStore(results).records()}
     assert len(final) == 6
     for record in finished:
         assert final[record.key] == record, "finished records survive the interruption"
@@ -185,7 +185,7 @@ def test_every_notes_reproducer_reproduces_the_note(
     cache, results, records, _ = slice_run
     published = {(r.case_id, f"{r.outcome.value}: {r.first_error}")
                  for r in ResultStore.in_directory(PROJECT_ROOT / "results").records()}
-    report = build_report(results / "records.jsonl", None, PROJECT_ROOT / "cases")
+    report = build_report(results, None, PROJECT_ROOT / "cases")
     notes = [note for note in report.footnotes if note.reproduce]
     assert len(notes) >= 5, "the slice has failures of several kinds"
 

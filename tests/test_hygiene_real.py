@@ -81,10 +81,9 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
          "--results", str(results)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True, preexec_fn=as_from_a_terminal)
-    records_file = results / "records.jsonl"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        stored = ResultStore(records_file).records() if records_file.exists() else []
+        stored = ResultStore(results).records()
         # A runner server forks a child per module and that child a grandchild per case
         # (same command line): three of them means a case is running, not an idle server.
         runners = [p for p, cmd in processes_with(token) if "runner.py serve" in cmd]
@@ -94,7 +93,7 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
         time.sleep(0.2)
     else:
         pytest.fail("the run never reached its second cell")
-    before = {r.key: r for r in ResultStore(records_file).records()}
+    before = {r.key: r for r in ResultStore(results).records()}
     assert len(before) == 2
 
     if how == "sigkill-harness":  # the harness dies without a chance to clean up
@@ -113,5 +112,5 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
         time.sleep(0.2)
         survivors = processes_with(token)
     assert survivors == [], f"left behind after {how}: {survivors}"
-    after = {r.key: r for r in ResultStore(records_file).records()}
+    after = {r.key: r for r in ResultStore(results).records()}
     assert after == before, "the records stored before the kill are all there, unchanged"

@@ -33,12 +33,13 @@ from matrix.model.records import (
     NUMPY_PXD_PROCEDURE,
     Record,
     content_key,
-    load_records,
 )
 from matrix.model.selection import sorted_versions
+from matrix.model.storeformat import STORE_FILE
 from matrix.plan.index import ReleaseIndex, _platforms, releases_from_summary, supported_tags
 from matrix.plan.interpreters import PROBE, Interpreter, discover_interpreters, parse_probe
 from matrix.store.paths import PROJECT_ROOT
+from matrix.store.results import ResultStore
 
 from .conftest import need_python
 from .test_axes import fake_python
@@ -154,10 +155,10 @@ def test_the_engine_keys_a_cpython_cell_as_it_always_did(tmp_path: Path) -> None
 def test_every_stored_key_reproduces_from_its_record_and_the_interpreter_type() -> None:
     """The key material rebuilt from each record's own fields (its ``python`` axis value and
     ``python_version``) through :class:`InterpreterId` gives back every stored key."""
-    path = PROJECT_ROOT / "results" / "records.jsonl"
-    if not path.is_file():
+    path = PROJECT_ROOT / "results"
+    if not (path / STORE_FILE).is_file():
         pytest.skip("no stored results")
-    records = load_records(path)
+    records = ResultStore(path).records()
     assert records
     for record in records:
         p = record.provenance
@@ -174,19 +175,19 @@ def test_every_stored_key_reproduces_from_its_record_and_the_interpreter_type() 
 
 
 def test_records_of_cpython_serialise_as_they_always_did() -> None:
-    path = PROJECT_ROOT / "results" / "records.jsonl"
-    if not path.is_file():
+    path = PROJECT_ROOT / "results"
+    if not (path / STORE_FILE).is_file():
         pytest.skip("no stored results")
     cpython, others = 0, 0
-    with path.open(encoding="utf-8") as lines:  # every 7th record: both kinds, quickly
-        for line in (line.rstrip("\n") for n, line in enumerate(lines) if n % 7 == 0):
-            record = Record.from_json(json.loads(line))
-            assert record.to_line() == line
-            if InterpreterId.from_label(record.python).kind.is_default:
-                assert "interpreter" not in line and "implementation_version" not in line
-                cpython += 1
-            else:
-                others += 1
+    for stored in ResultStore(path).records()[::7]:  # every 7th record: both kinds, quickly
+        line = stored.to_line()
+        record = Record.from_json(json.loads(line))
+        assert record.to_line() == line
+        if InterpreterId.from_label(record.python).kind.is_default:
+            assert "interpreter" not in line and "implementation_version" not in line
+            cpython += 1
+        else:
+            others += 1
     assert cpython > 1000 and others > 100, (cpython, others)  # both kinds were read
 
 
@@ -345,7 +346,7 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     from matrix.store.results import ResultStore
     from report.compose import compose
     from report.publish import render_texts
-    from report.query import SupportRange, answer
+    from report.query import SupportRange, answer, rows_of
     from report.render_html import page_data
 
     fixture = PROJECT_ROOT / "tests" / "fixtures" / "report"
@@ -367,7 +368,7 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     assert sum(r.python == "pypy3.12" for r in report.records) == len(pypy)
 
     texts = {name: data.decode() for name, data in render_texts(report).items()}
-    cells = json.loads(texts["compat.json"])["cells"]
+    cells = rows_of(json.loads(texts["compat-records.json"]))
     mine = [c for c in cells if c["cell_id"] == "pp3.12-cy3.0.12"]
     assert len(mine) == len(pypy) and {c["python"] for c in mine} == {"pypy3.12"}
     assert f"`{victim.case_id}` (pp3.12: cy3.0.12)" in texts["compat.md"]
@@ -380,7 +381,7 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     assert data["cell_try"][data["cell_ids"].index("pp3.12-cy3.0.12")].startswith(
         "nox -s matrix -- try --python pypy3.12 --cython 3.0.12")
 
-    published = json.loads(texts["compat.json"])
+    published = {**json.loads(texts["compat.json"]), "cells": cells}
     cpython_only = answer(published, SupportRange.parse("==3.12.*", "==3.0.12", ""))
     assert "pypy3.12" not in cpython_only.tested["python"], "not a kind the range names"
     assert all(f.cell_id != "pp3.12-cy3.0.12" for c in cpython_only.cases for f in c.failures)

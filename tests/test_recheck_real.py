@@ -59,7 +59,7 @@ def rechecked(interpreters: object, tmp_path_factory: pytest.TempPathFactory
     matrix(root, "run", *CELL, "--cases", str(cases), "--results", str(after))
     # Imports 3 and 4, each from scratch: fixture-flaky works once more, fixture-breaks not.
     done = matrix(root, "recheck", "--offline", "--cases", str(cases), "--results", str(after),
-                  "--baseline", str(before / "records.jsonl"), "--attempts", "2")
+                  "--baseline", str(before), "--attempts", "2")
     return cases, after, done.stdout
 
 
@@ -70,7 +70,7 @@ def test_a_result_that_does_not_repeat_is_flaky_and_a_repeated_change_confirmed(
     by_case = {r.case_id: r for r in records}
     assert by_case["fixture-flaky"].outcome is Outcome.CRASH
     assert by_case["fixture-breaks"].outcome is Outcome.CRASH
-    log = CheckLog.beside(after / "records.jsonl").entries()
+    log = CheckLog.beside(after).entries()
     assert {(e.record.case_id, e.attempt) for e in log} == {
         ("fixture-flaky", 1), ("fixture-flaky", 2), ("fixture-breaks", 1), ("fixture-breaks", 2)}
     assert all(e.purpose is Purpose.RECHECK for e in log)
@@ -96,11 +96,11 @@ def test_recheck_again_measures_nothing_more(rechecked: tuple[Path, Path, str],
                                              tmp_path: Path) -> None:
     cases, after, _ = rechecked
     before = after.parent / "before"
-    count = len(CheckLog.beside(after / "records.jsonl").entries())
+    count = len(CheckLog.beside(after).entries())
     done = matrix(after.parent, "recheck", "--offline", "--cases", str(cases), "--results",
-                  str(after), "--baseline", str(before / "records.jsonl"))
+                  str(after), "--baseline", str(before))
     assert "0 need re-measuring" in done.stderr
-    assert len(CheckLog.beside(after / "records.jsonl").entries()) == count
+    assert len(CheckLog.beside(after).entries()) == count
 
 
 def test_the_report_keeps_flaky_apart_and_fails_only_on_the_confirmed_change(
@@ -109,21 +109,20 @@ def test_the_report_keeps_flaky_apart_and_fails_only_on_the_confirmed_change(
     from report.cli import build_report
 
     cases, after, _ = rechecked
-    baseline = after.parent / "before" / "records.jsonl"
-    report = build_report(after / "records.jsonl", baseline, cases)
+    baseline = after.parent / "before"
+    report = build_report(after, baseline, cases)
     assert report.diff is not None
     assert [c.case_id for c in report.diff.of(Change.REGRESSED)] == ["fixture-breaks"]
     assert [c.case_id for c in report.diff.of(Change.FLAKY)] == ["fixture-flaky"]
     assert report.diff.of(Change.REGRESSED)[0].check == "confirmed"
-    args = ["regressions", "--results", str(after / "records.jsonl"), "--baseline",
+    args = ["regressions", "--results", str(after), "--baseline",
             str(baseline), "--cases", str(cases), "--confirmed"]
     assert report_main(args) == 1, "the confirmed regression fails the run"
     printed = capsys.readouterr().out
     assert "Flaky" in printed and "fixture-flaky" in printed
-    flaky_only = tmp_path / "flaky-only.jsonl"
-    flaky_only.write_text("".join(
-        line for line in (after / "records.jsonl").read_text().splitlines(keepends=True)
-        if '"case_id":"fixture-breaks"' not in line))
-    shutil.copy(after / "rechecks.jsonl", tmp_path / "rechecks.jsonl")
+    flaky_only = tmp_path / "flaky-only"
+    ResultStore(flaky_only).append(r for r in ResultStore(after).records()
+                                   if r.case_id != "fixture-breaks")
+    shutil.copy(after / "rechecks.jsonl", flaky_only / "rechecks.jsonl")
     args[2] = str(flaky_only)
     assert report_main(args) == 0, "a flaky cell never fails the run"

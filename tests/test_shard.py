@@ -108,7 +108,7 @@ def test_merge_refuses_corrupt_and_missing_inputs(tmp_path: Path) -> None:
     bad.write_text("{oops\n")
     with pytest.raises(ResultsFileError, match=r"bad.jsonl:1"):
         merge_stores([a, bad], tmp_path / "out.jsonl")
-    with pytest.raises(MatrixError, match="nope.jsonl: no such results file"):
+    with pytest.raises(MatrixError, match="nope.jsonl: no such results folder or file"):
         merge_stores([a, tmp_path / "nope.jsonl"], tmp_path / "out.jsonl")
 
 

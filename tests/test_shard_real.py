@@ -45,18 +45,18 @@ def test_three_shards_merge_to_the_single_run(interpreters: object, tmp_path: Pa
     for process in shard_processes:
         _, err = process.communicate(timeout=1200)
         assert process.returncode == 0, err
-    shard_files = [tmp_path / f"shard{i}" / "records.jsonl" for i in (1, 2, 3)]
-    shard_files = [path for path in shard_files if path.exists()]
-    assert len(shard_files) >= 2, "the grid is spread over several shards"
-    run_matrix(cache, "merge", str(tmp_path / "merged.jsonl"), *map(str, shard_files))
+    shard_stores = [tmp_path / f"shard{i}" for i in (1, 2, 3)]
+    shard_stores = [path for path in shard_stores if (path / "store.json").exists()]
+    assert len(shard_stores) >= 2, "the grid is spread over several shards"
+    run_matrix(cache, "merge", str(tmp_path / "merged"), *map(str, shard_stores))
 
-    single = ResultStore(tmp_path / "single" / "records.jsonl").records()
-    merged = ResultStore(tmp_path / "merged.jsonl").records()
+    single = ResultStore(tmp_path / "single").records()
+    merged = ResultStore(tmp_path / "merged").records()
     assert [r.key for r in merged] == [r.key for r in single]
     assert [(r.outcome, r.behaviour) for r in merged] == [(r.outcome, r.behaviour) for r in single]
 
-    one = render(tmp_path / "single" / "records.jsonl", tmp_path / "render-single", cache)
-    many = render(tmp_path / "merged.jsonl", tmp_path / "render-merged", cache)
+    one = render(tmp_path / "single", tmp_path / "render-single", cache)
+    many = render(tmp_path / "merged", tmp_path / "render-merged", cache)
     if max(r.timestamp for r in single)[:10] != max(r.timestamp for r in merged)[:10]:
         pytest.skip("the runs straddled midnight UTC: the 'results as of' day differs")
     assert one == many

@@ -42,8 +42,8 @@ def test_later_record_replaces_earlier_and_compact_keeps_one(tmp_path: Path) -> 
     store.append([make_record("k1", Outcome.ENV_ERROR)])
     store.append([make_record("k1", Outcome.OK)])
     assert ResultStore.in_directory(tmp_path).get("k1").outcome is Outcome.OK  # type: ignore[union-attr]
-    store.compact()
-    assert len(store.path.read_text().splitlines()) == 1
+    store.tidy()
+    assert len((tmp_path / "cp311" / "records.jsonl").read_text().splitlines()) == 1
 
 
 def test_lines_are_deterministic(tmp_path: Path) -> None:

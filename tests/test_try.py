@@ -191,7 +191,7 @@ def test_bisect_measures_a_range_end_that_try_measures_as_shipped_c(
     assert shipped["0.29.37"] is None
     assert "py3.11-cy0.28.6: cc-error (shipped C)" in captured.err
     assert "skipped" not in captured.out, "nothing try measures is skipped"
-    stored = ResultStore(tmp_path / "results" / "records.jsonl").records()
+    stored = ResultStore(tmp_path / "results").records()
     by_cell: dict[str, set[str]] = {}
     for record in stored:
         by_cell.setdefault(record.cell_id, set()).add(record.case_id)
