@@ -1,6 +1,10 @@
-"""Machine-readable exports of the report: ``compat.json`` (everything) and ``compat.csv`` (cells).
+"""Machine-readable exports of the report: ``compat.json`` (everything on the page), its
+per-record rows in ``compat-records.json``, and the same rows as ``compat.csv`` and
+``compat.parquet``.
 
-Both are deterministic: stable key and row order, no floats, ``\\n`` line endings.
+All are deterministic: stable key and row order, no floats, ``\\n`` line endings; the Parquet
+file's bytes are a function of the report for one pyarrow version (its footer names the writer:
+``parquet-cpp-arrow version ...``), with no pandas metadata, no timestamps, zstd compression.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from matrix.model.checks import Judgement
 from matrix.model.diff import Diff
@@ -31,9 +37,18 @@ from report.compose import (
 )
 from report.semantics import behaviour_label, locks_label
 
-JSON_SCHEMA = 3
+PARQUET_FILE = "compat.parquet"
+"""The rows of ``compat.csv`` with their types (:data:`PARQUET_SCHEMA`)."""
+
+JSON_SCHEMA = 4
 """3: the toolchain baseline (``controls``, ``toolchain``, ``toolchain_failure``), note ids are
-strings (``cc-3f2a1``), ``combinations`` gone."""
+strings (``cc-3f2a1``), ``combinations`` gone.  4: ``compat.json`` is compact (no indentation)
+and holds no per-record rows: ``cells`` is gone, its rows are in ``compat-records.json`` (named
+by ``records_file``; ``{"columns": [...], "rows": [[...], ...], "schema": 4}``, one row per line,
+the columns and strings of ``compat.csv``)."""
+
+RECORDS_FILE = "compat-records.json"
+"""The per-record rows of ``compat.json`` (its ``records_file``)."""
 
 CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
@@ -84,13 +99,29 @@ worked (empty otherwise), ``safety_reason`` the measurement behind it
 (:mod:`matrix.model.safety`)."""
 
 
+BOOLEAN_COLUMNS = frozenset({
+    "tried", "failed", "values_ok", "copies", "readonly", "locks_source", "toolchain_failure",
+    "shipped_c", "flaky", "gil_enabled",
+})
+"""The columns of ``true``/``false``/empty: nullable booleans in ``compat.parquet``."""
+
+PARQUET_SCHEMA = pa.schema([
+    pa.field(name, pa.bool_() if name in BOOLEAN_COLUMNS else pa.string())
+    for name in CSV_COLUMNS
+])
+"""``compat.parquet``: the columns of ``compat.csv`` in its order; an empty CSV field is null."""
+
+PARQUET_COMPRESSION = ("zstd", 9)
+"""Codec and level: fixed, for stable bytes."""
+
+
 def _bool(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
 def cell_row(record: Record, report: Report, groups: dict[str, str],
              roles: dict[str, str]) -> dict[str, str]:
-    """One record as a flat row of strings (the CSV's row, the JSON's ``cells`` item)."""
+    """One record as a flat row of strings (the CSV's row, a row of ``compat-records.json``)."""
     cell = (record.case_id, record.cell_id)
     check = report.checks.get(cell)
     flaky = check is not None and check.judgement is Judgement.FLAKY
@@ -271,14 +302,61 @@ def report_data(report: Report) -> dict[str, Any]:
         "gil_at_import": report.gil_at_import,
         "compiler_disagreements": [_disagreement(d, report)
                                    for d in report.compiler_disagreements],
-        "cells": cell_rows(report),
+        "records_file": RECORDS_FILE,
     }
 
 
+def _dumps(data: Any) -> str:
+    """Compact JSON: sorted keys, no spaces."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def render_json(report: Report) -> str:
-    return json.dumps(report_data(report), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """``compat.json``: one line (and its newline)."""
+    return _dumps(report_data(report)) + "\n"
+
+
+def render_records(report: Report) -> str:
+    """``compat-records.json``: ``{"columns": [...], "rows": [...], "schema": N}``, compact
+    JSON with one row per line (a re-measured record is a one-line diff), the strings of
+    ``compat.csv``."""
+    rows = cell_rows(report)
+    lines = ",\n".join(_dumps([row[column] for column in CSV_COLUMNS]) for row in rows)
+    return (f'{{"columns":{_dumps(list(CSV_COLUMNS))},"rows":[\n{lines}\n],'
+            f'"schema":{JSON_SCHEMA}}}\n')
 
 
 def render_csv(report: Report) -> str:
     frame = pd.DataFrame(cell_rows(report), columns=list(CSV_COLUMNS), dtype=str)
     return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def parquet_frame(report: Report) -> pd.DataFrame:
+    """The rows of ``compat.csv`` with their dtypes: ``string`` and nullable ``boolean``,
+    an empty field missing (``<NA>``)."""
+    rows = cell_rows(report)
+    columns: dict[str, Any] = {}
+    for name in CSV_COLUMNS:
+        values = [row[name] or None for row in rows]
+        if name in BOOLEAN_COLUMNS:
+            columns[name] = pd.array([None if v is None else _TRUTH[v] for v in values],
+                                     dtype="boolean")
+        else:
+            columns[name] = pd.array(values, dtype="string")
+    frame: pd.DataFrame = pd.DataFrame(columns, columns=list(CSV_COLUMNS))
+    return frame
+
+
+_TRUTH = {"true": True, "false": False}
+
+
+def render_parquet(report: Report) -> bytes:
+    """``compat.parquet``: no index, no pandas metadata (it names the pandas and pyarrow
+    versions), zstd at a fixed level, one row group: the same bytes on every run."""
+    table = pa.Table.from_pandas(parquet_frame(report), schema=PARQUET_SCHEMA,
+                                 preserve_index=False).replace_schema_metadata(None)
+    codec, level = PARQUET_COMPRESSION
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression=codec, compression_level=level,
+                   row_group_size=max(table.num_rows, 1))
+    return bytes(sink.getvalue().to_pybytes())

@@ -1,8 +1,9 @@
 """Answer a support range: "I support Python A-B, Cython C-D and numpy E-F: which idioms may I
 use, and what breaks where?" (like browserslist + doiuse, over the published data).
 
-Reads only published data (``docs/compat.json``); builds nothing.  A range is a PEP 440
-specifier per axis; a cell is *in range* when its Python and Cython release satisfy theirs and,
+Reads only published data (``docs/compat.json`` and the ``compat-records.json`` it names);
+builds nothing.  A range is a PEP 440 specifier per axis; a cell is *in range* when its Python
+and Cython release satisfy theirs and,
 for numpy cases, both the numpy it was built against and the numpy it ran under satisfy the
 numpy one.  Cells are per Python *minor* and judged on the exact patch release measured there
 (the rows' ``python_version``, e.g. 3.9.18; in data without it, the minor, which PEP 440 reads
@@ -67,6 +68,7 @@ import hashlib
 import json
 import marshal
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -368,6 +370,10 @@ class Answer:
                 "cases": [asdict(c) for c in self.cases]}
 
 
+RECORDS_FILE_FIELD = re.compile(rb'"records_file"\s*:\s*"([^"\\]+)"')
+"""``compat.json``'s ``records_file`` (a quote inside a JSON string is escaped: this matches
+only a key)."""
+
 QUERY_FIELDS = ("case_id", "cell_id", "compiler", "cython", "error", "failed", "flaky", "kind",
                 "note", "numpy_build", "numpy_run", "outcome", "python", "python_version",
                 "safety", "safety_reason", "shipped_c", "toolchain_failure", "tried")
@@ -377,36 +383,43 @@ other readers): what :func:`load_data` keeps in its cache."""
 
 def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
     """The published ``compat.json``: its ``cases``, ``controls`` and ``cells`` (the fields of
-    :data:`QUERY_FIELDS`).  Raises :class:`QueryError` naming the file.
+    :data:`QUERY_FIELDS`), the cells read from the records file it names (``records_file``:
+    ``compat-records.json`` beside it; older data has them inline).  Raises
+    :class:`QueryError` naming the file.
 
-    With ``cache`` (a folder), the file is parsed once: what a query reads of it is kept there
-    (``marshal``, named by the sha256 of the file's bytes) and read back by every later query
-    of the same file, about 10x faster than parsing its 30 MB of JSON.  A cache that cannot be
-    read or written is passed over."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise QueryError(f"{path}: no published data (render it with `python -m report render`,"
-                         " or pass --data)") from None
+    With ``cache`` (a folder), the files are parsed once: what a query reads of them is kept
+    there (``marshal``, named by the sha256 of both files' bytes) and read back by every later
+    query of the same files, several times faster than parsing their JSON.  A cache that
+    cannot be read or written is passed over."""
+    raw = _read(path)
+    named = RECORDS_FILE_FIELD.search(raw)  # the rows' file, found without parsing the JSON
+    records_raw = b""
+    if named is not None:  # its bytes key the cache too
+        records_raw = _read(records_path(path, {"records_file": named[1].decode("utf-8")}),
+                            path)
     kept = None
     if cache is not None:
-        digest = hashlib.sha256(raw).hexdigest()[:32]
-        kept = cache / f"compat-{digest}.marshal{marshal.version}"
+        digest = hashlib.sha256(raw)
+        digest.update(records_raw)
+        kept = cache / f"compat-{digest.hexdigest()[:32]}.marshal{marshal.version}"
         try:
             found = marshal.loads(kept.read_bytes())
             if isinstance(found, dict) and found.get("fields") == QUERY_FIELDS:
                 return found
         except (OSError, ValueError, EOFError, TypeError):
             pass
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        raise QueryError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or "cells" not in data or "cases" not in data:
-        raise QueryError(f"{path}: not a compat.json (no 'cells' and 'cases')")
+    data = _parse(path, raw)
+    if "records_file" in data:
+        records = records_path(path, data)
+        if named is None or records.name != named[1].decode("utf-8"):
+            records_raw = _read(records, path)
+        cells = _records(records, records_raw)
+    elif "cells" in data:
+        cells = [{k: row[k] for k in QUERY_FIELDS if k in row} for row in data["cells"]]
+    else:
+        raise QueryError(f"{path}: not a compat.json (no 'records_file' or 'cells')")
     slim = {"fields": QUERY_FIELDS, "cases": data["cases"],
-            "controls": data.get("controls") or [],
-            "cells": [{k: row[k] for k in QUERY_FIELDS if k in row} for row in data["cells"]]}
+            "controls": data.get("controls") or [], "cells": cells}
     if kept is not None:
         with contextlib.suppress(OSError, ValueError):
             kept.parent.mkdir(parents=True, exist_ok=True)
@@ -414,6 +427,60 @@ def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
             partial.write_bytes(marshal.dumps(slim))
             os.replace(partial, kept)
     return slim
+
+
+def records_path(path: Path, data: dict[str, Any]) -> Path:
+    """The records file a ``compat.json`` names, beside it."""
+    name = data.get("records_file")
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise QueryError(f"{path}: 'records_file' is not a file name ({name!r})")
+    return path.with_name(name)
+
+
+def _read(path: Path, named_by: Path | None = None) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        beside = f" ({named_by.name} names it as its records_file)" if named_by else ""
+        raise QueryError(f"{path}: no published data{beside} (render it with `python -m report"
+                         " render`, or pass --data)") from None
+
+
+def _parse(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise QueryError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "cases" not in data:
+        raise QueryError(f"{path}: not a compat.json (no 'cases')")
+    return data
+
+
+def rows_of(records: dict[str, Any], fields: Sequence[str] | None = None) -> list[Row]:
+    """The rows of a parsed ``compat-records.json`` as one dict per record: every column, or
+    only ``fields``."""
+    columns: list[str] = records["columns"]
+    keep = [(name, columns.index(name)) for name in (fields or columns) if name in columns]
+    return [{name: row[index] for name, index in keep} for row in records["rows"]]
+
+
+def published_cells(path: Path, data: dict[str, Any]) -> list[Row]:
+    """Every cell row of the ``compat.json`` at ``path`` (parsed: ``data``) with every column:
+    the rows of the records file it names, or its ``cells`` (older data)."""
+    if "records_file" not in data:
+        return list(data.get("cells") or [])
+    records = records_path(path, data)
+    return _records(records, _read(records, path), None)
+
+
+def _records(path: Path, raw: bytes, fields: Sequence[str] | None = QUERY_FIELDS) -> list[Row]:
+    """The cell rows of ``compat-records.json`` (``columns`` and ``rows``), with the fields of
+    :data:`QUERY_FIELDS` (``None``: every column)."""
+    try:
+        return rows_of(json.loads(raw.decode("utf-8")), fields)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise QueryError(f"{path}: not a compat-records.json ({type(exc).__name__}:"
+                         f" {exc})") from None
 
 
 def control_ids(data: dict[str, Any]) -> frozenset[str]:

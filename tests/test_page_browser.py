@@ -1,7 +1,7 @@
 """The web page (docs/index.html) in a real browser: Playwright driving Debian's Chromium, the
 page loaded from disk (file://), rendered into a temporary folder by ``write_outputs`` from the
-golden fixture (tests/fixtures/report/) and from the published results (results/records.jsonl,
-what docs/ is rendered from). Its overview and toolchain table are checked cell by cell against
+golden fixture (tests/fixtures/report/) and from the published results (results/, what docs/
+is rendered from). Its overview and toolchain table are checked cell by cell against
 the compat.json rendered beside it, its filters and its support-range query against
 ``python -m report query`` (report.query) on that compat.json, and a deep link against the
 sticky filter bar.
@@ -23,10 +23,10 @@ import pytest
 
 from matrix.model.outcomes import Outcome
 from matrix.store.paths import PROJECT_ROOT
-from report.cli import DEFAULT_BASELINE, DEFAULT_CASES, DEFAULT_RESULTS, build_report
+from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
 from report.legend import COLOURS, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 from report.publish import write_outputs
-from report.query import SupportRange, answer, load_data
+from report.query import SupportRange, answer, load_data, published_cells
 from tests.conftest import missing_prerequisite
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
@@ -122,13 +122,16 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
                               rechecks=FIXTURE / "rechecks.jsonl",
                               references=FIXTURE / "references.toml")
     else:
-        if not DEFAULT_RESULTS.is_file():
+        if not (DEFAULT_RESULTS / "store.json").is_file():
             pytest.skip(f"{DEFAULT_RESULTS}: no published results")
         report = build_report(DEFAULT_RESULTS,
-                              DEFAULT_BASELINE if DEFAULT_BASELINE.is_file() else None,
+                              NAMED,
                               DEFAULT_CASES)
     write_outputs(report, folder, heatmap=False)
-    return Site(name, folder, json.loads((folder / "compat.json").read_text(encoding="utf-8")))
+    path = folder / "compat.json"
+    published = json.loads(path.read_text(encoding="utf-8"))
+    published["cells"] = published_cells(path, published)  # the rows of compat-records.json
+    return Site(name, folder, published)
 
 
 @pytest.fixture()

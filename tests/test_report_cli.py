@@ -1,4 +1,4 @@
-"""``python -m report``: render, check, promote, and errors that name the file and line."""
+"""``python -m report``: render, check, and errors that name the file and line."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def render_args(out: Path, results: Path = FIXTURE / "records.jsonl") -> list[st
 
 def test_render_writes_the_published_files(tmp_path: Path) -> None:
     assert main(render_args(tmp_path)) == 0
-    for name in ("compat.md", "compat.json", "compat.csv"):
+    for name in ("compat.md", "compat.json", "compat-records.json", "compat.csv",
+                 "compat.parquet"):
         assert (tmp_path / name).read_bytes() == (FIXTURE / "expected" / name).read_bytes()
     assert (tmp_path / "compat-heatmap.png").read_bytes().startswith(PNG_SIGNATURE)
 
@@ -36,6 +37,26 @@ def test_check_reports_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         handle.write("edited by hand\n")
     assert main([*render_args(tmp_path), "--check"]) == 1
     assert "compat.md: differs" in capsys.readouterr().err
+
+
+def test_check_compares_the_parquet_table(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(render_args(tmp_path)) == 0
+    parquet = tmp_path / "compat.parquet"
+    data = bytearray(parquet.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    parquet.write_bytes(bytes(data))
+    assert main([*render_args(tmp_path), "--check"]) == 1
+    assert "compat.parquet: differs" in capsys.readouterr().err
+    fresh = (FIXTURE / "expected" / "compat.parquet").read_bytes()
+    older = fresh.replace(b"parquet-cpp-arrow version", b"parquet-cpp-arrow VERSION")
+    assert older != fresh
+    parquet.write_bytes(older)  # another pyarrow wrote the same table: not drift
+    assert main([*render_args(tmp_path), "--check"]) == 0
+    capsys.readouterr()
+    parquet.unlink()
+    assert main([*render_args(tmp_path), "--check"]) == 1
+    assert "compat.parquet: missing" in capsys.readouterr().err
 
 
 def test_corrupt_results_name_file_and_line(tmp_path: Path,
@@ -51,21 +72,7 @@ def test_corrupt_results_name_file_and_line(tmp_path: Path,
 
 def test_missing_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(render_args(tmp_path, tmp_path / "nothing.jsonl")) == 2
-    assert "no results file" in capsys.readouterr().err
-
-
-def test_promote_copies_results_to_baseline(tmp_path: Path) -> None:
-    baseline = tmp_path / "sub" / "baseline.jsonl"
-    assert main(["promote", "--results", str(FIXTURE / "records.jsonl"),
-                 "--baseline", str(baseline)]) == 0
-    assert baseline.read_bytes() == (FIXTURE / "records.jsonl").read_bytes()
-
-
-def test_promote_before_the_first_run_is_a_no_op(tmp_path: Path) -> None:
-    baseline = tmp_path / "baseline.jsonl"
-    assert main(["promote", "--results", str(tmp_path / "none.jsonl"),
-                 "--baseline", str(baseline)]) == 0
-    assert not baseline.exists()
+    assert "nothing.jsonl: no results" in capsys.readouterr().err
 
 
 def test_python_dash_m_report(tmp_path: Path) -> None:

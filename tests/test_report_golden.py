@@ -1,4 +1,5 @@
-"""Golden files: the renderer on the small hand-made fixture in tests/fixtures/report/.
+"""Golden files: the renderer on the small hand-made fixture in tests/fixtures/report/ (every
+published text file, and compat.parquet byte for byte and read back against compat.csv).
 
 The fixture covers every outcome class, ranges with gaps on each axis, a per-Python
 qualifier, varying and contradicted semantics, the build-vs-run table, left-out records,
@@ -12,15 +13,25 @@ After an intended change to the report, regenerate the goldens and review their 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from matrix.store.results import ResultStore
 from report.cli import build_report
 from report.compose import Report
-from report.publish import TEXT_RENDERERS, render_texts
+from report.export import BOOLEAN_COLUMNS, CSV_COLUMNS
+from report.publish import (
+    BINARY_RENDERERS,
+    TEXT_RENDERERS,
+    render_files,
+    render_texts,
+    same_parquet,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 EXPECTED = FIXTURE / "expected"
@@ -45,10 +56,61 @@ def test_golden(report: Report, name: str) -> None:
         f"{name} differs from {golden}; if intended, run with REPORT_UPDATE_GOLDENS=1")
 
 
+@pytest.mark.parametrize("name", sorted(BINARY_RENDERERS))
+def test_golden_binary(report: Report, name: str) -> None:
+    """compat.parquet: byte for byte under the pyarrow that wrote the golden file (its footer
+    names it), else its table (another pyarrow writes other footer bytes)."""
+    import pyarrow.parquet as pq
+
+    rendered = BINARY_RENDERERS[name](report)
+    golden = EXPECTED / name
+    if UPDATE:
+        EXPECTED.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(rendered)
+    assert golden.exists(), f"{golden} missing: run with REPORT_UPDATE_GOLDENS=1"
+    if pq.read_metadata(golden).created_by != pq.read_metadata(
+            pa.BufferReader(rendered)).created_by:
+        assert same_parquet(golden.read_bytes(), rendered), f"{name} differs from {golden}"
+        return
+    assert rendered == golden.read_bytes(), (
+        f"{name} differs from {golden}; if intended (or after a pyarrow upgrade), run with"
+        " REPORT_UPDATE_GOLDENS=1")
+
+
+def _csv_rows() -> pd.DataFrame:
+    return pd.read_csv(EXPECTED / "compat.csv", dtype=str, keep_default_na=False)
+
+
+def test_the_golden_parquet_holds_the_csv_rows() -> None:
+    """compat.parquet read back: the CSV's columns and rows, booleans for its true/false/empty
+    columns, a missing value where the CSV field is empty."""
+    frame = pd.read_parquet(EXPECTED / "compat.parquet", dtype_backend="numpy_nullable")
+    rows = _csv_rows()
+    assert list(frame.columns) == list(rows.columns) == list(CSV_COLUMNS)
+    assert len(frame) == len(rows) > 100
+    as_text = pd.DataFrame({
+        name: [("" if pd.isna(v) else ("true" if v else "false") if name in BOOLEAN_COLUMNS
+                else str(v)) for v in frame[name]]
+        for name in frame.columns})
+    assert as_text.equals(rows)
+    assert all(str(frame[name].dtype) == ("boolean" if name in BOOLEAN_COLUMNS else "string")
+               for name in frame.columns)
+
+
+def test_the_golden_records_file_holds_the_csv_rows() -> None:
+    records = json.loads((EXPECTED / "compat-records.json").read_text(encoding="utf-8"))
+    rows = _csv_rows()
+    assert records["columns"] == list(rows.columns)
+    assert records["rows"] == rows.to_numpy().tolist()
+    published = json.loads((EXPECTED / "compat.json").read_text(encoding="utf-8"))
+    assert published["records_file"] == "compat-records.json" and "cells" not in published
+    assert records["schema"] == published["schema"]
+
+
 def test_rendering_is_deterministic(report: Report) -> None:
     again = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases",
                          references=FIXTURE / "references.toml")
-    assert render_texts(again) == render_texts(report)
+    assert render_files(again) == render_files(report)
 
 
 def test_input_order_does_not_matter() -> None:
@@ -61,7 +123,7 @@ def test_input_order_does_not_matter() -> None:
     cases = [CaseInfo.from_case(c) for c in load_cases(FIXTURE / "cases")]
     forward = compose(records, cases, baseline)
     backward = compose(list(reversed(records)), list(reversed(cases)), list(reversed(baseline)))
-    assert render_texts(forward) == render_texts(backward)
+    assert render_files(forward) == render_files(backward)
 
 
 def test_fixture_covers_every_outcome_and_change(report: Report) -> None:

@@ -9,8 +9,9 @@ import json
 from matrix.model.cases import Expectation
 from matrix.model.selection import CaseInfo
 from report.compose import compose
-from report.export import render_json
+from report.export import render_json, render_records
 from report.legend import Verdict
+from report.query import rows_of
 from report.render_md import render_kind_summary, render_markdown, render_summary
 from tests.fixtures.report.factory import rec
 
@@ -106,7 +107,7 @@ def test_what_import_did_to_the_gil_is_said_once_for_all_cases() -> None:
     data = json.loads(render_json(report))
     assert data["gil_at_import"] == report.gil_at_import
     gil = {(c["case_id"], c["cell_id"]): (c["interpreter"], c["gil_enabled"])
-           for c in data["cells"]}
+           for c in rows_of(json.loads(render_records(report)))}
     assert gil[("b", "py3.13t-cy3.1.8")] == ("cpython-freethreaded", "false")
     assert gil[("a", "py3.13t-cy3.2.9")] == ("cpython-freethreaded", "true")
     assert gil[("b", "py3.13-cy3.2.9")] == ("cpython", "")

@@ -6,6 +6,7 @@ rule and does not move when the fixture is re-rendered."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from report.query import (
     EXIT_UNTESTED,
     EXIT_USAGE,
     EXIT_WORKS,
+    QUERY_FIELDS,
     QueryError,
     SupportRange,
     answer,
     load_data,
+    published_cells,
 )
 
 DATA = Path(__file__).parent / "fixtures" / "report" / "expected" / "compat.json"
@@ -114,6 +117,29 @@ def test_bad_input_is_a_clear_error(args: list[str], message: str,
 def test_missing_data_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(QueryError, match="no published data"):
         load_data(tmp_path / "compat.json")
+    assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
+
+
+def test_the_cells_are_read_from_the_records_file_beside_compat_json(tmp_path: Path) -> None:
+    """compat.json names its records file; the query reads it beside the compat.json it is
+    given, keys its cache by both files, and names a missing one."""
+    shutil.copy(DATA, tmp_path / "compat.json")
+    records = json.loads((DATA.parent / "compat-records.json").read_text(encoding="utf-8"))
+    assert json.loads(DATA.read_text(encoding="utf-8"))["records_file"] == "compat-records.json"
+    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    cache = tmp_path / "cache"
+    data = load_data(tmp_path / "compat.json", cache)
+    assert len(data["cells"]) == len(records["rows"]) > 100
+    assert set(data["cells"][0]) == set(QUERY_FIELDS)
+    assert load_data(tmp_path / "compat.json", cache) == data  # from the cache
+    records["rows"] = records["rows"][:10]
+    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    assert len(load_data(tmp_path / "compat.json", cache)["cells"]) == 10  # a new key
+    assert len(list(cache.glob("compat-*.marshal*"))) == 2
+    (tmp_path / "compat-records.json").unlink()
+    with pytest.raises(QueryError, match=r"compat-records\.json: no published data \(compat\.json"
+                       " names it"):
+        load_data(tmp_path / "compat.json", cache)
     assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
 
 
@@ -534,7 +560,8 @@ def test_the_cached_data_answers_as_the_whole_file_does(
         return (render_text(result, strict_toolchain=True, safe=True),
                 result.to_json(strict_toolchain=True, safe=True))
 
-    whole = answered(json.loads(DATA.read_text(encoding="utf-8")))
+    published = json.loads(DATA.read_text(encoding="utf-8"))
+    whole = answered({**published, "cells": published_cells(DATA, published)})
     assert answered(load_data(DATA, tmp_path)) == whole  # parsed, then kept
     [kept] = tmp_path.glob("compat-*.marshal*")
     assert answered(load_data(DATA, tmp_path)) == whole  # read back
