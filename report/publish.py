@@ -12,7 +12,7 @@ it is a valid PNG).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from report.compose import Report
@@ -24,7 +24,6 @@ from report.export import (
     render_parquet,
     render_records,
 )
-from report.heatmap import write_heatmap
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md import (
     CHANGES_FILE,
@@ -65,19 +64,29 @@ def render_texts(report: Report) -> dict[str, bytes]:
 
 def render_files(report: Report) -> dict[str, bytes]:
     """File name -> exact bytes of every output the drift check compares (text and binary)."""
-    return {**render_texts(report),
-            **{name: render(report) for name, render in BINARY_RENDERERS.items()}}
+    return dict(iter_files(report))
+
+
+def iter_files(report: Report) -> Iterator[tuple[str, bytes]]:
+    """:func:`render_files` one file at a time (each written or compared, then dropped: the
+    outputs of the published grid are tens of megabytes together)."""
+    for name, render in TEXT_RENDERERS.items():
+        yield name, render(report).encode("utf-8")
+    for name, render_binary in BINARY_RENDERERS.items():
+        yield name, render_binary(report)
 
 
 def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True) -> list[Path]:
     """Write every output into ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in render_files(report).items():
+    for name, data in iter_files(report):
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
     if heatmap:
+        from report.heatmap import write_heatmap  # matplotlib: only when the picture is drawn
+
         path = out_dir / HEATMAP_FILE
         write_heatmap(report, path)
         written.append(path)
@@ -101,7 +110,7 @@ def same_parquet(committed: bytes, fresh: bytes) -> bool:
 def drift(report: Report, out_dir: Path) -> list[str]:
     """What differs between the committed outputs in ``out_dir`` and a fresh rendering."""
     problems = []
-    for name, data in render_files(report).items():
+    for name, data in iter_files(report):
         path = out_dir / name
         if not path.exists():
             problems.append(f"{path}: missing")

@@ -12,6 +12,7 @@ part is explained on its own: "on Python 3.12: fails on numpy >= 2.0.2 (...)".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,7 @@ def axis_value(record: Record, axis: str) -> str | None:
     raise ValueError(f"unknown axis {axis!r}")
 
 
+@functools.lru_cache(maxsize=256)
 def interpreter_kind(python: str) -> str:
     """The interpreter kind of a Python axis value, as texts name it: ``CPython`` (``3.11``),
     ``free-threaded CPython`` (``3.13t``), ``PyPy`` (``pypy3.11``); the value itself for one
@@ -208,8 +210,10 @@ def explain(records: Sequence[Record],
                 continue
             if axis == "python" and len({axis_value(r, "interpreter") for r in tried}) > 1:
                 continue  # Pythons of several kinds: split by kind first
-            parts = [(value, explain([r for r in tried if axis_value(r, axis) == value],
-                                     qualifier + ((axis, value),)))
+            by_value: dict[str | None, list[Record]] = {}
+            for record in tried:
+                by_value.setdefault(axis_value(record, axis), []).append(record)
+            parts = [(value, explain(by_value[value], qualifier + ((axis, value),)))
                      for value in sorted((v for v in values if v is not None), key=version_key)]
             statements = _collapse(_merge_adjacent(parts, qualifier, axis), qualifier)
             splits.append((len(statements), rank, statements))

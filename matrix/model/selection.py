@@ -5,6 +5,7 @@ Everything here is a pure function of (records, cases): no clock, no host, no fi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ def generated_under(record: Record) -> str:
     return str(record.provenance.get("generated_under") or "")
 
 
+@functools.lru_cache(maxsize=65536)
 def version_key(text: str | None) -> tuple[int, Version | str] | tuple[int, Version, int]:
     """Sort key for a version string; a Python axis value of another interpreter kind
     (``3.13t``, ``pypy3.11``) sorts by its language minor, right after CPython's (in the order of
@@ -55,6 +57,7 @@ def sorted_versions(values: Iterable[str | None]) -> list[str]:
     return sorted({v for v in values if v}, key=version_key)
 
 
+@functools.lru_cache(maxsize=4096)
 def series(version: str) -> str:
     """The minor series of a release: ``0.29.37`` -> ``0.29``, ``3.1.0a1`` -> ``3.1``."""
     try:
@@ -120,16 +123,17 @@ def ordered_cases(cases: Iterable[Case | CaseInfo]) -> tuple[CaseInfo, ...]:
 def cell_sort_key(record: Record) -> tuple[Any, ...]:
     """Python, Cython, numpy built, numpy run: oldest first; then the compiler (the default
     first, the others in axis order)."""
+    return _cell_order(record.python, record.cython, record.numpy_build, record.numpy_run,
+                       record.compiler)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cell_order(python: str, cython: str, numpy_build: str | None, numpy_run: str | None,
+                compiler: str) -> tuple[Any, ...]:
     order = list(COMPILERS)
-    compiler = order.index(record.compiler) if record.compiler in order else len(order)
-    return (
-        version_key(record.python),
-        version_key(record.cython),
-        version_key(record.numpy_build),
-        version_key(record.numpy_run),
-        compiler,
-        record.compiler,
-    )
+    rank = order.index(compiler) if compiler in order else len(order)
+    return (version_key(python), version_key(cython), version_key(numpy_build),
+            version_key(numpy_run), rank, compiler)
 
 
 def _newest_first(record: Record) -> tuple[str, str]:

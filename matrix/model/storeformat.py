@@ -327,13 +327,34 @@ def _row(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def read_store(files: StoreFiles, *, warn: bool = True) -> StoreContents:
+def read_records(files: StoreFiles, *, warn: bool = True) -> list[Record]:
+    """Every record of a store (latest per key, stable order), built shard by shard so a
+    shard's parsed rows are dropped before the next is read (what a reader such as the report
+    needs: half the peak memory of :func:`read_store` and its records)."""
+    contents = read_store(files, warn=warn, rows=False)
+    found: dict[str, Record] = dict(contents.legacy)
+    for shard in _shards(files.names()):
+        part = read_store(files, warn=warn, only=shard, facts=contents)
+        for key in part.rows:
+            found[key] = part.record(key)
+    return sorted(found.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
+
+
+def _shards(names: list[str]) -> list[str]:
+    return sorted({name.split("/")[0] for name in names if name.count("/") == 1})
+
+
+def read_store(files: StoreFiles, *, warn: bool = True, rows: bool = True,
+               only: str | None = None, facts: StoreContents | None = None) -> StoreContents:
     """Read a store folder (layout 2, or a layout-1 ``records.jsonl``, or both while one is
     being migrated).  A half-written last line is skipped with a warning; any other bad line
     raises ``ResultsFileError`` naming file:line; a ``store.json`` of another layout raises
     :class:`StoreFormatError`."""
     names = files.names()
     contents = StoreContents()
+    if facts is not None:  # the facts of the whole store are read: this shard's rows only
+        contents.cells, contents.classes = facts.cells, facts.classes
+        names = [name for name in names if name == f"{only}/{RECORDS_FILE}"]
     if STORE_FILE in names:
         where = files.where(STORE_FILE)
         try:
@@ -352,13 +373,13 @@ def read_store(files: StoreFiles, *, warn: bool = True) -> StoreContents:
     if CLASSES_FILE in names:
         contents.classes.update(parse_lines(files.read(CLASSES_FILE), files.where(CLASSES_FILE),
                                             _entry("class", CLASS_ENTRY), warn=warn))
-    shards = sorted({name.split("/")[0] for name in names if name.count("/") == 1})
+    shards = _shards(names)
     for shard in shards:
         name = f"{shard}/{CELLS_FILE}"
         if name in names:
             contents.cells.update(parse_lines(files.read(name), files.where(name),
                                               _entry("cell", "facts"), warn=warn))
-    for shard in shards:
+    for shard in shards if rows else ():
         name = f"{shard}/{RECORDS_FILE}"
         if name not in names:
             continue
@@ -419,12 +440,12 @@ def load_results(spec: Path | str, results: Path) -> list[Record]:
     that names nothing."""
     path = Path(spec)
     if path.is_dir():
-        return read_store(FolderFiles(path)).records()
+        return read_records(FolderFiles(path))
     if path.is_file():
         return latest(read_archive(path))
     found = repository_of(results)
     if found is not None and resolve_commit(found[0], str(spec)) is not None:
-        return read_store(GitFiles(found[0], str(spec), found[1])).records()
+        return read_records(GitFiles(found[0], str(spec), found[1]))
     raise MatrixError(f"{spec}: no such results folder, file or git ref")
 
 
@@ -444,7 +465,7 @@ def named_baseline(results: Path) -> tuple[str, list[Record]] | None:
     found = repository_of(results)
     for ref in (named.get("tag"), named.get("commit")):
         if found is not None and ref and resolve_commit(found[0], str(ref)) is not None:
-            return str(ref), read_store(GitFiles(found[0], str(ref), found[1])).records()
+            return str(ref), read_records(GitFiles(found[0], str(ref), found[1]))
     raise MatrixError(
         f"{manifest}: the baseline it names (tag {named.get('tag')}, commit"
         f" {named.get('commit')}) is not in this clone: fetch it (`git fetch origin tag"
