@@ -121,7 +121,12 @@ outcome's is :attr:`Cause.REPORTED`."""
 
 def is_provisional(record: Record) -> bool:
     """Stored, but measured again by the next run."""
-    return rule(record.outcome, record.cause).fate is Fate.PROVISIONAL
+    return is_provisional_result(record.outcome, record.cause)
+
+
+def is_provisional_result(outcome: Outcome, cause: Cause) -> bool:
+    """:func:`is_provisional` of an outcome and its cause."""
+    return rule(outcome, cause).fate is Fate.PROVISIONAL
 
 
 def build_cached(outcome: Outcome, cause: Cause) -> bool:

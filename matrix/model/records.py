@@ -160,10 +160,7 @@ class Record:
         """Why the record has its outcome, as the outcome policy reads it
         (:mod:`matrix.model.policy`): stored as ``provenance["cause"]``; a record from before
         the cause was recorded gets the one its outcome implies."""
-        stored = self.provenance.get("cause")
-        if stored:
-            return Cause(stored)
-        return IMPLIED_CAUSES.get(self.outcome, Cause.REPORTED)
+        return cause_of(self.outcome, self.provenance.get("cause"))
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON data (fresh dicts and lists; the provenance's nested values are
@@ -231,11 +228,25 @@ NUMPY_PXD_PROCEDURE = "numpy-package-mirror-on-sys.path"
 their keys."""
 
 
+def cause_of(outcome: Outcome, stored: object) -> Cause:
+    """A record's cause: the stored ``provenance["cause"]``, else the one ``outcome``
+    implies (records from before causes were recorded)."""
+    if stored:
+        return Cause(stored)
+    return IMPLIED_CAUSES.get(outcome, Cause.REPORTED)
+
+
 def identity_of(record: Record) -> tuple[object, ...]:
     """:meth:`CellMeasurement.identity` of a stored record."""
-    p = record.provenance
-    return (record.case_id, record.cell_id, record.case_hash, p.get("runner_hash"),
-            p.get("engine_version"), p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
+    return identity_from(record.case_id, record.cell_id, record.case_hash, record.provenance)
+
+
+def identity_from(case_id: str, cell_id: str, case_hash: str,
+                  provenance: dict[str, Any]) -> tuple[object, ...]:
+    """:func:`identity_of` from a record's fields (a store reads them without the record)."""
+    p = provenance
+    return (case_id, cell_id, case_hash, p.get("runner_hash"), p.get("engine_version"),
+            p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
 
 
 def toolchain_of(record: Record, *, with_python: bool = True) -> str:

@@ -39,7 +39,9 @@ from typing import Any, Protocol
 from matrix.model.errors import MatrixError, ResultsFileError
 from matrix.model.interpreters import InterpreterId
 from matrix.model.jsonlines import parse_lines
-from matrix.model.records import Record
+from matrix.model.outcomes import Outcome
+from matrix.model.policy import Cause, is_provisional_result
+from matrix.model.records import Record, cause_of, identity_from, identity_of
 
 LAYOUT_VERSION = 2
 STORE_FILE = "store.json"
@@ -61,6 +63,7 @@ CLASS_ENTRY = "c_class"
 """The provenance entry that holds a generation class (the same for every cell of a class):
 stored once, in ``classes.jsonl``."""
 DIGEST_CHARS = 12
+_IDENTITY_PROVENANCE = {"runner_hash", "engine_version", "run_timeout_s", "cflags"}
 
 
 class StoreFormatError(MatrixError):
@@ -275,6 +278,24 @@ def resolve_commit(repo: Path, ref: str) -> str | None:
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 
+@dataclass(frozen=True)
+class StoredStatus:
+    """What a run asks of a stored record before measuring (is it held as a fact? by which
+    measurement?), read without building the record."""
+
+    outcome: Outcome
+    cause: Cause
+    decided_by: str | None
+
+    @property
+    def provisional(self) -> bool:
+        return is_provisional_result(self.outcome, self.cause)
+
+    @classmethod
+    def of(cls, record: Record) -> StoredStatus:
+        return cls(record.outcome, record.cause, record.provenance.get("decided_by"))
+
+
 @dataclass
 class StoreContents:
     """Everything a store holds, read: rows (latest line per key), facts by id."""
@@ -303,6 +324,33 @@ class StoreContents:
 
     def keys(self) -> list[str]:
         return list({**dict.fromkeys(self.legacy), **dict.fromkeys(self.rows)})
+
+    def status(self, key: str) -> StoredStatus:
+        """:class:`StoredStatus` of the record under ``key`` (raises ``KeyError``)."""
+        row = self.rows.get(key)
+        if row is None:
+            return StoredStatus.of(self.legacy[key])
+        try:
+            shared = self.cells[row["cell"]]["provenance"]
+            own = row.get("provenance") or {}
+            outcome = Outcome(row["outcome"])
+            return StoredStatus(outcome, cause_of(outcome, own.get("cause", shared.get("cause"))),
+                                shared.get("decided_by"))
+        except (KeyError, ValueError, TypeError):
+            return StoredStatus.of(self.record(key))  # raises naming file:line
+
+    def identity(self, key: str) -> tuple[object, ...]:
+        """:func:`identity_of` the record under ``key``, read without building it."""
+        row = self.rows.get(key)
+        if row is None:
+            return identity_of(self.legacy[key])
+        try:
+            facts = self.cells[row["cell"]]
+            shared, own = facts["provenance"], row.get("provenance") or {}
+            provenance = {**shared, **own} if own.keys() & _IDENTITY_PROVENANCE else shared
+            return identity_from(row["case_id"], facts["cell_id"], row["case_hash"], provenance)
+        except (KeyError, TypeError):
+            return identity_of(self.record(key))
 
     def records(self) -> list[Record]:
         """Every record (latest per key), in the stable order (case, cell, key)."""

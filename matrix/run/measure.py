@@ -14,8 +14,8 @@ from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
 from matrix.model.cases import Case
 from matrix.model.errorline import stored_line
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import Cause, Retry, is_provisional
-from matrix.model.records import Record, identity_of
+from matrix.model.policy import Cause, Retry
+from matrix.model.records import Record
 from matrix.plan.grid import PlannedCell
 from matrix.plan.interpreters import Interpreter
 from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
@@ -42,16 +42,16 @@ class RunSummary:
 
 def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
     """Stored as a fact (:mod:`matrix.model.policy`), not something a re-run should try again."""
-    record = store.get(key)
-    if record is None or is_provisional(record):
+    status = store.status(key)
+    if status is None or status.provisional:
         return False
-    decided_by_plan = record.provenance.get("decided_by") == "plan"
+    decided_by_plan = status.decided_by == "plan"
     return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
 
 
 def measured_elsewhere(store: ResultStore) -> set[tuple[object, ...]]:
     """Identities of the facts the store holds, whatever toolchain measured them."""
-    return {identity_of(r) for r in store.records() if not is_provisional(r)}
+    return store.fact_identities()
 
 
 def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,

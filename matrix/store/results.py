@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from matrix.model.jsonlines import read_lines
-from matrix.model.records import Record
+from matrix.model.records import Record, identity_of
 from matrix.model.storeformat import (
     CELLS_FILE,
     CLASSES_FILE,
@@ -40,6 +40,7 @@ from matrix.model.storeformat import (
     STORE_FILE,
     FolderFiles,
     StoreContents,
+    StoredStatus,
     canonical,
     read_store,
     split_record,
@@ -86,6 +87,29 @@ class ResultStore:
         record = self._contents.record(key)
         self._records[key] = record
         return record
+
+    def status(self, key: str) -> StoredStatus | None:
+        """What a run needs to know of the record under ``key`` (cheaper than :meth:`get`);
+        ``None`` if the store lacks it."""
+        record = self._records.get(key)
+        if record is not None:
+            return StoredStatus.of(record)
+        if key in self._contents.rows or key in self._contents.legacy:
+            return self._contents.status(key)
+        return None
+
+    def fact_identities(self) -> set[tuple[object, ...]]:
+        """The identities (:func:`matrix.model.records.identity_of`) of every record held as a
+        fact (not provisional), read without building the records."""
+        found = set()
+        for key in self.keys():
+            status = self.status(key)
+            if status is None or status.provisional:
+                continue
+            record = self._records.get(key)
+            found.add(identity_of(record) if record is not None
+                      else self._contents.identity(key))
+        return found
 
     def records(self) -> list[Record]:
         """Current records (latest per key), in a stable order."""
@@ -225,6 +249,24 @@ class LayeredStore(ResultStore):
         if own is not None:
             return own
         return next((r for r in (s.get(key) for s in self.held) if r is not None), None)
+
+    def status(self, key: str) -> StoredStatus | None:
+        own = super().status(key)
+        if own is not None:
+            return own
+        return next((s for s in (h.status(key) for h in self.held) if s is not None), None)
+
+    def fact_identities(self) -> set[tuple[object, ...]]:
+        found = super().fact_identities() if not self.held else set()
+        if self.held:
+            held, self.held = self.held, []
+            try:
+                found = super().fact_identities()
+            finally:
+                self.held = held
+        for store in self.held:
+            found |= store.fact_identities()
+        return found
 
     def keys(self) -> list[str]:
         every = dict.fromkeys(k for store in self.held for k in store.keys())
