@@ -672,7 +672,7 @@ def last_publication(results: Path, prefix: str) -> str | None:
     if found is None:
         return None
     out = subprocess.run(["git", "-C", str(found[0]), "tag", "--list", f"{prefix}*",
-                          "--sort=-refname"], capture_output=True, text=True)
+                          "--sort=-v:refname"], capture_output=True, text=True)
     tags = out.stdout.split()
     return tags[0] if out.returncode == 0 and tags else None
 

@@ -587,7 +587,7 @@ def _new_cells(found: Sequence[CellChange]) -> str:
             f"\n\n{md_table(['Case', 'New cells', 'Outcomes'], rows)}")
 
 
-PUBLICATION_TAG = "results-YYYY-MM-DD"
+PUBLICATION_TAG = "results-<date>"
 """How a publication's git tag is spelled (``python -m matrix publish`` names the newest one
 the baseline)."""
 

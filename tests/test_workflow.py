@@ -96,12 +96,12 @@ def test_artifacts_flow_from_measure_to_publish(workflow: dict[Any, Any]) -> Non
     name = upload["with"]["name"].replace("${{ matrix.python }}", "3.11").replace(
         "${{ matrix.shard }}", "2")
     assert fnmatch.fnmatch(name, download["with"]["pattern"])
-    uploaded_file = Path(upload["with"]["path"]).name
-    merged = f"{download['with']['path']}/{name}/{uploaded_file}"
-    assert fnmatch.fnmatch(merged, "shards/*/records.jsonl")
-    assert "shards/*/records.jsonl" in scripts(workflow, "publish")
-    assert "--results shard-results" in scripts(workflow, "measure")
-    assert upload["with"]["path"] == "shard-results/records.jsonl"
+    uploaded = upload["with"]["path"].split()
+    assert uploaded == ["shard-results/store.json", "shard-results/*.jsonl",
+                        "shard-results/*/*.jsonl"], "a delta store, not the whole store"
+    assert download["with"]["path"] == "shards"
+    assert "python -m matrix publish shards/*/" in scripts(workflow, "publish")
+    assert "--results shard-results --held results" in scripts(workflow, "measure")
 
 
 def harness_commands(text: str, module: str) -> list[list[str]]:
@@ -112,7 +112,7 @@ def harness_commands(text: str, module: str) -> list[list[str]]:
         "${{ needs.plan.outputs.shards }}": "3",
         "${{ needs.plan.outputs.selection }}": "--cython 3.0.* --new-releases",
         '"$GITHUB_STEP_SUMMARY"': "summary.md",
-        '"${inputs[@]}"': "shards/a/records.jsonl results/baseline.jsonl",
+        '"${inputs[@]}"': "shards/a/ results",
     }
     for expression, value in samples.items():
         text = text.replace(expression, value)
@@ -184,6 +184,7 @@ def test_measure_runs_what_the_plan_derived_from_the_inputs(
         assert args.new_releases is new_releases
         assert args.any_toolchain, "CI images must not re-measure what another toolchain holds"
         assert args.results == "shard-results"
+        assert args.held == ["results"], "the committed store is read, never uploaded"
 
 
 def test_pages_deploys_what_publish_rendered(workflow: dict[Any, Any]) -> None:
@@ -209,7 +210,7 @@ def test_every_matrix_command_parses(workflow: dict[Any, Any]) -> None:
     from matrix.cli import build_parser
 
     commands = harness_commands(scripts(workflow, "publish"), "matrix")
-    assert {c[0] for c in commands} == {"merge"}
+    assert {c[0] for c in commands} == {"publish"}
     for command in commands:
         build_parser().parse_args(command)
 
@@ -223,13 +224,17 @@ def test_publish_fails_only_on_regressions_that_recheck_confirmed(
     from report.cli import build_parser as report_parser
 
     recheck_script = scripts(workflow, "recheck")
-    merge_at = recheck_script.index("python -m matrix merge merged/records.jsonl")
+    merge_at = recheck_script.index("python -m matrix merge merged")
     (command,) = [c for c in harness_commands(recheck_script, "matrix") if c[0] == "recheck"]
     assert recheck_script.index("python -m matrix recheck") > merge_at
     args = build_parser().parse_args(command)
     assert args.func.__name__ == "cmd_recheck"
     assert (args.python, args.results, args.baseline, args.attempts) == (
-        "3.11", "merged", "results/records.jsonl", 2)
+        "3.11", "merged", "results", 2)
+    (download,) = [s for s in steps(workflow, "recheck")
+                   if s.get("uses", "").startswith("actions/download-artifact")]
+    assert download["with"]["pattern"] == "records-py${{ matrix.python }}-shard*", (
+        "recheck downloads only its Python's deltas")
     upload = next(s for s in steps(workflow, "recheck")
                   if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == f"{args.results}/rechecks.jsonl"
@@ -241,43 +246,50 @@ def test_publish_fails_only_on_regressions_that_recheck_confirmed(
     append = next(i for i, text in enumerate(publish)
                   if f"{logs['with']['path']}/*/rechecks.jsonl" in text)
     assert ">> results/rechecks.jsonl" in publish[append]
+    merge = next(i for i, text in enumerate(publish) if "python -m matrix publish" in text)
     render = next(i for i, text in enumerate(publish) if "python -m report render" in text)
+    guard = next(i for i, text in enumerate(publish) if ".ci/size_guard.py" in text)
     regress = next(i for i, text in enumerate(publish) if "python -m report regressions" in text)
-    assert append < render < regress
+    assert append < merge < render < guard < regress, (
+        "the log first (compaction keeps what it refers to), the size guard before the PR")
     (regressions,) = harness_commands(publish[regress], "report")
     parsed = report_parser().parse_args(regressions)
     assert parsed.confirmed, "flaky or unconfirmed changes must not fail the scheduled job"
 
 
-def test_the_recheck_step_skips_a_python_without_results(workflow: dict[Any, Any],
-                                                        tmp_path: Path) -> None:
-    """The recheck step's own script, with ``python`` standing in: a Python the merged results
-    hold no record of is skipped (exit 0); one they hold is re-checked."""
+def test_the_recheck_step_skips_a_python_without_deltas(workflow: dict[Any, Any],
+                                                       tmp_path: Path) -> None:
+    """The recheck steps' own scripts, with ``python`` standing in: a Python with no delta
+    downloaded is skipped (exit 0); one with deltas is merged and re-checked."""
     import subprocess
 
-    step = next(s for s in steps(workflow, "recheck") if "matrix recheck" in s.get("run", ""))
+    merge_step, recheck_step = [s for s in steps(workflow, "recheck")
+                                if "python -m matrix" in s.get("run", "")]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python"
-    fake.write_text('#!/bin/sh\necho "$@" >> "$CALLS"\n')
+    fake.write_text('#!/bin/sh\necho "$@" >> "$CALLS"\n'
+                    'if [ "$3" = merge ]; then mkdir -p "$4" && touch "$4/store.json"; fi\n')
     fake.chmod(0o755)
-    (tmp_path / "merged").mkdir()
     (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "records.jsonl").write_text("")
+    (tmp_path / "results" / "store.json").write_text('{"layout": 2}\n')
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(tmp_path / "calls")}
-    for python, called in (("3.11", False), ("3.12", True)):
-        (tmp_path / "merged" / "records.jsonl").write_text('{"python":"3.12"}\n')
-        script = fill(step["run"], {"matrix.python": python})
-        subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
+    for python, deltas in (("3.11", False), ("3.12", True)):
+        if deltas:
+            (tmp_path / "shards" / "records-py3.12-shard1").mkdir(parents=True)
+        for step in (merge_step, recheck_step):
+            script = fill(step["run"], {"matrix.python": python})
+            subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
         calls = (tmp_path / "calls").read_text() if (tmp_path / "calls").exists() else ""
-        assert ("matrix recheck --python 3.12" in calls) is called
+        assert ("matrix merge merged shards/records-py3.12-shard1/ results" in calls) is deltas
+        assert ("matrix recheck --python 3.12" in calls) is deltas
 
 
 def test_every_report_command_parses(workflow: dict[Any, Any]) -> None:
     from report.cli import build_parser
 
     commands = harness_commands(scripts(workflow, "publish"), "report")
-    assert [c[0] for c in commands] == ["promote", "render", "regressions"]
+    assert [c[0] for c in commands] == ["render", "regressions"]
     for command in commands:
         build_parser().parse_args(command)
 

@@ -32,17 +32,18 @@ def read_lines(path: Path, parse: Callable[[dict[str, Any]], T], *, warn: bool) 
     return parse_lines(path.read_bytes(), path, parse, warn=warn)
 
 
-def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], *,
-                warn: bool) -> list[T]:
+def parse_lines(raw: bytes, source: Path, parse: Callable[[Any], T], *, warn: bool,
+                shape: type = dict) -> list[T]:
     """The entries of JSON-lines text ``raw`` read from ``source`` (a file, or a name such as
-    ``REF:results/cp311/records.jsonl`` for a file in git), as :func:`read_lines` describes."""
+    ``REF:results/cp311/records.jsonl`` for a file in git), as :func:`read_lines` describes;
+    each line is a JSON object (``shape=dict``) or array (``shape=list``)."""
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # the file ends with a newline, as every complete write does
     ends_cleanly = raw.endswith(b"\n") or not raw
     total = len(lines)
     whole = lines if ends_cleanly else lines[:-1]
-    fast = _parse_all(whole, parse)
+    fast = _parse_all(whole, parse, shape)
     if fast is not None:
         if ends_cleanly or not lines:
             return fast
@@ -51,7 +52,7 @@ def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], 
         fast, start = [], 1
     entries: list[T] = fast
     for number, line in enumerate(lines, start=start):
-        problem = _parse_problem(line, parse)
+        problem = _parse_problem(line, parse, shape)
         if not isinstance(problem, str):
             entries.append(problem)
             continue
@@ -68,7 +69,7 @@ def parse_lines(raw: bytes, source: Path, parse: Callable[[dict[str, Any]], T], 
     return entries
 
 
-def _parse_all(lines: list[bytes], parse: Callable[[dict[str, Any]], T]) -> list[T] | None:
+def _parse_all(lines: list[bytes], parse: Callable[[Any], T], shape: type) -> list[T] | None:
     """Every line parsed at once (one JSON array: the decoder shares the keys' strings across
     lines, a third less memory and faster), or ``None`` if any line is not a valid entry (the
     caller then finds which, line by line)."""
@@ -76,14 +77,14 @@ def _parse_all(lines: list[bytes], parse: Callable[[dict[str, Any]], T]) -> list
         return None
     try:
         data = json.loads(b"[" + b",".join(lines) + b"]")
-        if not all(isinstance(item, dict) for item in data):
+        if not all(isinstance(item, shape) for item in data):
             return None
         return [parse(item) for item in data]
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def _parse_problem(line: bytes, parse: Callable[[dict[str, Any]], T]) -> T | str:
+def _parse_problem(line: bytes, parse: Callable[[Any], T], shape: type = dict) -> T | str:
     """The entry on ``line``, or what is wrong with it."""
     if not line.strip():
         return "empty line"
@@ -91,8 +92,8 @@ def _parse_problem(line: bytes, parse: Callable[[dict[str, Any]], T]) -> T | str
         data = json.loads(line)
     except ValueError as exc:
         return f"not valid JSON ({exc})"
-    if not isinstance(data, dict):
-        return "not a JSON object"
+    if not isinstance(data, shape):
+        return "not a JSON object" if shape is dict else "not a JSON array"
     try:
         return parse(data)
     except KeyError as exc:

@@ -3,10 +3,13 @@ legacy single file, or a folder in a git commit (a publication's tag).
 
 Layout 2 (``results/``), JSON lines, sorted, one concept per file::
 
-    store.json                {"layout": 2, "baseline": {"tag": ..., "commit": ...}}
-    classes.jsonl             a generation class's facts, once: {"id", "c_class"}
+    store.json                {"layout": 2, "columns": [...], "baseline": {"tag", "commit"}}
+    classes.jsonl             how cells' C was generated, once: {"id", "c_class"|"c_invariance"}
+    shared.jsonl              a value records or cells share, once: {"id", "behaviour"|
+                              "first_error"|"provenance"|"environment"}
     <shard>/cells.jsonl       facts shared by a cell's records, once: {"id", "facts"}
-    <shard>/records.jsonl     one record per line: its own fields and "cell" (a facts id)
+    <shard>/records.jsonl     one record per line, an array of :data:`ROW_COLUMNS`: its own
+                              values, ids of the shared ones and of its cell's facts
     rechecks.jsonl            the re-measurement log (:mod:`matrix.model.checks`)
 
 A shard is one Python axis value, named by its cibuildwheel build identifier (``cp311``,
@@ -14,6 +17,8 @@ A shard is one Python axis value, named by its cibuildwheel build identifier (``
 content-addressed (``id`` = a digest of the facts), so two shards or two machines that store
 the same facts store the same line, and re-joining a record gives back exactly the record that
 was split (:func:`split_record`, :func:`join_record`; the migration test checks every record).
+A record's row is an array rather than an object: the field names would be a third of its
+bytes (the growth test, ``tests/test_store_growth.py``, holds a year of releases to 25 MB).
 
 What belongs to a record itself (:data:`RECORD_FIELDS`, :data:`RECORD_PROVENANCE`) is what
 varies between the records of one cell; everything else a record carries (its cell, versions,
@@ -50,6 +55,14 @@ LEGACY_RECORDS_FILE = "records.jsonl"
 RECORDS_FILE = "records.jsonl"
 CELLS_FILE = "cells.jsonl"
 CLASSES_FILE = "classes.jsonl"
+SHARED_FILE = "shared.jsonl"
+ROW_COLUMNS = ("key", "case_id", "case_hash", "cell", "outcome", "first_error", "behaviour",
+               "provenance", "module", "log", "duration_s", "timestamp")
+"""A row's columns: ``cell`` is a cell facts id; ``first_error`` (or null), ``behaviour`` and
+``provenance`` (the record's own provenance but its ``module``, or null) are ids of
+``shared.jsonl`` values; ``log`` is 0 for the usual place (:func:`default_log`)."""
+SHARED_KINDS = ("behaviour", "first_error", "provenance", "environment")
+DEFAULT_LOG = 0
 ARCHIVE_SUFFIX = ".jsonl.gz"
 
 RECORD_FIELDS = ("key", "case_id", "case_hash", "outcome", "first_error", "behaviour", "log",
@@ -59,9 +72,16 @@ RECORD_FIELDS = ("key", "case_id", "case_hash", "outcome", "first_error", "behav
 RECORD_PROVENANCE = ("module", "batched", "options", "cause")
 """The provenance entries that vary between the records of one cell; the rest of the
 provenance (toolchain, environment, engine, generation) is the cell's facts."""
-CLASS_ENTRY = "c_class"
-"""The provenance entry that holds a generation class (the same for every cell of a class):
-stored once, in ``classes.jsonl``."""
+GENERATION_ENTRIES = ("c_class", "c_invariance")
+"""Provenance entries that describe how a cell's C was generated (a generation class, an
+invariance verdict): the same for every cell of a Cython release and class of Pythons, stored
+once, in ``classes.jsonl``."""
+ENVIRONMENT_PROVENANCE = ("build_tool", "cc", "cflags", "compiler", "engine_version",
+                          "env_backend", "implementation_version", "machine", "pip", "platform",
+                          "python_source", "python_version", "run_env_backend", "run_timeout_s",
+                          "runner_hash")
+"""Provenance entries that describe the toolchain and engine (the same for most cells of a
+shard): stored once, as an ``environment`` value of ``shared.jsonl``."""
 DIGEST_CHARS = 12
 _IDENTITY_PROVENANCE = {"runner_hash", "engine_version", "run_timeout_s", "cflags"}
 
@@ -101,15 +121,18 @@ def default_log(data: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class SplitRecord:
-    """A record as layout 2 stores it: its row, its cell's facts and its class's facts."""
+    """A record as layout 2 stores it: its row, its cell's facts, and the values those name."""
 
     shard: str
     row: dict[str, Any]
+    """The row as :func:`join_record` takes it (:func:`encode_row` makes the stored array)."""
     cell_id: str
     """The facts id the row names (``row["cell"]``)."""
     cell: dict[str, Any]
-    class_id: str | None = None
-    c_class: dict[str, Any] | None = None
+    generation: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """``classes.jsonl`` entries the cell names: id -> (entry, value)."""
+    shared: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """``shared.jsonl`` values the cell names (its environment): id -> (kind, value)."""
 
 
 def split_record(record: Record) -> SplitRecord:
@@ -120,11 +143,20 @@ def split_record(record: Record) -> SplitRecord:
     own = {name: provenance.pop(name) for name in RECORD_PROVENANCE if name in provenance}
     facts: dict[str, Any] = {name: value for name, value in data.items()
                              if name not in RECORD_FIELDS and name != "provenance"}
-    class_id = c_class = None
-    if isinstance(provenance.get(CLASS_ENTRY), dict):
-        c_class = provenance.pop(CLASS_ENTRY)
-        class_id = digest(c_class)
-        facts[CLASS_ENTRY] = class_id
+    generation: dict[str, tuple[str, Any]] = {}
+    for entry in GENERATION_ENTRIES:
+        if isinstance(provenance.get(entry), dict):
+            value = provenance.pop(entry)
+            found = digest([entry, value])
+            generation[found] = (entry, value)
+            facts[entry] = found
+    shared: dict[str, tuple[str, Any]] = {}
+    environment = {name: provenance.pop(name) for name in ENVIRONMENT_PROVENANCE
+                   if name in provenance}
+    if environment:
+        found = digest(["environment", environment])
+        shared[found] = ("environment", environment)
+        facts["environment"] = found
     facts["provenance"] = provenance
     cell_id = digest(facts)
     row: dict[str, Any] = {"cell": cell_id}
@@ -138,27 +170,76 @@ def split_record(record: Record) -> SplitRecord:
             row[name] = data[name]
     if own:
         row["provenance"] = own
-    return SplitRecord(shard_of(record.python), row, cell_id, facts, class_id, c_class)
+    return SplitRecord(shard_of(record.python), row, cell_id, facts, generation, shared)
+
+
+def encode_row(row: dict[str, Any]) -> tuple[list[Any], dict[str, tuple[str, Any]]]:
+    """A split record's row as stored (:data:`ROW_COLUMNS`) and the shared values it names
+    (id -> (kind, value))."""
+    shared: dict[str, tuple[str, Any]] = {}
+
+    def ref(kind: str, value: Any) -> str:
+        found = digest([kind, value])
+        shared[found] = (kind, value)
+        return found
+
+    own = dict(row.get("provenance") or {})
+    module = own.pop("module") if isinstance(own.get("module"), str) else None
+    error = row.get("first_error")
+    values = [row["key"], row["case_id"], row["case_hash"], row["cell"], row["outcome"],
+              None if error is None else ref("first_error", error),
+              ref("behaviour", row["behaviour"]), ref("provenance", own) if own else None,
+              module, row["log"] if "log" in row else DEFAULT_LOG, row["duration_s"],
+              row["timestamp"]]
+    return values, shared
+
+
+def decode_row(values: list[Any], shared: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A stored row as :func:`join_record` takes it; raises ``ValueError`` naming what is
+    wrong (a row of other length, an id ``shared.jsonl`` lacks)."""
+    if len(values) != len(ROW_COLUMNS):
+        raise ValueError(f"a row has {len(ROW_COLUMNS)} columns ({', '.join(ROW_COLUMNS)}),"
+                         f" this one {len(values)}")
+    key, case_id, case_hash, cell, outcome, error, behaviour, own, module, log, duration, \
+        timestamp = values
+
+    def value(kind: str, found: Any) -> Any:
+        return _lookup(shared, found, kind, SHARED_FILE)
+
+    if not isinstance(key, str) or not isinstance(cell, str):
+        raise ValueError("key and cell must be strings")
+    row: dict[str, Any] = {"key": key, "case_id": case_id, "case_hash": case_hash, "cell": cell,
+                           "outcome": outcome,
+                           "first_error": None if error is None else value("first_error", error),
+                           "behaviour": value("behaviour", behaviour), "duration_s": duration,
+                           "timestamp": timestamp}
+    provenance = dict(value("provenance", own)) if own is not None else {}
+    if module is not None:
+        provenance["module"] = module
+    if provenance:
+        row["provenance"] = provenance
+    if log != DEFAULT_LOG:
+        row["log"] = log
+    return row
 
 
 def join_record(row: dict[str, Any], cells: dict[str, dict[str, Any]],
-                classes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+                classes: dict[str, dict[str, Any]],
+                shared: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A record's JSON (as :meth:`Record.from_json` reads it) from its row and the facts it
-    names; raises ``ValueError`` naming a facts id that is not stored."""
+    names; raises ``ValueError`` naming an id that is not stored."""
     cell_id = row.get("cell")
     facts = cells.get(str(cell_id))
     if facts is None:
         raise ValueError(f"names cell facts {cell_id!r}, which {CELLS_FILE} does not hold")
     data = {name: value for name, value in facts.items()
-            if name not in ("provenance", CLASS_ENTRY)}
+            if name not in ("provenance", "environment", *GENERATION_ENTRIES)}
     provenance = dict(facts.get("provenance") or {})
-    class_id = facts.get(CLASS_ENTRY)
-    if class_id is not None:
-        c_class = classes.get(str(class_id))
-        if c_class is None:
-            raise ValueError(f"names generation class {class_id!r}, which {CLASSES_FILE} does"
-                             " not hold")
-        provenance[CLASS_ENTRY] = c_class
+    for entry in GENERATION_ENTRIES:
+        if entry in facts:
+            provenance[entry] = _lookup(classes, facts[entry], entry, CLASSES_FILE)
+    if "environment" in facts:
+        provenance.update(_lookup(shared, facts["environment"], "environment", SHARED_FILE))
     for name, value in row.items():
         if name == "provenance":
             provenance.update(value)
@@ -170,12 +251,19 @@ def join_record(row: dict[str, Any], cells: dict[str, dict[str, Any]],
     return data
 
 
+def _lookup(table: dict[str, dict[str, Any]], found: object, kind: str, file: str) -> Any:
+    entry = table.get(str(found))
+    if entry is None or kind not in entry:
+        raise ValueError(f"names {kind} {found!r}, which {file} does not hold")
+    return entry[kind]
+
+
 def is_store_file(name: str) -> bool:
     """Whether a path relative to a store folder is one of the store's files (not the
     re-measurement log, a log folder or a lock)."""
     parts = name.split("/")
     if len(parts) == 1:
-        return name in (STORE_FILE, LEGACY_RECORDS_FILE, CLASSES_FILE)
+        return name in (STORE_FILE, LEGACY_RECORDS_FILE, CLASSES_FILE, SHARED_FILE)
     return len(parts) == 2 and parts[1] in (CELLS_FILE, RECORDS_FILE)
 
 
@@ -303,12 +391,15 @@ class StoreContents:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
     classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shared: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Shared values by id: ``{kind: value}``."""
     legacy: dict[str, Record] = field(default_factory=dict)
     """Whole records of a layout-1 file (``records.jsonl`` at the top): read as they are."""
     where: dict[str, tuple[Path, int]] = field(default_factory=dict)
     """Where each row was read (errors name file:line)."""
     baseline: dict[str, str] = field(default_factory=dict)
     """The publication this state is compared against (``store.json``)."""
+    _merged: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def record(self, key: str) -> Record:
         """The record stored under ``key`` (raises ``KeyError``; a row naming facts that are
@@ -317,7 +408,7 @@ class StoreContents:
         if row is None:
             return self.legacy[key]
         try:
-            return Record.from_json(join_record(row, self.cells, self.classes))
+            return Record.from_json(join_record(row, self.cells, self.classes, self.shared))
         except (KeyError, ValueError, TypeError) as exc:
             path, line = self.where.get(key, (Path("?"), 0))
             raise ResultsFileError(path, line, f"not a valid record: {exc}") from None
@@ -346,11 +437,25 @@ class StoreContents:
             return identity_of(self.legacy[key])
         try:
             facts = self.cells[row["cell"]]
-            shared, own = facts["provenance"], row.get("provenance") or {}
+            shared = self._cell_provenance(row["cell"])
+            own = row.get("provenance") or {}
             provenance = {**shared, **own} if own.keys() & _IDENTITY_PROVENANCE else shared
             return identity_from(row["case_id"], facts["cell_id"], row["case_hash"], provenance)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return identity_of(self.record(key))
+
+    def _cell_provenance(self, cell: str) -> dict[str, Any]:
+        """A cell's provenance with its environment (not its generation entries), made once
+        per cell."""
+        made = self._merged.get(cell)
+        if made is None:
+            facts = self.cells[cell]
+            made = dict(facts["provenance"])
+            if "environment" in facts:
+                made.update(_lookup(self.shared, facts["environment"], "environment",
+                                    SHARED_FILE))
+            self._merged[cell] = made
+        return made
 
     def records(self) -> list[Record]:
         """Every record (latest per key), in the stable order (case, cell, key)."""
@@ -368,11 +473,13 @@ def _entry(kind: str, payload: str) -> Any:
     return parse
 
 
-def _row(data: dict[str, Any]) -> dict[str, Any]:
-    for name in ("key", "cell"):
-        if not isinstance(data.get(name), str):
-            raise KeyError(name)
-    return data
+def _one_of(kinds: tuple[str, ...]) -> Any:
+    def parse(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        named = [kind for kind in kinds if kind in data]
+        if len(named) != 1:
+            raise ValueError(f"an entry names one of {', '.join(kinds)}")
+        return str(data["id"]), {named[0]: data[named[0]]}
+    return parse
 
 
 def read_records(files: StoreFiles, *, warn: bool = True) -> list[Record]:
@@ -402,6 +509,7 @@ def read_store(files: StoreFiles, *, warn: bool = True, rows: bool = True,
     contents = StoreContents()
     if facts is not None:  # the facts of the whole store are read: this shard's rows only
         contents.cells, contents.classes = facts.cells, facts.classes
+        contents.shared = facts.shared
         names = [name for name in names if name == f"{only}/{RECORDS_FILE}"]
     if STORE_FILE in names:
         where = files.where(STORE_FILE)
@@ -420,7 +528,10 @@ def read_store(files: StoreFiles, *, warn: bool = True, rows: bool = True,
             contents.legacy[record.key] = record
     if CLASSES_FILE in names:
         contents.classes.update(parse_lines(files.read(CLASSES_FILE), files.where(CLASSES_FILE),
-                                            _entry("class", CLASS_ENTRY), warn=warn))
+                                            _one_of(GENERATION_ENTRIES), warn=warn))
+    if SHARED_FILE in names:
+        contents.shared.update(parse_lines(files.read(SHARED_FILE), files.where(SHARED_FILE),
+                                           _one_of(SHARED_KINDS), warn=warn))
     shards = _shards(names)
     for shard in shards:
         name = f"{shard}/{CELLS_FILE}"
@@ -432,8 +543,13 @@ def read_store(files: StoreFiles, *, warn: bool = True, rows: bool = True,
         if name not in names:
             continue
         path = files.where(name)
-        for number, row in enumerate(parse_lines(files.read(name), path, _row, warn=warn),
-                                     start=1):
+        lines = parse_lines(files.read(name), path, lambda values: values, warn=warn,
+                            shape=list)
+        for number, values in enumerate(lines, start=1):
+            try:
+                row = decode_row(values, contents.shared)
+            except ValueError as exc:
+                raise ResultsFileError(path, number, f"not a valid record: {exc}") from None
             if row["cell"] not in contents.cells:
                 raise ResultsFileError(path, number, f"not a valid record: names cell facts"
                                        f" {row['cell']!r}, which {shard}/{CELLS_FILE} does"

@@ -37,11 +37,14 @@ from matrix.model.storeformat import (
     LAYOUT_VERSION,
     LEGACY_RECORDS_FILE,
     RECORDS_FILE,
+    ROW_COLUMNS,
+    SHARED_FILE,
     STORE_FILE,
     FolderFiles,
     StoreContents,
     StoredStatus,
     canonical,
+    encode_row,
     read_store,
     split_record,
 )
@@ -144,10 +147,16 @@ class ResultStore:
             # written unless the file holds them, always before the rows that name them.
             self._ensure_manifest()
             held_classes = _ids(self.path / CLASSES_FILE)
-            classes = {p.class_id: canonical({"id": p.class_id, "c_class": p.c_class})
-                       for p in parts if p.class_id is not None
-                       and p.class_id not in held_classes}
+            classes = {cid: canonical({"id": cid, entry: value}) for p in parts
+                       for cid, (entry, value) in p.generation.items() if cid not in held_classes}
             append_lines(self.path / CLASSES_FILE, list(classes.values()), lock=False)
+            rows = [encode_row(p.row) for p in parts]
+            held_shared = _ids(self.path / SHARED_FILE)
+            named = [found for _, found in rows] + [p.shared for p in parts]
+            shared = {sid: canonical({"id": sid, kind: value}) for found in named
+                      for sid, (kind, value) in found.items() if sid not in held_shared}
+            append_lines(self.path / SHARED_FILE, list(shared.values()), lock=False)
+            stored = {id(p): canonical(values) for p, (values, _) in zip(parts, rows)}
             for shard in sorted({p.shard for p in parts}):
                 mine = [p for p in parts if p.shard == shard]
                 held = _ids(self.path / shard / CELLS_FILE)
@@ -155,17 +164,20 @@ class ResultStore:
                          for p in mine if p.cell_id not in held}
                 append_lines(self.path / shard / CELLS_FILE, list(cells.values()), lock=False)
                 append_lines(self.path / shard / RECORDS_FILE,
-                             [canonical(p.row) for p in mine], lock=False)
-        for part in parts:
+                             [stored[id(p)] for p in mine], lock=False)
+        for part, (_, found) in zip(parts, rows):
             self._contents.cells.setdefault(part.cell_id, part.cell)
-            if part.class_id is not None and part.c_class is not None:
-                self._contents.classes.setdefault(part.class_id, part.c_class)
+            for cid, (entry, value) in part.generation.items():
+                self._contents.classes.setdefault(cid, {entry: value})
+            for sid, (kind, value) in (*found.items(), *part.shared.items()):
+                self._contents.shared.setdefault(sid, {kind: value})
 
     def _ensure_manifest(self) -> None:
         manifest = self.path / STORE_FILE
         if not manifest.exists():
             self.path.mkdir(parents=True, exist_ok=True)
-            write_atomic(manifest, json.dumps({"layout": LAYOUT_VERSION}, indent=1) + "\n")
+            write_atomic(manifest, json.dumps({"columns": list(ROW_COLUMNS),
+                                               "layout": LAYOUT_VERSION}, indent=1) + "\n")
 
     def set_baseline(self, tag: str, commit: str) -> None:
         """Name the publication this state is compared against (``store.json``)."""
@@ -294,16 +306,22 @@ def layout_texts(records: Sequence[Record]) -> dict[str, str]:
     """The files of a layout-2 store holding exactly ``records`` (relative path -> text):
     sorted lines, each shard's facts only those its records name."""
     classes: dict[str, str] = {}
+    shared: dict[str, str] = {}
     cells: dict[str, dict[str, str]] = defaultdict(dict)
     rows: dict[str, list[tuple[tuple[str, str, str], str]]] = defaultdict(list)
     for record in records:
         part = split_record(record)
-        if part.class_id is not None:
-            classes[part.class_id] = canonical({"id": part.class_id, "c_class": part.c_class})
+        for cid, (entry, value) in part.generation.items():
+            classes.setdefault(cid, canonical({"id": cid, entry: value}))
         cells[part.shard][part.cell_id] = canonical({"id": part.cell_id, "facts": part.cell})
+        values, found = encode_row(part.row)
+        for sid, (kind, value) in (*found.items(), *part.shared.items()):
+            if sid not in shared:
+                shared[sid] = canonical({"id": sid, kind: value})
         rows[part.shard].append(((record.case_id, record.cell_id, record.key),
-                                 canonical(part.row)))
-    texts = {CLASSES_FILE: "".join(line + "\n" for _, line in sorted(classes.items()))}
+                                 canonical(values)))
+    texts = {CLASSES_FILE: "".join(line + "\n" for _, line in sorted(classes.items())),
+             SHARED_FILE: "".join(line + "\n" for _, line in sorted(shared.items()))}
     for shard in sorted(rows):
         texts[f"{shard}/{RECORDS_FILE}"] = "".join(
             line + "\n" for _, line in sorted(rows[shard]))
@@ -313,16 +331,25 @@ def layout_texts(records: Sequence[Record]) -> dict[str, str]:
 
 
 def write_layout(folder: Path, records: Sequence[Record]) -> None:
-    """Replace the store files in ``folder`` with ``records`` (records files first, then the
-    cells, then the classes, so a reader never meets a row without its facts; a file whose
-    text is unchanged is not touched; shards without records and a layout-1 file go)."""
+    """Replace the store files in ``folder`` with ``records``, so that a reader (who reads the
+    facts, then the records) never meets a row without its facts: facts files first gain the
+    new entries (old and new together), then the records files are replaced, then the facts
+    files lose what no record names.  A file whose text is unchanged is not touched; shards
+    without records and a layout-1 file go."""
     texts = layout_texts(records)
     existing = {p.relative_to(folder).as_posix() for pattern in ("*/" + RECORDS_FILE,
                                                                   "*/" + CELLS_FILE)
                 for p in folder.glob(pattern)}
-    order = sorted(texts, key=lambda name: (not name.endswith(RECORDS_FILE),
-                                            not name.endswith(CELLS_FILE), name))
-    for name in order:
+    facts = [name for name in texts if not name.endswith(RECORDS_FILE)]
+    for name in facts:  # 1: the union of old and new facts
+        path = folder / name
+        if path.exists():
+            held = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            known = set(held)
+            new = [line for line in texts[name].splitlines(keepends=True) if line not in known]
+            if new:
+                write_atomic(path, "".join(held + new))
+    for name in sorted(set(texts) - set(facts)) + facts:  # 2: records; 3: facts, exactly
         path = folder / name
         if not (path.exists() and path.read_text(encoding="utf-8") == texts[name]):
             path.parent.mkdir(parents=True, exist_ok=True)
