@@ -73,7 +73,7 @@ from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
 from matrix.run.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
 from matrix.run.measure import run_plan
 from matrix.store.checklog import CheckLog
-from matrix.store.compaction import Compaction, compact, restore
+from matrix.store.compaction import Compaction, compact, read_log_archive, restore, restore_log
 from matrix.store.migrate import migrate_file
 from matrix.store.paths import Layout
 from matrix.store.results import LayeredStore, ResultStore
@@ -611,9 +611,9 @@ def _archive_path(args: argparse.Namespace, layout: Layout) -> Path:
 
 def _compact(args: argparse.Namespace, layout: Layout) -> Compaction:
     cases = {case.id: case.content_hash for case in load_cases(layout.cases)}
-    referenced = {entry.checked_key for entry in CheckLog(layout.results / CHECKS_FILE).entries()}
     store = ResultStore.in_directory(layout.results)
-    return compact(store, cases, referenced, _archive_path(args, layout))
+    return compact(store, cases, CheckLog(layout.results / CHECKS_FILE),
+                   _archive_path(args, layout))
 
 
 def _has_store(results: Path) -> bool:
@@ -633,6 +633,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     store = ResultStore.in_directory(layout.results)
     total = 0
     for source in args.sources:
+        if str(source).endswith(f".rechecks{ARCHIVE_SUFFIX}"):
+            log = CheckLog(layout.results / CHECKS_FILE)
+            count = restore_log(log, read_log_archive(Path(source)))
+            print(f"{source}: {count} re-measurements restored -> {log.path}", file=sys.stderr)
+            continue
         count = restore(store, load_results(source, layout.results))
         print(f"{source}: {count} records restored", file=sys.stderr)
         total += count

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matrix.model.checks import Remeasurement, log_beside
 from matrix.model.jsonlines import read_lines
-from matrix.store.results import append_lines, locked
+from matrix.store.results import append_lines, locked, write_atomic
 
 
 class CheckLog:
@@ -32,5 +32,10 @@ class CheckLog:
 
     def append(self, entries: Sequence[Remeasurement]) -> None:
         append_lines(self.path, [entry.to_line() for entry in entries])
+
+    def replace(self, entries: Sequence[Remeasurement]) -> None:
+        """Make ``entries`` the whole log, in their order (atomic replace; compaction)."""
+        with locked(self.path):
+            write_atomic(self.path, "".join(entry.to_line() + "\n" for entry in entries))
 
 
