@@ -149,7 +149,7 @@ def fill(text: str, context: dict[str, str]) -> str:
         assert name in context, f"the test does not know ${{{{ {name} }}}}"
         return context[name]
 
-    return re.sub(r"\$\{\{ ([\w.]+) \}\}", value, text)
+    return re.sub(r"\$\{\{ ([\w.-]+) \}\}", value, text)
 
 
 @pytest.mark.parametrize(("event", "inputs", "new_releases"), [
@@ -355,3 +355,135 @@ def test_the_workflow_and_the_action_are_valid_for_github(path: Path, schema: st
     done = subprocess.run([tool, "--builtin-schema", schema, str(path)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+SHIM = '''#!/bin/sh
+# `python` in the workflow's scripts: the test's Python, except the commands that would build
+# (a measure job's `run`, a recheck job's `recheck`), which stand in as the test says.
+echo "$@" >> "$CALLS"
+if [ "$1 $2 $3" = "-m matrix run" ]; then exec "$REAL" "$STANDIN" run "$@"; fi
+if [ "$1 $2 $3" = "-m matrix recheck" ]; then exec "$REAL" "$STANDIN" recheck "$@"; fi
+exec "$REAL" "$@"
+'''
+
+STANDIN = '''import sys
+from pathlib import Path
+import dataclasses
+from matrix.store.results import ResultStore
+args = sys.argv[2:]
+if sys.argv[1] == "run":  # measures one new Cython release: the fixture's 3.1.4 cells as 3.9.9
+    held = ResultStore(Path(args[args.index("--held") + 1])).records()
+    new = [dataclasses.replace(r, key=r.key[:20] + "9999", cython="3.9.9",
+                               cell_id=r.cell_id.replace("cy3.1.4", "cy3.9.9"),
+                               timestamp="2026-12-07T03:23:00Z")
+           for r in held if r.cython == "3.1.4" and r.python == "3.12"]
+    ResultStore(Path(args[args.index("--results") + 1])).append(new)
+else:  # recheck: nothing differs that needs re-measuring
+    Path(args[args.index("--results") + 1], "rechecks.jsonl").touch()
+'''
+
+
+def run_steps(workflow: dict[Any, Any], job: str, repo: Path, env: dict[str, str],
+              context: dict[str, str], upto: str | None = None) -> None:
+    """Run a job's ``run`` steps in ``repo``, as Actions would (``uses`` steps are the
+    test's to emulate; ``Install`` is the test's environment)."""
+    import subprocess
+
+    for step in steps(workflow, job):
+        if "run" not in step or step.get("name") == "Install":
+            continue
+        script = fill(step["run"], context)
+        step_env = {**env, **{k: fill(str(v), context) for k, v in step.get("env", {}).items()}}
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=step_env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{job}: {step.get('name')}: {done.stderr}"
+        if upto and upto in step.get("name", ""):
+            return
+
+
+def test_a_publication_end_to_end(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """The measure, recheck and publish jobs' own scripts, in a repository made of the report
+    fixture: a shard measures a new release into an empty store and uploads only that; recheck
+    merges only its Python's deltas; publish merges, compacts, names the last publication as
+    the baseline, renders, guards the sizes, compares, tags the publication and releases the
+    archive."""
+    import glob
+    import shutil
+    import subprocess
+    import sys
+
+    from matrix.store.results import ResultStore
+
+    from .conftest import FIXTURES
+    from .test_storeformat import git, make_repo
+
+    fixture = FIXTURES / "report"
+    repo = make_repo(tmp_path / "repo")
+    shutil.copytree(fixture / "cases", repo / "cases")
+    (repo / ".ci").mkdir()
+    shutil.copy(PROJECT_ROOT / ".ci" / "size_guard.py", repo / ".ci" / "size_guard.py")
+    (repo / ".gitignore").write_text("*.lock\n")
+    published = ResultStore(fixture / "records.jsonl").records()
+    ResultStore(repo / "results").append(published)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the last publication")
+    git(repo, "tag", "results-2026-11-30-run1")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(repo, "remote", "add", "origin", str(origin))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("python", SHIM), ("gh", '#!/bin/sh\necho "gh $@" >> "$CALLS"\n')):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "standin.py").write_text(STANDIN)
+    calls = tmp_path / "calls"
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(calls),
+           "REAL": sys.executable, "STANDIN": str(tmp_path / "standin.py"),
+           "PYTHONPATH": str(PROJECT_ROOT), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+           "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+    # measure (python 3.12, shard 1 of 1): /opt/host/bin/python is the image's harness Python
+    measure = {"matrix.python": "3.12", "matrix.shard": "1",
+               "needs.plan.outputs.shards": "1", "needs.plan.outputs.selection": "--new-releases"}
+    for step in steps(workflow, "measure"):
+        if "run" in step:
+            script = fill(step["run"], measure).replace("/opt/host/bin/python", "python")
+            subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, check=True)
+    upload = next(s for s in steps(workflow, "measure")
+                  if s.get("uses", "").startswith("actions/upload-artifact"))
+    artifact = repo / "shards" / fill(upload["with"]["name"], measure)
+    uploaded = [f for pattern in upload["with"]["path"].split()
+                for f in glob.glob(str(repo / pattern))]
+    for name in uploaded:  # upload-artifact keeps paths below the patterns' common folder
+        target = artifact / Path(name).relative_to(repo / "shard-results")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(name, target)
+    delta = ResultStore(artifact).records()
+    assert delta and all(r.cython == "3.9.9" for r in delta), "only what the shard measured"
+    assert sorted(p.name for p in artifact.iterdir()) == [
+        "classes.jsonl", "cp312", "shared.jsonl", "store.json"]
+
+    # recheck (python 3.12): merges its deltas with the published store, re-checks
+    run_steps(workflow, "recheck", repo, env, {"matrix.python": "3.12"})
+    merged = ResultStore(repo / "merged").records()
+    assert len(merged) == len(published) + len(delta)
+    assert "-m matrix recheck --python 3.12 --results merged --baseline results" in (
+        calls.read_text())
+    (repo / "rechecks" / "rechecks-py3.12").mkdir(parents=True)
+    shutil.copy(repo / "merged" / "rechecks.jsonl", repo / "rechecks" / "rechecks-py3.12")
+
+    # publish: up to the pull request (create-pull-request is GitHub's), then the tag step
+    context = {"steps.pr.outputs.pull-request-head-sha": git(repo, "rev-parse", "HEAD").strip(),
+               "github.token": "token", "github.run_number": "7"}
+    run_steps(workflow, "publish", repo, env, context)
+    store = ResultStore(repo / "results")
+    assert {r.key for r in delta} <= {r.key for r in store.records()}
+    assert store.baseline["tag"] == "results-2026-11-30-run1", "the last publication"
+    changes = (repo / "docs" / "changes.md").read_text()
+    assert "New cells (not in the baseline)" in changes
+    assert (repo / "docs" / "compat.md").is_file() and (repo / "docs" / "compat.parquet").is_file()
+    tags = git(repo, "ls-remote", "--tags", "origin")
+    assert "refs/tags/results-" in tags and "-run7" in tags, "the publication is tagged"
+    assert "gh release create results-" in calls.read_text()
