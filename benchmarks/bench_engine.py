@@ -180,12 +180,13 @@ def worktree_at(rev: str, folder: Path) -> Iterator[Path]:
 
 
 def load_records(results: Path) -> dict[tuple[str, str], dict[str, object]]:
-    """``(case, cell) -> record`` (as JSON) of a results folder (the last of each, as the store
-    keeps them)."""
+    """``(case, cell) -> record`` (as JSON) of a results folder, either layout (the newest of
+    each)."""
+    from matrix.store.results import ResultStore  # reads both layouts (an older engine's too)
+
     found: dict[tuple[str, str], dict[str, object]] = {}
-    for line in (results / "records.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        found[(record["case_id"], record["cell_id"])] = record
+    for stored in sorted(ResultStore(results).records(), key=lambda r: (r.timestamp, r.key)):
+        found[(stored.case_id, stored.cell_id)] = stored.to_json()
     return found
 
 

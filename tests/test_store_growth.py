@@ -44,8 +44,8 @@ RECHECKS_PER_WEEK = 56
 busiest recheck run in the published log (2026-11-30: 56 results; the others 55 and 2)."""
 AA_SAMPLE = 200
 """Records re-measured by each month's A/A run (the published A/A drew 200)."""
-FILE_LIMIT = 10 * 1024 * 1024
-STORE_LIMIT = 25 * 1024 * 1024
+FILE_LIMIT = 10_000_000
+STORE_LIMIT = 25_000_000
 START = datetime.date(2026, 1, 1)
 
 
