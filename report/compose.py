@@ -17,6 +17,7 @@ columns), then the per-Python tables, then the build-vs-run tables.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -322,9 +323,10 @@ class Report:
     """What importing the modules did to the GIL on free-threaded builds, said once
     (:func:`report.semantics.gil_at_import_text`); ``None`` without such records."""
 
-    @property
+    @functools.cached_property
     def toolchain_failures(self) -> frozenset[CellKey]:
-        """The ``(case, cell)`` of every shown record that is a toolchain failure."""
+        """The ``(case, cell)`` of every shown record that is a toolchain failure (computed
+        once: a frozen value's memo)."""
         return self.toolchain_baseline.toolchain_failures((*self.records, *self.compiler_records))
 
 

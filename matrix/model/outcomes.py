@@ -31,9 +31,13 @@ class Outcome(str, enum.Enum):
     @property
     def could_not_be_tried(self) -> bool:
         """True for infrastructure outcomes that say nothing about the case itself."""
-        return self in (Outcome.ENV_ERROR, Outcome.NOT_POSSIBLE)
+        return self in _UNTRIED
 
     @property
     def failed(self) -> bool:
         """True when the case itself was tried and did not work."""
-        return not self.could_not_be_tried and self is not Outcome.OK
+        return self in _FAILED
+
+
+_UNTRIED = frozenset({Outcome.ENV_ERROR, Outcome.NOT_POSSIBLE})
+_FAILED = frozenset(o for o in Outcome if o not in _UNTRIED and o is not Outcome.OK)
