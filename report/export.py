@@ -192,6 +192,12 @@ def cell_rows(report: Report) -> list[dict[str, str]]:
 _ROWS_MEMO = "_export_cell_rows"
 
 
+def forget_rows(report: Report) -> None:
+    """Drop the rows :func:`cell_rows` kept for ``report`` (tens of megabytes for the
+    published grid), once every export is written."""
+    report.__dict__.pop(_ROWS_MEMO, None)
+
+
 def _verdict(cell: VerdictCell) -> dict[str, Any]:
     group = cell.verdict
     return {

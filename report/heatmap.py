@@ -20,6 +20,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
 from report.compose import Report
 from report.legend import (
@@ -44,12 +45,11 @@ def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[Grou
             columns.append((record.python, record.cython))
     rows = [row.case.id for row in report.rows]
     toolchain = report.toolchain_failures
-    grid = []
-    for case_id in rows:
-        mine = [r for r in main if r.case_id == case_id]
-        grid.append([aggregate([r for r in mine if (r.python, r.cython) == column],
-                               toolchain=toolchain)
-                     for column in columns])
+    by_cell: dict[tuple[str, str, str], list[Record]] = {}
+    for record in main:  # in the report's order, as each cell's records were taken before
+        by_cell.setdefault((record.case_id, record.python, record.cython), []).append(record)
+    grid = [[aggregate(by_cell.get((case_id, *column), []), toolchain=toolchain)
+             for column in columns] for case_id in rows]
     shipped = [any(line[index].shipped for line in grid) for index in range(len(columns))]
     labels = [f"py{p} cy{c}{SHIPPED_COLUMN if mark else ''}"
               for (p, c), mark in zip(columns, shipped)]

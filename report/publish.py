@@ -19,6 +19,7 @@ from report.compose import Report
 from report.export import (
     PARQUET_FILE,
     RECORDS_FILE,
+    forget_rows,
     render_csv,
     render_json,
     render_parquet,
@@ -74,6 +75,7 @@ def iter_files(report: Report) -> Iterator[tuple[str, bytes]]:
         yield name, render(report).encode("utf-8")
     for name, render_binary in BINARY_RENDERERS.items():
         yield name, render_binary(report)
+    forget_rows(report)  # the picture, drawn next, needs none of them
 
 
 def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True) -> list[Path]:

@@ -38,7 +38,7 @@ from matrix.model.jsonlines import parse_lines
 from matrix.model.records import Record, identity_of, toolchain_of
 from matrix.model.storeformat import ARCHIVE_SUFFIX
 from matrix.store.checklog import CheckLog
-from matrix.store.results import ResultStore
+from matrix.store.results import ResultStore, write_synced
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,10 @@ def write_lines_archive(path: Path, lines: Sequence[str]) -> None:
     payload = gzip.compress("".join(line + "\n" for line in lines).encode(), mtime=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        write_synced(path, payload, os.O_CREAT | os.O_EXCL)
     except FileExistsError:
         raise MatrixError(f"{path}: an archive is already there (name another with"
                           " --archive)") from None
-    try:
-        os.write(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def rechecks_archive(archive: Path) -> Path:

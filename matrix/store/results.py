@@ -368,14 +368,20 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, fsynced, then
     renamed over it: a reader sees the old file or the new one, never a part."""
     tmp = path.with_name(path.name + ".tmp")
-    data = text.encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    write_synced(tmp, text.encode("utf-8"), os.O_CREAT | os.O_TRUNC)
+    os.replace(tmp, path)
+
+
+def write_synced(path: Path, data: bytes, flags: int) -> None:
+    """Open ``path`` for writing with ``flags`` (``os.O_APPEND``, ``os.O_EXCL``...), write
+    ``data`` with one ``write`` and fsync it: the one way every store file is written."""
+    fd = os.open(path, os.O_WRONLY | flags, 0o644)
     try:
-        os.write(fd, data) if data else None
+        if data:
+            os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -399,12 +405,7 @@ def append_lines(path: Path, lines: Sequence[str], *, lock: bool = True) -> None
     with locked(path) if lock else contextlib.nullcontext():
         path.parent.mkdir(parents=True, exist_ok=True)
         _drop_half_written_line(path)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, payload)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_synced(path, payload, os.O_APPEND | os.O_CREAT)
 
 
 def _drop_half_written_line(path: Path) -> None:
