@@ -125,3 +125,22 @@ def test_concurrent_stores_keep_each_others_records(tmp_path: Path) -> None:
         assert writer.exitcode == 0
     keys = {r.key for r in ResultStore.in_directory(tmp_path).records()}
     assert keys == {f"{name}-{i}" for name in ("a", "b") for i in range(150)}
+
+
+def test_a_layered_store_reads_the_held_store_and_writes_only_its_own(tmp_path: Path) -> None:
+    """``run --held results``: what the committed store holds counts as measured; only what
+    the run measures is written, into its own (empty) folder."""
+    from matrix.store.results import LayeredStore
+
+    published = ResultStore(tmp_path / "results")
+    published.append([make_record("k1"), make_record("k2", Outcome.TIMEOUT)])
+    shard = LayeredStore(tmp_path / "shard", [ResultStore(tmp_path / "results")])
+    assert "k1" in shard and shard.get("k1") == make_record("k1")
+    status = shard.status("k2")
+    assert status is not None and status.provisional, "a timeout is measured again"
+    assert len(shard.fact_identities()) == 1
+    shard.append([make_record("k3")])
+    shard.tidy()
+    assert [r.key for r in ResultStore(tmp_path / "shard").records()] == ["k3"]
+    assert sorted(r.key for r in shard.records()) == ["k1", "k2", "k3"]
+    assert len(ResultStore(tmp_path / "results")) == 2, "the held store is never written"

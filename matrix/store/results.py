@@ -81,32 +81,22 @@ class ResultStore:
         return len(self.keys())
 
     def keys(self) -> list[str]:
-        return list({**dict.fromkeys(self._contents.keys()), **dict.fromkeys(self._records)})
+        return self._own_keys()
 
     def get(self, key: str) -> Record | None:
-        record = self._records.get(key)
-        if record is not None or key not in self:
-            return record
-        record = self._contents.record(key)
-        self._records[key] = record
-        return record
+        return self._own_get(key)
 
     def status(self, key: str) -> StoredStatus | None:
         """What a run needs to know of the record under ``key`` (cheaper than :meth:`get`);
         ``None`` if the store lacks it."""
-        record = self._records.get(key)
-        if record is not None:
-            return StoredStatus.of(record)
-        if key in self._contents.rows or key in self._contents.legacy:
-            return self._contents.status(key)
-        return None
+        return self._own_status(key)
 
     def fact_identities(self) -> set[tuple[object, ...]]:
         """The identities (:func:`matrix.model.records.identity_of`) of every record held as a
         fact (not provisional), read without building the records."""
         found = set()
-        for key in self.keys():
-            status = self.status(key)
+        for key in self._own_keys():
+            status = self._own_status(key)
             if status is None or status.provisional:
                 continue
             record = self._records.get(key)
@@ -116,7 +106,31 @@ class ResultStore:
 
     def records(self) -> list[Record]:
         """Current records (latest per key), in a stable order."""
-        found = [self.get(key) for key in self.keys()]
+        return self._own_records()
+
+    # What the store itself holds (a layered store adds what others hold to the above).
+
+    def _own_keys(self) -> list[str]:
+        return list({**dict.fromkeys(self._contents.keys()), **dict.fromkeys(self._records)})
+
+    def _own_get(self, key: str) -> Record | None:
+        record = self._records.get(key)
+        if record is not None or not ResultStore.__contains__(self, key):
+            return record
+        record = self._contents.record(key)
+        self._records[key] = record
+        return record
+
+    def _own_status(self, key: str) -> StoredStatus | None:
+        record = self._records.get(key)
+        if record is not None:
+            return StoredStatus.of(record)
+        if key in self._contents.rows or key in self._contents.legacy:
+            return self._contents.status(key)
+        return None
+
+    def _own_records(self) -> list[Record]:
+        found = [self._own_get(key) for key in self._own_keys()]
         return sorted((r for r in found if r is not None),
                       key=lambda r: (r.case_id, r.cell_id, r.key))
 
@@ -196,7 +210,7 @@ class ResultStore:
         the shards and removed)."""
         with self._locked():
             self._reread()
-            self._rewrite(self.records())
+            self._rewrite(self._own_records())
 
     compact = tidy
     """The name ``run`` and ``merge`` call (moving superseded records out is
@@ -213,7 +227,7 @@ class ResultStore:
         let ``choose`` pick what stays, and rewrite the store with it."""
         with self._locked():
             self._reread()
-            self._rewrite(choose(self.records()))
+            self._rewrite(choose(self._own_records()))
 
     def _reread(self) -> None:
         if self.single_file:
@@ -269,37 +283,21 @@ class LayeredStore(ResultStore):
         return next((s for s in (h.status(key) for h in self.held) if s is not None), None)
 
     def fact_identities(self) -> set[tuple[object, ...]]:
-        found = super().fact_identities() if not self.held else set()
-        if self.held:
-            held, self.held = self.held, []
-            try:
-                found = super().fact_identities()
-            finally:
-                self.held = held
+        found = super().fact_identities()
         for store in self.held:
             found |= store.fact_identities()
         return found
 
     def keys(self) -> list[str]:
         every = dict.fromkeys(k for store in self.held for k in store.keys())
-        every.update(dict.fromkeys(super().keys()))
+        every.update(dict.fromkeys(self._own_keys()))
         return list(every)
 
-    def own_records(self) -> list[Record]:
-        """What this store itself holds (what a shard uploads)."""
-        return ResultStore.records(self) if not self.held else sorted(
-            (r for r in (ResultStore.get(self, k) for k in ResultStore.keys(self))
-             if r is not None), key=lambda r: (r.case_id, r.cell_id, r.key))
-
-    def tidy(self) -> None:
-        """Tidy the store itself (the held stores are read-only)."""
-        held, self.held = self.held, []
-        try:
-            ResultStore.tidy(self)
-        finally:
-            self.held = held
-
-    compact = tidy
+    def records(self) -> list[Record]:
+        """What the store and the held stores hold (the store's record of a key first)."""
+        found = [self.get(key) for key in self.keys()]
+        return sorted((r for r in found if r is not None),
+                      key=lambda r: (r.case_id, r.cell_id, r.key))
 
 
 def layout_texts(records: Sequence[Record]) -> dict[str, str]:
