@@ -646,8 +646,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    """The scheduled job's publication step, as one command the tests run too."""
+    """The scheduled job's publication step, as one command the tests run too: the baseline is
+    resolved first (a bad tag changes nothing), then the deltas are merged and the store
+    compacted."""
     layout = _results_layout(args)
+    tag = args.baseline_tag
+    if tag == "auto":
+        tag = last_publication(layout.results, args.tag_prefix)
+    commit = None
+    if tag:
+        found = repository_of(layout.results)
+        commit = resolve_commit(found[0], tag) if found is not None else None
+        if commit is None:
+            raise MatrixError(f"--baseline-tag {tag}: no such tag in this clone")
     deltas = [Path(d) for d in args.deltas]
     inputs = [layout.results, *deltas] if _has_store(layout.results) else deltas
     if inputs:
@@ -655,14 +666,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"merged {len(deltas)} shard stores into {layout.results}: {count} records",
               file=sys.stderr)
     print(_compact(args, layout).text(), file=sys.stderr)
-    tag = args.baseline_tag
-    if tag == "auto":
-        tag = last_publication(layout.results, args.tag_prefix)
-    if tag:
-        found = repository_of(layout.results)
-        commit = resolve_commit(found[0], tag) if found is not None else None
-        if commit is None:
-            raise MatrixError(f"--baseline-tag {tag}: no such tag in this clone")
+    if tag and commit:
         ResultStore.in_directory(layout.results).set_baseline(tag, commit)
         print(f"baseline: {tag} ({commit[:12]})", file=sys.stderr)
     else:

@@ -150,3 +150,16 @@ def test_the_compact_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert sorted(r.key for r in ResultStore(results).records()) == sorted(r.key for r in kept)
     assert main(["compact", "--results", str(tmp_path / "none")]) == 2
     assert "no results store to compact" in capsys.readouterr().err
+
+
+def test_publish_refuses_an_unknown_baseline_tag_before_changing_anything(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path / "repo")
+    ResultStore(repo / "results").append(history())
+    before = sorted(p.read_bytes() for p in (repo / "results").rglob("*.jsonl"))
+    delta = tmp_path / "delta"
+    ResultStore(delta).append([make_record("n1", case_id="case-b")])
+    assert main(["publish", str(delta), "--results", str(repo / "results"), "--cases",
+                 str(tmp_path), "--baseline-tag", "results-1999-01-01"]) == 2
+    assert "--baseline-tag results-1999-01-01: no such tag" in capsys.readouterr().err
+    assert sorted(p.read_bytes() for p in (repo / "results").rglob("*.jsonl")) == before
