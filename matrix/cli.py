@@ -48,7 +48,7 @@ from matrix.model.storeformat import (
     STORE_FILE,
     load_results,
     named_baseline,
-    repository_of,
+    repository_for,
     resolve_commit,
 )
 from matrix.plan.bisect import BisectRange, bisect
@@ -655,8 +655,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         tag = last_publication(layout.results, args.tag_prefix)
     commit = None
     if tag:
-        found = repository_of(layout.results)
-        commit = resolve_commit(found[0], tag) if found is not None else None
+        repo = repository_for(layout.results)
+        commit = resolve_commit(repo, tag) if repo is not None else None
         if commit is None:
             raise MatrixError(f"--baseline-tag {tag}: no such tag in this clone")
     deltas = [Path(d) for d in args.deltas]
@@ -677,10 +677,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def last_publication(results: Path, prefix: str) -> str | None:
     """The newest publication tag (``<prefix>YYYY-MM-DD...``, newest by name) of the
     repository holding ``results``; ``None`` if there is none."""
-    found = repository_of(results)
-    if found is None:
+    repo = repository_for(results)
+    if repo is None:
         return None
-    out = subprocess.run(["git", "-C", str(found[0]), "tag", "--list", f"{prefix}*",
+    out = subprocess.run(["git", "-C", str(repo), "tag", "--list", f"{prefix}*",
                           "--sort=-v:refname"], capture_output=True, text=True)
     tags = out.stdout.split()
     return tags[0] if out.returncode == 0 and tags else None

@@ -51,27 +51,36 @@ def read_records(spec: Path | str, results: Path, what: str) -> list[Record]:
     return load_results(spec, results)
 
 
-def build_report(results: Path, baseline: Path | str | None, cases_dir: Path,
-                 rechecks: Path | None = None, references: Path | None = None) -> Report:
+def resolve_baseline(spec: Path | str | None, results: Path
+                     ) -> tuple[str, list[Record]] | None:
+    """``(name, records)`` of the baseline ``spec`` names: a store folder, archive, records
+    file or git ref, or :data:`NAMED` (the publication ``results/store.json`` names; none if
+    it names none); ``None`` for no baseline."""
+    from matrix.model.storeformat import named_baseline
+
+    if spec is None:
+        return None
+    if spec == NAMED:
+        return named_baseline(results) if results.is_dir() else None
+    return str(spec), read_records(spec, results, "baseline")
+
+
+def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] | None,
+                 cases_dir: Path, rechecks: Path | None = None,
+                 references: Path | None = None) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
-    ``baseline``: a store folder, archive, records file or git ref, :data:`NAMED` (the one
-    ``results/store.json`` names; none if it names none) or ``None`` (no diff).
+    ``baseline``: what :func:`resolve_baseline` takes, or what it gave.
     ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
     from matrix.model.cases import load_cases
     from matrix.model.checks import load_log, log_beside
     from matrix.model.selection import CaseInfo
-    from matrix.model.storeformat import named_baseline
     from report.compose import compose
     from report.references import REFERENCES_FILE, load_references
 
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, results, "results")
-    previous: list[Record] | None = None
-    if baseline == NAMED:
-        named = named_baseline(results) if results.is_dir() else None
-        previous = named[1] if named is not None else None
-    elif baseline is not None:
-        previous = read_records(baseline, results, "baseline")
+    resolved = baseline if isinstance(baseline, tuple) else resolve_baseline(baseline, results)
+    previous = resolved[1] if resolved is not None else None
     log = load_log(rechecks if rechecks is not None else log_beside(results))
     return compose(records, cases, previous, log,
                    load_references(references or REFERENCES_FILE))
@@ -119,17 +128,19 @@ def cmd_regressions(args: argparse.Namespace) -> int:
     from matrix.model.diff import Change
     from report.render_md import render_diff
 
-    baseline = _baseline(args)
+    results = Path(args.results)
+    baseline = resolve_baseline(_baseline(args), results)
     report = None if baseline is None else build_report(
-        Path(args.results), baseline, Path(args.cases), _rechecks(args), _references(args))
-    if report is None or report.diff is None:
+        results, baseline, Path(args.cases), _rechecks(args), _references(args))
+    if baseline is None or report is None or report.diff is None:
         text = "No baseline run to compare with: nothing can have regressed.\n"
         regressed = 0
     else:
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
         regressed = len(confirmed) if args.confirmed else len(found)
-        text = f"## Changes since the previous run\n\n{render_diff(report.diff, report)}\n"
+        text = (f"## Changes since the previous run ({baseline[0]})\n\n"
+                f"{render_diff(report.diff, report)}\n")
         if args.confirmed and len(confirmed) < len(found):
             text += (f"\n{len(found) - len(confirmed)} regression(s) not confirmed by"
                      " re-measuring (`python -m matrix recheck`): listed, not failing.\n")
@@ -139,7 +150,8 @@ def cmd_regressions(args: argparse.Namespace) -> int:
             handle.write(text)
     if regressed:
         what = "confirmed regression(s)" if args.confirmed else "cell(s) regressed"
-        print(f"{regressed} {what} against the baseline ({baseline})", file=sys.stderr)
+        print(f"{regressed} {what} against the baseline ({baseline and baseline[0]})",
+              file=sys.stderr)
         return 1
     return 0
 

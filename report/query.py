@@ -477,7 +477,12 @@ def _records(path: Path, raw: bytes, fields: Sequence[str] | None = QUERY_FIELDS
     """The cell rows of ``compat-records.json`` (``columns`` and ``rows``), with the fields of
     :data:`QUERY_FIELDS` (``None``: every column)."""
     try:
-        return rows_of(json.loads(raw.decode("utf-8")), fields)
+        records = json.loads(raw.decode("utf-8"))
+        missing = [name for name in fields or () if name not in records["columns"]]
+        if missing:
+            raise QueryError(f"{path}: not a compat-records.json (no column"
+                             f" {', '.join(missing)})")
+        return rows_of(records, fields)
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise QueryError(f"{path}: not a compat-records.json ({type(exc).__name__}:"
                          f" {exc})") from None

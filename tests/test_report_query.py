@@ -141,6 +141,12 @@ def test_the_cells_are_read_from_the_records_file_beside_compat_json(tmp_path: P
                        " names it"):
         load_data(tmp_path / "compat.json", cache)
     assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
+    index = records["columns"].index("python")  # a records file without a column it reads
+    records["columns"].pop(index)
+    records["rows"] = [row[:index] + row[index + 1:] for row in records["rows"]]
+    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(QueryError, match=r"not a compat-records\.json \(no column python\)"):
+        load_data(tmp_path / "compat.json", cache)
 
 
 # --- Hand-made data: one rule per test ------------------------------------------------------

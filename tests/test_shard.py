@@ -145,3 +145,14 @@ def test_new_releases_include_a_new_python() -> None:
     fresh = uncovered_releases(cells, covered_cython={"3.2.4"}, covered_numpy=set(),
                                covered_python={"3.11"})
     assert [p.cell.id for p in fresh] == ["py3.14-cy3.2.4"]
+
+
+def test_merge_into_a_new_folder_keeps_the_baseline_its_inputs_name(tmp_path: Path) -> None:
+    published = tmp_path / "results"
+    ResultStore(published).append([make_record("k1")])
+    ResultStore(published).set_baseline("results-2026-01-01", "0" * 40)
+    shard = tmp_path / "shard"
+    ResultStore(shard).append([make_record("k2")])
+    assert merge_stores([shard, published], tmp_path / "merged") == 2
+    assert ResultStore(tmp_path / "merged").baseline == {"tag": "results-2026-01-01",
+                                                         "commit": "0" * 40}

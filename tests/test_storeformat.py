@@ -167,7 +167,7 @@ def test_a_store_is_read_from_a_git_ref(tmp_path: Path) -> None:
     from_ref = read_records(GitFiles(repo, "results-2026-01-01"))
     assert [r.to_line() for r in from_ref] == [r.to_line() for r in records[:40]]
     assert load_results("results-2026-01-01", repo / "results") == from_ref
-    with pytest.raises(MatrixError, match="no-such-tag: no such results folder, file or git"):
+    with pytest.raises(MatrixError, match="no-such-tag: no such results folder or file, nor a git"):
         load_results("no-such-tag", repo / "results")
 
 
@@ -191,3 +191,33 @@ def test_behaviour_defaults_are_not_stored_but_read_back() -> None:
     shared = {sid: {kind: value} for sid, (kind, value) in part.shared.items()}
     assert Record.from_json(join_record(part.row, {part.cell_id: part.cell}, classes,
                                         shared)) == record
+
+
+def test_columns_other_than_the_layouts_are_refused(tmp_path: Path) -> None:
+    ResultStore(tmp_path).append(fixture_records()[:2])
+    manifest = json.loads((tmp_path / STORE_FILE).read_text())
+    manifest["columns"] = list(reversed(manifest["columns"]))
+    (tmp_path / STORE_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(StoreFormatError, match=r"store.json: columns \['timestamp'"):
+        read_store(FolderFiles(tmp_path))
+
+
+def test_a_ref_is_read_as_that_commits_results_wherever_the_store_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy of the store elsewhere (outside any repository) reads a tag from the
+    repository of the current folder, as the commit's ``results/``."""
+    repo = make_repo(tmp_path / "repo")
+    records = fixture_records()
+    ResultStore(repo / "results").append(records[:10])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "published")
+    git(repo, "tag", "results-2026-01-01")
+    elsewhere = tmp_path / "copy"
+    ResultStore(elsewhere).append(records)
+    monkeypatch.chdir(repo)
+    assert len(load_results("results-2026-01-01", elsewhere)) == 10
+    (repo / "other").mkdir()
+    git(repo, "rm", "-q", "-r", "results")
+    git(repo, "commit", "-q", "-m", "no store")
+    with pytest.raises(MatrixError, match="HEAD: its tree holds no results/ folder"):
+        load_results("HEAD", elsewhere)

@@ -521,6 +521,10 @@ def read_store(files: StoreFiles, *, warn: bool = True, rows: bool = True,
             found = manifest.get("layout") if isinstance(manifest, dict) else manifest
             raise StoreFormatError(f"{where}: layout {found!r}; this code reads layout"
                                    f" {LAYOUT_VERSION}")
+        columns = manifest.get("columns", list(ROW_COLUMNS))
+        if columns != list(ROW_COLUMNS):
+            raise StoreFormatError(f"{where}: columns {columns}; layout {LAYOUT_VERSION}'s rows"
+                                   f" are {list(ROW_COLUMNS)}")
         contents.baseline = {str(k): str(v) for k, v in (manifest.get("baseline") or {}).items()}
     if LEGACY_RECORDS_FILE in names:
         for record in parse_lines(files.read(LEGACY_RECORDS_FILE),
@@ -572,24 +576,34 @@ def latest(records: Iterable[Record]) -> list[Record]:
     return sorted(by_key.values(), key=lambda r: (r.case_id, r.cell_id, r.key))
 
 
-def repository_of(folder: Path) -> tuple[Path, str] | None:
-    """The git work tree holding ``folder`` and the folder's path inside it, or ``None``."""
-    probe = folder if folder.is_dir() else folder.parent
-    while not probe.is_dir() and probe != probe.parent:
-        probe = probe.parent
-    try:
-        result = subprocess.run(["git", "-C", str(probe), "rev-parse", "--show-toplevel"],
-                                capture_output=True, text=True)
-    except FileNotFoundError:
-        return None
-    if result.returncode != 0:
-        return None
-    top = Path(result.stdout.strip())
-    try:
-        inside = folder.resolve().relative_to(top.resolve()).as_posix()
-    except ValueError:
-        return None
-    return top, inside
+PUBLISHED_FOLDER = "results"
+"""Where a commit's tree holds its store: a git ref (a publication's tag) names that."""
+
+
+def repository_for(results: Path) -> Path | None:
+    """The git work tree a ref is read from: the one holding ``results``, else the one of the
+    current folder; ``None`` if neither is in one (or git is missing)."""
+    for probe in (results, Path.cwd()):
+        while not probe.is_dir() and probe != probe.parent:
+            probe = probe.parent
+        try:
+            done = subprocess.run(["git", "-C", str(probe), "rev-parse", "--show-toplevel"],
+                                  capture_output=True, text=True)
+        except FileNotFoundError:
+            return None
+        if done.returncode == 0:
+            return Path(done.stdout.strip())
+    return None
+
+
+def git_store(repo: Path, ref: str) -> GitFiles:
+    """The store ``ref`` published (its tree's ``results/``); ``MatrixError`` if its tree
+    has none."""
+    if subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{ref}:{PUBLISHED_FOLDER}"],
+                      capture_output=True).returncode != 0:
+        raise MatrixError(f"{ref}: its tree holds no {PUBLISHED_FOLDER}/ folder (not a"
+                          " publication of this repository)")
+    return GitFiles(repo, ref, PUBLISHED_FOLDER)
 
 
 def load_results(spec: Path | str, results: Path) -> list[Record]:
@@ -597,8 +611,9 @@ def load_results(spec: Path | str, results: Path) -> list[Record]:
 
     * a folder: a store (layout 2; or a layout-1 ``records.jsonl`` in it);
     * a file: an archive (``.jsonl.gz``) or a layout-1 records file (``.jsonl``);
-    * otherwise a git ref (tag, branch, commit) of the repository holding ``results``: that
-      folder as the ref's tree has it (a publication's tag holds the results it published).
+    * otherwise a git ref (tag, branch, commit) of the repository holding ``results`` (else of
+      the current folder): the ``results/`` of that commit (a publication's tag holds the
+      results it published).
 
     Raises ``ResultsFileError`` (file:line) for a corrupt file and ``MatrixError`` for a spec
     that names nothing."""
@@ -607,10 +622,12 @@ def load_results(spec: Path | str, results: Path) -> list[Record]:
         return read_records(FolderFiles(path))
     if path.is_file():
         return latest(read_archive(path))
-    found = repository_of(results)
-    if found is not None and resolve_commit(found[0], str(spec)) is not None:
-        return read_records(GitFiles(found[0], str(spec), found[1]))
-    raise MatrixError(f"{spec}: no such results folder, file or git ref")
+    repo = repository_for(results)
+    if repo is not None and resolve_commit(repo, str(spec)) is not None:
+        return read_records(git_store(repo, str(spec)))
+    where = f"a git ref of {repo}" if repo is not None else (
+        "a git ref (no git work tree holds it or the current folder)")
+    raise MatrixError(f"{spec}: no such results folder or file, nor {where}")
 
 
 def named_baseline(results: Path) -> tuple[str, list[Record]] | None:
@@ -626,11 +643,16 @@ def named_baseline(results: Path) -> tuple[str, list[Record]] | None:
         raise ResultsFileError(manifest, 1, f"not a store manifest ({exc})") from None
     if not named:
         return None
-    found = repository_of(results)
+    repo = repository_for(results)
+    if repo is None:
+        raise MatrixError(
+            f"{manifest}: names the baseline {named.get('tag') or named.get('commit')}, a git"
+            " ref, but no git work tree holds this store or the current folder: pass"
+            " --baseline PATH (a store, an archive) or --no-baseline")
     for ref in (named.get("tag"), named.get("commit")):
-        if found is not None and ref and resolve_commit(found[0], str(ref)) is not None:
-            return str(ref), read_records(GitFiles(found[0], str(ref), found[1]))
+        if ref and resolve_commit(repo, str(ref)) is not None:
+            return str(ref), read_records(git_store(repo, str(ref)))
     raise MatrixError(
         f"{manifest}: the baseline it names (tag {named.get('tag')}, commit"
-        f" {named.get('commit')}) is not in this clone: fetch it (`git fetch origin tag"
+        f" {named.get('commit')}) is not in {repo}: fetch it (`git fetch origin tag"
         f" {named.get('tag')}`), or pass --baseline PATH|REF or --no-baseline")

@@ -79,5 +79,11 @@ def merge_stores(inputs: Sequence[Path], output: Path) -> int:
             if (record.timestamp, record.to_line()) > (earlier.timestamp, earlier.to_line()):
                 merged[record.key] = (record, path)
     output.parent.mkdir(parents=True, exist_ok=True)
-    ResultStore(output).replace_all([record for record, _ in merged.values()])
+    store = ResultStore(output)
+    named = store.baseline or next(
+        (found for found in (ResultStore(p).baseline for p in inputs if p.is_dir()) if found), {})
+    store.replace_all([record for record, _ in merged.values()])
+    if named and not store.single_file and not store.baseline:
+        # the merged state is compared with the publication its inputs were compared with
+        store.set_baseline(named["tag"], named["commit"])
     return len(merged)
