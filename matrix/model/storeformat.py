@@ -31,6 +31,7 @@ readers read classes, then cells, then records.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -384,6 +385,13 @@ class StoredStatus:
         return cls(record.outcome, record.cause, record.provenance.get("decided_by"))
 
 
+@functools.lru_cache(maxsize=1024)
+def _status(outcome: str, cause: str | None, decided_by: str | None) -> StoredStatus:
+    """One :class:`StoredStatus` per distinct (outcome, cause, decided_by): a few dozen."""
+    found = Outcome(outcome)
+    return StoredStatus(found, cause_of(found, cause), decided_by)
+
+
 @dataclass
 class StoreContents:
     """Everything a store holds, read: rows (latest line per key), facts by id."""
@@ -424,9 +432,8 @@ class StoreContents:
         try:
             shared = self.cells[row["cell"]]["provenance"]
             own = row.get("provenance") or {}
-            outcome = Outcome(row["outcome"])
-            return StoredStatus(outcome, cause_of(outcome, own.get("cause", shared.get("cause"))),
-                                shared.get("decided_by"))
+            return _status(row["outcome"], own.get("cause", shared.get("cause")),
+                           shared.get("decided_by"))
         except (KeyError, ValueError, TypeError):
             return StoredStatus.of(self.record(key))  # raises naming file:line
 
