@@ -172,3 +172,28 @@ def test_a_year_of_weekly_runs_stays_publishable(tmp_path: Path) -> None:
     print(json.dumps(figures))  # the figures docs/internals.md states (pytest -s shows them)
     assert sizes[largest] <= FILE_LIMIT, figures
     assert total <= STORE_LIMIT, figures
+    # The published files grow with the records shown: measured, and held to GitHub's 50 MB.
+    exports = published_sizes(records, log, hashes)
+    print(json.dumps(exports))
+    assert max(exports.values()) <= GITHUB_WARNING, exports
+
+
+GITHUB_WARNING = 50_000_000
+"""Bytes: GitHub warns about a file over 50 MB and refuses one over 100 MB."""
+
+
+def published_sizes(records: list[Record], log: list[Remeasurement],
+                    hashes: dict[str, str]) -> dict[str, int]:
+    """The bytes of each published file rendered from the simulated store (the new cases
+    defined like the case they copy)."""
+    from matrix.model.cases import load_cases
+    from matrix.model.selection import CaseInfo
+    from report.compose import compose
+    from report.publish import iter_files
+
+    cases = [CaseInfo.from_case(case) for case in load_cases(PROJECT_ROOT / "cases")]
+    model = next(c for c in cases if c.id == "array-to-int-pointer")
+    cases += [dataclasses.replace(model, id=case_id, content_hash=hashes[case_id])
+              for case_id in hashes if case_id.startswith("new-case-")]
+    report = compose(records, cases, None, log)
+    return {name: len(data) for name, data in iter_files(report)}
