@@ -66,6 +66,12 @@ def test_the_published_store_is_the_layout_1_store_it_was_migrated_from() -> Non
     if not removed or _git("cat-file", "-e", f"{removed}^:results/records.jsonl").returncode:
         pytest.skip("this clone lacks the commit that held results/records.jsonl (a shallow"
                     " clone, or history rewritten without it)")
+    size = int(_git("cat-file", "-s", f"{removed}^:results/records.jsonl").stdout or 0)
+    if size < 1024 and _git("cat-file", "-p", f"{removed}^:results/records.jsonl"
+                            ).stdout.startswith("# REMOVED for GitHub"):
+        pytest.skip("the layout-1 file was replaced by a placeholder in this copy of the history"
+                    " (docs/internals.md, 'Publishing this repository on GitHub'); the"
+                    " unrewritten repository holds it")
     legacy = {r.key: r for r in read_records(GitFiles(PROJECT_ROOT, f"{removed}^"))}
     current = ResultStore(PROJECT_ROOT / "results").records()
     common = [r for r in current if r.key in legacy]
