@@ -277,7 +277,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = run_plan(plan.cells, cases, layout, store, settings=settings, jobs=args.jobs,
                        any_toolchain=args.any_toolchain, selection=selection)
     if summary.records:  # nothing appended: the file is as compact as the last run left it
-        store.compact()
+        store.tidy()
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "
@@ -425,7 +425,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return [mine]
 
     result = bisect(base, span, case.id, index, interpreter.id, measure, why_not)
-    store.compact()
+    store.tidy()
     for version, why in result.skipped:
         print(f"skipped {version}: {why}")
     changed = result.first_changed or ""

@@ -27,7 +27,7 @@ from matrix.store.compaction import (
 from matrix.store.results import ResultStore
 
 from .test_store import make_record
-from .test_storeformat import git, make_repo
+from .test_storeformat import make_repo, publish
 
 HASHES = {"case-a": "abc", "case-b": "abc"}
 
@@ -103,9 +103,7 @@ def test_compact_then_restore_from_a_git_ref(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     records = history()
     ResultStore(repo / "results").append(records)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "before compaction")
-    git(repo, "tag", "results-2026-04-01")
+    publish(repo, "results-2026-04-01", "before compaction")
     compact(ResultStore(repo / "results"), HASHES, CheckLog(repo / "results" / "rechecks.jsonl"),
             tmp_path / "superseded.jsonl.gz")
     assert len(ResultStore(repo / "results").records()) == 4

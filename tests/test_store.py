@@ -103,7 +103,7 @@ def _writer(directory: str, name: str, count: int, start: float) -> None:
     for index in range(count):
         store.append([make_record(f"{name}-{index}", case_id=f"case-{name}-{index}")])
         if index % 5 == 4:
-            store.compact()
+            store.tidy()
 
 
 def test_concurrent_stores_keep_each_others_records(tmp_path: Path) -> None:

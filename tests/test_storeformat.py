@@ -156,13 +156,18 @@ def make_repo(path: Path) -> Path:
     return path
 
 
+def publish(repo: Path, tag: str, message: str = "published") -> None:
+    """Commit the work tree of ``repo`` and tag it as a publication."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    git(repo, "tag", tag)
+
+
 def test_a_store_is_read_from_a_git_ref(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     records = fixture_records()
     ResultStore(repo / "results").append(records[:40])
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "published")
-    git(repo, "tag", "results-2026-01-01")
+    publish(repo, "results-2026-01-01")
     ResultStore(repo / "results").append(records[40:])  # the work tree moved on
     from_ref = read_records(GitFiles(repo, "results-2026-01-01"))
     assert [r.to_line() for r in from_ref] == [r.to_line() for r in records[:40]]
@@ -209,9 +214,7 @@ def test_a_ref_is_read_as_that_commits_results_wherever_the_store_is(
     repo = make_repo(tmp_path / "repo")
     records = fixture_records()
     ResultStore(repo / "results").append(records[:10])
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "published")
-    git(repo, "tag", "results-2026-01-01")
+    publish(repo, "results-2026-01-01")
     elsewhere = tmp_path / "copy"
     ResultStore(elsewhere).append(records)
     monkeypatch.chdir(repo)

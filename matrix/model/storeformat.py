@@ -464,11 +464,6 @@ class StoreContents:
             self._merged[cell] = made
         return made
 
-    def records(self) -> list[Record]:
-        """Every record (latest per key), in the stable order (case, cell, key)."""
-        return sorted((self.record(key) for key in self.keys()),
-                      key=lambda r: (r.case_id, r.cell_id, r.key))
-
 
 def _entry(kind: str, payload: str) -> Any:
     def parse(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -212,10 +212,6 @@ class ResultStore:
             self._reread()
             self._rewrite(self._own_records())
 
-    compact = tidy
-    """The name ``run`` and ``merge`` call (moving superseded records out is
-    :func:`matrix.store.compaction.compact`)."""
-
     def replace_all(self, records: Sequence[Record]) -> None:
         """Make ``records`` the store's whole content (under the lock; files replaced
         atomically, records first)."""
@@ -248,8 +244,9 @@ class ResultStore:
             return
         self._ensure_manifest()
         write_layout(self.path, ordered)
+        # Every record is in memory already: the files are not read back.
         self._records = {r.key: r for r in ordered}
-        self._contents = read_store(FolderFiles(self.path), warn=False)
+        self._contents = StoreContents(baseline=self._contents.baseline)
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:
         if self.single_file:
