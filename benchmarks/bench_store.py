@@ -11,7 +11,8 @@ compiles the bytecode), with the peak resident memory of the process:
   deciding, for every planned cell, which cases it lacks (``measured_elsewhere`` +
   ``missing_cases``, as ``run --any-toolchain`` does); planning the grid is not timed;
 * ``report query`` on the published data (``--python '>=3.8' --cython '>=3.0'``), with its
-  cache warm (a first run fills it).
+  cache warm (a first run fills it), and cold (its cache removed before each run: the first
+  query of a data file parses it and its rows).
 
 Usage:  python benchmarks/bench_store.py [--old-rev REV] [--rounds N]
 The default ``--old-rev`` is the last commit that held ``results/records.jsonl`` (the parent of
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,11 +73,14 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, 
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str], rounds: int,
-            inner: bool = False) -> tuple[float, float]:
-    """Median seconds (the script's own figure if ``inner``) and the largest peak RSS."""
+            inner: bool = False, cold: Path | None = None) -> tuple[float, float]:
+    """Median seconds (the script's own figure if ``inner``) and the largest peak RSS;
+    ``cold``: a folder removed before each run."""
     run(argv, cwd, env)  # bytecode, caches
     seconds, peaks = [], []
     for _ in range(rounds):
+        if cold is not None:
+            shutil.rmtree(cold, ignore_errors=True)
         wall, peak, out = run(argv, cwd, env)
         seconds.append(json.loads(out)["seconds"] if inner else wall)
         peaks.append(peak)
@@ -111,6 +116,8 @@ def main() -> int:
                     (Path(tmp) / f"cache-{name}").mkdir(exist_ok=True)
                     os.symlink(index, Path(tmp) / f"cache-{name}" / "index")
                 out = Path(tmp) / f"out-{name}"
+                query = [python, "-m", "report", "query", "--python", ">=3.8", "--cython",
+                         ">=3.0", "--data", str(tree / "docs" / "compat.json")]
                 figures[name] = {
                     "render --check": measure([python, "-m", "report", "render", "--check"],
                                               tree, tree_env, args.rounds),
@@ -119,10 +126,9 @@ def main() -> int:
                         args.rounds),
                     "already-measured check": measure([python, "-c", CHECK_SCRIPT], tree,
                                                       tree_env, args.rounds, inner=True),
-                    "query": measure([python, "-m", "report", "query", "--python", ">=3.8",
-                                      "--cython", ">=3.0", "--data",
-                                      str(tree / "docs" / "compat.json")], tree, tree_env,
-                                     max(args.rounds, 5)),
+                    "query": measure(query, tree, tree_env, max(args.rounds, 5)),
+                    "query (cache cold)": measure(query, tree, tree_env, max(args.rounds, 5),
+                                                  cold=Path(tmp) / f"cache-{name}" / "query"),
                 }
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,

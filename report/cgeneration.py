@@ -193,10 +193,6 @@ def shipped_cells_of(records: Sequence[Record]) -> tuple[ShippedCells, ...]:
     return tuple(sorted(entries, key=lambda e: (version_key(e.python), version_key(e.cython))))
 
 
-def _class(record: Record) -> dict[str, Any]:
-    found = record.provenance.get("c_class")
-    return dict(found) if isinstance(found, dict) else {}
-
 
 def generation_classes_of(records: Sequence[Record]) -> tuple[GenerationClasses, ...]:
     """Each release's generation classes per canary (a bisection's canary is its own two cases),
@@ -205,22 +201,32 @@ def generation_classes_of(records: Sequence[Record]) -> tuple[GenerationClasses,
     by_canary: dict[tuple[str, tuple[str, ...]], dict[str, list[Record]]] = defaultdict(
         lambda: defaultdict(list))
     details: dict[tuple[str, tuple[str, ...]], str] = {}
+    # The records of a cell share its class's facts (one dict): each is read once.
+    read: dict[int, tuple[tuple[str, ...], str, str]] = {}
     for record in records:
-        found = _class(record)
-        if str(record.provenance.get("c_generation") or "") != CLASS or not found:
+        found = record.provenance.get("c_class")
+        if (not isinstance(found, dict) or not found
+                or str(record.provenance.get("c_generation") or "") != CLASS):
             continue
-        canary = tuple(str(c) for c in found.get("canary") or ())
+        facts = read.get(id(found))
+        if facts is None:
+            facts = read[id(found)] = (
+                tuple(str(c) for c in found.get("canary") or ()),
+                str(found.get("digest") or "") or f"own: {found.get('generator')}",
+                _text(found.get("detail")) if found.get("digest") else "")
+        canary, digest, detail = facts
         key = (record.cython, canary)
-        digest = str(found.get("digest") or "") or f"own: {found.get('generator')}"
         by_canary[key][digest].append(record)
-        if found.get("digest") and not details.get(key):
-            details[key] = _text(found.get("detail"))
+        if detail and not details.get(key):
+            details[key] = detail
     entries = []
     for (cython, canary), classes in by_canary.items():
         rows = []
         for named in classes.values():
-            members = {str(m) for r in named for m in _class(r).get("members") or ()}
-            under = {str(_class(r).get("generated_under") or "") for r in named}
+            distinct = list({id(c): c for c in (r.provenance.get("c_class") for r in named)
+                             if isinstance(c, dict)}.values())
+            members = {str(m) for c in distinct for m in c.get("members") or ()}
+            under = {str(c.get("generated_under") or "") for c in distinct}
             rows.append(ClassEntry(tuple(sorted(members, key=version_key)), _versions(under),
                                    len(named)))
         rows.sort(key=lambda c: version_key(c.members[0]) if c.members else ())

@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,11 +81,16 @@ def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] 
 
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, results, "results")
-    resolved = baseline if isinstance(baseline, tuple) else resolve_baseline(baseline, results)
-    previous = resolved[1] if resolved is not None else None
     log = load_log(rechecks if rechecks is not None else log_beside(results))
-    return compose(records, cases, previous, log,
-                   load_references(references or REFERENCES_FILE))
+    if isinstance(baseline, tuple):
+        return compose(records, cases, baseline[1], log,
+                       load_references(references or REFERENCES_FILE))
+
+    def previous() -> list[Record] | None:  # read while the tables are composed
+        resolved = resolve_baseline(baseline, results)
+        return resolved[1] if resolved is not None else None
+
+    return compose(records, cases, previous, log, load_references(references or REFERENCES_FILE))
 
 
 def _baseline(args: argparse.Namespace) -> Path | str | None:
@@ -98,6 +105,25 @@ def _rechecks(args: argparse.Namespace) -> Path | None:
 
 def _references(args: argparse.Namespace) -> Path | None:
     return Path(args.references) if args.references else None
+
+
+def without_cycle_collection(
+        command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``command`` run with Python's cycle collector paused (then resumed).  A report reads and
+    makes hundreds of thousands of objects that stay alive to its end, in no cycles worth
+    collecting; each collection walks them all (about a fifth of a render of the published
+    grid, measured with ``benchmarks/bench_store.py``).  Reference counting still frees
+    everything else as usual."""
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return command(args)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return run
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -208,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write nothing; exit 1 if the files in --out differ from a fresh"
                         " rendering (the drift check)")
     render.add_argument("--no-heatmap", action="store_true", help="skip the PNG")
-    render.set_defaults(func=cmd_render)
+    render.set_defaults(func=without_cycle_collection(cmd_render))
 
     query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
                            " a selected case fails on its own somewhere in it, 4 if nothing in"
@@ -250,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     regressions.add_argument("--confirmed", action="store_true",
                              help="fail only on regressions that re-measuring confirmed"
                              " (run `python -m matrix recheck` first; flaky cells never fail)")
-    regressions.set_defaults(func=cmd_regressions)
+    regressions.set_defaults(func=without_cycle_collection(cmd_regressions))
     return parser
 
 

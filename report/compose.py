@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Optional, Union
 
 from matrix.model.checks import (
     AaFigure,
@@ -41,6 +42,7 @@ from matrix.model.records import Record
 from matrix.model.selection import (
     CaseInfo,
     CellKey,
+    Selection,
     cell_sort_key,
     is_shipped_c,
     ordered_cases,
@@ -48,6 +50,7 @@ from matrix.model.selection import (
     series,
     sorted_versions,
 )
+from report.background import start
 from report.cgeneration import (
     CGeneration,
     GenerationClasses,
@@ -655,12 +658,28 @@ def _own_results_differ(disagreement: CompilerDisagreement, judge: ToolchainBase
     return len(own) > 1
 
 
+BaselineSource = Union[Iterable[Record], Callable[[], Optional[Iterable[Record]]], None]
+"""The previous run's records, or what reads them (``None``: no baseline), or ``None``."""
+
+BACKGROUND_FROM = 5000
+"""From this many records on, the diff (with the reading of its baseline) and the provenance
+are computed in a forked process while this one composes the tables (:mod:`report.background`):
+on the published grid that is about a third of the work; below, a fork costs more than it
+saves."""
+
+
 def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
-            baseline_records: Iterable[Record] | None = None,
+            baseline_records: BaselineSource = None,
             rechecks: Iterable[Remeasurement] = (),
-            references: Sequence[Reference] = ()) -> Report:
+            references: Sequence[Reference] = (), *, background: bool | None = None) -> Report:
     """The whole report, from the store's records, the cases, the previous run and the
-    re-measurements (:mod:`matrix.model.checks`); failure notes cite the matching ``references``."""
+    re-measurements (:mod:`matrix.model.checks`); failure notes cite the matching ``references``.
+
+    ``baseline_records`` may be a function that reads them (called once, in the background
+    where there is one; an error it raises is raised here).  ``background``: whether part of
+    the work goes to a forked process (default: from :data:`BACKGROUND_FROM` records on); the
+    report is the same either way."""
+    records = records if isinstance(records, (list, tuple)) else list(records)
     ordered = ordered_cases(cases)
     selection = select_current(records, ordered)
     everything = selection.records
@@ -671,6 +690,11 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
     checks = checks_of(everything, log)
     flaky = frozenset(key for key, check in checks.items()
                       if check.judgement is Judgement.FLAKY)
+    case_order = [c.id for c in ordered]
+    # Neither the diff nor the provenance reads what the tables are made of below.
+    elsewhere = start(functools.partial(
+        _diff_and_provenance, baseline_records, everything, case_order, checks, ordered,
+        selection, log), fork=len(records) >= BACKGROUND_FROM if background is None else background)
     judge = toolchain_baseline_of(everything, ordered, flaky)
     toolchain = judge.toolchain_failures(everything)
     by_compiler = compiler_disagreements(everything)
@@ -700,14 +724,24 @@ def compose(records: Iterable[Record], cases: Iterable[CaseInfo],
         book.failure(key)
     flaky_notes = {key: book.flaky([key])[0] for key in book.all_flaky()}
     notes = {key: book.failure(key) for key in book.all_failure_keys()}
-    changes = (diff(baseline_records, everything, [c.id for c in ordered], checks)
-               if baseline_records is not None else None)
-    provenance = provenance_of(everything, ordered, stale=selection.stale,
-                               unknown=selection.unknown, superseded=selection.superseded,
-                               others=selection.others, checks=checks, rechecks=log)
+    changes, provenance = elsewhere.result()
     return Report(provenance, series_list, rows, details, abi, book.notes(), notes, current,
                   changes, section, judge, checks, flaky_notes, other_compilers,
                   by_compiler, gil_at_import_text(current))
+
+
+def _diff_and_provenance(baseline: BaselineSource, everything: Sequence[Record],
+                         case_order: Sequence[str], checks: Mapping[CellKey, Check],
+                         ordered: Sequence[CaseInfo], selection: Selection,
+                         log: Sequence[Remeasurement]) -> tuple[Diff | None, Provenance]:
+    """The diff against the baseline (read first, if ``baseline`` reads it) and the
+    provenance: the part of :func:`compose` that needs nothing else it makes."""
+    previous = baseline() if callable(baseline) else baseline
+    changes = diff(previous, everything, case_order, checks) if previous is not None else None
+    provenance = provenance_of(everything, ordered, stale=selection.stale,
+                               unknown=selection.unknown, superseded=selection.superseded,
+                               others=selection.others, checks=checks, rechecks=log)
+    return changes, provenance
 
 
 def failure_note(report: Report, record: Record) -> NoteId | None:

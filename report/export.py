@@ -1,14 +1,17 @@
-"""Machine-readable exports of the report: ``compat.json`` (everything on the page), its
-per-record rows in ``compat-records.json``, and the same rows as ``compat.csv`` and
-``compat.parquet``.
+"""Machine-readable exports of the report: ``compat.json`` (everything on the page) and its
+per-record rows, as ``compat.csv.gz`` (the CSV, gzip-compressed) and ``compat.parquet`` (the
+same rows, typed).
 
-All are deterministic: stable key and row order, no floats, ``\\n`` line endings; the Parquet
-file's bytes are a function of the report for one pyarrow version (its footer names the writer:
-``parquet-cpp-arrow version ...``), with no pandas metadata, no timestamps, zstd compression.
+All are deterministic: stable key and row order, no floats, ``\\n`` line endings. The CSV's text
+is a function of the report, and its gzip member has no name and no time, so its bytes are too
+for one zlib; the Parquet file's bytes are a function of the report for one pyarrow version (its
+footer names the writer: ``parquet-cpp-arrow version ...``), with no pandas metadata, no
+timestamps, zstd compression.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import asdict, fields
 from typing import Any
@@ -38,17 +41,25 @@ from report.compose import (
 from report.semantics import behaviour_label, locks_label
 
 PARQUET_FILE = "compat.parquet"
-"""The rows of ``compat.csv`` with their types (:data:`PARQUET_SCHEMA`)."""
+"""The rows of ``compat.csv.gz`` with their types (:data:`PARQUET_SCHEMA`)."""
 
-JSON_SCHEMA = 4
+JSON_SCHEMA = 5
 """3: the toolchain baseline (``controls``, ``toolchain``, ``toolchain_failure``), note ids are
 strings (``cc-3f2a1``), ``combinations`` gone.  4: ``compat.json`` is compact (no indentation)
 and holds no per-record rows: ``cells`` is gone, its rows are in ``compat-records.json`` (named
-by ``records_file``; ``{"columns": [...], "rows": [[...], ...], "schema": 4}``, one row per line,
-the columns and strings of ``compat.csv``)."""
+by ``records_file``; ``{"columns": [...], "rows": [[...], ...], "schema": 4}``).  5: that file is
+gone; ``records_file`` names ``compat.csv.gz``, whose rows it held (the same columns and
+strings) in a twenty-fifth of the bytes: a year of new releases would have taken the
+JSON copy past 20 MB."""
 
-RECORDS_FILE = "compat-records.json"
-"""The per-record rows of ``compat.json`` (its ``records_file``)."""
+CSV_FILE = "compat.csv.gz"
+"""The per-record rows of ``compat.json`` (its ``records_file``): CSV, gzip-compressed."""
+
+RECORDS_FILE = CSV_FILE
+"""What ``compat.json``'s ``records_file`` names."""
+
+GZIP_LEVEL = 9
+"""zlib's level for ``compat.csv.gz`` (fixed: the bytes are a function of the report)."""
 
 CSV_COLUMNS = (
     "case_id", "group", "cell_id", "kind", "python", "python_version", "cython",
@@ -109,7 +120,7 @@ PARQUET_SCHEMA = pa.schema([
     pa.field(name, pa.bool_() if name in BOOLEAN_COLUMNS else pa.string())
     for name in CSV_COLUMNS
 ])
-"""``compat.parquet``: the columns of ``compat.csv`` in its order; an empty CSV field is null."""
+"""``compat.parquet``: the columns of the CSV in its order; an empty CSV field is null."""
 
 PARQUET_COMPRESSION = ("zstd", 9)
 """Codec and level: fixed, for stable bytes."""
@@ -124,7 +135,7 @@ CHANGE_FIELDS = fields(CellChange)
 
 def cell_row(record: Record, report: Report, groups: dict[str, str],
              roles: dict[str, str]) -> dict[str, str]:
-    """One record as a flat row of strings (the CSV's row, a row of ``compat-records.json``)."""
+    """One record as a flat row of strings (the CSV's row)."""
     cell = (record.case_id, record.cell_id)
     check = report.checks.get(cell)
     flaky = check is not None and check.judgement is Judgement.FLAKY
@@ -174,9 +185,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
 
 
 def cell_rows(report: Report) -> list[dict[str, str]]:
-    """Every shown record as a row (:func:`cell_row`); made once per report, since the CSV,
-    ``compat-records.json`` and the Parquet file all write them (callers must not change
-    them)."""
+    """Every shown record as a row (:func:`cell_row`); made once per report, since the CSV
+    and the Parquet file both write them (callers must not change them)."""
     made = report.__dict__.get(_ROWS_MEMO)
     if made is None:
         groups = {row.case.id: row.case.group for row in report.rows}
@@ -338,23 +348,30 @@ def render_json(report: Report) -> str:
     return _dumps(report_data(report)) + "\n"
 
 
-def render_records(report: Report) -> str:
-    """``compat-records.json``: ``{"columns": [...], "rows": [...], "schema": N}``, compact
-    JSON with one row per line (a re-measured record is a one-line diff), the strings of
-    ``compat.csv``."""
-    rows = cell_rows(report)
-    lines = ",\n".join(_dumps([row[column] for column in CSV_COLUMNS]) for row in rows)
-    return (f'{{"columns":{_dumps(list(CSV_COLUMNS))},"rows":[\n{lines}\n],'
-            f'"schema":{JSON_SCHEMA}}}\n')
-
-
 def render_csv(report: Report) -> str:
+    """The CSV's text: a header of :data:`CSV_COLUMNS`, then one line per record, strings only
+    (booleans ``true``/``false``, empty where not measured)."""
     frame = pd.DataFrame(cell_rows(report), columns=list(CSV_COLUMNS), dtype=str)
     return str(frame.to_csv(index=False, lineterminator="\n"))
 
 
+def render_csv_gz(report: Report) -> bytes:
+    """``compat.csv.gz``: :func:`render_csv` as one gzip member with no file name and no time
+    (``mtime=0``), at :data:`GZIP_LEVEL`."""
+    return gzip.compress(render_csv(report).encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def same_csv_gz(committed: bytes, fresh: bytes) -> bool:
+    """Whether two ``compat.csv.gz`` hold the same text (another zlib may compress the same
+    text to other bytes: that is not drift)."""
+    try:
+        return gzip.decompress(committed) == gzip.decompress(fresh)
+    except (OSError, EOFError, ValueError):  # not gzip, or truncated: it differs
+        return False
+
+
 def parquet_frame(report: Report) -> pd.DataFrame:
-    """The rows of ``compat.csv`` with their dtypes: ``string`` and nullable ``boolean``,
+    """The rows of the CSV with their dtypes: ``string`` and nullable ``boolean``,
     an empty field missing (``<NA>``)."""
     rows = cell_rows(report)
     columns: dict[str, Any] = {}

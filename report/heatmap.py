@@ -18,7 +18,8 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 
 from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
@@ -76,11 +77,16 @@ def draw_heatmap(report: Report) -> Figure:
     colours = ListedColormap([COLOURS[v] for v in order])
     norm = BoundaryNorm([i - 0.5 for i in range(len(order) + 1)], len(order))
     axes.pcolormesh(codes, cmap=colours, norm=norm, edgecolors="#dddddd", linewidth=0.5)
-    for y, line in enumerate(groups):
-        for x, group in enumerate(line):
-            if group.shipped:
-                axes.add_patch(Rectangle((x, y), 1, 1, fill=False, hatch=SHIPPED_HATCH,
-                                         edgecolor=SHIPPED_HATCH_COLOUR, linewidth=0))
+    hatched = [(x, y) for y, line in enumerate(groups)
+               for x, group in enumerate(line) if group.shipped]
+    if hatched:
+        # One compound path for every hatched cell: one draw call, not one artist per cell
+        # (thousands of them on the published grid).
+        squares = [MplPath([(x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1), (x, y)], closed=True)
+                   for x, y in hatched]
+        axes.add_patch(PathPatch(MplPath.make_compound_path(*squares), fill=False,
+                                 hatch=SHIPPED_HATCH, edgecolor=SHIPPED_HATCH_COLOUR,
+                                 linewidth=0))
     axes.set_xticks([i + 0.5 for i in range(len(columns))])
     axes.set_xticklabels(columns, rotation=90, fontsize=7)
     axes.set_yticks([i + 0.5 for i in range(len(rows))])

@@ -1,7 +1,7 @@
 """Answer a support range: "I support Python A-B, Cython C-D and numpy E-F: which idioms may I
 use, and what breaks where?" (like browserslist + doiuse, over the published data).
 
-Reads only published data (``docs/compat.json`` and the ``compat-records.json`` it names);
+Reads only published data (``docs/compat.json`` and the ``compat.csv.gz`` it names);
 builds nothing.  A range is a PEP 440 specifier per axis; a cell is *in range* when its Python
 and Cython release satisfy theirs and,
 for numpy cases, both the numpy it was built against and the numpy it ran under satisfy the
@@ -62,9 +62,12 @@ Exit status of ``python -m report query`` (:meth:`Answer.status`; 1 and 4 win ov
 from __future__ import annotations
 
 import contextlib
+import csv
 import fnmatch
 import functools
+import gzip
 import hashlib
+import io
 import json
 import marshal
 import os
@@ -384,7 +387,8 @@ other readers): what :func:`load_data` keeps in its cache."""
 def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
     """The published ``compat.json``: its ``cases``, ``controls`` and ``cells`` (the fields of
     :data:`QUERY_FIELDS`), the cells read from the records file it names (``records_file``:
-    ``compat-records.json`` beside it; older data has them inline).  Raises
+    ``compat.csv.gz`` beside it; schema 4 named ``compat-records.json``, older data has them
+    inline).  Raises
     :class:`QueryError` naming the file.
 
     With ``cache`` (a folder), the files are parsed once: what a query reads of them is kept
@@ -457,8 +461,8 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
 
 
 def rows_of(records: dict[str, Any], fields: Sequence[str] | None = None) -> list[Row]:
-    """The rows of a parsed ``compat-records.json`` as one dict per record: every column, or
-    only ``fields``."""
+    """The rows of a parsed ``compat-records.json`` (``compat.json`` schema 4) as one dict per
+    record: every column, or only ``fields``."""
     columns: list[str] = records["columns"]
     keep = [(name, columns.index(name)) for name in (fields or columns) if name in columns]
     return [{name: row[index] for name, index in keep} for row in records["rows"]]
@@ -474,8 +478,33 @@ def published_cells(path: Path, data: dict[str, Any]) -> list[Row]:
 
 
 def _records(path: Path, raw: bytes, fields: Sequence[str] | None = QUERY_FIELDS) -> list[Row]:
-    """The cell rows of ``compat-records.json`` (``columns`` and ``rows``), with the fields of
-    :data:`QUERY_FIELDS` (``None``: every column)."""
+    """The cell rows of a records file with the fields of :data:`QUERY_FIELDS` (``None``:
+    every column): ``compat.csv.gz`` (schema 5), or ``compat-records.json`` (``columns`` and
+    ``rows``, schema 4)."""
+    if path.name.endswith(".json"):
+        return _json_records(path, raw, fields)
+    try:
+        text = (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        columns = next(reader)
+        missing = [name for name in fields or () if name not in columns]
+        if missing:
+            raise QueryError(f"{path}: not the cell rows of a compat.json (no column"
+                             f" {', '.join(missing)})")
+        keep = [(name, columns.index(name)) for name in (fields or columns)]
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            if len(row) != len(columns):
+                raise QueryError(f"{path}: line {number}: {len(row)} fields, the header has"
+                                 f" {len(columns)}")
+            rows.append({name: row[index] for name, index in keep})
+        return rows
+    except (OSError, EOFError, UnicodeDecodeError, StopIteration, csv.Error) as exc:
+        raise QueryError(f"{path}: not the cell rows of a compat.json ({type(exc).__name__}:"
+                         f" {exc})") from None
+
+
+def _json_records(path: Path, raw: bytes, fields: Sequence[str] | None) -> list[Row]:
     try:
         records = json.loads(raw.decode("utf-8"))
         missing = [name for name in fields or () if name not in records["columns"]]

@@ -4,7 +4,10 @@ every name a kind gives, discovery of the other kinds (fake executables), wheel 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gzip
+import io
 import json
 import subprocess
 import sys
@@ -345,8 +348,8 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     from matrix.model.selection import CaseInfo
     from matrix.store.results import ResultStore
     from report.compose import compose
-    from report.publish import render_texts
-    from report.query import SupportRange, answer, rows_of
+    from report.publish import render_files, render_texts
+    from report.query import SupportRange, answer
     from report.render_html import page_data
 
     fixture = PROJECT_ROOT / "tests" / "fixtures" / "report"
@@ -368,7 +371,8 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     assert sum(r.python == "pypy3.12" for r in report.records) == len(pypy)
 
     texts = {name: data.decode() for name, data in render_texts(report).items()}
-    cells = rows_of(json.loads(texts["compat-records.json"]))
+    published = gzip.decompress(render_files(report)["compat.csv.gz"]).decode()
+    cells = list(csv.DictReader(io.StringIO(published)))
     mine = [c for c in cells if c["cell_id"] == "pp3.12-cy3.0.12"]
     assert len(mine) == len(pypy) and {c["python"] for c in mine} == {"pypy3.12"}
     assert f"`{victim.case_id}` (pp3.12: cy3.0.12)" in texts["compat.md"]

@@ -130,7 +130,7 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
     write_outputs(report, folder, heatmap=False)
     path = folder / "compat.json"
     published = json.loads(path.read_text(encoding="utf-8"))
-    published["cells"] = published_cells(path, published)  # the rows of compat-records.json
+    published["cells"] = published_cells(path, published)  # the rows of compat.csv.gz
     return Site(name, folder, published)
 
 

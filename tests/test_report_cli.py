@@ -11,7 +11,7 @@ import pytest
 
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import main
-from report.publish import PNG_SIGNATURE
+from report.publish import PNG_SIGNATURE, RETIRED_FILES, SAME_CONTENT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
@@ -24,15 +24,29 @@ def render_args(out: Path, results: Path = FIXTURE / "records.jsonl") -> list[st
 
 def test_render_writes_the_published_files(tmp_path: Path) -> None:
     assert main(render_args(tmp_path)) == 0
-    for name in ("compat.md", "compat.json", "compat-records.json", "compat.csv",
-                 "compat.parquet"):
-        assert (tmp_path / name).read_bytes() == (FIXTURE / "expected" / name).read_bytes()
+    for name in ("compat.md", "compat.json", "compat.csv.gz", "compat.parquet"):
+        written, golden = (tmp_path / name).read_bytes(), (FIXTURE / "expected" / name).read_bytes()
+        assert written == golden or (name in SAME_CONTENT and SAME_CONTENT[name](golden, written))
     assert (tmp_path / "compat-heatmap.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
 def test_check_reports_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(render_args(tmp_path)) == 0
     assert main([*render_args(tmp_path), "--check"]) == 0
+
+
+def test_files_no_longer_published_are_removed_and_reported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """compat.json schema 4's compat-records.json and plain compat.csv: a render removes them,
+    the drift check names one left behind."""
+    for name in RETIRED_FILES:
+        (tmp_path / name).write_text("old\n", encoding="utf-8")
+    assert main(render_args(tmp_path)) == 0
+    assert not any((tmp_path / name).exists() for name in RETIRED_FILES)
+    (tmp_path / "compat.csv").write_text("old\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*render_args(tmp_path), "--check"]) == 1
+    assert "compat.csv: no longer published (remove it)" in capsys.readouterr().err
     with open(tmp_path / "compat.md", "a", encoding="utf-8") as handle:
         handle.write("edited by hand\n")
     assert main([*render_args(tmp_path), "--check"]) == 1

@@ -168,7 +168,7 @@ def published() -> dict[str, object]:
     from report.query import published_cells
 
     data: dict[str, object] = json.loads(PUBLISHED.read_text(encoding="utf-8"))
-    data["cells"] = published_cells(PUBLISHED, data)  # compat-records.json's rows
+    data["cells"] = published_cells(PUBLISHED, data)  # compat.csv.gz's rows
     return data
 
 

@@ -1,9 +1,11 @@
 """The data files people load directly: compat.json (compact, no per-record rows), its rows in
-compat-records.json, compat.csv and compat.parquet (typed, stable bytes), and the pandas and
-DuckDB snippets of docs/reading.md, run against the report fixture's rendering."""
+compat.csv.gz (stable bytes, no name or time in the gzip header) and compat.parquet (typed,
+stable bytes), and the pandas and DuckDB snippets of docs/reading.md, run against the report
+fixture's rendering."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -23,6 +25,7 @@ from report.export import (
     PARQUET_FILE,
     PARQUET_SCHEMA,
     RECORDS_FILE,
+    render_csv,
 )
 from report.publish import write_outputs
 
@@ -42,7 +45,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _csv(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / "compat.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(folder / "compat.csv.gz", dtype=str, keep_default_na=False)
 
 
 def test_the_parquet_columns_are_typed(rendered: Path) -> None:
@@ -84,28 +87,29 @@ def test_compat_json_is_compact_and_names_its_records_file(rendered: Path) -> No
     data = json.loads(text)
     assert text == json.dumps(data, sort_keys=True, ensure_ascii=False,
                               separators=(",", ":")) + "\n"
-    assert data["schema"] == JSON_SCHEMA == 4
-    assert data["records_file"] == RECORDS_FILE == "compat-records.json"
+    assert data["schema"] == JSON_SCHEMA == 5
+    assert data["records_file"] == RECORDS_FILE == "compat.csv.gz"
     assert "cells" not in data
     assert not any(isinstance(v, list) and v and isinstance(v[0], dict)
                    and {"case_id", "cell_id", "outcome"} <= set(v[0])
                    for v in data.values()), "no per-record list left in compat.json"
     assert (rendered / data["records_file"]).is_file()
+    assert not (rendered / "compat-records.json").exists()
+    assert not (rendered / "compat.csv").exists()
 
 
-def test_the_records_file_holds_the_csv_rows_one_per_line(rendered: Path) -> None:
-    text = (rendered / RECORDS_FILE).read_text(encoding="utf-8")
-    records = json.loads(text)
-    rows = _csv(rendered)
-    assert sorted(records) == ["columns", "rows", "schema"]
-    assert records["schema"] == JSON_SCHEMA
-    assert records["columns"] == list(CSV_COLUMNS)
-    assert records["rows"] == rows.to_numpy().tolist()
+def test_the_records_file_is_the_csv_gzipped_with_a_bare_header(rendered: Path) -> None:
+    """One gzip member, no file name, no time (bytes 4-7 are the mtime, 0), its text the CSV
+    (header, then one line per record); a file name would need the FNAME flag (bit 3)."""
+    raw = (rendered / RECORDS_FILE).read_bytes()
+    assert raw[:3] == b"\x1f\x8b\x08" and raw[3] & 0x08 == 0 and raw[4:8] == b"\0\0\0\0"
+    text = gzip.decompress(raw).decode("utf-8")
+    report = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl",
+                          FIXTURE / "cases", references=FIXTURE / "references.toml")
+    assert text == render_csv(report)
     lines = text.splitlines()
-    assert len(lines) == len(records["rows"]) + 2
-    assert all(json.loads(line.rstrip(",")) == row
-               for line, row in zip(lines[1:-1], records["rows"]))
-    assert ": " not in lines[0] and ", " not in lines[0]
+    assert lines[0] == ",".join(CSV_COLUMNS)
+    assert len(lines) == len(_csv(rendered)) + 1 > 100
 
 
 # --- docs/reading.md --------------------------------------------------------------------------

@@ -4,14 +4,15 @@ note with a reproducer that shows it."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from matrix.model.cases import Expectation
 from matrix.model.selection import CaseInfo
 from report.compose import compose
-from report.export import render_json, render_records
+from report.export import render_csv, render_json
 from report.legend import Verdict
-from report.query import rows_of
 from report.render_md import render_kind_summary, render_markdown, render_summary
 from tests.fixtures.report.factory import rec
 
@@ -107,7 +108,7 @@ def test_what_import_did_to_the_gil_is_said_once_for_all_cases() -> None:
     data = json.loads(render_json(report))
     assert data["gil_at_import"] == report.gil_at_import
     gil = {(c["case_id"], c["cell_id"]): (c["interpreter"], c["gil_enabled"])
-           for c in rows_of(json.loads(render_records(report)))}
+           for c in csv.DictReader(io.StringIO(render_csv(report)))}
     assert gil[("b", "py3.13t-cy3.1.8")] == ("cpython-freethreaded", "false")
     assert gil[("a", "py3.13t-cy3.2.9")] == ("cpython-freethreaded", "true")
     assert gil[("b", "py3.13-cy3.2.9")] == ("cpython", "")

@@ -5,6 +5,9 @@ rule and does not move when the fixture is re-rendered."""
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import shutil
 from pathlib import Path
@@ -120,33 +123,73 @@ def test_missing_data_names_the_file(tmp_path: Path) -> None:
     assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
 
 
+def _published_csv() -> str:
+    return gzip.decompress((DATA.parent / "compat.csv.gz").read_bytes()).decode("utf-8")
+
+
 def test_the_cells_are_read_from_the_records_file_beside_compat_json(tmp_path: Path) -> None:
     """compat.json names its records file; the query reads it beside the compat.json it is
     given, keys its cache by both files, and names a missing one."""
     shutil.copy(DATA, tmp_path / "compat.json")
-    records = json.loads((DATA.parent / "compat-records.json").read_text(encoding="utf-8"))
-    assert json.loads(DATA.read_text(encoding="utf-8"))["records_file"] == "compat-records.json"
-    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    text = _published_csv()
+    assert json.loads(DATA.read_text(encoding="utf-8"))["records_file"] == "compat.csv.gz"
+    rows = text.splitlines(keepends=True)
+    (tmp_path / "compat.csv.gz").write_bytes(gzip.compress(text.encode()))
     cache = tmp_path / "cache"
     data = load_data(tmp_path / "compat.json", cache)
-    assert len(data["cells"]) == len(records["rows"]) > 100
+    assert len(data["cells"]) == len(rows) - 1 > 100
     assert set(data["cells"][0]) == set(QUERY_FIELDS)
     assert load_data(tmp_path / "compat.json", cache) == data  # from the cache
-    records["rows"] = records["rows"][:10]
-    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    (tmp_path / "compat.csv.gz").write_bytes(gzip.compress("".join(rows[:11]).encode()))
     assert len(load_data(tmp_path / "compat.json", cache)["cells"]) == 10  # a new key
     assert len(list(cache.glob("compat-*.marshal*"))) == 2
-    (tmp_path / "compat-records.json").unlink()
-    with pytest.raises(QueryError, match=r"compat-records\.json: no published data \(compat\.json"
+    (tmp_path / "compat.csv.gz").unlink()
+    with pytest.raises(QueryError, match=r"compat\.csv\.gz: no published data \(compat\.json"
                        " names it"):
         load_data(tmp_path / "compat.json", cache)
     assert main(["query", "--data", str(tmp_path / "compat.json")]) == EXIT_USAGE
-    index = records["columns"].index("python")  # a records file without a column it reads
-    records["columns"].pop(index)
-    records["rows"] = [row[:index] + row[index + 1:] for row in records["rows"]]
+
+
+def test_a_records_file_it_cannot_read_is_named(tmp_path: Path) -> None:
+    shutil.copy(DATA, tmp_path / "compat.json")
+    reader = csv.reader(io.StringIO(_published_csv()))
+    header = next(reader)
+    index = header.index("python")  # a records file without a column it reads
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in [header, *reader]:
+        writer.writerow(row[:index] + row[index + 1:])
+    (tmp_path / "compat.csv.gz").write_bytes(gzip.compress(out.getvalue().encode()))
+    with pytest.raises(QueryError, match=r"compat\.csv\.gz: not the cell rows of a compat\.json"
+                       r" \(no column python\)"):
+        load_data(tmp_path / "compat.json")
+    (tmp_path / "compat.csv.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(QueryError, match=r"compat\.csv\.gz: not the cell rows of a compat\.json"
+                       r" \(BadGzipFile"):
+        load_data(tmp_path / "compat.json")
+    lines = _published_csv().splitlines(keepends=True)
+    lines[3] = lines[3].rstrip("\n") + ",extra\n"
+    (tmp_path / "compat.csv.gz").write_bytes(gzip.compress("".join(lines).encode()))
+    with pytest.raises(QueryError, match=r"compat\.csv\.gz: line 4: 37 fields, the header has 36"):
+        load_data(tmp_path / "compat.json")
+
+
+def test_data_of_schema_4_is_read_from_its_compat_records_json(tmp_path: Path) -> None:
+    """compat.json of schema 4 named compat-records.json (``columns`` and ``rows``): an
+    installed query given such data (an older publication) answers from it as before."""
+    published = json.loads(DATA.read_text(encoding="utf-8"))
+    published.update(schema=4, records_file="compat-records.json")
+    (tmp_path / "compat.json").write_text(json.dumps(published), encoding="utf-8")
+    reader = csv.reader(io.StringIO(_published_csv()))
+    columns = next(reader)
+    records = {"columns": columns, "rows": list(reader), "schema": 4}
+    (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
+    old = load_data(tmp_path / "compat.json")
+    assert old["cells"] == load_data(DATA)["cells"]
+    records["columns"][columns.index("python")] = "renamed"
     (tmp_path / "compat-records.json").write_text(json.dumps(records), encoding="utf-8")
     with pytest.raises(QueryError, match=r"not a compat-records\.json \(no column python\)"):
-        load_data(tmp_path / "compat.json", cache)
+        load_data(tmp_path / "compat.json")
 
 
 # --- Hand-made data: one rule per test ------------------------------------------------------

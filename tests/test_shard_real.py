@@ -25,7 +25,8 @@ def render(records: Path, out: Path, cache: Path) -> dict[str, bytes]:
          str(FIXTURES / "cases"), "--out", str(out), "--no-baseline", "--no-heatmap"],
         check=True, env=isolated_env(cache), capture_output=True,
     )
-    return {name: (out / name).read_bytes() for name in ("compat.md", "compat.json", "compat.csv")}
+    return {name: (out / name).read_bytes()
+            for name in ("compat.md", "compat.json", "compat.csv.gz")}
 
 
 def test_three_shards_merge_to_the_single_run(interpreters: object, tmp_path: Path) -> None:

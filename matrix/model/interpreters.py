@@ -136,9 +136,9 @@ class InterpreterId:
             raise ValueError(f"python_version {python_version!r}: {exc}") from None
         return cls(_from_label(label).kind, version, implementation_version)
 
-    @property
+    @functools.cached_property
     def minor(self) -> str:
-        """``"3.11"``: the language minor."""
+        """``"3.11"``: the language minor (computed once: a frozen value's memo)."""
         return f"{self.version.major}.{self.version.minor}"
 
     @property
@@ -263,6 +263,7 @@ def axis_key(label: str) -> tuple[Version, int] | None:
     return (found.version, found.kind.order)
 
 
+@functools.cache
 def kind_id(label: str) -> str:
     """The interpreter kind id of an axis value (``pypy3.11`` -> ``pypy``, ``3.13t`` ->
     ``cpython-freethreaded``); a value no kind has is the default kind's, as before kinds."""
@@ -272,6 +273,7 @@ def kind_id(label: str) -> str:
         return DEFAULT_KIND
 
 
+@functools.cache
 def cell_prefix(label: str) -> str:
     """The head of the cell ids of an axis value (``pypy3.11`` -> ``pp3.11``); ``py{label}``
     for a label no kind has (as every cell id was made before kinds)."""

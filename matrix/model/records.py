@@ -83,6 +83,16 @@ class Behaviour:
     address ...``, the address replaced by ``<address>``)."""
 
     @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Behaviour:
+        """A record's stored ``behaviour``; raises ``TypeError`` for a field it does not
+        have."""
+        found = dict(data)
+        found["copies_evidence"] = tuple(found.get("copies_evidence", ()))
+        found["warnings"] = tuple(found.get("warnings", ()))
+        found["probe_errors"] = tuple(found.get("probe_errors", ()))
+        return cls(**found)
+
+    @classmethod
     def from_probes(cls, probes: dict[str, Any]) -> Behaviour:
         values = probes.get("values_ok", {})
         copies = probes.get("copies", {})
@@ -187,14 +197,12 @@ class Record:
         return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Record:
-        """Parse a stored record; raises ``KeyError``, ``ValueError`` or ``TypeError``."""
+    def from_json(cls, data: dict[str, Any], behaviour: Behaviour | None = None) -> Record:
+        """Parse a stored record; raises ``KeyError``, ``ValueError`` or ``TypeError``.
+        ``behaviour``: ``data["behaviour"]`` already parsed (:meth:`Behaviour.from_json`; a
+        store shares one among the records that measured the same)."""
         if data.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"unknown schema {data.get('schema')!r} (expected {SCHEMA_VERSION})")
-        behaviour = dict(data["behaviour"])
-        behaviour["copies_evidence"] = tuple(behaviour.get("copies_evidence", ()))
-        behaviour["warnings"] = tuple(behaviour.get("warnings", ()))
-        behaviour["probe_errors"] = tuple(behaviour.get("probe_errors", ()))
         return cls(
             key=str(data["key"]),
             case_id=str(data["case_id"]),
@@ -207,7 +215,7 @@ class Record:
             numpy_run=data.get("numpy_run"),
             outcome=Outcome(data["outcome"]),
             first_error=data.get("first_error"),
-            behaviour=Behaviour(**behaviour),
+            behaviour=behaviour or Behaviour.from_json(data["behaviour"]),
             provenance=dict(data.get("provenance", {})),
             log=data.get("log"),
             duration_s=float(data.get("duration_s", 0.0)),

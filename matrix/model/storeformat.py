@@ -47,7 +47,7 @@ from matrix.model.interpreters import InterpreterId
 from matrix.model.jsonlines import parse_lines
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, is_provisional_result
-from matrix.model.records import Record, cause_of, identity_from, identity_of
+from matrix.model.records import Behaviour, Record, cause_of, identity_from, identity_of
 
 LAYOUT_VERSION = 2
 STORE_FILE = "store.json"
@@ -408,6 +408,9 @@ class StoreContents:
     baseline: dict[str, str] = field(default_factory=dict)
     """The publication this state is compared against (``store.json``)."""
     _merged: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _behaviours: dict[int, tuple[object, Behaviour]] = field(default_factory=dict, repr=False)
+    """Parsed behaviours by the id of their stored value (records share them), kept with that
+    value (so an id is never reused while it is here)."""
 
     def record(self, key: str) -> Record:
         """The record stored under ``key`` (raises ``KeyError``; a row naming facts that are
@@ -416,7 +419,13 @@ class StoreContents:
         if row is None:
             return self.legacy[key]
         try:
-            return Record.from_json(join_record(row, self.cells, self.classes, self.shared))
+            data = join_record(row, self.cells, self.classes, self.shared)
+            stored = data["behaviour"]
+            held, behaviour = self._behaviours.get(id(stored), (None, None))
+            if held is not stored or behaviour is None:
+                behaviour = Behaviour.from_json(stored)
+                self._behaviours[id(stored)] = (stored, behaviour)
+            return Record.from_json(data, behaviour)
         except (KeyError, ValueError, TypeError) as exc:
             path, line = self.where.get(key, (Path("?"), 0))
             raise ResultsFileError(path, line, f"not a valid record: {exc}") from None
