@@ -101,6 +101,9 @@ def draw_heatmap(report: Report) -> Figure:
                              hatch=SHIPPED_HATCH, label=SHIPPED_LEGEND))
     figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
     figure.tight_layout(rect=(0, 0.4 / height, 1, 1))
+    # tight_layout leaves a placeholder layout engine, which makes savefig draw everything a
+    # second time first; the layout is done, so the figure keeps none (the same bytes).
+    figure.set_layout_engine(None)
     return figure
 
 
