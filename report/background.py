@@ -14,6 +14,7 @@ An exception in the child is raised again here: the same exception where it pick
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -26,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from matrix.model.errors import MatrixError
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 class BackgroundError(RuntimeError):
@@ -61,6 +63,7 @@ class Pending(Generic[T]):
             try:
                 ok, payload = self.receiver.recv()
             except EOFError:
+                self.process.join()  # reaped first: its exit status is known only then
                 ok, payload = False, BackgroundError(
                     f"the forked process died (exit status {self.process.exitcode})")
             finally:
@@ -87,6 +90,62 @@ def start(work: Callable[[], T], *, fork: bool = True) -> Pending[T]:
     sender.close()
     pending.process, pending.receiver = process, receiver
     return pending
+
+
+@dataclass
+class Standby(Generic[A, T]):
+    """The result of :func:`standby`: :meth:`give` hands the work its argument (once),
+    :meth:`result` waits for what it returns."""
+
+    work: Callable[[A], T]
+    pending: Pending[T] | None = None
+    sender: Connection | None = None
+    _given: list[A] = field(default_factory=list)
+
+    def give(self, argument: A) -> None:
+        """Start the work on ``argument`` (pickled to the forked process, if there is one)."""
+        if self._given:
+            raise RuntimeError("a standby process takes one argument")
+        self._given.append(argument)
+        if self.sender is not None:
+            try:
+                self.sender.send(argument)
+            except OSError:  # it died while getting ready: result() says how
+                pass
+            finally:
+                self.sender.close()
+
+    def result(self) -> T:
+        """What the work returned; raises what it raised (see the module's text)."""
+        if not self._given:
+            raise RuntimeError("the standby process was given nothing to work on")
+        if self.pending is None:
+            self.pending = Pending(functools.partial(self.work, self._given[0]))
+        return self.pending.result()
+
+
+def standby(work: Callable[[A], T], prepare: Callable[[], object], *,
+            fork: bool = True) -> Standby[A, T]:
+    """A forked process (if ``fork`` and :func:`can_fork`) that runs ``prepare`` at once
+    (importing what ``work`` needs, say) and ``work`` on the argument :meth:`Standby.give`
+    sends it, while this process goes on; else ``work`` runs here when its result is asked
+    for.  A process given nothing ends when this one does."""
+    if not fork or not can_fork():
+        return Standby(work)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    pending: Pending[T] = start(functools.partial(_when_given, work, prepare, receiver, sender))
+    receiver.close()
+    return Standby(work, pending, sender)
+
+
+def _when_given(work: Callable[[A], T], prepare: Callable[[], object],
+                receiver: Connection, sender: Connection) -> T:
+    sender.close()  # the parent's end: held here too, it would keep the pipe from ending
+    prepare()
+    argument = receiver.recv()  # EOFError: the parent ended without giving any
+    receiver.close()
+    return work(argument)
 
 
 def _child(work: Callable[[], Any], sender: Connection) -> None:

@@ -127,9 +127,11 @@ def without_cycle_collection(
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from report.publish import drift, write_outputs  # pandas and matplotlib: only to render
+    from report.publish import drift, painter, write_outputs  # pandas: only to render
 
     out = Path(args.out)
+    # The picture's process imports matplotlib while the report is read and composed.
+    drawer = painter() if not args.check and not args.no_heatmap else None
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
                           _rechecks(args), _references(args))
     if args.check:
@@ -141,7 +143,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             return 1
         print(f"{out}: up to date with the results", file=sys.stderr)
         return 0
-    written = write_outputs(report, out, heatmap=not args.no_heatmap)
+    written = write_outputs(report, out, heatmap=not args.no_heatmap, drawer=drawer)
     p = report.provenance
     print(f"rendered {p.cases} cases over {p.cells} cells ({p.records} records, "
           f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",

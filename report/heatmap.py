@@ -8,18 +8,16 @@ over their colour, and their column label says ``(shipped C)``, so that a green 
 never read as "this Cython works on this Python".
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot state, no display), and saved
-without the software tag or timestamps, so the same matplotlib draws the same bytes.
+without the software tag or timestamps, so the same matplotlib draws the same bytes.  What is
+drawn is a small value (:class:`HeatmapData`), so that a process that imported matplotlib
+beforehand can draw it (:func:`report.publish.painter`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import BoundaryNorm, ListedColormap
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path as MplPath
+from typing import TYPE_CHECKING
 
 from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
@@ -34,6 +32,34 @@ from report.legend import (
     Verdict,
 )
 from report.verdicts import GroupVerdict, aggregate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def import_matplotlib() -> None:
+    """Import what drawing needs (about 0.3 s here): done ahead by a process that draws later."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+@dataclass(frozen=True)
+class HeatmapData:
+    """What the picture shows: row labels (cases), column labels and each cell's verdict and
+    whether it was measured with shipped C (hatched)."""
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    verdicts: tuple[tuple[Verdict, ...], ...]
+    shipped: tuple[tuple[bool, ...], ...]
+
+
+def heatmap_data(report: Report) -> HeatmapData:
+    """The picture's content (see :func:`heatmap_groups`)."""
+    rows, columns, groups = heatmap_groups(report)
+    return HeatmapData(tuple(rows), tuple(columns),
+                       tuple(tuple(g.verdict for g in line) for line in groups),
+                       tuple(tuple(bool(g.shipped) for g in line) for line in groups))
 
 
 def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[GroupVerdict]]]:
@@ -65,9 +91,20 @@ def heatmap_grid(report: Report) -> tuple[list[str], list[str], list[list[Verdic
 
 def draw_heatmap(report: Report) -> Figure:
     """The picture as a matplotlib figure (attached to an Agg canvas)."""
-    rows, columns, groups = heatmap_groups(report)
+    return draw(heatmap_data(report))
+
+
+def draw(data: HeatmapData) -> Figure:
+    """:class:`HeatmapData` as a matplotlib figure (attached to an Agg canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, PathPatch
+    from matplotlib.path import Path as MplPath
+
+    rows, columns = data.rows, data.columns
     order = list(Verdict)
-    codes = ([[order.index(g.verdict) for g in line] for line in groups]
+    codes = ([[order.index(v) for v in line] for line in data.verdicts]
              or [[order.index(Verdict.NOT_TESTED)]])
     width = max(8.0, 4.5 + 0.3 * len(columns))
     height = 2.8 + 0.24 * max(len(rows), 1)
@@ -77,8 +114,8 @@ def draw_heatmap(report: Report) -> Figure:
     colours = ListedColormap([COLOURS[v] for v in order])
     norm = BoundaryNorm([i - 0.5 for i in range(len(order) + 1)], len(order))
     axes.pcolormesh(codes, cmap=colours, norm=norm, edgecolors="#dddddd", linewidth=0.5)
-    hatched = [(x, y) for y, line in enumerate(groups)
-               for x, group in enumerate(line) if group.shipped]
+    hatched = [(x, y) for y, line in enumerate(data.shipped)
+               for x, shipped in enumerate(line) if shipped]
     if hatched:
         # One compound path for every hatched cell: one draw call, not one artist per cell
         # (thousands of them on the published grid).
@@ -96,7 +133,7 @@ def draw_heatmap(report: Report) -> Figure:
     axes.set_title("Outcome per case and (Python, Cython)", fontsize=9)
     handles = [Patch(facecolor=COLOURS[v], edgecolor="#888888", label=SHORT_LEGEND[v])
                for v in order]
-    if any(group.shipped for line in groups for group in line):
+    if hatched:
         handles.append(Patch(facecolor="#ffffff", edgecolor=SHIPPED_HATCH_COLOUR,
                              hatch=SHIPPED_HATCH, label=SHIPPED_LEGEND))
     figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
@@ -109,5 +146,11 @@ def draw_heatmap(report: Report) -> Figure:
 
 def write_heatmap(report: Report, path: Path) -> None:
     """Save the picture as PNG with no software tag or creation time in its metadata."""
-    figure = draw_heatmap(report)
-    figure.savefig(path, format="png", metadata={"Software": None})
+    write_picture((heatmap_data(report), path))
+
+
+def write_picture(job: tuple[HeatmapData, Path]) -> str:
+    """Save ``job``'s picture at its path (PNG, no software tag or creation time); the path."""
+    data, path = job
+    draw(data).savefig(path, format="png", metadata={"Software": None})
+    return str(path)

@@ -8,8 +8,10 @@ version (its footer names the writer's version): the drift check compares what t
 zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a function of the report for
 one matplotlib version (the drift check only requires that it is a valid PNG).
 
-The outputs are rendered in up to :data:`WORKERS` processes (:mod:`report.background`: the
-report is shared with a forked one copy-on-write); where ``fork`` is not available, in this one.
+Where there is a second core, the outputs are rendered in two processes
+(:mod:`report.background`): the picture by a :func:`painter` started before the report was
+read, or half the files by a forked process that shares the report copy-on-write; where
+``fork`` is not available, all in this one.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from report.background import can_fork, start
+from report.background import Standby, can_fork, standby, start
 from report.compose import Report
+
+if TYPE_CHECKING:
+    from report.heatmap import HeatmapData
 from report.export import (
     CSV_FILE,
     PARQUET_FILE,
@@ -84,10 +90,6 @@ SAME_CONTENT: dict[str, Callable[[bytes, bytes], bool]] = {
 }
 """How the drift check compares a binary file whose bytes differ: by what it holds."""
 
-WORKERS = 2
-"""Processes that render the outputs where a second core is there (:func:`_jobs` splits the
-work in two)."""
-
 
 def render_texts(report: Report) -> dict[str, bytes]:
     """File name -> exact bytes of every text output."""
@@ -117,12 +119,11 @@ def iter_files(report: Report, names: Sequence[str] | None = None
 @dataclass(frozen=True)
 class _Job:
     """What one process does: render ``names`` and write them into ``out_dir``, or compare
-    them with the files there (``compare``); and draw the picture there if ``heatmap``."""
+    them with the files there (``compare``)."""
 
     names: tuple[str, ...]
     out_dir: Path
     compare: bool
-    heatmap: bool = False
 
 
 def _run_job(report: Report, job: _Job) -> list[str]:
@@ -137,12 +138,6 @@ def _run_job(report: Report, job: _Job) -> list[str]:
         else:
             path.write_bytes(data)
             found.append(str(path))
-    if job.heatmap:
-        from report.heatmap import write_heatmap  # matplotlib: only when the picture is drawn
-
-        path = job.out_dir / HEATMAP_FILE
-        write_heatmap(report, path)
-        found.append(str(path))
     return found
 
 
@@ -155,15 +150,13 @@ def _differs(path: Path, name: str, data: bytes) -> str:
     return f"{path}: differs from a fresh rendering of the results"
 
 
-def _jobs(out_dir: Path, *, compare: bool, heatmap: bool, workers: int) -> list[_Job]:
-    """The work, split for ``workers`` processes: the first job runs here.  It always holds
-    the files pyarrow writes (pyarrow's threads must not be started before a fork); the
-    picture (about as long as every file together) or else the text files go to a worker."""
+def _jobs(out_dir: Path, *, compare: bool, split: bool) -> list[_Job]:
+    """The files' work, in two jobs if ``split`` (the first runs here, the second in a forked
+    process): the first always holds the files pyarrow writes (its threads must not be started
+    before a fork), the second the text files."""
     texts, binaries = tuple(TEXT_RENDERERS), tuple(BINARY_RENDERERS)
-    if workers <= 1:
-        return [_Job((*texts, *binaries), out_dir, compare, heatmap)]
-    if heatmap:
-        return [_Job((*texts, *binaries), out_dir, compare), _Job((), out_dir, compare, True)]
+    if not split:
+        return [_Job((*texts, *binaries), out_dir, compare)]
     return [_Job(binaries, out_dir, compare), _Job(texts, out_dir, compare)]
 
 
@@ -177,16 +170,34 @@ def _run_jobs(report: Report, jobs: list[_Job]) -> list[str]:
     return found
 
 
-def _workers() -> int:
-    return WORKERS if can_fork() else 1
+Painter = Standby[tuple["HeatmapData", Path], str]
 
 
-def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True) -> list[Path]:
+def painter() -> Painter:
+    """A process that imports matplotlib at once and draws the picture when it is given its
+    data (:func:`write_outputs`): started before the report is read, the import (about 0.3 s)
+    overlaps with reading and composing, and the drawing with writing the files."""
+    from report.heatmap import import_matplotlib, write_picture
+
+    return standby(write_picture, import_matplotlib)
+
+
+def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True,
+                  drawer: Painter | None = None) -> list[Path]:
     """Write every output into ``out_dir`` (and remove :data:`RETIRED_FILES`); returns the
-    paths written."""
+    paths written.  The picture is drawn by ``drawer`` (:func:`painter`), else by one started
+    here; where there is a second core, the other files are written meanwhile (without the
+    picture, half of them in a forked process)."""
+    from report.heatmap import heatmap_data
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = _jobs(out_dir, compare=False, heatmap=heatmap, workers=_workers())
+    if heatmap:
+        drawer = drawer if drawer is not None else painter()
+        drawer.give((heatmap_data(report), out_dir / HEATMAP_FILE))
+    jobs = _jobs(out_dir, compare=False, split=not heatmap and can_fork())
     written = [Path(line) for line in _run_jobs(report, jobs)]
+    if drawer is not None and heatmap:
+        written.append(Path(drawer.result()))
     for name in RETIRED_FILES:
         (out_dir / name).unlink(missing_ok=True)
     return written
@@ -194,8 +205,7 @@ def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True) -> lis
 
 def drift(report: Report, out_dir: Path) -> list[str]:
     """What differs between the committed outputs in ``out_dir`` and a fresh rendering."""
-    jobs = _jobs(out_dir, compare=True, heatmap=False, workers=_workers())
-    problems = _run_jobs(report, jobs)
+    problems = _run_jobs(report, _jobs(out_dir, compare=True, split=can_fork()))
     picture = out_dir / HEATMAP_FILE
     if not picture.exists() or not picture.read_bytes().startswith(PNG_SIGNATURE):
         problems.append(f"{picture}: missing or not a PNG")

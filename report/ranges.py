@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from matrix.model.interpreters import InterpreterId
 from matrix.model.outcomes import Outcome
@@ -153,17 +154,32 @@ def _failures(records: Sequence[Record]) -> tuple[FailureKey, ...]:
             keys.append(key)
     return tuple(keys)
 
-def _pure_points(records: Sequence[Record], axis: str) -> list[tuple[str, bool]] | None:
+class _Point(NamedTuple):
+    """A tried record with its value on every axis, read once (:func:`axis_value`)."""
+
+    record: Record
+    ok: bool
+    values: dict[str, str | None]
+
+
+def _points(records: Sequence[Record]) -> list[_Point]:
+    return [_Point(r, r.outcome is Outcome.OK, {axis: axis_value(r, axis) for axis in ALL_AXES})
+            for r in records if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
+
+
+ALL_AXES = (*AXES, "interpreter")
+
+
+def _pure_points(points: Sequence[_Point], axis: str) -> list[tuple[str, bool]] | None:
     """``(version, works)`` per version if every version's records agree; else ``None``."""
-    if axis == "python" and len({axis_value(r, "interpreter") for r in records}) > 1:
+    if axis == "python" and len({p.values["interpreter"] for p in points}) > 1:
         return None  # a Python axis spans one interpreter kind
     seen: dict[str, bool] = {}
-    for record in records:
-        value = axis_value(record, axis)
+    for point in points:
+        value = point.values[axis]
         if value is None:
             return None
-        works = record.outcome is Outcome.OK
-        if seen.setdefault(value, works) != works:
+        if seen.setdefault(value, point.ok) != point.ok:
             return None
     return list(seen.items()) if len(seen) > 1 else None
 
@@ -179,47 +195,53 @@ def explain(records: Sequence[Record],
         records: the case's records (``abi`` cells are ignored; untried ones are no evidence).
         qualifier: the axis values the records were already narrowed to.
     """
-    tried = [r for r in records
-             if not r.outcome.could_not_be_tried and r.cell_kind != "abi"]
-    failures = _failures(tried)
+    return _explain(_points(records), qualifier)
+
+
+def _explain(points: list[_Point], qualifier: tuple[tuple[str, str], ...]
+             ) -> list[RangeStatement]:
+    tried = [p.record for p in points]
     shipped = any(is_shipped_c(r) for r in tried)
     if not tried:
         return [RangeStatement("not tried on any cell", qualifier)]
-    if all(r.outcome is Outcome.OK for r in tried):
+    if all(p.ok for p in points):
         return [RangeStatement(EVERYWHERE, qualifier, (), shipped)]
-    if not any(r.outcome is Outcome.OK for r in tried):
+    if not any(p.ok for p in points):
         text = f"fails on every tested cell ({_stages(tried)})"
-        return [RangeStatement(text, qualifier, failures, shipped)]
+        return [RangeStatement(text, qualifier, _failures(tried), shipped)]
     fixed = {axis for axis, _ in qualifier}
     candidates: list[tuple[int, int, str, tuple[Run, ...]]] = []
     for rank, axis in enumerate(AXES):
         if axis in fixed:
             continue
-        points = _pure_points(tried, axis)
-        if points is not None:
-            runs = runs_of(points)
+        pure = _pure_points(points, axis)
+        if pure is not None:
+            runs = runs_of(pure)
             candidates.append((len(runs), rank, axis, runs))
     if candidates:
         _, _, axis, runs = min(candidates)
-        return [RangeStatement(describe_runs(axis, runs), qualifier, failures, shipped)]
+        return [RangeStatement(describe_runs(axis, runs), qualifier, _failures(tried), shipped)]
     if sum(axis != "interpreter" for axis, _ in qualifier) < MAX_SPLIT_DEPTH:
         splits: list[tuple[int, int, list[RangeStatement]]] = []
+        kinds = len({p.values["interpreter"] for p in points})
         for rank, axis in enumerate(SPLIT_ORDER):
-            values = {axis_value(r, axis) for r in tried}
-            if axis in fixed or None in values or len(values) < 2:
+            if axis in fixed:
                 continue
-            if axis == "python" and len({axis_value(r, "interpreter") for r in tried}) > 1:
+            by_value: dict[str | None, list[_Point]] = {}
+            for point in points:
+                by_value.setdefault(point.values[axis], []).append(point)
+            if None in by_value or len(by_value) < 2:
+                continue
+            if axis == "python" and kinds > 1:
                 continue  # Pythons of several kinds: split by kind first
-            by_value: dict[str | None, list[Record]] = {}
-            for record in tried:
-                by_value.setdefault(axis_value(record, axis), []).append(record)
-            parts = [(value, explain(by_value[value], qualifier + ((axis, value),)))
-                     for value in sorted((v for v in values if v is not None), key=version_key)]
+            parts = [(value, _explain(by_value[value], qualifier + ((axis, value),)))
+                     for value in sorted((v for v in by_value if v is not None), key=version_key)]
             statements = _collapse(_merge_adjacent(parts, qualifier, axis), qualifier)
             splits.append((len(statements), rank, statements))
         if splits:
             return min(splits, key=lambda split: split[:2])[2]
-    return [RangeStatement("varies; see the per-Python tables", qualifier, failures, shipped)]
+    return [RangeStatement("varies; see the per-Python tables", qualifier, _failures(tried),
+                           shipped)]
 
 
 EVERYWHERE = "works on every tested cell"

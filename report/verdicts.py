@@ -73,6 +73,9 @@ def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset(
     ``toolchain`` failures (:mod:`report.controls`) count for neither side."""
     if not records:
         return GroupVerdict(Verdict.NOT_TESTED)
+    if not any((r.case_id, r.cell_id) in toolchain or (r.case_id, r.cell_id) in flaky
+               for r in records):  # the common case: neither applies
+        return _plain(records)
     broken = tuple((r.case_id, r.cell_id) for r in records
                    if (r.case_id, r.cell_id) in toolchain
                    and (r.case_id, r.cell_id) not in flaky)
@@ -100,6 +103,11 @@ def aggregate(records: Sequence[Record], flaky: Collection[CellKey] = frozenset(
         group = aggregate(settled) if settled else GroupVerdict(Verdict.FLAKY)
         verdict = Verdict.FLAKY if group.verdict in (Verdict.NOT_TESTED,) else group.verdict
         return replace(group, verdict=verdict, total=len(records), flaky=unsettled)
+    return _plain(records)
+
+
+def _plain(records: Sequence[Record]) -> GroupVerdict:
+    """The verdict over ``records`` none of which is flaky or a toolchain failure."""
     tried = [r for r in records if not r.outcome.could_not_be_tried]
     ok = sum(1 for r in tried if r.outcome is Outcome.OK)
     failed = [r for r in tried if r.outcome.failed]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matrix.model.errors import MatrixError, ResultsFileError
-from report.background import BackgroundError, can_fork, start
+from report.background import BackgroundError, can_fork, standby, start
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
@@ -89,3 +89,26 @@ def test_a_baseline_that_cannot_be_read_fails_compose_with_its_error(forking: No
     cases = [CaseInfo.from_case(c) for c in load_cases(FIXTURE / "cases")]
     with pytest.raises(MatrixError, match=r"records\.jsonl:7: not a valid record"):
         compose(records, cases, _bad_store, background=True)
+
+
+def _pid_and_double(number: int) -> tuple[int, int]:
+    return os.getpid(), 2 * number
+
+
+def test_a_standby_process_prepares_then_works_on_what_it_is_given(forking: None) -> None:
+    prepared: list[int] = []
+    waiting = standby(_pid_and_double, lambda: prepared.append(1))
+    with pytest.raises(RuntimeError, match="given nothing"):
+        waiting.result()
+    waiting.give(21)
+    pid, value = waiting.result()
+    assert (pid != os.getpid(), value) == (True, 42)
+    assert prepared == []  # prepared over there, not here
+    with pytest.raises(RuntimeError, match="one argument"):
+        waiting.give(1)
+
+
+def test_without_fork_a_standby_works_here_when_asked() -> None:
+    waiting = standby(_pid_and_double, lambda: None, fork=False)
+    waiting.give(4)
+    assert waiting.result() == (os.getpid(), 8)
