@@ -64,12 +64,23 @@ print(json.dumps({"seconds": seconds, "cells": len(plan.cells), "todo": len(todo
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one process."""
     start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    out = process.stdout.read() if process.stdout else ""
-    _, _, usage = os.wait4(process.pid, 0)
-    process.returncode = 0
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                   stderr=errors, text=True)
+        out = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in ACCEPTED_EXITS.get(" ".join(argv[1:4]), (0,)):
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(argv)} (in {cwd}) exited {process.returncode}:\n"
+                             f"{errors.read().decode('utf-8', 'replace')[-2000:]}")
     return time.perf_counter() - start, usage.ru_maxrss / 1024, out
+
+
+ACCEPTED_EXITS = {"-m report query": (0, 1)}
+"""Exit statuses that are an answer, not a failure: ``report query`` exits 1 when the range
+holds failures (as the published one does); anything else stops the benchmark, naming the
+command and its error output."""
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str], rounds: int,
