@@ -8,10 +8,10 @@ version (its footer names the writer's version): the drift check compares what t
 zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a function of the report for
 one matplotlib version (the drift check only requires that it is a valid PNG).
 
-Where there is a second core, the outputs are rendered in two processes
-(:mod:`report.background`): the picture by a :func:`painter` started before the report was
-read, or half the files by a forked process that shares the report copy-on-write; where
-``fork`` is not available, all in this one.
+Where there is a second core, the outputs are rendered in parallel (:mod:`report.background`):
+the picture by a :func:`painter` started before the report was read, the text files by a
+forked process that shares the report copy-on-write, the rest here; where ``fork`` is not
+available, all in this one.
 """
 
 from __future__ import annotations
@@ -186,15 +186,15 @@ def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True,
                   drawer: Painter | None = None) -> list[Path]:
     """Write every output into ``out_dir`` (and remove :data:`RETIRED_FILES`); returns the
     paths written.  The picture is drawn by ``drawer`` (:func:`painter`), else by one started
-    here; where there is a second core, the other files are written meanwhile (without the
-    picture, half of them in a forked process)."""
+    here, while the files are written; where there is a second core, the text files are
+    written by a forked process meanwhile."""
     from report.heatmap import heatmap_data
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if heatmap:
         drawer = drawer if drawer is not None else painter()
         drawer.give((heatmap_data(report), out_dir / HEATMAP_FILE))
-    jobs = _jobs(out_dir, compare=False, split=not heatmap and can_fork())
+    jobs = _jobs(out_dir, compare=False, split=can_fork())
     written = [Path(line) for line in _run_jobs(report, jobs)]
     if drawer is not None and heatmap:
         written.append(Path(drawer.result()))
