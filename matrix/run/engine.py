@@ -426,6 +426,8 @@ class CellMeasurement:
             behaviour = Behaviour.from_probes(run.probes)
             if self.interpreter.kind.free_threaded and not run.at_import:
                 behaviour = replace(behaviour, gil_enabled=run.gil_enabled)
+            if run.output_cut:  # its log keeps only the head and tail of what it printed
+                provenance = {**provenance, "output_cut": run.output_cut}
             records.append(self.record(
                 case, run.outcome, module_error(run.first_error, module),
                 behaviour=behaviour, provenance=provenance,
