@@ -19,7 +19,7 @@ import ast
 import hashlib
 from pathlib import Path
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 """1: every record measured before the version was a key input (migrated, see
 :mod:`matrix.store.migrate`).  2: exact attribution in every cell kind (an import failure of a
 batched module is blamed by building suspects alone, numpy build-vs-run cells included), the
@@ -29,14 +29,17 @@ tell" (``probe_errors``), a timeout's first error says it was re-run alone.  4: 
 probe after a resize (does the target dangle?), the ``gcc-asan`` compiler (AddressSanitizer:
 a report at the read after the resize is the safety verdict, elsewhere a ``memory-error``).
 5: generation classes (:mod:`matrix.build.invariance`): a cell compiles the C generated under
-its class's generator, and its record names the class (``c_class``)."""
+its class's generator, and its record names the class (``c_class``).  6: the runner reports
+on a channel of its own, so nothing a case prints can change its outcome; each module and case
+runs in a fresh folder, a process a case leaves behind is killed before the next case; a
+module's import is bounded by the run timeout; a case's output is capped (``output_cut``)."""
 
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "0f3f873bd824c9af"
+SOURCES_DIGEST = "be2985a73b65d7b7"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 
