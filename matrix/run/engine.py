@@ -35,6 +35,7 @@ from matrix.model.cells import Cell
 from matrix.model.compilers import sanitizer_env
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.compilers import version_of as cell_compiler_version
+from matrix.model.engines import ENGINE_VERSION
 from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
 from matrix.model.errors import MatrixError
 from matrix.model.outcomes import Outcome
@@ -47,7 +48,6 @@ from matrix.model.records import (
     content_key,
 )
 from matrix.plan.grid import PlannedCell
-from matrix.run.engine_version import ENGINE_VERSION
 from matrix.run.probe import (
     CaseRun,
     RunnerServers,

@@ -72,7 +72,13 @@ class ResultStore:
     @classmethod
     def in_directory(cls, directory: Path) -> ResultStore:
         """The store in ``directory`` (layout 2; a layout-1 ``records.jsonl`` there is read
-        too, until ``tidy`` or ``compact`` rewrites it into the folder's layout)."""
+        too, until ``tidy`` or ``compact`` rewrites it into the folder's layout).  A
+        ``directory`` that is a file is an error at once (before anything is measured into
+        it)."""
+        if directory.exists() and not directory.is_dir():
+            raise MatrixError(f"{directory}: a file, not a results folder (the store is a folder;"
+                              " `python -m matrix compact` rewrites a layout-1 records file into"
+                              " one)")
         return cls(directory)
 
     # -- reading -------------------------------------------------------------------------
