@@ -198,7 +198,10 @@ def cmd_regressions(args: argparse.Namespace) -> int:
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
         regressed = len(confirmed) if args.confirmed else len(found)
-        gone = 0 if args.allow_gone else len(report.diff.of(Change.GONE))
+        # Results of a case no longer defined went on purpose; those of a defined case did not.
+        defined = {row.case.id for row in report.rows} | set(report.toolchain_baseline.control_ids)
+        gone = 0 if args.allow_gone else sum(1 for c in report.diff.of(Change.GONE)
+                                             if c.case_id in defined)
         text = (f"## Changes since the previous run ({baseline[0]})\n\n"
                 f"{render_diff(report.diff, report)}\n")
         if args.confirmed and len(confirmed) < len(found):
