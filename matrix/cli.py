@@ -133,19 +133,19 @@ def selected_cases(layout: Layout, patterns: Sequence[str] | None) -> list[Case]
     return chosen
 
 
-def _items(value: str | None) -> tuple[str, ...] | None:
-    return None if value is None else split_items(value)
+def _items(value: str | None, flag: str) -> tuple[str, ...] | None:
+    return None if value is None else split_items(value, flag)
 
 
 def selection_from(args: argparse.Namespace) -> Selection:
     return Selection(
-        python=_items(args.python),
-        cython=_items(args.cython),
-        numpy=_items(args.numpy),
-        cells=_items(args.cell),
+        python=_items(args.python, "--python"),
+        cython=_items(args.cython, "--cython"),
+        numpy=_items(args.numpy, "--numpy"),
+        cells=_items(args.cell, "--cell"),
         abi=not args.no_abi,
         quick=args.quick,
-        compilers=_items(args.compiler),
+        compilers=_items(args.compiler, "--compiler"),
     )
 
 
@@ -233,7 +233,7 @@ of the next one."""
 
 def cmd_list(args: argparse.Namespace) -> int:
     layout = _results_layout(args)
-    cases = selected_cases(layout, _items(args.case))
+    cases = selected_cases(layout, _items(args.case, "--case"))
     plan = make_plan(args, layout)
     plan.cells = narrow(plan.cells, args, layout.results, cases)
     if args.json:
@@ -266,7 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         results=Path(args.results) if args.results else layout.results,
         shared_envs=layout.shared_envs,
     )
-    cases = selected_cases(layout, _items(args.case))
+    cases = selected_cases(layout, _items(args.case, "--case"))
     plan = make_plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
@@ -304,7 +304,7 @@ def cmd_try(args: argparse.Namespace) -> int:
     layout = Layout.default()
     if args.cases:
         layout = replace(layout, cases=Path(args.cases))
-    patterns = _items(args.case)
+    patterns = _items(args.case, "--case")
     cases = selected_cases(layout, patterns)
     interpreters = discover_interpreters()
     args.python = _axis_value(args.python)
@@ -504,16 +504,18 @@ def _selected_records(args: argparse.Namespace, records: Sequence[Record],
     chosen = list(records)
     stored = store.records()
     store_path = store.path
-    if args.case:
-        ids = _matching(split_items(args.case), [c.id for c in cases], "--case",
+    if args.case is not None:
+        ids = _matching(split_items(args.case, "--case"), [c.id for c in cases], "--case",
                         f"case in {args.cases or 'cases/'}")
         chosen = [r for r in chosen if r.case_id in ids]
-    if args.cell:
-        cells = _matching(split_items(args.cell), sorted({r.cell_id for r in stored}),
+    if args.cell is not None:
+        cells = _matching(split_items(args.cell, "--cell"),
+                          sorted({r.cell_id for r in stored}),
                           "--cell", f"stored cell in {store_path}")
         chosen = [r for r in chosen if r.cell_id in cells]
-    if args.python:
-        pythons = _matching(split_items(args.python), sorted({r.python for r in stored}),
+    if args.python is not None:
+        pythons = _matching(split_items(args.python, "--python"),
+                            sorted({r.python for r in stored}),
                             "--python", f"Python of the results in {store_path}",
                             matches=python_matches)
         chosen = [r for r in chosen if r.python in pythons]
@@ -711,8 +713,8 @@ def _delays(text: str) -> tuple[float, ...]:
         delays = tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}': expected seconds, e.g. 5,30") from None
-    if any(d < 0 for d in delays):
-        raise argparse.ArgumentTypeError(f"'{text}': pauses cannot be negative")
+    if not all(0 <= d < float("inf") for d in delays):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}': pauses are seconds, 0 or more")
     return delays
 
 
@@ -741,8 +743,9 @@ FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
                                      " use cached or committed release data")),
     "results": (("--results",), dict(help="results directory (default: results/)")),
     "cases": (("--cases",), dict(help="cases directory (default: cases/)")),
-    "jobs": (("--jobs", "-j"), dict(type=int, default=os.cpu_count() or 1,
-                                    help="cells measured at once (default: one per core)")),
+    "jobs": (("--jobs", "-j"), dict(type=_positive, default=os.cpu_count() or 1,
+                                    help="cells measured at once, 1 or more (default: one per"
+                                    " core)")),
     "case": (("--case",), dict(help="case id globs (default: all cases)")),
     "compiler": (("--compiler",), dict(default=DEFAULT_COMPILER, help="C compiler: "
                                        + ", ".join(COMPILERS) + " (default: %(default)s;"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matrix.model.errors import MatrixError, dispatch
-from report.query import EXIT_STATUSES, SupportRange, answer, load_data, render_text
+from report.query import EXIT_STATUSES, QueryError, SupportRange, answer, load_data, render_text
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: `query` stays fast
     from matrix.model.records import Record
@@ -126,14 +126,34 @@ def without_cycle_collection(
     return run
 
 
+SHRINK_LIMIT = 0.5
+"""A render into a folder that publishes N cells refuses a report of fewer than N x this
+(``--allow-shrink`` overrides)."""
+
+
+def published_cells(out: Path) -> int:
+    """How many cells the ``compat.json`` in ``out`` publishes (0: none there, or unreadable:
+    nothing to protect)."""
+    try:
+        data = json.loads((out / "compat.json").read_text(encoding="utf-8"))
+        return int(data["provenance"]["cells"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from report.publish import drift, painter, write_outputs  # pandas: only to render
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out}: a file; the published files go into a folder")
     # The picture's process imports matplotlib while the report is read and composed.
     drawer = painter() if not args.check and not args.no_heatmap else None
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
                           _rechecks(args), _references(args))
+    if not report.provenance.records:
+        raise ReportError(f"{args.results}: holds no record of the cases in {args.cases};"
+                          " an empty report is never published")
     if args.check:
         problems = drift(report, out)
         for problem in problems:
@@ -143,7 +163,18 @@ def cmd_render(args: argparse.Namespace) -> int:
             return 1
         print(f"{out}: up to date with the results", file=sys.stderr)
         return 0
-    written = write_outputs(report, out, heatmap=not args.no_heatmap, drawer=drawer)
+    published = published_cells(out)
+    if published and report.provenance.cells < published * SHRINK_LIMIT and not args.allow_shrink:
+        raise ReportError(
+            f"{args.results} holds {report.provenance.cells} cells, {out} publishes {published}:"
+            f" a store that lost more than {1 - SHRINK_LIMIT:.0%} of the published cells is not"
+            " rendered over them (a lost shard? a store cut short?); pass --allow-shrink if the"
+            " grid shrank on purpose")
+    try:
+        written = write_outputs(report, out, heatmap=not args.no_heatmap, drawer=drawer)
+    except OSError as exc:
+        raise ReportError(f"--out {out}: cannot write the published files ({exc.strerror or exc}:"
+                          f" {exc.filename or out})") from None
     p = report.provenance
     print(f"rendered {p.cases} cases over {p.cells} cells ({p.records} records, "
           f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",
@@ -162,24 +193,32 @@ def cmd_regressions(args: argparse.Namespace) -> int:
         results, baseline, Path(args.cases), _rechecks(args), _references(args))
     if baseline is None or report is None or report.diff is None:
         text = "No baseline run to compare with: nothing can have regressed.\n"
-        regressed = 0
+        regressed, gone = 0, 0
     else:
         found = report.diff.of(Change.REGRESSED)
         confirmed = [c for c in found if c.check == Judgement.CONFIRMED.value]
         regressed = len(confirmed) if args.confirmed else len(found)
+        # Results of a case no longer defined went on purpose; those of a defined case did not.
+        defined = {row.case.id for row in report.rows} | set(report.toolchain_baseline.control_ids)
+        gone = 0 if args.allow_gone else sum(1 for c in report.diff.of(Change.GONE)
+                                             if c.case_id in defined)
         text = (f"## Changes since the previous run ({baseline[0]})\n\n"
                 f"{render_diff(report.diff, report)}\n")
         if args.confirmed and len(confirmed) < len(found):
             text += (f"\n{len(found) - len(confirmed)} regression(s) not confirmed by"
                      " re-measuring (`python -m matrix recheck`): listed, not failing.\n")
+        if gone:
+            text += (f"\n{gone} result(s) of the previous run are gone from the results:"
+                     " a lost shard or a store cut short fails this check; if cases or cells were"
+                     " removed on purpose, pass --allow-gone.\n")
     sys.stdout.write(text)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as handle:
             handle.write(text)
-    if regressed:
+    if regressed or gone:
         what = "confirmed regression(s)" if args.confirmed else "cell(s) regressed"
-        print(f"{regressed} {what} against the baseline ({baseline and baseline[0]})",
-              file=sys.stderr)
+        print(f"{regressed} {what}, {gone} result(s) gone, against the baseline"
+              f" ({baseline and baseline[0]})", file=sys.stderr)
         return 1
     return 0
 
@@ -196,6 +235,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     support = SupportRange.parse(args.python, args.cython, args.numpy, given=True,
                                  interpreters=args.interpreter)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
+    if args.case is not None and not globs:
+        raise QueryError(f"--case '{args.case}': an empty pattern (an unset variable?); omit"
+                         " --case for every case")
     result = answer(load_data(Path(args.data), query_cache()), support, globs,
                     shipped_c=args.shipped_c, compiler=args.compiler)
     strict, safe = args.strict_toolchain, args.safe
@@ -236,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write nothing; exit 1 if the files in --out differ from a fresh"
                         " rendering (the drift check)")
     render.add_argument("--no-heatmap", action="store_true", help="skip the PNG")
+    render.add_argument("--allow-shrink", action="store_true",
+                        help="render even when the results hold less than half the cells the"
+                        " --out folder publishes (the grid shrank on purpose)")
     render.set_defaults(func=without_cycle_collection(cmd_render))
 
     query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
@@ -275,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  " regressions")
     _add_inputs(regressions)
     regressions.add_argument("--summary", help="also append the markdown to this file")
+    regressions.add_argument("--allow-gone", action="store_true",
+                             help="results of the baseline that are no longer in the results"
+                             " (cases or cells removed on purpose) do not fail the check")
     regressions.add_argument("--confirmed", action="store_true",
                              help="fail only on regressions that re-measuring confirmed"
                              " (run `python -m matrix recheck` first; flaky cells never fail)")

@@ -119,6 +119,9 @@ class Provenance:
     stale: int = 0
     unknown: int = 0
     superseded: int = 0
+    unknown_engines: tuple[tuple[str, int], ...] = ()
+    """``(engine version, records)`` of the engines this code does not know: never shown as
+    the current result (:mod:`matrix.model.engines`), named here."""
     python_sources: tuple[tuple[str, str], ...] = ()
     """``(minor, where the interpreters came from)``, e.g. ``("3.12", "pyenv")``, when known."""
     tried: int = 0
@@ -339,6 +342,7 @@ def _distinct(values: Iterable[object]) -> tuple[str, ...]:
 
 def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale: int = 0,
                   unknown: int = 0, superseded: int = 0, others: Sequence[Record] = (),
+                  unknown_engines: Sequence[Record] = (),
                   checks: Mapping[CellKey, Check] | None = None,
                   rechecks: Sequence[Remeasurement] = ()) -> Provenance:
     """The provenance header, from the records alone."""
@@ -375,6 +379,8 @@ def provenance_of(records: Sequence[Record], cases: Sequence[CaseInfo], *, stale
         digest=digest[:16],
         stale=stale,
         unknown=unknown,
+        unknown_engines=tuple(sorted(Counter(
+            str(r.provenance.get("engine_version")) for r in unknown_engines).items())),
         superseded=superseded,
         python_sources=tuple((minor, ", ".join(sorted(sources[minor])))
                              for minor in sorted_versions(sources) if sources[minor]),
@@ -740,6 +746,7 @@ def _diff_and_provenance(baseline: BaselineSource, everything: Sequence[Record],
     changes = diff(previous, everything, case_order, checks) if previous is not None else None
     provenance = provenance_of(everything, ordered, stale=selection.stale,
                                unknown=selection.unknown, superseded=selection.superseded,
+                               unknown_engines=selection.unknown_engines,
                                others=selection.others, checks=checks, rechecks=log)
     return changes, provenance
 

@@ -442,8 +442,13 @@ def records_path(path: Path, data: dict[str, Any]) -> Path:
 
 
 def _read(path: Path, named_by: Path | None = None) -> bytes:
+    if path.is_dir():
+        raise QueryError(f"{path}: a folder, not a data file (--data takes the compat.json of a"
+                         " publication, e.g. docs/compat.json)")
     try:
         return path.read_bytes()
+    except PermissionError:
+        raise QueryError(f"{path}: cannot be read (permission denied)") from None
     except FileNotFoundError:
         beside = f" ({named_by.name} names it as its records_file)" if named_by else ""
         raise QueryError(f"{path}: no published data{beside} (render it with `python -m report"

@@ -236,6 +236,10 @@ def render_provenance(report: Report) -> str:
         left_out.append(f"{p.unknown} of cases no longer defined")
     if p.superseded:
         left_out.append(f"{p.superseded} replaced by a newer record of the same cell")
+    for engine, count in p.unknown_engines:
+        left_out.append(f"{count} measured by engine version {engine}, which this code does not"
+                        " know (never shown as a result: render them with the code that"
+                        " measured them)")
     if left_out:
         lines.append(f"- **Records left out:** {'; '.join(left_out)}")
     if len(p.toolchains) > 1:

@@ -18,9 +18,9 @@ from matrix.model.checks import (
     judge,
     signature,
 )
+from matrix.model.engines import ENGINE_VERSION
 from matrix.model.errors import ResultsFileError
 from matrix.model.records import Record
-from matrix.run.engine_version import ENGINE_VERSION
 from matrix.store.checklog import CheckLog
 from matrix.store.results import ResultStore
 from matrix.trust.recheck import _cannot_remeasure, aa_sample

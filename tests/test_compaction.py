@@ -51,7 +51,7 @@ def history() -> list[Record]:
     return [
         engine(at(make_record("a1"), "2026-01-01T00:00:00Z"), "3"),
         engine(at(make_record("a2"), "2026-02-01T00:00:00Z"), "4"),
-        at(make_record("a3"), "2026-03-01T00:00:00Z"),  # gcc 12's newest: shown
+        engine(at(make_record("a3"), "2026-03-01T00:00:00Z"), "5"),  # gcc 12's newest: shown
         on(at(make_record("a4"), "2026-01-15T00:00:00Z"), "gcc 14.2.0"),  # another toolchain
         at(make_record("a5"), "2026-04-01T00:00:00Z", case_hash="old"),  # measured older code
         at(make_record("b1", case_id="case-b"), "2026-01-01T00:00:00Z"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matrix.model.engines import ENGINE_VERSION
 from matrix.run import engine_version
-from matrix.run.engine_version import ENGINE_SOURCES, ENGINE_VERSION, SOURCES_DIGEST, sources_digest
+from matrix.run.engine_version import ENGINE_SOURCES, SOURCES_DIGEST, sources_digest
 
 
 def test_outcome_deciding_code_is_what_the_version_was_declared_for() -> None:
     assert sources_digest() == SOURCES_DIGEST, (
         "the code that decides outcomes changed: if outcomes may change, bump ENGINE_VERSION"
-        " in matrix/run/engine_version.py (everything is re-measured; the build caches stay);"
+        " in matrix/model/engines.py (everything is re-measured; the build caches stay);"
         f" either way set SOURCES_DIGEST = {sources_digest()!r}")
 
 

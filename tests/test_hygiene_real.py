@@ -105,6 +105,11 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
     else:  # the supervisor itself dies: the harness follows it (PDEATHSIG) and unwinds
         top.send_signal(signal.SIGKILL)
     top.wait(timeout=60)
+    err = top.stderr.read().decode() if top.stderr else ""
+    if how == "ctrl-c":  # one line says so: no worker's traceback, no noise
+        assert top.returncode == 130, err
+        assert "Traceback" not in err, err
+        assert err.rstrip().splitlines()[-1].startswith("interrupted:"), err
 
     deadline = time.monotonic() + 20
     survivors = processes_with(token)

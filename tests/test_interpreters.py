@@ -123,9 +123,9 @@ def test_cpython_keeps_its_key_material_folders_and_cache_names() -> None:
 
 def test_the_engine_keys_a_cpython_cell_as_it_always_did(tmp_path: Path) -> None:
     from matrix.model.cases import load_cases
+    from matrix.model.engines import ENGINE_VERSION
     from matrix.plan.grid import PlannedCell
     from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
-    from matrix.run.engine_version import ENGINE_VERSION
     from matrix.store.paths import Layout
 
     [case] = [c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")

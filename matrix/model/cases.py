@@ -350,6 +350,9 @@ def load_case(definition_path: Path) -> Case:
     """
     try:
         raw = tomllib.loads(definition_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CaseDefinitionError(definition_path, "<toml>", f"not UTF-8 text ({exc.reason} at"
+                                  f" byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise CaseDefinitionError(definition_path, "<toml>", f"not valid TOML: {exc}") from exc
     unknown = sorted(set(raw) - KNOWN_FIELDS)
@@ -394,7 +397,11 @@ def load_case(definition_path: Path) -> Case:
     if not pyx_path.is_file():
         raise CaseDefinitionError(definition_path, "pyx", f"code file {pyx_path} does not exist")
     code_bytes = pyx_path.read_bytes()
-    code = code_bytes.decode("utf-8")
+    try:
+        code = code_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseDefinitionError(definition_path, "pyx", f"{pyx_path} is not UTF-8 text"
+                                  f" ({exc.reason} at byte {exc.start})") from None
     symbol = symbol_of(case_id)
     _check_code(pyx_path, code, symbol)
     options = _parse_options(definition_path, raw.get("options"),
@@ -419,8 +426,19 @@ def load_case(definition_path: Path) -> Case:
 
 
 def load_cases(directory: Path) -> list[Case]:
-    """Load every case in ``directory``, sorted by id; ids must be unique."""
-    cases = [load_case(path) for path in sorted(directory.glob("*.toml"))]
+    """Load every case in ``directory``, sorted by id; ids must be unique.
+
+    Raises:
+        CaseDefinitionError: naming the file and field at fault, or the folder when it does not
+        exist or holds no case (``<id>.toml``): measuring or rendering nothing is never an
+        answer."""
+    if not directory.is_dir():
+        raise CaseDefinitionError(directory, "<folder>", "no such folder of cases")
+    paths = sorted(directory.glob("*.toml"))
+    if not paths:
+        raise CaseDefinitionError(directory, "<folder>", "holds no case (<id>.toml and its"
+                                  " .pyx)")
+    cases = [load_case(path) for path in paths]
     known = {case.id for case in cases}
     for case in cases:
         if case.variant_of is not None and case.variant_of not in known:

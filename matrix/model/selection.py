@@ -14,6 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from matrix.model.cases import Case, Expectation
 from matrix.model.compilers import COMPILERS
+from matrix.model.engines import engine_rank
 from matrix.model.interpreters import axis_key
 from matrix.model.records import Record
 
@@ -162,17 +163,21 @@ def _cell_order(python: str, cython: str, numpy_build: str | None, numpy_run: st
             version_key(numpy_run), rank, compiler)
 
 
-def _newest_first(record: Record) -> tuple[str, str]:
-    return (record.timestamp, record.key)
+def current_order(record: Record) -> tuple[int, str, str]:
+    """Which record of a (case, cell) is current (:mod:`matrix.model.engines`): the newest
+    known engine's, then the newest timestamp, then the key (a stable pick).  An unknown
+    engine's record ranks below every known one (callers leave it out)."""
+    rank = engine_rank(record.provenance.get("engine_version"))
+    return (-1 if rank is None else rank, record.timestamp, record.key)
 
 
 def latest_per_cell(records: Iterable[Record]) -> dict[CellKey, Record]:
-    """The newest record of each (case, cell); ties broken by key, so the pick is stable."""
+    """The current record of each (case, cell) (:func:`current_order`)."""
     chosen: dict[CellKey, Record] = {}
     for record in records:
         key = (record.case_id, record.cell_id)
         held = chosen.get(key)
-        if held is None or _newest_first(record) > _newest_first(held):
+        if held is None or current_order(record) > current_order(held):
             chosen[key] = record
     return chosen
 
@@ -190,6 +195,8 @@ class Selection:
     """Older records of a (case, cell) that a newer one replaces (another toolchain)."""
     others: tuple[Record, ...] = ()
     """Those superseded records themselves (for :mod:`report.toolchains`)."""
+    unknown_engines: tuple[Record, ...] = ()
+    """Records of an engine version this code does not know: never current, shown apart."""
 
 
 def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Selection:
@@ -201,9 +208,12 @@ def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Sele
     hashes = {case.id: case.content_hash for case in cases}
     current: list[Record] = []
     stale = unknown = 0
+    other_engines: list[Record] = []
     for record in records:
         if record.case_id not in hashes:
             unknown += 1
+        elif engine_rank(record.provenance.get("engine_version")) is None:
+            other_engines.append(record)
         elif record.case_hash != hashes[record.case_id]:
             stale += 1
         else:
@@ -214,5 +224,6 @@ def select_current(records: Iterable[Record], cases: Sequence[CaseInfo]) -> Sele
     picked = {id(r) for r in kept}
     others = tuple(sorted((r for r in current if id(r) not in picked),
                           key=lambda r: (r.case_id, r.cell_id, r.key)))
-    return Selection(tuple(kept), stale, unknown, len(current) - len(kept), others)
+    return Selection(tuple(kept), stale, unknown, len(current) - len(kept), others,
+                     tuple(sorted(other_engines, key=lambda r: (r.case_id, r.cell_id, r.key))))
 

@@ -70,7 +70,7 @@ RECORD_FIELDS = ("key", "case_id", "case_hash", "outcome", "first_error", "behav
                  "duration_s", "timestamp")
 """A record's own fields; the others (``cell_id``, ``python``, ``cython``, ``numpy_*``,
 ``cell_kind``, ``compiler``, ``shipped_c``, ``schema``) are its cell's facts."""
-RECORD_PROVENANCE = ("module", "batched", "options", "cause")
+RECORD_PROVENANCE = ("module", "batched", "options", "cause", "output_cut")
 """The provenance entries that vary between the records of one cell; the rest of the
 provenance (toolchain, environment, engine, generation) is the cell's facts."""
 GENERATION_ENTRIES = ("c_class", "c_invariance")

@@ -99,11 +99,12 @@ class Plan:
     not_tested: list[str] = field(default_factory=list)
 
 
-def split_items(text: str) -> tuple[str, ...]:
-    """``"3.0.11, 0.29.*"`` -> ``("3.0.11", "0.29.*")``."""
+def split_items(text: str, flag: str = "a selection") -> tuple[str, ...]:
+    """``"3.0.11, 0.29.*"`` -> ``("3.0.11", "0.29.*")``; nothing in it is an error naming
+    ``flag`` (``--numpy ''`` selects nothing: it is refused, never read as "all")."""
     items = tuple(item.strip() for item in text.split(",") if item.strip())
     if not items:
-        raise SelectionError(f"empty selection {text!r}")
+        raise SelectionError(f"{flag} {text!r}: empty (omit the flag to select all)")
     return items
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from matrix.model.engines import KNOWN_ENGINES, engine_rank, future_timestamp
 from matrix.model.errors import MatrixError, SelectionError
 from matrix.model.records import Record, measured_content
 from matrix.model.storeformat import ARCHIVE_SUFFIX, read_archive
@@ -50,7 +51,9 @@ def merge_stores(inputs: Sequence[Path], output: Path) -> int:
     inputs and genuine conflicts are refused.
 
     Inputs are store folders, archives (``.jsonl.gz``) or records files; ``output`` may be one
-    of them (the committed store a CI run's shards are merged into).  Two records with the same
+    of them (the committed store a CI run's shards are merged into).  A record timestamped
+    ahead of this machine's clock, or measured by an engine this code does not know, is refused
+    (:mod:`matrix.model.engines`).  Two records with the same
     key are two measurements of the same inputs: the newer one is kept (a shard re-measured a
     provisional record, say, that the committed store holds too).  Only the same key measured
     at the same time with a different result is a conflict.  Returns the number of records
@@ -63,6 +66,18 @@ def merge_stores(inputs: Sequence[Path], output: Path) -> int:
         records = (read_archive(path) if path.name.endswith(ARCHIVE_SUFFIX)
                    else ResultStore(path).records())  # raises ResultsFileError on corruption
         for record in records:
+            if future_timestamp(record.timestamp):
+                raise MergeConflictError(
+                    f"{path}: record {record.key} ({record.case_id} in {record.cell_id}) is"
+                    f" timestamped {record.timestamp or '(none)'}, ahead of this machine's"
+                    " clock: the machine that measured it has a wrong clock (a record that"
+                    " claims to be newer than it is must not replace others)")
+            if engine_rank(record.provenance.get("engine_version")) is None:
+                raise MergeConflictError(
+                    f"{path}: record {record.key} ({record.case_id} in {record.cell_id}) was"
+                    f" measured by engine version {record.provenance.get('engine_version')},"
+                    f" which this code does not know (it knows {', '.join(KNOWN_ENGINES)}):"
+                    " merge it with the code that measured it")
             seen = merged.get(record.key)
             if seen is None:
                 merged[record.key] = (record, path)

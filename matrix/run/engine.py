@@ -35,6 +35,7 @@ from matrix.model.cells import Cell
 from matrix.model.compilers import sanitizer_env
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.compilers import version_of as cell_compiler_version
+from matrix.model.engines import ENGINE_VERSION
 from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
 from matrix.model.errors import MatrixError
 from matrix.model.outcomes import Outcome
@@ -47,7 +48,6 @@ from matrix.model.records import (
     content_key,
 )
 from matrix.plan.grid import PlannedCell
-from matrix.run.engine_version import ENGINE_VERSION
 from matrix.run.probe import (
     CaseRun,
     RunnerServers,
@@ -426,6 +426,8 @@ class CellMeasurement:
             behaviour = Behaviour.from_probes(run.probes)
             if self.interpreter.kind.free_threaded and not run.at_import:
                 behaviour = replace(behaviour, gil_enabled=run.gil_enabled)
+            if run.output_cut:  # its log keeps only the head and tail of what it printed
+                provenance = {**provenance, "output_cut": run.output_cut}
             records.append(self.record(
                 case, run.outcome, module_error(run.first_error, module),
                 behaviour=behaviour, provenance=provenance,

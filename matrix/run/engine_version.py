@@ -8,9 +8,9 @@ stay valid; only the runs are repeated).
 
 ``SOURCES_DIGEST`` pins the code of ``ENGINE_SOURCES`` (docstrings and comments excluded):
 ``tests/test_engine_version.py`` fails when that code changes, so whoever changes it decides
-on purpose whether outcomes may change (bump ``ENGINE_VERSION``) or not (a refactor: only
-update the digest).  The in-environment runner is keyed by its own hash
-(:func:`matrix.run.engine.runner_hash`).
+on purpose whether outcomes may change (bump ``ENGINE_VERSION``, kept with its history in
+:mod:`matrix.model.engines`) or not (a refactor: only update the digest).  The in-environment
+runner is keyed by its own hash (:func:`matrix.run.engine.runner_hash`).
 """
 
 from __future__ import annotations
@@ -19,24 +19,12 @@ import ast
 import hashlib
 from pathlib import Path
 
-ENGINE_VERSION = "5"
-"""1: every record measured before the version was a key input (migrated, see
-:mod:`matrix.store.migrate`).  2: exact attribution in every cell kind (an import failure of a
-batched module is blamed by building suspects alone, numpy build-vs-run cells included), the
-outcome policy of :mod:`matrix.model.policy` (transient causes retried, a timeout re-run alone).
-3: only the conversion fails a case: an error inside a probe method is that probe's "cannot
-tell" (``probe_errors``), a timeout's first error says it was re-run alone.  4: the ``moves``
-probe after a resize (does the target dangle?), the ``gcc-asan`` compiler (AddressSanitizer:
-a report at the read after the resize is the safety verdict, elsewhere a ``memory-error``).
-5: generation classes (:mod:`matrix.build.invariance`): a cell compiles the C generated under
-its class's generator, and its record names the class (``c_class``)."""
-
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
                   "build/envs.py", "model/compilers.py", "build/cc.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "0f3f873bd824c9af"
+SOURCES_DIGEST = "6bd179b34545cc84"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

@@ -50,6 +50,21 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(f"signal {signum}")
 
 
+def worker_init() -> None:
+    """A pool worker's set-up: it dies with the harness (:func:`die_with_parent`), leaves
+    Ctrl-C to the harness (which ends the pool's workers with SIGTERM: layer 2), and ends
+    quietly when it is ended: the harness prints the one line an interruption needs."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_terminated_quietly)
+
+
+def _raise_terminated_quietly(signum: int, frame: FrameType | None) -> None:
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)  # the unwinding is not news: the harness says it once
+    raise Terminated(f"signal {signum}")
+
+
 def die_with_parent() -> None:
     """This process gets SIGTERM when its parent dies, and SIGTERM unwinds it (layer 2).
 

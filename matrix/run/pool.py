@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from types import TracebackType
 from typing import Any, TypeVar
 
-from matrix.run.hygiene import Terminated, die_with_parent
+from matrix.run.hygiene import Terminated, worker_init
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,7 +35,7 @@ class WorkerPool:
         self._before = set(multiprocessing.active_children())
         self._executor = ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=die_with_parent)
+            initializer=worker_init)
         return self
 
     @property

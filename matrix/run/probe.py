@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,18 @@ class CaseRun:
     free-threaded CPython's warning (:data:`GIL_ENABLED`), ``False`` when it did not, ``None``
     when that cannot tell (the runner server's own start had already enabled the GIL).
     Meaningful on free-threaded builds only (the engine keeps it for those)."""
+    output_bytes: int = 0
+    """How many bytes the case printed (stdout and stderr)."""
+    output_kept: int = 0
+    """How many of them its log keeps (the runner's ``OUTPUT_CAP``: the first and the last
+    half); less than :attr:`output_bytes` when it printed more."""
+
+    @property
+    def output_cut(self) -> str | None:
+        """``"52428800 bytes printed, 65536 kept"`` when the output was cut; else ``None``."""
+        if self.output_bytes <= self.output_kept:
+            return None
+        return f"{self.output_bytes} bytes printed, {self.output_kept} kept"
 
 
 GIL_ENABLED = "The global interpreter lock (GIL) has been enabled to load module"
@@ -136,11 +149,14 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     for line in output.splitlines():
         if not imported and GIL_ENABLED in line:
             gil_enabled = True
-        event = json.loads(line[5:]) if line.startswith("@@MM ") else None
+        event = _event(line)
         if event is not None and event.get("kind") == "import":
+            printed = str(event.get("output") or "")
+            gil_enabled = gil_enabled or GIL_ENABLED in printed
             if not event.get("ok"):
+                log = transcript + (f"[printed while importing]\n{printed}" if printed else "")
                 failure = _import_failure(Outcome.IMPORT_ERROR, str(event.get("error")),
-                                          transcript, duration_s)
+                                          log, duration_s)
                 return {symbol: failure for symbol in symbols}
             imported = True
             continue
@@ -149,7 +165,10 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
             segments[current] = ([], [])
             continue
         if event is not None and event.get("kind") == "exit":
-            endings[str(event["symbol"])] = event
+            symbol = str(event["symbol"])
+            endings[symbol] = event
+            if symbol in segments:
+                segments[symbol][1].extend(_printed(event))
             current = None
             continue
         if current is not None:
@@ -172,18 +191,38 @@ def parse_runner_output(output: str, symbols: Sequence[str], *, timed_out: bool,
     runs = {}
     for symbol, (events, lines) in segments.items():
         text = "\n".join(lines) + ("\n" if lines else "")
-        runs[symbol] = classify(events, text, endings.get(symbol))
-        runs[symbol].gil_enabled = gil_enabled
+        ending = endings.get(symbol)
+        runs[symbol] = run = classify(events, text, ending)
+        run.gil_enabled = gil_enabled
+        if ending is not None:
+            run.output_bytes = int(ending.get("output_bytes") or 0)
+            run.output_kept = int(ending.get("output_kept") or 0)
     return runs
+
+
+def _printed(ending: dict[str, Any]) -> list[str]:
+    """What a case printed, as log lines (the runner kept at most its ``OUTPUT_CAP`` bytes:
+    a line says so when it cut the output)."""
+    text = str(ending.get("output") or "")
+    lines = text.splitlines()
+    printed, kept = int(ending.get("output_bytes") or 0), int(ending.get("output_kept") or 0)
+    if printed > kept:
+        lines.append(f"[output: {printed} bytes printed, the first and the last {kept // 2}"
+                     " kept]")
+    return lines
 
 
 class RunnerServer:
     """One ``runner.py serve`` process for one environment's Python: numpy is imported once,
     each module is imported in a child forked per request (see the runner's docstring).
 
-    It runs in a process group of its own, killed whole when a request outlives its deadline
-    or the wait is interrupted; a server that died or was killed is started again on the next
-    request.  EOF on its stdin (this process gone) ends it."""
+    It runs in a process group of its own, in a fresh folder of its own (``HOME`` and
+    ``TMPDIR`` there too: never in the checkout), and dies with this process.  It reports on a
+    pipe of its own (``MATRIX_PROTOCOL_FD``); what it prints itself goes to a file in its folder,
+    read (capped) only to say why it failed.  It is killed whole when a module's import
+    outlives the run timeout, when a request outlives its deadline or when the wait is
+    interrupted; a server that died or was killed is started again on the next request.  EOF
+    on its stdin (this process gone) ends it."""
 
     def __init__(self, python: Path, env: Sequence[tuple[str, str]] = ()) -> None:
         self.python = python
@@ -191,17 +230,44 @@ class RunnerServer:
         """Added to the server's environment (a sanitizer's runtime: :meth:`CellMeasurement.
         run_env_vars <matrix.run.engine.CellMeasurement.run_env_vars>`)."""
         self.process: subprocess.Popen[bytes] | None = None
+        self.protocol: ProtocolReader | None = None
+        self.folder: Path | None = None
         self.gil_enabled_at_start = False
         """The server's own start (importing numpy) enabled the GIL: a module child then
         inherits it, and its import cannot tell whether the module would have."""
 
     def _start(self) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [str(self.python), str(RUNNER), "serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, **_ONE_THREAD, **self.env})
-        self.process = process
+        self.folder = Path(tempfile.mkdtemp(prefix="matrix-runner-"))
+        reading, writing = os.pipe()
+        try:
+            with open(self.folder / SERVER_OUTPUT, "wb") as output:
+                process = subprocess.Popen(
+                    [str(self.python), str(RUNNER), "serve"], stdin=subprocess.PIPE,
+                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                    cwd=self.folder, pass_fds=(writing,),
+                    env={**os.environ, **_ONE_THREAD, **self.env,
+                         "MATRIX_PROTOCOL_FD": str(writing), "MATRIX_SANDBOX": str(self.folder),
+                         "MATRIX_PARENT_PID": str(os.getpid()), "HOME": str(self.folder),
+                         "TMPDIR": str(self.folder)})
+        except BaseException:
+            os.close(reading)
+            raise
+        finally:
+            os.close(writing)
+        self.process, self.protocol = process, ProtocolReader(reading)
         return process
+
+    def server_output(self) -> str:
+        """What the server printed itself (the last :data:`SERVER_OUTPUT_CAP` bytes)."""
+        if self.folder is None:
+            return ""
+        try:
+            with open(self.folder / SERVER_OUTPUT, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, handle.tell() - SERVER_OUTPUT_CAP))
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def close(self) -> None:
         if self.process is not None:
@@ -211,27 +277,46 @@ class RunnerServer:
                 pass
             self.process.wait()
             self.process = None
+        if self.protocol is not None:
+            self.protocol.close()
+            self.protocol = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
     def request(self, build_dir: Path, module: str, symbols: Sequence[str], timeout_s: float,
                 deadline_s: float) -> Completed:
-        """Run one module's cases; what ``runner.py run`` would have printed, as a
-        :class:`Completed` (the module child's exit status as its return code)."""
+        """Run one module's cases; the protocol lines the runner wrote, as a
+        :class:`Completed` (the module child's exit status as its return code).  The module's
+        import is bounded by ``timeout_s``, the whole request by ``deadline_s``."""
         argv = (f"{self.python} {RUNNER.name} serve", str(build_dir), module, *symbols)
         start = time.monotonic()
         process = self.process if self.process and self.process.poll() is None else None
+        lines: list[str] = []
         try:
             if process is None:
+                self.close()
                 process = self._start()
-                ready, started = self._read_until(process, "ready", start + IMPORT_TIMEOUT_S)
+                assert self.protocol is not None
+                ready, _ = self.protocol.read_until("ready", start + IMPORT_TIMEOUT_S)
                 if ready is None:
-                    raise OSError("runner server did not start")
-                self.gil_enabled_at_start = GIL_ENABLED in started
-            line = json.dumps({"dir": str(build_dir), "module": module,
+                    raise OSError("runner server did not start:"
+                                  f" {last_line(self.server_output().splitlines(), 'no output')}")
+                self.gil_enabled_at_start = GIL_ENABLED in self.server_output()
+            assert self.protocol is not None
+            line = json.dumps({"dir": str(Path(build_dir).resolve()), "module": module,
                                "timeout": timeout_s, "symbols": list(symbols)})
             assert process.stdin is not None
             process.stdin.write(line.encode() + b"\n")
             process.stdin.flush()
-            served, output = self._read_until(process, "served", start + deadline_s)
+            imported, before = self.protocol.read_until("import", time.monotonic() + timeout_s)
+            lines += before
+            if imported is not None:
+                lines.append(MARK + json.dumps(imported, sort_keys=True) + "\n")
+                served, rest = self.protocol.read_until("served", start + deadline_s)
+                lines += rest
+            else:
+                served = None
         except OSError as exc:  # could not start or talk to it: a dead runner, like "run"'s
             self.close()
             return Completed(argv, 127, f"runner server: {exc}\n",
@@ -240,37 +325,71 @@ class RunnerServer:
             self.close()
             raise
         duration = time.monotonic() - start
-        if served is None:  # outlived the deadline, or the server itself died
+        if served is None:  # outlived the import bound or the deadline, or the server died
             timed_out = process.poll() is None
+            noise = self.server_output()
             self.close()
             code = None if timed_out else process.returncode
-            return Completed(argv, code, output, duration, timed_out)
+            tail = f"[runner server output]\n{noise}" if noise and not timed_out else ""
+            return Completed(argv, code, "".join(lines) + tail, duration, timed_out)
         code = -int(served["signal"]) if served.get("signal") else int(served.get("code") or 0)
-        return Completed(argv, code, output, duration, False)
+        return Completed(argv, code, "".join(lines), duration, False)
 
-    @staticmethod
-    def _read_until(process: subprocess.Popen[bytes], kind: str, deadline: float
-                    ) -> tuple[dict[str, Any] | None, str]:
-        """Lines up to the server's ``kind`` event (excluded); ``None`` at the deadline or EOF."""
-        assert process.stdout is not None
-        fd = process.stdout.fileno()
-        lines: list[str] = []
-        pending = b""
+
+SERVER_OUTPUT = "server.out"
+"""The file a runner server's own stdout and stderr go to, in its folder."""
+SERVER_OUTPUT_CAP = 16384
+"""Bytes of a runner server's own output that a failure shows (its end)."""
+MARK = "@@MM "
+
+
+class ProtocolReader:
+    """The runner's protocol lines, read from their pipe as they come: each chunk is looked
+    at once (a long line costs what its bytes cost, never more)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending: list[bytes] = []
+        self.lines: deque[bytes] = deque()
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def read_until(self, kind: str, deadline: float) -> tuple[dict[str, Any] | None, list[str]]:
+        """The lines before the next event of ``kind`` (excluded) and that event; ``None`` at
+        the deadline or at the end of the pipe (the lines read so far are returned)."""
+        seen: list[str] = []
         while True:
+            while self.lines:
+                text = self.lines.popleft().decode("utf-8", "replace")
+                event = _event(text)
+                if event is not None and event.get("kind") == kind:
+                    return event, seen
+                seen.append(text + "\n")
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                return None, "".join(lines)
-            chunk = os.read(fd, 65536)
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None, seen
+            chunk = os.read(self.fd, 1 << 20)
             if not chunk:
-                process.wait()
-                return None, "".join(lines) + pending.decode("utf-8", "replace")
-            pending += chunk
-            *complete, pending = pending.split(b"\n")
-            for raw in complete:
-                text = raw.decode("utf-8", "replace")
-                if text.startswith("@@MM ") and f'"kind": "{kind}"' in text:
-                    return json.loads(text[5:]), "".join(lines)
-                lines.append(text + "\n")
+                tail = b"".join(self.pending)
+                self.pending = []
+                return None, seen + ([tail.decode("utf-8", "replace") + "\n"] if tail else [])
+            *complete, last = chunk.split(b"\n")
+            if complete:
+                self.lines.extend([b"".join([*self.pending, complete[0]]), *complete[1:]])
+                self.pending = []
+            if last:
+                self.pending.append(last)
+
+
+def _event(text: str) -> dict[str, Any] | None:
+    if not text.startswith(MARK):
+        return None
+    try:
+        found = json.loads(text[len(MARK):])
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 class RunnerServers:

@@ -27,8 +27,9 @@ class CheckLog:
         file:line for a bad line)."""
         if not self.path.exists():
             return []
-        with locked(self.path):
-            return read_lines(self.path, Remeasurement.from_json, warn=True)
+        # No lock: appends are whole lines, a half-written last one is left out (with a
+        # warning), and a read-only store can be read.
+        return read_lines(self.path, Remeasurement.from_json, warn=True)
 
     def append(self, entries: Sequence[Remeasurement]) -> None:
         append_lines(self.path, [entry.to_line() for entry in entries])

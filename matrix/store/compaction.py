@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrix.model.checks import Purpose, Remeasurement, latest_aa
+from matrix.model.engines import engine_rank
 from matrix.model.errors import MatrixError
 from matrix.model.jsonlines import parse_lines
 from matrix.model.records import Record, identity_of, toolchain_of
+from matrix.model.selection import current_order
 from matrix.model.storeformat import ARCHIVE_SUFFIX
 from matrix.store.checklog import CheckLog
 from matrix.store.results import ResultStore, write_synced
@@ -62,10 +64,6 @@ class Compaction:
         return f"{self.kept} records kept (the current state{unknown}); {moved}{log}"
 
 
-def _newest_first(record: Record) -> tuple[str, str]:
-    return (record.timestamp, record.key)
-
-
 def split_superseded(records: Iterable[Record], case_hashes: Mapping[str, str],
                      referenced: set[str]) -> tuple[list[Record], list[Record]]:
     """``(kept, superseded)`` by the rules of this module; ``case_hashes`` maps each defined
@@ -75,12 +73,13 @@ def split_superseded(records: Iterable[Record], case_hashes: Mapping[str, str],
     every = list(records)
     for record in every:
         current = case_hashes.get(record.case_id)
-        if current is None or record.key in referenced:
-            kept[record.key] = record
-        if current is not None and record.case_hash == current:
+        unknown_engine = engine_rank(record.provenance.get("engine_version")) is None
+        if current is None or record.key in referenced or unknown_engine:
+            kept[record.key] = record  # what this code cannot judge is never archived
+        if current is not None and record.case_hash == current and not unknown_engine:
             slot = (record.case_id, record.cell_id, toolchain_of(record))
             held = newest.get(slot)
-            if held is None or _newest_first(record) > _newest_first(held):
+            if held is None or current_order(record) > current_order(held):
                 newest[slot] = record
     kept.update((r.key, r) for r in newest.values())
     return ([r for r in every if r.key in kept], [r for r in every if r.key not in kept])

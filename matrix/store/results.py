@@ -21,14 +21,17 @@ written and tidied as such (test fixtures, and files given to ``merge``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from matrix.model.errors import MatrixError
 from matrix.model.jsonlines import read_lines
 from matrix.model.records import Record, identity_of
 from matrix.model.storeformat import (
@@ -69,7 +72,13 @@ class ResultStore:
     @classmethod
     def in_directory(cls, directory: Path) -> ResultStore:
         """The store in ``directory`` (layout 2; a layout-1 ``records.jsonl`` there is read
-        too, until ``tidy`` or ``compact`` rewrites it into the folder's layout)."""
+        too, until ``tidy`` or ``compact`` rewrites it into the folder's layout).  A
+        ``directory`` that is a file is an error at once (before anything is measured into
+        it)."""
+        if directory.exists() and not directory.is_dir():
+            raise MatrixError(f"{directory}: a file, not a results folder (the store is a folder;"
+                              " `python -m matrix compact` rewrites a layout-1 records file into"
+                              " one)")
         return cls(directory)
 
     # -- reading -------------------------------------------------------------------------
@@ -361,22 +370,62 @@ def write_layout(folder: Path, records: Sequence[Record]) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, fsynced, then
-    renamed over it: a reader sees the old file or the new one, never a part."""
+    renamed over it: a reader sees the old file or the new one, never a part.  Where it cannot
+    (a full disk, a read-only folder), :class:`StoreWriteError`, the file as it was and no
+    temporary file left."""
+    data = text.encode("utf-8")
     tmp = path.with_name(path.name + ".tmp")
-    write_synced(tmp, text.encode("utf-8"), os.O_CREAT | os.O_TRUNC)
-    os.replace(tmp, path)
+    held = path.stat().st_size if path.exists() else 0
+    require_space(path.parent, len(data) - held if len(data) > held else 0, path)
+    try:
+        write_synced(tmp, data, os.O_CREAT | os.O_TRUNC)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreWriteError(path, exc) from None
 
 
 def write_synced(path: Path, data: bytes, flags: int) -> None:
-    """Open ``path`` for writing with ``flags`` (``os.O_APPEND``, ``os.O_EXCL``...), write
-    ``data`` with one ``write`` and fsync it: the one way every store file is written."""
+    """Open ``path`` for writing with ``flags`` (``os.O_APPEND``, ``os.O_EXCL``...), write all
+    of ``data`` and fsync it: the one way every store file is written (raises ``OSError``)."""
     fd = os.open(path, os.O_WRONLY | flags, 0o644)
     try:
-        if data:
-            os.write(fd, data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+SPACE_MARGIN = 64 * 1024
+"""Bytes left free beyond what a write needs (the file system's own blocks and metadata)."""
+
+
+def require_space(folder: Path, needed: int, path: Path) -> None:
+    """:class:`StoreWriteError` naming ``path`` unless ``folder``'s file system has ``needed``
+    bytes free and :data:`SPACE_MARGIN` more: checked before writing, so that a write that
+    cannot fit is not begun."""
+    try:
+        free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    except OSError:
+        return  # cannot tell: the write itself will say
+    if needed and free < needed + SPACE_MARGIN:
+        raise StoreWriteError(path, OSError(errno.ENOSPC, f"no space left: {needed} bytes to"
+                                            f" write, {free} free"))
+
+
+class StoreWriteError(MatrixError):
+    """A store file could not be written (a full disk, a read-only folder); the file is as it
+    was before the write."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        self.path = path
+        super().__init__(f"{path}: cannot write ({cause.strerror or cause}); the file is as it"
+                         " was before this write, nothing stored is lost (free space, or"
+                         " choose another --results, and run again: what is stored is"
+                         " not measured again)")
 
 
 @contextlib.contextmanager
@@ -384,8 +433,12 @@ def locked(path: Path, *, lock_file: Path | None = None) -> Iterator[None]:
     """Hold the lock file beside ``path`` (``<name>.lock``, or ``lock_file``): one writer at a
     time."""
     lock = lock_file or path.with_name(path.name + ".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as handle:
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "w")  # noqa: SIM115 - held open for the whole block
+    except OSError as exc:  # a read-only folder: no writer can work there
+        raise StoreWriteError(lock, exc) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
@@ -398,9 +451,19 @@ def append_lines(path: Path, lines: Sequence[str], *, lock: bool = True) -> None
         return
     payload = "".join(line + "\n" for line in lines).encode()
     with locked(path) if lock else contextlib.nullcontext():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _drop_half_written_line(path)
-        write_synced(path, payload, os.O_APPEND | os.O_CREAT)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _drop_half_written_line(path)
+        except OSError as exc:
+            raise StoreWriteError(path, exc) from None
+        require_space(path.parent, len(payload), path)
+        held = path.stat().st_size if path.exists() else 0
+        try:
+            write_synced(path, payload, os.O_APPEND | os.O_CREAT)
+        except OSError as exc:  # a part may have been written: cut it
+            with contextlib.suppress(OSError):
+                os.truncate(path, held)
+            raise StoreWriteError(path, exc) from None
 
 
 def _drop_half_written_line(path: Path) -> None:

@@ -33,6 +33,7 @@ from matrix.model.cases import Case
 from matrix.model.checks import Purpose, Remeasurement, signature
 from matrix.model.compilers import base_cflags
 from matrix.model.diff import CHECKABLE, Change, diff
+from matrix.model.engines import ENGINE_VERSION
 from matrix.model.policy import DEFAULT_RUN_TIMEOUT_S, is_provisional
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, select_current
@@ -40,7 +41,6 @@ from matrix.plan.grid import PlannedCell, plan_cell
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 from matrix.run.engine import EngineSettings, Toolchain, measure_cell
-from matrix.run.engine_version import ENGINE_VERSION
 from matrix.run.measure import result_or_harness_error
 from matrix.run.pool import WorkerPool
 from matrix.store.checklog import CheckLog

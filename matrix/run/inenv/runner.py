@@ -1,8 +1,20 @@
 """In-environment side of the harness: runs under every Python of the axis (2.7, 3.6+).
 
 Dependency-free and written in syntax that Python 2.7 and 3.6 accept.  It talks to the
-host only through stdout lines of the form ``@@MM <json>``, so anything a case prints
-cannot be mistaken for a result and a crash part-way still leaves the earlier lines.
+host only through lines of the form ``@@MM <json>`` on a channel of its own: the file
+descriptor ``MATRIX_PROTOCOL_FD`` names (a pipe the host made), else stdout.  What a module
+prints while it is imported, and what each case prints, goes to a file of its own and comes
+back inside the ``import`` or ``exit`` line, capped at ``OUTPUT_CAP`` bytes (the first and the
+last half kept, the total stated); so nothing a case prints, with or without a final newline,
+can be mistaken for a result, delay one, or land in another case's output, and a crash
+part-way still leaves the earlier lines.
+
+Every module is imported, and every case runs, in a fresh folder of its own under
+``MATRIX_SANDBOX`` (else the system's temporary folder), with ``HOME`` and ``TMPDIR`` pointing
+there; the folder is removed afterwards.  A case runs in a child of the module's process; any
+process it leaves behind is killed before the next case starts (the module's process is their
+subreaper on Linux).  Each process of the runner dies with its parent (``PR_SET_PDEATHSIG`` on
+Linux), however the parent dies.
 
 Usage::
 
@@ -46,19 +58,151 @@ from __future__ import print_function
 import json
 import os
 import platform
+import shutil
 import signal
 import struct
 import sys
 import sysconfig
+import tempfile
 import time
 import warnings
 
 MARK = "@@MM "
 
+PROTOCOL_FD = int(os.environ.get("MATRIX_PROTOCOL_FD") or 1)
+"""Where the protocol lines go: the pipe the host passed, or stdout (``info``; ``run`` by
+hand)."""
+
+OUTPUT_CAP = 65536
+"""Bytes of a module's or a case's output that are kept: the first and the last half of it,
+when it printed more (the total is stated beside what was kept)."""
+
+SANDBOX = os.environ.get("MATRIX_SANDBOX") or tempfile.gettempdir()
+"""Where the module's and the cases' fresh folders are made."""
+
 
 def emit(obj):
-    sys.stdout.write(MARK + json.dumps(obj, sort_keys=True) + "\n")
+    line = (MARK + json.dumps(obj, sort_keys=True) + "\n").encode("utf-8")
+    if PROTOCOL_FD == 1:
+        sys.stdout.flush()
+    while line:
+        written = os.write(PROTOCOL_FD, line)
+        line = line[written:]
+
+
+def fresh_folder(prefix):
+    """A new empty folder under :data:`SANDBOX`."""
+    return tempfile.mkdtemp(prefix=prefix, dir=SANDBOX)
+
+
+def enter(folder):
+    """Work in ``folder``, with ``HOME`` and the temporary folder there too."""
+    os.chdir(folder)
+    for name in ("HOME", "TMPDIR", "TMP", "TEMP"):
+        os.environ[name] = folder
+    tempfile.tempdir = None
+
+
+def capture(path):
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to ``path``; protocol
+    lines that went to stdout keep going where stdout went."""
+    global PROTOCOL_FD
     sys.stdout.flush()
+    sys.stderr.flush()
+    if PROTOCOL_FD in (1, 2):
+        PROTOCOL_FD = os.dup(PROTOCOL_FD)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def captured(path):
+    """``{"output", "output_bytes", "output_kept"}`` of a captured file (see OUTPUT_CAP); the
+    file is removed."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as handle:
+            if size <= OUTPUT_CAP:
+                data = handle.read()
+            else:
+                half = OUTPUT_CAP // 2
+                head = handle.read(half)
+                handle.seek(size - half)
+                data = head + b"\n[... output cut here ...]\n" + handle.read(half)
+        os.remove(path)
+    except (IOError, OSError):
+        return {"output": "", "output_bytes": 0, "output_kept": 0}
+    return {"output": data.decode("utf-8", "replace"), "output_bytes": size,
+            "output_kept": min(size, OUTPUT_CAP)}
+
+
+def remove(folder):
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def prctl(option, value):
+    """Linux's prctl(2); ``False`` where it is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def die_with(parent):
+    """End this process when ``parent`` (its parent's pid) ends, however it ends."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request took effect
+        os._exit(1)
+
+
+def children():
+    """The pids of this process's children (from /proc; empty where there is none)."""
+    me = os.getpid()
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as handle:
+                stat = handle.read()
+        except (IOError, OSError):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if len(fields) > 1 and fields[1] == str(me):
+            found.append(int(name))
+    return found
+
+
+def kill_strays():
+    """Kill and reap every child left here: the processes a case left behind, re-parented to
+    this subreaper (their own children come next, re-parented in turn)."""
+    for _ in range(100):
+        strays = children()
+        if not strays:
+            return
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
 
 
 def version_of(module_name):
@@ -235,13 +379,10 @@ def probe_copies(case):
     same_address = None
     if optional(case, "addresses") is not None:
         try:
-            source_address, target_address = call(case, "addresses")
-            same_address = int(source_address) == int(target_address)
+            source_address, target_address = address_pair(case)
+            same_address = source_address == target_address
         except (CaseCannotTell, ProbeMethodError) as exc:
             cannot_tell(result, exc, "addresses")
-        except Exception as exc:  # not a pair of ints
-            cannot_tell(result, ProbeMethodError("addresses() returned no pair of addresses: %s"
-                                                 % describe(exc)), "addresses")
         else:
             result["same_address"] = same_address
             result["evidence"].append("address")
@@ -425,7 +566,6 @@ def read_after_resize(case, state):
     if SANITIZER is None or not state.get("resized"):
         return
     emit({"kind": "reading", "step": "read_after_resize"})
-    sys.stdout.flush()
     try:
         contents(case, "target")
     except (CaseCannotTell, ProbeMethodError):
@@ -478,30 +618,58 @@ def wait_child(pid, timeout):
 
 
 def run(build_dir, module_name, timeout, symbols):
+    """Import the module (in a fresh folder, its output captured), then each case in a child
+    of its own (see the module's text)."""
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    folder = fresh_folder("module-")
+    try:
+        return run_in(folder, build_dir, module_name, timeout, symbols)
+    finally:
+        os.chdir(SANDBOX)
+        remove(folder)
+
+
+def run_in(folder, build_dir, module_name, timeout, symbols):
+    enter(folder)
     sys.path.insert(0, build_dir)
+    import_output = os.path.join(folder, "import.out")
+    saved = os.dup(1), os.dup(2)
+    capture(import_output)
     try:
         module = __import__(module_name)
     except BaseException as exc:
-        emit({"kind": "import", "ok": False, "error": describe(exc)})
+        restore(saved)
+        emit(dict(captured(import_output), kind="import", ok=False, error=describe(exc)))
         return 0
-    emit({"kind": "import", "ok": True})
-    for symbol in symbols:
+    restore(saved)
+    emit(dict(captured(import_output), kind="import", ok=True))
+    me = os.getpid()
+    for number, symbol in enumerate(symbols):
         emit({"kind": "case", "symbol": symbol})
-        sys.stderr.flush()
+        case_folder = os.path.join(folder, "case-%d" % number)
+        os.mkdir(case_folder)
+        output = os.path.join(folder, "case-%d.out" % number)
         start = time.time()
         pid = os.fork()
         if pid == 0:  # the child: one case, then leave without running the parent's exit code
             try:
+                die_with(me)
+                enter(case_folder)
+                capture(output)
                 drive(module, symbol)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(0)
         status, timed_out = wait_child(pid, timeout)
+        kill_strays()
         ending = {"kind": "exit", "symbol": symbol, "timed_out": timed_out,
                   "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                   "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                   "seconds": round(time.time() - start, 3)}
+        ending.update(captured(output))
+        os.chdir(folder)
+        remove(case_folder)
         report = sanitizer_report(pid)
         if report:
             ending["sanitizer"] = report
@@ -509,13 +677,26 @@ def run(build_dir, module_name, timeout, symbols):
     return 0
 
 
+def restore(saved):
+    """Give this process back the stdout and stderr it had (``saved``: their duplicates)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(saved[0], 1)
+    os.dup2(saved[1], 2)
+    os.close(saved[0])
+    os.close(saved[1])
+
+
 def serve():
+    die_with(int(os.environ.get("MATRIX_PARENT_PID") or os.getppid()))
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     try:
         import numpy  # noqa: F401 -- paid once here, inherited by every module's child
         warm = True
     except Exception:
         warm = False
     emit({"kind": "ready", "numpy": warm})
+    me = os.getpid()
     while True:
         line = sys.stdin.readline()
         if not line:
@@ -527,6 +708,7 @@ def serve():
         if pid == 0:
             code = 1
             try:
+                die_with(me)
                 code = run(os.path.abspath(request["dir"]), request["module"],
                            float(request["timeout"]), request["symbols"])
             finally:
@@ -534,6 +716,7 @@ def serve():
                 sys.stderr.flush()
                 os._exit(code)
         status = os.waitpid(pid, 0)[1]
+        kill_strays()
         emit({"kind": "served",
               "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
               "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None})
