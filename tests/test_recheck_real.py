@@ -125,4 +125,6 @@ def test_the_report_keeps_flaky_apart_and_fails_only_on_the_confirmed_change(
                                    if r.case_id != "fixture-breaks")
     shutil.copy(after / "rechecks.jsonl", flaky_only / "rechecks.jsonl")
     args[2] = str(flaky_only)
-    assert report_main(args) == 0, "a flaky cell never fails the run"
+    assert report_main(args) == 1, "fixture-breaks' results are gone: that fails the run"
+    assert "result(s) gone" in capsys.readouterr().err
+    assert report_main([*args, "--allow-gone"]) == 0, "a flaky cell never fails the run"

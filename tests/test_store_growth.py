@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from matrix.model.checks import Purpose, Remeasurement, signature
+from matrix.model.engines import ENGINE_VERSION
 from matrix.model.records import Record
 from matrix.model.storeformat import STORE_FILE
 from matrix.store.checklog import CheckLog
@@ -110,7 +111,7 @@ def simulate_year(records: list[Record], hashes: dict[str, str]
     busiest: set[tuple[str, str]] = set()
     counts = {"cython releases": 0, "numpy releases": 0, "new cases": 0, "engine bumps": 0,
               "records measured": 0}
-    engine = 5
+    engine = int(ENGINE_VERSION)
     for week in range(52):
         added: list[Record] = []
         for version in _released(CYTHON_2026, week):
@@ -158,8 +159,14 @@ def simulate_year(records: list[Record], hashes: dict[str, str]
 
 @pytest.mark.skipif(not (PROJECT_ROOT / "results" / STORE_FILE).is_file(),
                     reason="no published store to start from")
-def test_a_year_of_weekly_runs_stays_publishable(tmp_path: Path) -> None:
+def test_a_year_of_weekly_runs_stays_publishable(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import matrix.model.engines as engines
     from matrix.model.cases import load_cases
+
+    # The year's engine bumps come with code that knows them (an unknown engine's records are
+    # never current nor archived: matrix.model.engines).
+    monkeypatch.setattr(engines, "KNOWN_ENGINES", tuple(str(n) for n in range(1, 100)))
 
     start = ResultStore(PROJECT_ROOT / "results").records()
     hashes = {case.id: case.content_hash for case in load_cases(PROJECT_ROOT / "cases")}
