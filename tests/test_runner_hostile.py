@@ -25,6 +25,7 @@ import pytest
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Retry
 from matrix.plan.interpreters import Interpreter
+from matrix.run.hygiene import children_of
 from matrix.run.probe import CaseRun, RunnerServers, run_cases
 from matrix.store.paths import PROJECT_ROOT
 
@@ -219,17 +220,9 @@ def _alive(pid: int) -> bool:
 def _descendants(pid: int) -> set[int]:
     found, todo = set(), [pid]
     while todo:
-        parent = todo.pop()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == str(parent):
-                found.add(int(entry.name))
-                todo.append(int(entry.name))
+        for child in children_of(todo.pop()):
+            found.add(child)
+            todo.append(child)
     return found
 
 

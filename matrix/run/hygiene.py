@@ -75,8 +75,9 @@ def die_with_parent() -> None:
         raise Terminated("parent already gone")
 
 
-def _my_children() -> list[int]:
-    me = str(os.getpid())
+def children_of(pid: int) -> list[int]:
+    """The pids of ``pid``'s children (read from ``/proc``; empty where there is none)."""
+    me = str(pid)
     children = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -103,7 +104,7 @@ def reap_orphans(grace_s: float = 5.0) -> int:
                 pass
         except ChildProcessError:
             pass
-        children = _my_children()
+        children = children_of(os.getpid())
         if not children:
             return found
         found += len(children)
