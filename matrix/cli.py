@@ -278,13 +278,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                        any_toolchain=args.any_toolchain, selection=selection)
     if summary.records:  # nothing appended: the file is as compact as the last run left it
         store.tidy()
+    if summary.interrupted:  # its one line is printed: "interrupted: ..."
+        return 130
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "
         f"{summary.failures} case failures; {summary.duration_s:.0f}s -> {store.path}",
         file=sys.stderr,
     )
-    return 130 if summary.interrupted else 0
+    return 0
 
 
 def results_store(results: Path, args: argparse.Namespace) -> ResultStore:

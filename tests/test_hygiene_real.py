@@ -106,12 +106,12 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
         top.send_signal(signal.SIGKILL)
     top.wait(timeout=60)
     err = top.stderr.read().decode() if top.stderr else ""
-    if how == "ctrl-c":  # a line says so, then the summary: no worker's traceback, no noise
+    if how == "ctrl-c":  # one line says so: no worker's traceback, no summary, no noise
         assert top.returncode == 130, err
         assert "Traceback" not in err, err
         lines = err.rstrip().splitlines()
         said = next(i for i, line in enumerate(lines) if line.startswith("interrupted:"))
-        assert len(lines) - said <= 3, err  # interrupted, the summary, the supervisor's sweep
+        assert len(lines) - said <= 2, err  # interrupted, and the supervisor's sweep if any
 
     deadline = time.monotonic() + 20
     survivors = processes_with(token)
