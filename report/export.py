@@ -11,8 +11,10 @@ timestamps, zstd compression.
 
 from __future__ import annotations
 
+import csv
 import functools
 import gzip
+import io
 import json
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
@@ -355,11 +357,14 @@ def render_json(report: Report) -> str:
 
 def render_csv(report: Report) -> str:
     """The CSV's text: a header of :data:`CSV_COLUMNS`, then one line per record, strings only
-    (booleans ``true``/``false``, empty where not measured)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(cell_rows(report), columns=list(CSV_COLUMNS), dtype=str)
-    return str(frame.to_csv(index=False, lineterminator="\n"))
+    (booleans ``true``/``false``, empty where not measured), quoted where needed: Python's
+    ``csv`` writer, which pandas' ``to_csv`` writes with too (the same text, in half the time:
+    no frame is made)."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(cell_rows(report))
+    return text.getvalue()
 
 
 def render_csv_gz(report: Report) -> bytes:

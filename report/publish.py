@@ -160,10 +160,14 @@ def _jobs(out_dir: Path, *, compare: bool, split: bool) -> list[_Job]:
     return [_Job(binaries, out_dir, compare), _Job(texts, out_dir, compare)]
 
 
-def _run_jobs(report: Report, jobs: list[_Job]) -> list[str]:
+def _run_jobs(report: Report, jobs: list[_Job],
+              meanwhile: Callable[[], object] | None = None) -> list[str]:
     """Run ``jobs``: the first here, each other one in a forked process
-    (:mod:`report.background`); their lines in job order."""
+    (:mod:`report.background`); their lines in job order.  ``meanwhile`` is called here once
+    the others have started, before the first job."""
     pending = [start(functools.partial(_run_job, report, job)) for job in jobs[1:]]
+    if meanwhile is not None:
+        meanwhile()
     found = _run_job(report, jobs[0])
     for waiting in pending:
         found.extend(waiting.result())
@@ -193,9 +197,13 @@ def write_outputs(report: Report, out_dir: Path, *, heatmap: bool = True,
     out_dir.mkdir(parents=True, exist_ok=True)
     if heatmap:
         drawer = drawer if drawer is not None else painter()
-        drawer.give((heatmap_data(report), out_dir / HEATMAP_FILE))
+
+    def give_picture() -> None:  # while the text files are written
+        if drawer is not None and heatmap:
+            drawer.give((heatmap_data(report), out_dir / HEATMAP_FILE))
+
     jobs = _jobs(out_dir, compare=False, split=can_fork())
-    written = [Path(line) for line in _run_jobs(report, jobs)]
+    written = [Path(line) for line in _run_jobs(report, jobs, give_picture)]
     if drawer is not None and heatmap:
         written.append(Path(drawer.result()))
     for name in RETIRED_FILES:

@@ -18,6 +18,7 @@ cases' failing cells in range are listed apart, and a range where nothing was tr
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -156,7 +157,8 @@ def python_release(record: Record) -> str:
     return measured if _is_version(measured) else record.python
 
 
-def _is_version(text: str) -> bool:
+@functools.lru_cache(maxsize=None)
+def _is_version(text: str) -> bool:  # a few dozen distinct texts, read once per record
     try:
         Version(text)
     except InvalidVersion:
