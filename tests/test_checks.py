@@ -213,7 +213,8 @@ def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None
     the engine adds them twice and the re-measurement is another measurement."""
     from matrix.model.cases import load_cases
     from matrix.model.cells import Cell
-    from matrix.model.compilers import GCC14_ERRORS, base_cflags
+    from matrix.model.compilers import base_cflags
+    from matrix.model.compilers import spec as compiler_spec
     from matrix.model.records import identity_of
     from matrix.plan.grid import PlannedCell
     from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
@@ -222,7 +223,7 @@ def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None
     case = {c.id: c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")}[
         "fixture-copies"]
     run_flags = ("-O0", "-fPIC")
-    stored_flags = (*run_flags, *GCC14_ERRORS)
+    stored_flags = (*run_flags, *compiler_spec("gcc14-errors").extra_flags)
     assert base_cflags("gcc14-errors", stored_flags) == run_flags
     assert base_cflags("gcc", run_flags) == run_flags
     settings = EngineSettings()

@@ -70,6 +70,24 @@ def test_a_malformed_data_file_is_an_error_naming_it(tmp_path: Path) -> None:
     bad.write_text('[pypy]\nimplementation = "PyPy"\nname = "PyPy"\n')
     with pytest.raises(ValueError, match=r"needs a \[cpython\]"):
         load_kinds(bad)
+    bad.write_text('[cpython]\nimplementation = "CPython"\nname = "CPython"\nci = ["3.11", "3"]\n')
+    with pytest.raises(ValueError, match=r"\[cpython\]: ci must be a list of language versions"):
+        load_kinds(bad)
+
+
+def test_the_ci_list_is_each_enabled_kind_s_ci_versions(tmp_path: Path) -> None:
+    from matrix.model.interpreters import ci_pythons
+
+    data = tmp_path / "interpreters.toml"
+    data.write_text('[cpython]\nimplementation = "CPython"\nname = "CPython"\nenabled = true\n'
+                    'ci = ["3.12", "2.7"]\n'
+                    '[pypy]\nimplementation = "PyPy"\nname = "PyPy"\nlabel = "pypy"\n'
+                    'wheels = "generic"\nwheel_abi = "pypy{nodot}_pp73"\nenabled = true\n'
+                    'ci = ["3.11"]\n'
+                    '[cpython-debug]\nimplementation = "CPython"\nname = "CPython"\nabi = "d"\n'
+                    'ci = ["3.12"]\n')
+    assert ci_pythons(load_kinds(data)) == ["2.7", "pypy3.11", "3.12"]  # the off kind: none
+    assert {"3.14", "3.15", "3.13t", "3.14t", "pypy3.9"} <= set(ci_pythons())
 
 
 def test_every_name_a_kind_gives() -> None:

@@ -7,6 +7,7 @@ import fnmatch
 import os
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,26 +67,50 @@ def test_jobs_wire_together(workflow: dict[Any, Any]) -> None:
     assert jobs["measure"]["container"] == "python:${{ matrix.image }}"
     plan_script = scripts(workflow, "plan")
     for output in jobs["plan"]["outputs"]:
-        assert f'echo "{output}=' in plan_script, f"plan sets output {output}"
+        assert (f'echo "{output}=' in plan_script or (
+            output in ("jobs", "targets") and "python -m matrix.plan.ci" in plan_script)), (
+            f"plan sets output {output}")
 
 
-def test_plan_emits_a_valid_job_matrix(workflow: dict[Any, Any]) -> None:
-    """Run the plan step's own one-liner and check the matrix it emits."""
+def test_plan_emits_a_valid_job_matrix(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """Run the plan step's own script and check the matrix it emits."""
     import json
-    import subprocess
-    import sys
 
-    script = scripts(workflow, "plan")
-    match = re.search(r"python3 -c '([^']+)'", script)
-    assert match, "the plan step builds the job list with an inline Python snippet"
-    out = subprocess.run([sys.executable, "-c", match.group(1), "2.7,3.11,3.13t,pypy3.11", "3",
-                          "3.13"], capture_output=True, text=True, check=True).stdout
-    jobs = json.loads(out)
+    outputs = run_plan_step(workflow, tmp_path, {"python": "2.7,3.11,cp313t,pypy3.11"},
+                            "workflow_dispatch")
+    jobs = json.loads(outputs["jobs"])
     assert {"python": "2.7", "shard": 1, "image": "2.7"} in jobs
     assert {"python": "3.11", "shard": 3, "image": "3.11"} in jobs
     assert {"python": "3.13t", "shard": 2, "image": "3.13"} in jobs, "uv installs 3.13t there"
     assert {"python": "pypy3.11", "shard": 1, "image": "3.13"} in jobs
     assert len(jobs) == 12
+    assert json.loads(outputs["targets"]) == [
+        {"python": p, "image": i} for p, i in
+        (("2.7", "2.7"), ("3.11", "3.11"), ("3.13t", "3.13"), ("pypy3.11", "3.13"))]
+
+
+def test_the_default_python_list_is_the_interpreter_data(workflow: dict[Any, Any],
+                                                          tmp_path: Path) -> None:
+    """The scheduled run measures each kind's `ci` versions of interpreters.toml: CI keeps no
+    list of its own (it once lacked 3.14 and 3.15)."""
+    import json
+
+    from matrix.model.interpreters import KINDS, ci_pythons
+
+    assert "DEFAULT_PYTHONS" not in workflow["env"]
+    jobs = json.loads(run_plan_step(workflow, tmp_path, {}, "schedule")["jobs"])
+    pythons = list(dict.fromkeys(j["python"] for j in jobs))
+    assert pythons == ci_pythons()
+    assert {"3.14", "3.15", "3.13t", "pypy3.11"} <= set(pythons)
+    assert len(pythons) == sum(len(k.ci) for k in KINDS.values() if k.enabled)
+
+
+def test_a_python_the_data_does_not_know_fails_the_plan(workflow: dict[Any, Any],
+                                                        tmp_path: Path) -> None:
+    import subprocess
+
+    with pytest.raises(subprocess.CalledProcessError):
+        run_plan_step(workflow, tmp_path, {"python": "3.11,jython2.7"}, "workflow_dispatch")
 
 
 def test_artifacts_flow_from_measure_to_publish(workflow: dict[Any, Any]) -> None:
@@ -132,7 +157,10 @@ def run_plan_step(workflow: dict[Any, Any], tmp_path: Path, inputs: dict[str, st
     step = next(s for s in steps(workflow, "plan") if s.get("id") == "plan")
     output = tmp_path / "github_output"
     output.write_text("")
-    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "EVENT": event,
+    # `python` is this interpreter, with the harness importable, as after the job's install.
+    path = os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"]))
+    env = {"PATH": path, "GITHUB_OUTPUT": str(output), "EVENT": event,
+           "PYTHONPATH": str(PROJECT_ROOT),
            **{k: str(v) for k, v in workflow["env"].items()}}
     for name, expression in step["env"].items():
         match = re.fullmatch(r"\$\{\{ inputs\.(\w+) \}\}", expression)
@@ -168,7 +196,9 @@ def test_measure_runs_what_the_plan_derived_from_the_inputs(
 
     outputs = run_plan_step(workflow, tmp_path, inputs, event)
     jobs = json.loads(outputs["jobs"])
-    pythons = (inputs.get("python") or workflow["env"]["DEFAULT_PYTHONS"]).split(",")
+    from matrix.model.interpreters import ci_pythons
+
+    pythons = inputs["python"].split(",") if inputs.get("python") else ci_pythons()
     shards = int(inputs.get("shards") or 3)
     assert sorted((j["python"], j["shard"]) for j in jobs) == sorted(
         (p, i) for p in pythons for i in range(1, shards + 1))

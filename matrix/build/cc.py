@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrix.build import stagecache
-from matrix.model.compilers import ZIGLANG_VERSION
 from matrix.model.policy import DEFAULT_RETRY, Retry
 
 
@@ -27,10 +26,12 @@ class ToolInstallError(Exception):
     """The compiler could not be installed (the cell is then an env-error)."""
 
 
-def zig_tool(envs: Path, cache: Path, retry: Retry = DEFAULT_RETRY) -> CompilerTool:
-    """``python -m ziglang cc`` from an environment of its own under ``envs`` (created once,
-    with uv), zig's caches under ``cache``; raises :class:`ToolInstallError`."""
-    name = f"tool-ziglang-{ZIGLANG_VERSION}"
+def zig_tool(version: str, envs: Path, cache: Path, retry: Retry = DEFAULT_RETRY
+             ) -> CompilerTool:
+    """``python -m ziglang cc`` of the ``ziglang`` wheel ``version`` (a compiler's pinned
+    ``ziglang``, :mod:`matrix.model.compilers`) from an environment of its own under ``envs``
+    (created once, with uv), zig's caches under ``cache``; raises :class:`ToolInstallError`."""
+    name = f"tool-ziglang-{version}"
     with stagecache.locked_entry(envs, name) as directory:
         python = directory / "bin" / "python"
         if not (directory / "installed").exists():
@@ -39,23 +40,23 @@ def zig_tool(envs: Path, cache: Path, retry: Retry = DEFAULT_RETRY) -> CompilerT
                 if attempt > 1:
                     retry.pause(attempt - 1)
                 shutil.rmtree(directory, ignore_errors=True)
-                error = _install(directory, python)
+                error = _install(directory, python, version)
                 if error is None:
                     break
             if error is not None:
-                raise ToolInstallError(f"ziglang {ZIGLANG_VERSION} could not be installed:"
+                raise ToolInstallError(f"ziglang {version} could not be installed:"
                                        f" {error}")
-            (directory / "installed").write_text(ZIGLANG_VERSION)
+            (directory / "installed").write_text(version)
     zig_cache = cache / "zig"
     env = (("ZIG_GLOBAL_CACHE_DIR", str(zig_cache)), ("ZIG_LOCAL_CACHE_DIR", str(zig_cache)))
     return CompilerTool((str(python), "-m", "ziglang", "cc"), env)
 
 
-def _install(directory: Path, python: Path) -> str | None:
+def _install(directory: Path, python: Path, version: str) -> str | None:
     """Create the tool environment; the error line, or ``None``."""
     steps = [["uv", "venv", "--quiet", "--python", sys.executable, str(directory)],
              ["uv", "pip", "install", "--quiet", "--python", str(python),
-              f"ziglang=={ZIGLANG_VERSION}"]]
+              f"ziglang=={version}"]]
     for argv in steps:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=900)
         if done.returncode != 0:

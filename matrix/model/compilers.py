@@ -1,14 +1,13 @@
 """The compiler axis: which C compiler builds a cell's generated C (the C is generated once and
 compiled per compiler).
 
+The entries are the tables of ``matrix/data/compilers.toml`` (its comments say what each field
+means), in its order; the first is the default.  Today:
+
 * ``gcc`` -- the system C compiler (``$CC``, default ``gcc``; 12.2 on Debian 12);
 * ``clang`` -- clang from the ``ziglang`` wheel on PyPI (``python -m ziglang cc``), installed by
-  the harness into an environment of its own like any other (pinned here:
-  :data:`ZIGLANG_VERSION`; run by :mod:`matrix.build.cc`); zig builds its own caches on first
-  use (about 20 s), later compiles are as fast as gcc's;
-* ``gcc14-errors`` -- the system gcc with GCC 14's new default errors enabled
-  (implicit function declarations, implicit ``int``, int-conversion, incompatible pointer
-  types): "gcc 12 with GCC 14 error defaults", not GCC 14 itself;
+  the harness into an environment of its own like any other (run by :mod:`matrix.build.cc`);
+* ``gcc14-errors`` -- the system gcc with GCC 14's new default errors enabled;
 * ``gcc-asan`` -- the system gcc with AddressSanitizer (``-fsanitize=address``): the cell's
   Python runs with ASan's runtime preloaded (``gcc -print-file-name=libasan.so``), CPython's
   own allocator replaced by ``malloc`` (``PYTHONMALLOC=malloc``, so that freed object memory
@@ -18,60 +17,113 @@ compiled per compiler).
 
 A record of the default compiler keeps the cell id it always had; other compilers add their id
 (``py3.11-cy0.29.37-clang``).  The compiler's version and its extra flags are part of every
-key, its id part of the cell and of the provenance.
+key, its id part of the cell and of the provenance.  Adding a compiler that is the system
+compiler with other flags, or another zig release, is a table in the data file and nothing else.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from matrix.model.errors import SelectionError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from matrix.model.interpreters import InterpreterId
 
-DEFAULT_COMPILER = "gcc"
-GCC14_ERRORS: tuple[str, ...] = (
-    "-Werror=implicit-function-declaration",
-    "-Werror=implicit-int",
-    "-Werror=int-conversion",
-    "-Werror=incompatible-pointer-types",
-)
-"""What GCC 14 turned from warnings into errors by default (its porting guide, "Certain
-warnings are now errors")."""
-ASAN_FLAGS: tuple[str, ...] = ("-fsanitize=address", "-fno-omit-frame-pointer")
-"""AddressSanitizer's flags (compile and link: the module is built in one ``-shared`` step)."""
+COMPILERS_FILE = Path(__file__).resolve().parents[1] / "data" / "compilers.toml"
+
 ASAN_OPTIONS = ("detect_leaks=0",)
 """An interpreter leaks by design at exit: LeakSanitizer would report that, not the case."""
-ZIGLANG_VERSION = "0.17.1"
-"""The ``ziglang`` wheel whose ``zig cc`` is the clang entry (clang 22.1)."""
+
+GRID_GROUPS = ("core", "newest-numpy")
+"""The cell groups a compiler's ``grid`` may list (``"every"``: every cell)."""
+
+SANITIZERS = ("address",)
 
 
 @dataclass(frozen=True)
 class CompilerSpec:
-    """One entry of the compiler axis."""
+    """One entry of the compiler axis: a table of ``compilers.toml``."""
 
     id: str
     title: str
     extra_flags: tuple[str, ...] = ()
-    uses_zig: bool = False
+    ziglang: str | None = None
+    """The pinned ``ziglang`` wheel whose ``zig cc`` this is; ``None``: the system compiler."""
     sanitizer: str | None = None
     """``"address"``: built with AddressSanitizer, run with its runtime (the runner's
     ``MATRIX_SANITIZER``)."""
+    grid: tuple[str, ...] = ("every",)
+    """The default grid's cells it builds: ``("every",)``, or some of :data:`GRID_GROUPS`."""
+
+    @property
+    def uses_zig(self) -> bool:
+        """Run as ``zig cc`` from the pinned ``ziglang`` wheel."""
+        return self.ziglang is not None
+
+    def builds(self, group: str) -> bool:
+        """Whether the default grid has this compiler build cells of ``group``
+        (one of :data:`GRID_GROUPS`)."""
+        return "every" in self.grid or group in self.grid
 
 
-COMPILERS: dict[str, CompilerSpec] = {
-    "gcc": CompilerSpec("gcc", "the system gcc"),
-    "clang": CompilerSpec("clang", f"clang from the ziglang {ZIGLANG_VERSION} wheel (zig cc)",
-                          uses_zig=True),
-    "gcc14-errors": CompilerSpec("gcc14-errors", "the system gcc with GCC 14's error defaults"
-                                 " (not GCC 14)", GCC14_ERRORS),
-    "gcc-asan": CompilerSpec("gcc-asan", "the system gcc with AddressSanitizer"
-                             " (-fsanitize=address), run with PYTHONMALLOC=malloc",
-                             ASAN_FLAGS, sanitizer="address"),
-}
+def _spec(path: Path, compiler_id: str, table: Mapping[str, Any]) -> CompilerSpec:
+    where = f"{path}: [{compiler_id}]"
+    unknown = set(table) - {"title", "flags", "ziglang", "sanitizer", "grid"}
+    if unknown:
+        raise ValueError(f"{where}: unknown fields {sorted(unknown)}")
+    title, flags = table.get("title"), table.get("flags", [])
+    ziglang, sanitizer = table.get("ziglang"), table.get("sanitizer")
+    grid = table.get("grid", "every")
+    if not isinstance(title, str) or not title:
+        raise ValueError(f"{where}: title must be a non-empty string")
+    if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
+        raise ValueError(f"{where}: flags must be a list of C flags")
+    if ziglang is not None and not isinstance(ziglang, str):
+        raise ValueError(f"{where}: ziglang must be a version string")
+    if sanitizer is not None and sanitizer not in SANITIZERS:
+        raise ValueError(f"{where}: sanitizer must be one of {list(SANITIZERS)}")
+    groups = (grid,) if grid == "every" else grid
+    if not isinstance(groups, (list, tuple)) or not groups or not all(
+            g == "every" or g in GRID_GROUPS for g in groups):
+        raise ValueError(f'{where}: grid must be "every" or a list of {list(GRID_GROUPS)}')
+    return CompilerSpec(compiler_id, title.format(ziglang=ziglang), tuple(flags), ziglang,
+                        sanitizer, tuple(groups))
+
+
+def load_compilers(path: Path = COMPILERS_FILE) -> dict[str, CompilerSpec]:
+    """The compilers of ``path``, in its order (the first is the default); raises
+    ``ValueError`` naming the file and the table."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    compilers: dict[str, CompilerSpec] = {}
+    for compiler_id, table in data.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"{path}: {compiler_id}: a table per compiler, [{compiler_id}]")
+        compilers[compiler_id] = _spec(path, compiler_id, table)
+    if not compilers:
+        raise ValueError(f"{path}: no compiler")
+    default = next(iter(compilers.values()))
+    if default.grid != ("every",) or default.sanitizer is not None:
+        raise ValueError(f"{path}: [{default.id}]: the default compiler (the first table) builds"
+                         ' every cell (grid = "every") and has no sanitizer')
+    return compilers
+
+
+COMPILERS: dict[str, CompilerSpec] = load_compilers()
+DEFAULT_COMPILER = next(iter(COMPILERS))
 
 
 def spec(compiler: str) -> CompilerSpec:
@@ -105,8 +157,9 @@ def base_cflags(compiler: str, cflags: tuple[str, ...]) -> tuple[str, ...]:
 
 def version_of(compiler: str, system_cc_version: str) -> str:
     """The version that goes into keys: the system compiler's, or the pinned zig's clang."""
-    if spec(compiler).uses_zig:
-        return f"clang (ziglang {ZIGLANG_VERSION})"
+    pinned = spec(compiler).ziglang
+    if pinned is not None:
+        return f"clang (ziglang {pinned})"
     return system_cc_version
 
 

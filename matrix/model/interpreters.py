@@ -17,6 +17,7 @@ import fnmatch
 import functools
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ class InterpreterKind:
     """``cpython`` (``packaging.tags.cpython_tags``) or ``generic`` (``generic_tags``)."""
     wheel_abi: str = ""
     enabled: bool = False
+    ci: tuple[str, ...] = ()
+    """The language versions (``3.11``) of this kind the scheduled CI job measures."""
     order: int = 0
     """Its place in the data file: the order of kinds within one language version."""
 
@@ -76,8 +79,13 @@ def load_kinds(path: Path = INTERPRETERS_FILE) -> dict[str, InterpreterKind]:
         if not isinstance(table, dict) or set(table) - known:
             raise ValueError(f"{path}: [{kind_id}]: unknown fields"
                              f" {sorted(set(table) - known) if isinstance(table, dict) else table}")
+        ci = table.get("ci", [])
+        if not isinstance(ci, list) or not all(
+                isinstance(v, str) and re.fullmatch(r"\d+\.\d+", v) for v in ci):
+            raise ValueError(f"{path}: [{kind_id}]: ci must be a list of language versions"
+                             ' ("3.11")')
         try:
-            kind = InterpreterKind(id=kind_id, order=order, **table)
+            kind = InterpreterKind(id=kind_id, order=order, **{**table, "ci": tuple(ci)})
         except TypeError as exc:
             raise ValueError(f"{path}: [{kind_id}]: {exc}") from None
         if kind.wheels not in ("cpython", "generic") or (kind.wheels == "generic"
@@ -94,6 +102,16 @@ def load_kinds(path: Path = INTERPRETERS_FILE) -> dict[str, InterpreterKind]:
 
 KINDS: dict[str, InterpreterKind] = load_kinds()
 CPYTHON = KINDS[DEFAULT_KIND]
+
+
+def ci_pythons(kinds: Mapping[str, InterpreterKind] | None = None) -> list[str]:
+    """The axis values the scheduled CI job measures by default (each kind's ``ci``
+    versions, enabled kinds only), by language version, then kind: ``2.7``, ..., ``3.13``,
+    ``3.13t``, ..., ``pypy3.11``."""
+    chosen = [InterpreterId(kind, Version(minor))
+              for kind in (kinds if kinds is not None else KINDS).values() if kind.enabled
+              for minor in kind.ci]
+    return [i.label for i in sorted(chosen, key=lambda i: (i.version, i.kind.order))]
 
 
 def kind_of(implementation: str, abi: str = "") -> InterpreterKind | None:

@@ -301,24 +301,24 @@ def quick_numpy(numpys: Sequence[Version], position: int) -> list[Version]:
 
 
 def default_compilers(cell: Cell, numpys: Sequence[Version]) -> tuple[str, ...]:
-    """The default grid's compilers for a cell: every compiler on core cells (``gcc-asan``
-    where AddressSanitizer can see the Python's heap: CPython 3.6+), every compiler but the
-    sanitizer on the numpy cells of the newest 1.x and the newest 2.x numpy for that Python
-    (ASan's cells measure the pointer and view cases, which need no numpy); the default compiler
-    alone on the rest (other numpy versions, build-vs-run), and on every cell of another
-    interpreter kind than CPython (PyPy, free-threaded: the compilers are compared on
+    """The default grid's compilers for a cell, as each compiler's ``grid`` in
+    ``compilers.toml`` says (:meth:`~matrix.model.compilers.CompilerSpec.builds`): the groups
+    are the core cells and the numpy cells of the newest 1.x and the newest 2.x numpy for that
+    Python; a sanitizer only where it can see the Python's heap (CPython 3.6+); the default
+    compiler alone on the rest (other numpy versions, build-vs-run), and on every cell of
+    another interpreter kind than CPython (PyPy, free-threaded: the compilers are compared on
     CPython, the kinds with the default compiler, as their wheels are built)."""
     python = InterpreterId.from_label(cell.python)
     if not python.kind.is_default:
         return (DEFAULT_COMPILER,)
     newest = {str(max(group)) for group in ([v for v in numpys if v.major == 1],
                                             [v for v in numpys if v.major >= 2]) if group}
-    if cell.kind == "core":
-        return tuple(c for c, s in COMPILERS.items()
-                     if s.sanitizer is None or sanitizer_unavailable(python) is None)
-    if cell.kind == "numpy" and cell.numpy_build in newest:
-        return tuple(c for c, s in COMPILERS.items() if s.sanitizer is None)
-    return (DEFAULT_COMPILER,)
+    group = ("core" if cell.kind == "core" else
+             "newest-numpy" if cell.kind == "numpy" and cell.numpy_build in newest else None)
+    if group is None:
+        return (DEFAULT_COMPILER,)
+    return tuple(c for c, s in COMPILERS.items() if s.builds(group)
+                 and (s.sanitizer is None or sanitizer_unavailable(python) is None))
 
 
 def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selection: Selection,

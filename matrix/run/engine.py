@@ -452,10 +452,11 @@ class CellMeasurement:
         if self.compiler.sanitizer and libasan_path(cc) is None:
             return (f"{cc} has no AddressSanitizer runtime ({cc} -print-file-name=libasan.so"
                     " names none; Debian: apt-get install libasan8)")
-        if not self.compiler.uses_zig:
+        if self.compiler.ziglang is None:
             return CompileSettings(cc, self.cc_version, self.cflags)
         try:
-            tool = zig_tool(self.layout.envs, self.layout.cache, self.settings.retry)
+            tool = zig_tool(self.compiler.ziglang, self.layout.envs, self.layout.cache,
+                            self.settings.retry)
         except (ToolInstallError, OSError, subprocess.SubprocessError) as exc:
             return stored_line(f"the {self.cell.compiler} compiler could not be set up: {exc}")
         return CompileSettings("zig-cc", self.cc_version, self.cflags, tool.command, tool.env)
