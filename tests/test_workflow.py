@@ -268,10 +268,10 @@ def test_publish_fails_only_on_regressions_that_recheck_confirmed(
     upload = next(s for s in steps(workflow, "recheck")
                   if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == f"{args.results}/rechecks.jsonl"
-    download = [s for s in steps(workflow, "publish")
-                if s.get("uses", "").startswith("actions/download-artifact")]
+    downloads = [s for s in steps(workflow, "publish")
+                 if s.get("uses", "").startswith("actions/download-artifact")]
     name = upload["with"]["name"].replace("${{ matrix.python }}", "3.11")
-    (logs,) = [s for s in download if fnmatch.fnmatch(name, s["with"]["pattern"])]
+    (logs,) = [s for s in downloads if fnmatch.fnmatch(name, s["with"]["pattern"])]
     publish = [s.get("run", "") for s in steps(workflow, "publish")]
     append = next(i for i, text in enumerate(publish)
                   if f"{logs['with']['path']}/*/rechecks.jsonl" in text)
