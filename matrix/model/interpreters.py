@@ -65,6 +65,12 @@ class InterpreterKind:
         return "t" in self.abi
 
     @property
+    def title(self) -> str:
+        """How texts name the kind, the one spelling every output uses: ``CPython``,
+        ``free-threaded CPython``, ``PyPy``."""
+        return f"free-threaded {self.name}" if self.free_threaded else self.name
+
+    @property
     def is_default(self) -> bool:
         """CPython with no ABI flags: the kind every record before this file was measured on."""
         return self.id == DEFAULT_KIND

@@ -5,6 +5,21 @@ from __future__ import annotations
 import enum
 
 
+class Stage(str, enum.Enum):
+    """The step of a case's way through a cell that an outcome stopped at: it is cythonized,
+    its C compiled, the module imported, the conversion run (:attr:`Outcome.stage`)."""
+
+    CYTHONIZE = "cythonize"
+    COMPILE = "compile"
+    IMPORT = "import"
+    RUN = "run"
+
+    @property
+    def is_build(self) -> bool:
+        """Cythonizing or compiling: the module was never built."""
+        return self in (Stage.CYTHONIZE, Stage.COMPILE)
+
+
 class Outcome(str, enum.Enum):
     """What happened to one case in one cell, named after the stage that stopped it.
 
@@ -38,6 +53,24 @@ class Outcome(str, enum.Enum):
         """True when the case itself was tried and did not work."""
         return self in _FAILED
 
+    @property
+    def stage(self) -> Stage | None:
+        """The step a failure stopped at, as the outcome names it: ``CRASH``,
+        ``MEMORY_ERROR`` and ``TIMEOUT`` count as the run's (one during the import says so in
+        its error line; a build that timed out is never stored as a fact,
+        :mod:`matrix.model.policy`); ``None`` for ``OK`` and the outcomes of a case that could
+        not be tried."""
+        return _STAGES.get(self)
+
 
 _UNTRIED = frozenset({Outcome.ENV_ERROR, Outcome.NOT_POSSIBLE})
 _FAILED = frozenset(o for o in Outcome if o not in _UNTRIED and o is not Outcome.OK)
+_STAGES = {
+    Outcome.CYTHONIZE_ERROR: Stage.CYTHONIZE,
+    Outcome.CC_ERROR: Stage.COMPILE,
+    Outcome.IMPORT_ERROR: Stage.IMPORT,
+    Outcome.RUN_ERROR: Stage.RUN,
+    Outcome.CRASH: Stage.RUN,
+    Outcome.MEMORY_ERROR: Stage.RUN,
+    Outcome.TIMEOUT: Stage.RUN,
+}
