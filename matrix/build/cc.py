@@ -12,6 +12,7 @@ from pathlib import Path
 
 from matrix.build import stagecache
 from matrix.model.policy import DEFAULT_RETRY, Retry
+from matrix.model.timeouts import TIMEOUTS
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def _install(directory: Path, python: Path, version: str) -> str | None:
              ["uv", "pip", "install", "--quiet", "--python", str(python),
               f"ziglang=={version}"]]
     for argv in steps:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(argv, capture_output=True, text=True,
+                              timeout=TIMEOUTS.install)
         if done.returncode != 0:
             lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
             return lines[-1] if lines else f"exit {done.returncode}"

@@ -24,8 +24,8 @@ from matrix.build.tools import run_build_tool
 from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
+from matrix.model.timeouts import TIMEOUTS
 
-CC_TIMEOUT_S = 600.0
 STAGE_VERSION = "compile/1"
 _CC_ERROR = re.compile(r"(?:error|fatal error):", re.IGNORECASE)
 _CC_ERROR_AT = re.compile(r"^(?P<file>[^\s:]+\.c):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:")
@@ -157,7 +157,7 @@ def _compile_locked(generated: Generated, target: Environment, directory: Path,
             generated.c_file.name, "-o", str(directory / module_file)]
     env = {**os.environ, **dict(settings.env)} if settings.env else None
     tool = run_build_tool(
-        lambda: run_process(argv, timeout_s=CC_TIMEOUT_S, cwd=generated.directory, env=env),
+        lambda: run_process(argv, timeout_s=TIMEOUTS.compile, cwd=generated.directory, env=env),
         Outcome.CC_ERROR, retry)
     done = tool.done
     result = Compiled(directory, tool.outcome, log=done.transcript(),

@@ -19,12 +19,12 @@ from matrix.build.procs import Completed, run_process
 from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.interpreters import Interpreter
 
 RUNNER = Path(__file__).resolve().parents[1] / "run" / "inenv" / "runner.py"
 READY_MARK = "mm-ready-v2.json"
 """Written last, when the environment is complete (v2: header folders found relocatably)."""
-INSTALL_TIMEOUT_S = 900.0
 
 _NO_WHEEL_PATTERNS = re.compile(
     r"no matching distribution|could not find a version|no solution found|"
@@ -160,7 +160,7 @@ def _first_meaningful_line(output: str, pattern: re.Pattern[str] | None = None) 
 
 def read_info(python: Path) -> EnvInfo | str:
     """Run the in-environment runner's ``info``; a string is the failure text."""
-    done = run_process([str(python), str(RUNNER), "info"], timeout_s=120)
+    done = run_process([str(python), str(RUNNER), "info"], timeout_s=TIMEOUTS.runner_info)
     for line in done.output.splitlines():
         if line.startswith("@@MM "):
             return EnvInfo.from_json(json.loads(line[5:]))
@@ -180,7 +180,8 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed],
     steps: list[Completed] = []
     if uses_uv(spec.interpreter):
         steps.append(
-            run_process([uv, "venv", "--quiet", "--python", interp, str(target)], timeout_s=300)
+            run_process([uv, "venv", "--quiet", "--python", interp, str(target)],
+                        timeout_s=TIMEOUTS.create_env)
         )
     if steps and steps[-1].returncode == 0:
         if spec.requirements():
@@ -188,7 +189,7 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed],
                 run_process(
                     [uv, "pip", "install", "--quiet", "--no-build",
                      "--python", str(target / "bin" / "python"), *spec.requirements()],
-                    timeout_s=INSTALL_TIMEOUT_S,
+                    timeout_s=TIMEOUTS.install,
                 )
             )
         return "uv", steps, ""
@@ -200,7 +201,7 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed],
         run_process(
             [uv, "tool", "run", "--from", "virtualenv<20.22", "virtualenv", "--quiet",
              "--no-periodic-update", "-p", interp, str(target)],
-            timeout_s=300,
+            timeout_s=TIMEOUTS.create_env,
         )
     )
     if steps[-1].returncode == 0 and spec.requirements():
@@ -209,7 +210,7 @@ def _create(spec: EnvSpec, target: Path, uv: str) -> tuple[str, list[Completed],
                 [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
                  "--disable-pip-version-check", "--no-warn-script-location",
                  "--only-binary", ":all:", *spec.requirements()],
-                timeout_s=INSTALL_TIMEOUT_S,
+                timeout_s=TIMEOUTS.install,
             )
         )
     return "virtualenv-legacy", steps, refused

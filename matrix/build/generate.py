@@ -33,8 +33,8 @@ from matrix.model.cases import BuildOptions, Case
 from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
+from matrix.model.timeouts import TIMEOUTS
 
-CYTHONIZE_TIMEOUT_S = 600.0
 STAGE_VERSION = "generate/3"
 """Part of every generate key: bumped when how the C is generated changes."""
 _CYTHON_LOCATION = re.compile(
@@ -186,7 +186,7 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
             *(["--cplus"] if options.cplus else []), f"-I{directory}", "-o", output,
             f"{module}.pyx"]
     tool = run_build_tool(
-        lambda: run_process(argv, timeout_s=CYTHONIZE_TIMEOUT_S, cwd=directory, env=env),
+        lambda: run_process(argv, timeout_s=TIMEOUTS.cythonize, cwd=directory, env=env),
         Outcome.CYTHONIZE_ERROR, retry)
     done = tool.done
     result = Generated(module, directory, tuple(c.id for c in cases), tool.outcome, cython,

@@ -30,10 +30,10 @@ from matrix.model.cases import Case
 from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.interpreters import Interpreter
 
 SMOKE_MARK = "mm-cython-smoke.json"
-SMOKE_TIMEOUT_S = 300.0
 CLASSES_VERSION = "classes/1"
 CLASS_GENERATION = "class"
 """A record's ``c_generation`` when its C came from its generation class (``c_class``)."""
@@ -56,7 +56,7 @@ def cython_runs(env: Environment, retry: Retry = DEFAULT_RETRY) -> str | None | 
 
     def smoke() -> Completed:
         return run_process([str(env.python), "-m", "cython", "mm_smoke.pyx"],
-                           timeout_s=SMOKE_TIMEOUT_S, cwd=probe_dir)
+                           timeout_s=TIMEOUTS.smoke, cwd=probe_dir)
 
     def verdict(done: Completed) -> tuple[Outcome, Cause]:
         return (Outcome.ENV_ERROR, Cause.SMOKE_TIMEOUT) if done.timed_out else (

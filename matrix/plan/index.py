@@ -29,6 +29,7 @@ from packaging.version import Version
 
 from matrix.model.errors import MatrixError
 from matrix.model.interpreters import InterpreterId
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.package_index import DEFAULT_INDEX_URL, IndexChoice, configured_index
 from matrix.plan.simple_api import fetch_files, summarize_files
 
@@ -151,7 +152,7 @@ def releases_from_summary(summary: Iterable[Mapping[str, Any]]) -> tuple[Release
 
 
 def fetch_summary(project: str, index_url: str = DEFAULT_INDEX_URL,
-                  timeout_s: float = 30.0) -> list[dict[str, Any]]:
+                  timeout_s: float = TIMEOUTS.index) -> list[dict[str, Any]]:
     """Ask the index's simple API about ``project`` (the summary format of the snapshot);
     raises ``OSError`` when the index cannot be reached, ``ValueError`` on a malformed page."""
     return summarize_files(fetch_files(index_url, project, timeout_s), os.uname().machine)

@@ -16,6 +16,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from matrix.model.interpreters import CPYTHON, KINDS, InterpreterId, InterpreterKind, kind_of
+from matrix.model.timeouts import TIMEOUTS
 
 PROBE = (
     "import platform, sys; "
@@ -79,7 +80,8 @@ def pyenv_root() -> Path | None:
     if pyenv:
         try:
             out = subprocess.run(
-                [pyenv, "root"], capture_output=True, text=True, timeout=20, check=True
+                [pyenv, "root"], capture_output=True, text=True, timeout=TIMEOUTS.discover,
+                check=True
             )
             return Path(out.stdout.strip())
         except (OSError, subprocess.SubprocessError):
@@ -98,7 +100,8 @@ def uv_python_dir() -> Path | None:
     if uv is None:
         return None
     try:
-        out = subprocess.run([uv, "python", "dir"], capture_output=True, text=True, timeout=20,
+        out = subprocess.run([uv, "python", "dir"], capture_output=True, text=True,
+                             timeout=TIMEOUTS.discover,
                              check=True)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -166,7 +169,8 @@ def parse_probe(output: str) -> Probed | None:
 def probe(exe: Path) -> Probed | None:
     """Ask the interpreter what it is; ``None`` if it does not run or answer."""
     try:
-        out = subprocess.run([str(exe), "-c", PROBE], capture_output=True, text=True, timeout=20)
+        out = subprocess.run([str(exe), "-c", PROBE], capture_output=True, text=True,
+                             timeout=TIMEOUTS.discover)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:

@@ -29,6 +29,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.package_index import redact
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -120,7 +121,8 @@ def _request(url: str) -> urllib.request.Request:
     return urllib.request.Request(url, headers=headers)
 
 
-def fetch_files(index_url: str, project: str, timeout_s: float = 30.0) -> list[IndexFile]:
+def fetch_files(index_url: str, project: str,
+                timeout_s: float = TIMEOUTS.index) -> list[IndexFile]:
     """Every file the index lists for ``project``; raises ``OSError`` (``urllib.error.URLError``
     included) when the index cannot be reached or refuses, ``ValueError`` when it answers
     something that is not a project page."""
