@@ -18,14 +18,11 @@ cases' failing cells in range are listed apart, and a range where nothing was tr
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 from matrix.model.checks import Judgement
 from matrix.model.interpreters import KINDS, kind_id
@@ -44,6 +41,7 @@ from report.legend import (
     SYMBOLS,
     Verdict,
 )
+from report.query.versions import python_release
 from report.semantics import SAFETY_LEGEND, kind_name
 from report.verdicts import aggregate
 
@@ -146,24 +144,13 @@ def _rows(report: Report, index: dict[str, int], releases: dict[str, int],
         rows.append([index[record.case_id], record.python, record.cython,
                      record.numpy_build or "", record.numpy_run or "", record.cell_kind,
                      record.outcome.value, note or "", flags,
-                     releases[python_release(record)], cells[record.cell_id]])
+                     releases[_release(record)], cells[record.cell_id]])
     return rows
 
 
-def python_release(record: Record) -> str:
-    """The Python release a record's cell was measured on: the exact patch release when the
-    record states it, else the minor (as ``report.query.python_release`` reads a data row)."""
-    measured = str(record.provenance.get("python_version") or "")
-    return measured if _is_version(measured) else record.python
-
-
-@functools.lru_cache(maxsize=None)
-def _is_version(text: str) -> bool:  # a few dozen distinct texts, read once per record
-    try:
-        Version(text)
-    except InvalidVersion:
-        return False
-    return True
+def _release(record: Record) -> str:
+    """The Python release a record's cell was measured on (as the query reads a data row)."""
+    return python_release(record.python, str(record.provenance.get("python_version") or ""))
 
 
 def _notes(report: Report) -> list[dict[str, Any]]:
@@ -205,7 +192,7 @@ def page_data(report: Report) -> dict[str, Any]:
     case_index = {case.id: index for index, case in enumerate(cases)}
     controls = sorted(report.toolchain_baseline.control_ids)
     control_index = {case_id: index for index, case_id in enumerate(controls)}
-    releases = sorted_versions(python_release(r) for r in report.records)
+    releases = sorted_versions(_release(r) for r in report.records)
     release_index = {release: index for index, release in enumerate(releases)}
     shown = sorted({(cell_sort_key(r), r.cell_id): r for r in report.records}.items())
     cell_ids = [cell_id for (_, cell_id), _ in shown]

@@ -165,7 +165,7 @@ def published() -> dict[str, object]:
 
     if not PUBLISHED.is_file():
         pytest.fail(f"{PUBLISHED} is missing: run `python -m report render`")
-    from report.query import published_cells
+    from report.query.data import published_cells
 
     data: dict[str, object] = json.loads(PUBLISHED.read_text(encoding="utf-8"))
     data["cells"] = published_cells(PUBLISHED, data)  # compat.csv.gz's rows
