@@ -29,7 +29,7 @@ from report.query.text import render_text
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: `query` stays fast
     from matrix.model.records import Record
-    from report.compose import Report
+    from report.model import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout the report is rendered in (``results/``, ``cases/`` and ``docs/`` beside it)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report.background import Standby, can_fork, standby, start
-from report.compose import Report
+from report.model import Report
 
 if TYPE_CHECKING:
     from report.heatmap import HeatmapData

@@ -29,7 +29,6 @@ from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.records import Record
 from matrix.model.safety import Safety, record_safety
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
-from report.compose import Report, VerdictCell, record_note
 from report.legend import (
     COLOURS,
     COMPILER_MARK,
@@ -41,6 +40,7 @@ from report.legend import (
     SYMBOLS,
     Verdict,
 )
+from report.model import Report, VerdictCell, record_note
 from report.query.versions import python_release
 from report.semantics import SAFETY_LEGEND, kind_name
 from report.verdicts import aggregate

@@ -18,16 +18,6 @@ from matrix.model.diff import CHANGE_TITLES, CellChange, Change, Diff
 from matrix.model.errorline import normalize_error
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from report.compose import (
-    AbiTable,
-    CaseRow,
-    DetailTable,
-    Provenance,
-    Report,
-    ToolchainGrid,
-    VerdictCell,
-    failure_note,
-)
 from report.footnotes import Footnote, NoteId, refs
 from report.legend import (
     COMPILER_MARK,
@@ -40,6 +30,16 @@ from report.legend import (
     SYMBOLS,
     TOOLCHAIN,
     Verdict,
+)
+from report.model import (
+    AbiTable,
+    CaseRow,
+    DetailTable,
+    Provenance,
+    Report,
+    ToolchainGrid,
+    VerdictCell,
+    failure_note,
 )
 from report.semantics import SAFETY_LEGEND, SEMANTICS_LEGEND
 from report.verdicts import cell_text, shipped_mark

@@ -14,10 +14,11 @@ from matrix.model.cases import Expectation, load_cases
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo
 from matrix.store.results import ResultStore
-from report.compose import Report, compose
+from report.compose import compose
 from report.controls import toolchain_baseline_of
 from report.export import render_csv
 from report.legend import Verdict
+from report.model import Report
 from report.render_md import render_markdown
 from report.verdicts import aggregate
 from tests.fixtures.report.factory import rec

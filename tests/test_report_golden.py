@@ -26,8 +26,8 @@ import pytest
 
 from matrix.store.results import ResultStore
 from report.cli import build_report
-from report.compose import Report
 from report.export import BOOLEAN_COLUMNS, CSV_COLUMNS
+from report.model import Report
 from report.publish import (
     BINARY_RENDERERS,
     SAME_CONTENT,
