@@ -195,7 +195,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_regressions(args: argparse.Namespace) -> int:
     from matrix.model.checks import Judgement
     from matrix.model.diff import Change
-    from report.render_md import render_diff
+    from report.render_md.changes import render_diff
 
     results = Path(args.results)
     baseline = resolve_baseline(_baseline(args), results)

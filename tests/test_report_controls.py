@@ -19,7 +19,7 @@ from report.controls import toolchain_baseline_of
 from report.export import render_csv
 from report.legend import Verdict
 from report.model import Report
-from report.render_md import render_markdown
+from report.render_md.compat import render_markdown
 from report.verdicts import aggregate
 from tests.fixtures.report.factory import rec
 
