@@ -19,6 +19,7 @@ cases' failing cells in range are listed apart, and a range where nothing was tr
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -32,8 +33,11 @@ from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_
 from report.legend import (
     COLOURS,
     COMPILER_MARK,
+    DANGLES,
+    DANGLES_LEGEND,
     FLAKY,
     LEGEND,
+    MARKS,
     SHIPPED_C,
     SHIPPED_C_LEGEND,
     STAGES,
@@ -56,12 +60,6 @@ TRIED, FAILED, IS_FLAKY, SHIPPED, TOOLCHAIN_FAILURE = 1, 2, 4, 8, 16
 
 def _flaky(report: Report) -> frozenset[CellKey]:
     return frozenset(k for k, c in report.checks.items() if c.judgement is Judgement.FLAKY)
-
-
-DANGLES_MARK = "↯"
-DANGLES_TEXT = ("a target measured to dangle after the source's resize (the moves probe, or"
-                " AddressSanitizer)")
-"""The case grids' mark of a cell where a worked conversion's target dangled."""
 
 
 def _cell(records: list[Record], report: Report, flaky: frozenset[CellKey],
@@ -206,7 +204,7 @@ def page_data(report: Report) -> dict[str, Any]:
         "shipped": {"symbol": SHIPPED_C, "text": SHIPPED_C_LEGEND},
         "flaky": FLAKY,
         "compiler_mark": COMPILER_MARK,
-        "dangles": {"symbol": DANGLES_MARK, "text": DANGLES_TEXT},
+        "dangles": {"symbol": DANGLES, "text": DANGLES_LEGEND},
         "safety_legend": SAFETY_LEGEND,
         "stages": {o.value: name for o, name in STAGES.items()},
         "pythons": sorted_versions(r.python for r in main),
@@ -262,13 +260,22 @@ def render_data(report: Report) -> str:
     return f"{header}{DATA_PREFIX}{text};\n"
 
 
+MARK_FIELD = re.compile(r"\{\{mark:(\w+)\}\}")
+"""Where the page's template names a mark of :data:`report.legend.MARKS`: ``{{mark:VARIANT}}``."""
+
+
+def fill_marks(template: str) -> str:
+    """The template with every mark it names filled in from :data:`report.legend.MARKS`;
+    raises ``KeyError`` naming a mark the legend does not have."""
+    def mark(found: re.Match[str]) -> str:
+        name = found[1]
+        if name not in MARKS:
+            raise KeyError(f"{PAGE_TEMPLATE}: {{{{mark:{name}}}}} is not a mark of report.legend"
+                           f" (it has {', '.join(MARKS)})")
+        return MARKS[name]
+    return MARK_FIELD.sub(mark, template)
+
+
 def render_page(report: Report) -> str:
-    """``index.html``: the fixed page (it reads ``compat-data.js``)."""
-    return PAGE_TEMPLATE.read_text(encoding="utf-8")
-
-
-def read_data(text: str) -> dict[str, Any]:
-    """The data back from ``compat-data.js`` text (for tests and tools)."""
-    start = text.index(DATA_PREFIX) + len(DATA_PREFIX)
-    data: dict[str, Any] = json.loads(text[start:].rstrip().rstrip(";"))
-    return data
+    """``index.html``: the fixed page (it reads ``compat-data.js``), its marks filled in."""
+    return fill_marks(PAGE_TEMPLATE.read_text(encoding="utf-8"))

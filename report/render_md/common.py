@@ -17,6 +17,7 @@ from matrix.model.records import Record
 from report.footnotes import Footnote, NoteId, refs
 from report.legend import (
     COMPILER_MARK,
+    CONTRADICTED,
     FLAKY,
     LEGEND,
     SHIPPED_C,
@@ -134,7 +135,7 @@ def render_legend() -> str:
         stages,
         "Measured semantics come from the cells where the case worked; *Locks source* says"
         " whether resizing the source raised `BufferError` while the target lived."
-        " *Documented* is what the case's reference claims; ❗ marks a claim that a"
+        f" *Documented* is what the case's reference claims; {CONTRADICTED} marks a claim that a"
         " measurement contradicts.",
         semantics,
         "*Safety* answers the guide's \"unsafe\": after the source was resized, does the"

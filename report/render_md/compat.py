@@ -7,7 +7,19 @@ from collections.abc import Sequence
 
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from report.footnotes import NoteId, refs
-from report.legend import COMPILER_MARK, FLAKY, SHIPPED_C, TOOLCHAIN
+from report.legend import (
+    COMPILER_MARK,
+    CONTRADICTED,
+    FAILS,
+    FLAKY,
+    MIXED,
+    NOT_POSSIBLE,
+    RANGES_LEAVE_OUT_TOOLCHAIN,
+    SHIPPED_C,
+    TOOLCHAIN,
+    VARIANT,
+    WORKS,
+)
 from report.model import CaseRow, Provenance, Report, ToolchainGrid
 from report.render_md.changes import render_diff_summary
 from report.render_md.common import (
@@ -183,7 +195,7 @@ def _measured(label: str, notes: Sequence[NoteId]) -> str:
 def _documented(row: CaseRow) -> str:
     if not row.contradictions:
         return row.documented
-    return f"{row.documented} ❗{refs(row.contradiction_notes)}"
+    return f"{row.documented} {CONTRADICTED}{refs(row.contradiction_notes)}"
 
 
 def _conversion(row: CaseRow) -> str:
@@ -205,7 +217,7 @@ def render_summary(report: Report) -> str:
         for row in (r for r in report.rows if r.case.group == group):
             name = code(row.case.id)
             if row.case.variant_of:
-                name = f"↳ {name}"
+                name = f"{VARIANT} {name}"
             rows.append([cell_escape(text) for text in [
                 name, _conversion(row), *(verdict_cell(c) for c in row.series),
                 _measured(row.semantics.label, row.semantics_notes),
@@ -283,20 +295,21 @@ def render_toolchain(report: Report) -> str:
         "Does this Python × Cython (× numpy) × C compiler build and run *anything*? Each cell"
         " below is a *control case*, built alone, with no memory idiom (one plain, for the core"
         " cells; one that does `cimport numpy`, holds a typed `ndarray` and calls"
-        " `import_array()` at module level, for the numpy cells). ✅ it builds, imports and"
-        " runs; ✅ 📦 it works only"
+        f" `import_array()` at module level, for the numpy cells). {WORKS} it builds, imports"
+        f" and runs; {WORKS} {SHIPPED_C} it works only"
         " as shipped C (that Cython does not install on that Python; its C, generated under"
-        " another Python, builds there as from an sdist); ❌ it fails (stage, note); n/p"
-        f" nothing can be built there. A case that fails where its control fails *at the same"
-        f" stage* has hit the toolchain, not its idiom: the summary and the ranges do not count"
-        f" it, the per-Python tables show it as {TOOLCHAIN}."
+        f" another Python, builds there as from an sdist); {FAILS} it fails (stage, note);"
+        f" {NOT_POSSIBLE} nothing can be built there. A case that fails where its control fails"
+        " *at the same stage* has hit the toolchain, not its idiom: the summary and the ranges"
+        f" do not count it, the per-Python tables show it as {TOOLCHAIN}."
         f" {section.excused} of the {section.judged} case records measured beside a control"
         " are such toolchain failures.",
     ]
     for grid in report.toolchain.grids:
         if grid.rows_axis == "numpy":
             title = (f"**numpy headers × Cython** (`{grid.case_id}`, gcc; built and run on the"
-                     " same numpy; a cell covers every Python tested with that numpy, ⚠️ *k/n*:"
+                     f" same numpy; a cell covers every Python tested with that numpy, {MIXED}"
+                     " *k/n*:"
                      " *k* of *n* Pythons work, the note says where it fails)")
         else:
             title = f"**Python × Cython** (`{grid.case_id}`, gcc)"
@@ -329,7 +342,7 @@ def render_toolchain(report: Report) -> str:
 def render_ranges(report: Report) -> str:
     lines = []
     for row in report.rows:
-        mark = " †" if row.ranges_leave_out_toolchain else ""
+        mark = f" {RANGES_LEAVE_OUT_TOOLCHAIN}" if row.ranges_leave_out_toolchain else ""
         head = f"- **{code(row.case.id)}**{mark} — {row.case.title}"
         if row.case.variant_of:
             head += f" (variant of {code(row.case.variant_of)})"
@@ -360,10 +373,11 @@ def render_markdown(report: Report) -> str:
         ("One column per Cython series, on CPython (other interpreters: [below]"
          "(#other-interpreters)): " if kinds_measured(report) else
          "One column per Cython series: ")
-        + "✅ works wherever its toolchain works; ⚠️ works on some"
-        " cells and fails on others, ❌ fails everywhere it was tried (stage and note follow);"
-        f" {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; 📦 some cells measured with"
-        " shipped C; ⚙ depends on the C compiler. The full [legend](#legend) is below.",
+        + f"{WORKS} works wherever its toolchain works; {MIXED} works on some"
+        f" cells and fails on others, {FAILS} fails everywhere it was tried (stage and note"
+        f" follow); {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; {SHIPPED_C} some cells"
+        f" measured with shipped C; {COMPILER_MARK} depends on the C compiler. The full"
+        " [legend](#legend) is below.",
         render_summary(report),
         f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
         f"## {TOOLCHAIN_TITLE}",
@@ -371,7 +385,8 @@ def render_markdown(report: Report) -> str:
         "## Inferred ranges",
         "Only tested versions are named; where behaviour changes between two tested versions,"
         " the releases in between were not tested and the change may lie anywhere there."
-        " † marks a case whose ranges would read otherwise if its toolchain failures (see the"
+        f" {RANGES_LEAVE_OUT_TOOLCHAIN} marks a case whose ranges would read otherwise if its"
+        " toolchain failures (see the"
         f" [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR})) counted as its own; they are left"
         " out, as if untried.",
         render_ranges(report),

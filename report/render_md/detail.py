@@ -4,7 +4,7 @@ one click from ``compat.md``, which stays small enough for GitHub to render."""
 from __future__ import annotations
 
 from matrix.model.outcomes import Outcome
-from report.legend import SHIPPED_C, TOOLCHAIN
+from report.legend import FAILS, MIXED, SHIPPED_C, TOOLCHAIN, WORKS
 from report.model import AbiTable, DetailTable, Report
 from report.render_md.common import cell_escape, code, md_table, verdict_cell
 
@@ -57,10 +57,10 @@ def render_detail_page(report: Report) -> str:
         *[render_detail(t, report) for t in report.details],
         "## numpy: built against vs run under",
         "Does a module built against one numpy import under another? A cell covers every numpy"
-        " case and Cython release on that Python: ✅ every built module imports, ❌ none does,"
-        f" ⚠️ *k/n* only *k* of *n* do (the note gives the {code(Outcome.IMPORT_ERROR.value)}"
-        " text). Modules that imported count here even if the case then failed; cells where"
-        " nothing was built show the build failure.",
+        f" case and Cython release on that Python: {WORKS} every built module imports, {FAILS}"
+        f" none does, {MIXED} *k/n* only *k* of *n* do (the note gives the"
+        f" {code(Outcome.IMPORT_ERROR.value)} text). Modules that imported count here even if"
+        " the case then failed; cells where nothing was built show the build failure.",
         *([render_abi(t) for t in report.abi] or ["No build-vs-run cells were measured."]),
     ]
     return "\n\n".join(sections) + "\n"
