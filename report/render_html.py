@@ -1,8 +1,9 @@
 """The web page: ``docs/index.html`` (a static page, no server, no build toolchain) and
 ``docs/compat-data.js``, the compact data it shows.
 
-The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied as
-is; everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
+The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied
+with the marks it names filled in from :data:`report.legend.MARKS` (:func:`fill_marks`);
+everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
 with a ``<script>`` tag so that the page works from ``file://`` as well as from GitHub Pages.
 It opens with the answer: the overview (every case x Cython series, the summary judged against
 the toolchain baseline), then the toolchain table (the control cases' grids), then each case's
