@@ -21,11 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matrix.model.errors import MatrixError, dispatch
-from report.query import EXIT_STATUSES, QueryError, SupportRange, answer, load_data, render_text
+from report.query.answer import answer
+from report.query.data import load_data
+from report.query.range import SupportRange
+from report.query.status import QueryError, help_epilog
+from report.query.text import render_text
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: `query` stays fast
     from matrix.model.records import Record
-    from report.compose import Report
+    from report.model import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout the report is rendered in (``results/``, ``cases/`` and ``docs/`` beside it)."""
@@ -138,7 +142,8 @@ def published_cell_count(out: Path) -> int:
     try:
         text = (out / "compat.json").read_text(encoding="utf-8")
         if text.count(key) == 1:  # the one top-level key: read that object alone (4 MB less)
-            data = {"provenance": json.JSONDecoder().raw_decode(text, text.index(key) + len(key))[0]}
+            start = text.index(key) + len(key)
+            data = {"provenance": json.JSONDecoder().raw_decode(text, start)[0]}
         else:
             data = json.loads(text)
         return int(data["provenance"]["cells"])
@@ -190,7 +195,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_regressions(args: argparse.Namespace) -> int:
     from matrix.model.checks import Judgement
     from matrix.model.diff import Change
-    from report.render_md import render_diff
+    from report.render_md.changes import render_diff
 
     results = Path(args.results)
     baseline = resolve_baseline(_baseline(args), results)
@@ -290,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
                            " a selected case fails on its own somewhere in it, 4 if nothing in"
-                           " it was tried", epilog=EXIT_STATUSES,
+                           " it was tried", epilog=help_epilog(),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     query.add_argument("--python", help="PEP 440 specifier for Python, e.g. '>=3.8' (a minor's"
                        " cells are judged on the patch release measured there)")

@@ -32,10 +32,6 @@ from dataclasses import dataclass, field
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, CellKey
 
-TOOLCHAIN_STAGE_NOTE = (
-    "the control case fails at the same stage in this cell: the toolchain builds nothing here"
-)
-
 
 @dataclass(frozen=True)
 class ToolchainBaseline:

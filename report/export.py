@@ -28,7 +28,7 @@ from matrix.model.records import Record
 from matrix.model.safety import record_safety
 from matrix.model.selection import generated_under, is_shipped_c, series
 from report.compilers import CompilerDisagreement
-from report.compose import (
+from report.model import (
     AbiTable,
     CaseRow,
     Report,

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
-from report.compose import Report
 from report.legend import (
     COLOURS,
     SHIPPED_COLUMN,
@@ -32,6 +31,7 @@ from report.legend import (
     SHORT_LEGEND,
     Verdict,
 )
+from report.model import Report
 from report.verdicts import GroupVerdict, aggregate
 
 if TYPE_CHECKING:

@@ -1,7 +1,10 @@
 """The report's vocabulary in one place: what a cell can say (:class:`Verdict`), its symbol,
-its colour and its legend text, the failing stages, and the marks that follow a cell. The
-markdown, the heatmap, the web page's data and the query all read them from here, so they
-cannot disagree (the page gets them through ``compat-data.js``).
+its colour and its legend text, the failing stages, and every mark a reader meets beside a
+cell, a case or a claim. The markdown, the heatmap, the web page and the query all read them
+from here, so they cannot disagree: the page gets the verdicts' through ``compat-data.js``, and
+the marks its template names (``{{mark:NAME}}``, :data:`MARKS`) are filled in when it is
+rendered (:func:`report.render_html.render_page`). A test fails on a mark written anywhere
+else in ``report/`` (tests/test_report_legend.py).
 """
 
 from __future__ import annotations
@@ -52,8 +55,18 @@ LEGEND: dict[Verdict, str] = {
     Verdict.NOT_TESTED: "not tested: no result for that combination",
 }
 
+WORKS = SYMBOLS[Verdict.OK]
+"""A cell where the case worked on every cell it covers."""
+MIXED = SYMBOLS[Verdict.MIXED]
+"""A cell where the case worked on some of the cells it covers and failed on others."""
+FAILS = SYMBOLS[Verdict.FAILED]
+"""A cell where the case failed on every cell it covers where it was tried."""
 FLAKY = SYMBOLS[Verdict.FLAKY]
+"""A cell (or after another symbol: some of the cells it covers) whose results disagree."""
 TOOLCHAIN = SYMBOLS[Verdict.TOOLCHAIN]
+"""A cell where only the toolchain failed (the control case fails at the same stage)."""
+NOT_POSSIBLE = SYMBOLS[Verdict.NOT_POSSIBLE]
+"""A cell where nothing can be built."""
 
 SHIPPED_C = "📦"
 """Follows a cell (or a cell id, a range) measured with shipped C."""
@@ -116,6 +129,33 @@ SHIPPED_COLUMN = " (shipped C)"
 COMPILER_MARK = "⚙"
 """Follows a summary cell whose verdict depends on the compiler."""
 
-ANSWER_SYMBOLS = {"works": SYMBOLS[Verdict.OK], "fails": SYMBOLS[Verdict.FAILED],
-                  "flaky": FLAKY, "untested": SYMBOLS[Verdict.NOT_TESTED]}
+CONTRADICTED = "❗"
+"""Follows a documented claim (the summary's *Documented* column, the page's safety cell) that
+a measurement contradicts."""
+
+RANGES_LEAVE_OUT_TOOLCHAIN = "†"
+"""Follows a case whose inferred ranges would read otherwise if its toolchain failures counted
+as its own."""
+
+VARIANT = "↳"
+"""Precedes a case that is a variant of the one above it, and on the page another
+interpreter's row under its case."""
+
+DANGLES = "↯"
+"""Marks a cell of the page's case grids where a worked conversion's target dangled."""
+DANGLES_LEGEND = ("a target measured to dangle after the source's resize (the moves probe, or"
+                  " AddressSanitizer)")
+
+MARKS: dict[str, str] = {
+    "WORKS": WORKS, "MIXED": MIXED, "FAILS": FAILS, "FLAKY": FLAKY, "TOOLCHAIN": TOOLCHAIN,
+    "ENV_ERROR": SYMBOLS[Verdict.ENV_ERROR], "SHIPPED_C": SHIPPED_C,
+    "COMPILER_MARK": COMPILER_MARK, "CONTRADICTED": CONTRADICTED,
+    "RANGES_LEAVE_OUT_TOOLCHAIN": RANGES_LEAVE_OUT_TOOLCHAIN, "VARIANT": VARIANT,
+    "DANGLES": DANGLES,
+}
+"""Every mark a reader meets, by the name the page's template gives it (``{{mark:VARIANT}}``);
+the verdicts' words and dash (``n/p``, ``—``) are ordinary text and not listed."""
+
+ANSWER_SYMBOLS = {"works": WORKS, "fails": FAILS, "flaky": FLAKY,
+                  "untested": SYMBOLS[Verdict.NOT_TESTED]}
 """The support-range query's answer per case (``python -m report query``)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report.background import Standby, can_fork, standby, start
-from report.compose import Report
+from report.model import Report
 
 if TYPE_CHECKING:
     from report.heatmap import HeatmapData
@@ -37,14 +37,10 @@ from report.export import (
     same_csv_gz,
 )
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
-from report.render_md import (
-    CHANGES_FILE,
-    DETAIL_FILE,
-    HEATMAP_FILE,
-    render_changes,
-    render_detail_page,
-    render_markdown,
-)
+from report.render_md.changes import render_changes
+from report.render_md.common import CHANGES_FILE, DETAIL_FILE, HEATMAP_FILE
+from report.render_md.compat import render_markdown
+from report.render_md.detail import render_detail_page
 
 MARKDOWN_FILE = "compat.md"
 JSON_FILE = "compat.json"

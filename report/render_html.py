@@ -1,8 +1,9 @@
 """The web page: ``docs/index.html`` (a static page, no server, no build toolchain) and
 ``docs/compat-data.js``, the compact data it shows.
 
-The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied as
-is; everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
+The page is a fixed file (``report/page/index.html``: HTML, CSS and plain JavaScript) copied
+with the marks it names filled in from :data:`report.legend.MARKS` (:func:`fill_marks`);
+everything it shows comes from ``compat-data.js``, a pure function of the report, loaded
 with a ``<script>`` tag so that the page works from ``file://`` as well as from GitHub Pages.
 It opens with the answer: the overview (every case x Cython series, the summary judged against
 the toolchain baseline), then the toolchain table (the control cases' grids), then each case's
@@ -18,32 +19,34 @@ cases' failing cells in range are listed apart, and a range where nothing was tr
 
 from __future__ import annotations
 
-import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 from matrix.model.checks import Judgement
 from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.records import Record
 from matrix.model.safety import Safety, record_safety
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
-from report.compose import Report, VerdictCell, record_note
 from report.legend import (
     COLOURS,
     COMPILER_MARK,
+    DANGLES,
+    DANGLES_LEGEND,
     FLAKY,
     LEGEND,
+    MARKS,
     SHIPPED_C,
     SHIPPED_C_LEGEND,
     STAGES,
     SYMBOLS,
     Verdict,
 )
+from report.model import Report, VerdictCell, record_note
+from report.query.versions import python_release
 from report.semantics import SAFETY_LEGEND, kind_name
 from report.verdicts import aggregate
 
@@ -58,12 +61,6 @@ TRIED, FAILED, IS_FLAKY, SHIPPED, TOOLCHAIN_FAILURE = 1, 2, 4, 8, 16
 
 def _flaky(report: Report) -> frozenset[CellKey]:
     return frozenset(k for k, c in report.checks.items() if c.judgement is Judgement.FLAKY)
-
-
-DANGLES_MARK = "↯"
-DANGLES_TEXT = ("a target measured to dangle after the source's resize (the moves probe, or"
-                " AddressSanitizer)")
-"""The case grids' mark of a cell where a worked conversion's target dangled."""
 
 
 def _cell(records: list[Record], report: Report, flaky: frozenset[CellKey],
@@ -146,24 +143,13 @@ def _rows(report: Report, index: dict[str, int], releases: dict[str, int],
         rows.append([index[record.case_id], record.python, record.cython,
                      record.numpy_build or "", record.numpy_run or "", record.cell_kind,
                      record.outcome.value, note or "", flags,
-                     releases[python_release(record)], cells[record.cell_id]])
+                     releases[_release(record)], cells[record.cell_id]])
     return rows
 
 
-def python_release(record: Record) -> str:
-    """The Python release a record's cell was measured on: the exact patch release when the
-    record states it, else the minor (as ``report.query.python_release`` reads a data row)."""
-    measured = str(record.provenance.get("python_version") or "")
-    return measured if _is_version(measured) else record.python
-
-
-@functools.lru_cache(maxsize=None)
-def _is_version(text: str) -> bool:  # a few dozen distinct texts, read once per record
-    try:
-        Version(text)
-    except InvalidVersion:
-        return False
-    return True
+def _release(record: Record) -> str:
+    """The Python release a record's cell was measured on (as the query reads a data row)."""
+    return python_release(record.python, str(record.provenance.get("python_version") or ""))
 
 
 def _notes(report: Report) -> list[dict[str, Any]]:
@@ -205,7 +191,7 @@ def page_data(report: Report) -> dict[str, Any]:
     case_index = {case.id: index for index, case in enumerate(cases)}
     controls = sorted(report.toolchain_baseline.control_ids)
     control_index = {case_id: index for index, case_id in enumerate(controls)}
-    releases = sorted_versions(python_release(r) for r in report.records)
+    releases = sorted_versions(_release(r) for r in report.records)
     release_index = {release: index for index, release in enumerate(releases)}
     shown = sorted({(cell_sort_key(r), r.cell_id): r for r in report.records}.items())
     cell_ids = [cell_id for (_, cell_id), _ in shown]
@@ -219,7 +205,7 @@ def page_data(report: Report) -> dict[str, Any]:
         "shipped": {"symbol": SHIPPED_C, "text": SHIPPED_C_LEGEND},
         "flaky": FLAKY,
         "compiler_mark": COMPILER_MARK,
-        "dangles": {"symbol": DANGLES_MARK, "text": DANGLES_TEXT},
+        "dangles": {"symbol": DANGLES, "text": DANGLES_LEGEND},
         "safety_legend": SAFETY_LEGEND,
         "stages": {o.value: name for o, name in STAGES.items()},
         "pythons": sorted_versions(r.python for r in main),
@@ -275,13 +261,22 @@ def render_data(report: Report) -> str:
     return f"{header}{DATA_PREFIX}{text};\n"
 
 
+MARK_FIELD = re.compile(r"\{\{mark:(\w+)\}\}")
+"""Where the page's template names a mark of :data:`report.legend.MARKS`: ``{{mark:VARIANT}}``."""
+
+
+def fill_marks(template: str) -> str:
+    """The template with every mark it names filled in from :data:`report.legend.MARKS`;
+    raises ``KeyError`` naming a mark the legend does not have."""
+    def mark(found: re.Match[str]) -> str:
+        name = found[1]
+        if name not in MARKS:
+            raise KeyError(f"{PAGE_TEMPLATE}: {{{{mark:{name}}}}} is not a mark of report.legend"
+                           f" (it has {', '.join(MARKS)})")
+        return MARKS[name]
+    return MARK_FIELD.sub(mark, template)
+
+
 def render_page(report: Report) -> str:
-    """``index.html``: the fixed page (it reads ``compat-data.js``)."""
-    return PAGE_TEMPLATE.read_text(encoding="utf-8")
-
-
-def read_data(text: str) -> dict[str, Any]:
-    """The data back from ``compat-data.js`` text (for tests and tools)."""
-    start = text.index(DATA_PREFIX) + len(DATA_PREFIX)
-    data: dict[str, Any] = json.loads(text[start:].rstrip().rstrip(";"))
-    return data
+    """``index.html``: the fixed page (it reads ``compat-data.js``), its marks filled in."""
+    return fill_marks(PAGE_TEMPLATE.read_text(encoding="utf-8"))

@@ -132,14 +132,16 @@ def _plain(records: Sequence[Record]) -> GroupVerdict:
 
 
 def shipped_mark(shipped: bool | int) -> str:
-    """`` 📦`` after something measured (partly) with shipped C; empty otherwise."""
+    """A space and :data:`~report.legend.SHIPPED_C` after something measured (partly) with
+    shipped C; empty otherwise."""
     return f" {SHIPPED_C}" if shipped else ""
 
 
 def cell_text(group: GroupVerdict, note_refs: str = "", *, counts: bool = False) -> str:
-    """How a table cell shows a verdict: ``✅``, ``⚠️ 2/3<sup>1</sup>``, ``❌ run<sup>4</sup>``,
-    followed by `` 📦`` when any tried record of the group was measured with shipped C (no
-    count: cells stay short; ``compat.json`` has it).
+    """How a table cell shows a verdict: its symbol (:data:`~report.legend.SYMBOLS`), for a
+    mixed one ``2/3`` and the stages, for a failed one the stages (``run<sup>4</sup>``),
+    followed by :func:`shipped_mark` when any tried record of the group was measured with
+    shipped C (no count: cells stay short; ``compat.json`` has it).
 
     Args:
         group: the verdict.

@@ -96,7 +96,8 @@ def test_the_report_imports_nothing_from_matrix_but_the_model() -> None:
 
 
 def test_importing_the_report_never_loads_the_engine() -> None:
-    probe = ("import sys, report.cli, report.compose, report.publish, report.query;"
+    probe = ("import sys, report.cli, report.compose, report.publish,"
+             " report.query.text;"
              " print('\\n'.join(sorted(m for m in sys.modules if m.startswith('matrix'))))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, check=True)

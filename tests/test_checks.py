@@ -188,7 +188,7 @@ def test_the_headline_aa_figure_is_drawn_from_the_whole_store() -> None:
 
 
 def test_the_build_vs_run_table_only_marks_records_flaky_on_importing() -> None:
-    from report.compose import import_flaky
+    from report.tables import import_flaky
 
     record = stored("run-error", "convert: ValueError: negative dimensions are not allowed")
     runs_differently = judge(record, [again(record, "run-error", "convert: ValueError: too big")])

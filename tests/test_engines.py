@@ -68,7 +68,7 @@ def test_an_unknown_engine_is_never_the_result_and_is_named() -> None:
 
 def test_the_report_names_records_of_an_unknown_engine() -> None:
     from report.compose import compose
-    from report.render_md import render_markdown
+    from report.render_md.compat import render_markdown
 
     report = compose([_engine("99", "crash"), _engine(ENGINE_VERSION)], [CASE],
                      background=False)

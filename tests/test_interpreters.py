@@ -367,7 +367,8 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     from matrix.store.results import ResultStore
     from report.compose import compose
     from report.publish import render_files, render_texts
-    from report.query import SupportRange, answer
+    from report.query.answer import answer
+    from report.query.range import SupportRange
     from report.render_html import page_data
 
     fixture = PROJECT_ROOT / "tests" / "fixtures" / "report"

@@ -26,7 +26,9 @@ from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
 from report.legend import COLOURS, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 from report.publish import write_outputs
-from report.query import SupportRange, answer, load_data, published_cells
+from report.query.answer import answer
+from report.query.data import load_data, published_cells
+from report.query.range import SupportRange
 from tests.conftest import missing_prerequisite
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"

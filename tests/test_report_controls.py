@@ -14,11 +14,12 @@ from matrix.model.cases import Expectation, load_cases
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo
 from matrix.store.results import ResultStore
-from report.compose import Report, compose
+from report.compose import compose
 from report.controls import toolchain_baseline_of
 from report.export import render_csv
 from report.legend import Verdict
-from report.render_md import render_markdown
+from report.model import Report
+from report.render_md.compat import render_markdown
 from report.verdicts import aggregate
 from tests.fixtures.report.factory import rec
 
@@ -165,7 +166,7 @@ def published() -> dict[str, object]:
 
     if not PUBLISHED.is_file():
         pytest.fail(f"{PUBLISHED} is missing: run `python -m report render`")
-    from report.query import published_cells
+    from report.query.data import published_cells
 
     data: dict[str, object] = json.loads(PUBLISHED.read_text(encoding="utf-8"))
     data["cells"] = published_cells(PUBLISHED, data)  # compat.csv.gz's rows

@@ -13,7 +13,7 @@ import pytest
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_CASES, DEFAULT_OUT, DEFAULT_RESULTS, NAMED, build_report
 from report.publish import SAME_CONTENT, render_files
-from report.render_md import HEATMAP_FILE
+from report.render_md.common import HEATMAP_FILE
 
 
 @pytest.mark.skipif(not (DEFAULT_RESULTS / "store.json").exists(),

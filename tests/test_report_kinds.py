@@ -13,7 +13,7 @@ from matrix.model.selection import CaseInfo
 from report.compose import compose
 from report.export import render_csv, render_json
 from report.legend import Verdict
-from report.render_md import render_kind_summary, render_markdown, render_summary
+from report.render_md.compat import render_kind_summary, render_markdown, render_summary
 from tests.fixtures.report.factory import rec
 
 CASE = CaseInfo("a", "t", "g", "s", "t", False, "h", Expectation(reference="r"))

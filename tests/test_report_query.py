@@ -16,18 +16,16 @@ from typing import Any
 import pytest
 
 from report.cli import main
-from report.query import (
+from report.query.answer import answer
+from report.query.data import QUERY_FIELDS, load_data, published_cells
+from report.query.range import SupportRange
+from report.query.status import (
     EXIT_FAILS,
     EXIT_TOOLCHAIN,
     EXIT_UNTESTED,
     EXIT_USAGE,
     EXIT_WORKS,
-    QUERY_FIELDS,
     QueryError,
-    SupportRange,
-    answer,
-    load_data,
-    published_cells,
 )
 
 DATA = Path(__file__).parent / "fixtures" / "report" / "expected" / "compat.json"
@@ -600,7 +598,7 @@ def test_the_cached_data_answers_as_the_whole_file_does(
     """What the query keeps of the data (parsed once, then read from its cache) gives the answer
     the whole ``compat.json`` gives, text and JSON, cold and warm; a damaged cache is passed
     over."""
-    from report.query import render_text
+    from report.query.text import render_text
 
     support = SupportRange.parse(python, cython, numpy)
 
@@ -617,3 +615,23 @@ def test_the_cached_data_answers_as_the_whole_file_does(
     kept.write_bytes(b"damaged")
     assert answered(load_data(DATA, tmp_path)) == whole
     assert answered(load_data(DATA)) == whole
+
+
+def test_the_exit_statuses_are_one_table_read_by_help_and_the_docstring(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` and :mod:`report.query`'s docstring are written from ``EXIT_STATUSES``: every
+    status and the start of its meaning appear in both, and each code is returned by
+    :meth:`Answer.status` (the codes are the table's)."""
+    import report.query
+    from report.query.status import EXIT_STATUSES
+
+    with pytest.raises(SystemExit):
+        main(["query", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    doc = " ".join((report.query.__doc__ or "").split())
+    assert [s.code for s in EXIT_STATUSES] == [EXIT_WORKS, EXIT_FAILS, EXIT_USAGE,
+                                               EXIT_TOOLCHAIN, EXIT_UNTESTED]
+    for status in EXIT_STATUSES:
+        meaning = " ".join(status.meaning.split())
+        assert f"{status.code} {meaning}" in out
+        assert f"* {status.code}: {meaning}" in doc

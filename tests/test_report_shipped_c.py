@@ -13,11 +13,13 @@ from matrix.model.diff import diff
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, is_shipped_c
 from report.cgeneration import c_generation_of, shipped_cells_of
-from report.compose import Report, compose
+from report.compose import compose
 from report.export import CSV_COLUMNS, render_csv, render_json
 from report.legend import SHIPPED_C
+from report.model import Report
 from report.ranges import infer_ranges
-from report.render_md import render_detail, render_markdown, render_provenance, render_summary
+from report.render_md.compat import render_markdown, render_provenance, render_summary
+from report.render_md.detail import render_detail
 from report.verdicts import aggregate, cell_text
 from tests.fixtures.report.factory import rec
 

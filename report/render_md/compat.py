@@ -1,114 +1,44 @@
-"""The published markdown page (``docs/compat.md``), rendered from a :class:`Report`.
-
-Tables are GitHub-flavoured markdown made by tabulate (``tablefmt="github"``), with number
-parsing off and wide-character measuring off, so the bytes do not depend on whether the
-optional ``wcwidth`` package happens to be installed.
-"""
+"""``docs/compat.md``, the answer first: the summary, the toolchain baseline, the inferred
+ranges, the compilers, the changes in brief, the legend, the provenance and the notes."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-
-import tabulate as tabulate_module
+from collections.abc import Sequence
 
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
-from matrix.model.diff import CHANGE_TITLES, CellChange, Change, Diff
-from matrix.model.errorline import normalize_error
-from matrix.model.outcomes import Outcome
-from matrix.model.records import Record
-from report.compose import (
-    AbiTable,
-    CaseRow,
-    DetailTable,
-    Provenance,
-    Report,
-    ToolchainGrid,
-    VerdictCell,
-    failure_note,
-)
-from report.footnotes import Footnote, NoteId, refs
+from report.footnotes import NoteId, refs
 from report.legend import (
     COMPILER_MARK,
+    CONTRADICTED,
+    FAILS,
     FLAKY,
-    LEGEND,
+    MIXED,
+    NOT_POSSIBLE,
+    RANGES_LEAVE_OUT_TOOLCHAIN,
     SHIPPED_C,
-    SHIPPED_C_LEGEND,
-    STAGE_LEGEND,
-    STAGES,
-    SYMBOLS,
     TOOLCHAIN,
-    Verdict,
+    VARIANT,
+    WORKS,
 )
-from report.semantics import SAFETY_LEGEND, SEMANTICS_LEGEND
-from report.verdicts import cell_text, shipped_mark
-
-HEATMAP_FILE = "compat-heatmap.png"
-READING_LINK = "reading.md"
-PAGE_LINK = "index.html"
-CHANGES_FILE = "changes.md"
-"""The diff against the previous run, in a file of its own (``docs/changes.md``)."""
-DETAIL_FILE = "detail.md"
-"""Every measured cell, per Python, and the numpy build-vs-run tables (``docs/detail.md``):
-one click from ``compat.md``, which stays small enough for GitHub to render."""
-TOOLCHAIN_TITLE = "Toolchain baseline"
-TOOLCHAIN_ANCHOR = "#toolchain-baseline"
-"""GitHub's anchor of the section titled :data:`TOOLCHAIN_TITLE`."""
-COLLAPSE_OVER = 12
-"""Change lists longer than this are folded into ``<details>``."""
-
-
-@contextmanager
-def _narrow_chars() -> Iterator[None]:
-    """Measure cells with ``len`` (not ``wcwidth``) for byte-stable output everywhere."""
-    saved = getattr(tabulate_module, "WIDE_CHARS_MODE", False)
-    tabulate_module.WIDE_CHARS_MODE = False
-    try:
-        yield
-    finally:
-        tabulate_module.WIDE_CHARS_MODE = saved
-
-
-def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub markdown table; every cell is text, left-aligned."""
-    with _narrow_chars():
-        return str(tabulate_module.tabulate(
-            [list(row) for row in rows], headers=list(headers), tablefmt="github",
-            disable_numparse=True, colalign=["left"] * len(headers),
-        ))
-
-
-def cell_escape(text: str) -> str:
-    """Make text safe inside a table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def code(text: str) -> str:
-    """An inline code span that survives backticks in ``text``."""
-    if "`" not in text:
-        return f"`{text}`"
-    return f"`` {text} ``"
-
-
-def verdict_cell(cell: VerdictCell, *, counts: bool = False, link: bool = True) -> str:
-    """A table cell; its note ids link to the notes on this page (``link=False``: bare ids)."""
-    mark = f" {COMPILER_MARK}" if cell.compiler_dependent else ""
-    return cell_text(cell.verdict, refs(cell.notes, link=link), counts=counts) + mark
-
-
-COMPILER_ERROR_CHARS = 110
-
-
-def _compiler_result(record: Record, report: Report) -> str:
-    """``ok`` or ``cc-error: `first error line`<sup>9</sup>``: one compiler's result."""
-    if record.outcome is Outcome.OK:
-        return "ok"
-    note = failure_note(report, record)
-    error = normalize_error(record.first_error)
-    if len(error) > COMPILER_ERROR_CHARS:
-        error = error[:COMPILER_ERROR_CHARS - 1].rstrip() + "…"
-    return f"{record.outcome.value}: {code(error)}{refs([note]) if note is not None else ''}"
+from report.model import CaseRow, Provenance, Report, ToolchainGrid
+from report.render_md.changes import render_diff_summary
+from report.render_md.common import (
+    DETAIL_FILE,
+    HEATMAP_FILE,
+    PAGE_LINK,
+    READING_LINK,
+    TOOLCHAIN_ANCHOR,
+    TOOLCHAIN_TITLE,
+    cell_escape,
+    code,
+    compiler_result,
+    md_table,
+    render_legend,
+    render_notes,
+    safety_cell,
+    verdict_cell,
+)
+from report.verdicts import shipped_mark
 
 
 def render_compilers(report: Report) -> str:
@@ -134,7 +64,7 @@ def render_compilers(report: Report) -> str:
         if d.numpy_run and d.numpy_run != d.numpy_build:
             numpy += f" → {d.numpy_run}"
         rows.append([code(d.case_id), d.python, d.cython, numpy,
-                     *[_compiler_result(results[c], report) if c in results else "—"
+                     *[compiler_result(results[c], report) if c in results else "—"
                        for c in columns]])
     table = md_table(["Case", "Python", "Cython", "numpy", *columns],
                      [[cell_escape(text) for text in row] for row in rows])
@@ -258,63 +188,6 @@ def render_provenance(report: Report) -> str:
     return "\n".join(lines) + (f"\n\n{generation}" if generation else "")
 
 
-def render_legend() -> str:
-    verdicts = md_table(["Cell", "Meaning"], [
-        [f"{SYMBOLS[v]}{' stage' if v in (Verdict.MIXED, Verdict.FAILED) else ''}", LEGEND[v]]
-        for v in Verdict
-    ])
-    stages = md_table(["Stage", "Outcome", "Meaning"], [
-        [STAGES[o], code(o.value), STAGE_LEGEND[o]] for o in STAGES
-    ])
-    semantics = md_table(["Semantics", "Meaning"], [
-        [label, meaning] for label, meaning in SEMANTICS_LEGEND.items()
-    ])
-    safety = md_table(["Safety", "Meaning"], [
-        [safety_cell(label), meaning] for label, meaning in SAFETY_LEGEND.items()
-    ])
-    return "\n\n".join([
-        "A summary cell covers every Python and numpy version tested with that Cython series"
-        " (the build-vs-run cells are left out: they have their own table). Untried cells"
-        " (not possible, environment errors) never count as failures.",
-        verdicts,
-        f"{COMPILER_MARK} after a summary cell: some cell it covers gave another result with"
-        " another C compiler (clang, or gcc with GCC 14's error defaults); the"
-        " [Compilers](#compilers) section lists them.",
-        f"{SHIPPED_C} after a cell: {SHIPPED_C_LEGEND}. After a summary cell, at least one of"
-        " the cells it covers was (the per-Python tables show which); after a cell id in a"
-        " note, that cell was; after an inferred range, some of the cells it"
-        " rests on were.",
-        f"{TOOLCHAIN} in a per-Python table: the case failed where its cell's control case"
-        f" failed at the same stage (see the [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR}));"
-        " the summary and the ranges leave such cells out.",
-        "`<sup>cc-3f2a1</sup>` refers to the note with that id at the end: the failure's first"
-        " error line and the cells where it was seen. A note's id comes from what it says (the"
-        " stage and a hash of the error line), so it stays the same from run to run. Failing"
-        " stages:",
-        stages,
-        "Measured semantics come from the cells where the case worked; *Locks source* says"
-        " whether resizing the source raised `BufferError` while the target lived."
-        " *Documented* is what the case's reference claims; ❗ marks a claim that a"
-        " measurement contradicts.",
-        semantics,
-        "*Safety* answers the guide's \"unsafe\": after the source was resized, does the"
-        " target still point at good memory? After a resize that took place, the runner asks"
-        " for the source's and the target's addresses again (the *moves* probe); in the"
-        " `gcc-asan` cells (AddressSanitizer, CPython 3.6+) it then reads through the target"
-        " once more, and ASan names the error. Every dangling target has a note with the ASan"
-        " line and a reproducer.",
-        safety,
-    ])
-
-
-SAFETY_MARKS = {"dangles": "**dangles**"}
-"""How a safety verdict reads in a table cell: a dangling target stands out."""
-
-
-def safety_cell(label: str) -> str:
-    return SAFETY_MARKS.get(label, label)
-
-
 def _measured(label: str, notes: Sequence[NoteId]) -> str:
     return f"{label}{refs(notes)}"
 
@@ -322,7 +195,7 @@ def _measured(label: str, notes: Sequence[NoteId]) -> str:
 def _documented(row: CaseRow) -> str:
     if not row.contradictions:
         return row.documented
-    return f"{row.documented} ❗{refs(row.contradiction_notes)}"
+    return f"{row.documented} {CONTRADICTED}{refs(row.contradiction_notes)}"
 
 
 def _conversion(row: CaseRow) -> str:
@@ -344,7 +217,7 @@ def render_summary(report: Report) -> str:
         for row in (r for r in report.rows if r.case.group == group):
             name = code(row.case.id)
             if row.case.variant_of:
-                name = f"↳ {name}"
+                name = f"{VARIANT} {name}"
             rows.append([cell_escape(text) for text in [
                 name, _conversion(row), *(verdict_cell(c) for c in row.series),
                 _measured(row.semantics.label, row.semantics_notes),
@@ -404,14 +277,6 @@ def render_kind_summary(report: Report) -> str:
     return "\n\n".join(parts)
 
 
-def note_text(notes: Sequence[NoteId]) -> str:
-    """``note cc-3f2a1``, ``notes cc-3f2a1, run-0b7c2``; empty for none."""
-    if not notes:
-        return ""
-    noun = "note" if len(notes) == 1 else "notes"
-    return f"{noun} {', '.join(notes)}"
-
-
 def render_toolchain_grid(grid: ToolchainGrid) -> str:
     """One control's grid: rows (Python minors or numpy built against) x Cython releases."""
     counts = grid.rows_axis == "numpy"
@@ -430,20 +295,21 @@ def render_toolchain(report: Report) -> str:
         "Does this Python × Cython (× numpy) × C compiler build and run *anything*? Each cell"
         " below is a *control case*, built alone, with no memory idiom (one plain, for the core"
         " cells; one that does `cimport numpy`, holds a typed `ndarray` and calls"
-        " `import_array()` at module level, for the numpy cells). ✅ it builds, imports and"
-        " runs; ✅ 📦 it works only"
+        f" `import_array()` at module level, for the numpy cells). {WORKS} it builds, imports"
+        f" and runs; {WORKS} {SHIPPED_C} it works only"
         " as shipped C (that Cython does not install on that Python; its C, generated under"
-        " another Python, builds there as from an sdist); ❌ it fails (stage, note); n/p"
-        f" nothing can be built there. A case that fails where its control fails *at the same"
-        f" stage* has hit the toolchain, not its idiom: the summary and the ranges do not count"
-        f" it, the per-Python tables show it as {TOOLCHAIN}."
+        f" another Python, builds there as from an sdist); {FAILS} it fails (stage, note);"
+        f" {NOT_POSSIBLE} nothing can be built there. A case that fails where its control fails"
+        " *at the same stage* has hit the toolchain, not its idiom: the summary and the ranges"
+        f" do not count it, the per-Python tables show it as {TOOLCHAIN}."
         f" {section.excused} of the {section.judged} case records measured beside a control"
         " are such toolchain failures.",
     ]
     for grid in report.toolchain.grids:
         if grid.rows_axis == "numpy":
             title = (f"**numpy headers × Cython** (`{grid.case_id}`, gcc; built and run on the"
-                     " same numpy; a cell covers every Python tested with that numpy, ⚠️ *k/n*:"
+                     f" same numpy; a cell covers every Python tested with that numpy, {MIXED}"
+                     " *k/n*:"
                      " *k* of *n* Pythons work, the note says where it fails)")
         else:
             title = f"**Python × Cython** (`{grid.case_id}`, gcc)"
@@ -463,7 +329,7 @@ def render_toolchain(report: Report) -> str:
                 numpy += f" → {d.numpy_run}"
             rows.append([cell_escape(text) for text in [
                 code(d.case_id), d.python, d.cython, numpy,
-                *[_compiler_result(results[c], report) if c in results else "—"
+                *[compiler_result(results[c], report) if c in results else "—"
                   for c in columns]]])
         parts.append(f"**Where the C compiler decides** ({len(rows)} cells where the controls'"
                      " results differ by compiler)\n\n"
@@ -476,7 +342,7 @@ def render_toolchain(report: Report) -> str:
 def render_ranges(report: Report) -> str:
     lines = []
     for row in report.rows:
-        mark = " †" if row.ranges_leave_out_toolchain else ""
+        mark = f" {RANGES_LEAVE_OUT_TOOLCHAIN}" if row.ranges_leave_out_toolchain else ""
         head = f"- **{code(row.case.id)}**{mark} — {row.case.title}"
         if row.case.variant_of:
             head += f" (variant of {code(row.case.variant_of)})"
@@ -489,197 +355,6 @@ def render_ranges(report: Report) -> str:
         if row.case.expect.works:
             lines.append(f"  - documented: {row.case.expect.works}")
     return "\n".join(lines)
-
-
-def render_detail(table: DetailTable, report: Report) -> str:
-    has_numpy = any(row.numpy for row in table.rows)
-    headers = ["Case", *(["numpy"] if has_numpy else []), *table.cython]
-    rows = []
-    for row in table.rows:
-        numpy = [row.numpy or ""] if has_numpy else []
-        rows.append([cell_escape(text) for text in [
-            code(row.case_id), *numpy,
-            *(verdict_cell(c, link=False) for c in row.cells)]])
-    versions = f" ({', '.join(table.versions)})" if table.versions else ""
-    body = md_table(headers, rows)
-    shipped = "".join(f"{SHIPPED_C} Shipped C: {cell_escape(cells.sentence)}\n\n"
-                      for cells in table.shipped)
-    return (f"### Python {table.python}{versions}\n\n{shipped}<details>\n<summary>{len(rows)}"
-            f" rows × {len(table.cython)} Cython releases</summary>\n\n{body}\n\n</details>")
-
-
-def render_abi(table: AbiTable) -> str:
-    headers = ["built against ↓ / run under →", *table.runs]
-    rows = [[build, *(verdict_cell(c, counts=True, link=False)
-                      for c in cells)]
-            for build, cells in zip(table.builds, table.cells)]
-    cython = ", ".join(table.cython) or "—"
-    return (f"### Python {table.python}\n\nOver {table.cases} numpy cases; the diagonal covers"
-            f" every Cython release tried, the other cells Cython {cython}.\n\n"
-            f"{md_table(headers, rows)}")
-
-
-def _where(note: Footnote) -> str:
-    """``a`` (py3.9: cy0.29.37); ``b``, ``c`` (py3.13: ...): cases seen in the same cells are
-    named together (a toolchain failure is seen in the same cells by every case)."""
-    grouped: dict[str, list[str]] = {}
-    for case_id, cells in note.where:
-        grouped.setdefault(cells, []).append(code(case_id))
-    return "; ".join(f"{', '.join(cases)} ({cells})" if cells else ", ".join(cases)
-                     for cells, cases in grouped.items())
-
-
-def _anchor(note: NoteId) -> str:
-    """The note's id, bold, with an HTML anchor of the same name (``#cc-3f2a1``)."""
-    return f'<a id="{note}"></a>**{note}** '
-
-
-def render_notes(notes: Sequence[Footnote]) -> str:
-    lines = []
-    for note in notes:
-        if note.kind == "semantics":
-            lines.append(f"- {_anchor(note.id)}{_where(note)}: {note.text}")
-            continue
-        if note.kind == "flaky":
-            lines.append(f"- {_anchor(note.id)}{FLAKY} flaky {_where(note)}:"
-                         f" {cell_escape(note.text)}; measure it: {code(note.reproduce)}")
-            continue
-        label = note.outcome or note.kind
-        line = f"- {_anchor(note.id)}{label} {code(note.text)} — seen in {_where(note)}"
-        if note.reproduce:
-            line += f"; reproduce: {code(note.reproduce)}"
-        lines.append(line)
-        lines.extend(f"   - Upstream: [{cell_escape(r.title)}]({r.url}): {cell_escape(r.why)}"
-                     for r in note.references)
-    return "\n".join(lines) if lines else "No failures."
-
-
-def _check_text(change: CellChange) -> str:
-    """``confirmed ×2``, ``flaky`` or ``—`` (not re-measured)."""
-    if change.check == "unchecked":
-        return "—"
-    return f"{change.check} ×{change.remeasured}" if change.remeasured else change.check
-
-
-def _change_rows(changes: Sequence[CellChange], report: Report) -> list[list[str]]:
-    rows = []
-    for change in changes:
-        detail = change.detail
-        number = report.failure_notes.get((change.after, change.detail))
-        if number is not None:
-            detail = f"note {number}"
-        elif detail:
-            detail = code(detail)
-        if change.case_changed:
-            detail = f"{detail} (case code changed)".strip()
-        cell = code(change.cell_id) + shipped_mark(change.shipped_c)
-        rows.append([cell_escape(text) for text in [
-            code(change.case_id), cell, change.before, change.after, detail,
-            _check_text(change)]])
-    return rows
-
-
-def _new_cells(found: Sequence[CellChange]) -> str:
-    """New cells per case: how many, and their outcomes (counts)."""
-    by_case: dict[str, Counter[str]] = {}
-    for change in found:
-        by_case.setdefault(change.case_id, Counter())[change.after] += 1
-    rows = [[code(case_id), str(sum(outcomes.values())),
-             ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))]
-            for case_id, outcomes in by_case.items()]
-    return ("Per case (each cell is in `compat.json`'s `diff` and in [detail.md](detail.md)):"
-            f"\n\n{md_table(['Case', 'New cells', 'Outcomes'], rows)}")
-
-
-PUBLICATION_TAG = "results-<date>"
-"""How a publication's git tag is spelled (``python -m matrix publish`` names the newest one
-the baseline)."""
-
-
-def render_diff(changes: Diff | None, report: Report) -> str:
-    if changes is None:
-        return ("No previous run to compare with. Each publication is a git tag"
-                f" (`{PUBLICATION_TAG}`): the next one is compared with it.")
-    counts = changes.counts()
-    summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts)
-    parts = [f"Against the baseline ({changes.baseline_cells} records, one per case and cell;"
-             " newest record"
-             f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."]
-    for kind in Change:
-        found = changes.of(kind)
-        if not found:
-            continue
-        title = f"### {CHANGE_TITLES[kind]}: {len(found)}"
-        if kind is Change.NEW:
-            # Cells the previous run did not have say what the tables say: per case, how many
-            # and what they gave (each one is in compat.json's diff and in detail.md).
-            parts.append(f"{title}\n\n{_new_cells(found)}")
-            continue
-        table = md_table(["Case", "Cell", "Before", "After", "Detail", "Re-measured"],
-                         _change_rows(found, report))
-        if len(found) > COLLAPSE_OVER or kind in (Change.NEW, Change.GONE):
-            noun = "cell" if len(found) == 1 else "cells"
-            table = (f"<details>\n<summary>{len(found)} {noun}</summary>\n\n{table}\n\n"
-                     "</details>")
-        parts.append(f"{title}\n\n{table}")
-    return "\n\n".join(parts)
-
-
-def render_diff_summary(changes: Diff | None) -> str:
-    """A few lines about the changes against the previous run; the tables are in
-    :data:`CHANGES_FILE`."""
-    if changes is None:
-        return ("No previous run to compare with (each publication is a git tag,"
-                f" `{PUBLICATION_TAG}`: the next one is compared with it).")
-    counts = changes.counts()
-    summary = " · ".join(f"{kind} {counts[kind]}" for kind in counts) or "no change"
-    return (f"Against the previous run ({changes.baseline_cells} records, one per case and cell;"
-            " newest record"
-            f" {changes.baseline_date or '—'}): {summary} · unchanged {changes.unchanged}."
-            f" Every changed cell, with its re-measurement: [{CHANGES_FILE}]({CHANGES_FILE}).")
-
-
-def render_changes(report: Report) -> str:
-    """``docs/changes.md``: every change against the previous run; ends with one newline."""
-    sections = [
-        "# Changes since the previous run",
-        "<!-- Generated by `python -m report render` from results/ and the previous"
-        " publication it names (results/store.json). Do not edit by hand. -->",
-        "What the published run measured differently from the one before it, cell by cell;"
-        " *Re-measured* says whether measuring the change again from scratch confirmed it"
-        " (`python -m matrix recheck`). Back to [the table](compat.md).",
-        render_diff(report.diff, report),
-    ]
-    return "\n\n".join(sections) + "\n"
-
-
-def render_detail_page(report: Report) -> str:
-    """``docs/detail.md``: the per-Python tables and the build-vs-run tables; ends with one
-    newline. Note ids refer to the notes of ``compat.md``."""
-    sections = [
-        "# Every measured cell",
-        "<!-- Generated by `python -m report render` from results/."
-        " Do not edit by hand. -->",
-        "The per-Python tables behind [the summary](compat.md): every record the report shows"
-        " (gcc; the other compilers are in compat.md's *Compilers* section and in the data"
-        " files). Note ids (`cc-3f2a1`) refer to [the notes in compat.md](compat.md#notes):"
-        " `compat.md#cc-3f2a1` opens one.",
-        "## Per-Python detail",
-        "Each cell is one measured cell: Cython release (columns) × case, and numpy version for"
-        " the numpy cases (built and run on the same numpy). A cell followed by"
-        f" {SHIPPED_C} was measured with shipped C: that Cython release does not install or run"
-        f" on that Python (the line above the table says why). {TOOLCHAIN}: a toolchain"
-        " failure (the cell's control case failed at the same stage).",
-        *[render_detail(t, report) for t in report.details],
-        "## numpy: built against vs run under",
-        "Does a module built against one numpy import under another? A cell covers every numpy"
-        " case and Cython release on that Python: ✅ every built module imports, ❌ none does,"
-        f" ⚠️ *k/n* only *k* of *n* do (the note gives the {code(Outcome.IMPORT_ERROR.value)}"
-        " text). Modules that imported count here even if the case then failed; cells where"
-        " nothing was built show the build failure.",
-        *([render_abi(t) for t in report.abi] or ["No build-vs-run cells were measured."]),
-    ]
-    return "\n\n".join(sections) + "\n"
 
 
 def render_markdown(report: Report) -> str:
@@ -698,10 +373,11 @@ def render_markdown(report: Report) -> str:
         ("One column per Cython series, on CPython (other interpreters: [below]"
          "(#other-interpreters)): " if kinds_measured(report) else
          "One column per Cython series: ")
-        + "✅ works wherever its toolchain works; ⚠️ works on some"
-        " cells and fails on others, ❌ fails everywhere it was tried (stage and note follow);"
-        f" {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; 📦 some cells measured with"
-        " shipped C; ⚙ depends on the C compiler. The full [legend](#legend) is below.",
+        + f"{WORKS} works wherever its toolchain works; {MIXED} works on some"
+        f" cells and fails on others, {FAILS} fails everywhere it was tried (stage and note"
+        f" follow); {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; {SHIPPED_C} some cells"
+        f" measured with shipped C; {COMPILER_MARK} depends on the C compiler. The full"
+        " [legend](#legend) is below.",
         render_summary(report),
         f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
         f"## {TOOLCHAIN_TITLE}",
@@ -709,7 +385,8 @@ def render_markdown(report: Report) -> str:
         "## Inferred ranges",
         "Only tested versions are named; where behaviour changes between two tested versions,"
         " the releases in between were not tested and the change may lie anywhere there."
-        " † marks a case whose ranges would read otherwise if its toolchain failures (see the"
+        f" {RANGES_LEAVE_OUT_TOOLCHAIN} marks a case whose ranges would read otherwise if its"
+        " toolchain failures (see the"
         f" [{TOOLCHAIN_TITLE.lower()}]({TOOLCHAIN_ANCHOR})) counted as its own; they are left"
         " out, as if untried.",
         render_ranges(report),
