@@ -27,7 +27,7 @@ from matrix.model.checks import Check, Judgement, Remeasurement, checks_of, sign
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.diff import Diff, diff
-from matrix.model.interpreters import DEFAULT_KIND, InterpreterId, kind_id
+from matrix.model.interpreters import DEFAULT_KIND, KINDS, InterpreterId, kind_id
 from matrix.model.records import Record
 from matrix.model.selection import (
     CaseInfo,
@@ -57,7 +57,6 @@ from report.semantics import (
     documented_text,
     gil_at_import_text,
     kind_difference_text,
-    kind_name,
     measure,
     measure_locks,
     measure_safety,
@@ -154,7 +153,7 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
                 differs.append(cell.verdict.verdict in ANSWER_VERDICTS)
             same.append(cell.verdict.verdict in ANSWER_VERDICTS and not differs[-1]
                         and theirs.verdict in ANSWER_VERDICTS)
-        kind_rows.append(KindSummary(kind=kind, name=kind_name(kind), series=own,
+        kind_rows.append(KindSummary(kind=kind, name=KINDS[kind].title, series=own,
                                      differs=tuple(differs), same=tuple(same)))
     # Semantics and ranges rest on settled results only: a flaky cell says neither.
     main = [r for r in shown if (r.case_id, r.cell_id) not in flaky]
@@ -181,7 +180,7 @@ def _case_row(case: CaseInfo, records: Sequence[Record], series_list: Sequence[s
         alike = {_place(r) for r in records_of_kind}
         cpython_alike = [r for r in cpython if _place(r) in alike]
         for what, label in KIND_PROPERTIES:
-            text = kind_difference_text(kind_name(kind), what, measure(cpython_alike, label),
+            text = kind_difference_text(KINDS[kind].title, what, measure(cpython_alike, label),
                                         measure(records_of_kind, label), records_of_kind,
                                         label)
             if text is None:

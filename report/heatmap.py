@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from matrix.model.cells import Cell
 from matrix.model.records import Record
 from matrix.model.selection import cell_sort_key
 from report.legend import (
@@ -64,7 +65,8 @@ def heatmap_data(report: Report) -> HeatmapData:
 
 
 def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[GroupVerdict]]]:
-    """Row labels (cases), column labels (``py3.12 cy3.3.1``, followed by ``(shipped C)``
+    """Row labels (cases), column labels (the (Python, Cython) pair spelled as a cell id:
+    ``py3.12-cy3.3.1``, ``pp3.11-cy3.1.8``, ``py3.13t-cy3.2.9``, followed by ``(shipped C)``
     where any cell of the column was measured with shipped C) and each cell's verdict."""
     main = [r for r in report.records if r.cell_kind != "abi"]
     columns: list[tuple[str, str]] = []
@@ -79,7 +81,7 @@ def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[Grou
     grid = [[aggregate(by_cell.get((case_id, *column), []), toolchain=toolchain)
              for column in columns] for case_id in rows]
     shipped = [any(line[index].shipped for line in grid) for index in range(len(columns))]
-    labels = [f"py{p} cy{c}{SHIPPED_COLUMN if mark else ''}"
+    labels = [f"{Cell(p, c).id}{SHIPPED_COLUMN if mark else ''}"  # a core cell's id
               for (p, c), mark in zip(columns, shipped)]
     return rows, labels, grid
 

@@ -56,7 +56,7 @@ def interpreter_kind(python: str) -> str:
         found = InterpreterId.from_label(python)
     except ValueError:
         return python
-    return f"free-threaded {found.kind.name}" if found.kind.free_threaded else found.kind.name
+    return found.kind.title
 
 @dataclass(frozen=True)
 class Run:

@@ -47,7 +47,7 @@ from report.legend import (
 )
 from report.model import Report, VerdictCell, record_note
 from report.query.versions import python_release
-from report.semantics import SAFETY_LEGEND, kind_name
+from report.semantics import SAFETY_LEGEND
 from report.verdicts import aggregate
 
 PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
@@ -181,7 +181,7 @@ def _kinds(pythons: Iterable[str]) -> list[dict[str, Any]]:
     by_kind: dict[str, list[str]] = {}
     for python in sorted_versions(pythons):
         by_kind.setdefault(kind_id(python), []).append(python)
-    return [{"id": kind.id, "name": kind_name(kind.id), "pythons": by_kind[kind.id],
+    return [{"id": kind.id, "name": kind.title, "pythons": by_kind[kind.id],
              "default": kind.is_default} for kind in KINDS.values() if kind.id in by_kind]
 
 

@@ -191,12 +191,6 @@ def split_by_kind(records: Sequence[Record]) -> dict[str, list[Record]]:
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
-def kind_name(kind: str) -> str:
-    """``PyPy``, ``free-threaded CPython``: how texts name an interpreter kind."""
-    found = KINDS[kind]
-    return f"free-threaded {found.name}" if found.free_threaded else found.name
-
-
 KIND_PROPERTIES: tuple[tuple[str, Callable[[Record], str | None]], ...] = (
     ("copies", lambda r: None if r.behaviour.copies is None
      else ("copy" if r.behaviour.copies else "alias")),

@@ -33,8 +33,7 @@ def kind_warnings(support: SupportRange, rows: list[Row]) -> list[str]:
     left_out = Counter(row_kind(r) for r in rows if not support.holds_kind(r))
     if not left_out:
         return []
-    parts = ", ".join(f"{KINDS[kind].name}{' free-threaded' if KINDS[kind].free_threaded else ''}"
-                      f" {count}" for kind, count in sorted(left_out.items()))
+    parts = ", ".join(f"{KINDS[kind].title} {count}" for kind, count in sorted(left_out.items()))
     return [f"{plural(sum(left_out.values()), 'cell')} of other interpreters are out of range"
             f" ({parts}): --interpreter names the kinds in range (e.g."
             f" --interpreter {','.join(sorted({*support.interpreters, *left_out}))})"]
