@@ -5,6 +5,9 @@ machine), so CI images and a developer's machine store separate records of the s
 report shows one record per (case, cell): the newest, whichever toolchain measured it.  A
 toolchain whose own newest record of that cell says something else is never hidden: each such
 pair is listed (provenance, "toolchain disagreements"), with both outcomes and first errors.
+Two records disagree when their :func:`~matrix.model.checks.signature` differs: the rule a
+re-measurement and the diff use (the outcome, the first error line as readers see it, the
+behaviour), so that paths and addresses that differ between machines are no disagreement.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matrix.model.records import Record, measured_content, toolchain_of
+from matrix.model.checks import signature
+from matrix.model.errorline import normalize_error
+from matrix.model.records import Record, toolchain_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class Measurement:
     toolchain: str
     outcome: str
     first_error: str | None
+    """As readers see it (:func:`~matrix.model.errorline.normalize_error`); ``None`` for
+    ``ok``."""
     timestamp: str
 
 
@@ -33,8 +40,8 @@ class ToolchainDisagreement:
 
 
 def _measurement(record: Record) -> Measurement:
-    return Measurement(toolchain_of(record), record.outcome.value, record.first_error,
-                       record.timestamp)
+    error = None if record.first_error is None else normalize_error(record.first_error)
+    return Measurement(toolchain_of(record), record.outcome.value, error, record.timestamp)
 
 
 def toolchain_counts(records: Iterable[Record]) -> tuple[tuple[str, int], ...]:
@@ -61,7 +68,7 @@ def disagreements(shown: Sequence[Record], others: Iterable[Record]
     found = []
     for (case_id, cell_id, _), record in sorted(newest.items()):
         chosen = by_cell[(case_id, cell_id)]
-        if measured_content(record)[:3] != measured_content(chosen)[:3]:
+        if signature(record) != signature(chosen):
             found.append(ToolchainDisagreement(case_id, cell_id, _measurement(chosen),
                                                _measurement(record)))
     return tuple(found)

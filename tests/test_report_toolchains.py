@@ -41,3 +41,25 @@ def test_agreeing_toolchains_are_not_a_disagreement() -> None:
                     timestamp="2026-12-01T00:00:00Z")
     selection = select_current([local, image], [case_info("case-a", content_hash="h")])
     assert disagreements(selection.records, selection.others) == ()
+
+
+def test_error_lines_that_differ_only_in_machine_paths_are_the_same_failure() -> None:
+    """The one "same error" rule (checks.signature, which the diff and recheck use): a failure
+    whose first line differs only in its absolute path and its memory address is no
+    disagreement; another error text is, and is listed as readers see it."""
+    def failing(key: str, provenance: dict[str, str], error: str, stamp: str) -> object:
+        return replace(make_record(key, Outcome.RUN_ERROR), case_hash="h", provenance=provenance,
+                       first_error=error, timestamp=stamp)
+
+    local = failing("k-local", LOCAL, "ValueError at 0x7f3a2c in /home/me/b/fx.pyx",
+                    "2026-11-01T00:00:00Z")
+    image = failing("k-image", IMAGE, "ValueError at 0x55e01b in /github/w/b/fx.pyx",
+                    "2026-11-20T00:00:00Z")
+    selection = select_current([local, image], [case_info("case-a", content_hash="h")])
+    assert disagreements(selection.records, selection.others) == ()
+    other = failing("k-other", IMAGE, "TypeError at 0x55e01b in /github/w/b/fx.pyx",
+                    "2026-11-21T00:00:00Z")
+    selection = select_current([local, other], [case_info("case-a", content_hash="h")])
+    (found,) = disagreements(selection.records, selection.others)
+    assert found.shown.first_error == "TypeError at 0x... in .../fx.pyx"
+    assert found.other.first_error == "ValueError at 0x... in .../fx.pyx"
