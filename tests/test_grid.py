@@ -62,7 +62,7 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
 
 def test_another_toolchains_fact_counts_as_held_only_with_any_toolchain(tmp_path: Path) -> None:
     from matrix.model.policy import Cause
-    from matrix.run.engine import CellMeasurement
+    from matrix.run.engine import CellMeasurement, measurement_of
     from matrix.run.measure import measured_elsewhere, missing_cases
 
     layout = Layout(cases=FIXTURES / "cases", cache=tmp_path / "cache",
@@ -80,11 +80,11 @@ def test_another_toolchains_fact_counts_as_held_only_with_any_toolchain(tmp_path
                   measured.record(cases[1], Outcome.ENV_ERROR, "index unreachable",
                                   provenance=measured.provenance(None, None, None),
                                   log="", duration_s=0.0, cause=Cause.NETWORK)])
-    own = missing_cases(planned, cases, store, local, settings, layout)
+    here = measurement_of(planned, cases, settings, local)
+    own = missing_cases(planned, here, store)
     assert [c.id for c in own] == ["fixture-aliases", "fixture-copies"]
-    reused = missing_cases(planned, cases, store, local, settings, layout,
-                           measured_elsewhere(store))
+    reused = missing_cases(planned, here, store, measured_elsewhere(store))
     assert [c.id for c in reused] == ["fixture-copies"], "a provisional record is never reused"
-    other_timeout = EngineSettings(run_timeout_s=30.0)
-    assert len(missing_cases(planned, cases, store, local, other_timeout, layout,
+    other_timeout = measurement_of(planned, cases, EngineSettings(run_timeout_s=30.0), local)
+    assert len(missing_cases(planned, other_timeout, store,
                              measured_elsewhere(store))) == 2, "the timeout is not a toolchain"
