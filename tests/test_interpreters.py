@@ -46,7 +46,7 @@ from matrix.store.paths import PROJECT_ROOT
 from matrix.store.results import ResultStore
 
 from .conftest import need_python
-from .test_axes import fake_python
+from .test_grid import fake_python
 
 FREE = KINDS["cpython-freethreaded"]
 PYPY = KINDS["pypy"]
