@@ -379,7 +379,9 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
     module's cases are run by this runner (one process per module, a child per case) and,
     right after, by the runner at ``rev`` (one fresh interpreter per case, as before).  Only
     those calls are timed."""
-    from matrix.cli import build_parser, make_plan
+    from matrix.cli import build_parser
+    from matrix.cli.options import selection_from
+    from matrix.plan.scope import plan_selection
 
     with tempfile.TemporaryDirectory() as tmp:
         old_runner = Path(tmp) / "runner.py"
@@ -396,7 +398,8 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
         layout = Layout.default()
         layout = Layout(cases=layout.cases, cache=layout.cache, results=Path(tmp) / "results",
                         shared_envs=layout.shared_envs)
-        cells = make_plan(args, layout).cells
+        cells = plan_selection(selection_from(args), layout.cache / "index",
+                               offline=args.offline).cells
         cases = load_cases(ROOT / "cases")
         settings = EngineSettings()
         toolchain = Toolchain.detect(settings)

@@ -13,9 +13,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("model", "store", "plan", "build", "run", "trust", "cli")
-"""``matrix``'s sub-packages (and its ``cli`` module), lowest first: each may import only its
+"""``matrix``'s sub-packages, lowest first: each may import only its
 own layer and the layers before it."""
 
 
@@ -85,6 +87,60 @@ def test_no_cycles_between_sub_packages() -> None:
 
     for layer in LAYERS:
         visit(layer)
+
+
+def _module_cycle(package: str) -> list[str]:
+    """An import cycle between the modules of ``package`` (``matrix.model``), read from every
+    import statement (``TYPE_CHECKING`` ones included); ``[]`` if there is none."""
+    folder = ROOT.joinpath(*package.split("."))
+    names = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+    edges = {name: sorted({m.split(".")[len(package.split("."))] for m in
+                           imported_modules(folder / f"{name}.py")
+                           if m.startswith(f"{package}.")} & names - {name})
+             for name in names}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> list[str]:
+        if node in visiting:
+            return [*visiting[visiting.index(node):], node]
+        if node in done:
+            return []
+        visiting.append(node)
+        for nxt in edges[node]:
+            cycle = visit(nxt)
+            if cycle:
+                return cycle
+        visiting.pop()
+        done.add(node)
+        return []
+
+    for name in sorted(names):
+        cycle = visit(name)
+        if cycle:
+            return cycle
+    return []
+
+
+def test_no_cycles_between_model_modules() -> None:
+    """The model's modules import each other one way (the outcome policy knew records only
+    under ``TYPE_CHECKING``, records imported the policy: such a cycle is refused too)."""
+    assert _module_cycle("matrix.model") == []
+
+
+def test_a_cycle_between_modules_is_found(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: two modules importing each other, one only for typing."""
+    package = tmp_path / "pkg" / "model"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "policy.py").write_text("from typing import TYPE_CHECKING\n"
+                                       "if TYPE_CHECKING:\n"
+                                       "    from pkg.model.records import Record\n")
+    (package / "records.py").write_text("from pkg.model.policy import Cause\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _module_cycle("pkg.model") in (["policy", "records", "policy"],
+                                          ["records", "policy", "records"])
 
 
 def test_the_report_imports_nothing_from_matrix_but_the_model() -> None:

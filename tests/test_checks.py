@@ -215,10 +215,10 @@ def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None
     from matrix.model.cells import Cell
     from matrix.model.compilers import base_cflags
     from matrix.model.compilers import spec as compiler_spec
-    from matrix.model.records import identity_of
-    from matrix.plan.grid import PlannedCell
-    from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
-    from matrix.store.paths import PROJECT_ROOT, Layout
+    from matrix.model.interpreters import InterpreterId
+    from matrix.model.measurement import Measurement, identity_of
+    from matrix.run.engine import EngineSettings
+    from matrix.store.paths import PROJECT_ROOT
 
     case = {c.id: c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")}[
         "fixture-copies"]
@@ -230,9 +230,10 @@ def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None
     settings = replace(settings, build=replace(settings.build, cflags=base_cflags(
         "gcc14-errors", stored_flags)))
     cell = Cell("3.11", "3.2.4", compiler="gcc14-errors")
-    layout = Layout(PROJECT_ROOT, PROJECT_ROOT, PROJECT_ROOT)
-    measurement = CellMeasurement(PlannedCell(cell, object()), [case], layout,  # type: ignore[arg-type]
-                                  settings, Toolchain("gcc 12.2.0", "r1"), servers=object())  # type: ignore[arg-type]
+    measurement = Measurement.of(cell, InterpreterId.from_measured("3.11", "3.11.7"), [case],
+                                 system_cc="gcc 12.2.0", runner_hash="r1",
+                                 machine="Linux-x86_64", cflags=settings.build.cflags,
+                                 run_timeout_s=settings.run_timeout_s)
     record = replace(stored(), case_id=case.id, case_hash=case.content_hash, cell_id=cell.id,
                      compiler="gcc14-errors",
                      provenance={**PROVENANCE, "cflags": list(stored_flags)})

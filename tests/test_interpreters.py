@@ -30,6 +30,7 @@ from matrix.model.interpreters import (
     measured_key_material,
     python_matches,
 )
+from matrix.model.measurement import Measurement
 from matrix.model.outcomes import Outcome
 from matrix.model.records import (
     BUILD_PROCEDURE,
@@ -45,7 +46,7 @@ from matrix.store.paths import PROJECT_ROOT
 from matrix.store.results import ResultStore
 
 from .conftest import need_python
-from .test_axes import fake_python
+from .test_grid import fake_python
 
 FREE = KINDS["cpython-freethreaded"]
 PYPY = KINDS["pypy"]
@@ -143,7 +144,7 @@ def test_the_engine_keys_a_cpython_cell_as_it_always_did(tmp_path: Path) -> None
     from matrix.model.cases import load_cases
     from matrix.model.engines import ENGINE_VERSION
     from matrix.plan.grid import PlannedCell
-    from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
+    from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measurement_of
     from matrix.store.paths import Layout
 
     [case] = [c for c in load_cases(PROJECT_ROOT / "tests" / "fixtures" / "cases")
@@ -152,9 +153,9 @@ def test_the_engine_keys_a_cpython_cell_as_it_always_did(tmp_path: Path) -> None
     toolchain = Toolchain("gcc 12.2.0", "9a2cd498e552", "Linux-x86_64")
     settings = EngineSettings()
     layout = Layout(tmp_path, tmp_path, tmp_path)
-    measurement = CellMeasurement(PlannedCell(Cell("3.11", "3.0.12"), interpreter), [case],
-                                  layout, settings, toolchain)
-    assert measurement.key(case) == content_key(
+    planned = PlannedCell(Cell("3.11", "3.0.12"), interpreter)
+    measurement = CellMeasurement(planned, [case], layout, settings, toolchain)
+    assert measurement_of(planned, [case], settings, toolchain).key(case) == content_key(
         case_hash=case.content_hash, runner_hash="9a2cd498e552", python_version="3.11.7",
         cython="3.0.12", numpy_build=None, numpy_run=None, cc="gcc 12.2.0",
         cflags=measurement.cflags, machine="Linux-x86_64", procedure=BUILD_PROCEDURE,
@@ -163,13 +164,13 @@ def test_the_engine_keys_a_cpython_cell_as_it_always_did(tmp_path: Path) -> None
     pypy = dataclasses.replace(interpreter, kind=PYPY, implementation_version="7.3.19")
     other = CellMeasurement(PlannedCell(Cell("pypy3.11", "3.0.12"), pypy), [case], layout,
                             settings, toolchain)
-    assert other.key(case) != measurement.key(case)
+    assert other.measurement.key(case) != measurement.measurement.key(case)
     provenance = other.provenance(None, None, None)
     assert provenance["implementation_version"] == "7.3.19"
     record = other.record(case, Outcome.OK, None, provenance=provenance, log="",
                           duration_s=0.0)
     assert (record.python, record.cell_id) == ("pypy3.11", "pp3.11-cy3.0.12")
-    assert record.key == other.key(case)
+    assert record.key == other.measurement.key(case)
     assert measured_key_material(record.python, record.provenance) == "pypy-7.3.19-3.11.7"
 
 
@@ -193,6 +194,7 @@ def test_every_stored_key_reproduces_from_its_record_and_the_interpreter_type() 
             procedure=procedure, engine_version=p.get("engine_version"),
             run_timeout_s=p.get("run_timeout_s"))
         assert key == record.key, record.cell_id
+        assert Measurement.of_record(record).key_for(record.case_hash) == record.key
 
 
 def test_records_of_cpython_serialise_as_they_always_did() -> None:

@@ -14,10 +14,10 @@ from matrix.model.policy import (
     Cause,
     Fate,
     Retry,
-    is_provisional,
     markdown_table,
     rule,
 )
+from matrix.model.records import is_provisional
 from matrix.store.paths import PROJECT_ROOT
 
 from .test_store import make_record

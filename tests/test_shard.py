@@ -127,7 +127,7 @@ def test_new_releases_against_a_fake_index() -> None:
     """A store measured before Cython 3.0.12 and numpy 2.1.3 existed; the index now has both."""
     from matrix.plan.grid import Selection, plan_grid
 
-    from .test_axes import CONFIG, fake_index, interpreters
+    from .test_grid import CONFIG, fake_index, interpreters
 
     plan = plan_grid(interpreters("3.11.7"), fake_index(), Selection(), CONFIG)
     covered_cython = {"0.27.3", "0.29.37"}  # what the published results hold

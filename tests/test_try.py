@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from matrix import cli
-from matrix.cli import _verdict, main
+from matrix.cli import main
 from matrix.model.records import Behaviour, Record
 from matrix.plan.interpreters import Interpreter
+from matrix.run import bisecting
+from matrix.run.engine import measurement_of
+from matrix.run.trying import verdict
 from matrix.store.paths import PROJECT_ROOT, Layout
 from matrix.store.results import ResultStore
 
@@ -42,12 +44,12 @@ def test_every_probe_field_is_labelled() -> None:
     record = ok(values_ok=True, copies=True, copies_evidence=("mutation",), readonly=False,
                 readonly_detail="write took effect", locks_source=True,
                 locks_detail="BufferError: Existing exports of data: object cannot be re-sized")
-    assert _verdict(record) == ("values_ok=yes copies=copy readonly=no locks_source=yes"
+    assert verdict(record) == ("values_ok=yes copies=copy readonly=no locks_source=yes"
                                 " safety=safe")
     moved = ok(values_ok=True, copies=False, copies_evidence=("address",), readonly=False,
                locks_source=False, locks_detail="resize succeeded", moves="dangles",
                sanitizer_read="heap-use-after-free")
-    assert _verdict(moved) == ("values_ok=yes copies=alias readonly=no locks_source=no"
+    assert verdict(moved) == ("values_ok=yes copies=alias readonly=no locks_source=no"
                                " moves=dangles asan_read=heap-use-after-free safety=dangles")
 
 
@@ -56,14 +58,14 @@ def test_an_unknown_field_says_no_probe_or_cannot_tell_why() -> None:
     record = ok(values_ok=True, copies=False, copies_evidence=("address", "mutation"),
                 readonly=None, readonly_detail="no write path offered",
                 locks_source=None, locks_detail="cannot tell: resizing confounded here")
-    assert _verdict(record) == (
+    assert verdict(record) == (
         "values_ok=yes copies=alias"
         " readonly=? (no probe: the case defines no write_target)"
         " locks_source=? (cannot tell: resizing confounded here) safety=cannot-tell")
     swapped = ok(values_ok=True, copies=False, readonly=None,
                  readonly_detail="cannot tell: writing confounded here",
                  locks_source=None, locks_detail="source is not resizable")
-    assert _verdict(swapped).endswith(
+    assert verdict(swapped).endswith(
         " readonly=? (cannot tell: writing confounded here)"
         " locks_source=? (no probe: the case defines no resize_source) safety=cannot-tell")
 
@@ -74,24 +76,24 @@ def test_an_unknown_copies_says_why_from_the_probe_evidence() -> None:
     unknown = ok(values_ok=True, copies=None, readonly=False, locks_source=False)
     no_probe: dict[str, dict[str, Any]] = {"copies": {"copies": None, "evidence": []}}
     assert ("copies=? (no probe: the case defines neither mutate_source nor addresses)"
-            in _verdict(unknown, no_probe))
+            in verdict(unknown, no_probe))
     confounded: dict[str, dict[str, Any]] = {"copies": {"copies": None, "evidence": [],
                              "mutation": "cannot tell: mutation confounded here"}}
-    assert "copies=? (cannot tell: mutation confounded here)" in _verdict(unknown, confounded)
+    assert "copies=? (cannot tell: mutation confounded here)" in verdict(unknown, confounded)
     unchanged: dict[str, dict[str, Any]] = {
         "copies": {"copies": None, "evidence": [], "mutation": "source did not change"}}
-    assert "copies=? (cannot tell: source did not change)" in _verdict(unknown, unchanged)
+    assert "copies=? (cannot tell: source did not change)" in verdict(unknown, unchanged)
     conflict = replace(unknown, behaviour=replace(unknown.behaviour,
                                                   copies_evidence=("address", "mutation")))
     assert ("copies=? (cannot tell: the addresses and the mutation disagree)"
-            in _verdict(conflict))
-    assert "copies=? (no evidence recorded)" in _verdict(unknown), "no log: no guess"
+            in verdict(conflict))
+    assert "copies=? (no evidence recorded)" in verdict(unknown), "no log: no guess"
 
 
 def test_a_failure_still_reads_outcome_then_first_error() -> None:
     """What the report's reproducers are compared with (``outcome: first error``)."""
     record = rec("fixture-x", "3.11", CYTHON, "run-error", error="convert: ValueError: no")
-    assert _verdict(record) == "run-error: convert: ValueError: no"
+    assert verdict(record) == "run-error: convert: ValueError: no"
 
 
 # --- --cases on try, list and bisect ---------------------------------------------------------
@@ -148,28 +150,21 @@ def test_a_numpy_case_without_numpy_is_an_error(interpreters: dict[str, Interpre
 
 # --- bisect measures what try measures -------------------------------------------------------
 
-class _FakeMeasurement:
+def _fake_measure(measured: list[tuple[str, str | None]]) -> Any:
     """Stands in for the engine: a release before 0.29.15 fails to compile (as the shipped C
     of old Cython releases does on 3.11); nothing is built."""
-
-    measured: list[tuple[str, str | None]] = []
-
-    def __init__(self, planned: Any, cases: list[Any], *args: Any, **kwargs: Any) -> None:
-        self.planned = planned
-        self.cases = [case for case in cases if planned.cell.wants(case)]
-
-    def key(self, case: Any) -> str:
-        return f"fake-{self.planned.cell.id}-{case.id}"
-
-    def measure(self) -> list[Record]:
-        cell = self.planned.cell
-        self.measured.append((cell.cython, self.planned.shipped_c))
+    def measure(planned: Any, cases: list[Any], layout: Any, settings: Any,
+                toolchain: Any) -> list[Record]:
+        cell = planned.cell
+        measured.append((cell.cython, planned.shipped_c))
         failed = Version(cell.cython) < Version("0.29.15")
+        measurement = measurement_of(planned, cases, settings, toolchain)
         return [replace(rec(case.id, cell.python, cell.cython, "cc-error" if failed else "ok",
                             error="<module>.c: fatal error: longintrepr.h" if failed else None,
-                            shipped=self.planned.shipped_c, values_ok=None if failed else True),
-                        key=self.key(case))
-                for case in self.cases]
+                            shipped=planned.shipped_c, values_ok=None if failed else True),
+                        key=measurement.key(case))
+                for case in measurement.cases]
+    return measure
 
 
 def test_bisect_measures_a_range_end_that_try_measures_as_shipped_c(
@@ -178,15 +173,15 @@ def test_bisect_measures_a_range_end_that_try_measures_as_shipped_c(
     """Cython 0.28.6 has no wheel for 3.11: ``try`` measures it with the C it generates under
     an older Python; bisect refused it as a range end ("must be measurable")."""
     need_python(interpreters, "3.11")
-    monkeypatch.setattr(cli, "CellMeasurement", _FakeMeasurement)
-    monkeypatch.setattr(_FakeMeasurement, "measured", [])
+    measured: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(bisecting, "measure_cell", _fake_measure(measured))
     code = main(["bisect", "--offline", "--python", "3.11", "--cython", "0.28.6..0.29.37",
                  "--case", "bytes-to-char-pointer", "--results", str(tmp_path / "results")])
     captured = capfd.readouterr()
     assert code == 0, captured.err
     assert ("bytes-to-char-pointer on Python 3.11: last cc-error at cython 0.29.14;"
             " first different at 0.29.15 (ok)") in captured.out
-    shipped = dict(_FakeMeasurement.measured)
+    shipped = dict(measured)
     assert shipped["0.28.6"] is not None, "the low end measured as shipped C"
     assert shipped["0.29.37"] is None
     assert "py3.11-cy0.28.6: cc-error (shipped C)" in captured.err

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.version import Version
 
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.interpreters import axis_key, cell_prefix
-
-if TYPE_CHECKING:
-    from matrix.model.cases import Case
 
 TRY_COMMAND = "nox -s matrix -- try"
 """How a reproducer starts (the README's spelling of ``python -m matrix try``)."""
@@ -80,10 +77,6 @@ class Cell:
             parts.append(f"--compiler {self.compiler}")
         parts.append(f"--case {case_id}")
         return " ".join(parts)
-
-    def wants(self, case: Case) -> bool:
-        """Core cells hold the numpy-free cases; numpy and abi cells the numpy ones."""
-        return case.needs_numpy == (self.kind != "core")
 
     def sort_key(self) -> tuple[tuple[Version, int], Version, Version, Version, bool, str]:
         zero = Version("0")

@@ -32,8 +32,9 @@ from typing import Any
 
 from matrix.model.errorline import normalize_error
 from matrix.model.jsonlines import read_lines
+from matrix.model.measurement import Identity, identity_of
 from matrix.model.outcomes import Outcome
-from matrix.model.records import Record, identity_of
+from matrix.model.records import Record
 
 CHECKS_FILE = "rechecks.jsonl"
 PROPERTIES = ("values_ok", "copies", "readonly", "locks_source")
@@ -172,7 +173,7 @@ CellKey = tuple[str, str]
 def checks_of(records: Iterable[Record], log: Iterable[Remeasurement]
               ) -> dict[CellKey, Check]:
     """``(case_id, cell_id) -> Check`` for every record the log holds re-measurements of."""
-    by_identity: dict[tuple[object, ...], list[Record]] = {}
+    by_identity: dict[Identity, list[Record]] = {}
     for entry in log:
         by_identity.setdefault(identity_of(entry.record), []).append(entry.record)
     found = {}

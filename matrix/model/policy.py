@@ -15,12 +15,9 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from matrix.model.outcomes import Outcome
-
-if TYPE_CHECKING:
-    from matrix.model.records import Record
 
 T = TypeVar("T")
 
@@ -119,13 +116,9 @@ IMPLIED_CAUSES: dict[Outcome, Cause] = {
 outcome's is :attr:`Cause.REPORTED`."""
 
 
-def is_provisional(record: Record) -> bool:
-    """Stored, but measured again by the next run."""
-    return is_provisional_result(record.outcome, record.cause)
-
-
 def is_provisional_result(outcome: Outcome, cause: Cause) -> bool:
-    """:func:`is_provisional` of an outcome and its cause."""
+    """Stored, but measured again by the next run (a record's:
+    :func:`matrix.model.records.is_provisional`)."""
     return rule(outcome, cause).fate is Fate.PROVISIONAL
 
 

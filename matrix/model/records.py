@@ -12,7 +12,7 @@ from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER
 from matrix.model.jsonlines import read_lines
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import IMPLIED_CAUSES, Cause
+from matrix.model.policy import IMPLIED_CAUSES, Cause, is_provisional_result
 
 SCHEMA_VERSION = 1
 
@@ -244,17 +244,9 @@ def cause_of(outcome: Outcome, stored: object) -> Cause:
     return IMPLIED_CAUSES.get(outcome, Cause.REPORTED)
 
 
-def identity_of(record: Record) -> tuple[object, ...]:
-    """:meth:`CellMeasurement.identity` of a stored record."""
-    return identity_from(record.case_id, record.cell_id, record.case_hash, record.provenance)
-
-
-def identity_from(case_id: str, cell_id: str, case_hash: str,
-                  provenance: dict[str, Any]) -> tuple[object, ...]:
-    """:func:`identity_of` from a record's fields (a store reads them without the record)."""
-    p = provenance
-    return (case_id, cell_id, case_hash, p.get("runner_hash"), p.get("engine_version"),
-            p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
+def is_provisional(record: Record) -> bool:
+    """Stored, but measured again by the next run (:mod:`matrix.model.policy`)."""
+    return is_provisional_result(record.outcome, record.cause)
 
 
 def toolchain_of(record: Record, *, with_python: bool = True) -> str:

@@ -45,9 +45,10 @@ from typing import Any, Protocol
 from matrix.model.errors import MatrixError, ResultsFileError
 from matrix.model.interpreters import InterpreterId
 from matrix.model.jsonlines import parse_lines
+from matrix.model.measurement import Identity, identity_of
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, is_provisional_result
-from matrix.model.records import Behaviour, Record, cause_of, identity_from, identity_of
+from matrix.model.records import Behaviour, Record, cause_of
 
 LAYOUT_VERSION = 2
 STORE_FILE = "store.json"
@@ -446,7 +447,7 @@ class StoreContents:
         except (KeyError, ValueError, TypeError):
             return StoredStatus.of(self.record(key))  # raises naming file:line
 
-    def identity(self, key: str) -> tuple[object, ...]:
+    def identity(self, key: str) -> Identity:
         """:func:`identity_of` the record under ``key``, read without building it."""
         row = self.rows.get(key)
         if row is None:
@@ -456,7 +457,8 @@ class StoreContents:
             shared = self._cell_provenance(row["cell"])
             own = row.get("provenance") or {}
             provenance = {**shared, **own} if own.keys() & _IDENTITY_PROVENANCE else shared
-            return identity_from(row["case_id"], facts["cell_id"], row["case_hash"], provenance)
+            return Identity.stored(row["case_id"], facts["cell_id"], row["case_hash"],
+                                   provenance)
         except (KeyError, TypeError, ValueError):
             return identity_of(self.record(key))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from packaging.version import Version
 
+from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.errors import SelectionError
 from matrix.model.interpreters import InterpreterId
@@ -144,3 +145,25 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
     result.last_same, result.first_changed = versions[low], versions[high]
     result.reproduce = cell_with(base, span.axis, versions[high]).try_command(case_id)
     return result
+
+
+def bisect_start(case: Case, *, python: str, cython: str | None, numpy: str | None,
+                 numpy_run: str | None, compiler: str) -> tuple[BisectRange, Cell]:
+    """The range ``bisect``'s flags name (exactly one of ``cython``, ``numpy``, ``numpy_run``
+    is ``A..B``) and the cell at its low end; each flag's misuse is an error naming it."""
+    ranges = [(axis, value) for axis, value in
+              (("cython", cython), ("numpy", numpy), ("numpy_run", numpy_run))
+              if value and ".." in value]
+    if len(ranges) != 1:
+        raise SelectionError("give exactly one range A..B, e.g. --cython 0.27.3..0.28.6")
+    span = BisectRange.parse(*ranges[0])
+    if (numpy is None) == case.needs_numpy:
+        raise SelectionError(f"--numpy is {'needed' if case.needs_numpy else 'not used'} for"
+                             f" case {case.id}")
+    low = str(span.low)
+    base = Cell(python, low if span.axis == "cython" else (cython or ""),
+                low if span.axis == "numpy" else numpy,
+                low if span.axis != "cython" else (numpy_run or numpy), compiler)
+    if not base.cython or ".." in base.cython:
+        raise SelectionError("--cython is required (a release, or the range to bisect)")
+    return span, base

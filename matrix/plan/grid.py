@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import (
     COMPILERS,
@@ -27,6 +28,7 @@ from matrix.model.compilers import (
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import SelectionError, UnknownVersionError
 from matrix.model.interpreters import InterpreterId, python_matches
+from matrix.model.measurement import wanted
 from matrix.model.policy import Cause
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
@@ -91,6 +93,12 @@ class PlannedCell:
     C); ``None`` when it has a wheel here (whether it *runs* here is measured)."""
     generators: tuple[Interpreter, ...] = ()
     """The Pythons on which this Cython has a wheel, newest first: where its C may be made."""
+
+
+def holding(cells: Sequence[PlannedCell], cases: Sequence[Case]) -> list[PlannedCell]:
+    """The ``cells`` that hold at least one of ``cases`` (:func:`matrix.model.measurement.
+    wanted`)."""
+    return [planned for planned in cells if wanted(planned.cell, cases)]
 
 
 @dataclass

@@ -34,19 +34,12 @@ from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import sanitizer_env
 from matrix.model.compilers import spec as compiler_spec
-from matrix.model.compilers import version_of as cell_compiler_version
-from matrix.model.engines import ENGINE_VERSION
 from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
 from matrix.model.errors import MatrixError
+from matrix.model.measurement import Measurement
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry
-from matrix.model.records import (
-    BUILD_PROCEDURE,
-    NUMPY_PXD_PROCEDURE,
-    Behaviour,
-    Record,
-    content_key,
-)
+from matrix.model.records import Behaviour, Record
 from matrix.plan.grid import PlannedCell
 from matrix.run.probe import (
     CaseRun,
@@ -114,6 +107,16 @@ class Toolchain:
             raise MatrixError(f"C compiler '{settings.build.cc}' not found on PATH: install gcc"
                               " (Debian: apt-get install gcc) or set CC")
         return cls(compiler_version(settings.build.cc, exe), runner_hash())
+
+
+def measurement_of(planned: PlannedCell, cases: Sequence[Case], settings: EngineSettings,
+                   toolchain: Toolchain) -> Measurement:
+    """What ``planned`` measures of ``cases`` on this host: the cases it holds, their keys and
+    identities (no engine object is built to ask)."""
+    return Measurement.of(planned.cell, planned.interpreter.id, cases,
+                          system_cc=toolchain.cc_version, runner_hash=toolchain.runner_hash,
+                          machine=toolchain.machine, cflags=settings.build.cflags,
+                          run_timeout_s=settings.run_timeout_s)
 
 
 _CIMPORTS_NUMPY = re.compile(r"^\s*(?:cimport numpy|from numpy cimport)", re.MULTILINE)
@@ -186,7 +189,9 @@ class CellMeasurement:
                  servers: RunnerServers | None = None) -> None:
         self.planned = planned
         self.cell = planned.cell
-        self.cases = [case for case in cases if self.cell.wants(case)]
+        self.measurement = measurement_of(planned, cases, settings, toolchain)
+        """The cases this cell holds, their keys and identities."""
+        self.cases = list(self.measurement.cases)
         self.by_id = {case.id: case for case in self.cases}
         self.interpreter = planned.interpreter
         self.layout = layout
@@ -206,25 +211,25 @@ class CellMeasurement:
     @property
     def cflags(self) -> tuple[str, ...]:
         """The run's flags plus the cell's compiler's own (GCC 14's error defaults)."""
-        return (*self.settings.build.cflags, *self.compiler.extra_flags)
+        return self.measurement.cflags
 
     @property
     def cc_version(self) -> str:
-        return cell_compiler_version(self.cell.compiler, self.toolchain.cc_version)
+        return self.measurement.cc
 
     def provenance(self, target: Environment | None, run_env: Environment | None,
                    build: CaseBuild | None) -> dict[str, object]:
         data: dict[str, object] = {
             "python_version": str(self.interpreter.version),
             "python_source": self.interpreter.source or "unknown",
-            "cc": self.cc_version,
+            "cc": self.measurement.cc,
             "compiler": self.cell.compiler,
-            "cflags": list(self.cflags),
-            "runner_hash": self.toolchain.runner_hash,
-            "machine": self.toolchain.machine,
+            "cflags": list(self.measurement.cflags),
+            "runner_hash": self.measurement.runner_hash,
+            "machine": self.measurement.machine,
             "build_tool": "cython CLI + direct cc",
-            "engine_version": ENGINE_VERSION,
-            "run_timeout_s": self.settings.run_timeout_s,
+            "engine_version": self.measurement.engine_version,
+            "run_timeout_s": self.measurement.run_timeout_s,
         }
         if self.interpreter.implementation_version:  # PyPy's own release: part of its key
             data["implementation_version"] = self.interpreter.implementation_version
@@ -245,30 +250,6 @@ class CellMeasurement:
                         generated_under=build.module.generated_under)
         return data
 
-    def key(self, case: Case) -> str:
-        """The content key of ``case`` in this cell: everything that can change the result."""
-        return content_key(
-            case_hash=case.content_hash,
-            runner_hash=self.toolchain.runner_hash,
-            python_version=self.interpreter.id.key_material,  # CPython: str(version)
-            cython=self.cell.cython,
-            numpy_build=self.cell.numpy_build,
-            numpy_run=self.cell.numpy_run,
-            cc=self.cc_version,
-            cflags=self.cflags,
-            machine=self.toolchain.machine,
-            procedure=BUILD_PROCEDURE if self.cell.numpy_build is None
-            else f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}",
-            engine_version=ENGINE_VERSION,
-            run_timeout_s=self.settings.run_timeout_s,
-        )
-
-    def identity(self, case: Case) -> tuple[object, ...]:
-        """What :meth:`key` holds minus the toolchain (compiler version, Python patch release,
-        machine): equal identities on two toolchains measured the same thing on each."""
-        return (case.id, self.cell.id, case.content_hash, self.toolchain.runner_hash,
-                ENGINE_VERSION, self.settings.run_timeout_s, tuple(self.cflags))
-
     def record(self, case: Case, outcome: Outcome, first_error: str | None, *,
                behaviour: Behaviour | None = None, provenance: dict[str, object],
                log: str, duration_s: float, shipped_c: str | None = None,
@@ -277,7 +258,7 @@ class CellMeasurement:
         if not case.options.is_default:  # how the case was built: stated on its records
             provenance["options"] = case.options.to_json()
         return Record(
-            key=self.key(case),
+            key=self.measurement.key(case),
             case_id=case.id,
             case_hash=case.content_hash,
             cell_id=self.cell.id,

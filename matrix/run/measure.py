@@ -13,12 +13,19 @@ from matrix.build.envs import ensure_env
 from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
 from matrix.model.cases import Case
 from matrix.model.errorline import stored_line
+from matrix.model.measurement import Identity, Measurement
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import Cause, Retry
 from matrix.model.records import Record
-from matrix.plan.grid import PlannedCell
+from matrix.plan.grid import PlannedCell, holding
 from matrix.plan.interpreters import Interpreter
-from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measure_cell
+from matrix.run.engine import (
+    CellMeasurement,
+    EngineSettings,
+    Toolchain,
+    measure_cell,
+    measurement_of,
+)
 from matrix.run.hygiene import Terminated
 from matrix.run.pool import WorkerPool
 from matrix.store.paths import Layout
@@ -41,7 +48,9 @@ class RunSummary:
 
 
 def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
-    """Stored as a fact (:mod:`matrix.model.policy`), not something a re-run should try again."""
+    """Already measured: stored as a fact (:mod:`matrix.model.policy`), not something a re-run
+    should try again (the one rule: ``run`` and ``bisect`` ask it through
+    :func:`missing_cases`)."""
     status = store.status(key)
     if status is None or status.provisional:
         return False
@@ -49,17 +58,16 @@ def is_done(planned: PlannedCell, key: str, store: ResultStore) -> bool:
     return not (decided_by_plan and planned.not_possible is None)  # a wheel exists now: try it
 
 
-def measured_elsewhere(store: ResultStore) -> set[tuple[object, ...]]:
+def measured_elsewhere(store: ResultStore) -> set[Identity]:
     """Identities of the facts the store holds, whatever toolchain measured them."""
     return store.fact_identities()
 
 
-def missing_cases(planned: PlannedCell, cases: Sequence[Case], store: ResultStore,
-                  toolchain: Toolchain, settings: EngineSettings, layout: Layout,
-                  elsewhere: set[tuple[object, ...]] | None = None) -> list[Case]:
-    """The cases of ``planned`` that the store does not hold yet; with ``elsewhere`` (see
-    :func:`measured_elsewhere`), a fact another toolchain measured counts as held."""
-    measurement = CellMeasurement(planned, cases, layout, settings, toolchain)
+def missing_cases(planned: PlannedCell, measurement: Measurement, store: ResultStore,
+                  elsewhere: set[Identity] | None = None) -> list[Case]:
+    """The cases of ``measurement`` (``planned``'s) that the store does not hold yet; with
+    ``elsewhere`` (see :func:`measured_elsewhere`), a fact another toolchain measured counts
+    as held."""
     return [case for case in measurement.cases
             if not is_done(planned, measurement.key(case), store)
             and not (elsewhere is not None and measurement.identity(case) in elsewhere)]
@@ -193,11 +201,6 @@ def result_or_harness_error(future: Future[list[Record]], planned: PlannedCell,
         return measurement.untried(Outcome.ENV_ERROR, stored_line(reason), reason, Cause.HARNESS)
 
 
-def wanting(cells: Sequence[PlannedCell], cases: Sequence[Case]) -> list[PlannedCell]:
-    """The ``cells`` that hold at least one of ``cases``."""
-    return [p for p in cells if any(p.cell.wants(case) for case in cases)]
-
-
 def run_plan(
     cells: Sequence[PlannedCell],
     cases: Sequence[Case],
@@ -221,12 +224,13 @@ def run_plan(
     ``--new-releases``): the generation classes are measured over its Pythons."""
     start = time.monotonic()
     toolchain = Toolchain.detect(settings)
-    applicable = wanting(cells, cases)
+    applicable = holding(cells, cases)
     summary = RunSummary(planned=len(applicable), not_applicable=len(cells) - len(applicable))
     todo: list[tuple[PlannedCell, list[Case]]] = []
     elsewhere = measured_elsewhere(store) if any_toolchain else None
     for planned in applicable:
-        missing = missing_cases(planned, cases, store, toolchain, settings, layout, elsewhere)
+        measurement = measurement_of(planned, cases, settings, toolchain)
+        missing = missing_cases(planned, measurement, store, elsewhere)
         if not missing:
             summary.skipped += 1
         elif planned.not_possible is not None:
@@ -252,7 +256,7 @@ def run_plan(
         return pool.submit(measure, planned, missing, layout, settings, toolchain,
                            choices.get(planned.cell.cython))
 
-    classified = wanting(selection, cases) or applicable
+    classified = holding(selection, cases) or applicable
     try:
         with WorkerPool(jobs) as workers:
             choices.update(choose_generators(workers.executor, todo, cases, layout, stream,

@@ -36,7 +36,8 @@ from matrix.model.checks import Purpose, Remeasurement, latest_aa
 from matrix.model.engines import engine_rank
 from matrix.model.errors import MatrixError
 from matrix.model.jsonlines import parse_lines
-from matrix.model.records import Record, identity_of, toolchain_of
+from matrix.model.measurement import identity_of
+from matrix.model.records import Record, toolchain_of
 from matrix.model.selection import current_order
 from matrix.model.storeformat import ARCHIVE_SUFFIX
 from matrix.store.checklog import CheckLog

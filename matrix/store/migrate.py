@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from matrix.model.cases import Case
-from matrix.model.records import BUILD_PROCEDURE, NUMPY_PXD_PROCEDURE, Record, content_key
+from matrix.model.measurement import Measurement
+from matrix.model.records import BUILD_PROCEDURE, NUMPY_PXD_PROCEDURE, Record
 from matrix.store.results import ResultStore
 
 LEGACY_ENGINE_VERSION = "1"
@@ -39,13 +40,13 @@ def legacy_case_hash(case: Case) -> str:
 
 def _key(record: Record, case_hash: str, procedure: str | None,
          engine_version: str | None, run_timeout_s: float | None) -> str:
-    p = record.provenance
-    return content_key(
-        case_hash=case_hash, runner_hash=str(p.get("runner_hash")),
-        python_version=str(p.get("python_version")), cython=record.cython,
-        numpy_build=record.numpy_build, numpy_run=record.numpy_run, cc=str(p.get("cc")),
-        cflags=tuple(p.get("cflags") or ()), machine=str(p.get("machine")),
-        procedure=procedure, engine_version=engine_version, run_timeout_s=run_timeout_s)
+    """The record's key under a scheme: the measurement it states
+    (:meth:`Measurement.of_record`) with that scheme's inputs (scheme 1 had no procedure,
+    engine version or run timeout; its records are CPython's, keyed by ``python_version``)."""
+    stated = Measurement.of_record(record, str(record.provenance.get("python_version")))
+    stated = replace(stated, procedure=procedure, engine_version=engine_version,
+                     run_timeout_s=run_timeout_s)
+    return stated.key_for(case_hash)
 
 
 @dataclass

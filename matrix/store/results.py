@@ -33,7 +33,8 @@ from typing import Any
 
 from matrix.model.errors import MatrixError
 from matrix.model.jsonlines import read_lines
-from matrix.model.records import Record, identity_of
+from matrix.model.measurement import Identity, identity_of
+from matrix.model.records import Record
 from matrix.model.storeformat import (
     CELLS_FILE,
     CLASSES_FILE,
@@ -100,8 +101,8 @@ class ResultStore:
         ``None`` if the store lacks it."""
         return self._own_status(key)
 
-    def fact_identities(self) -> set[tuple[object, ...]]:
-        """The identities (:func:`matrix.model.records.identity_of`) of every record held as a
+    def fact_identities(self) -> set[Identity]:
+        """The identities (:func:`matrix.model.measurement.identity_of`) of every record held as a
         fact (not provisional), read without building the records."""
         found = set()
         for key in self._own_keys():
@@ -288,7 +289,7 @@ class LayeredStore(ResultStore):
             return own
         return next((s for s in (h.status(key) for h in self.held) if s is not None), None)
 
-    def fact_identities(self) -> set[tuple[object, ...]]:
+    def fact_identities(self) -> set[Identity]:
         found = super().fact_identities()
         for store in self.held:
             found |= store.fact_identities()

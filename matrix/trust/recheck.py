@@ -10,7 +10,8 @@
 Every attempt is independent and from scratch: a fresh cache folder of its own (no generated
 C, compiled module, canary digest or ``.pxd`` mirror is reused), with the stored record's
 own run timeout and flags, so the re-measurement is the same measurement
-(:func:`matrix.run.engine.identity_of`).  Environments (exact releases installed by
+(:func:`matrix.model.measurement.identity_of`, checked against the target's
+:class:`~matrix.model.measurement.Measurement`).  Environments (exact releases installed by
 :mod:`matrix.build.envs`) are shared; one that can no longer be created makes that attempt an
 ``env-error``, which the log keeps and the verdicts ignore.  Re-measurements go to the
 :class:`matrix.model.checks.CheckLog`, never into the results store.
@@ -34,13 +35,14 @@ from matrix.model.checks import Purpose, Remeasurement, signature
 from matrix.model.compilers import base_cflags
 from matrix.model.diff import CHECKABLE, Change, diff
 from matrix.model.engines import ENGINE_VERSION
-from matrix.model.policy import DEFAULT_RUN_TIMEOUT_S, is_provisional
-from matrix.model.records import Record
+from matrix.model.measurement import identity_of
+from matrix.model.policy import DEFAULT_RUN_TIMEOUT_S
+from matrix.model.records import Record, is_provisional
 from matrix.model.selection import CaseInfo, select_current
 from matrix.plan.grid import PlannedCell, plan_cell
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
-from matrix.run.engine import EngineSettings, Toolchain, measure_cell
+from matrix.run.engine import EngineSettings, Toolchain, measure_cell, measurement_of
 from matrix.run.measure import result_or_harness_error
 from matrix.run.pool import WorkerPool
 from matrix.store.checklog import CheckLog
@@ -99,7 +101,12 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
         timeout = float(p.get("run_timeout_s") or DEFAULT_RUN_TIMEOUT_S)
         own = replace(settings, run_timeout_s=timeout,
                       build=replace(settings.build, cflags=cflags))
-        targets.append(Target(record, cases[record.case_id], planned, own))
+        case = cases[record.case_id]
+        if measurement_of(planned, [case], own, toolchain).identity(case) != identity_of(record):
+            skipped.append(Skipped(record, "this host would make another measurement of it"
+                                   " (its flags or run timeout cannot be given here)"))
+            continue
+        targets.append(Target(record, case, planned, own))
     return targets, skipped
 
 
@@ -223,7 +230,7 @@ def remeasure_all(targets: Sequence[Target], attempts: dict[str, int], purpose: 
 
 def aa_sample(records: Sequence[Record], size: int, seed: int) -> list[Record]:
     """``size`` stored results drawn at random (reproducibly from ``seed``) among those that
-    were tried and are facts (:func:`matrix.model.policy.is_provisional`)."""
+    were tried and are facts (:func:`matrix.model.records.is_provisional`)."""
     pool = sorted((r for r in records
                    if not r.outcome.could_not_be_tried and not is_provisional(r)),
                   key=lambda r: (r.case_id, r.cell_id, r.key))

@@ -1,0 +1,75 @@
+"""``run`` and ``list``: the selected grid, measured or printed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from matrix.cli.options import engine_settings as settings_from
+from matrix.cli.options import items, layout_from, results_store, selection_from
+from matrix.plan.grid import Plan
+from matrix.plan.scope import Narrowing, narrow, plan_selection, selected_cases
+from matrix.run.measure import run_plan
+from matrix.store.paths import Layout
+from matrix.store.results import ResultStore
+
+
+def _plan(args: argparse.Namespace, layout: Layout) -> Plan:
+    return plan_selection(selection_from(args), layout.cache / "index", offline=args.offline)
+
+
+def _narrowing(args: argparse.Namespace) -> Narrowing:
+    return Narrowing(case_flag=args.case, new_releases=args.new_releases, shard=args.shard)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    layout = layout_from(args)
+    cases = selected_cases(layout.cases, items(args.case, "--case"))
+    plan = _plan(args, layout)
+    plan.cells = narrow(plan.cells, cases, _narrowing(args),
+                        lambda: ResultStore.in_directory(layout.results).records())
+    if args.json:
+        print(json.dumps([
+            {"id": p.cell.id, "kind": p.cell.kind, **p.cell.to_json(),
+             "not_possible": p.not_possible, "shipped_c": p.shipped_c}
+            for p in plan.cells
+        ], indent=1))
+        return 0
+    for note in plan.not_tested:
+        print(f"# {note}")
+    for planned in plan.cells:
+        if planned.not_possible:
+            suffix = f"  (not possible: {planned.not_possible})"
+        elif planned.shipped_c:
+            generator = planned.generators[0].version if planned.generators else "?"
+            suffix = f"  (shipped C, generated under Python {generator}: {planned.shipped_c})"
+        else:
+            suffix = ""
+        print(f"{planned.cell.id}{suffix}")
+    print(f"# {len(plan.cells)} cells", file=sys.stderr)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    layout = layout_from(args)
+    cases = selected_cases(layout.cases, items(args.case, "--case"))
+    plan = _plan(args, layout)
+    for note in plan.not_tested:
+        print(f"note: {note}", file=sys.stderr)
+    selection = plan.cells
+    store = results_store(layout.results, args.held)
+    plan.cells = narrow(plan.cells, cases, _narrowing(args), store.records)
+    summary = run_plan(plan.cells, cases, layout, store, settings=settings_from(args),
+                       jobs=args.jobs, any_toolchain=args.any_toolchain, selection=selection)
+    if summary.records:  # nothing appended: the file is as compact as the last run left it
+        store.tidy()
+    if summary.interrupted:  # its one line is printed: "interrupted: ..."
+        return 130
+    print(
+        f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
+        f"store, {summary.not_possible} not possible; {summary.records} records written, "
+        f"{summary.failures} case failures; {summary.duration_s:.0f}s -> {store.path}",
+        file=sys.stderr,
+    )
+    return 0

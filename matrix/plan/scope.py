@@ -1,0 +1,159 @@
+"""What a command measures: the cases and cells its selection names, narrowed as ``run`` and
+``list`` narrow them (the cells that hold a selected case, ``--new-releases``, ``--shard``), and
+the cases ``try`` measures without numpy.  Every selection that names nothing is an error
+naming its flag; a narrowing that leaves nothing is a note (``run`` then measures nothing)."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from packaging.version import Version
+
+from matrix.model.cases import Case, load_cases
+from matrix.model.cells import Cell
+from matrix.model.errors import MatrixError, SelectionError
+from matrix.model.measurement import wanted
+from matrix.model.records import Record
+from matrix.plan.grid import (
+    Plan,
+    PlannedCell,
+    Selection,
+    final_releases,
+    holding,
+    no_interpreter,
+    plan_grid,
+    select_pythons,
+    uncovered_releases,
+)
+from matrix.plan.index import ReleaseIndex, load_index
+from matrix.plan.interpreters import Interpreter, discover_interpreters
+from matrix.plan.shard import Shard
+
+
+def selected_cases(cases_dir: Path, patterns: Sequence[str] | None) -> list[Case]:
+    """The cases in ``cases_dir`` whose id matches one of ``patterns`` (globs; ``None``: all);
+    a selection that matches none is an error naming ``--case``."""
+    cases = load_cases(cases_dir)
+    if patterns is None:
+        return cases
+    chosen = [c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
+    if not chosen:
+        raise SelectionError(f"--case {','.join(patterns)}: matches no case in {cases_dir}")
+    return chosen
+
+
+def plan_selection(selection: Selection, index_dir: Path, *, offline: bool,
+                   stream: TextIO | None = None) -> Plan:
+    """The selected grid (the index's notes go to ``stream``); a selection that plans no cell
+    is an error naming the flag."""
+    index = load_index(index_dir, offline=offline)
+    for note in index.notes:
+        print(f"note: {note}", file=stream or sys.stderr)
+    interpreters = discover_interpreters()
+    plan = plan_grid(interpreters, index, selection)
+    if not plan.cells:
+        raise why_nothing_planned(interpreters, index, selection)
+    return plan
+
+
+def why_nothing_planned(interpreters: dict[str, Interpreter], index: ReleaseIndex,
+                        selection: Selection) -> MatrixError:
+    """The error for a selection that plans no cell, naming the flag that emptied it: no
+    interpreter for any ``--python`` item, or a ``--cell`` that matches none of the cells the
+    other flags select (unknown releases and compilers are errors while planning)."""
+    if selection.python is not None and not select_pythons(interpreters, selection.python,
+                                                           Plan()):
+        return no_interpreter(",".join(selection.python), interpreters)
+    if selection.cells is not None:
+        others = plan_grid(interpreters, index, replace(selection, cells=None)).cells
+        return SelectionError(f"--cell {','.join(selection.cells)}: matches none of the"
+                              f" {len(others)} cells the other flags select")
+    return SelectionError("the selection plans no cell")
+
+
+def new_release_cells(cells: list[PlannedCell], records: Sequence[Record]
+                      ) -> list[PlannedCell]:
+    """Only the cells of Cython/numpy releases (and Python minors) ``records`` do not cover
+    yet."""
+    covered_cython = {r.cython for r in records}
+    covered_numpy = {v for r in records for v in (r.numpy_build, r.numpy_run) if v is not None}
+    covered_python = {r.python for r in records}
+    return uncovered_releases(cells, covered_cython, covered_numpy, covered_python)
+
+
+def require_held(cells: Sequence[Cell], cases: Sequence[Case], case_flag: str | None) -> None:
+    """Some cell holds one of ``cases`` (core cells the numpy-free ones, numpy cells the numpy
+    ones), or an error naming ``--case`` (``case_flag``, its value)."""
+    if not any(wanted(cell, cases) for cell in cells):
+        flag = f"--case {case_flag}" if case_flag else "the cases"
+        raise SelectionError(
+            f"{flag}: none of the {len(cells)} planned cells holds these cases (numpy-free"
+            " cases are measured in core cells, numpy cases in numpy cells)")
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """How ``run`` and ``list`` narrow the planned cells (their flags' values)."""
+
+    case_flag: str | None = None
+    """``--case`` as given (named by the error when no cell holds the cases)."""
+    new_releases: bool = False
+    shard: str | None = None
+    """``--shard i/n`` as given."""
+
+
+def narrow(cells: list[PlannedCell], cases: Sequence[Case], how: Narrowing,
+           stored: Callable[[], Sequence[Record]], stream: TextIO | None = None
+           ) -> list[PlannedCell]:
+    """Keep the cells that hold one of ``cases``, then apply ``--new-releases`` (against the
+    ``stored`` records, read only then) and ``--shard``.  Cases that no planned cell holds are
+    an error naming ``--case``; nothing new, or a shard with no cell, is a note."""
+    shard = Shard.parse(how.shard) if how.shard else None
+    held = holding(cells, cases)
+    if cells:
+        require_held([p.cell for p in cells], cases, how.case_flag)
+    if len(held) < len(cells):
+        print(f"note: {len(cells) - len(held)} of the {len(cells)} planned cells hold none of"
+              " the selected cases: left out", file=stream or sys.stderr)
+    cells = held
+    if how.new_releases and cells:
+        cells = new_release_cells(cells, stored())
+        if not cells:
+            print("note: --new-releases: the stored results cover every Cython, numpy and"
+                  " Python of the selection: nothing new", file=stream or sys.stderr)
+    if shard is not None and cells:
+        part = shard.select(cells)
+        if not part:
+            print(f"note: --shard {how.shard}: this part of the selection holds no cell (of"
+                  f" {len(cells)})", file=stream or sys.stderr)
+        cells = part
+    return cells
+
+
+def core_cases(patterns: Sequence[str] | None, cases: list[Case], index: ReleaseIndex,
+               interpreter: Interpreter, stream: TextIO | None = None) -> list[Case]:
+    """``try`` without ``--numpy`` measures the core cell only: a ``--case`` pattern that
+    names only numpy cases is an error naming the flag; numpy cases a broader selection picked
+    up are left out, with a note saying so."""
+    numpy_cases = [case for case in cases if case.needs_numpy]
+    if not numpy_cases:
+        return cases
+    wheels = [v for v in final_releases(index, "numpy", Version("0"))
+              if index.installable("numpy", str(v), interpreter.id) is None]
+    hint = "give --numpy" + (f" (e.g. --numpy {max(wheels)}, the newest with a wheel for"
+                             f" Python {interpreter.label})" if wheels else "")
+    needing = {case.id for case in numpy_cases}
+    for pattern in patterns or ():
+        hits = [case.id for case in cases if fnmatch.fnmatchcase(case.id, pattern)]
+        if hits and set(hits) <= needing:
+            raise SelectionError(f"--case {pattern}: {', '.join(hits)}"
+                                 f" need{'s' if len(hits) == 1 else ''} numpy: {hint}")
+    left_out = (f"the {len(numpy_cases)} numpy cases" if patterns is None
+                else ", ".join(case.id for case in numpy_cases))
+    print(f"note: {left_out} left out (measured in numpy cells): {hint}", file=stream or sys.stderr)
+    return [case for case in cases if not case.needs_numpy]
