@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from matrix.model.cases import load_cases
 from matrix.model.cells import Cell
-from matrix.model.compilers import GCC14_ERRORS
+from matrix.model.compilers import spec as compiler_spec
 from matrix.model.interpreters import InterpreterId
 from matrix.model.measurement import Identity, Measurement, identity_of, wanted
 from matrix.model.outcomes import Outcome
@@ -51,7 +51,7 @@ def test_the_identity_leaves_the_toolchain_out_and_the_key_does_not() -> None:
 
 def test_a_compilers_own_flags_are_added_once() -> None:
     cell = Cell("3.11", "3.2.4", compiler="gcc14-errors")
-    assert measurement(cell).cflags == ("-O0", *GCC14_ERRORS)
+    assert measurement(cell).cflags == ("-O0", *compiler_spec("gcc14-errors").extra_flags)
 
 
 def test_the_engines_record_has_the_measurements_key_and_identity(tmp_path: Path) -> None:
