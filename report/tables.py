@@ -27,10 +27,7 @@ from report.model import (
 )
 from report.verdicts import GroupVerdict, aggregate
 
-REACHED_IMPORT = frozenset(
-    {Outcome.OK, Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.MEMORY_ERROR,
-     Outcome.TIMEOUT}
-)
+REACHED_IMPORT = frozenset(o for o in Outcome if o.built)
 
 
 def table_cell(group: GroupVerdict, book: FootnoteBook, *, toolchain_notes: bool = False

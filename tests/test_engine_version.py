@@ -31,9 +31,11 @@ def test_a_code_change_counts(tmp_path: Path) -> None:
     for name in ENGINE_SOURCES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text((package / name).read_text())
-    probe = (package / "run/probe.py").read_text()
-    (tmp_path / "run/probe.py").write_text(
-        probe.replace("RUN_TIMEOUT_S = DEFAULT_RUN_TIMEOUT_S", "RUN_TIMEOUT_S = 61.0"))
+    timeouts = (package / "model/timeouts.py").read_text()
+    bound = "    import_module: float = 120.0\n"
+    assert bound in timeouts
+    changed = timeouts.replace(bound, bound.replace("120", "121"))
+    (tmp_path / "model/timeouts.py").write_text(changed)
     assert sources_digest(tmp_path) != sources_digest(package)
 
 

@@ -19,7 +19,8 @@ from typing import Any, Union
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.model.errors import MatrixError, UnknownVersionError
 from matrix.model.interpreters import axis_value
-from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Retry
+from matrix.model.policy import DEFAULT_RETRY, Retry
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.grid import Selection, split_items
 from matrix.run.engine import EngineSettings
 from matrix.store.paths import Layout
@@ -102,7 +103,7 @@ OPTIONS: dict[str, Option] = {
     # how to measure
     "jobs": _option("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
                     help="cells measured at once, 1 or more (default: one per core)"),
-    "timeout": _option("--timeout", type=_seconds, default=DEFAULT_RUN_TIMEOUT_S,
+    "timeout": _option("--timeout", type=_seconds, default=TIMEOUTS.run,
                        help="seconds per case run, above 0 (a key input: part of every record;"
                        " default: %(default)s)"),
     "retry-delays": _option("--retry-delays", type=_delays, default=DEFAULT_RETRY.delays,
@@ -228,7 +229,7 @@ def selection_from(args: argparse.Namespace) -> Selection:
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The run's settings (``recheck``/``aa`` take each record's own run timeout)."""
-    return EngineSettings(run_timeout_s=getattr(args, "timeout", DEFAULT_RUN_TIMEOUT_S),
+    return EngineSettings(run_timeout_s=getattr(args, "timeout", TIMEOUTS.run),
                           retry=Retry(args.retry_delays))
 
 

@@ -62,6 +62,18 @@ class Outcome(str, enum.Enum):
         not be tried."""
         return _STAGES.get(self)
 
+    @property
+    def built(self) -> bool:
+        """The case's module was built: the case reached its import (``OK``, or a failure at
+        the import or the run)."""
+        return self is Outcome.OK or (self.stage is not None and not self.stage.is_build)
+
+    @property
+    def raised(self) -> bool:
+        """The failure is a Python exception (at the import or the run): there is a traceback
+        to show."""
+        return self in (Outcome.IMPORT_ERROR, Outcome.RUN_ERROR)
+
 
 _UNTRIED = frozenset({Outcome.ENV_ERROR, Outcome.NOT_POSSIBLE})
 _FAILED = frozenset(o for o in Outcome if o not in _UNTRIED and o is not Outcome.OK)

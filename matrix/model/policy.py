@@ -67,13 +67,16 @@ class Rule:
     why: str
 
 
-_BUILD_FAILURES = (Outcome.CYTHONIZE_ERROR, Outcome.CC_ERROR)
+_BUILD_FAILURES = tuple(o for o in Outcome if o.stage is not None and o.stage.is_build)
+_TIMED = (Outcome.TIMEOUT,)
+"""Timeouts have rules by their cause (a run's, a build's)."""
+_BUILT_FAILURES = tuple(o for o in Outcome if o.failed and o.built and o not in _TIMED)
 _RULES: tuple[Rule, ...] = (
     Rule(Outcome.OK, Cause.REPORTED, 1, Fate.FACT, True, "measured"),
     *(Rule(o, Cause.REPORTED, 1, Fate.FACT, True, "the tool's own error: deterministic")
       for o in _BUILD_FAILURES),
     *(Rule(o, Cause.REPORTED, 1, Fate.FACT, False, "measured in the case's own process")
-      for o in (Outcome.IMPORT_ERROR, Outcome.RUN_ERROR, Outcome.CRASH, Outcome.MEMORY_ERROR)),
+      for o in _BUILT_FAILURES),
     Rule(Outcome.TIMEOUT, Cause.RUN_TIMEOUT, 2, Fate.PROVISIONAL, False,
          "re-run alone (a module child of its own) before it stands; a loaded machine can"
          " cause it"),
@@ -152,11 +155,6 @@ class Retry:
 
 
 DEFAULT_RETRY = Retry()
-
-DEFAULT_RUN_TIMEOUT_S = 60.0
-"""Seconds a case may run before it is a ``timeout`` (``--timeout`` changes it; a key input,
-so every record states its own)."""
-
 
 def markdown_table() -> str:
     """The policy as docs/measuring.md shows it (a test keeps the page in step)."""

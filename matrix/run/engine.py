@@ -38,8 +38,9 @@ from matrix.model.errorline import drop_folders, drop_site_packages, stored_line
 from matrix.model.errors import MatrixError
 from matrix.model.measurement import Measurement
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry
+from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 from matrix.model.records import Behaviour, Record
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.grid import PlannedCell
 from matrix.run.probe import (
     CaseRun,
@@ -68,7 +69,7 @@ def libasan_path(cc: str) -> str | None:
     preloaded into a ``gcc-asan`` cell's Python; ``None`` when the compiler has none."""
     try:
         out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True,
-                             timeout=60)
+                             timeout=TIMEOUTS.probe_machine)
     except (OSError, subprocess.SubprocessError):
         return None
     path = out.stdout.strip()
@@ -85,7 +86,7 @@ class EngineSettings:
     """How cells are measured; part of provenance."""
 
     build: BuildSettings = BuildSettings()
-    run_timeout_s: float = DEFAULT_RUN_TIMEOUT_S
+    run_timeout_s: float = TIMEOUTS.run
     retry: Retry = DEFAULT_RETRY
     """Pauses before a transient failure is tried again (not a key input: it changes when a
     result is recorded, not what)."""

@@ -21,10 +21,10 @@ from pathlib import Path
 
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
-                  "build/envs.py", "model/compilers.py", "build/cc.py")
+                  "build/envs.py", "model/compilers.py", "build/cc.py", "model/timeouts.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "83a5bc119646ab6e"
+SOURCES_DIGEST = "b45e561197a347dc"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from matrix.build.envs import RUNNER
 from matrix.build.procs import run_process
-from matrix.model.outcomes import Outcome
+from matrix.model.outcomes import Outcome, Stage
 from matrix.model.records import Behaviour, Record
 from matrix.model.safety import behaviour_safety
 from matrix.run.probe import PROBE_ORDER, CaseRun, run_cases
@@ -322,7 +322,7 @@ def failure_lines(record: Record, log: str | None, log_path: Path | None,
         lines.append(f"log: {log_path}" if log_path else "log:")
         lines += _bar(without_protocol(log))
     outcome = record.outcome
-    if outcome in (Outcome.CRASH, Outcome.TIMEOUT, Outcome.RUN_ERROR, Outcome.MEMORY_ERROR):
+    if outcome.stage is Stage.RUN:
         if outcome is Outcome.CRASH:
             lines.append(f"run: the case's process died: {record.first_error}")
         elif outcome is Outcome.MEMORY_ERROR:
@@ -337,7 +337,7 @@ def failure_lines(record: Record, log: str | None, log_path: Path | None,
             else:
                 lines.append("run log: the case printed nothing"
                              + (" before it ended" if outcome is not Outcome.RUN_ERROR else ""))
-    if outcome in (Outcome.RUN_ERROR, Outcome.IMPORT_ERROR):
+    if outcome.raised:
         if traceback is None:
             lines.append("traceback: not available (the case did not run in this process)")
         elif any(line.startswith("Traceback") for line in traceback):

@@ -28,11 +28,10 @@ from matrix.build.envs import RUNNER
 from matrix.build.procs import Completed
 from matrix.model.errorline import last_line, sanitizer_error
 from matrix.model.outcomes import Outcome
-from matrix.model.policy import DEFAULT_RETRY, DEFAULT_RUN_TIMEOUT_S, Cause, Retry, rule
+from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, rule
+from matrix.model.timeouts import TIMEOUTS
 
-RUN_TIMEOUT_S = DEFAULT_RUN_TIMEOUT_S
 PROBE_ORDER = ("convert", "values_ok", "copies", "readonly", "locks_source", "moves")
-IMPORT_TIMEOUT_S = 120.0
 _ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 """BLAS thread pools pinned to one thread: forking beside a live thread pool can deadlock."""
@@ -298,7 +297,7 @@ class RunnerServer:
                 self.close()
                 process = self._start()
                 assert self.protocol is not None
-                ready, _ = self.protocol.read_until("ready", start + IMPORT_TIMEOUT_S)
+                ready, _ = self.protocol.read_until("ready", start + TIMEOUTS.import_module)
                 if ready is None:
                     raise OSError("runner server did not start:"
                                   f" {last_line(self.server_output().splitlines(), 'no output')}")
@@ -437,7 +436,7 @@ def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Seque
     runs: dict[str, CaseRun] = {}
     pending = list(symbols)
     while pending:
-        deadline = IMPORT_TIMEOUT_S + timeout_s * len(pending) + 30
+        deadline = TIMEOUTS.import_module + timeout_s * len(pending) + TIMEOUTS.server_slack
         server = servers.get(python)
         done = server.request(build_dir, module, pending, timeout_s, deadline)
         reached = parse_runner_output(done.output, pending, timed_out=done.timed_out,
@@ -454,7 +453,7 @@ def _run_reaching_all(python: Path, build_dir: Path, module: str, symbols: Seque
 
 
 def run_cases(python: Path, build_dir: Path, module: str, symbols: Sequence[str],
-              timeout_s: float = RUN_TIMEOUT_S, retry: Retry = DEFAULT_RETRY,
+              timeout_s: float = TIMEOUTS.run, retry: Retry = DEFAULT_RETRY,
               servers: RunnerServers | None = None) -> dict[str, CaseRun]:
     """Import ``module`` from ``build_dir`` under ``python`` once (in a child of the runner
     server, :func:`process_servers` unless ``servers`` is given) and drive every case of

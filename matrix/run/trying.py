@@ -12,6 +12,7 @@ from typing import TextIO
 from matrix.model.cases import Case
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.grid import PlannedCell
 from matrix.run import explain
 from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain
@@ -51,13 +52,14 @@ def tried_lines(record: Record, layout: Layout, cases: dict[str, Case],
     if record.outcome.failed:
         traceback = None
         place = seen.places.get(case.symbol)
-        if place is not None and record.outcome in (Outcome.RUN_ERROR, Outcome.IMPORT_ERROR):
-            traceback = explain.replay_traceback(place, case.symbol,
-                                                 settings.run_timeout_s + 60, sources)
+        if place is not None and record.outcome.raised:
+            bound = settings.run_timeout_s + TIMEOUTS.replay_slack
+            traceback = explain.replay_traceback(place, case.symbol, bound, sources)
         lines += explain.failure_lines(record, log, log_path, run, traceback)
     elif record.behaviour.probe_errors and case.symbol in seen.places:
         lines += explain.probe_error_lines(explain.replay_traceback(
-            seen.places[case.symbol], case.symbol, settings.run_timeout_s + 60, sources))
+            seen.places[case.symbol], case.symbol, settings.run_timeout_s + TIMEOUTS.replay_slack,
+            sources))
     return [f"    {line}" for line in lines]
 
 

@@ -28,7 +28,7 @@ from matrix.store.results import ResultStore
 LEGACY_ENGINE_VERSION = "1"
 LEGACY_RUN_TIMEOUT_S = 60.0
 """The run timeout every scheme-1 record was measured with (a historical fact, not today's
-default, :data:`matrix.model.policy.DEFAULT_RUN_TIMEOUT_S`)."""
+default, :attr:`matrix.model.timeouts.Timeouts.run`)."""
 _LEGACY_PROCEDURES = (None, BUILD_PROCEDURE, f"{BUILD_PROCEDURE};{NUMPY_PXD_PROCEDURE}")
 
 

@@ -36,9 +36,9 @@ from matrix.model.compilers import base_cflags
 from matrix.model.diff import CHECKABLE, Change, diff
 from matrix.model.engines import ENGINE_VERSION
 from matrix.model.measurement import identity_of
-from matrix.model.policy import DEFAULT_RUN_TIMEOUT_S
 from matrix.model.records import Record, is_provisional
 from matrix.model.selection import CaseInfo, select_current
+from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.grid import PlannedCell, plan_cell
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
@@ -98,7 +98,7 @@ def plan_targets(records: Sequence[Record], cases: dict[str, Case],
         p = record.provenance
         cflags = base_cflags(record.compiler,
                              tuple(p.get("cflags") or BuildSettings().cflags))
-        timeout = float(p.get("run_timeout_s") or DEFAULT_RUN_TIMEOUT_S)
+        timeout = float(p.get("run_timeout_s") or TIMEOUTS.run)
         own = replace(settings, run_timeout_s=timeout,
                       build=replace(settings.build, cflags=cflags))
         case = cases[record.case_id]
