@@ -25,7 +25,8 @@ from typing import Any
 
 from matrix.model.errorline import normalize_error
 from matrix.model.records import Record
-from matrix.model.selection import generated_under, is_shipped_c, series, version_key
+from matrix.model.selection import generated_under, is_shipped_c, series
+from matrix.model.versions import version_key
 
 SHARED = "shared"
 PER_PYTHON = "per-python"

@@ -36,8 +36,8 @@ from matrix.model.selection import (
     ordered_cases,
     select_current,
     series,
-    sorted_versions,
 )
+from matrix.model.versions import sorted_versions
 from report.background import start
 from report.compilers import CompilerDisagreement
 from report.compilers import disagreements as compiler_disagreements

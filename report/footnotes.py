@@ -22,7 +22,8 @@ from matrix.model.errorline import normalize_error
 from matrix.model.interpreters import cell_prefix
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, version_key
+from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c
+from matrix.model.versions import version_key
 from report.references import Reference, references_for
 
 FailureKey = tuple[str, str]

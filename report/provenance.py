@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from matrix.model.checks import Check, Remeasurement, latest_aa
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from matrix.model.selection import CaseInfo, CellKey, is_shipped_c, sorted_versions
+from matrix.model.selection import CaseInfo, CellKey, is_shipped_c
+from matrix.model.versions import sorted_versions
 from report.cgeneration import c_generation_of, generation_classes_of, shipped_cells_of
 from report.compilers import compilers_measured
 from report.model import Provenance

@@ -20,7 +20,8 @@ from typing import NamedTuple
 from matrix.model.interpreters import InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from matrix.model.selection import is_shipped_c, version_key
+from matrix.model.selection import is_shipped_c
+from matrix.model.versions import version_key
 from report.footnotes import FailureKey, failure_key
 
 AXES = ("cython", "numpy", "python")

@@ -30,7 +30,8 @@ from matrix.model.checks import Judgement
 from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.records import Record
 from matrix.model.safety import Safety, record_safety
-from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c, sorted_versions
+from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c
+from matrix.model.versions import sorted_versions
 from report.legend import (
     COLOURS,
     COMPILER_MARK,

@@ -12,7 +12,8 @@ from dataclasses import replace
 from matrix.model.checks import Check, Judgement
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from matrix.model.selection import CaseInfo, CellKey, cell_sort_key, sorted_versions
+from matrix.model.selection import CaseInfo, CellKey, cell_sort_key
+from matrix.model.versions import sorted_versions
 from report.cgeneration import shipped_cells_of
 from report.compilers import CompilerDisagreement
 from report.controls import ToolchainBaseline

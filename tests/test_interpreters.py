@@ -39,8 +39,8 @@ from matrix.model.records import (
     Record,
     content_key,
 )
-from matrix.model.selection import sorted_versions
 from matrix.model.storeformat import STORE_FILE
+from matrix.model.versions import sorted_versions
 from matrix.plan.index import ReleaseIndex, _platforms, releases_from_summary, supported_tags
 from matrix.plan.interpreters import PROBE, Interpreter, discover_interpreters, parse_probe
 from matrix.store.paths import PROJECT_ROOT

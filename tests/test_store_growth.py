@@ -94,7 +94,7 @@ def _column(records: Sequence[Record], old: str, new: str, week: int, *,
 
 
 def _newest(records: Sequence[Record], attribute: str, series: str) -> str | None:
-    from matrix.model.selection import version_key
+    from matrix.model.versions import version_key
 
     found = {getattr(r, attribute) for r in records
              if getattr(r, attribute) and getattr(r, attribute).startswith(series + ".")}

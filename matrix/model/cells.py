@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.version import Version
-
-from matrix.model.compilers import DEFAULT_COMPILER
-from matrix.model.interpreters import axis_key, cell_prefix
+from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
+from matrix.model.interpreters import cell_prefix
+from matrix.model.versions import VersionKey, version_key
 
 TRY_COMMAND = "nox -s matrix -- try"
 """How a reproducer starts (the README's spelling of ``python -m matrix try``)."""
@@ -78,16 +78,10 @@ class Cell:
         parts.append(f"--case {case_id}")
         return " ".join(parts)
 
-    def sort_key(self) -> tuple[tuple[Version, int], Version, Version, Version, bool, str]:
-        zero = Version("0")
-        return (
-            axis_key(self.python) or (Version(self.python), 0),
-            Version(self.cython),
-            Version(self.numpy_build) if self.numpy_build else zero,
-            Version(self.numpy_run) if self.numpy_run else zero,
-            self.compiler != DEFAULT_COMPILER,
-            self.compiler,
-        )
+    def sort_key(self) -> VersionKey:
+        """The cell in the one cell order (:func:`cell_order`)."""
+        return cell_order(self.python, self.cython, self.numpy_build, self.numpy_run,
+                          self.compiler)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,3 +91,15 @@ class Cell:
             "numpy_run": self.numpy_run,
             "compiler": self.compiler,
         }
+
+
+@functools.lru_cache(maxsize=65536)
+def cell_order(python: str, cython: str, numpy_build: str | None, numpy_run: str | None,
+               compiler: str) -> VersionKey:
+    """The one order of cells (plans, tables, records): Python (a kind right after CPython's of
+    the same language version), Cython, numpy built, numpy run, oldest first; then the
+    compiler, in the compiler axis's order (the default first)."""
+    order = list(COMPILERS)
+    rank = order.index(compiler) if compiler in order else len(order)
+    return (version_key(python), version_key(cython), version_key(numpy_build),
+            version_key(numpy_run), rank, compiler)

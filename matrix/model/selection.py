@@ -8,15 +8,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from matrix.model.cases import Case, Expectation
-from matrix.model.compilers import COMPILERS
+from matrix.model.cells import cell_order
 from matrix.model.engines import engine_rank
-from matrix.model.interpreters import axis_key
 from matrix.model.records import Record
+from matrix.model.versions import VersionKey
 
 CellKey = tuple[str, str]
 """``(case_id, cell_id)``: one coordinate of the report."""
@@ -36,52 +35,6 @@ def is_shipped_c(record: Record) -> bool:
 def generated_under(record: Record) -> str:
     """The exact Python version the record's C was generated under; ``""`` when unknown."""
     return str(record.provenance.get("generated_under") or "")
-
-
-VersionKey = tuple[Any, ...]
-"""A sort key made of ints and strings only, so that comparing two is done in C."""
-
-
-def release_order(version: Version) -> VersionKey:
-    """PEP 440 order of ``version`` as plain ints and strings (the order of packaging's own
-    comparison: ``1.0.dev1 < 1.0a1.dev1 < 1.0a1 < 1.0a1.post1 < 1.0rc1 < 1.0 < 1.0.post1``;
-    trailing zeros of the release do not count; a local label sorts after its public
-    version)."""
-    release = list(version.release)
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    if version.pre is None and version.post is None and version.dev is not None:
-        pre: tuple[Any, ...] = (-1,)
-    elif version.pre is None:
-        pre = (1,)
-    else:
-        pre = (0, version.pre[0], version.pre[1])
-    post = -1 if version.post is None else version.post
-    dev: tuple[int, ...] = (1,) if version.dev is None else (0, version.dev)
-    return (version.epoch, tuple(release), pre, post, dev, version.local or "")
-
-
-@functools.lru_cache(maxsize=65536)
-def version_key(text: str | None) -> VersionKey:
-    """Sort key for a version string; a Python axis value of another interpreter kind
-    (``3.13t``, ``pypy3.11``) sorts by its language minor, right after CPython's (in the order of
-    ``interpreters.toml``); other unparsable strings sort after every real version."""
-    if text is None:
-        return (0, release_order(Version("0")))
-    try:
-        return (1, release_order(Version(text)), -1)
-    except InvalidVersion:
-        python = axis_key(text)
-        if python is None:
-            return (2, text)
-        version, kind_order = python
-        return (1, release_order(version), kind_order)
-
-
-def sorted_versions(values: Iterable[str | None]) -> list[str]:
-    """Distinct non-empty versions (or Python axis values, :func:`version_key`), oldest
-    first."""
-    return sorted({v for v in values if v}, key=version_key)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -147,20 +100,10 @@ def ordered_cases(cases: Iterable[Case | CaseInfo]) -> tuple[CaseInfo, ...]:
     return tuple(sorted(infos, key=lambda c: c.sort_key))
 
 
-def cell_sort_key(record: Record) -> tuple[Any, ...]:
-    """Python, Cython, numpy built, numpy run: oldest first; then the compiler (the default
-    first, the others in axis order)."""
-    return _cell_order(record.python, record.cython, record.numpy_build, record.numpy_run,
-                       record.compiler)
-
-
-@functools.lru_cache(maxsize=65536)
-def _cell_order(python: str, cython: str, numpy_build: str | None, numpy_run: str | None,
-                compiler: str) -> tuple[Any, ...]:
-    order = list(COMPILERS)
-    rank = order.index(compiler) if compiler in order else len(order)
-    return (version_key(python), version_key(cython), version_key(numpy_build),
-            version_key(numpy_run), rank, compiler)
+def cell_sort_key(record: Record) -> VersionKey:
+    """The record's cell in the one cell order (:func:`matrix.model.cells.cell_order`)."""
+    return cell_order(record.python, record.cython, record.numpy_build, record.numpy_run,
+                      record.compiler)
 
 
 def current_order(record: Record) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""matrix.model.selection: the version order every table and sort uses."""
+"""matrix.model.versions: the version order every table and sort uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from packaging.version import Version
 
-from matrix.model.selection import release_order, sorted_versions, version_key
+from matrix.model.versions import release_order, sorted_versions, version_key
 
 PEP440_IN_ORDER = [
     "0.27", "0.27.3", "0.29.dev3", "0.29a1.dev1", "0.29a1", "0.29a1.post2", "0.29b2",
