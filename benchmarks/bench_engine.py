@@ -57,6 +57,7 @@ from matrix.build.modules import BuildSettings  # noqa: E402
 from matrix.build.stagecache import MARK  # noqa: E402
 from matrix.model.cases import load_cases  # noqa: E402
 from matrix.model.cells import Cell  # noqa: E402
+from matrix.model.folders import cache_root  # noqa: E402
 from matrix.model.interpreters import python_matches  # noqa: E402
 from matrix.model.policy import Retry  # noqa: E402
 from matrix.plan.grid import PlannedCell  # noqa: E402
@@ -65,7 +66,7 @@ from matrix.run.engine import CellMeasurement, EngineSettings, Toolchain, measur
 from matrix.run.probe import CaseRun, RunnerServers, run_cases  # noqa: E402
 from matrix.store.paths import Layout  # noqa: E402
 
-ENVS = Path(os.environ.get("MATRIX_ENVS_DIR") or ROOT / ".cache" / "envs")
+ENVS = Path(os.environ.get("MATRIX_ENVS_DIR") or cache_root(ROOT) / "envs")
 """The environments the cold runs share (``MATRIX_ENVS_DIR``, else the checkout's)."""
 
 
@@ -86,7 +87,7 @@ def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool) -> tupl
 def run_grid(root: Path, grid_args: list[str], cache: Path, results: Path, envs: Path,
              log: Path) -> float:
     """``python -m matrix run`` from ``root`` (a checkout); seconds taken."""
-    index = ROOT / ".cache" / "index"
+    index = cache_root(ROOT) / "index"
     if index.is_dir() and not (cache / "index").exists():  # same release data, no fetch timed
         shutil.copytree(index, cache / "index")
     env = dict(os.environ, MATRIX_CACHE_DIR=str(cache), MATRIX_ENVS_DIR=str(envs))
@@ -208,7 +209,7 @@ def remeasure(records: dict[tuple[str, str], dict[str, object]], tries: int = 3
     from matrix.plan.index import load_index
 
     interpreters = discover_interpreters()
-    index = load_index(ROOT / ".cache" / "index", offline=True)
+    index = load_index(cache_root(ROOT) / "index", offline=True)
     cases = {case.id: case for case in load_cases(ROOT / "cases")}
     settings = EngineSettings()
     toolchain = Toolchain.detect(settings)
@@ -337,7 +338,7 @@ def warm_rerun_figures(rev: str, rounds: int) -> None:
                      " from matrix.cli import main; raise SystemExit(main(sys.argv[2:]))",
                      str(root), "run", "--offline", "--results", str(base / f"{name}-results")],
                     cwd=root, capture_output=True, text=True,
-                    env={**os.environ, "MATRIX_CACHE_DIR": str(ROOT / ".cache")})
+                    env={**os.environ, "MATRIX_CACHE_DIR": str(cache_root(ROOT))})
                 times[name].append(time.monotonic() - start)
                 if done.returncode != 0 or " 0 records written" not in done.stderr:
                     raise SystemExit(f"warm re-run at {name} measured something or failed:"

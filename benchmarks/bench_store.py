@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from matrix.model.folders import cache_root  # noqa: E402
+
 CHECK_SCRIPT = r"""
 import json, resource, sys, time
 from matrix.model.cases import load_cases
@@ -127,7 +129,7 @@ def main() -> int:
             for name, tree in (("old", old), ("new", ROOT)):
                 tree_env = {**env, "PYTHONPATH": str(tree),
                             "MATRIX_CACHE_DIR": str(Path(tmp) / f"cache-{name}")}
-                index = ROOT / ".cache" / "index"
+                index = cache_root(ROOT) / "index"
                 if index.is_dir():  # the grid's releases, without asking the index again
                     (Path(tmp) / f"cache-{name}").mkdir(exist_ok=True)
                     os.symlink(index, Path(tmp) / f"cache-{name}" / "index")

@@ -14,7 +14,6 @@ import argparse
 import functools
 import gc
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -235,10 +234,10 @@ def cmd_regressions(args: argparse.Namespace) -> int:
 
 def query_cache() -> Path:
     """Where ``query`` keeps what it read of a data file: ``query/`` in the cache folder
-    (``MATRIX_CACHE_DIR``, else ``.cache/``, as ``matrix.store.paths.Layout`` has it: the report
-    reads nothing of the engine's)."""
-    cache = os.environ.get("MATRIX_CACHE_DIR")
-    return (Path(cache) if cache else PROJECT_ROOT / ".cache") / "query"
+    (:func:`matrix.model.folders.cache_root`)."""
+    from matrix.model.folders import cache_root
+
+    return cache_root() / "query"
 
 
 def cmd_query(args: argparse.Namespace) -> int:

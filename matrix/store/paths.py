@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matrix.model.errors import MatrixError
+from matrix.model.folders import CACHE_ENV, cache_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,17 +28,18 @@ class Layout:
 
     @classmethod
     def default(cls) -> Layout:
-        """Project folders; ``MATRIX_CACHE_DIR`` and ``MATRIX_ENVS_DIR`` move the cache."""
-        cache = os.environ.get("MATRIX_CACHE_DIR")
+        """Project folders; the cache where :func:`matrix.model.folders.cache_root` says
+        (``MATRIX_CACHE_DIR`` moves it), ``MATRIX_ENVS_DIR`` the environments."""
+        cache = os.environ.get(CACHE_ENV)
         envs = os.environ.get("MATRIX_ENVS_DIR")
-        for name, value in (("MATRIX_CACHE_DIR", cache), ("MATRIX_ENVS_DIR", envs)):
+        for name, value in ((CACHE_ENV, cache), ("MATRIX_ENVS_DIR", envs)):
             if value and os.pathsep in value:
                 # Build folders end up on PYTHONPATH, which would split the path there.
                 raise MatrixError(f"{name}={value}: a folder name with '{os.pathsep}' cannot be"
                                   " used (PYTHONPATH would split it)")
         return cls(
             cases=PROJECT_ROOT / "cases",
-            cache=Path(cache) if cache else PROJECT_ROOT / ".cache",
+            cache=cache_root(),
             results=PROJECT_ROOT / "results",
             shared_envs=Path(envs) if envs else None,
         )
