@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Union
 
+from packaging.version import Version
+
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.model.errors import MatrixError, UnknownVersionError
-from matrix.model.interpreters import axis_value
+from matrix.model.interpreters import KINDS, InterpreterId, axis_value
 from matrix.model.policy import DEFAULT_RETRY, Retry
 from matrix.model.timeouts import TIMEOUTS
 from matrix.plan.grid import Selection, split_items
@@ -69,15 +71,39 @@ def _option(*names: str, **settings: Any) -> Option:
     return Option(names, settings)
 
 
+def _pythons_example() -> tuple[str, str]:
+    """Axis values and build identifiers of the interpreter data's kinds (each kind's newest
+    ``ci`` version): ``'3.15', '3.14t', 'pypy3.11'`` and ``'cp315, cp314t, pp311'``."""
+    examples = [InterpreterId(kind, Version(kind.ci[-1])) for kind in KINDS.values()
+                if kind.enabled and kind.ci]
+    return (", ".join(f"'{i.label}'" for i in examples), ", ".join(i.build for i in examples))
+
+
+def _default_compilers() -> str:
+    """The default grid's compilers, from the compiler data: ``gcc on every cell, clang and
+    gcc14-errors on core and newest-numpy cells, gcc-asan on core cells``."""
+    by_grid: dict[tuple[str, ...], list[str]] = {}
+    for spec in COMPILERS.values():
+        by_grid.setdefault(spec.grid, []).append(spec.id)
+    parts = [f"{' and '.join(ids)} on "
+             + ("every cell" if grid == ("every",) else f"{' and '.join(grid)} cells")
+             for grid, ids in by_grid.items()]
+    return ", ".join(parts) + " (other compilers than the default on CPython only)"
+
+
+_SANITIZED = "; ".join(f"{s.id}: {s.sanitizer.capitalize()}Sanitizer"
+                       for s in COMPILERS.values() if s.sanitizer)
+
+
 PUBLICATION_TAG_PREFIX = "results-"
 """Each publication is a git tag ``results-YYYY-MM-DD`` (the workflow makes it): the baseline
 of the next one."""
 
 OPTIONS: dict[str, Option] = {
     # what to measure
-    "python": _option("--python", help="Pythons, e.g. '3.11,3.1*', 'pypy3.11', '3.13t', or"
-                      " build identifiers as cibuildwheel spells them, 'cp313t,pp3*' (default:"
-                      " all found)"),
+    "python": _option("--python", help=f"Pythons, e.g. '3.11,3.1*', {_pythons_example()[0]},"
+                      " or build identifiers as cibuildwheel spells them,"
+                      f" {_pythons_example()[1]}, 'pp3*' (default: all found)"),
     "cython": _option("--cython", help="Cython releases, e.g. '3.0.11,0.29.*' (default: newest"
                       " patch of every series from 0.27; 'default' and 'latest' are keywords)"),
     "numpy": _option("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
@@ -85,8 +111,7 @@ OPTIONS: dict[str, Option] = {
     "numpy-run": _option("--numpy-run", help="run numpy cases under this numpy (ABI check)"),
     "cell": _option("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'"),
     "compiler": _option("--compiler", default=DEFAULT_COMPILER, help="C compiler: "
-                        + ", ".join(COMPILERS) + " (default: %(default)s; gcc-asan:"
-                        " AddressSanitizer)"),
+                        + ", ".join(COMPILERS) + f" (default: %(default)s; {_SANITIZED})"),
     "case": _option("--case", help="case id globs (default: all cases)"),
     "quick": _option("--quick", action="store_true", help="10 cells spanning old and new (the"
                      " oldest Python 3 and the newest with numpy 1.x and 2.x; each with its"
@@ -171,15 +196,15 @@ class Group:
 
 Spec = Union[Use, Group, str]
 
-ONE_PYTHON = Use("python", dict(required=True, help="Python, e.g. 3.11, pypy3.11, 3.13t (or"
-                                " cp311, pp311, cp313t)"))
+ONE_PYTHON = Use("python", dict(required=True, help=f"Python, e.g. {_pythons_example()[0]} (or"
+                                f" {_pythons_example()[1]})"))
 """``--python`` of a one-cell command (try, bisect)."""
 
 SELECTION = Group("selection (comma-separated, globs allowed)", (
     "python", "cython", "numpy", "cell",
-    Use("compiler", dict(default=None, help="C compilers, e.g. 'gcc,clang,gcc14-errors'"
-                         " (default: gcc everywhere, every compiler on core cells and on the"
-                         " newest numpy 1.x and 2.x cells; --quick: gcc)")),
+    Use("compiler", dict(default=None, help="C compilers, e.g."
+                         f" '{','.join(list(COMPILERS)[:3])}' (default: {_default_compilers()};"
+                         f" --quick: {DEFAULT_COMPILER})")),
     "quick", "no-abi", "offline", "shard", "new-releases"))
 """The grid's selection (run, list)."""
 
