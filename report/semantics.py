@@ -256,7 +256,8 @@ def gil_at_import_text(records: Sequence[Record]) -> str | None:
     if example is not None:
         shown = [r for r in example if not r.behaviour.gil_enabled][-1]
         proof = f"; reproduce: `{reproduce_command(shown)}` (it prints `gil=stayed disabled`)"
-    return (f"On free-threaded CPython ({', '.join(pythons)}), " + "; ".join(parts)
+    kinds = " and ".join(sorted({KINDS[kind_id(p)].title for p in pythons}))
+    return (f"On {kinds} ({', '.join(pythons)}), " + "; ".join(parts)
             + f"{proof}.")
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from matrix.model.checks import Check, Judgement
-from matrix.model.outcomes import Outcome
+from matrix.model.outcomes import Outcome, Stage
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, CellKey, cell_sort_key
 from matrix.model.versions import sorted_versions
@@ -73,7 +73,7 @@ def import_verdict(records: Sequence[Record], flaky: frozenset[CellKey] = frozen
     if not reached:
         return aggregate(records, flaky)
     untried = [r for r in records if r.outcome.could_not_be_tried]
-    imported = [r if r.outcome in (Outcome.OK, Outcome.IMPORT_ERROR)
+    imported = [r if r.outcome.stage is not Stage.RUN
                 else replace(r, outcome=Outcome.OK, first_error=None) for r in reached]
     return aggregate(sorted(imported + untried, key=cell_sort_key), flaky)
 

@@ -168,10 +168,10 @@ def sanitizer_unavailable(python: InterpreterId) -> str | None:
     with the GIL).  ASan sees only ``malloc``'s heap; CPython 3.6 added ``PYTHONMALLOC=malloc``
     (PEP 445's allocators, its "PYTHONMALLOC" documentation) to route objects there."""
     if python.kind.implementation != "CPython":
-        return (f"AddressSanitizer cannot see {python.kind.name}'s heap: its objects live in its"
+        return (f"AddressSanitizer cannot see {python.kind.title}'s heap: its objects live in its"
                 " own garbage-collected memory, not malloc's")
     if python.kind.free_threaded:
-        return ("AddressSanitizer cannot see free-threaded CPython's heap: it refuses"
+        return (f"AddressSanitizer cannot see {python.kind.title}'s heap: it refuses"
                 " PYTHONMALLOC=malloc ('unknown allocator'; its objects live in mimalloc's heap)")
     if (python.version.major, python.version.minor) < (3, 6):
         return (f"AddressSanitizer cannot see CPython {python.minor}'s heap: PYTHONMALLOC=malloc"

@@ -69,6 +69,12 @@ class Outcome(str, enum.Enum):
         return self is Outcome.OK or (self.stage is not None and not self.stage.is_build)
 
     @property
+    def cut_short(self) -> bool:
+        """The case's process was ended from outside (a signal, the time bound) rather than
+        reporting its end: what it had not reported yet is unknown."""
+        return self in (Outcome.CRASH, Outcome.TIMEOUT)
+
+    @property
     def raised(self) -> bool:
         """The failure is a Python exception (at the import or the run): there is a traceback
         to show."""

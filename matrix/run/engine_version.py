@@ -24,7 +24,7 @@ ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "bui
                   "build/envs.py", "model/compilers.py", "build/cc.py", "model/timeouts.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "b45e561197a347dc"
+SOURCES_DIGEST = "829cda3217e5f7a2"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 

@@ -153,7 +153,7 @@ def evidence_lines(record: Record, events: Events, *, ran: bool) -> list[str]:
     if not ran:
         return []
     values = {name: (value, why) for name, value, why in _values(record.behaviour, events)}
-    ended = record.outcome in (Outcome.CRASH, Outcome.TIMEOUT)
+    ended = record.outcome.cut_short
     lines = []
     unfinished = False
     for probe in PROBE_ORDER:
