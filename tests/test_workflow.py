@@ -105,6 +105,21 @@ def test_the_default_python_list_is_the_interpreter_data(workflow: dict[Any, Any
     assert len(pythons) == sum(len(k.ci) for k in KINDS.values() if k.enabled)
 
 
+def test_ci_measures_the_pythons_the_published_grid_holds(workflow: dict[Any, Any],
+                                                           tmp_path: Path) -> None:
+    """The weekly job lists no Python the published grid lacks, and the grid holds none the job
+    does not list (its rows would never gain new releases)."""
+    import csv
+    import gzip
+    import io
+    import json
+
+    published = PROJECT_ROOT / "docs" / "compat.csv.gz"
+    rows = csv.DictReader(io.StringIO(gzip.decompress(published.read_bytes()).decode("utf-8")))
+    jobs = json.loads(run_plan_step(workflow, tmp_path, {}, "schedule")["jobs"])
+    assert {j["python"] for j in jobs} == {row["python"] for row in rows}
+
+
 def test_a_python_the_data_does_not_know_fails_the_plan(workflow: dict[Any, Any],
                                                         tmp_path: Path) -> None:
     import subprocess
