@@ -11,9 +11,10 @@ it runs in the project's environment (``python3 -m pip install nox uv`` is the w
 * ``nox -s query -- --python '>=3.8' ...`` -- the support-range query (``python -m report
   query``); its exit status 1 (a selected case fails in the range) fails the session.
 * ``nox -s tests``   -- the test suite (real builds on two Cython and two numpy releases).
-* ``nox -s "cell(py3.11-cy3.3.1-np2.3.5)"`` -- one cell (named by its id);
-  ``nox -l --json -t cells`` lists every cell of the default grid, which is how CI fans the grid
-  out to jobs.
+* ``nox -s "cell(py3.11-cy3.3.1-np2.3.5)"`` -- one cell (named by its id), to measure or
+  re-measure one cell by hand; ``nox -l --json -t cells`` lists every cell of the default grid.
+  CI does not fan out over these (a thousand cells, over GitHub's 256 jobs per matrix): its
+  jobs are (Python, shard) pairs from ``python -m matrix.plan.ci``, each ``matrix run --shard``.
 
 The per-cell interpreters (2.7, 3.6 ... 3.15) are *not* nox interpreters: the engine makes its own
 environments per cell (uv, or legacy virtualenv for 2.7), so nox never fails on a missing
@@ -175,7 +176,7 @@ _PARALLEL: dict[str, Any] = ({"allow_parallel": True}
 @nox.session(venv_backend="none", default=False, tags=["cells"], **_PARALLEL)
 @nox.parametrize("cell_id", CELLS, ids=CELLS)
 def cell(session: nox.Session, cell_id: str) -> None:
-    """Measure one cell of the default grid into results/ (for CI fan-out); the session is
-    named by the cell's id, ``cell(py3.11-cy0.29.37-clang)``."""
+    """Measure one cell of the default grid into results/; the session is named by the cell's
+    id, ``cell(py3.11-cy0.29.37-clang)``."""
     session.run(sys.executable, "-m", "matrix", "run", "--cell", cell_id, "--jobs", "1",
                 *session.posargs, external=True)

@@ -18,6 +18,7 @@ from matrix.store.paths import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "matrix.yml"
 HARNESS_ACTION = PROJECT_ROOT / ".github" / "actions" / "harness" / "action.yml"
+PAGES_WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "pages.yml"
 
 
 @pytest.fixture(scope="module")
@@ -53,23 +54,63 @@ def test_jobs_wire_together(workflow: dict[Any, Any]) -> None:
     assert jobs["measure"]["needs"] == "plan"
     assert set(jobs["recheck"]["needs"]) == {"plan", "measure"}
     assert set(jobs["publish"]["needs"]) == {"plan", "measure", "recheck"}
-    assert jobs["recheck"]["container"] == jobs["measure"]["container"], \
-        "a change is re-measured in the image that measured it"
     assert jobs["recheck"]["strategy"]["matrix"]["include"] == \
         "${{ fromJSON(needs.plan.outputs.targets) }}"
-    for job in ("measure", "recheck"):
-        harness = [s for s in steps(workflow, job) if s.get("uses") == "./.github/actions/harness"]
-        assert harness and harness[0]["with"]["python"] == "${{ matrix.python }}"
     include = jobs["measure"]["strategy"]["matrix"]["include"]
     assert include == "${{ fromJSON(needs.plan.outputs.jobs) }}"
     assert "jobs" in jobs["plan"]["outputs"] and "shards" in jobs["plan"]["outputs"]
     assert jobs["measure"]["strategy"]["fail-fast"] is False
-    assert jobs["measure"]["container"] == "python:${{ matrix.image }}"
+    for job in ("measure", "recheck"):
+        assert jobs[job]["strategy"]["max-parallel"] <= 20, "GitHub Free runs 20 jobs at once"
     plan_script = scripts(workflow, "plan")
     for output in jobs["plan"]["outputs"]:
         assert (f'echo "{output}=' in plan_script or (
             output in ("jobs", "targets") and "python -m matrix.plan.ci" in plan_script)), (
             f"plan sets output {output}")
+
+
+def test_one_toolchain_for_the_whole_run(workflow: dict[Any, Any]) -> None:
+    """Every job on the same runner image, no container (each python:X image brought its own
+    Debian and gcc), the harness installed the same way in each; the measuring jobs install
+    every interpreter of the list (the generators of shipped C included)."""
+    jobs = workflow["jobs"]
+    assert {job["runs-on"] for job in jobs.values()} == {"ubuntu-24.04"}
+    assert not any("container" in job for job in jobs.values())
+    for name, job in jobs.items():
+        (harness,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/harness"]
+        assert harness["with"]["host-python"] == "${{ env.HOST_PYTHON }}"
+        assert harness["with"].get("interpreters", "true") == (
+            "true" if name in ("measure", "recheck") else "false"), name
+    action = yaml.safe_load(HARNESS_ACTION.read_text())
+    runs = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
+    assert ".ci/install-pythons" in runs and "curl" not in runs
+
+
+def test_least_privilege(workflow: dict[Any, Any]) -> None:
+    """Read-only at the top; only publish may write (and only what it writes)."""
+    assert workflow["permissions"] == {"contents": "read"}
+    writers = {name: job["permissions"] for name, job in workflow["jobs"].items()
+               if "permissions" in job}
+    assert writers == {"publish": {"contents": "write", "pull-requests": "write",
+                                   "actions": "write"}}
+
+
+def test_pinned_tools(workflow: dict[Any, Any]) -> None:
+    """uv through setup-uv at a pinned version; every third-party action pinned to a commit,
+    its release in a comment; artifacts expire."""
+    action = yaml.safe_load(HARNESS_ACTION.read_text())
+    (setup,) = [s for s in action["runs"]["steps"]
+                if s.get("uses", "").startswith("astral-sh/setup-uv@")]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", setup["with"]["version"])
+    for path in (WORKFLOW, HARNESS_ACTION, PAGES_WORKFLOW):
+        for line in path.read_text().splitlines():
+            match = re.search(r"uses:\s*([\w.-]+/[\w./-]+)@(\S+)(.*)", line)
+            if match and not match.group(1).startswith("actions/"):
+                assert re.fullmatch(r"[0-9a-f]{40}", match.group(2)), line
+                assert re.search(r"#\s*v\d+\.\d+\.\d+", match.group(3)), line
+    uploads = [s for job in workflow["jobs"] for s in steps(workflow, job)
+               if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploads and all(s["with"]["retention-days"] <= 30 for s in uploads)
 
 
 def test_plan_emits_a_valid_job_matrix(workflow: dict[Any, Any], tmp_path: Path) -> None:
@@ -79,14 +120,32 @@ def test_plan_emits_a_valid_job_matrix(workflow: dict[Any, Any], tmp_path: Path)
     outputs = run_plan_step(workflow, tmp_path, {"python": "2.7,3.11,cp313t,pypy3.11"},
                             "workflow_dispatch")
     jobs = json.loads(outputs["jobs"])
-    assert {"python": "2.7", "shard": 1, "image": "2.7"} in jobs
-    assert {"python": "3.11", "shard": 3, "image": "3.11"} in jobs
-    assert {"python": "3.13t", "shard": 2, "image": "3.13"} in jobs, "uv installs 3.13t there"
-    assert {"python": "pypy3.11", "shard": 1, "image": "3.13"} in jobs
+    assert {"python": "2.7", "shard": 1} in jobs and {"python": "3.11", "shard": 3} in jobs
+    assert {"python": "3.13t", "shard": 2} in jobs and {"python": "pypy3.11", "shard": 1} in jobs
     assert len(jobs) == 12
     assert json.loads(outputs["targets"]) == [
-        {"python": p, "image": i} for p, i in
-        (("2.7", "2.7"), ("3.11", "3.11"), ("3.13t", "3.13"), ("pypy3.11", "3.13"))]
+        {"python": p} for p in ("2.7", "3.11", "3.13t", "pypy3.11")]
+
+
+def test_the_fan_out_fits_githubs_limits(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """At most 256 jobs per matrix: a plan over the limit fails, saying so."""
+    import json
+    import subprocess
+
+    from matrix.plan.ci import MAX_JOBS
+
+    jobs = json.loads(run_plan_step(workflow, tmp_path, {}, "schedule")["jobs"])
+    assert 0 < len(jobs) <= MAX_JOBS
+    with pytest.raises(subprocess.CalledProcessError):
+        run_plan_step(workflow, tmp_path, {"shards": "100"}, "workflow_dispatch")
+
+
+def test_a_dry_run_measures_a_slice_and_publishes_nothing(workflow: dict[Any, Any],
+                                                          tmp_path: Path) -> None:
+    outputs = run_plan_step(workflow, tmp_path, {"dry_run": "true"}, "workflow_dispatch")
+    assert "--quick" in outputs["selection"].split()
+    (pr,) = [s for s in steps(workflow, "publish") if s.get("id") == "pr"]
+    assert "inputs.dry_run != true" in pr["if"]
 
 
 def test_the_default_python_list_is_the_interpreter_data(workflow: dict[Any, Any],
@@ -232,20 +291,22 @@ def test_measure_runs_what_the_plan_derived_from_the_inputs(
         assert args.held == ["results"], "the committed store is read, never uploaded"
 
 
-def test_pages_deploys_what_publish_rendered(workflow: dict[Any, Any]) -> None:
-    """The page is rendered by publish into docs/, uploaded as the Pages artifact right after,
-    and deployed by a job that needs publish, with the permissions Pages requires."""
-    publish = steps(workflow, "publish")
-    render = next(i for i, s in enumerate(publish) if "python -m report render" in s.get("run", ""))
-    upload = next(i for i, s in enumerate(publish)
-                  if s.get("uses", "").startswith("actions/upload-pages-artifact"))
-    assert upload == render + 1 and publish[upload]["with"]["path"] == "docs"
-    assert "steps.render.outcome == 'success'" in publish[upload]["if"]
-    pages = workflow["jobs"]["pages"]
-    assert pages["needs"] == "publish"
-    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
-    assert pages["environment"]["name"] == "github-pages"
-    assert [s["uses"].split("@")[0] for s in pages["steps"]] == ["actions/deploy-pages"]
+def test_pages_deploys_what_main_holds(workflow: dict[Any, Any]) -> None:
+    """The page is deployed from main when docs/ changes there (the weekly run's pull request
+    once merged), never from a run's own rendering: the site shows no data main lacks."""
+    pages = yaml.safe_load(PAGES_WORKFLOW.read_text())
+    on = triggers(pages)
+    assert on["push"] == {"branches": ["main"], "paths": ["docs/**"]}
+    assert "workflow_dispatch" in on and "schedule" not in on
+    assert pages["permissions"] == {"contents": "read"}
+    (deploy,) = pages["jobs"].values()
+    assert deploy["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    used = [s["uses"].split("@")[0] for s in deploy["steps"]]
+    assert used == ["actions/checkout", "actions/upload-pages-artifact", "actions/deploy-pages"]
+    assert deploy["steps"][1]["with"]["path"] == "docs"
+    assert not any("pages" in s.get("uses", "") for job in workflow["jobs"]
+                   for s in steps(workflow, job)), "the weekly run deploys nothing itself"
     from report.publish import TEXT_RENDERERS
 
     assert {"index.html", "compat-data.js"} <= set(TEXT_RENDERERS), "render writes the page"
@@ -344,8 +405,13 @@ def test_every_script_is_valid_bash(workflow: dict[Any, Any]) -> None:
 
     action = yaml.safe_load(HARNESS_ACTION.read_text())
     for step in action["runs"]["steps"]:
+        if "run" not in step:
+            continue
         done = subprocess.run(["bash", "-n"], input=step["run"], text=True, capture_output=True)
         assert done.returncode == 0, f"harness action: {step.get('name')}: {done.stderr}"
+    done = subprocess.run(["bash", "-n", str(PROJECT_ROOT / ".ci" / "install-pythons")],
+                          text=True, capture_output=True)
+    assert done.returncode == 0, f".ci/install-pythons: {done.stderr}"
     for job in workflow["jobs"]:
         for step in steps(workflow, job):
             if "run" in step:
@@ -363,6 +429,7 @@ NODE24_MAJORS = {
     "actions/upload-pages-artifact": 5,
     "actions/deploy-pages": 5,
     "peter-evans/create-pull-request": 8,
+    "astral-sh/setup-uv": 7,
 }
 """The first major of each action the workflow uses whose ``action.yml`` says ``runs: using:
 node24`` (read at each tag: checkout v5.0.0, cache v5, upload-artifact v6, download-artifact
@@ -372,22 +439,26 @@ runners dropped node20 in September 2026; no linter knows that yet (actionlint 1
 node20 majors as current), so this table is the check."""
 
 
-def _uses(path: Path) -> list[str]:
-    return re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)", path.read_text(), flags=re.MULTILINE)
+def _uses(path: Path) -> list[tuple[str, str]]:
+    """``(action, version)`` of each ``uses:``: the ref, or for a commit pin the release its
+    comment names."""
+    found = re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)(?:\s*#\s*(v[\d.]+))?", path.read_text(),
+                       flags=re.MULTILINE)
+    return [(use.partition("@")[0], comment or use.partition("@")[2]) for use, comment in found]
 
 
 def test_every_action_runs_on_a_runtime_the_runners_still_have() -> None:
-    found = [u for path in (WORKFLOW, HARNESS_ACTION) for u in _uses(path)
-             if not u.startswith("./")]
+    found = [u for path in (WORKFLOW, HARNESS_ACTION, PAGES_WORKFLOW) for u in _uses(path)
+             if not u[0].startswith("./")]
     assert len(found) >= 13
-    for use in found:
-        name, _, ref = use.partition("@")
-        assert name in NODE24_MAJORS, f"{use}: add its first node24 major to NODE24_MAJORS"
+    for name, ref in found:
+        assert name in NODE24_MAJORS, f"{name}: add its first node24 major to NODE24_MAJORS"
         major, first = int(ref.lstrip("v").split(".")[0]), NODE24_MAJORS[name]
-        assert major >= first, f"{use}: a node20 major (node24 from v{first})"
+        assert major >= first, f"{name}@{ref}: a node20 major (node24 from v{first})"
 
 
 @pytest.mark.parametrize(("path", "schema"), [(WORKFLOW, "vendor.github-workflows"),
+                                              (PAGES_WORKFLOW, "vendor.github-workflows"),
                                               (HARNESS_ACTION, "vendor.github-actions")])
 def test_the_workflow_and_the_action_are_valid_for_github(path: Path, schema: str) -> None:
     """GitHub's own schemas (vendored in check-jsonschema: no network needed)."""
@@ -532,3 +603,40 @@ def test_a_publication_end_to_end(workflow: dict[Any, Any], tmp_path: Path) -> N
     tags = git(repo, "ls-remote", "--tags", "origin")
     assert "refs/tags/results-" in tags and "-run7" in tags, "the publication is tagged"
     assert "gh release create results-" in calls.read_text()
+
+
+def test_install_pythons_installs_the_list_the_same_way_everywhere(tmp_path: Path) -> None:
+    """.ci/install-pythons reads the CI list from the data and installs each entry one way:
+    uv for what uv provides, a cached source build for 2.7/3.6/3.7 (here: already built, so
+    nothing is fetched), every bin folder on $GITHUB_PATH."""
+    import subprocess
+    import sys
+
+    from matrix.model.interpreters import ci_pythons
+
+    pythons = tmp_path / "pythons"
+    for release, minor in (("2.7.18", "2.7"), ("3.6.15", "3.6"), ("3.7.17", "3.7")):
+        (pythons / release / "bin").mkdir(parents=True)
+        (pythons / release / "bin" / f"python{minor}").write_text("#!/bin/sh\n")
+        (pythons / release / "bin" / f"python{minor}").chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "uv-calls"
+    (bin_dir / "uv").write_text(f'#!/bin/sh\necho "$@" >> {calls}\n'
+                                'if [ "$2" = find ]; then echo "/uv/$4/bin/python"; fi\n')
+    (bin_dir / "uv").chmod(0o755)
+    github_path = tmp_path / "github_path"
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHONS_DIR": str(pythons),
+           "GITHUB_PATH": str(github_path), "PYTHONPATH": str(PROJECT_ROOT),
+           "HOME": str(tmp_path)}
+    subprocess.run(["bash", str(PROJECT_ROOT / ".ci" / "install-pythons"), sys.executable],
+                   env=env, check=True, capture_output=True, text=True)
+    installed = [line.split()[-1] for line in calls.read_text().splitlines()
+                 if line.startswith("python install")]
+    listed = ci_pythons()
+    assert installed == [p for p in listed if p not in ("2.7", "3.6", "3.7")]
+    assert "3.15" in installed and "3.13t" in installed and "pypy3.9" in installed
+    paths = github_path.read_text().splitlines()
+    assert len(paths) == len(listed)
+    assert paths[:3] == [str(pythons / r / "bin") for r in ("2.7.18", "3.6.15", "3.7.17")]
+    assert f"/uv/{listed[-1]}/bin" in paths
