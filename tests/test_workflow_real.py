@@ -32,11 +32,10 @@ from typing import Any
 import pytest
 import yaml
 
+from matrix.plan.interpreters import Interpreter
 from matrix.plan.shard import Shard
 from matrix.store.paths import PROJECT_ROOT
 from matrix.store.results import ResultStore
-
-from matrix.plan.interpreters import Interpreter
 
 from .conftest import missing_prerequisite
 from .test_storeformat import git, make_repo
