@@ -162,3 +162,22 @@ def test_results_that_vanished_fail_the_regressions_check(
     err = capsys.readouterr().err
     assert "result(s) gone" in err
     assert report_main([*argv, "--allow-gone"]) == 0
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`python -m matrix list | head -1`: the reader goes away after a line while the command
+    still prints (a line at a time, 1,249 of them); no traceback, exit status 0.  (Both command
+    lines share the handling: ``matrix.model.errors.dispatch``.)"""
+    import subprocess
+    import sys
+
+    from matrix.store.paths import PROJECT_ROOT
+
+    process = subprocess.Popen([sys.executable, "-m", "matrix", "list", "--offline"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"py")
+    process.stdout.close()  # as head does
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, error
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error

@@ -262,3 +262,22 @@ def test_the_eta_waits_for_the_first_cells(monkeypatch: pytest.MonkeyPatch) -> N
     one = io.StringIO()
     measure.Progress(1, one).cell_done("only", [])
     assert one.getvalue().endswith("elapsed 0.0 min, done\n"), "the last cell: no ETA"
+
+
+def test_the_progress_line_counts_the_cases_own_failures_apart() -> None:
+    """A cell where the control fails to compile (the toolchain builds nothing): the cases that
+    fail there the same way are not counted as their own failures; another failure is."""
+    from .test_store import make_record
+
+    def record(case_id: str, outcome: Outcome) -> Record:
+        return replace(make_record(f"k-{case_id}", outcome), case_id=case_id)
+
+    stream = io.StringIO()
+    progress = measure.Progress(2, stream, controls=frozenset({"control-plain"}))
+    progress.cell_done("py3.13-cy0.29.37", [
+        record("control-plain", Outcome.CC_ERROR), record("a", Outcome.CC_ERROR),
+        record("b", Outcome.CC_ERROR), record("c", Outcome.RUN_ERROR), record("d", Outcome.OK)])
+    line = stream.getvalue()
+    assert "failures so far 1 (and 2 where the control fails too)" in line, line
+    progress.cell_done("py3.12-cy3.3.1", [record("c", Outcome.RUN_ERROR)])
+    assert "failures so far 2 (and 2 where the control fails too)" in stream.getvalue()

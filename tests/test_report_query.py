@@ -566,7 +566,9 @@ def test_a_dangling_target_is_listed_and_fails_only_with_safe(
     the JSON names the dangling cases and each case's safety counts."""
     assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works")) == 0
     out = capsys.readouterr().out
-    assert "✅ fx-dangles: works on all" in out
+    # Working is not the whole answer: the headline of a dangling case says it dangles.
+    assert "↯ fx-dangles: works on all 3 tried cells in range, but its target dangles after a" \
+           " resize of the source on 3 cells" in out
     assert "dangles after a resize of the source (measured) on 3 worked cells:" in out
     assert "reproduce: nox -s matrix -- try --python 3.12 --cython" in out
     assert "1 of 2 cases leave a dangling target after a resize of the source" in out
@@ -635,3 +637,38 @@ def test_the_exit_statuses_are_one_table_read_by_help_and_the_docstring(
         meaning = " ".join(status.meaning.split())
         assert f"{status.code} {meaning}" in out
         assert f"* {status.code}: {meaning}" in doc
+
+
+def test_the_answer_says_what_each_case_does_in_range(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Both halves, for the range: a table first (does it work, does it copy or alias, does it
+    lock, is it safe), then each case's details; "varies" only where the range holds cells that
+    differ, saying where; --json carries the same."""
+    assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works,fx-split")) == 1
+    out = capsys.readouterr().out
+    table = out[out.index("case "):out.index("\n\n", out.index("case "))]
+    header, _, *lines = table.splitlines()
+    assert header.split() == ["case", "in", "range", "does", "locks", "source", "safety"]
+    works = next(line for line in lines if "fx-works" in line)
+    assert works.split()[:5] == ["✅", "fx-works", "works", "on", "3"]
+    assert "alias" in works and "safe" in works
+    assert any(line.startswith("↯ fx-dangles") and "dangles on 3" in line for line in lines)
+    assert "does where it works: semantics alias;" in out
+    assert main(query("--python", ">=3.12", "--case", "fx-dangles,fx-works", "--json")) == 0
+    by_case = {c["case_id"]: c for c in json.loads(capsys.readouterr().out)["cases"]}
+    does = {p["name"]: p["values"] for p in by_case["fx-works"]["does"]}
+    assert set(does) == {"semantics", "locks", "safety"}
+    assert list(does["safety"]) == ["safe"] and len(does["safety"]["safe"]) == 3
+
+
+def test_varies_names_where() -> None:
+    from report.query.answer import Property
+
+    alike = Property("semantics", {"alias": ("a", "b")})
+    assert not alike.varies and alike.text() == "alias"
+    mixed = Property("semantics", {"alias": ("a", "b", "c"), "copy": ("py2.7-cy0.29.37",)})
+    assert mixed.varies
+    assert mixed.text() == "varies: alias (3 cells), copy (1: py2.7-cy0.29.37)"
+    assert mixed.text(0) == "varies: alias (3 cells), copy (1)"
+    assert Property("locks", {}).text() == "—"
+

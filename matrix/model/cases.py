@@ -432,17 +432,34 @@ def load_cases(directory: Path) -> list[Case]:
         CaseDefinitionError: naming the file and field at fault, or the folder when it does not
         exist or holds no case (``<id>.toml``): measuring or rendering nothing is never an
         answer."""
+    cases, broken = load_cases_apart(directory)
+    if broken:
+        raise next(iter(broken.values()))
+    return cases
+
+
+def load_cases_apart(directory: Path) -> tuple[list[Case], dict[str, CaseDefinitionError]]:
+    """The cases of ``directory`` that load (sorted by id), and the error of each file that does
+    not, by its id (the file's name): one broken case does not keep the others from being
+    measured (:func:`matrix.plan.scope.selected_cases` fails only when it is selected).  A
+    missing or empty folder raises."""
     if not directory.is_dir():
         raise CaseDefinitionError(directory, "<folder>", "no such folder of cases")
     paths = sorted(directory.glob("*.toml"))
     if not paths:
         raise CaseDefinitionError(directory, "<folder>", "holds no case (<id>.toml and its"
                                   " .pyx)")
-    cases = [load_case(path) for path in paths]
-    known = {case.id for case in cases}
-    for case in cases:
+    cases: list[Case] = []
+    broken: dict[str, CaseDefinitionError] = {}
+    for path in paths:
+        try:
+            cases.append(load_case(path))
+        except CaseDefinitionError as exc:
+            broken[path.stem] = exc
+    known = {case.id for case in cases} | set(broken)
+    for case in list(cases):
         if case.variant_of is not None and case.variant_of not in known:
-            raise CaseDefinitionError(
-                case.definition_path, "variant_of", f"no case with id '{case.variant_of}'"
-            )
-    return cases
+            broken[case.id] = CaseDefinitionError(
+                case.definition_path, "variant_of", f"no case with id '{case.variant_of}'")
+            cases.remove(case)
+    return cases, dict(sorted(broken.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +45,14 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
     """Run the chosen subcommand; a ``MatrixError`` becomes ``error: ...`` and exit code 2."""
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except MatrixError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): it took what it wanted. End quietly, the rest of
+        # the output discarded (Python's own advice: its "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -14,11 +14,13 @@ from typing import TextIO
 
 from packaging.version import Version
 
-from matrix.model.cases import Case, load_cases
+from matrix.model.cases import Case, load_cases_apart
 from matrix.model.cells import Cell
-from matrix.model.errors import MatrixError, SelectionError
+from matrix.model.errors import CaseDefinitionError, MatrixError, SelectionError
+from matrix.model.folders import cache_root
 from matrix.model.measurement import wanted
 from matrix.model.records import Record
+from matrix.plan.casecode import check_case_code
 from matrix.plan.grid import (
     Plan,
     PlannedCell,
@@ -35,16 +37,33 @@ from matrix.plan.interpreters import Interpreter, discover_interpreters
 from matrix.plan.shard import Shard
 
 
-def selected_cases(cases_dir: Path, patterns: Sequence[str] | None) -> list[Case]:
+def selected_cases(cases_dir: Path, patterns: Sequence[str] | None, *,
+                   stream: TextIO | None = None) -> list[Case]:
     """The cases in ``cases_dir`` whose id matches one of ``patterns`` (globs; ``None``: all);
-    a selection that matches none is an error naming ``--case``."""
-    cases = load_cases(cases_dir)
-    if patterns is None:
-        return cases
-    chosen = [c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
-    if not chosen:
+    a selection that matches none is an error naming ``--case``.  A case file that does not
+    load, or whose class lacks what every case defines (:mod:`matrix.plan.casecode`), is an
+    error when it is selected, and a ``warning:`` line on ``stream`` (default: stderr) when it
+    is not: one broken case does not stop the others."""
+    cases, broken = load_cases_apart(cases_dir)
+
+    def chosen(case_id: str) -> bool:
+        return patterns is None or any(fnmatch.fnmatchcase(case_id, p) for p in patterns)
+
+    selected_broken = [error for case_id, error in broken.items() if chosen(case_id)]
+    if selected_broken:
+        others = len(selected_broken) - 1
+        if others:
+            raise CaseDefinitionError(selected_broken[0].path, selected_broken[0].field,
+                                      f"{selected_broken[0].problem} (and {others} more"
+                                      " selected case file(s) that do not load)")
+        raise selected_broken[0]
+    for error in broken.values():
+        print(f"warning: {error} (not selected: left out)", file=stream or sys.stderr)
+    picked = [c for c in cases if chosen(c.id)]
+    if not picked and patterns is not None:
         raise SelectionError(f"--case {','.join(patterns)}: matches no case in {cases_dir}")
-    return chosen
+    check_case_code(picked, cache_root() / "case-code")
+    return picked
 
 
 def plan_selection(selection: Selection, index_dir: Path, *, offline: bool,

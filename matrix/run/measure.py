@@ -87,17 +87,25 @@ on several cores, all start at once; extrapolated from them, an ETA was 5x too l
 
 
 class Progress:
-    """One line per finished cell: done/total, failures so far, and a rough ETA.
+    """One line per finished cell: done/total, the cases' own failures so far (apart from
+    those where the cell's control fails at the same stage: the toolchain's), and a rough ETA.
 
     The ETA is extrapolated from the pace of the cells finished *after* the warm-up
     (:data:`WARMUP_CELLS`, or ``jobs`` if more); until then it says ``ETA not yet``.  It stays
     rough (``~``): cells differ (a numpy cell builds more than a core cell, a new Python's first
     cells create its environments)."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr, jobs: int = 1) -> None:
+    def __init__(self, total: int, stream: TextIO = sys.stderr, jobs: int = 1,
+                 controls: frozenset[str] = frozenset()) -> None:
         self.total = total
         self.done = 0
         self.failures = 0
+        """The cases' own failures so far."""
+        self.toolchain_failures = 0
+        """Failures where the cell's control case failed at the same stage: the toolchain
+        builds nothing there (the report judges them so, :mod:`report.controls`)."""
+        self.controls = controls
+        """The ids of the control cases (``role = "control"``)."""
         self.start = time.monotonic()
         self.stream = stream
         self.warmup = max(WARMUP_CELLS, jobs)
@@ -116,8 +124,15 @@ class Progress:
 
     def cell_done(self, cell_id: str, records: Sequence[Record]) -> None:
         self.done += 1
-        failed = sum(1 for r in records if r.outcome.failed)
-        self.failures += failed
+        control_stages = {r.outcome for r in records
+                          if r.case_id in self.controls and r.outcome.failed}
+        for record in records:
+            if not record.outcome.failed or record.case_id in self.controls:
+                continue
+            if record.outcome in control_stages:
+                self.toolchain_failures += 1
+            else:
+                self.failures += 1
         now = time.monotonic()
         elapsed = now - self.start
         counts: dict[str, int] = {}
@@ -126,7 +141,9 @@ class Progress:
         summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
         self.stream.write(
             f"[{self.done}/{self.total}] {cell_id}: {summary} | failures so far {self.failures}"
-            f" | elapsed {elapsed / 60:.1f} min, {self.eta(now)}\n"
+            + (f" (and {self.toolchain_failures} where the control fails too)"
+               if self.toolchain_failures else "")
+            + f" | elapsed {elapsed / 60:.1f} min, {self.eta(now)}\n"
         )
         self.stream.flush()
 
@@ -247,7 +264,8 @@ def run_plan(
         f"{summary.not_possible} not possible (recorded), {len(todo)} to measure on {jobs} "
         f"{'core' if jobs == 1 else 'cores'}\n"
     )
-    progress = Progress(len(todo), stream, jobs)
+    progress = Progress(len(todo), stream, jobs,
+                        frozenset(case.id for case in cases if case.is_control))
     choices: dict[str, GeneratorChoice | Untriable] = {}
 
     def start_cell(pool: ProcessPoolExecutor, item: tuple[PlannedCell, list[Case]]

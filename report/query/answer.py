@@ -79,6 +79,55 @@ class ToolchainFailure:
 
 
 @dataclass(frozen=True)
+class Property:
+    """What the worked cells of a case in range measured for one property: each value, with
+    the cells that gave it (one value: it does that everywhere in range; several: it varies,
+    and the cells say where)."""
+
+    name: str
+    """``semantics`` (``alias``, ``copy``, ``read-only alias``, ``read-only copy``), ``locks``
+    (``yes``, ``no``: a resize of the source is refused while the target lives) or ``safety``
+    (``safe``, ``dangles``, ``cannot tell``)."""
+    values: dict[str, tuple[str, ...]]
+
+    @property
+    def varies(self) -> bool:
+        return len(self.values) > 1
+
+    def text(self, max_cells: int = 3) -> str:
+        """``alias``; or ``varies: alias (12 cells), copy (3: py2.7-cy0.29.37, ...)``, the
+        rarer values with their cells; ``—`` when no worked cell measured it (it did not
+        work in range, or the property does not apply: nothing resizes ``bytes``)."""
+        if not self.values:
+            return "—"
+        if not self.varies:
+            return next(iter(self.values))
+        ranked = sorted(self.values.items(), key=lambda item: (-len(item[1]), item[0]))
+        parts = [f"{ranked[0][0]} ({len(ranked[0][1])} cells)"]
+        for value, cells in ranked[1:]:
+            shown = ", ".join(cells[:max_cells]) + (", ..." if len(cells) > max_cells else "")
+            parts.append(f"{value} ({len(cells)}: {shown})" if max_cells
+                         else f"{value} ({len(cells)})")
+        return "varies: " + ", ".join(parts)
+
+
+PROPERTIES = ("semantics", "locks", "safety")
+"""The columns of a cell row that say what a worked conversion did (:class:`Property`)."""
+
+
+def properties_of(worked: Sequence[Row]) -> tuple[Property, ...]:
+    """:class:`Property` of each of :data:`PROPERTIES` over the worked cells ``worked``."""
+    found = []
+    for name in PROPERTIES:
+        values: dict[str, list[str]] = {}
+        for row in worked:
+            if row.get(name):
+                values.setdefault(row[name], []).append(row["cell_id"])
+        found.append(Property(name, {v: tuple(cells) for v, cells in sorted(values.items())}))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class CaseAnswer:
     """What the published data says about one case within the range."""
 
@@ -107,6 +156,12 @@ class CaseAnswer:
     dangles: tuple[Failure, ...] = ()
     """The worked cells in range whose target was measured to dangle after the source's
     resize, each with a reproducer (with ``--safe`` they fail the query)."""
+    does: tuple[Property, ...] = ()
+    """What it does where it worked in range: the copy/alias answer, the lock, the safety
+    (:data:`PROPERTIES`), each with where it varies."""
+
+    def property(self, name: str) -> Property:
+        return next((p for p in self.does if p.name == name), Property(name, {}))
 
 
 @dataclass(frozen=True)
@@ -242,7 +297,8 @@ def _case_answer(case: dict[str, Any], rows: list[Row], expected: set[str],
         verdict = "untested"
     own_apart = [r for r in apart if r["failed"] == "true"
                  and r.get("toolchain_failure") != "true"]
-    worked = [r for r in built if r["outcome"] == "ok" and r.get("safety")]
+    succeeded = [r for r in built if r["outcome"] == "ok"]
+    worked = [r for r in succeeded if r.get("safety")]
     safety = Counter(r["safety"] for r in worked)
     return CaseAnswer(
         case["id"], case["title"], case["group"], verdict, len(rows), works,
@@ -250,7 +306,8 @@ def _case_answer(case: dict[str, Any], rows: list[Row], expected: set[str],
         flaky, untried, tuple(missing), tuple(r["cell_id"] for r in toolchain),
         dict(sorted(safety.items())),
         tuple(Failure(r["cell_id"], "dangles", _text(r.get("note")), r.get("safety_reason", ""),
-                      reproduce_row(r)) for r in worked if r["safety"] == "dangles"))
+                      reproduce_row(r)) for r in worked if r["safety"] == "dangles"),
+        properties_of(succeeded))
 
 
 def _toolchain(rows: list[Row], shipped_c: bool) -> tuple[ToolchainFailure, ...]:

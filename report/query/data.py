@@ -25,8 +25,9 @@ RECORDS_FILE_FIELD = re.compile(rb'"records_file"\s*:\s*"([^"\\]+)"')
 only a key)."""
 
 QUERY_FIELDS = ("case_id", "cell_id", "compiler", "cython", "error", "failed", "flaky", "kind",
-                "note", "numpy_build", "numpy_run", "outcome", "python", "python_version",
-                "safety", "safety_reason", "shipped_c", "toolchain_failure", "tried")
+                "locks", "note", "numpy_build", "numpy_run", "outcome", "python",
+                "python_version", "safety", "safety_reason", "semantics", "shipped_c",
+                "toolchain_failure", "tried")
 """The fields of a cell row that answering a query reads (the rest of ``compat.json`` is for
 other readers): what :func:`load_data` keeps in its cache."""
 

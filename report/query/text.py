@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from report.legend import ANSWER_SYMBOLS, SHIPPED_C
+from tabulate import tabulate
+
+from report.legend import ANSWER_SYMBOLS, DANGLES, SHIPPED_C
 from report.query.answer import Answer, CaseAnswer, Failure, ToolchainFailure
 from report.query.range_warnings import plural
 
@@ -28,6 +30,8 @@ def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = 
         lines.append(f"Nothing in range was tried for the {selected}: untested, not a success.")
         lines.extend(_toolchain_lines(result.toolchain, strict_toolchain))
         return "\n".join(lines) + "\n"
+    lines.extend(overview(result.cases))
+    lines.append("")
     for case in result.cases:
         lines.extend(_case_lines(case, max_cells))
     failing = result.failing
@@ -44,8 +48,36 @@ def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = 
     return "\n".join(lines) + "\n"
 
 
+def headline_mark(case: CaseAnswer) -> str:
+    """The case's mark: its verdict's, except a case that works but dangles somewhere in range
+    (:data:`~report.legend.DANGLES`): working is not all a reader needs to know."""
+    if case.verdict == "works" and case.dangles:
+        return DANGLES
+    return ANSWER_SYMBOLS[case.verdict]
+
+
+def overview(cases: Sequence[CaseAnswer]) -> list[str]:
+    """One line per case, both halves of the answer: does it work in range (and where it
+    fails), and what it does where it works (copy or alias, lock, safety)."""
+    table = []
+    for case in cases:
+        tried = case.works + len(case.failures)
+        answer = case.verdict
+        if case.verdict == "fails":
+            answer = f"fails on {len(case.failures)} of {tried}"
+        elif case.verdict == "works":
+            answer = f"works on {tried}" + (f", dangles on {len(case.dangles)}"
+                                            if case.dangles else "")
+        table.append([f"{headline_mark(case)} {case.case_id}", answer,
+                      case.property("semantics").text(0), case.property("locks").text(0),
+                      case.property("safety").text(0)])
+    text = tabulate(table, headers=["case", "in range", "does", "locks source", "safety"],
+                    tablefmt="simple", disable_numparse=True)
+    return text.splitlines()
+
+
 def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
-    head = f"{ANSWER_SYMBOLS[case.verdict]} {case.case_id}: "
+    head = f"{headline_mark(case)} {case.case_id}: "
     tried = case.works + len(case.failures)
     apart = ""
     if case.toolchain_failures:
@@ -60,7 +92,13 @@ def _case_lines(case: CaseAnswer, max_cells: int) -> list[str]:
         head += f"only flaky results in range (neither works nor fails){apart}"
     else:
         head += f"no result in range (untested, not a success){apart}"
+    if case.dangles and case.verdict == "works":
+        head += (f", but its target dangles after a resize of the source on"
+                 f" {plural(len(case.dangles), 'cell')}")
     lines = [head]
+    does = [f"{p.name} {p.text(max_cells // 2)}" for p in case.does if p.values]
+    if does:
+        lines.append("    does where it works: " + "; ".join(does))
     lines.extend(_failure_lines(case.failures, max_cells, "    "))
     if case.shipped_failures:
         count = len(case.shipped_failures)
