@@ -3,9 +3,12 @@ it runs in the project's environment (``python3 -m pip install nox uv`` is the w
 
 * ``nox -s matrix``  -- measure the default grid (every core), then render the report.
   Selection flags go after ``--``: ``nox -s matrix -- --quick``, ``-- --cython '3.0.*'``;
-  ``-- --results DIR`` measures into DIR and renders into DIR/docs. A first argument that is a
-  ``python -m matrix`` command runs that command instead: ``nox -s matrix -- try --python 3.11
-  --cython 3.2.4 --case 'bytes-*'``, ``-- bisect ...``, ``-- list``, ``-- recheck``, ``-- aa ...``.
+  ``-- --results DIR`` measures into DIR, renders into DIR/docs (changes.md against the
+  published results of the same cells) and ends with the verdict: how many of its records
+  agree with the published results (``python -m report agree``; a disagreement fails). A first
+  argument that is a ``python -m matrix`` command runs that command instead: ``nox -s matrix --
+  try --python 3.11 --cython 3.2.4 --case 'bytes-*'``, ``-- bisect ...``, ``-- list``,
+  ``-- recheck``, ``-- aa ...``.
 * ``nox -s report``  -- render the report from stored results; builds nothing. A first argument
   that is a ``python -m report`` command runs it: ``nox -s report -- regressions``.
 * ``nox -s query -- --python '>=3.8' ...`` -- the support-range query (``python -m report
@@ -110,7 +113,7 @@ MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "co
 """``python -m matrix`` commands; ``nox -s matrix -- <command> ...`` runs one (tests check this
 list against the command line's own)."""
 
-REPORT_COMMANDS = ("render", "query", "regressions")
+REPORT_COMMANDS = ("render", "query", "regressions", "agree")
 """``python -m report`` commands; ``nox -s report -- <command> ...`` runs one."""
 
 
@@ -143,9 +146,14 @@ def matrix(session: nox.Session) -> None:
     if command[0] != "run" or "-h" in command or "--help" in command:
         return
     results = _option(command, "--results")
-    if results is not None:  # render what this run measured, next to it
+    if results is not None:  # render what this run measured, next to it, against the published
+        published = str(Path(__file__).parent / "results")  # results of the same cells
         session.run("python", "-m", "report", "render", "--results", results,
-                    "--out", str(Path(results) / "docs"))
+                    "--out", str(Path(results) / "docs"), "--baseline", published,
+                    "--same-cells")
+        # The verdict, last: does this machine agree with the published results?
+        session.run("python", "-m", "report", "agree", "--results", results,
+                    "--published", published)
     else:
         session.run("python", "-m", "report", "render")
 

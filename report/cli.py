@@ -2,6 +2,8 @@
 
   render   render docs/compat.{md,json,csv} and docs/compat-heatmap.png from the stored
            results (builds nothing); ``--check`` only reports drift from the committed files
+  agree    does a run (``--results DIR``) agree with the published results? one line, then each
+           disagreement with a reproducer; exit 1 if any
   regressions
            print the changes against the baseline (markdown; ``--summary FILE`` also appends
            them there, e.g. to $GITHUB_STEP_SUMMARY); exit 1 if any cell regressed
@@ -72,10 +74,12 @@ def resolve_baseline(spec: Path | str | None, results: Path
 
 def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] | None,
                  cases_dir: Path, rechecks: Path | None = None,
-                 references: Path | None = None) -> Report:
+                 references: Path | None = None, *, same_cells: bool = False) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
     ``baseline``: what :func:`resolve_baseline` takes, or what it gave.
-    ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none)."""
+    ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none).
+    ``same_cells``: the baseline's records of the cases and cells the results hold, only (a
+    run over part of the grid compared with the published results of that part)."""
     from matrix.model.cases import load_cases
     from matrix.model.checks import load_log, log_beside
     from matrix.model.selection import CaseInfo
@@ -85,13 +89,18 @@ def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] 
     cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
     records = read_records(results, results, "results")
     log = load_log(rechecks if rechecks is not None else log_beside(results))
+    held = {(r.case_id, r.cell_id) for r in records} if same_cells else None
+
+    def narrowed(found: list[Record]) -> list[Record]:
+        return found if held is None else [r for r in found if (r.case_id, r.cell_id) in held]
+
     if isinstance(baseline, tuple):
-        return compose(records, cases, baseline[1], log,
+        return compose(records, cases, narrowed(baseline[1]), log,
                        load_references(references or REFERENCES_FILE))
 
     def previous() -> list[Record] | None:  # read while the tables are composed
         resolved = resolve_baseline(baseline, results)
-        return resolved[1] if resolved is not None else None
+        return narrowed(resolved[1]) if resolved is not None else None
 
     return compose(records, cases, previous, log, load_references(references or REFERENCES_FILE))
 
@@ -160,7 +169,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     drawer = painter() if not args.check and not args.no_heatmap else None
     published = 0 if args.check else published_cell_count(out)
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
-                          _rechecks(args), _references(args))
+                          _rechecks(args), _references(args), same_cells=args.same_cells)
     if not report.provenance.records:
         raise ReportError(f"{args.results}: holds no record of the cases in {args.cases};"
                           " an empty report is never published")
@@ -189,6 +198,17 @@ def cmd_render(args: argparse.Namespace) -> int:
           f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",
           file=sys.stderr)
     return 0
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    """The machine check's verdict (:mod:`matrix.model.agreement`)."""
+    from matrix.model.agreement import compare_with_published
+
+    results, published = Path(args.results), Path(args.published)
+    agreement = compare_with_published(read_records(results, results, "results"),
+                                       read_records(published, published, "results"))
+    print("\n".join(agreement.lines()))
+    return 1 if agreement.disagreements else 0
 
 
 def cmd_regressions(args: argparse.Namespace) -> int:
@@ -290,7 +310,19 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--allow-shrink", action="store_true",
                         help="render even when the results hold less than half the cells the"
                         " --out folder publishes (the grid shrank on purpose)")
+    render.add_argument("--same-cells", action="store_true",
+                        help="compare only with the baseline's records of the cases and cells"
+                        " the results hold (a run over part of the grid against the published"
+                        " results: nothing else is 'gone')")
     render.set_defaults(func=without_cycle_collection(cmd_render))
+
+    agree = sub.add_parser("agree", help="does a run agree with the published results? one"
+                           " line, then each disagreement with a reproducer; exit 1 if any")
+    agree.add_argument("--results", required=True,
+                       help="the run's results (a store folder or records file)")
+    agree.add_argument("--published", default=str(DEFAULT_RESULTS),
+                       help="the published results (default: results/)")
+    agree.set_defaults(func=cmd_agree)
 
     query = sub.add_parser("query", help="which cases work across a support range; exit 1 if"
                            " a selected case fails on its own somewhere in it, 4 if nothing in"
