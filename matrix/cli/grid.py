@@ -69,7 +69,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         f"{summary.planned} cells: {summary.measured} measured, {summary.skipped} already in the "
         f"store, {summary.not_possible} not possible; {summary.records} records written, "
-        f"{summary.failures} case failures; {summary.duration_s:.0f}s -> {store.path}",
+        f"{summary.failures} case failures"
+        + (f" (and {summary.toolchain_failures} where the control fails too)"
+           if summary.toolchain_failures else "")
+        + f"; {summary.duration_s:.0f}s -> {store.path}",
         file=sys.stderr,
     )
     return 0

@@ -43,6 +43,9 @@ class RunSummary:
     not_possible: int = 0
     records: int = 0
     failures: int = 0
+    """The cases' own failures (controls and the toolchain's left out: :class:`Progress`)."""
+    toolchain_failures: int = 0
+    """Failures where the cell's control case fails at the same stage."""
     duration_s: float = 0.0
     interrupted: bool = False
 
@@ -285,8 +288,9 @@ def run_plan(
                 store.append(records)
                 summary.measured += 1
                 summary.records += len(records)
-                summary.failures += sum(1 for r in records if r.outcome.failed)
                 progress.cell_done(planned.cell.id, records)
+                summary.failures = progress.failures
+                summary.toolchain_failures = progress.toolchain_failures
     except (KeyboardInterrupt, Terminated):
         summary.interrupted = True
         stream.write("interrupted: finished cells are stored; run again to resume\n")
