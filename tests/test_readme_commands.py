@@ -454,3 +454,26 @@ def test_subcommand_help_through_nox(session: str, prefix: tuple[str, ...], modu
     assert not missing, f"--help lacks {missing}\n{_explain(result)}"
     if module == "matrix":
         assert "report render" not in result.stderr, "--help must not go on to render the report"
+
+
+def test_the_readme_figures_the_harness_can_count() -> None:
+    """The counts the README states next to its measuring examples are what the harness plans
+    (offline, from the index snapshot), and its case count is the cases folder's."""
+    import subprocess
+    import sys
+
+    from matrix.model.cases import load_cases
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    examples = re.findall(r"`nox -s matrix -- (--[^`]+)`,? \(?(\d+) cells", text)
+    assert len(examples) >= 2, examples
+    for flags, cells in examples:
+        argv = [a.strip("'") for a in flags.split() if a not in ("--results",)]
+        argv = [a for a in argv if not a.startswith("/tmp/")]
+        done = subprocess.run([sys.executable, "-m", "matrix", "list", *argv, "--offline"],
+                              cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        assert done.stdout.strip().splitlines()[-1] == f"# {cells} cells" or (
+            f"# {cells} cells" in done.stderr), (flags, done.stdout[-200:], done.stderr[-200:])
+    cases = load_cases(PROJECT_ROOT / "cases")
+    controls = sum(case.is_control for case in cases)
+    assert f"{len(cases) - controls} cases (and {controls} controls)" in text
