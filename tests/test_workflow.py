@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -500,19 +501,21 @@ else:  # recheck: nothing differs that needs re-measuring
 
 
 def run_steps(workflow: dict[Any, Any], job: str, repo: Path, env: dict[str, str],
-              context: dict[str, str], upto: str | None = None) -> None:
-    """Run a job's ``run`` steps in ``repo``, as Actions would (``uses`` steps are the
-    test's to emulate; ``Install`` is the test's environment)."""
+              context: dict[str, str], upto: str | None = None,
+              taken: Callable[[dict[str, Any]], bool] = lambda step: True) -> None:
+    """Run a job's ``run`` steps in ``repo``, in order, as Actions would (bash -e; ``uses``
+    steps are the test's to emulate), the steps ``taken`` says a run takes; up to and
+    including the one whose name holds ``upto``."""
     import subprocess
 
     for step in steps(workflow, job):
-        if "run" not in step or step.get("name") == "Install":
+        if "run" not in step or not taken(step):
             continue
         script = fill(step["run"], context)
         step_env = {**env, **{k: fill(str(v), context) for k, v in step.get("env", {}).items()}}
         done = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=step_env,
                               capture_output=True, text=True)
-        assert done.returncode == 0, f"{job}: {step.get('name')}: {done.stderr}"
+        assert done.returncode == 0, f"{job}: {step.get('name')}:\n{done.stdout}\n{done.stderr}"
         if upto and upto in step.get("name", ""):
             return
 

@@ -4,9 +4,10 @@ repository whose last publication holds one of the slice's cells.
 
 plan -> measure (shard 1/2, shard 2/2, each in a fresh clone, its artifact made as
 upload-artifact makes it) -> recheck (3.13) -> publish (merge, compact, render, size guard,
-regressions).  Each job is a fresh clone of the repository (``actions/checkout``); the `uses:`
-steps are emulated (artifacts) or are the test's environment (the harness action: this
-interpreter, its build cache shared by the jobs, as actions/cache would restore it).
+regressions).  Each job after the plan (which reads only the interpreter data) is a fresh
+clone of the repository (``actions/checkout``); the `uses:` steps are emulated (artifacts) or
+are the test's environment (the harness action: this interpreter, its build cache shared by the
+jobs, as actions/cache would restore it).
 
 Asserted: the shards' artifacts hold only deltas (the cells the publication lacks, nothing it
 holds, a few small files); the store the pull request would carry passes the size guard; the
@@ -39,7 +40,7 @@ from matrix.store.results import ResultStore
 
 from .conftest import missing_prerequisite
 from .test_storeformat import git, make_repo
-from .test_workflow import WORKFLOW, fill, steps
+from .test_workflow import WORKFLOW, fill, run_plan_step, run_steps, steps
 
 CASES = [PROJECT_ROOT / "tests" / "fixtures" / "cases" / f"fixture-{name}.{ext}"
          for name in ("copies", "aliases") for ext in ("pyx", "toml")] + [
@@ -65,18 +66,14 @@ def run(cwd: Path, env: dict[str, str], *argv: str) -> str:
 
 def run_job(workflow: dict[str, Any], job: str, repo: Path, env: dict[str, str],
             context: dict[str, str]) -> None:
-    """A job's `run:` steps, in order, as Actions runs them (bash -e); steps that only a real
+    """A job's `run:` steps (:func:`tests.test_workflow.run_steps`); the steps only a real
     publication takes (the pull request and what follows it, the schedule's keep-alive) are
     not taken by a dry run."""
-    for step in steps(workflow, job):
+    def taken(step: dict[str, Any]) -> bool:
         condition = str(step.get("if", ""))
-        if "run" not in step or "steps.pr" in condition or "schedule" in condition:
-            continue
-        script = fill(step["run"], context)
-        step_env = {**env, **{k: fill(str(v), context) for k, v in step.get("env", {}).items()}}
-        done = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=step_env,
-                              capture_output=True, text=True)
-        assert done.returncode == 0, f"{job}: {step.get('name')}:\n{done.stdout}\n{done.stderr}"
+        return "steps.pr" not in condition and "schedule" not in condition
+
+    run_steps(workflow, job, repo, env, context, taken=taken)
 
 
 def upload(workflow: dict[str, Any], job: str, repo: Path, artifacts: Path,
@@ -172,16 +169,8 @@ def test_the_weekly_run_replayed_on_a_two_shard_slice(
         f" fact): {[(r.case_id, r.outcome.value, r.first_error) for r in published]}")
 
     # plan (a dry run on Python 3.13, two shards)
-    plan_dir = checkout(origin, tmp_path / "plan")
-    output = tmp_path / "github_output"
-    output.write_text("")
-    (plan,) = [s for s in steps(workflow, "plan") if s.get("id") == "plan"]
-    inputs = {"python": "3.13", "shards": "2", "dry_run": "true"}
-    plan_env = {**env, "GITHUB_OUTPUT": str(output), "EVENT": "workflow_dispatch",
-                **{k: inputs.get(re.fullmatch(r"\$\{\{ inputs\.(\w+) \}\}", v).group(1), "")
-                   for k, v in plan["env"].items() if v.startswith("${{ inputs.")}}
-    run(plan_dir, plan_env, "bash", "-e", "-c", plan["run"])
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    outputs = run_plan_step(workflow, tmp_path, {"python": "3.13", "shards": "2",
+                                                 "dry_run": "true"}, "workflow_dispatch")
     assert outputs["jobs"] == '[{"python":"3.13","shard":1},{"python":"3.13","shard":2}]'
     needs = {f"needs.plan.outputs.{k}": v for k, v in outputs.items()}
 
