@@ -1,5 +1,7 @@
-"""The answer for a terminal (``python -m report query`` without ``--json``): one block per
-case, failures grouped by note, each with a reproducer; toolchain failures once, at the end."""
+"""The answer for a terminal (``python -m report query`` without ``--json``): both halves first,
+a table with one line per case (does it work in range, and what it does where it works: copy or
+alias, lock, safety), then one block per case, failures grouped by note, each with a reproducer;
+toolchain failures once, at the end."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from report.query.range_warnings import plural
 
 def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = False,
                 safe: bool = False) -> str:
-    """The answer for a terminal: one block per case, failures grouped by note; toolchain
-    failures once, at the end."""
+    """The answer for a terminal: the table of :func:`overview`, one block per case, failures
+    grouped by note; toolchain failures once, at the end."""
     lines = [f"Support range: {result.range}"]
     lines.append("Tested in range: " + "; ".join(
         f"{axis} {', '.join(values) if values else 'none'}"
