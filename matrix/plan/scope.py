@@ -41,9 +41,9 @@ def selected_cases(cases_dir: Path, patterns: Sequence[str] | None, *,
                    stream: TextIO | None = None) -> list[Case]:
     """The cases in ``cases_dir`` whose id matches one of ``patterns`` (globs; ``None``: all);
     a selection that matches none is an error naming ``--case``.  A case file that does not
-    load, or whose class lacks what every case defines (:mod:`matrix.plan.casecode`), is an
-    error when it is selected, and a ``warning:`` line on ``stream`` (default: stderr) when it
-    is not: one broken case does not stop the others."""
+    load is an error when it is selected and a ``warning:`` line on ``stream`` (default:
+    stderr) when it is not: one broken case does not stop the others.  A selected case whose
+    class lacks what every case defines is an error (:mod:`matrix.plan.casecode`)."""
     cases, broken = load_cases_apart(cases_dir)
 
     def chosen(case_id: str) -> bool:
