@@ -142,7 +142,7 @@ def draw(data: HeatmapData) -> Figure:
         axes.text(0, index + 0.5, label, transform=left, ha="right", va="center",
                   fontsize=LABEL_POINTS)
     axes.invert_yaxis()
-    axes.set_title("Outcome per case and (Python, Cython)", fontsize=9)
+    axes.set_title("Outcome per case and (Python, Cython)", fontsize=TITLE_POINTS)
     handles = [Patch(facecolor=COLOURS[v], edgecolor="#888888", label=SHORT_LEGEND[v])
                for v in order]
     if hatched:
@@ -158,6 +158,9 @@ LEGEND_INCHES = 0.4
 
 LABEL_POINTS = 7
 """The row and column labels' font size."""
+
+TITLE_POINTS = 9
+"""The title's font size (the layout leaves room for it)."""
 
 LABEL_GAP_POINTS = 3.5
 """The gap between the grid and its labels (matplotlib's tick label padding)."""
@@ -182,7 +185,7 @@ def _fit_axes(figure: Figure, rows: Sequence[str], columns: Sequence[str], *,
     width, height = figure.get_size_inches() * figure.dpi
     pad = 1.08 * rcParams["font.size"] * points  # tight_layout's default padding
     tick = LABEL_GAP_POINTS * points
-    title = (9 + rcParams["axes.titlepad"]) * points * 1.3
+    title = (TITLE_POINTS + rcParams["axes.titlepad"]) * points * 1.3
     figure.subplots_adjust(
         left=(pad + tick + widest(rows)) / width,
         right=1 - pad / width,
