@@ -77,3 +77,21 @@ def test_one_broken_case_file_stops_only_a_selection_that_holds_it(
         selected_cases(folder, None, stream=io.StringIO())  # every case: it is selected
     with pytest.raises(CaseDefinitionError, match="fixture-aliases.toml"):
         load_cases(folder)  # the report's reading stays strict: it publishes every case
+
+
+def test_bisect_s_selection_holds_its_case_and_the_controls_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bisection reads its case and the control cases: a broken third case is a warning."""
+    from matrix.store.paths import PROJECT_ROOT
+
+    monkeypatch.setenv("MATRIX_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _copy(tmp_path, "fixture-copies", "fixture-aliases")
+    for ext in (".pyx", ".toml"):
+        shutil.copy(PROJECT_ROOT / "cases" / f"control-plain{ext}", folder)
+    (folder / "fixture-aliases.toml").write_text("id = 'fixture-aliases'\n")
+    stream = io.StringIO()
+    chosen = selected_cases(folder, ["fixture-copies"], stream=stream, with_controls=True)
+    assert [c.id for c in chosen] == ["control-plain", "fixture-copies"]
+    assert "fixture-aliases.toml" in stream.getvalue()
+    assert [c.id for c in selected_cases(folder, ["nothing"], stream=io.StringIO(),
+                                         with_controls=True)] == ["control-plain"]

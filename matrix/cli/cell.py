@@ -64,11 +64,12 @@ def cmd_try(args: argparse.Namespace) -> int:
 
 def cmd_bisect(args: argparse.Namespace) -> int:
     layout = layout_from(args)
-    every_case = selected_cases(layout.cases, None)
-    case = next((c for c in every_case if c.id == args.case), None)
+    # Its case and the controls alone: another case's broken file does not stop a bisection.
+    chosen = selected_cases(layout.cases, [args.case], with_controls=True)
+    case = next((c for c in chosen if c.id == args.case), None)
     if case is None:
         raise SelectionError(f"--case {args.case}: no such case in {layout.cases}")
-    controls = [c for c in every_case if c.role == "control" and c.id != case.id]
+    controls = [c for c in chosen if c.is_control and c.id != case.id]
     span, base = bisect_start(case, python=args.python, cython=args.cython, numpy=args.numpy,
                               numpy_run=args.numpy_run, compiler=compiler_spec(args.compiler).id)
     interpreters, interpreter = _interpreter(args)

@@ -38,9 +38,11 @@ from matrix.plan.shard import Shard
 
 
 def selected_cases(cases_dir: Path, patterns: Sequence[str] | None, *,
-                   stream: TextIO | None = None) -> list[Case]:
+                   stream: TextIO | None = None, with_controls: bool = False) -> list[Case]:
     """The cases in ``cases_dir`` whose id matches one of ``patterns`` (globs; ``None``: all);
-    a selection that matches none is an error naming ``--case``.  A case file that does not
+    a selection that matches none is an error naming ``--case``.  With ``with_controls``
+    (``bisect``: one case and the toolchain baseline), every control case too, and a
+    pattern that matches nothing is the caller's to name.  A case file that does not
     load is an error when it is selected and a ``warning:`` line on ``stream`` (default:
     stderr) when it is not: one broken case does not stop the others.  A selected case whose
     class lacks what every case defines is an error (:mod:`matrix.plan.casecode`)."""
@@ -59,8 +61,8 @@ def selected_cases(cases_dir: Path, patterns: Sequence[str] | None, *,
         raise selected_broken[0]
     for error in broken.values():
         print(f"warning: {error} (not selected: left out)", file=stream or sys.stderr)
-    picked = [c for c in cases if chosen(c.id)]
-    if not picked and patterns is not None:
+    picked = [c for c in cases if chosen(c.id) or (with_controls and c.is_control)]
+    if not picked and patterns is not None and not with_controls:
         raise SelectionError(f"--case {','.join(patterns)}: matches no case in {cases_dir}")
     check_case_code(picked, cache_root() / "case-code")
     return picked
