@@ -37,7 +37,7 @@ from report.model import (
     failure_note,
     record_note,
 )
-from report.semantics import behaviour_label, locks_label
+from report.semantics import record_does
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported by the functions that write with them
     import pandas as pd
@@ -148,8 +148,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
     flaky = check is not None and check.judgement is Judgement.FLAKY
     note = record_note(report, record)
     behaviour = record.behaviour
-    worked = record.outcome is Outcome.OK
     safety = record_safety(record)
+    semantics, locks, safety_value = record_does(record)
     error = "" if record.outcome is Outcome.OK else normalize_error(record.first_error)
     return {
         "case_id": record.case_id,
@@ -171,8 +171,8 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "copies": _bool(behaviour.copies),
         "readonly": _bool(behaviour.readonly),
         "locks_source": _bool(behaviour.locks_source),
-        "semantics": (behaviour_label(behaviour) or "") if worked else "",
-        "locks": (locks_label(behaviour.locks_source) or "") if worked else "",
+        "semantics": semantics,
+        "locks": locks,
         "toolchain_failure": report.toolchain_baseline.verdict_text(record),
         "role": roles.get(record.case_id, "conversion"),
         "shipped_c": _bool(is_shipped_c(record)),
@@ -186,7 +186,7 @@ def cell_row(record: Record, report: Report, groups: dict[str, str],
         "gil_enabled": _bool(behaviour.gil_enabled),
         "moves": behaviour.moves or "",
         "sanitizer_read": behaviour.sanitizer_read or "",
-        "safety": safety.safety.value if safety is not None else "",
+        "safety": safety_value,
         "safety_reason": safety.reason if safety is not None else "",
     }
 

@@ -48,7 +48,7 @@ from report.legend import (
 )
 from report.model import Report, VerdictCell, record_note
 from report.query.versions import python_release
-from report.semantics import SAFETY_LEGEND
+from report.semantics import SAFETY_LEGEND, record_does
 from report.verdicts import aggregate
 
 PAGE_TEMPLATE = Path(__file__).resolve().parent / "page" / "index.html"
@@ -119,14 +119,16 @@ def _grids(report: Report, cases: Collection[str]
 
 
 def _rows(report: Report, index: dict[str, int], releases: dict[str, int],
-          cells: dict[str, int]) -> list[list[Any]]:
+          cells: dict[str, int], behaviours: dict[tuple[str, str, str], int]
+          ) -> list[list[Any]]:
     """Every shown record of the cases in ``index`` (conversion cases, or the control cases) as
     ``[case, python, cython, numpy_build, numpy_run, kind, outcome, note, flags, release,
-    cell]``: what the page's support-range query reads (``case``: the position in ``index``;
-    ``release``: the position in ``python_releases`` of the Python release the cell was
-    measured on, which the Python specifier is checked against, as ``report query`` does;
+    cell, does]``: what the page's support-range query reads (``case``: the position in
+    ``index``; ``release``: the position in ``python_releases`` of the Python release the cell
+    was measured on, which the Python specifier is checked against, as ``report query`` does;
     ``cell``: the position in ``cell_ids``/``cell_try``, the cell's id and reproducer as the
-    data spells them)."""
+    data spells them; ``does``: the position in ``does`` of what the conversion did,
+    :func:`report.semantics.record_does`, added to ``behaviours`` when new)."""
     flaky = _flaky(report)
     toolchain = report.toolchain_failures
     rows = []
@@ -144,7 +146,8 @@ def _rows(report: Report, index: dict[str, int], releases: dict[str, int],
         rows.append([index[record.case_id], record.python, record.cython,
                      record.numpy_build or "", record.numpy_run or "", record.cell_kind,
                      record.outcome.value, note or "", flags,
-                     releases[_release(record)], cells[record.cell_id]])
+                     releases[_release(record)], cells[record.cell_id],
+                     behaviours.setdefault(record_does(record), len(behaviours))])
     return rows
 
 
@@ -198,6 +201,9 @@ def page_data(report: Report) -> dict[str, Any]:
     cell_ids = [cell_id for (_, cell_id), _ in shown]
     cell_index = {cell_id: index for index, cell_id in enumerate(cell_ids)}
     folded, unfolded = _grids(report, case_index)
+    behaviours: dict[tuple[str, str, str], int] = {("", "", ""): 0}
+    rows = _rows(report, case_index, release_index, cell_index, behaviours)
+    control_rows = _rows(report, control_index, release_index, cell_index, behaviours)
     main = [r for r in report.records if r.cell_kind != "abi"]
     data: dict[str, Any] = {
         "provenance": _provenance(report),
@@ -246,9 +252,11 @@ def page_data(report: Report) -> dict[str, Any]:
         "numpy_grid": unfolded,
         "cell_ids": cell_ids,
         "cell_try": [record.cell.try_command("") for _, record in shown],
-        "cells": _rows(report, case_index, release_index, cell_index),
+        "cells": rows,
         "controls": controls,
-        "control_cells": _rows(report, control_index, release_index, cell_index),
+        "control_cells": control_rows,
+        # What a row's conversion did (its last field): [semantics, locks, safety].
+        "does": [list(triple) for triple in behaviours],
         "notes": _notes(report),
     }
     return data

@@ -14,7 +14,7 @@ from matrix.model.errorline import normalize_error
 from matrix.model.interpreters import KINDS, kind_id
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Behaviour, Record
-from matrix.model.safety import Safety, behaviour_safety
+from matrix.model.safety import Safety, behaviour_safety, record_safety
 from report.footnotes import describe_cells, reproduce_command
 from report.legend import SHIPPED_C
 
@@ -51,6 +51,18 @@ def behaviour_label(behaviour: Behaviour) -> str | None:
 
 def locks_label(locks: bool | None) -> str | None:
     return None if locks is None else ("yes" if locks else "no")
+
+
+def record_does(record: Record) -> tuple[str, str, str]:
+    """What one record's conversion did, as the published rows spell it (compat.csv's
+    ``semantics``, ``locks`` and ``safety`` columns, which the query reads, and the page's
+    rows): ``("alias", "yes", "safe")``; an empty string where the conversion did not work or
+    the probe does not apply (nothing resizes ``bytes``)."""
+    worked = record.outcome is Outcome.OK
+    verdict = record_safety(record)
+    return ((behaviour_label(record.behaviour) or "") if worked else "",
+            (locks_label(record.behaviour.locks_source) or "") if worked else "",
+            verdict.safety.value if verdict is not None else "")
 
 
 CANNOT_TELL = Safety.CANNOT_TELL.value

@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from matrix.model.outcomes import Outcome
+from matrix.model.selection import series as selection_series
+from matrix.model.versions import sorted_versions
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
-from report.legend import COLOURS, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
+from report.legend import COLOURS, DANGLES, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
 from report.publish import write_outputs
-from report.query.answer import answer
+from report.query.answer import Property, answer
 from report.query.data import load_data, published_cells
 from report.query.range import SupportRange
 from tests.conftest import missing_prerequisite
@@ -181,6 +186,11 @@ def stage_names(outcomes: list[str]) -> str:
     return ", ".join(STAGES[Outcome(o)] for o in outcomes)
 
 
+def short(text: str) -> str:
+    """A property's text as the overview's cell shows it (the whole text is its title)."""
+    return "varies" if text.startswith("varies:") else text
+
+
 def check_cell(shown: dict[str, Any], cell: dict[str, Any], *, counts: bool = False,
                blank: bool = False) -> None:
     """A page cell (``verdict``, ``text``, ``notes``) says what a compat.json verdict cell
@@ -233,12 +243,15 @@ def test_the_page_opens_with_the_overview_then_the_toolchain_table(page: Any,
 def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
     """Every case (rows, in order, grouped, variants indented, linking to its grid) x every
     Cython series, cell by cell against compat.json's ``cases[i].summary[j]``: verdict, symbol,
-    stages, notes, marks and colour (grey, never red, where nothing was measured); its
-    semantics and its safety verdict (with its notes and the ❗ of a contradicted claim)."""
+    stages, notes, marks and colour (grey, never red, where nothing was measured); what it
+    does in the whole range, as the query answers it (semantics and safety, with the notes of
+    what varies and the ❗ of a contradicted claim)."""
     load(page, site)
     headers = page.eval_on_selector_all("#overview-table thead th[data-series]",
                                         "n => n.map(x => x.dataset.series)")
     assert headers == site.published["series"]
+    whole = {c.case_id: c for c in answer(load_data(site.folder / "compat.json"),
+                                          SupportRange.parse("", "", "")).cases}
     rows = page.eval_on_selector_all("#overview-table tbody tr[data-case]:not(.kind-row)", f"""
       rows => rows.map(tr => ({{
         id: tr.dataset.case, group: tr.closest('tbody').dataset.group,
@@ -258,11 +271,17 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
         assert row["href"] == f"#{case['id']}"
         assert row["variant"] == bool(case["variant_of"])
         assert row["name"].startswith("↳ ") == bool(case["variant_of"])
-        assert row["semantics"].startswith(case["semantics"]["label"])
-        assert row["semanticsNotes"] == [f"#note-{n}" for n in case["semantics"]["notes"]]
-        assert row["safety"].startswith(case["safety"]["label"])  # the verdict comes first
-        assert ("❗" in row["safety"]) == case["safety"]["contradicts_documented"]
-        assert row["safetyNotes"] == [f"#note-{n}" for n in case["safety"]["notes"]]
+        does = whole[case["id"]]
+        semantics, safety = does.property("semantics"), does.property("safety")
+        assert row["semantics"].startswith(short(semantics.text())), row
+        assert row["semanticsNotes"] == ([f"#note-{n}" for n in case["semantics"]["notes"]]
+                                         if semantics.varies else [])
+        assert row["safety"].startswith(short(safety.text())), row  # the verdict comes first
+        assert (DANGLES in row["safety"]) == bool(does.dangles), row
+        assert ("❗" in row["safety"]) == (case["safety"]["contradicts_documented"]
+                                          and "dangles" in safety.values), row
+        assert row["safetyNotes"] == ([f"#note-{n}" for n in case["safety"]["notes"]]
+                                      if safety.varies or does.dangles else [])
         assert [c["series"] for c in row["cells"]] == [s["series"] for s in case["summary"]]
         for shown, cell in zip(row["cells"], case["summary"], strict=True):
             check_cell(shown, cell, blank=True)
@@ -284,6 +303,14 @@ def test_the_overview_says_what_compat_json_says(page: Any, site: Site) -> None:
         for shown, cell in zip(row["cells"], [s for s in kind["summary"] if not s["same"]],
                                strict=True):
             check_cell(shown, cell, blank=True)
+    # CPython alone is in range until another kind is ticked: their rows are left out, and
+    # the page says how many.
+    shown = page.eval_on_selector_all("#overview-table tbody tr.kind-row",
+                                      "rows => rows.filter(tr => tr.offsetParent).length")
+    assert shown == 0
+    if kind_rows:
+        assert page.inner_text("#overview-hidden").startswith(
+            f"{len(kind_rows)} row{'s' if len(kind_rows) > 1 else ''} of ")
     if site.name == "pypy":
         assert kind_rows, "the PyPy fixture has a case that fails on PyPy alone"
     if site.name == "sparse":  # the fixture left sparse has both kinds of cell to check
@@ -525,7 +552,7 @@ def test_notes_reproducer_numpy_toggle_and_screenshots(page: Any, site: Site) ->
     assert page.locator(f"#{numpy_case} table.grid").get_attribute("data-view") == "numpy"
     toggle.click()
     assert page.locator(f"#{numpy_case} table.grid").get_attribute("data-view") == "folded"
-    overview_note = page.locator("#overview-table td.cell a[href^='#note-']").first
+    overview_note = page.locator("#overview-table td.cell a[href^='#note-']:visible").first
     other = overview_note.get_attribute("href").removeprefix("#note-")
     overview_note.click()
     assert panel.get_attribute("data-note") == other
@@ -552,7 +579,7 @@ def test_a_range_in_the_address_opens_the_page_with_its_answer(page: Any, site: 
     assert failing == page.eval_on_selector_all(
         "#cases section.case", "s => s.filter(x => x.dataset.query === 'fails').map(x => x.id)")
     assert failing, "some case fails in that range"
-    links = page.eval_on_selector_all("#range-answer a[href^='#']",
+    links = page.eval_on_selector_all("#range-answer a[href^='#']:not(.dangling)",
                                       "a => a.map(x => x.getAttribute('href'))")
     assert [f"#{case}" for case in failing] == [h for h in links if h != "#toolchain"]
     page.goto(site.url)
@@ -589,3 +616,98 @@ def test_a_range_names_its_interpreter_kinds_as_the_query_does(page: Any, site: 
     assert "interpreters cpython, pypy" in page.inner_text("#range-answer")
     load(page, site, "?python===3.12.*&cython===3.0.12&interpreter=cpython,pypy")
     assert page.is_checked("#kind-pypy") and page.is_checked("#kind-cpython")
+
+
+ANSWER_RANGES = [
+    (">=3.8", ">=3.0", ">=1.26"),  # the README's query
+    (">=3.9", ">=3.0", ">=1.26"),  # the range of issue 33's walk-through
+]
+"""Ranges whose whole answer (works/fails, what it does, where it dangles) the page and
+``report query --json`` must give alike."""
+
+
+def query_json(site: Site, python: str, cython: str, numpy: str) -> dict[str, Any]:
+    """``python -m report query --json`` on the site's compat.json, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "report", "query", "--data", str(site.folder / "compat.json"),
+         "--json", "--python", python, "--cython", cython, "--numpy", numpy],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+    assert done.returncode in (0, 1, 4), done.stderr  # works, fails, untested: an answer
+    answered: dict[str, Any] = json.loads(done.stdout)
+    return answered
+
+
+@pytest.mark.parametrize(("python", "cython", "numpy"), ANSWER_RANGES)
+def test_every_view_of_the_page_follows_the_range_as_report_query_json(
+        page: Any, site: Site, python: str, cython: str, numpy: str) -> None:
+    """For the range in the address: each case's verdict, what it does where it worked
+    (semantics, locks, safety, each value with its cells), its dangling cells; the overview's
+    Cython series, its semantics and safety columns; the range box's failing and dangling
+    cases; the "dangles" filter: all as ``report query --json`` answers."""
+    expected = query_json(site, python, cython, numpy)
+    load(page, site, "?" + urlencode({"python": python, "cython": cython, "numpy": numpy}))
+    page.wait_for_selector("#range-answer:not(.hidden)")
+    sections = page.eval_on_selector_all("section.case", """s => s.map(x => ({id: x.id,
+        verdict: x.dataset.query, does: JSON.parse(x.dataset.does), dangles: x.dataset.dangles,
+        line: x.querySelector('.does').innerText, badge: x.querySelector('.badge').innerText}))""")
+    assert [s["id"] for s in sections] == [c["case_id"] for c in expected["cases"]]
+    overview = {row["id"]: row for row in page.eval_on_selector_all(
+        "#overview-table tbody tr[data-case]:not(.kind-row)", """rows => rows.map(tr => ({
+        id: tr.dataset.case, semantics: tr.querySelector('td.semantics').innerText,
+        safety: tr.querySelector('td.safety').innerText}))""")}
+    varied = dangled = 0
+    for shown, case in zip(sections, expected["cases"], strict=True):
+        where = (case["case_id"], python)
+        assert shown["verdict"] == case["verdict"], where
+        values = {p["name"]: p["values"] for p in case["does"]}
+        assert shown["does"] == values, where
+        texts = {p["name"]: Property(p["name"], {v: tuple(c) for v, c in p["values"].items()})
+                 for p in case["does"]}
+        assert (f"In range it does: {texts['semantics'].text()} · locks source:"
+                f" {texts['locks'].text()} · safety after a resize: {texts['safety'].text()}"
+                ) in shown["line"], where
+        assert shown["dangles"].split() == [d["cell_id"] for d in case["dangles"]], where
+        assert ("its target dangles" in shown["badge"]) == bool(
+            case["dangles"] and case["verdict"] == "works"), where
+        row = overview[case["case_id"]]
+        assert row["semantics"].startswith(short(texts["semantics"].text())), where
+        assert row["safety"].startswith(short(texts["safety"].text())), where
+        assert (DANGLES in row["safety"]) == bool(case["dangles"]), where
+        varied += any(t.varies for t in texts.values())
+        dangled += bool(case["dangles"])
+    if site.name == "results":  # the published data has both in these ranges
+        assert dangled and expected["failing_cases"], expected["range"]
+    box = page.locator("#range-answer")
+    assert (box.get_attribute("data-failing") or "").split() == expected["failing_cases"]
+    assert (box.get_attribute("data-dangling") or "").split() == expected["dangling_cases"]
+    for case_id in expected["dangling_cases"]:
+        assert page.locator(f"#range-answer a.dangling[href='#{case_id}']").count() == 1
+    series = page.eval_on_selector_all(
+        "#overview-table thead th[data-series]",
+        "n => n.filter(x => x.offsetParent).map(x => x.dataset.series)")
+    assert series == sorted_versions({selection_series(v) for v in expected["tested"]["cython"]})
+    assert page.locator("#legend [data-mark=dangles]").inner_text().startswith(DANGLES)
+    page.select_option("#verdict", "dangles")
+    assert visible_cases(page) == expected["dangling_cases"]
+
+
+def test_the_range_form_is_one_line_in_the_first_screen(browser: Any, site: Site) -> None:
+    """At 1,280 px the range and filter bar is one line, and it starts in the first screen
+    (so does the overview's first row): the range is where a reader starts."""
+    opened = _watch(browser.new_page(viewport={"width": 1280, "height": 800}))
+    try:
+        load(opened, site)
+        bar = opened.eval_on_selector("#controls", """f => ({box: f.getBoundingClientRect().toJSON(),
+            tops: [...f.children].filter(c => c.offsetParent && c.getBoundingClientRect().height)
+                .map(c => [c.id || c.tagName, c.getBoundingClientRect().top,
+                           c.getBoundingClientRect().bottom])})""")
+        assert bar["box"]["bottom"] < 800, bar["box"]
+        bottoms = [bottom for _, _, bottom in bar["tops"]]
+        # One line: every control ends on the same baseline row, no control below another.
+        assert max(top for _, top, _ in bar["tops"]) < min(bottoms), bar["tops"]
+        assert bar["box"]["height"] < 80, bar["box"]
+        first_row = opened.locator("#overview-table tbody tr[data-case]").first.bounding_box()
+        assert first_row["y"] < 800
+        assert not opened.errors, opened.errors
+    finally:
+        opened.close()
