@@ -204,27 +204,39 @@ def _conversion(row: CaseRow) -> str:
     return f"{code(row.case.source)} → {code(row.case.target)}{options}"
 
 
+WHAT_IT_DOES = ("Semantics", "Locks source", "Safety", "Documented")
+"""The columns of a group's first table, after its case and conversion: what the idiom does."""
+
+
 def render_summary(report: Report) -> str:
-    headers = ["Case", "Conversion", *report.series, "Semantics", "Locks source", "Safety",
-               "Documented"]
+    """Per group of cases, two tables: what each idiom does (its conversion, the measured
+    semantics, lock and safety, and what its reference documents), then where it works (one
+    column per Cython series, each cell with its notes). Two narrow tables, not one wide one,
+    so that neither scrolls sideways in GitHub's 1,012 px column
+    (tests/test_report_github_width.py) and the copy and safety answer comes first."""
+    does_headers = ["Case", "Conversion", *WHAT_IT_DOES]
+    works_headers = ["Case", *report.series]
     parts = []
     groups: list[str] = []
     for row in report.rows:
         if row.case.group not in groups:
             groups.append(row.case.group)
     for group in groups:
-        rows = []
+        does, works = [], []
         for row in (r for r in report.rows if r.case.group == group):
             name = code(row.case.id)
             if row.case.variant_of:
                 name = f"{VARIANT} {name}"
-            rows.append([cell_escape(text) for text in [
-                name, _conversion(row), *(verdict_cell(c) for c in row.series),
+            does.append([cell_escape(text) for text in [
+                name, _conversion(row),
                 _measured(row.semantics.label, row.semantics_notes),
                 _measured(row.locks.label, row.locks_notes),
                 _measured(safety_cell(row.safety.label), row.safety_notes), _documented(row),
             ]])
-        parts.append(f"### {group}\n\n{md_table(headers, rows)}")
+            works.append([cell_escape(text) for text in [
+                name, *(verdict_cell(c) for c in row.series)]])
+        parts.append(f"### {group}\n\n{md_table(does_headers, does)}\n\n"
+                     f"{md_table(works_headers, works)}")
     kinds = render_kind_summary(report)
     if kinds:
         parts.append(kinds)
@@ -370,9 +382,14 @@ def render_markdown(report: Report) -> str:
         f" read it: [Reading the table]({READING_LINK}); the same report as a [web page]"
         f"({PAGE_LINK}) with filters and a support-range query.",
         "## Summary",
-        ("One column per Cython series, on CPython (other interpreters: [below]"
-         "(#other-interpreters)): " if kinds_measured(report) else
-         "One column per Cython series: ")
+        "Each group of cases has two tables. The first says what each idiom does, measured"
+        " on CPython where it worked: its semantics (copy, alias or read-only alias), whether it"
+        " locks its source against resizing, whether the target is safe after the source is"
+        f" resized (or {safety_cell('dangles')}), and what its reference documents"
+        f" ({CONTRADICTED} a claim a measurement contradicts). The second says where it works."
+        + (" One column per Cython series, on CPython (other interpreters: [below]"
+           "(#other-interpreters)): " if kinds_measured(report) else
+           " One column per Cython series: ")
         + f"{WORKS} works wherever its toolchain works; {MIXED} works on some"
         f" cells and fails on others, {FAILS} fails everywhere it was tried (stage and note"
         f" follow); {TOOLCHAIN} only toolchain failures; {FLAKY} flaky; {SHIPPED_C} some cells"
