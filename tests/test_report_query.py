@@ -9,14 +9,17 @@ import csv
 import gzip
 import io
 import json
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from report.cli import main
-from report.query.answer import answer
+from report.query.answer import Property, answer
 from report.query.data import QUERY_FIELDS, load_data, published_cells
 from report.query.range import SupportRange
 from report.query.status import (
@@ -672,3 +675,85 @@ def test_varies_names_where() -> None:
     assert mixed.text(0) == "varies: alias (3 cells), copy (1)"
     assert Property("locks", {}).text() == "—"
 
+
+
+PUBLISHED_DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+ANSWER_RANGES = [
+    (">=3.8", ">=3.0", ">=1.26"),  # the README's query
+    (">=3.9", ">=3.0", ">=1.26"),  # the range of issue 33's walk-through
+]
+"""Ranges whose whole answer the query's text, its JSON, the page (tests/test_page_browser.py)
+and compat.md give alike, on the published data."""
+
+
+def _markdown_rows(text: str, first_header: str) -> list[list[str]]:
+    """The rows of every markdown table of ``text`` whose header row starts with
+    ``first_header`` cells (a list), each row as its cells' plain text (markup, note links and
+    backticks dropped)."""
+    found, in_table = [], False
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = [re.sub(r"<sup>.*?</sup>|\*\*|`", "", c).strip() for c in line.strip("|").split("|")]
+        if cells[:len(first_header)] == first_header:
+            in_table = True
+        elif in_table and not set(cells[0]) <= {"-", ":"}:
+            found.append(cells)
+    return found
+
+
+@pytest.mark.parametrize(("python", "cython", "numpy"), ANSWER_RANGES)
+def test_the_query_text_its_json_and_compat_md_agree(python: str, cython: str,
+                                                      numpy: str) -> None:
+    """For each published case in range: the text table's mark, works/fails and what it does
+    are the JSON's; compat.md's "what it does" table (the whole CPython data) holds every value
+    the range measured ("varies" where the range varies) and a dangling range's safety; a case
+    failing in range is ❌ or ⚠️ in some series of compat.md tested in range."""
+    data = PUBLISHED_DOCS / "compat.json"
+    if not data.is_file():
+        pytest.fail(f"{data}: the published data is missing")
+    base = [sys.executable, "-m", "report", "query", "--data", str(data), "--python", python,
+            "--cython", cython, "--numpy", numpy]
+    text = subprocess.run(base, capture_output=True, text=True, check=False)
+    done = subprocess.run([*base, "--json"], capture_output=True, text=True, check=False)
+    assert text.returncode == done.returncode == EXIT_FAILS, (text.stderr, done.stderr)
+    cases = json.loads(done.stdout)["cases"]
+    table = {line.split()[1]: line for line in text.stdout.splitlines()
+             if line and line[0] in "✅❌↯🎲" and ":" not in line.split()[1]}
+    compat = (PUBLISHED_DOCS / "compat.md").read_text(encoding="utf-8")
+    does_md = {row[0].removeprefix("↳ "): row for row in
+               _markdown_rows(compat, ["Case", "Conversion", "Semantics"])}
+    series_header = next(
+        [re.sub(r"`", "", c).strip() for c in line.strip("|").split("|")]
+        for line in compat.splitlines() if line.startswith("| Case ") and "Conversion" not in line)
+    series_md = {row[0].removeprefix("↳ "): dict(zip(series_header[1:], row[1:]))
+                 for row in _markdown_rows(compat, series_header[:2])}
+    tested = {".".join(v.split(".")[:2]) for v in json.loads(done.stdout)["tested"]["cython"]}
+    for case in cases:
+        case_id = case["case_id"]
+        props = {p["name"]: Property(p["name"], {v: tuple(c) for v, c in p["values"].items()})
+                 for p in case["does"]}
+        line = table[case_id]
+        mark = "↯" if case["verdict"] == "works" and case["dangles"] else {
+            "works": "✅", "fails": "❌", "flaky": "🎲"}[case["verdict"]]
+        assert line.startswith(f"{mark} {case_id} "), line
+        tried = case["works"] + len(case["failures"])
+        assert (f"fails on {len(case['failures'])} of {tried}" if case["verdict"] == "fails"
+                else f"works on {tried}") in line, line
+        for name in ("semantics", "locks", "safety"):
+            assert f"  {props[name].text(0)}" in line, (name, line)
+        _, _, semantics, locks, safety, _ = does_md[case_id]
+        for name, published in (("semantics", semantics), ("locks", locks),
+                                ("safety", safety)):
+            values = set(props[name].told)
+            if props[name].varies:
+                assert published == "varies", (case_id, name, published, values)
+            elif published not in ("varies", "?"):
+                assert values <= {published} - {"—"}, (case_id, name, published, values)
+        if case["dangles"]:
+            assert safety in ("dangles", "varies"), (case_id, safety)
+        if case["verdict"] == "fails":
+            shown = [series_md[case_id][s] for s in tested if s in series_md[case_id]]
+            assert any(c.startswith(("❌", "⚠️")) for c in shown), (case_id, shown)

@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER
+from matrix.model.safety import Safety
 from report.query.data import control_ids
 from report.query.range import SupportRange
 from report.query.range_warnings import (
@@ -91,25 +92,49 @@ class Property:
     values: dict[str, tuple[str, ...]]
 
     @property
+    def told(self) -> dict[str, tuple[str, ...]]:
+        """The values of the cells that could tell: ``cannot tell`` is no safety value of its
+        own beside ``safe`` or ``dangles`` (as compat.md's safety column,
+        :func:`report.semantics.measure_safety`), only where no cell could tell."""
+        untold = UNTOLD.get(self.name)
+        told = {v: cells for v, cells in self.values.items() if v != untold}
+        return told or dict(self.values)
+
+    @property
     def varies(self) -> bool:
-        return len(self.values) > 1
+        """The cells that could tell disagree."""
+        return len(self.told) > 1
 
     def text(self, max_cells: int = 3) -> str:
         """``alias``; or ``varies: alias (12 cells), copy (3: py2.7-cy0.29.37, ...)``, the
-        rarer values with their cells; ``—`` when no worked cell measured it (it did not
-        work in range, or the property does not apply: nothing resizes ``bytes``)."""
+        rarer values with their cells; a safety verdict some cells could not tell ends with
+        ``(cannot tell on 16: ...)``; ``—`` when no worked cell measured it (it did not work in
+        range, or the property does not apply: nothing resizes ``bytes``)."""
         if not self.values:
             return "—"
-        if not self.varies:
-            return next(iter(self.values))
-        ranked = sorted(self.values.items(), key=lambda item: (-len(item[1]), item[0]))
-        parts = [f"{ranked[0][0]} ({len(ranked[0][1])} cells)"]
-        for value, cells in ranked[1:]:
-            shown = ", ".join(cells[:max_cells]) + (", ..." if len(cells) > max_cells else "")
-            parts.append(f"{value} ({len(cells)}: {shown})" if max_cells
-                         else f"{value} ({len(cells)})")
-        return "varies: " + ", ".join(parts)
+        told = self.told
 
+        def cells_text(cells: tuple[str, ...]) -> str:
+            if not max_cells:
+                return str(len(cells))
+            shown = ", ".join(cells[:max_cells]) + (", ..." if len(cells) > max_cells else "")
+            return f"{len(cells)}: {shown}"
+
+        if len(told) == 1:
+            head = next(iter(told))
+        else:
+            ranked = sorted(told.items(), key=lambda item: (-len(item[1]), item[0]))
+            parts = [f"{ranked[0][0]} ({len(ranked[0][1])} cells)"]
+            parts.extend(f"{value} ({cells_text(cells)})" for value, cells in ranked[1:])
+            head = "varies: " + ", ".join(parts)
+        untold = {v: cells for v, cells in self.values.items() if v not in told}
+        for value, cells in untold.items():
+            head += f" ({value} on {cells_text(cells)})"
+        return head
+
+
+UNTOLD = {"safety": Safety.CANNOT_TELL.value}
+"""Per property, the value of a cell whose probes could not tell."""
 
 PROPERTIES = ("semantics", "locks", "safety")
 """The columns of a cell row that say what a worked conversion did (:class:`Property`)."""
