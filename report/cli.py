@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matrix.model.errors import MatrixError, dispatch
+from report.freshness import RenderInputs, forget, is_current, record, renderer_digest
 from report.query.answer import answer
 from report.query.data import load_data
 from report.query.range import SupportRange
@@ -159,12 +160,31 @@ def published_cell_count(out: Path) -> int:
         return 0
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    from report.publish import drift, painter, write_outputs  # pandas: only to render
+def render_inputs(args: argparse.Namespace) -> RenderInputs:
+    """What ``render`` reads, as the render stamp counts it (:mod:`report.freshness`)."""
+    from matrix.model.checks import log_beside
+    from report.references import REFERENCES_FILE
 
+    results, baseline = Path(args.results), _baseline(args)
+    return RenderInputs(
+        results=results, cases=Path(args.cases),
+        rechecks=_rechecks(args) or log_beside(results),
+        references=_references(args) or REFERENCES_FILE,
+        baseline=None if baseline is None else str(baseline),
+        options=[name for name in ("no_heatmap", "same_cells") if getattr(args, name)])
+
+
+def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: a file; the published files go into a folder")
+    inputs = None if args.check else render_inputs(args).digest(renderer_digest())
+    if inputs is not None and not args.force and is_current(out, inputs):
+        print(f"{out} is current (inputs and renderer {inputs[:12]}, every file as rendered):"
+              " nothing to render (--force renders anyway)", file=sys.stderr)
+        return 0
+    from report.publish import drift, painter, write_outputs  # pandas: only to render
+
     # The picture's process imports matplotlib while the report is read and composed.
     drawer = painter() if not args.check and not args.no_heatmap else None
     published = 0 if args.check else published_cell_count(out)
@@ -188,11 +208,15 @@ def cmd_render(args: argparse.Namespace) -> int:
             f" a store that lost more than {1 - SHRINK_LIMIT:.0%} of the published cells is not"
             " rendered over them (a lost shard? a store cut short?); pass --allow-shrink if the"
             " grid shrank on purpose")
+    if out.is_dir():
+        forget(out)  # a render cut short leaves no stamp behind
     try:
         written = write_outputs(report, out, heatmap=not args.no_heatmap, drawer=drawer)
     except OSError as exc:
         raise ReportError(f"--out {out}: cannot write the published files ({exc.strerror or exc}:"
                           f" {exc.filename or out})") from None
+    if inputs is not None:
+        record(out, inputs, written)
     p = report.provenance
     print(f"rendered {p.cases} cases over {p.cells} cells ({p.records} records, "
           f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",
@@ -307,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write nothing; exit 1 if the files in --out differ from a fresh"
                         " rendering (the drift check)")
     render.add_argument("--no-heatmap", action="store_true", help="skip the PNG")
+    render.add_argument("--force", action="store_true",
+                        help="render even when --out is current (by default a render whose"
+                        " inputs, renderer and written files are as the last render left them"
+                        " writes nothing: report/freshness.py)")
     render.add_argument("--allow-shrink", action="store_true",
                         help="render even when the results hold less than half the cells the"
                         " --out folder publishes (the grid shrank on purpose)")

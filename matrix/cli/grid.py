@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from matrix.cli.options import engine_settings as settings_from
 from matrix.cli.options import items, layout_from, results_store, selection_from
-from matrix.plan.grid import Plan
+from matrix.model.cases import Case
+from matrix.model.errors import MatrixError
+from matrix.plan.grid import Plan, PlannedCell
 from matrix.plan.scope import Narrowing, narrow, plan_selection, selected_cases
-from matrix.run.measure import run_plan
+from matrix.run.engine import EngineSettings, Toolchain
+from matrix.run.measure import plan_line, run_plan, triage
 from matrix.store.paths import Layout
 from matrix.store.results import ResultStore
 
@@ -47,8 +51,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             suffix = ""
         print(f"{planned.cell.id}{suffix}")
-    print(f"# {len(plan.cells)} cells", file=sys.stderr)
+    print(f"# {plan_text(plan.cells, cases, layout)}", file=sys.stderr)
     return 0
+
+
+def plan_text(cells: list[PlannedCell], cases: list[Case], layout: Layout) -> str:
+    """What ``run`` would print before it starts (:func:`matrix.run.measure.plan_line`), for
+    the default settings and one job per core; without a C compiler, the count alone."""
+    settings = EngineSettings()
+    try:
+        toolchain = Toolchain.detect(settings)
+    except MatrixError:
+        return f"{len(cells)} cells"
+    store = ResultStore.in_directory(layout.results)
+    return plan_line(triage(cells, cases, store, settings, toolchain), cases,
+                     os.cpu_count() or 1, store)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
