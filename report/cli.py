@@ -26,6 +26,8 @@ from report.freshness import RenderInputs, forget, is_current, record, renderer_
 from report.query.answer import answer
 from report.query.data import load_data
 from report.query.range import SupportRange
+from report.query.snapshot import SNAPSHOT_FILE, ship, shipped_drift
+from report.query.source import open_source
 from report.query.status import QueryError, help_epilog
 from report.query.text import render_text
 
@@ -182,8 +184,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     if inputs is not None and not args.force and is_current(out, inputs):
         print(f"{out} is current (inputs and renderer {inputs[:12]}, every file as rendered):"
               " nothing to render (--force renders anyway)", file=sys.stderr)
+        _ship_snapshot(out)
         return 0
-    from report.publish import drift, painter, write_outputs  # pandas: only to render
+    try:
+        from report.publish import drift, painter, write_outputs  # pandas: only to render
+    except ModuleNotFoundError as exc:
+        raise ReportError(f"render needs the report extra (missing: {exc.name}): pip install"
+                          " 'cython-memory-matrix[report]'") from None
 
     # The picture's process imports matplotlib while the report is read and composed.
     drawer = painter() if not args.check and not args.no_heatmap else None
@@ -195,6 +202,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                           " an empty report is never published")
     if args.check:
         problems = drift(report, out)
+        if _publishes(out) and not problems:
+            problems.extend(p for p in [shipped_drift(out)] if p)
         for problem in problems:
             print(f"drift: {problem}", file=sys.stderr)
         if problems:
@@ -217,11 +226,28 @@ def cmd_render(args: argparse.Namespace) -> int:
                           f" {exc.filename or out})") from None
     if inputs is not None:
         record(out, inputs, written)
+    written.extend(p for p in [_ship_snapshot(out)] if p)
     p = report.provenance
     print(f"rendered {p.cases} cases over {p.cells} cells ({p.records} records, "
           f"{len(report.footnotes)} notes) -> {', '.join(str(w) for w in written)}",
           file=sys.stderr)
     return 0
+
+
+def _publishes(out: Path) -> bool:
+    """Whether ``out`` is the published docs/ of this checkout (not a copy rendered elsewhere,
+    and not an installed package's folder)."""
+    from matrix.model.folders import is_checkout
+
+    return is_checkout(PROJECT_ROOT) and out.resolve() == DEFAULT_OUT.resolve()
+
+
+def _ship_snapshot(out: Path) -> Path | None:
+    """The published docs' query data copied to where the distribution ships it
+    (:func:`report.query.snapshot.ship`), when ``out`` is the published docs/."""
+    if not _publishes(out) or not (out / SNAPSHOT_FILE).is_file():
+        return None
+    return ship(out)
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
@@ -291,8 +317,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.case is not None and not globs:
         raise QueryError(f"--case '{args.case}': an empty pattern (an unset variable?); omit"
                          " --case for every case")
-    result = answer(load_data(Path(args.data), query_cache()), support, globs,
-                    shipped_c=args.shipped_c, compiler=args.compiler)
+    cache = query_cache()
+    with open_source(args.data, cache.parent) as source:
+        result = answer(load_data(source.path, cache), support, globs,
+                        shipped_c=args.shipped_c, compiler=args.compiler, source=source.label)
     strict, safe = args.strict_toolchain, args.safe
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict, safe=safe),
@@ -380,8 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--strict-toolchain", action="store_true",
                        help="exit 3 when the range includes toolchains that build nothing (a"
                        " control case fails there; reported either way)")
-    query.add_argument("--data", default=str(DEFAULT_OUT / "compat.json"),
-                       help="published data (default: docs/compat.json)")
+    query.add_argument("--data", default=None,
+                       help="the data to answer from: a query data snapshot or a publication's"
+                       " compat.json, as a path or an https:// URL (fetched into the user's"
+                       " cache folder); default: the snapshot shipped with cymatrix")
     query.set_defaults(func=cmd_query)
 
     regressions = sub.add_parser("regressions",

@@ -373,9 +373,28 @@ def render_csv_gz(report: Report) -> bytes:
     return gzip.compress(render_csv(report).encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0)
 
 
-def same_csv_gz(committed: bytes, fresh: bytes) -> bool:
-    """Whether two ``compat.csv.gz`` hold the same text (another zlib may compress the same
-    text to other bytes: that is not drift)."""
+def render_snapshot(report: Report) -> bytes:
+    """``query-data.json.gz``: what ``cymatrix query`` reads of this publication, the
+    snapshot the distribution ships (:mod:`report.query.snapshot`): the cases' ids, titles,
+    groups and roles, the controls, each record's row (the fields the query reads, as
+    compat.csv.gz spells them) and the provenance's date and digest."""
+    from report.query.data import QUERY_FIELDS
+    from report.query.snapshot import PROVENANCE_KEYS, snapshot_bytes
+
+    provenance = asdict(report.provenance)
+    return snapshot_bytes({
+        "fields": QUERY_FIELDS,
+        "cases": [{"id": row.case.id, "title": row.case.title, "group": row.case.group,
+                   "role": row.case.role} for row in report.rows],
+        "controls": sorted(report.toolchain_baseline.control_ids),
+        "cells": cell_rows(report),
+        "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
+    })
+
+
+def same_gzip_text(committed: bytes, fresh: bytes) -> bool:
+    """Whether two gzip files (``compat.csv.gz``, ``query-data.json.gz``) hold the same text
+    (another zlib may compress the same text to other bytes: that is not drift)."""
     try:
         return gzip.decompress(committed) == gzip.decompress(fresh)
     except (OSError, EOFError, ValueError):  # not gzip, or truncated: it differs

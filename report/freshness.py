@@ -41,14 +41,16 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 """The folder holding :data:`RENDERER_PACKAGES`."""
 
 
-def _add_tree(digest: hashlib._Hash, path: Path, label: str) -> None:
-    """Every file under ``path`` (or ``path`` itself), by its name relative to it and its
-    bytes; a missing path counts as missing."""
+def _add_tree(digest: hashlib._Hash, path: Path, label: str,
+              skip: tuple[Path, ...] = ()) -> None:
+    """Every file under ``path`` (or ``path`` itself) but those under ``skip``, by its name
+    relative to it and its bytes; a missing path counts as missing."""
     if path.is_file():
         files = [path]
     elif path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".lock"))
+                       and p.suffix not in (".pyc", ".lock")
+                       and not any(p.is_relative_to(folder) for folder in skip))
     else:
         digest.update(f"{label}: missing\0".encode())
         return
@@ -58,11 +60,18 @@ def _add_tree(digest: hashlib._Hash, path: Path, label: str) -> None:
         digest.update(hashlib.sha256(file.read_bytes()).digest())
 
 
+RENDERED_INTO_SOURCES = (Path("report") / "snapshot",)
+"""Folders of the renderer's packages that a render writes (the shipped query data): what the
+render made, not what makes it."""
+
+
 def renderer_digest(root: Path = SOURCE_ROOT) -> str:
-    """The renderer: its packages' files, the writing libraries' versions, the Python."""
+    """The renderer: its packages' files (but :data:`RENDERED_INTO_SOURCES`), the writing
+    libraries' versions, the Python."""
     digest = hashlib.sha256()
     for package in RENDERER_PACKAGES:
-        _add_tree(digest, root / package, package)
+        _add_tree(digest, root / package, package,
+                  skip=tuple(root / folder for folder in RENDERED_INTO_SOURCES))
     for name in WRITERS:
         try:
             version = metadata.version(name)

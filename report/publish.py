@@ -4,9 +4,10 @@
 cell, per Python), ``compat.json`` and the web page (``index.html`` and its data,
 ``compat-data.js``) are byte-for-byte functions of the report; so are its per-record rows,
 ``compat.csv.gz`` for one zlib and ``compat.parquet`` (the same rows, typed) for one pyarrow
-version (its footer names the writer's version): the drift check compares what they hold, so a
-zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a function of the report for
-one matplotlib version (the drift check only requires that it is a valid PNG).
+version (its footer names the writer's version), and the query's data snapshot
+(``query-data.json.gz``, which the distribution ships as well): the drift check compares what
+they hold, so a zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a function of
+the report for one matplotlib version (the drift check only requires that it is a valid PNG).
 
 Where there is a second core, the outputs are rendered in parallel (:mod:`report.background`):
 the picture by a :func:`painter` started before the report was read, the text files by a
@@ -34,8 +35,10 @@ from report.export import (
     render_csv_gz,
     render_json,
     render_parquet,
-    same_csv_gz,
+    render_snapshot,
+    same_gzip_text,
 )
+from report.query.snapshot import SNAPSHOT_FILE
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md.changes import render_changes
 from report.render_md.common import CHANGES_FILE, DETAIL_FILE, HEATMAP_FILE
@@ -77,12 +80,14 @@ def same_parquet(committed: bytes, fresh: bytes) -> bool:
 BINARY_RENDERERS: dict[str, Callable[[Report], bytes]] = {
     CSV_FILE: render_csv_gz,
     PARQUET_FILE: render_parquet,
+    SNAPSHOT_FILE: render_snapshot,
 }
 """The binary files; the drift check compares what they hold (:data:`SAME_CONTENT`)."""
 
 SAME_CONTENT: dict[str, Callable[[bytes, bytes], bool]] = {
-    CSV_FILE: same_csv_gz,
+    CSV_FILE: same_gzip_text,
     PARQUET_FILE: same_parquet,
+    SNAPSHOT_FILE: same_gzip_text,  # gzip: the same text is no drift, whichever zlib wrote it
 }
 """How the drift check compares a binary file whose bytes differ: by what it holds."""
 

@@ -700,7 +700,8 @@ def test_the_range_form_is_one_line_in_the_first_screen(browser: Any, site: Site
     opened = _watch(browser.new_page(viewport={"width": 1280, "height": 800}))
     try:
         load(opened, site)
-        bar = opened.eval_on_selector("#controls", """f => ({box: f.getBoundingClientRect().toJSON(),
+        bar = opened.eval_on_selector("#controls", """f => ({
+            box: f.getBoundingClientRect().toJSON(),
             tops: [...f.children].filter(c => c.offsetParent && c.getBoundingClientRect().height)
                 .map(c => [c.id || c.tagName, c.getBoundingClientRect().top,
                            c.getBoundingClientRect().bottom])})""")

@@ -131,7 +131,8 @@ def measure(browser: Any, markdown: str, folder: Path) -> list[Table]:
         found = page.evaluate(MEASURE)
     finally:
         page.close()
-    return [Table(t["section"], t["heading"], tuple(t["headers"]), t["scrollWidth"], t["clientWidth"]) for t in found]
+    return [Table(t["section"], t["heading"], tuple(t["headers"]), t["scrollWidth"],
+                  t["clientWidth"]) for t in found]
 
 
 @pytest.fixture(scope="module")

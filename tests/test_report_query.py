@@ -696,7 +696,8 @@ def _markdown_rows(text: str, first_header: str) -> list[list[str]]:
         if not line.startswith("|"):
             in_table = False
             continue
-        cells = [re.sub(r"<sup>.*?</sup>|\*\*|`", "", c).strip() for c in line.strip("|").split("|")]
+        cells = [re.sub(r"<sup>.*?</sup>|\*\*|`", "", c).strip()
+                 for c in line.strip("|").split("|")]
         if cells[:len(first_header)] == first_header:
             in_table = True
         elif in_table and not set(cells[0]) <= {"-", ":"}:

@@ -35,6 +35,7 @@ from matrix.cli.stores import (
     cmd_snapshot,
 )
 from matrix.model.errors import dispatch
+from matrix.model.folders import is_checkout, source_url
 from matrix.run.hygiene import SUPERVISED_ENV, Terminated, die_with_parent, supervise
 
 
@@ -120,8 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def command_line() -> int:
-    """``python -m matrix``: a command that starts processes runs as the child of a supervisor
-    that ends whatever it leaves behind, however it ends."""
+    """``python -m matrix`` (``cymatrix-measure``): a command that starts processes runs as the
+    child of a supervisor that ends whatever it leaves behind, however it ends.  Measuring needs
+    the project's clone (its cases/, results/ and docs/): an installed copy says so."""
+    if not is_checkout():
+        print(f"error: {sys.argv[0]} measures from a clone of the project (its cases/, results/"
+              f" and docs/ live there): git clone {source_url()} and run `nox -s matrix` there;"
+              " an installed copy answers support-range queries from the data it ships"
+              " (`cymatrix query --help`)", file=sys.stderr)
+        return 2
     arguments = sys.argv[1:]
     if arguments[:1] and arguments[0] in SPAWNING_COMMANDS and not os.environ.get(SUPERVISED_ENV):
         return supervise([sys.executable, "-m", "matrix", *arguments])

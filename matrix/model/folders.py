@@ -33,3 +33,16 @@ def cache_root(root: Path = CHECKOUT) -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir(APP_NAME, appauthor=False))
+
+
+def source_url() -> str:
+    """The project's repository, as its distribution's metadata names it (``Source`` of
+    ``[project.urls]`` in pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata(APP_NAME).get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return "the project's repository"
+    found = dict(url.split(", ", 1) for url in urls if ", " in url)
+    return str(found.get("Source", "the project's repository"))

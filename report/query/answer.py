@@ -201,6 +201,18 @@ class Answer:
     """Parts of the range the data covers only partly (each names its flag)."""
     untested: tuple[str, ...] = ()
     """Why nothing in range was tried for the selected cases; empty when something was."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """What the answer was read from: the results' ``date`` (the day of the newest record) and
+    ``digest`` (compat.json's provenance) and the ``source`` (the shipped snapshot, a file, a
+    URL)."""
+
+    def data_text(self) -> str:
+        """``published results of 2026-12-05 (digest 0033c7fd869d4346), from the snapshot
+        shipped with cymatrix 0.1.0``."""
+        date = self.data.get("date") or "an unknown day"
+        digest = f" (digest {self.data['digest']})" if self.data.get("digest") else ""
+        source = f", from {self.data['source']}" if self.data.get("source") else ""
+        return f"published results of {date}{digest}{source}"
 
     @property
     def failing(self) -> tuple[CaseAnswer, ...]:
@@ -223,7 +235,7 @@ class Answer:
         return EXIT_WORKS
 
     def to_json(self, *, strict_toolchain: bool = False, safe: bool = False) -> dict[str, Any]:
-        return {"range": self.range, "tested": self.tested,
+        return {"range": self.range, "data": self.data, "tested": self.tested,
                 "exit_status": self.status(strict_toolchain=strict_toolchain, safe=safe),
                 "untested": list(self.untested), "warnings": list(self.warnings),
                 "failing_cases": [c.case_id for c in self.failing],
@@ -233,10 +245,11 @@ class Answer:
 
 
 def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str] = (),
-           *, shipped_c: bool = False, compiler: str = DEFAULT_COMPILER) -> Answer:
+           *, shipped_c: bool = False, compiler: str = DEFAULT_COMPILER,
+           source: str = "") -> Answer:
     """Answer ``support`` over the published ``data`` for the cases matching ``case_globs``,
     built with ``compiler``; with ``shipped_c``, cells measured with shipped C count like the
-    others."""
+    others; ``source`` names where the data was read (:attr:`Answer.data`)."""
     cells = [r for r in data["cells"] if r.get("compiler", DEFAULT_COMPILER) == compiler]
     if not cells:
         raise QueryError(f"--compiler {compiler}: no published cell was built with it")
@@ -289,8 +302,9 @@ def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str
                                 shipped_c, compiler)
     else:
         warnings.extend(axis_warnings(support, mine_all))
+    read = {**(data.get("provenance") or {}), **({"source": source} if source else {})}
     return Answer(support.text(), tested, tuple(answers), toolchain, tuple(warnings),
-                  tuple(untested))
+                  tuple(untested), {k: read[k] for k in ("date", "digest", "source") if k in read})
 
 
 

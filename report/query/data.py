@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from report.query.snapshot import is_snapshot, provenance_of, read_snapshot
 from report.query.status import QueryError
 from report.query.versions import Row
 
@@ -33,10 +34,11 @@ other readers): what :func:`load_data` keeps in its cache."""
 
 
 def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
-    """The published ``compat.json``: its ``cases``, ``controls`` and ``cells`` (the fields of
+    """The published ``compat.json``: its ``cases``, ``controls``, ``provenance`` (date and
+    digest, :func:`report.query.snapshot.provenance_of`) and ``cells`` (the fields of
     :data:`QUERY_FIELDS`), the cells read from the records file it names (``records_file``:
     ``compat.csv.gz`` beside it; schema 4 named ``compat-records.json``, older data has them
-    inline).  Raises
+    inline); or the same from a query data snapshot (:mod:`report.query.snapshot`).  Raises
     :class:`QueryError` naming the file.
 
     With ``cache`` (a folder), the files are parsed once: what a query reads of them is kept
@@ -44,7 +46,8 @@ def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
     query of the same files, several times faster than parsing their JSON.  A cache that
     cannot be read or written is passed over."""
     raw = _read(path)
-    named = RECORDS_FILE_FIELD.search(raw)  # the rows' file, found without parsing the JSON
+    snapshot = is_snapshot(raw)
+    named = None if snapshot else RECORDS_FILE_FIELD.search(raw)  # found without parsing
     records_raw = b""
     if named is not None:  # its bytes key the cache too
         records_raw = _read(records_path(path, {"records_file": named[1].decode("utf-8")}),
@@ -56,10 +59,15 @@ def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
         kept = cache / f"compat-{digest.hexdigest()[:32]}.marshal{marshal.version}"
         try:
             found = marshal.loads(kept.read_bytes())
-            if isinstance(found, dict) and found.get("fields") == QUERY_FIELDS:
+            if (isinstance(found, dict) and found.get("fields") == QUERY_FIELDS
+                    and "provenance" in found):
                 return found
         except (OSError, ValueError, EOFError, TypeError):
             pass
+    if snapshot:
+        slim = read_snapshot(raw, str(path), QUERY_FIELDS)
+        _keep(kept, slim)
+        return slim
     data = _parse(path, raw)
     if "records_file" in data:
         records = records_path(path, data)
@@ -71,14 +79,21 @@ def load_data(path: Path, cache: Path | None = None) -> dict[str, Any]:
     else:
         raise QueryError(f"{path}: not a compat.json (no 'records_file' or 'cells')")
     slim = {"fields": QUERY_FIELDS, "cases": data["cases"],
-            "controls": data.get("controls") or [], "cells": cells}
-    if kept is not None:
-        with contextlib.suppress(OSError, ValueError):
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps(slim))
-            os.replace(partial, kept)
+            "controls": data.get("controls") or [], "cells": cells,
+            "provenance": provenance_of(data)}
+    _keep(kept, slim)
     return slim
+
+
+def _keep(kept: Path | None, slim: dict[str, Any]) -> None:
+    """Keep what a query reads of a data file at ``kept`` (the cache), if it can."""
+    if kept is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(slim))
+        os.replace(partial, kept)
 
 
 def records_path(path: Path, data: dict[str, Any]) -> Path:

@@ -19,7 +19,7 @@ def render_text(result: Answer, *, max_cells: int = 6, strict_toolchain: bool = 
                 safe: bool = False) -> str:
     """The answer for a terminal: the table of :func:`overview`, one block per case, failures
     grouped by note; toolchain failures once, at the end."""
-    lines = [f"Support range: {result.range}"]
+    lines = [f"Support range: {result.range}", f"Data: {result.data_text()}"]
     lines.append("Tested in range: " + "; ".join(
         f"{axis} {', '.join(values) if values else 'none'}"
         for axis, values in result.tested.items()))
