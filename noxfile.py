@@ -104,7 +104,7 @@ def tests(session: nox.Session) -> None:
     page in Chromium (-m 'not browser').  Chromium and a PyPy are installed from Debian when
     missing; a free-threaded CPython is used when present (``python3.13t``)."""
     _ensure_test_interpreters_and_browser(session)
-    session.install("-e", ".[test,report]")
+    session.install("-e", ".[test,measure,report]")
     session.run("pytest", *session.posargs)
 
 
@@ -140,7 +140,7 @@ def _option(args: list[str], name: str) -> str | None:
 def matrix(session: nox.Session) -> None:
     """Measure the selected grid (default: the whole default grid), then render the report; or
     run another ``python -m matrix`` command given first (try, bisect, list, recheck, aa, ...)."""
-    session.install("-e", ".[report]")
+    session.install("-e", ".[measure,report]")
     command = _command(list(session.posargs), MATRIX_COMMANDS, "run")
     session.run("python", "-m", "matrix", *command)
     if command[0] != "run" or "-h" in command or "--help" in command:

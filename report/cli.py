@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import importlib.util
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -176,7 +177,15 @@ def render_inputs(args: argparse.Namespace) -> RenderInputs:
         options=[name for name in ("no_heatmap", "same_cells") if getattr(args, name)])
 
 
+RENDER_MODULES = ("pandas", "pyarrow", "matplotlib")
+"""What rendering imports beyond the base install: the ``report`` extra of pyproject.toml."""
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    missing = [name for name in RENDER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ReportError(f"render needs the report extra (missing: {', '.join(missing)}):"
+                          " pip install 'cython-memory-matrix[report]'")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out}: a file; the published files go into a folder")
@@ -186,11 +195,7 @@ def cmd_render(args: argparse.Namespace) -> int:
               " nothing to render (--force renders anyway)", file=sys.stderr)
         _ship_snapshot(out)
         return 0
-    try:
-        from report.publish import drift, painter, write_outputs  # pandas: only to render
-    except ModuleNotFoundError as exc:
-        raise ReportError(f"render needs the report extra (missing: {exc.name}): pip install"
-                          " 'cython-memory-matrix[report]'") from None
+    from report.publish import drift, painter, write_outputs  # pandas: only to render
 
     # The picture's process imports matplotlib while the report is read and composed.
     drawer = painter() if not args.check and not args.no_heatmap else None
