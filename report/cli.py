@@ -26,6 +26,7 @@ from matrix.model.errors import MatrixError, dispatch
 from report.freshness import RenderInputs, forget, is_current, record, renderer_digest
 from report.query.answer import answer
 from report.query.data import load_data
+from report.query.project import PYPROJECT, project_range
 from report.query.range import SupportRange
 from report.query.snapshot import SNAPSHOT_FILE, ship, shipped_drift
 from report.query.source import open_source
@@ -316,8 +317,10 @@ def query_cache() -> Path:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    support = SupportRange.parse(args.python, args.cython, args.numpy, given=True,
-                                 interpreters=args.interpreter)
+    flags = {"python": args.python, "cython": args.cython, "numpy": args.numpy}
+    source = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
+    specifiers = source.specifiers() if source else (args.python, args.cython, args.numpy)
+    support = SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     if args.case is not None and not globs:
         raise QueryError(f"--case '{args.case}': an empty pattern (an unset variable?); omit"
@@ -328,9 +331,13 @@ def cmd_query(args: argparse.Namespace) -> int:
                         shipped_c=args.shipped_c, compiler=args.compiler, source=source.label)
     strict, safe = args.strict_toolchain, args.safe
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(strict_toolchain=strict, safe=safe),
-                                    indent=1, ensure_ascii=False) + "\n")
+        found = result.to_json(strict_toolchain=strict, safe=safe)
+        if source:
+            found = {"range_source": source.to_json(), **found}
+        sys.stdout.write(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
     else:
+        if source:
+            sys.stdout.write(source.text() + "\n")
         sys.stdout.write(render_text(result, strict_toolchain=strict, safe=safe))
     return result.status(strict_toolchain=strict, safe=safe)
 
@@ -397,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
     query.add_argument("--numpy", help="specifier for numpy (built against and run under),"
                        " e.g. '>=1.21'")
+    query.add_argument("--project", metavar="PATH",
+                       help="read the range from this pyproject.toml (or the folder holding"
+                       " one); default: ./pyproject.toml if there is one (requires-python, and"
+                       " Cython and numpy in build-system.requires; numpy also in dependencies)."
+                       " --python/--cython/--numpy override their axis")
     query.add_argument("--case", help="case id globs, comma-separated (default: all)")
     query.add_argument("--json", action="store_true", help="machine-readable answer")
     query.add_argument("--compiler", default="gcc",

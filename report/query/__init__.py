@@ -2,7 +2,8 @@
 use, and what breaks where?" (like browserslist + doiuse, over the published data).
 
 One module per concept: :mod:`~report.query.range` (the support range: a specifier per axis,
-and the interpreter kinds), :mod:`~report.query.versions` (the version keys of the data's axis
+and the interpreter kinds), :mod:`~report.query.project` (the range a project's
+``pyproject.toml`` declares), :mod:`~report.query.versions` (the version keys of the data's axis
 values), :mod:`~report.query.data` (reading the published data, and its cache),
 :mod:`~report.query.answer` (the answer: its types and how it is computed),
 :mod:`~report.query.range_warnings` (where the data covers a range only partly, and why nothing
