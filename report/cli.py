@@ -318,26 +318,26 @@ def query_cache() -> Path:
 
 def cmd_query(args: argparse.Namespace) -> int:
     flags = {"python": args.python, "cython": args.cython, "numpy": args.numpy}
-    source = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
-    specifiers = source.specifiers() if source else (args.python, args.cython, args.numpy)
+    declared = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
+    specifiers = declared.specifiers() if declared else (args.python, args.cython, args.numpy)
     support = SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     if args.case is not None and not globs:
         raise QueryError(f"--case '{args.case}': an empty pattern (an unset variable?); omit"
                          " --case for every case")
     cache = query_cache()
-    with open_source(args.data, cache.parent) as source:
-        result = answer(load_data(source.path, cache), support, globs,
-                        shipped_c=args.shipped_c, compiler=args.compiler, source=source.label)
+    with open_source(args.data, cache.parent) as data:
+        result = answer(load_data(data.path, cache), support, globs,
+                        shipped_c=args.shipped_c, compiler=args.compiler, source=data.label)
     strict, safe = args.strict_toolchain, args.safe
     if args.json:
         found = result.to_json(strict_toolchain=strict, safe=safe)
-        if source:
-            found = {"range_source": source.to_json(), **found}
+        if declared:
+            found = {"range_source": declared.to_json(), **found}
         sys.stdout.write(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
     else:
-        if source:
-            sys.stdout.write(source.text() + "\n")
+        if declared:
+            sys.stdout.write(declared.text() + "\n")
         sys.stdout.write(render_text(result, strict_toolchain=strict, safe=safe))
     return result.status(strict_toolchain=strict, safe=safe)
 

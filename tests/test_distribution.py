@@ -149,3 +149,26 @@ def test_the_source_distribution_builds_the_same_wheel_contents(installed: dict[
                if ".dist-info/" not in n}
     assert names == rebuilt
     assert "report/snapshot/query-data.json.gz" in names
+
+
+def test_an_installed_query_reads_the_range_from_the_projects_pyproject(
+        installed: dict[str, Any]) -> None:
+    """With no flags, in a project folder: the range its pyproject.toml declares, said first."""
+    project = installed["home"] / "myproject"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools", "Cython>=3.0", "numpy>=2.0"]\n\n'
+        '[project]\nname = "myproject"\nrequires-python = ">=3.9"\n', encoding="utf-8")
+    done = subprocess.run([str(installed["venv"] / "bin" / "cymatrix"), "query"],
+                          capture_output=True, text=True, check=False, cwd=project,
+                          env=installed["env"])
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == ("Range from pyproject.toml: python >=3.9 (project.requires-python),"
+                        " cython >=3.0 (build-system.requires), numpy >=2.0"
+                        " (build-system.requires)")
+    assert lines[1] == "Support range: python >=3.9, cython >=3.0, numpy >=2.0"
+    flagged = subprocess.run([str(installed["venv"] / "bin" / "cymatrix"), "query", "--json",
+                              "--cython", ">=3.1"], capture_output=True, text=True,
+                             check=False, cwd=project, env=installed["env"])
+    assert json.loads(flagged.stdout)["range"] == "python >=3.9, cython >=3.1, numpy >=2.0"

@@ -212,7 +212,8 @@ def test_query_reads_the_project_here(tmp_path: Path, monkeypatch: pytest.Monkey
                         " cython >=3.0 (build-system.requires), numpy any (not declared)")
     assert lines[1] == "Support range: python >=3.9, cython >=3.0, numpy any"
     # the fixture's tested versions in that range: Python 3.12 only, Cython 3.0 and 3.1
-    assert lines[2].startswith("Tested in range: python 3.12; cython 3.0.12, 3.1.4;")
+    assert lines[2].startswith("Data: published results of ")
+    assert lines[3].startswith("Tested in range: python 3.12; cython 3.0.12, 3.1.4;")
     assert status == run(capsys, "--python", ">=3.9", "--cython", ">=3.0")[0]
 
 
