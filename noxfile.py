@@ -1,35 +1,23 @@
-"""Nox sessions of cython-memory-matrix: every command a user runs goes through one of them, so
-it runs in the project's environment (``python3 -m pip install nox uv`` is the whole set-up).
-
-* ``nox -s matrix``  -- measure the default grid (every core), then render the report.
-  Selection flags go after ``--``: ``nox -s matrix -- --quick``, ``-- --cython '3.0.*'``;
-  ``-- --results DIR`` measures into DIR, renders into DIR/docs (changes.md against the
-  published results of the same cells) and ends with the verdict: how many of its records
-  agree with the published results (``python -m report agree``; a disagreement fails). A first
-  argument that is a ``python -m matrix`` command runs that command instead: ``nox -s matrix --
-  try --python 3.11 --cython 3.2.4 --case 'bytes-*'``, ``-- bisect ...``, ``-- list``,
-  ``-- recheck``, ``-- aa ...``.
-* ``nox -s report``  -- render the report from stored results; builds nothing. A first argument
-  that is a ``python -m report`` command runs it: ``nox -s report -- regressions``.
-* ``nox -s query -- --python '>=3.8' ...`` -- the support-range query (``python -m report
-  query``); its exit status 1 (a selected case fails in the range) fails the session.
-* ``nox -s tests``   -- the test suite (real builds on two Cython and two numpy releases).
-* ``nox -s "cell(py3.11-cy3.3.1-np2.3.5)"`` -- one cell (named by its id), to measure or
-  re-measure one cell by hand; ``nox -l --json -t cells`` lists every cell of the default grid.
-  CI does not fan out over these (a thousand cells, over GitHub's 256 jobs per matrix): its
-  jobs are (Python, shard) pairs from ``python -m matrix.plan.ci``, each ``matrix run --shard``.
-
-The per-cell interpreters (2.7, 3.6 ... 3.15) are *not* nox interpreters: the engine makes its own
-environments per cell (uv, or legacy virtualenv for 2.7), so nox never fails on a missing
-interpreter, even with ``CI`` set: a Python this machine lacks is simply "not tested here".
+"""Nox sessions of cython-memory-matrix (set-up: ``python3 -m pip install nox uv``).
+``nox -s SESSION -- ARGS`` runs one; ``nox --usage SESSION`` explains it. One ``cell(<id>)``
+session per cell of the default grid is listed by ``nox -l -t cells`` only.
 """
+
+# `nox -l` prints the docstring above: keep it short, each session's first docstring line is its
+# one-line description, the rest is what `nox --usage SESSION` adds.
+#
+# The per-cell interpreters (2.7, 3.6 ... 3.15) are *not* nox interpreters: the engine makes its
+# own environments per cell (uv, or legacy virtualenv for 2.7), so nox never fails on a missing
+# interpreter, even with ``CI`` set: a Python this machine lacks is simply "not tested here".
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import os
 import shutil
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +28,43 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
 ROOT = Path(__file__).parent
+
+CELLS_TAG = "cells"
+"""The tag of the per-cell sessions: ``nox -l -t cells`` lists them, ``nox -t cells`` runs
+them."""
+
+
+def selects_cells(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """Whether nox's command line ``argv`` may select a per-cell session, so that they must exist.
+
+    Read with nox's own option names (nox takes no abbreviations): ``-t``/``--tags`` naming
+    ``cells``; a session named ``cell...`` by ``-s``/``-e``/``--session(s)``, ``NOXSESSION`` or
+    ``--usage``; any ``-k``/``--keywords`` (an expression may match a cell id alone). What follows
+    ``--`` is the session's, not nox's. When the line cannot be read, they are defined.
+    """
+    words = list(argv)
+    if "--" in words:
+        words = words[:words.index("--")]
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument("-s", "-e", "--sessions", "--session", nargs="*", default=[])
+    parser.add_argument("-t", "--tags", nargs="*", default=[])
+    parser.add_argument("-k", "--keywords")
+    parser.add_argument("--usage", nargs=1, default=[])
+    try:
+        known, _ = parser.parse_known_args(words)
+    except (argparse.ArgumentError, SystemExit):
+        return True
+    sessions = [*known.sessions, *known.usage, *environ.get("NOXSESSION", "").split(",")]
+    return (CELLS_TAG in known.tags or known.keywords is not None
+            or any(name.strip().startswith("cell") for name in sessions))
+
+
+def _nox_argv(environ: Mapping[str, str]) -> list[str]:
+    """nox's command line: ``sys.argv``, or the line being completed under shell completion
+    (argcomplete's ``COMP_LINE``, so ``nox -s cell<TAB>`` completes the cell ids)."""
+    if "_ARGCOMPLETE" in environ:
+        return environ.get("COMP_LINE", "").split()[1:]
+    return sys.argv[1:]
 
 
 def _grid_cells() -> list[str]:
@@ -62,7 +87,9 @@ def _grid_cells() -> list[str]:
     return [planned.cell.id for planned in plan.cells]
 
 
-CELLS = _grid_cells()
+CELLS = _grid_cells() if selects_cells(_nox_argv(os.environ), os.environ) else []
+"""The ids of the per-cell sessions: the default grid's when the command line may select one
+(``nox -l`` alone stays a short list of what a person runs), else none."""
 
 
 BROWSER_PACKAGES = ("chromium", "fonts-noto-color-emoji")
@@ -100,9 +127,12 @@ def _ensure_test_interpreters_and_browser(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite: unit tests, real builds (skip them with -m 'not slow') and the web
-    page in Chromium (-m 'not browser').  Chromium and a PyPy are installed from Debian when
-    missing; a free-threaded CPython is used when present (``python3.13t``)."""
+    """Run the test suite: unit tests, real builds and the web page in Chromium.
+
+    Arguments after ``--`` go to pytest: ``-m 'not slow'`` skips the real builds (two Cython and
+    two numpy releases), ``-m 'not browser'`` the web page. Chromium and a PyPy are installed from
+    Debian when missing; a free-threaded CPython is used when present (``python3.13t``).
+    """
     _ensure_test_interpreters_and_browser(session)
     session.install("-e", ".[test,measure,report]")
     session.run("pytest", *session.posargs)
@@ -138,8 +168,16 @@ def _option(args: list[str], name: str) -> str | None:
 
 @nox.session(default=False)
 def matrix(session: nox.Session) -> None:
-    """Measure the selected grid (default: the whole default grid), then render the report; or
-    run another ``python -m matrix`` command given first (try, bisect, list, recheck, aa, ...)."""
+    """Measure the selected grid (default: all of it), then render the report; or another command.
+
+    Selection flags go after ``--``: ``nox -s matrix -- --quick``, ``-- --cython '3.0.*'``;
+    ``-- --results DIR`` measures into DIR, renders into DIR/docs (changes.md against the
+    published results of the same cells) and ends with the verdict: how many of its records agree
+    with the published results (``python -m report agree``; a disagreement fails). A first
+    argument that is a ``python -m matrix`` command runs that command instead: ``nox -s matrix --
+    try --python 3.11 --cython 3.2.4 --case 'bytes-*'``, ``-- bisect ...``, ``-- list``,
+    ``-- recheck``, ``-- aa ...``.
+    """
     session.install("-e", ".[measure,report]")
     command = _command(list(session.posargs), MATRIX_COMMANDS, "run")
     session.run("python", "-m", "matrix", *command)
@@ -160,8 +198,11 @@ def matrix(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def report(session: nox.Session) -> None:
-    """Render the published report from the stored results, without building anything; or run
-    another ``python -m report`` command given first (regressions, query)."""
+    """Render the report from the stored results (builds nothing); or another report command.
+
+    A first argument that is a ``python -m report`` command runs it: ``nox -s report --
+    regressions``, ``-- render --check``, ``-- agree --results DIR``.
+    """
     session.install("-e", ".[report]")
     session.run("python", "-m", "report", *_command(list(session.posargs), REPORT_COMMANDS,
                                                     "render"))
@@ -169,8 +210,11 @@ def report(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def query(session: nox.Session) -> None:
-    """Which cases work across a support range (``python -m report query``), from the published
-    data; builds nothing. Fails (exit status 1) when a selected case fails in the range."""
+    """Which cases work across a support range, from the published data (builds nothing).
+
+    ``nox -s query -- --python '>=3.8' --cython '>=3.0'`` runs ``python -m report query`` with
+    those arguments; its exit status 1 (a selected case fails in the range) fails the session.
+    """
     session.install("-e", ".")
     session.run("python", "-m", "report", "query", *session.posargs)
 
@@ -181,10 +225,19 @@ _PARALLEL: dict[str, Any] = ({"allow_parallel": True}
              if "allow_parallel" in inspect.signature(nox.session).parameters else {})
 
 
-@nox.session(venv_backend="none", default=False, tags=["cells"], **_PARALLEL)
-@nox.parametrize("cell_id", CELLS, ids=CELLS)
-def cell(session: nox.Session, cell_id: str) -> None:
-    """Measure one cell of the default grid into results/; the session is named by the cell's
-    id, ``cell(py3.11-cy0.29.37-clang)``."""
-    session.run(sys.executable, "-m", "matrix", "run", "--cell", cell_id, "--jobs", "1",
-                *session.posargs, external=True)
+if CELLS:  # defined only when the command line may select one (see selects_cells)
+    @nox.session(venv_backend="none", default=False, tags=[CELLS_TAG], **_PARALLEL)
+    @nox.parametrize("cell_id", CELLS, ids=CELLS)
+    def cell(session: nox.Session, cell_id: str) -> None:
+        """Measure one cell of the default grid into results/ (``nox -l -t cells`` lists them).
+
+        Each session is named by its cell's id, ``cell(py3.11-cy0.29.37-clang)``: ``nox -s
+        "cell(py3.11-cy3.3.1-np2.3.5)"`` measures (or re-measures) one cell by hand, ``nox -t
+        cells --parallel 2`` the default grid two cells at a time. They are defined only when
+        nox's command line may select them (``-t cells``, ``-s 'cell(...)'``, ``-k``:
+        :func:`selects_cells`), so ``nox -l`` stays short. CI does not fan out over them (a
+        thousand cells, over GitHub's 256 jobs per matrix): its jobs are (Python, shard) pairs
+        from ``python -m matrix.plan.ci``, each ``matrix run --shard``.
+        """
+        session.run(sys.executable, "-m", "matrix", "run", "--cell", cell_id, "--jobs", "1",
+                    *session.posargs, external=True)
