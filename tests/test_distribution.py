@@ -172,3 +172,20 @@ def test_an_installed_query_reads_the_range_from_the_projects_pyproject(
                               "--cython", ">=3.1"], capture_output=True, text=True,
                              check=False, cwd=project, env=installed["env"])
     assert json.loads(flagged.stdout)["range"] == "python >=3.9, cython >=3.1, numpy >=2.0"
+
+
+def test_the_readmes_install_and_query_commands_run_as_shown(installed: dict[str, Any]) -> None:
+    """Every ``cymatrix ...`` command the README shows runs in the venv its ``python3 -m pip
+    install .`` makes (the wheel built here) and answers: status 0 or 1 (a case fails in
+    range), the range and the shipped data named first."""
+    from tests.test_readme_commands import COMMANDS, InstallCheck, ToolCheck, plans
+
+    checks = [c for shown in COMMANDS for c in plans(shown)]
+    assert any(isinstance(c, InstallCheck) for c in checks)
+    tools = [c for c in checks if isinstance(c, ToolCheck)]
+    assert tools, "the README shows how to query with the installed tool"
+    for check in tools:
+        done = run(installed, str(installed["venv"] / "bin" / check.argv[0]), *check.argv[1:])
+        assert done.returncode in (0, 1), (check.argv, done.stderr)
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith("Support range: ") and lines[1].startswith("Data: "), lines[:2]

@@ -48,7 +48,8 @@ README = PROJECT_ROOT / "README.md"
 SHELL_FENCES = frozenset({"console", "shell", "shell-session", "sh", "bash"})
 
 COMMAND_SPAN = re.compile(
-    r"^(?:\$ )?(?:nox|python[0-9.]*|pip[0-9.]*|uvx?|pytest|bash|sh|git|cd|make|\./\S+)(?: |$)")
+    r"^(?:\$ )?(?:nox|cymatrix(?:-measure)?|python[0-9.]*|pip[0-9.]*|uvx?|pytest|bash|sh|git|cd|make"
+    r"|\./\S+)(?: |$)")
 """An inline code span that is a command (``python3.X``, an interpreter's name, is not)."""
 
 NOT_COMMANDS = {
@@ -109,6 +110,23 @@ class NoxCheck:
 @dataclass(frozen=True)
 class PipCheck:
     """The set-up's ``python3 -m pip install nox uv``."""
+
+    argv: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class InstallCheck:
+    """``python3 -m pip install .``: the distribution built from the clone and installed;
+    tests/test_distribution.py builds that wheel, installs it into a fresh venv and runs the
+    README's :class:`ToolCheck` commands there."""
+
+    argv: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ToolCheck:
+    """``cymatrix ARGS``: the installed tool (``python -m report ARGS``); parsed here with the
+    real command line, run by tests/test_distribution.py in the fresh venv."""
 
     argv: tuple[str, ...] = field(default=())
 
@@ -212,18 +230,26 @@ def _parse(module: str, argv: list[str]) -> None:
                         f" {errors.getvalue().strip()}") from exc
 
 
-def plan(argv: list[str]) -> NoxCheck | PipCheck | UvPythonCheck:
+Check = NoxCheck | PipCheck | UvPythonCheck | InstallCheck | ToolCheck
+
+
+def plan(argv: list[str]) -> Check:
     """How a concrete command is checked; :class:`Unchecked` if no check here covers it."""
     shown = shlex.join(argv)
     if argv[:4] == ["python3", "-m", "pip", "install"] and set(argv[4:]) <= {"nox", "uv"}:
         return PipCheck(tuple(argv))
+    if argv == ["python3", "-m", "pip", "install", "."]:
+        return InstallCheck(tuple(argv))
+    if argv[:1] == ["cymatrix"]:
+        _parse("report", argv[1:])
+        return ToolCheck(tuple(argv))
     if argv[:3] == ["uv", "python", "install"] and len(argv) > 3 and not any(
             a.startswith("-") for a in argv[3:]):
         return UvPythonCheck(tuple(argv[3:]))
     if argv[:2] != ["nox", "-s"] or len(argv) < 3 or (len(argv) > 3 and argv[3] != "--"):
         raise Unchecked(f"`{shown}`: no check covers this command (only `nox -s SESSION"
-                        " [-- ARGS]`, the set-up's pip install and `uv python install` are"
-                        " checked)")
+                        " [-- ARGS]`, `cymatrix ARGS`, the set-up's pip installs and `uv python"
+                        " install` are checked)")
     session, posargs = argv[2], argv[4:]
     nf = _noxfile()
     if session == "tests":
@@ -243,7 +269,7 @@ def plan(argv: list[str]) -> NoxCheck | PipCheck | UvPythonCheck:
     return NoxCheck(session, module, tuple(command), prefix)
 
 
-def plans(shown: Shown) -> list[NoxCheck | PipCheck | UvPythonCheck]:
+def plans(shown: Shown) -> list[Check]:
     return [plan(argv) for variant in variants(shown.text) for argv in variant]
 
 
@@ -308,6 +334,8 @@ def test_readme_shows_the_commands_this_test_expects() -> None:
     assert any(t.startswith("python3 -m pip install nox uv && nox -s tests") for t in texts)
     assert any(s.output and s.text.startswith("nox -s query") for s in COMMANDS)
     assert sum(t.startswith("nox -s matrix -- ") for t in texts) >= 6
+    kinds = {type(c) for s in COMMANDS for c in plans(s)}  # the install-and-query path
+    assert {InstallCheck, ToolCheck} <= kinds, kinds
     assert len(COMMANDS) >= 15, texts
 
 
