@@ -48,8 +48,8 @@ README = PROJECT_ROOT / "README.md"
 SHELL_FENCES = frozenset({"console", "shell", "shell-session", "sh", "bash"})
 
 COMMAND_SPAN = re.compile(
-    r"^(?:\$ )?(?:nox|cymatrix(?:-measure)?|python[0-9.]*|pip[0-9.]*|uvx?|pytest|bash|sh|git|cd|make"
-    r"|\./\S+)(?: |$)")
+    r"^(?:\$ )?(?:nox|cymatrix(?:-measure)?|python[0-9.]*|pip[0-9.]*|uvx?|pytest|bash|sh|git|cd"
+    r"|make|\./\S+)(?: |$)")
 """An inline code span that is a command (``python3.X``, an interpreter's name, is not)."""
 
 NOT_COMMANDS = {
