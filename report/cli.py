@@ -342,6 +342,65 @@ def cmd_query(args: argparse.Namespace) -> int:
     return result.status(strict_toolchain=strict, safe=safe)
 
 
+def _directives(given: Sequence[str]) -> dict[str, object]:
+    """``-X name=value`` as Cython takes them (``True``/``False``/numbers parsed)."""
+    found: dict[str, object] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--directive '{item}': not NAME=VALUE (e.g. language_level=3)")
+        text = value.strip()
+        parsed: object = {"true": True, "false": False}.get(text.lower(), text)
+        if isinstance(parsed, str) and parsed.lstrip("-").isdigit():
+            parsed = int(parsed)
+        found[name.strip()] = parsed
+    return found
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """``scan``: :mod:`report.scan`."""
+    if importlib.util.find_spec("Cython") is None:
+        raise QueryError("scan reads Cython sources with Cython's own front end: install"
+                         " Cython (pip install Cython)")
+    from report.scan.output import render_json, render_sarif
+    from report.scan.output import render_text as scan_text
+    from report.scan.result import scan
+
+    flags = {"python": args.python, "cython": args.cython, "numpy": args.numpy}
+    declared = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
+    specifiers = declared.specifiers() if declared else (args.python, args.cython, args.numpy)
+    support = SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
+    cache = query_cache()
+    with open_source(args.data, cache.parent) as data:
+        result = scan([Path(p) for p in args.paths], load_data(data.path, cache), support,
+                      includes=[Path(i) for i in args.include],
+                      directives=_directives(args.directive), limited_api=args.limited_api,
+                      shipped_c=args.shipped_c, source=data.label)
+    if args.format == "json":
+        text = render_json(result, safe=args.safe)
+    elif args.format == "sarif":
+        from matrix.model.folders import source_url
+
+        text = render_sarif(result, safe=args.safe, version=_tool_version(),
+                            information_uri=source_url())
+    else:
+        text = (declared.text() + "\n" if declared else "") + scan_text(result, safe=args.safe)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return result.status(safe=args.safe)
+
+
+def _tool_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("cython-memory-matrix")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default=str(DEFAULT_RESULTS),
                         help="results store folder, or a records file (default: results/)")
@@ -357,6 +416,23 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--references", default=None,
                         help="upstream references cited in the notes (default:"
                         " report/references.toml)")
+
+
+def _add_range(parser: argparse.ArgumentParser) -> None:
+    """The support range's options (``query`` and ``scan``)."""
+    parser.add_argument("--python", help="PEP 440 specifier for Python, e.g. '>=3.8' (a minor's"
+                       " cells are judged on the patch release measured there)")
+    parser.add_argument("--interpreter", help="interpreter kinds in range, comma-separated:"
+                       " cpython (default), cpython-freethreaded, pypy, or all; cells of other"
+                       " kinds are out of range (and counted)")
+    parser.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
+    parser.add_argument("--numpy", help="specifier for numpy (built against and run under),"
+                       " e.g. '>=1.21'")
+    parser.add_argument("--project", metavar="PATH",
+                       help="read the range from this pyproject.toml (or the folder holding"
+                       " one); default: ./pyproject.toml if there is one (requires-python, and"
+                       " Cython and numpy in build-system.requires; numpy also in dependencies)."
+                       " --python/--cython/--numpy override their axis")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -396,19 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
                            " a selected case fails on its own somewhere in it, 4 if nothing in"
                            " it was tried", epilog=help_epilog(),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    query.add_argument("--python", help="PEP 440 specifier for Python, e.g. '>=3.8' (a minor's"
-                       " cells are judged on the patch release measured there)")
-    query.add_argument("--interpreter", help="interpreter kinds in range, comma-separated:"
-                       " cpython (default), cpython-freethreaded, pypy, or all; cells of other"
-                       " kinds are out of range (and counted)")
-    query.add_argument("--cython", help="specifier for Cython releases, e.g. '>=0.29,<4'")
-    query.add_argument("--numpy", help="specifier for numpy (built against and run under),"
-                       " e.g. '>=1.21'")
-    query.add_argument("--project", metavar="PATH",
-                       help="read the range from this pyproject.toml (or the folder holding"
-                       " one); default: ./pyproject.toml if there is one (requires-python, and"
-                       " Cython and numpy in build-system.requires; numpy also in dependencies)."
-                       " --python/--cython/--numpy override their axis")
+    _add_range(query)
     query.add_argument("--case", help="case id globs, comma-separated (default: all)")
     query.add_argument("--json", action="store_true", help="machine-readable answer")
     query.add_argument("--compiler", default="gcc",
@@ -430,6 +494,35 @@ def build_parser() -> argparse.ArgumentParser:
                        " compat.json, as a path or an https:// URL (fetched into the user's"
                        " cache folder); default: the snapshot shipped with cymatrix")
     query.set_defaults(func=cmd_query)
+
+    scan = sub.add_parser(
+        "scan", help="find the memory conversions in Cython sources and answer each from the"
+        " measured cases on the support range; exit 1 if a matched one fails on its own in"
+        " it", epilog=help_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan.add_argument("paths", nargs="+", metavar="PATH",
+                      help=".pyx/.pxd/.pxi files, or folders to search for them")
+    _add_range(scan)
+    scan.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                      help="a folder `cimport` searches (as cythonize -I); numpy's is added"
+                      " where numpy is installed")
+    scan.add_argument("-X", "--directive", action="append", default=[], metavar="NAME=VALUE",
+                      help="a Cython directive for every file, as cythonize -X (a file's own"
+                      " `# cython:` header wins), e.g. language_level=2")
+    scan.add_argument("--limited-api", action="store_true",
+                      help="the sources are built for the Limited API (no code says so)")
+    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="text for people (default), json, or sarif (SARIF 2.1.0, for"
+                      " GitHub code scanning)")
+    scan.add_argument("--output", metavar="FILE", help="write the answer here, not to stdout")
+    scan.add_argument("--safe", action="store_true",
+                      help="a conversion measured to dangle after a resize of its source fails"
+                      " the scan (exit 1), as a failure does; listed either way")
+    scan.add_argument("--shipped-c", action="store_true",
+                      help="count cells measured with shipped C like the others")
+    scan.add_argument("--data", default=None,
+                      help="the data to answer from (as query --data); default: the snapshot"
+                      " shipped with cymatrix")
+    scan.set_defaults(func=cmd_scan)
 
     regressions = sub.add_parser("regressions",
                                  help="print the changes against the baseline; exit 1 on"

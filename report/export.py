@@ -264,6 +264,7 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "ranges_leave_out_toolchain": row.ranges_leave_out_toolchain,
         "toolchain_failures": row.toolchain_failures,
         "role": case.role,
+        "scan": case.scan,
     }
 
 
@@ -385,7 +386,7 @@ def render_snapshot(report: Report) -> bytes:
     return snapshot_bytes({
         "fields": QUERY_FIELDS,
         "cases": [{"id": row.case.id, "title": row.case.title, "group": row.case.group,
-                   "role": row.case.role} for row in report.rows],
+                   "role": row.case.role, "scan": row.case.scan} for row in report.rows],
         "controls": sorted(report.toolchain_baseline.control_ids),
         "cells": cell_rows(report),
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},

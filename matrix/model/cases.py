@@ -27,8 +27,17 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KNOWN_AXES = frozenset({"numpy"})
 KNOWN_FIELDS = frozenset(
     {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build",
-     "role", "options"}
+     "role", "options", "conversion"}
 )
+CONSTRUCTS = ("coercion", "cast", "call", "method", "slice", "slice-assignment", "address",
+              "attribute", "literal")
+"""How code converts one representation into another, as ``[conversion] construct`` names it
+and the scanner (:mod:`report.scan`) finds it: an implicit ``coercion`` (an assignment, an
+argument, a return), a ``cast`` (``<char[:n]> p``), a ``call`` (``np.asarray(x)``,
+``PyMemoryView_FromMemory(...)``), a ``method`` (``mv.copy()``, ``.tobytes()``), a ``slice`` of a
+pointer (``p[:n]``), a ``slice-assignment`` (``view[:] = b``), an ``address`` (``&mv[0]``), an
+``attribute`` (``ar.data.as_voidptr``), a ``literal`` (``"abc"`` as ``char*``)."""
+KNOWN_CONVERSION_FIELDS = frozenset({"construct", "from", "to", "call", "keywords", "when", "why"})
 KNOWN_OPTIONS = frozenset({"directives", "cplus", "macros", "limited_api"})
 BUILD_MODES = ("batched", "alone")
 ROLES = ("conversion", "control")
@@ -129,6 +138,34 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class ConversionSignature:
+    """What the case's conversion looks like in code (``[conversion]`` in its file): how a
+    scanner of Cython sources recognises the idiom.  Types are spelled as Cython's type analysis
+    prints them, a Python builtin without its ``object``: ``bytes``, ``bytearray``, ``char *``,
+    ``const unsigned char[:]``, ``int[4]``, ``array`` (``cpython.array``), ``ndarray``, ``object``
+    (untyped); each may be a pattern: ``*`` any text, ``?`` one character, ``#`` a number
+    (``*[#]``: any C array).  A case without it is matched by nothing (its
+    line is listed, with ``why``)."""
+
+    construct: str
+    """One of :data:`CONSTRUCTS`."""
+    source: str = "*"
+    target: str = "*"
+    call: tuple[str, ...] = ()
+    """For a ``call``/``method``/``attribute``: the callee's dotted names (``numpy.asarray``,
+    ``tobytes``, ``data.as_voidptr``), any of them."""
+    keywords: tuple[str, ...] = ()
+    """Keyword arguments the call must pass, as written: ``copy=False``."""
+    when: str = ""
+    """What else must hold at run time for the case to be the answer, which no type says
+    (``the array is read-only``, ``the array was made with dtype np.int``): a match is then
+    conditional, and says so."""
+    why: str = ""
+    """Why a scanner cannot see it (a fused-type argument converts at run time), when it
+    cannot; the signature still names what it is."""
+
+
+@dataclass(frozen=True)
 class Case:
     """One conversion idiom, ready to be built and probed."""
 
@@ -149,6 +186,9 @@ class Case:
     """One of :data:`ROLES`."""
     options: BuildOptions = BuildOptions()
     """How the case is built (:class:`BuildOptions`; default: as every other case)."""
+    conversion: ConversionSignature | None = None
+    """How the conversion looks in code (``[conversion]``), for the scanner; ``None``: not
+    declared (a control case has none)."""
 
     @property
     def is_control(self) -> bool:
@@ -163,6 +203,20 @@ class Case:
     @property
     def needs_numpy(self) -> bool:
         return "numpy" in self.axes
+
+
+def scan_signature(case: Case) -> dict[str, Any] | None:
+    """What a scanner of Cython sources matches the case by, as plain data (compat.json's
+    ``cases[].scan`` and the query's data snapshot carry it): the conversion's signature and the
+    build options a file must share (directives, C++, Limited API); ``None`` without
+    ``[conversion]``."""
+    sig = case.conversion
+    if sig is None:
+        return None
+    return {"construct": sig.construct, "from": sig.source, "to": sig.target,
+            "call": list(sig.call), "keywords": list(sig.keywords), "when": sig.when,
+            "why": sig.why, "directives": {k: v for k, v in case.options.directives},
+            "cplus": case.options.cplus, "limited_api": case.options.limited_api}
 
 
 def symbol_of(case_id: str) -> str:
@@ -184,6 +238,40 @@ def _optional_bool(path: Path, data: Mapping[str, Any], name: str) -> bool | Non
     if value is not None and not isinstance(value, bool):
         raise CaseDefinitionError(path, f"expect.{name}", "must be true, false or absent")
     return value
+
+
+def _string_list(path: Path, field_name: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise CaseDefinitionError(path, field_name, "must be a string or a list of strings")
+    return tuple(value)
+
+
+def _parse_conversion(path: Path, raw: object) -> ConversionSignature | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CaseDefinitionError(path, "conversion", "must be a table")
+    unknown = sorted(set(raw) - KNOWN_CONVERSION_FIELDS)
+    if unknown:
+        raise CaseDefinitionError(path, f"conversion.{unknown[0]}", "unknown field (known: "
+                                  + ", ".join(sorted(KNOWN_CONVERSION_FIELDS)) + ")")
+    construct = raw.get("construct")
+    if construct not in CONSTRUCTS:
+        raise CaseDefinitionError(path, "conversion.construct",
+                                  f"must be one of {', '.join(CONSTRUCTS)}")
+    for name in ("from", "to", "when", "why"):
+        if name in raw and (not isinstance(raw[name], str) or not raw[name].strip()):
+            raise CaseDefinitionError(path, f"conversion.{name}", "must be a non-empty string")
+    call = _string_list(path, "conversion.call", raw.get("call", []))
+    if construct in ("call", "method", "attribute") and not call:
+        raise CaseDefinitionError(path, "conversion.call",
+                                  f"a {construct} names its callee (e.g. numpy.asarray)")
+    return ConversionSignature(construct, raw.get("from", "*"), raw.get("to", "*"), call,
+                               _string_list(path, "conversion.keywords",
+                                            raw.get("keywords", [])),
+                               raw.get("when", ""), raw.get("why", ""))
 
 
 def _parse_expect(path: Path, raw: object) -> Expectation:
@@ -422,6 +510,7 @@ def load_case(definition_path: Path) -> Case:
         build_alone=build_mode == "alone",
         role=role,
         options=options,
+        conversion=_parse_conversion(definition_path, raw.get("conversion")),
     )
 
 

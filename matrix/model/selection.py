@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from matrix.model.cases import Case, Expectation
+from matrix.model.cases import Case, Expectation, scan_signature
 from matrix.model.cells import cell_order
 from matrix.model.engines import engine_rank
 from matrix.model.records import Record
@@ -65,6 +66,9 @@ class CaseInfo:
     options: str = ""
     """How the case is built when not as every case is (``BuildOptions.text``): shown beside
     its conversion."""
+    scan: dict[str, Any] | None = None
+    """How its conversion looks in code and how it is built, for the scanner
+    (:func:`matrix.model.cases.scan_signature`); ``None`` where the case declares none."""
 
     @property
     def is_control(self) -> bool:
@@ -84,6 +88,7 @@ class CaseInfo:
             variant_of=case.variant_of,
             role=case.role,
             options=case.options.text(),
+            scan=scan_signature(case),
         )
 
     @property

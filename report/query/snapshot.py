@@ -9,7 +9,7 @@ The file is gzip-compressed JSON (``mtime`` 0: the same data gives the same byte
      "provenance": {"date": "2026-12-05", "digest": "0033c7fd869d4346", "cells": 1278,
                     "records": 25556},
      "fields": [...QUERY_FIELDS...],
-     "cases": [{"id": ..., "title": ..., "group": ..., "role": ...}, ...],
+     "cases": [{"id": ..., "title": ..., "group": ..., "role": ..., "scan": {...}}, ...],
      "controls": ["control-numpy", "control-plain"],
      "rows": [[one value per field], ...]}
 
@@ -35,8 +35,8 @@ SNAPSHOT_FILE = "query-data.json.gz"
 SNAPSHOT_FORMAT = 1
 SNAPSHOT_WHAT = "cython-memory-matrix query data"
 GZIP_MAGIC = b"\x1f\x8b"
-CASE_KEYS = ("id", "title", "group", "role")
-"""The keys of a published case the query reads."""
+CASE_KEYS = ("id", "title", "group", "role", "scan")
+"""The keys of a published case the query and the scanner read."""
 PROVENANCE_KEYS = ("date", "digest", "cells", "records")
 
 
