@@ -238,6 +238,8 @@ class _Finder:
                 else:
                     types.append(_type(_unwrap(arg)))
             first = next((t for t in types if _is_memory(t)), types[0] if types else UNTYPED)
+            if name in ("bytes", "bytearray") and (not types or _is_integer(types[0])):
+                return  # bytearray(16): an allocation, nothing converted
             self.add(node, "call", first, _type(node), name, keywords)
 
     def visit_SimpleCallNode(self, node: Any) -> None:

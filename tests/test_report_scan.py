@@ -1,0 +1,226 @@
+"""``cymatrix scan`` (:mod:`report.scan`): the memory conversions of Cython sources, found by
+Cython's own front end and answered from the measured cases.  Scanning ``cases/`` maps every
+case's conversion line to that very case; a fixture project shows each kind of finding (matched:
+works, dangles, fails; untyped; unmeasured; a file whose analysis fails) in text, JSON and SARIF
+(validated against the SARIF 2.1.0 schema), with the query's exit statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from matrix.model.cases import header_directives, load_cases, scan_signature
+from matrix.model.folders import cache_root
+from report.cli import main
+from report.scan.frontend import include_dirs, scan_file
+from report.scan.match import MATCHED, UNMEASURED, UNTYPED_STATUS, Signature, match
+from tests.conftest import missing_prerequisite
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "cases"
+FIXTURE = Path(__file__).parent / "fixtures" / "scan" / "project"
+
+UNMARKED = {"bytearray-to-char-memoryview": 7, "bytearray-to-char-memoryview-freethreading": 7}
+"""Cases whose .pyx has no "conversion under test" comment (adding one would change the code
+the measurements were keyed by): their conversion's line."""
+CONDITIONAL = {
+    "c-array-cast-to-memoryview-then-python-memoryview":
+        "the same call as cython-memoryview-to-python-memoryview: that the view is a cast of a C"
+        " array is no type",
+    "numpy-int-to-long-memoryview":
+        "the same coercion as numpy-int-underscore-to-long-memoryview: the dtype np.int the"
+        " array was made with is no type",
+    "readonly-numpy-to-double-memoryview":
+        "ndarray -> double[:] answers so only for a read-only array, which is no type (a"
+        " writable one is not measured with double[:])",
+}
+"""Cases matched conditionally (their ``when``) beside a case that answers in general."""
+NOT_FOUND = {
+    "const-fused-memoryview-argument":
+        "a fused-type cpdef argument converts in the fused dispatcher, at run time: the"
+        " analysis sees a Python call",
+}
+PARSED_ONLY = {
+    "numpy-int-t-memoryview": "'int_t' is not a type identifier",  # gone from numpy 2's .pxd
+    "pointer-to-numpy-guide": "",  # the guide's code: its own analysis fails
+}
+"""Cases whose analysis fails with today's numpy or Cython (as their own cythonize does in those
+cells): found by the parse alone, their types unknown, they are candidates of an untyped call."""
+
+
+def conversion_line(case: Any) -> int:
+    if case.id in UNMARKED:
+        return UNMARKED[case.id]
+    lines = case.pyx_path.read_text(encoding="utf-8").splitlines()
+    marked = [n for n, line in enumerate(lines, start=1) if "conversion under test" in line]
+    assert marked, f"{case.pyx_path}: no line marked as the conversion under test"
+    n = marked[-1]
+    return n + 1 if lines[n - 1].strip().startswith("#") else n
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> tuple[list[Any], tuple[Signature, ...]]:
+    cases = [c for c in load_cases(CASES) if not c.is_control]
+    sigs = tuple(Signature.of(c.id, data) for c in cases
+                 if (data := scan_signature(c)) is not None)
+    return cases, sigs
+
+
+def test_scanning_the_catalogue_maps_every_case_to_itself(
+        catalogue: tuple[list[Any], tuple[Signature, ...]]) -> None:
+    """Recall on cases/: every case's conversion line is matched to that very case, first;
+    each exception is listed above with its reason (and still holds the case somewhere)."""
+    cases, sigs = catalogue
+    assert len(sigs) == len(cases), "every conversion case declares its [conversion]"
+    includes = include_dirs()
+    exact, missed = [], []
+    for case in cases:
+        line = conversion_line(case)
+        scanned = scan_file(case.pyx_path, case.pyx_path.name, includes=includes)
+        # the build the case declares (its [options] directives), as a project would set them
+        directives = {**dict(case.options.directives),
+                      **dict(header_directives(case.pyx_path, case.code))}
+        found = [match(c, sigs, directives=directives, cplus=case.options.cplus,
+                       limited_api=bool(case.options.limited_api))
+                 for c in scanned.conversions if c.line == line]
+        if case.id in NOT_FOUND:
+            assert not any(case.id in m.cases for m in found), case.id  # else: not an exception
+            continue
+        if case.id in PARSED_ONLY and scanned.parsed_only:
+            assert PARSED_ONLY[case.id] in scanned.error, scanned.error
+            assert any(m.status == UNTYPED_STATUS and case.id in m.cases for m in found) or (
+                not found), (case.id, found)
+            continue
+        if case.id in CONDITIONAL:
+            assert any(case.id in [c for c, _ in m.conditional] for m in found), (case.id, found)
+            continue
+        if any(m.status == MATCHED and m.cases[:1] == (case.id,) for m in found):
+            exact.append(case.id)
+        else:
+            missed.append((case.id, line, [(m.conversion, m.status, m.cases) for m in found]))
+    assert not missed, missed
+    assert len(exact) >= len(cases) - len(NOT_FOUND) - len(PARSED_ONLY) - len(CONDITIONAL)
+
+
+def run_scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = main(["scan", *args])
+    return status, capsys.readouterr().out
+
+
+def test_the_fixture_project_in_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each kind of finding, at file:line:col, the range read from the project's
+    pyproject.toml; a matched conversion failing in range makes the exit status 1."""
+    status, out = run_scan(capsys, str(FIXTURE), "--project", str(FIXTURE))
+    assert status == 1
+    assert out.startswith("Range from ")
+    assert "src/buffers.pyx\n" in out and "broken/broken.pyx\n" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")
+             and line.split()[0][0].isdigit()}
+    assert "✅ bytes -> const unsigned char[:] (coercion): bytes-to-const-uchar-memoryview:" \
+        in lines["17:23"]
+    assert "↯ bytearray -> char * (coercion): bytearray-to-char-pointer:" in lines["18:22"]
+    assert "dangles on" in lines["18:22"]
+    assert "❌ bytes -> const char[:] (coercion): bytes-to-const-char-memoryview: fails" \
+        in lines["19:24"]
+    assert "untyped, depends on the object at run time; candidates:" in lines["21:23"]
+    assert "unmeasured" in lines["23:19"] and "nearest measured:" in lines["23:19"]
+    assert ("analysis failed, scanned by its parse alone (types unknown): broken.pyx:5:22:"
+            " undeclared name not builtin: undeclared_name") in out
+    assert "numpy.asarray(object) (call): untyped, types unknown" in out
+    assert out.rstrip().splitlines()[-1].startswith("2 files, ")
+
+
+def test_exit_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """0 when nothing matched fails in range; --safe makes a dangling conversion fail (1);
+    usage errors are 2."""
+    works = tmp_path / "works.pyx"
+    works.write_text("cdef bytes b = b'x'\ncdef const unsigned char[:] v = b\n", encoding="utf-8")
+    dangles = tmp_path / "dangles.pyx"
+    dangles.write_text("cdef bytearray ba = bytearray(b'x')\ncdef char* p = ba\n",
+                       encoding="utf-8")
+    assert run_scan(capsys, str(works), "--python", ">=3.9", "--cython", ">=3.0")[0] == 0
+    assert run_scan(capsys, str(dangles), "--python", ">=3.9", "--cython", ">=3.0")[0] == 0
+    assert run_scan(capsys, str(dangles), "--python", ">=3.9", "--cython", ">=3.0",
+                    "--safe")[0] == 1
+    assert main(["scan", str(tmp_path / "missing.pyx")]) == 2
+    assert "missing.pyx: no such file or folder" in capsys.readouterr().err
+    assert main(["scan", str(works), "-X", "language_level"]) == 2
+    assert "--directive 'language_level': not NAME=VALUE" in capsys.readouterr().err
+
+
+def test_the_fixture_project_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run_scan(capsys, str(FIXTURE), "--project", str(FIXTURE), "--format", "json")
+    document = json.loads(out)
+    assert status == document["exit_status"] == 1
+    summary = document["summary"]
+    statuses = [c["status"] for c in document["conversions"]]
+    assert summary["matched"] == statuses.count(MATCHED) >= 3
+    assert summary["untyped"] == statuses.count(UNTYPED_STATUS) >= 2
+    assert summary["unmeasured"] == statuses.count(UNMEASURED) >= 1
+    assert summary["failing"] == 1 and summary["dangling"] == 1 and summary["parsed_only"] == 1
+    failing = next(c for c in document["conversions"] if c["where"].endswith("buffers.pyx:19:24"))
+    assert failing["cases"] == ["bytes-to-const-char-memoryview"]
+    assert failing["answer"]["verdict"] == "fails" and failing["answer"]["failures"]
+    assert failing["answer"]["failures"][0]["reproduce"].startswith("nox -s matrix -- try ")
+
+
+SARIF_SCHEMA_PACKAGE = ("https://registry.npmjs.org/@microsoft/jest-sarif/-/"
+                        "jest-sarif-1.0.0-beta.0.tgz")
+SARIF_SCHEMA_SHA256 = "748e2c3d1a842e7bb258416685c7ea3a0da40005b72267b2052c2856d48ad102"
+SARIF_SCHEMA_MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"
+"""The SARIF 2.1.0 schema, from Microsoft's MIT-licensed npm package that ships it (pinned by
+hash, fetched from the npm registry once into the cache folder)."""
+
+
+def sarif_schema() -> dict[str, Any]:
+    kept = cache_root() / "sarif" / "sarif-2.1.0-rtm.5.json"
+    if not kept.is_file():
+        try:
+            raw = urllib.request.urlopen(SARIF_SCHEMA_PACKAGE, timeout=60).read()
+        except OSError as exc:
+            missing_prerequisite(f"the SARIF schema's package could not be fetched ({exc})")
+        assert hashlib.sha256(raw).hexdigest() == SARIF_SCHEMA_SHA256, "the pinned package changed"
+        with tarfile.open(fileobj=io.BytesIO(raw)) as archive:
+            member = archive.extractfile(SARIF_SCHEMA_MEMBER)
+            assert member is not None
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_bytes(member.read())
+    schema: dict[str, Any] = json.loads(kept.read_text(encoding="utf-8"))
+    return schema
+
+
+def test_the_fixture_project_in_sarif_is_valid_sarif(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    """SARIF 2.1.0, valid against its schema: a result per conversion at file:line:col, the
+    failing one an error, the dangling one a warning (an error with --safe)."""
+    import jsonschema
+
+    out = tmp_path / "scan.sarif"
+    status = main(["scan", str(FIXTURE), "--project", str(FIXTURE), "--format", "sarif",
+                   "--output", str(out)])
+    assert status == 1 and capsys.readouterr().out == ""
+    document = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.validate(document, sarif_schema())
+    run = document["runs"][0]
+    assert run["tool"]["driver"]["name"] == "cymatrix"
+    results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]): r
+               for r in run["results"]}
+    assert results[("buffers.pyx", 19)]["level"] == "error"
+    assert results[("buffers.pyx", 19)]["ruleId"] == "bytes-to-const-char-memoryview"
+    assert results[("buffers.pyx", 18)]["level"] == "warning"
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert all(0 <= r["ruleIndex"] < len(rules) and rules[r["ruleIndex"]] == r["ruleId"]
+               for r in run["results"])
+    main(["scan", str(FIXTURE / "src"), "--project", str(FIXTURE), "--format", "sarif",
+          "--output", str(out), "--safe"])
+    safe = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert next(r for r in safe if r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                == 18)["level"] == "error"
