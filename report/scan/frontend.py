@@ -340,8 +340,7 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
               calls: Collection[str] = ()) -> FileScan:
     """The conversions of one file (``shown``: its name as the output shows it)."""
     from Cython.Compiler import Errors, Pipeline
-    from Cython.Compiler.Main import CompilationOptions, CompilationSource, Context
-    from Cython.Compiler.Main import default_options
+    from Cython.Compiler.Main import CompilationOptions, CompilationSource, Context, default_options
     from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
     from Cython.Compiler.Scanning import FileSourceDescriptor
 

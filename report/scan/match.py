@@ -79,7 +79,7 @@ class Match:
     measured idioms."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern(glob: str) -> re.Pattern[str]:
     """A signature's type pattern: ``*`` any text, ``?`` one character, ``#`` a number (a C
     array's size: ``int[#]``); everything else, ``[:]`` included, stands for itself."""
