@@ -7,7 +7,8 @@ and the interpreter kinds), :mod:`~report.query.project` (the range a project's
 values), :mod:`~report.query.data` (reading the published data, and its cache),
 :mod:`~report.query.answer` (the answer: its types and how it is computed),
 :mod:`~report.query.range_warnings` (where the data covers a range only partly, and why nothing
-in it was tried), :mod:`~report.query.text` (the answer for a terminal) and
+in it was tried), :mod:`~report.query.text` (the answer for a terminal),
+:mod:`~report.query.summary` (the answer as the GitHub Action's step summary and outputs) and
 :mod:`~report.query.status` (the exit statuses, listed at the end of this docstring).
 
 Reads only published data (``docs/compat.json`` and the ``compat.csv.gz`` it names);

@@ -23,26 +23,33 @@ class QueryError(MatrixError):
 
 @dataclass(frozen=True)
 class ExitStatus:
-    """One exit status and what it means."""
+    """One exit status, its verdict in a word or two (a step summary's heading), and what it
+    means."""
 
     code: int
+    verdict: str
     meaning: str
 
 
 EXIT_STATUSES: tuple[ExitStatus, ...] = (
-    ExitStatus(EXIT_WORKS, "every selected case works wherever tried in range; toolchain"
+    ExitStatus(EXIT_WORKS, "works",
+               "every selected case works wherever tried in range; toolchain"
                " failures are reported apart and do not fail the query (unless"
                " --strict-toolchain)"),
-    ExitStatus(EXIT_FAILS, "a selected case fails on its own somewhere in range; with --safe,"
+    ExitStatus(EXIT_FAILS, "fails",
+               "a selected case fails on its own somewhere in range; with --safe,"
                " also when a selected case's target was measured to dangle after a resize of"
                " its source somewhere in range (listed under the case either way)"),
-    ExitStatus(EXIT_USAGE, "usage error: bad arguments, a specifier that does not parse, a"
+    ExitStatus(EXIT_USAGE, "usage error",
+               "usage error: bad arguments, a specifier that does not parse, a"
                " --case glob that matches no conversion case, a missing or malformed data"
                " file, a --compiler with no cells (error: ... on stderr)"),
-    ExitStatus(EXIT_TOOLCHAIN, "only with --strict-toolchain: the range includes toolchains"
+    ExitStatus(EXIT_TOOLCHAIN, "toolchains build nothing",
+               "only with --strict-toolchain: the range includes toolchains"
                " that build nothing (a control case fails in a counted cell in range), and no"
                " case fails on its own"),
-    ExitStatus(EXIT_UNTESTED, "nothing in range was tried for the selected cases: a specifier"
+    ExitStatus(EXIT_UNTESTED, "untested",
+               "nothing in range was tried for the selected cases: a specifier"
                " matches no tested version (the message names the flag and lists the tested"
                " versions), or the axes each match but never together, or the cells in range"
                " are only shipped C, could not be tried, or are toolchain failures"),
