@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import missing_prerequisite
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE_DISTRIBUTIONS = {"cython-memory-matrix", "packaging", "platformdirs", "tabulate"}
+BASE_DISTRIBUTIONS = {"cython-memory-matrix", "cython", "packaging", "platformdirs", "tabulate"}
 """The base install's dependency closure (docs/internals.md lists it; tomli too before 3.11)."""
 BASE_LIMIT_BYTES = 30 * 1024 * 1024
 
@@ -189,3 +189,18 @@ def test_the_readmes_install_and_query_commands_run_as_shown(installed: dict[str
         assert done.returncode in (0, 1), (check.argv, done.stderr)
         lines = done.stdout.splitlines()
         assert lines[0].startswith("Support range: ") and lines[1].startswith("Data: "), lines[:2]
+
+
+def test_an_installed_scan_reads_a_projects_sources(installed: dict[str, Any]) -> None:
+    """``cymatrix scan`` in the fresh venv (Cython is in the base install): a conversion of the
+    project's own file answered from the shipped data, at file:line:col."""
+    project = installed["home"] / "scanned"
+    project.mkdir()
+    (project / "views.pyx").write_text(
+        "cdef bytearray ba = bytearray(b'abc')\ncdef char* p = ba\n", encoding="utf-8")
+    done = subprocess.run([str(installed["venv"] / "bin" / "cymatrix"), "scan", "views.pyx",
+                           "--python", ">=3.9", "--cython", ">=3.0", "--safe"],
+                          capture_output=True, text=True, check=False, cwd=project,
+                          env=installed["env"])
+    assert done.returncode == 1, done.stdout + done.stderr  # --safe: the pointer dangles
+    assert "  2:16  ↯ bytearray -> char * (coercion): bytearray-to-char-pointer:" in done.stdout
