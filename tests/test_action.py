@@ -38,7 +38,11 @@ INPUT_FLAGS = {"python": "--python", "cython": "--cython", "numpy": "--numpy",
                "interpreter": "--interpreter", "project": "--project", "cases": "--case",
                "safe": "--safe", "strict-toolchain": "--strict-toolchain", "data": "--data"}
 """Each input and the query's flag it becomes."""
-OUTPUTS = {"exit-status", "failing-cases", "dangling-cases"}
+SCAN_INPUTS = {"scan", "upload-sarif"}
+"""The scan's own inputs (the paths it scans; whether its SARIF is uploaded)."""
+OUTPUTS = {"exit-status", "failing-cases", "dangling-cases", "sarif-file"}
+UPLOAD_SARIF = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"
+"""The upload, pinned by commit (v4.36.2's)."""
 RANGE = {"python": ">=3.9", "cython": ">=3.0", "numpy": ">=1.26"}
 """The fixture project's range, as explicit inputs (and as its pyproject.toml states it)."""
 PYPROJECT = """\
@@ -118,16 +122,28 @@ def fixture_project(path: Path, pyproject: bool = True) -> Path:
 
 def test_the_action_declares_its_inputs_and_outputs(action: dict[str, Any]) -> None:
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == set(INPUT_FLAGS)
+    assert set(action["inputs"]) == set(INPUT_FLAGS) | SCAN_INPUTS
     for name, spec in action["inputs"].items():
         assert spec.get("description"), f"input {name} has no description"
         assert spec["required"] is False, "every input may be left out"
     assert action["inputs"]["project"]["default"] == "."
     assert action["inputs"]["safe"]["default"] == "false"
     assert set(action["outputs"]) == OUTPUTS
+    expected = {"failing-cases": "${{ steps.query.outputs.failing-cases }}",
+                "dangling-cases": "${{ steps.query.outputs.dangling-cases }}",
+                "exit-status": "${{ steps.query.outputs.exit-status ||"
+                               " steps.scan.outputs.exit-status }}",
+                "sarif-file": "${{ steps.scan.outputs.sarif-file }}"}
     for name, spec in action["outputs"].items():
         assert spec.get("description")
-        assert spec["value"] == f"${{{{ steps.query.outputs.{name} }}}}"
+        assert spec["value"] == expected[name]
+    assert step(action, "query")["if"] == "${{ inputs.scan == '' }}"
+    assert step(action, "scan")["if"] == "${{ inputs.scan != '' }}"
+    (upload,) = [s for s in action["runs"]["steps"] if s.get("uses", "").startswith(
+        "github/codeql-action/upload-sarif@")]
+    assert upload["uses"] == UPLOAD_SARIF
+    assert "!cancelled()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
+    assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif-file }}"
 
 
 def test_no_script_interpolates_an_expression(action: dict[str, Any]) -> None:
@@ -137,6 +153,8 @@ def test_no_script_interpolates_an_expression(action: dict[str, Any]) -> None:
         assert "${{" not in found.get("run", ""), found["name"]
     env = step(action, "query")["env"]
     assert set(env.values()) == {f"${{{{ inputs.{name} }}}}" for name in INPUT_FLAGS}
+    scan_env = step(action, "scan")["env"]
+    assert all(v.startswith("${{ inputs.") for v in scan_env.values())
 
 
 def test_the_install_is_the_actions_own_ref(action: dict[str, Any]) -> None:
@@ -356,3 +374,26 @@ def test_the_readme_example_uses_only_inputs_the_action_has(action: dict[str, An
     assert f"/{repository}" == urlparse(source).path, "the action's repository is the project's"
     assert ref == "main"
     assert example["with"] and set(example["with"]) <= set(action["inputs"])
+
+
+def test_the_scan_answers_for_the_projects_sources(action: dict[str, Any],
+                                                   installed: dict[str, str]) -> None:
+    """``scan``: the project's sources scanned on the range (from its pyproject.toml here), the
+    answer in the summary, the SARIF file written and named as an output, the step's status the
+    scan's (with ``safe``, a dangling conversion fails it)."""
+    workspace = Path(installed["GITHUB_WORKSPACE"])
+    (workspace / "src").mkdir(exist_ok=True)
+    (workspace / "src" / "views.pyx").write_text(
+        "cdef bytearray ba = bytearray(b'abc')\ncdef char* p = ba\n", encoding="utf-8")
+    for safe, status in (("false", 0), ("true", 1)):
+        for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+            Path(installed[name]).write_text("")
+        done = run_step(action, "scan", installed, {"scan": "src", "safe": safe})
+        assert done.returncode == status, done.stdout + done.stderr
+        assert "bytearray -> char * (coercion): bytearray-to-char-pointer:" in done.stdout
+        summary = Path(installed["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+        word = {0: "works", 1: "fails"}[status]
+        assert summary.startswith(f"### cymatrix scan: {word} (exit {status})\n")
+        got = outputs(installed)
+        sarif = json.loads(Path(got["sarif-file"]).read_text(encoding="utf-8"))
+        assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]

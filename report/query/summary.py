@@ -27,10 +27,11 @@ def verdict(status: int) -> str:
     return words.get(status, "error")
 
 
-def step_summary(status: int, text: str, answer: dict[str, Any] | None, stderr: str) -> str:
+def step_summary(status: int, text: str, answer: dict[str, Any] | None, stderr: str,
+                 command: str = "query") -> str:
     """The markdown appended to the step summary: the range (the answer's, when it gave one)
-    and the verdict as a heading, then what the query printed."""
-    heading = f"cymatrix query: {verdict(status)} (exit {status})"
+    and the verdict as a heading, then what the query (or the scan) printed."""
+    heading = f"cymatrix {command}: {verdict(status)} (exit {status})"
     if answer is not None:
         heading = f"Support range {answer['range']}: {verdict(status)} (exit {status})"
     printed = "\n".join(part.rstrip("\n") for part in (text, stderr) if part.strip())
@@ -58,10 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--text", required=True, help="the text answer (stdout)")
     parser.add_argument("--json", required=True, help="the --json answer (stdout)")
     parser.add_argument("--stderr", required=True, help="what the query wrote to stderr")
+    parser.add_argument("--command", default="query", choices=("query", "scan"),
+                        help="which command answered (the heading names it)")
     args = parser.parse_args(argv)
     raw = _read(args.json)
     answer = json.loads(raw) if raw.strip() else None
-    summary = step_summary(args.status, _read(args.text), answer, _read(args.stderr))
+    summary = step_summary(args.status, _read(args.text), answer, _read(args.stderr),
+                           args.command)
     outputs = "".join(f"{k}={v}\n" for k, v in step_outputs(args.status, answer).items())
     for variable, content in (("GITHUB_STEP_SUMMARY", summary), ("GITHUB_OUTPUT", outputs)):
         target = os.environ.get(variable)
