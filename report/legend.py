@@ -146,12 +146,18 @@ DANGLES = "↯"
 DANGLES_LEGEND = ("a target measured to dangle after the source's resize (the moves probe, or"
                   " AddressSanitizer)")
 
+UNTYPED_MARK = "?"
+"""Marks a conversion ``cymatrix scan`` found whose source is an untyped object (or whose file's
+analysis failed): no measured case answers for it by type alone."""
+UNMEASURED_MARK = "○"
+"""Marks a conversion ``cymatrix scan`` found that no measured case covers."""
+
 MARKS: dict[str, str] = {
     "WORKS": WORKS, "MIXED": MIXED, "FAILS": FAILS, "FLAKY": FLAKY, "TOOLCHAIN": TOOLCHAIN,
     "ENV_ERROR": SYMBOLS[Verdict.ENV_ERROR], "SHIPPED_C": SHIPPED_C,
     "COMPILER_MARK": COMPILER_MARK, "CONTRADICTED": CONTRADICTED,
     "RANGES_LEAVE_OUT_TOOLCHAIN": RANGES_LEAVE_OUT_TOOLCHAIN, "VARIANT": VARIANT,
-    "DANGLES": DANGLES,
+    "DANGLES": DANGLES, "UNTYPED_MARK": UNTYPED_MARK, "UNMEASURED_MARK": UNMEASURED_MARK,
 }
 """Every mark a reader meets, by the name the page's template gives it (``{{mark:VARIANT}}``);
 the verdicts' words and dash (``n/p``, ``—``) are ordinary text and not listed."""

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from report.legend import ANSWER_SYMBOLS, DANGLES
+from report.legend import ANSWER_SYMBOLS, DANGLES, UNMEASURED_MARK, UNTYPED_MARK
 from report.query.answer import CaseAnswer
 from report.query.range_warnings import plural
 from report.scan.match import MATCHED, UNMEASURED, UNTYPED_STATUS
@@ -17,8 +17,6 @@ from report.scan.result import Finding, ScanResult
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-UNTYPED_MARK, UNMEASURED_MARK = "?", "○"
-"""The marks of a conversion no case answers for: its source is untyped, or nothing covers it."""
 
 
 def does_text(case: CaseAnswer) -> str:
