@@ -146,7 +146,7 @@ DANGLES = "↯"
 DANGLES_LEGEND = ("a target measured to dangle after the source's resize (the moves probe, or"
                   " AddressSanitizer)")
 
-UNTYPED_MARK = "?"
+UNTYPED_MARK = "❔"
 """Marks a conversion ``cymatrix scan`` found whose source is an untyped object (or whose file's
 analysis failed): no measured case answers for it by type alone."""
 UNMEASURED_MARK = "○"
