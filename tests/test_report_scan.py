@@ -224,3 +224,22 @@ def test_the_fixture_project_in_sarif_is_valid_sarif(capsys: pytest.CaptureFixtu
     safe = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert next(r for r in safe if r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 == 18)["level"] == "error"
+
+
+def test_an_included_file_is_scanned_as_part_of_its_module(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file another ``include``s is scanned within it (its own lines reported under its own
+    name), not alone, where it would lack the module's declarations; a reference cast
+    (``<PyObject*>``) is no memory conversion."""
+    (tmp_path / "module.pyx").write_text(
+        "from cpython.ref cimport PyObject\ncdef bytes b = b'x'\ninclude \"part.pxi\"\n",
+        encoding="utf-8")
+    (tmp_path / "part.pxi").write_text(
+        "cdef const char* p = b\ncdef PyObject* o = <PyObject*>b\n", encoding="utf-8")
+    status, out = run_scan(capsys, str(tmp_path), "--python", ">=3.9", "--cython", ">=3.0",
+                           "--format", "json")
+    document = json.loads(out)
+    assert [f["path"] for f in document["files"]] == [str(tmp_path / "module.pyx")]
+    found = [(c["path"], c["line"], c["construct"], c["source"], c["target"])
+             for c in document["conversions"]]
+    assert found == [(str(tmp_path / "part.pxi"), 1, "coercion", "bytes", "const char *")]

@@ -84,8 +84,10 @@ class _Finder:
     def __init__(self, path: str, shown: str, lines: Sequence[str], calls: Collection[str],
                  *, typed: bool) -> None:
         self.path, self.shown, self.lines, self.typed = path, shown, lines, typed
+        self.folder = os.path.dirname(path)
+        self.texts: dict[str, Sequence[str]] = {path: lines}
         self.calls = MEMORY_CALLS | frozenset(calls)
-        self.found: dict[tuple[int, int, str], Conversion] = {}
+        self.found: dict[tuple[str, int, int, str], Conversion] = {}
         self.aliases: dict[str, str] = {}
         self.consumed: set[int] = set()
 
@@ -108,24 +110,44 @@ class _Finder:
                     children.append(child)
             stack.extend(reversed(children))
 
-    def _here(self, node: Any) -> bool:
+    def _file(self, node: Any) -> str | None:
+        """The source file a node comes from: the scanned file, or a ``.pyx``/``.pxi`` it
+        ``include``s (in its folder or below); ``None`` for Cython's utility code, ``.pxd``
+        declarations and anything else outside."""
         pos = getattr(node, "pos", None)
         if not pos:
-            return False
+            return None
         descriptor = pos[0]
         name = getattr(descriptor, "filename", None) or getattr(descriptor, "path_description",
                                                                 None)
-        return bool(name) and os.path.abspath(str(name)) == self.path
+        if not name:
+            return None
+        found = os.path.abspath(str(name))
+        if found == self.path:
+            return found
+        if found.endswith((".pyx", ".pxi")) and found.startswith(self.folder + os.sep):
+            return found
+        return None
+
+    def _here(self, node: Any) -> bool:
+        return self._file(node) is not None
 
     def add(self, node: Any, construct: str, source: Any, target: Any, call: str = "",
             keywords: tuple[str, ...] = ()) -> None:
         _, line, column = node.pos
         source_name = source if isinstance(source, str) else type_name(str(source))
         target_name = target if isinstance(target, str) else type_name(str(target))
-        code = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        key = (line, column, construct)
+        where = self._file(node) or self.path
+        if where not in self.texts:
+            self.texts[where] = Path(where).read_text(encoding="utf-8",
+                                                      errors="replace").splitlines()
+        lines = self.texts[where]
+        code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        shown = self.shown if where == self.path else os.path.join(
+            os.path.dirname(self.shown), os.path.relpath(where, self.folder))
+        key = (shown, line, column, construct)
         self.found.setdefault(key, Conversion(
-            self.shown, line, column + 1, construct, source_name, target_name, call, keywords,
+            shown, line, column + 1, construct, source_name, target_name, call, keywords,
             code, self.typed))
 
     def visit(self, node: Any) -> None:
@@ -173,7 +195,7 @@ class _Finder:
         operand = node.operand
         if not self.typed:  # a parse: the cast's type as written, the operand's unknown
             written = _written_cast(self.lines, node)
-            if written not in SCALARS:
+            if written not in SCALARS and not written.startswith("PyObject"):
                 self.add(node, "cast", UNTYPED, written)
             return
         if type(operand).__name__ == "CoerceToPyTypeNode" and _is_memory(operand.arg.type):
@@ -184,8 +206,8 @@ class _Finder:
         if _is_integer(target) or (getattr(source, "is_ptr", False)
                                    and getattr(target, "is_ptr", False)):
             return  # an address as a number, or a pointer seen as another pointer
-        if type_name(str(target)) == UNTYPED:
-            return  # <object> p: a reference reinterpreted, no memory converted
+        if type_name(str(target)) == UNTYPED or type_name(str(target)).startswith("PyObject"):
+            return  # <object> p, <PyObject*> o: a reference reinterpreted, no memory converted
         if _is_memory(source) or _is_memory(target):
             self.add(node, "cast", source, target)
 
@@ -237,7 +259,9 @@ class _Finder:
                     types.append(_type(arg.arg))
                 else:
                     types.append(_type(_unwrap(arg)))
-            first = next((t for t in types if _is_memory(t)), types[0] if types else UNTYPED)
+            first = next((t for t in types if _is_memory(t)
+                          and not type_name(str(t)).startswith("Py_buffer")),
+                         types[0] if types else UNTYPED)
             if name in ("bytes", "bytearray") and (not types or _is_integer(types[0])):
                 return  # bytearray(16): an allocation, nothing converted
             self.add(node, "call", first, _type(node), name, keywords)
@@ -303,7 +327,8 @@ def _written_cast(lines: Sequence[str], node: Any) -> str:
     _, line, column = node.pos
     text = lines[line - 1][column:] if 0 < line <= len(lines) else ""
     if text.startswith("<") and ">" in text:
-        return " ".join(text[1:text.index(">")].split()).rstrip("?")
+        written = " ".join(text[1:text.index(">")].split()).rstrip("?")
+        return re.sub(r"\s*\*", " *", written).replace("* *", "**")  # char* -> char *, as typed
     return UNTYPED
 
 

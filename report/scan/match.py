@@ -110,8 +110,7 @@ def _fits(conversion: Conversion, sig: Signature) -> bool:
     if not {k.replace(" ", "") for k in sig.keywords} <= written:
         return False
     if conversion.untyped:  # the source's type is unknown: any source fits
-        return conversion.target == UNTYPED or not conversion.typed or glob_match(
-            conversion.target, sig.target)
+        return conversion.target == UNTYPED or glob_match(conversion.target, sig.target)
     return glob_match(conversion.source, sig.source) and glob_match(conversion.target, sig.target)
 
 

@@ -89,18 +89,16 @@ def render_text(result: ScanResult, *, safe: bool = False) -> str:
                  + (f" (digest {data['digest']})" if data.get("digest") else "")
                  + (f", from {data['source']}" if data.get("source") else ""))
     by_file: dict[str, list[Finding]] = {}
-    for finding in result.findings:
+    for finding in result.findings:  # in scan order: a file, then the files it includes
         by_file.setdefault(finding.match.conversion.path, []).append(finding)
-    for scanned in result.files:
-        found = by_file.get(scanned.path, [])
-        if not found and not scanned.error:
-            continue
+    errors = {scanned.path: scanned.error for scanned in result.files if scanned.error}
+    for path in [*by_file, *(p for p in errors if p not in by_file)]:
         lines.append("")
-        lines.append(scanned.path)
-        if scanned.error:
+        lines.append(path)
+        if path in errors:
             lines.append(f"  analysis failed, scanned by its parse alone (types unknown):"
-                         f" {scanned.error}")
-        lines.extend(finding_text(f) for f in found)
+                         f" {errors[path]}")
+        lines.extend(finding_text(f) for f in by_file.get(path, []))
     failing = [f for f in result.findings if f.fails]
     dangling = [f for f in result.findings if f.dangles]
     matched = result.count(MATCHED)

@@ -4,6 +4,7 @@ own rules (:func:`report.query.answer.answer`), with the query's exit statuses."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +67,24 @@ class ScanResult:
         return sum(1 for f in self.findings if f.match.status == status)
 
 
+INCLUDE = re.compile(r"""^[ \t]*include[ \t]+["']([^"']+)["']""", re.MULTILINE)
+
+
+def included(files: Iterable[Path]) -> set[Path]:
+    """The files of ``files`` that another of them ``include``s: scanned as part of it (their
+    lines reported as theirs), never alone (on their own they lack its declarations)."""
+    found: set[Path] = set()
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for name in INCLUDE.findall(text):
+            found.add((path.parent / name).resolve())
+    return found
+
+
 def source_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """The Cython sources under ``paths`` (files as given, folders walked, sorted), each with
-    its name as the output shows it; raises :class:`QueryError` for a path that does not
-    exist or holds none."""
+    """The Cython sources under ``paths`` (files as given, folders walked, sorted; a folder's
+    files that another ``include``s are left to it), each with its name as the output shows
+    it; raises :class:`QueryError` for a path that does not exist or holds none."""
     found: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_file():
@@ -80,7 +95,8 @@ def source_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
                                                      & SKIPPED_FOLDERS))
             if not inside:
                 raise QueryError(f"{path}: holds no Cython source (.pyx, .pxd, .pxi)")
-            found.extend((p, str(p)) for p in inside)
+            parts = included(inside)
+            found.extend((p, str(p)) for p in inside if p.resolve() not in parts)
         else:
             raise QueryError(f"{path}: no such file or folder")
     return found
