@@ -143,7 +143,7 @@ MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "co
 """``python -m matrix`` commands; ``nox -s matrix -- <command> ...`` runs one (tests check this
 list against the command line's own)."""
 
-REPORT_COMMANDS = ("render", "query", "regressions", "agree")
+REPORT_COMMANDS = ("render", "query", "regressions", "agree", "scan")
 """``python -m report`` commands; ``nox -s report -- <command> ...`` runs one."""
 
 

@@ -43,7 +43,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, sorted(dist.iterdir())
     venv = work / "venv"
-    for command in ([uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+    for command in ([uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)],
                     [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
                      str(wheels[0])]):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -174,21 +174,45 @@ def test_an_installed_query_reads_the_range_from_the_projects_pyproject(
     assert json.loads(flagged.stdout)["range"] == "python >=3.9, cython >=3.1, numpy >=2.0"
 
 
-def test_the_readmes_install_and_query_commands_run_as_shown(installed: dict[str, Any]) -> None:
+def test_the_readmes_install_query_and_scan_commands_run_as_shown(installed: dict[str, Any]
+                                                                  ) -> None:
     """Every ``cymatrix ...`` command the README shows runs in the venv its ``python3 -m pip
-    install .`` makes (the wheel built here) and answers: status 0 or 1 (a case fails in
-    range), the range and the shipped data named first."""
-    from tests.test_readme_commands import COMMANDS, InstallCheck, ToolCheck, plans
+    install .`` makes (the wheel built here), in order, after the source downloads it shows
+    (``pip download`` of a pinned sdist, ``tar xzf``): each answers with status 0 or 1, and
+    the output the README shows comes out, in order ("..." stands for lines left out)."""
+    from tests.test_readme_commands import (
+        COMMANDS,
+        PLACEHOLDERS,
+        InstallCheck,
+        SdistCheck,
+        ToolCheck,
+        plans,
+    )
 
-    checks = [c for shown in COMMANDS for c in plans(shown)]
-    assert any(isinstance(c, InstallCheck) for c in checks)
-    tools = [c for c in checks if isinstance(c, ToolCheck)]
-    assert tools, "the README shows how to query with the installed tool"
-    for check in tools:
-        done = run(installed, str(installed["venv"] / "bin" / check.argv[0]), *check.argv[1:])
-        assert done.returncode in (0, 1), (check.argv, done.stderr)
-        lines = done.stdout.splitlines()
-        assert lines[0].startswith("Support range: ") and lines[1].startswith("Data: "), lines[:2]
+    checks = [(shown, plans(shown)) for shown in COMMANDS]
+    assert any(isinstance(c, InstallCheck) for _, found in checks for c in found)
+    ran = 0
+    work = installed["home"] / "readme"
+    work.mkdir(exist_ok=True)
+    for shown, found in checks:
+        if not found or not all(isinstance(c, (ToolCheck, SdistCheck)) for c in found):
+            continue
+        if set(shown.text.split()) & set(PLACEHOLDERS):  # a form (`cymatrix scan PATH...`)
+            continue
+        done = subprocess.run(["bash", "-c", shown.text], capture_output=True, text=True,
+                              check=False, cwd=work, env=installed["env"])
+        assert done.returncode in (0, 1), (shown.text, done.stdout[-2000:], done.stderr[-2000:])
+        ran += any(isinstance(c, ToolCheck) for c in found)
+        if any(isinstance(c, ToolCheck) for c in found):
+            lines = done.stdout.splitlines()
+            assert lines[0].startswith(("Support range: ", "Range from ")), lines[:2]
+        remaining = iter(done.stdout.splitlines())
+        for expected in shown.output:
+            if expected.strip() in ("", "..."):
+                continue
+            assert any(line.rstrip() == expected for line in remaining), \
+                f"{shown.label}: output lacks (in order) {expected!r}\n{done.stdout[-3000:]}"
+    assert ran >= 2, "the README shows the installed query and scan"
 
 
 def test_an_installed_scan_reads_a_projects_sources(installed: dict[str, Any]) -> None:

@@ -60,7 +60,7 @@ NOT_COMMANDS = {
 PLACEHOLDERS = {
     "X": ["3.11"], "Y": ["3.2.4"], "Z": ["2.3.5"], "C": ["bytes-to-char-pointer"],
     "A..B": ["0.27.3..0.28.6"], "N": ["5"], "<id>": ["bytes-to-char-pointer"],
-    "...": ["--python", ">=3.8", "--case", "bytes-*"],
+    "...": ["--python", ">=3.8", "--case", "bytes-*"], "PATH...": ["cases"],
 }
 """Sample values for the Commands table's placeholders (``...``: more flags of the command)."""
 
@@ -127,6 +127,15 @@ class InstallCheck:
 class ToolCheck:
     """``cymatrix ARGS``: the installed tool (``python -m report ARGS``); parsed here with the
     real command line, run by tests/test_distribution.py in the fresh venv."""
+
+    argv: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SdistCheck:
+    """``pip download --no-deps --no-binary :all: NAME==VERSION`` and its ``tar xzf
+    NAME-VERSION.tar.gz``: a real package's source, pinned, for the scan's example;
+    tests/test_distribution.py runs them in the fresh venv before the scan."""
 
     argv: tuple[str, ...] = field(default=())
 
@@ -230,7 +239,8 @@ def _parse(module: str, argv: list[str]) -> None:
                         f" {errors.getvalue().strip()}") from exc
 
 
-Check = NoxCheck | PipCheck | UvPythonCheck | InstallCheck | ToolCheck
+Check = NoxCheck | PipCheck | UvPythonCheck | InstallCheck | ToolCheck | SdistCheck
+PINNED_SDIST = re.compile(r"^[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9_.!+-]*$")
 
 
 def plan(argv: list[str]) -> Check:
@@ -243,6 +253,12 @@ def plan(argv: list[str]) -> Check:
     if argv[:1] == ["cymatrix"]:
         _parse("report", argv[1:])
         return ToolCheck(tuple(argv))
+    if argv[:5] == ["pip", "download", "--no-deps", "--no-binary", ":all:"] and len(argv) == 6:
+        if not PINNED_SDIST.match(argv[5]):
+            raise Unchecked(f"`{shown}`: the package must be pinned (NAME==VERSION)")
+        return SdistCheck(tuple(argv))
+    if argv[:2] == ["tar", "xzf"] and len(argv) == 3 and argv[2].endswith(".tar.gz"):
+        return SdistCheck(tuple(argv))
     if argv[:3] == ["uv", "python", "install"] and len(argv) > 3 and not any(
             a.startswith("-") for a in argv[3:]):
         return UvPythonCheck(tuple(argv[3:]))
@@ -437,7 +453,10 @@ def test_every_session_named_exists() -> None:
     assert sorted(s["name"] for s in json.loads(result.stdout)) == sessions
 
 
-RUN_AS_SHOWN = [s for s in COMMANDS if s.output]
+RUN_AS_SHOWN = [s for s in COMMANDS if s.output
+                and all(isinstance(c, NoxCheck) for c in plans(s))]
+"""The commands with shown output that run through nox here (the installed tool's run in
+tests/test_distribution.py's fresh venv)."""
 
 
 @pytest.mark.slow
