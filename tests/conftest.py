@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -53,3 +55,21 @@ def real_layout(tmp_path: Path) -> Layout:
         results=tmp_path / "results",
         shared_envs=PROJECT_ROOT / ".cache" / "envs",
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (the browser tests': the page, GitHub's width);
+    a missing prerequisite fails under CI (:func:`missing_prerequisite`)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_prerequisite("the playwright package is not installed (pip install -e '.[test]')")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        missing_prerequisite("no chromium on PATH (Debian: apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable,
+                                              args=["--no-sandbox"])
+        yield launched
+        launched.close()

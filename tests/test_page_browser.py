@@ -13,7 +13,6 @@ the ``playwright`` package (the ``test`` extra).  With ``CI`` set a missing one 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,7 +33,6 @@ from report.publish import write_outputs
 from report.query.answer import Property, answer
 from report.query.data import load_data, published_cells
 from report.query.range import SupportRange
-from tests.conftest import missing_prerequisite
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
 SCREENSHOTS = PROJECT_ROOT / ".cache" / "screenshots"
@@ -42,22 +40,6 @@ BLANK = "rgb(236, 238, 241)"
 """The page's ``--blank``: cells of combinations with no result (never a verdict colour)."""
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_prerequisite("the playwright package is not installed (pip install -e '.[test]')")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        missing_prerequisite("no chromium on PATH (Debian: apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable,
-                                              args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @dataclass(frozen=True)

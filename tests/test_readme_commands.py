@@ -335,6 +335,17 @@ def in_fresh_shell(command: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, timeout=SESSION_TIMEOUT_S, check=False)
 
 
+def assert_shows(shown: Shown, stdout: str, context: str = "") -> None:
+    """The output the README shows for ``shown`` comes out in ``stdout``, in order ("..."
+    stands for lines left out)."""
+    lines = iter(stdout.splitlines())
+    for expected in shown.output:
+        if expected.strip() in ("", "..."):
+            continue
+        assert any(line.rstrip() == expected for line in lines), \
+            f"{shown.label}: output lacks (in order) {expected!r}\n{context or stdout[-3000:]}"
+
+
 def _explain(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout[-3000:]}\n--- stderr\n" \
            f"{result.stderr[-3000:]}"
@@ -466,12 +477,7 @@ def test_command_with_shown_output_runs_as_shown(shown: Shown) -> None:
     for lines left out), and a non-zero exit is the command's own documented status 1 (a case
     failing in the range), not a crash or a usage error."""
     result = in_fresh_shell(shown.text)
-    lines = iter(result.stdout.splitlines())
-    for expected in shown.output:
-        if expected.strip() in ("", "..."):
-            continue
-        assert any(line.rstrip() == expected for line in lines), \
-            f"{shown.label}: output lacks (in order) {expected!r}\n{_explain(result)}"
+    assert_shows(shown, result.stdout, _explain(result))
     assert "Traceback" not in result.stderr, _explain(result)
     if result.returncode != 0:
         assert "failed with exit code 1" in result.stderr, _explain(result)

@@ -17,8 +17,6 @@ With ``CI`` set a missing one fails the run.
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,22 +101,6 @@ def github_html(markdown: str) -> str:
     return ('<!DOCTYPE html><html><head><meta charset="utf-8"><style>' + GITHUB_CSS
             + '</style></head><body><article class="markdown-body">' + body
             + "</article></body></html>")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_prerequisite("the playwright package is not installed (pip install -e '.[test]')")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        missing_prerequisite("no chromium on PATH (Debian: apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable,
-                                              args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def measure(browser: Any, markdown: str, folder: Path) -> list[Table]:

@@ -240,6 +240,16 @@ def _optional_bool(path: Path, data: Mapping[str, Any], name: str) -> bool | Non
     return value
 
 
+def _check_table(path: Path, name: str, raw: object, known: frozenset[str], what: str) -> None:
+    """``[name]`` is a table of ``known`` keys; raises naming the field at fault."""
+    if not isinstance(raw, dict):
+        raise CaseDefinitionError(path, name, f"must be a table ([{name}])")
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise CaseDefinitionError(path, f"{name}.{unknown[0]}", f"unknown {what} (known: "
+                                  + ", ".join(sorted(known)) + ")")
+
+
 def _string_list(path: Path, field_name: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -251,12 +261,8 @@ def _string_list(path: Path, field_name: str, value: object) -> tuple[str, ...]:
 def _parse_conversion(path: Path, raw: object) -> ConversionSignature | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise CaseDefinitionError(path, "conversion", "must be a table")
-    unknown = sorted(set(raw) - KNOWN_CONVERSION_FIELDS)
-    if unknown:
-        raise CaseDefinitionError(path, f"conversion.{unknown[0]}", "unknown field (known: "
-                                  + ", ".join(sorted(KNOWN_CONVERSION_FIELDS)) + ")")
+    _check_table(path, "conversion", raw, KNOWN_CONVERSION_FIELDS, "field")
+    assert isinstance(raw, dict)
     construct = raw.get("construct")
     if construct not in CONSTRUCTS:
         raise CaseDefinitionError(path, "conversion.construct",
@@ -392,12 +398,8 @@ def _parse_options(path: Path, raw: object, header: dict[str, str | int | bool],
     """``[options]`` plus the code's ``# cython:`` header; raises naming the field."""
     if raw is None:
         raw = {}
-    if not isinstance(raw, dict):
-        raise CaseDefinitionError(path, "options", "must be a table ([options])")
-    unknown = sorted(set(raw) - KNOWN_OPTIONS)
-    if unknown:
-        raise CaseDefinitionError(path, f"options.{unknown[0]}", "unknown option (known: "
-                                  + ", ".join(sorted(KNOWN_OPTIONS)) + ")")
+    _check_table(path, "options", raw, KNOWN_OPTIONS, "option")
+    assert isinstance(raw, dict)
     directives = raw.get("directives", {})
     if not isinstance(directives, dict):
         raise CaseDefinitionError(path, "options.directives", "must be a table of name = value")
