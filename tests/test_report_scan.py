@@ -224,3 +224,47 @@ def test_the_fixture_project_in_sarif_is_valid_sarif(capsys: pytest.CaptureFixtu
     safe = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert next(r for r in safe if r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 == 18)["level"] == "error"
+
+
+def test_a_package_is_scanned_as_cythonize_compiles_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a real package's layout needs (found on the corpus, benchmarks/scan_corpus.py): a
+    ``.pyx`` is its package's module (a relative cimport resolves, its own ``.pxd`` is read);
+    a ``.pxd`` is analysed as a cimport sees it (Cython compiles none alone: scanned as a module
+    it was "redeclared"), its inline functions' conversions found; an included ``.pxi``/``.pyx``
+    is scanned as part of the module including it (alone its names are undeclared) and its
+    conversions are its own, once; ``<PyObject*> o``/``<void*> o`` take the object's address,
+    no buffer; ``PyObject_GetBuffer`` converts its object argument into a ``Py_buffer``."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "shared.pxd").write_text(
+        "cdef class Holder:\n    cdef bytearray data\n\n"
+        "cdef inline char* first(bytearray ba):\n    cdef char* p = ba\n    return p\n",
+        encoding="utf-8")
+    (package / "holder.pyx").write_text(
+        "from .shared cimport Holder, first\n"
+        "from cpython.buffer cimport PyObject_GetBuffer, PyBUF_SIMPLE\n"
+        "from cpython.ref cimport PyObject\n"
+        'include "parts.pxi"\n\n'
+        "def use(Holder h, object o):\n"
+        "    cdef Py_buffer view\n"
+        "    PyObject_GetBuffer(o, &view, PyBUF_SIMPLE)\n"
+        "    cdef PyObject* ref = <PyObject*>o\n"
+        "    cdef void* address = <void*>o\n"
+        "    return first(h.data), view_of(h.data)\n", encoding="utf-8")
+    (package / "parts.pxi").write_text(
+        "cdef const unsigned char[:] view_of(bytes b):\n    return b\n", encoding="utf-8")
+    status, out = run_scan(capsys, str(package), "--format", "json")
+    document = json.loads(out)
+    files = {Path(f["path"]).name: f for f in document["files"]}
+    assert set(files) == {"holder.pyx", "parts.pxi", "shared.pxd"}
+    assert not any(f["error"] or f["parsed_only"] for f in files.values()), files
+    found = sorted((Path(c["path"]).name, c["line"], c["construct"], c["source"], c["target"],
+                    c["call"]) for c in document["conversions"])
+    assert found == [
+        ("holder.pyx", 8, "call", "object", "Py_buffer", "PyObject_GetBuffer"),
+        ("holder.pyx", 11, "coercion", "char *", "bytes", ""),  # first()'s char* returned
+        ("parts.pxi", 2, "coercion", "bytes", "const unsigned char[:]", ""),
+        ("shared.pxd", 5, "coercion", "bytearray", "char *", ""),
+    ], found

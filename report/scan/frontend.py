@@ -18,7 +18,8 @@ import contextlib
 import io
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+import tempfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,16 @@ MEMORY_CALLS = frozenset({
 })
 """Callees that convert memory whatever the case catalogue holds (more come from the cases'
 signatures): a call of one is a conversion even when no case covers it (then "unmeasured")."""
+BUFFER_CALLS = {"PyObject_GetBuffer": (0, "Py_buffer"), "PyBuffer_FillInfo": (2, "Py_buffer")}
+"""The buffer protocol's C calls: which argument they turn into what (``PyObject_GetBuffer(o,
+&view, flags)``: the object into a ``Py_buffer``; ``PyBuffer_FillInfo(&view, o, p, ...)``: the
+pointer), not their ``int`` status."""
 MEMORY_METHODS = frozenset({"copy", "copy_fortran", "tobytes", "tolist", "tostring", "cast",
                             "toreadonly"})
 """Methods of a memoryview (typed or Python) that convert it."""
 ALIASES = {"np": "numpy", "cnp": "numpy"}
+INCLUDED_SUFFIXES = (".pxi", ".pyx")
+"""What ``include "..."`` brings into a module (a ``.pxd`` is cimported, never included)."""
 """Import names so common that a file's own imports need not say them."""
 
 
@@ -79,13 +86,18 @@ def dotted(node: Any, aliases: dict[str, str]) -> str:
 
 
 class _Finder:
-    """The tree walk: every memory conversion positioned in ``path``."""
+    """The tree walk: every memory conversion positioned in ``path``, or in a file it includes
+    (``include "x.pxi"``: a ``.pxi`` or ``.pyx`` whose code is compiled as part of it, named as
+    ``names`` says, else relative to the current folder); never in a cimported ``.pxd`` (its
+    inline functions are that file's own)."""
 
     def __init__(self, path: str, shown: str, lines: Sequence[str], calls: Collection[str],
-                 *, typed: bool) -> None:
+                 *, typed: bool, names: Mapping[str, str] | None = None) -> None:
         self.path, self.shown, self.lines, self.typed = path, shown, lines, typed
+        self.names = dict(names or {})
+        self.included: dict[str, tuple[str, list[str]]] = {}
         self.calls = MEMORY_CALLS | frozenset(calls)
-        self.found: dict[tuple[int, int, str], Conversion] = {}
+        self.found: dict[tuple[str, int, int, str], Conversion] = {}
         self.aliases: dict[str, str] = {}
         self.consumed: set[int] = set()
 
@@ -108,24 +120,42 @@ class _Finder:
                     children.append(child)
             stack.extend(reversed(children))
 
-    def _here(self, node: Any) -> bool:
+    def _file(self, node: Any) -> tuple[str, Sequence[str]] | None:
+        """The shown name and lines of the file ``node`` is in, if it is this file or one it
+        includes."""
         pos = getattr(node, "pos", None)
         if not pos:
-            return False
+            return None
         descriptor = pos[0]
         name = getattr(descriptor, "filename", None) or getattr(descriptor, "path_description",
                                                                 None)
-        return bool(name) and os.path.abspath(str(name)) == self.path
+        if not name:
+            return None
+        absolute = os.path.abspath(str(name))
+        if absolute == self.path:
+            return self.shown, self.lines
+        if absolute not in self.included:
+            if not absolute.endswith(INCLUDED_SUFFIXES) or not os.path.isfile(absolute):
+                return None
+            shown = self.names.get(absolute) or os.path.relpath(absolute)
+            text = Path(absolute).read_text(encoding="utf-8", errors="replace")
+            self.included[absolute] = (shown, text.splitlines())
+        return self.included[absolute]
+
+    def _lines(self, node: Any) -> Sequence[str]:
+        found = self._file(node)
+        return found[1] if found else self.lines
 
     def add(self, node: Any, construct: str, source: Any, target: Any, call: str = "",
             keywords: tuple[str, ...] = ()) -> None:
         _, line, column = node.pos
+        shown, lines = self._file(node) or (self.shown, self.lines)
         source_name = source if isinstance(source, str) else type_name(str(source))
         target_name = target if isinstance(target, str) else type_name(str(target))
-        code = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        key = (line, column, construct)
+        code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        key = (shown, line, column, construct)
         self.found.setdefault(key, Conversion(
-            self.shown, line, column + 1, construct, source_name, target_name, call, keywords,
+            shown, line, column + 1, construct, source_name, target_name, call, keywords,
             code, self.typed))
 
     def visit(self, node: Any) -> None:
@@ -136,7 +166,7 @@ class _Finder:
             module = getattr(node.rhs.module_name, "value", None)
             if module and type(node.lhs).__name__ == "NameNode":
                 self.aliases[str(node.lhs.name)] = str(module)
-        if not self._here(node) or id(node) in self.consumed:
+        if self._file(node) is None or id(node) in self.consumed:
             return
         handler = getattr(self, f"visit_{kind}", None)
         if handler is not None:
@@ -172,7 +202,7 @@ class _Finder:
     def visit_TypecastNode(self, node: Any) -> None:
         operand = node.operand
         if not self.typed:  # a parse: the cast's type as written, the operand's unknown
-            written = _written_cast(self.lines, node)
+            written = _written_cast(self._lines(node), node)
             if written not in SCALARS:
                 self.add(node, "cast", UNTYPED, written)
             return
@@ -186,6 +216,9 @@ class _Finder:
             return  # an address as a number, or a pointer seen as another pointer
         if type_name(str(target)) == UNTYPED:
             return  # <object> p: a reference reinterpreted, no memory converted
+        if getattr(source, "is_pyobject", False) and getattr(target, "is_ptr", False) and (
+                target.base_type.is_void or target.base_type.is_struct):
+            return  # <void*> o, <PyObject*> o: the object's own address, no buffer taken
         if _is_memory(source) or _is_memory(target):
             self.add(node, "cast", source, target)
 
@@ -238,9 +271,13 @@ class _Finder:
                 else:
                     types.append(_type(_unwrap(arg)))
             first = next((t for t in types if _is_memory(t)), types[0] if types else UNTYPED)
+            target: Any = _type(node)
+            if name.rsplit(".", 1)[-1] in BUFFER_CALLS:  # the Py_buffer C API: what it reads
+                index, target = BUFFER_CALLS[name.rsplit(".", 1)[-1]]
+                first = types[index] if index < len(types) else UNTYPED
             if name in ("bytes", "bytearray") and (not types or _is_integer(types[0])):
                 return  # bytearray(16): an allocation, nothing converted
-            self.add(node, "call", first, _type(node), name, keywords)
+            self.add(node, "call", first, target, name, keywords)
 
     def visit_SimpleCallNode(self, node: Any) -> None:
         args = node.args
@@ -254,7 +291,8 @@ class _Finder:
         keywords: list[str] = []
         for item in getattr(getattr(node, "keyword_args", None), "key_value_pairs", None) or ():
             key = getattr(item.key, "value", "")
-            value = self.lines[item.value.pos[1] - 1][item.value.pos[2]:] if item.value.pos else ""
+            lines = self._lines(item.value)
+            value = lines[item.value.pos[1] - 1][item.value.pos[2]:] if item.value.pos else ""
             keywords.append(f"{key}={_first_token(value)}")
         self._call(node, args, tuple(keywords))
 
@@ -335,29 +373,68 @@ def include_dirs(extra: Iterable[Path] = ()) -> list[str]:
     return found
 
 
+def module_name(path: Path) -> tuple[str, Path]:
+    """The dotted name ``cythonize`` compiles a source as (``pkg.sub.mod``: up through the
+    folders holding an ``__init__.py``/``.pyx``/``.pxd``; a package's ``__init__.pxd`` is the
+    package) and the folder its top-level package is in (where its absolute cimports
+    resolve)."""
+    parts = [path.name.split(".", 1)[0].replace("-", "_")]
+    folder = path.parent
+    while any((folder / f"__init__{suffix}").is_file() for suffix in (".py", ".pyx", ".pxd")):
+        parts.append(folder.name)
+        folder = folder.parent
+    if parts[0] == "__init__" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(reversed(parts)), folder
+
+
 def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
               directives: dict[str, Any] | None = None,
-              calls: Collection[str] = ()) -> FileScan:
-    """The conversions of one file (``shown``: its name as the output shows it)."""
-    from Cython.Compiler import Errors, Pipeline
+              calls: Collection[str] = (), names: Mapping[str, str] | None = None) -> FileScan:
+    """The conversions of one file (``shown``: its name as the output shows it), and of the
+    files it includes (``names``: their shown names by absolute path).
+
+    A ``.pyx`` is compiled as the module its package makes it (relative cimports resolve, its
+    own ``.pxd`` is read).  A ``.pxd`` cannot be compiled alone (Cython itself refuses): it is
+    analysed as a module that cimports it sees it, which analyses its inline functions."""
     from Cython.Compiler.Main import CompilationOptions, CompilationSource, Context, default_options
-    from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
     from Cython.Compiler.Scanning import FileSourceDescriptor
 
     absolute = os.path.abspath(path)
     text = Path(absolute).read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
+    module, root = module_name(Path(absolute))
     options = CompilationOptions(default_options)
-    options.include_path = [str(Path(absolute).parent), *includes]
+    options.include_path = list(dict.fromkeys([str(Path(absolute).parent), str(root),
+                                               *includes]))
     options.compiler_directives = dict(directives or {})
     options.cplus = is_cplus(text)
     if "language_level" in options.compiler_directives:
         options.language_level = options.compiler_directives["language_level"]
     context = Context.from_options(options)
-    module = Path(absolute).stem.replace("-", "_").replace(".", "_")
-    source = CompilationSource(FileSourceDescriptor(absolute), module, str(Path(absolute).parent))
+    source = CompilationSource(FileSourceDescriptor(absolute), module, str(root))
+    with contextlib.ExitStack() as stack:
+        analysed = source
+        if absolute.endswith(".pxd"):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            stub = folder / f"{STUB}.pyx"
+            stub.write_text(f"cimport {module}\n", encoding="utf-8")
+            analysed = CompilationSource(FileSourceDescriptor(str(stub)), STUB, str(folder))
+        return _scan(absolute, shown, lines, context, options, analysed, source, calls, names)
+
+
+STUB = "_cymatrix_scan_pxd"
+"""The module a ``.pxd`` is analysed through (it cimports the ``.pxd``, nothing else)."""
+
+
+def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options: Any,
+          analysed: Any, source: Any, calls: Collection[str],
+          names: Mapping[str, str] | None) -> FileScan:
+    from Cython.Compiler import Errors, Pipeline
+    from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
+
     pipeline = Pipeline.create_pyx_pipeline(context, options, result=None)
-    typed_finder = _Finder(absolute, shown, lines, calls, typed=True)
+    typed_finder = _Finder(absolute, shown, lines, calls, typed=True, names=names)
     cut: list[Any] = []
     for phase in pipeline:
         cut.append(phase)
@@ -365,6 +442,9 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
             break
     def walk(tree: Any) -> Any:
         typed_finder.walk(tree)
+        if absolute.endswith(".pxd"):  # analysed by the cimport, apart from the module's tree
+            for pxd_tree, _ in list(context.pxds.values()):
+                typed_finder.walk(pxd_tree)
         return tree
 
     cut.append(walk)
@@ -373,24 +453,25 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
         Errors.reset()
         Errors.open_listing_file(None)  # errors echo to the captured stderr, and are counted
         try:
-            error, _ = Pipeline.run_pipeline(cut, source, printtree=False)
+            error, _ = Pipeline.run_pipeline(cut, analysed, printtree=False)
         except Exception as exc:  # noqa: BLE001 - Cython's own crash is an analysis failure
             error = exc
         failed = bool(error) or Errors.threadlocal.cython_errors_count > 0
     if not failed:
         return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines))
     first = _first_error(errors.getvalue(), error)
-    parsed = _parse_only(absolute, shown, lines, context, source, calls)
+    parsed = _parse_only(absolute, shown, lines, context, source, calls, names)
     return FileScan(shown, parsed, len(lines), first, parsed_only=True)
 
 
 def _parse_only(absolute: str, shown: str, lines: Sequence[str], context: Any, source: Any,
-                calls: Collection[str]) -> tuple[Conversion, ...]:
+                calls: Collection[str], names: Mapping[str, str] | None
+                ) -> tuple[Conversion, ...]:
     """The calls and casts a parse finds (types unknown): what a file whose analysis failed
     still shows."""
     from Cython.Compiler import Errors, Pipeline
 
-    finder = _Finder(absolute, shown, lines, calls, typed=False)
+    finder = _Finder(absolute, shown, lines, calls, typed=False, names=names)
     parse = Pipeline.parse_stage_factory(context)
     with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
         Errors.reset()

@@ -4,6 +4,7 @@ own rules (:func:`report.query.answer.answer`), with the query's exit statuses."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +87,53 @@ def source_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
     return found
 
 
+_INCLUDE = re.compile(r"""^[ \t]*include[ \t]+(?P<q>["'])(?P<name>[^"']+)(?P=q)""", re.MULTILINE)
+
+
+def includes_of(path: Path, folders: Sequence[str] = ()) -> list[Path]:
+    """The files ``path`` includes (``include "x.pxi"``), as Cython finds them: beside it,
+    then in the include folders; the ones that exist."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = []
+    for name in (m["name"] for m in _INCLUDE.finditer(text)):
+        for folder in (path.parent, *map(Path, folders)):
+            if (folder / name).is_file():
+                found.append((folder / name).resolve())
+                break
+    return found
+
+
+def included(files: Sequence[Path], folders: Sequence[str] = ()) -> dict[Path, Path]:
+    """Which of ``files`` another one includes (directly or through an included file), each
+    with the file that includes it (the first in order that is not itself included): a file
+    included is scanned as part of the module that includes it, not alone (where its names
+    are undeclared)."""
+    resolved = [f.resolve() for f in files]
+    direct = {f: includes_of(f, folders) for f in resolved}
+    inside = {i for found in direct.values() for i in found}
+    owners: dict[Path, Path] = {}
+    for top in (f for f in resolved if f not in inside):
+        stack = list(direct[top])
+        while stack:
+            current = stack.pop()
+            if current in owners or current == top:
+                continue
+            owners[current] = top
+            stack.extend(direct.get(current) or includes_of(current, folders))
+    return owners
+
+
 def file_directives(path: Path) -> dict[str, Any]:
     """A source's ``# cython:`` header directives, as Cython reads them."""
     from matrix.model.cases import header_directives
 
     text = path.read_text(encoding="utf-8", errors="replace")
     return dict(header_directives(path, text))
+
+
+def _lines(name: str, sources: Sequence[tuple[Path, str]]) -> int:
+    path = next((p for p, shown in sources if shown == name), Path(name))
+    return len(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
 def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, *,
@@ -101,15 +143,36 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
     known = signatures(data["cases"])
     calls = {c for s in known for c in s.call}
     folders = include_dirs(includes)
-    scans: list[FileScan] = []
+    sources = source_files(paths)
+    owners = included([p for p, _ in sources], folders)
+    names = {str(p.resolve()): shown for p, shown in sources}
+    parts: dict[Path, list[str]] = {}  # an including file -> the scanned files it includes
+    for part, owner in owners.items():
+        if str(part) in names:
+            parts.setdefault(owner, []).append(names[str(part)])
+    by_name: dict[str, FileScan] = {}
     matches: list[Match] = []
-    for path, shown in source_files(paths):
+    for path, shown in sources:
+        if path.resolve() in owners and str(path.resolve()) in names:
+            continue  # scanned as part of the module that includes it
         own = {**dict(directives or {}), **file_directives(path)}
-        scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls)
-        scans.append(scanned)
+        scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls,
+                            names=names)
         cplus = is_cplus(path.read_text(encoding="utf-8", errors="replace"))
+        inner = parts.get(path.resolve(), [])
+        # an included file the scan was not given is shown too (``include "x.pxi"``)
+        inner += sorted({c.path for c in scanned.conversions} - {shown, *inner, *by_name})
+        for name in (shown, *inner):
+            by_name[name] = FileScan(
+                name, tuple(c for c in scanned.conversions if c.path == name),
+                scanned.lines if name == shown else _lines(name, sources),
+                scanned.error if name == shown or not scanned.error
+                else f"(included by {shown}) {scanned.error}", scanned.parsed_only)
         matches.extend(match(c, known, directives=own, cplus=cplus, limited_api=limited_api)
-                       for c in scanned.conversions)
+                       for c in scanned.conversions if c.path in (shown, *inner))
+    given = [shown for _, shown in sources]
+    scans = [by_name[name] for name in given if name in by_name] + [
+        by_name[name] for name in by_name if name not in given]
     wanted = sorted({c for m in matches for c in (*m.cases, *(x for x, _ in m.conditional))})
     result = (answer(dict(data), support, wanted, shipped_c=shipped_c, source=source)
               if wanted else None)
