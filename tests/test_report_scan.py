@@ -231,7 +231,9 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
     """What a real package's layout needs (found on the corpus, benchmarks/scan_corpus.py): a
     ``.pyx`` is its package's module (a relative cimport resolves, its own ``.pxd`` is read);
     a ``.pxd`` is analysed as a cimport sees it (Cython compiles none alone: scanned as a module
-    it was "redeclared"), its inline functions' conversions found; an included ``.pxi``/``.pyx``
+    it was "redeclared"), its inline functions' conversions found, once (with the module that
+    cimports it, or through a module of its own); a ``# cython:`` line that is no directive is
+    Cython's to report, not a crash of the scan; an included ``.pxi``/``.pyx``
     is scanned as part of the module including it (alone its names are undeclared) and its
     conversions are its own, once; ``<PyObject*> o``/``<void*> o`` take the object's address,
     no buffer; ``PyObject_GetBuffer`` converts its object argument into a ``Py_buffer``."""
@@ -253,16 +255,20 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
         "    cdef PyObject* ref = <PyObject*>o\n"
         "    cdef void* address = <void*>o\n"
         "    return first(h.data), view_of(h.data)\n", encoding="utf-8")
+    (package / "alone.pxd").write_text(  # cimported by nothing the scan was given
+        "# cython: boundscheck=False\n# cython: not a directive\n"
+        "cdef inline bytes copy(char* p):\n    return p\n", encoding="utf-8")
     (package / "parts.pxi").write_text(
         "cdef const unsigned char[:] view_of(bytes b):\n    return b\n", encoding="utf-8")
     status, out = run_scan(capsys, str(package), "--format", "json")
     document = json.loads(out)
     files = {Path(f["path"]).name: f for f in document["files"]}
-    assert set(files) == {"holder.pyx", "parts.pxi", "shared.pxd"}
+    assert set(files) == {"alone.pxd", "holder.pyx", "parts.pxi", "shared.pxd"}
     assert not any(f["error"] or f["parsed_only"] for f in files.values()), files
     found = sorted((Path(c["path"]).name, c["line"], c["construct"], c["source"], c["target"],
                     c["call"]) for c in document["conversions"])
     assert found == [
+        ("alone.pxd", 4, "coercion", "char *", "bytes", ""),
         ("holder.pyx", 8, "call", "object", "Py_buffer", "PyObject_GetBuffer"),
         ("holder.pyx", 11, "coercion", "char *", "bytes", ""),  # first()'s char* returned
         ("parts.pxi", 2, "coercion", "bytes", "const unsigned char[:]", ""),

@@ -95,6 +95,8 @@ class _Finder:
                  *, typed: bool, names: Mapping[str, str] | None = None) -> None:
         self.path, self.shown, self.lines, self.typed = path, shown, lines, typed
         self.names = dict(names or {})
+        self.pxds: set[str] = set()
+        """Cimported ``.pxd`` files whose trees are walked too (as their own files)."""
         self.included: dict[str, tuple[str, list[str]]] = {}
         self.calls = MEMORY_CALLS | frozenset(calls)
         self.found: dict[tuple[str, int, int, str], Conversion] = {}
@@ -135,7 +137,8 @@ class _Finder:
         if absolute == self.path:
             return self.shown, self.lines
         if absolute not in self.included:
-            if not absolute.endswith(INCLUDED_SUFFIXES) or not os.path.isfile(absolute):
+            if not (absolute.endswith(INCLUDED_SUFFIXES) or absolute in self.pxds) or (
+                    not os.path.isfile(absolute)):
                 return None
             shown = self.names.get(absolute) or os.path.relpath(absolute)
             text = Path(absolute).read_text(encoding="utf-8", errors="replace")
@@ -390,9 +393,12 @@ def module_name(path: Path) -> tuple[str, Path]:
 
 def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
               directives: dict[str, Any] | None = None,
-              calls: Collection[str] = (), names: Mapping[str, str] | None = None) -> FileScan:
-    """The conversions of one file (``shown``: its name as the output shows it), and of the
-    files it includes (``names``: their shown names by absolute path).
+              calls: Collection[str] = (), names: Mapping[str, str] | None = None,
+              pxds: Collection[str] = ()) -> FileScan:
+    """The conversions of one file (``shown``: its name as the output shows it), of the files
+    it includes (``names``: their shown names by absolute path), and of the ``pxds`` (absolute
+    paths) it cimports: analysed with the module, they need no scan of their own
+    (``FileScan.covers`` names them).
 
     A ``.pyx`` is compiled as the module its package makes it (relative cimports resolve, its
     own ``.pxd`` is read).  A ``.pxd`` cannot be compiled alone (Cython itself refuses): it is
@@ -420,7 +426,8 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
             stub = folder / f"{STUB}.pyx"
             stub.write_text(f"cimport {module}\n", encoding="utf-8")
             analysed = CompilationSource(FileSourceDescriptor(str(stub)), STUB, str(folder))
-        return _scan(absolute, shown, lines, context, options, analysed, source, calls, names)
+        return _scan(absolute, shown, lines, context, options, analysed, source, calls, names,
+                     frozenset(pxds) | ({absolute} if absolute.endswith(".pxd") else set()))
 
 
 STUB = "_cymatrix_scan_pxd"
@@ -429,7 +436,7 @@ STUB = "_cymatrix_scan_pxd"
 
 def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options: Any,
           analysed: Any, source: Any, calls: Collection[str],
-          names: Mapping[str, str] | None) -> FileScan:
+          names: Mapping[str, str] | None, pxds: frozenset[str]) -> FileScan:
     from Cython.Compiler import Errors, Pipeline
     from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
 
@@ -440,11 +447,17 @@ def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options
         cut.append(phase)
         if isinstance(phase, AnalyseExpressionsTransform):
             break
+    covered: list[str] = []
+
     def walk(tree: Any) -> Any:
         typed_finder.walk(tree)
-        if absolute.endswith(".pxd"):  # analysed by the cimport, apart from the module's tree
-            for pxd_tree, _ in list(context.pxds.values()):
+        for pxd_tree, _ in list(context.pxds.values()):  # analysed apart from the module
+            name = _tree_file(pxd_tree)
+            if name in pxds:
+                typed_finder.pxds.add(name)
                 typed_finder.walk(pxd_tree)
+                if name != absolute:
+                    covered.append(name)
         return tree
 
     cut.append(walk)
@@ -458,10 +471,17 @@ def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options
             error = exc
         failed = bool(error) or Errors.threadlocal.cython_errors_count > 0
     if not failed:
-        return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines))
+        return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines),
+                        covers=tuple((names or {}).get(c, c) for c in sorted(covered)))
     first = _first_error(errors.getvalue(), error)
     parsed = _parse_only(absolute, shown, lines, context, source, calls, names)
     return FileScan(shown, parsed, len(lines), first, parsed_only=True)
+
+
+def _tree_file(tree: Any) -> str:
+    pos = getattr(tree, "pos", None)
+    name = getattr(pos[0], "filename", None) if pos else None
+    return os.path.abspath(str(name)) if name else ""
 
 
 def _parse_only(absolute: str, shown: str, lines: Sequence[str], context: Any, source: Any,

@@ -126,9 +126,18 @@ def included(files: Sequence[Path], folders: Sequence[str] = ()) -> dict[Path, P
 def file_directives(path: Path) -> dict[str, Any]:
     """A source's ``# cython:`` header directives, as Cython reads them."""
     from matrix.model.cases import header_directives
+    from matrix.model.errors import CaseDefinitionError
 
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return dict(header_directives(path, text))
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    header = []  # Cython reads the comment lines before the first line of code, no further
+    for line in lines:
+        if line.strip() and not line.strip().startswith("#"):
+            break
+        header.append(line)
+    try:
+        return dict(header_directives(path, "\n".join(header)))
+    except CaseDefinitionError:  # not name=value: Cython's own analysis reports it
+        return {}
 
 
 def _lines(name: str, sources: Sequence[tuple[Path, str]]) -> int:
@@ -152,14 +161,18 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
             parts.setdefault(owner, []).append(names[str(part)])
     by_name: dict[str, FileScan] = {}
     matches: list[Match] = []
-    for path, shown in sources:
+    pxds = {str(p.resolve()) for p, _ in sources if p.suffix == ".pxd"}
+    # modules first: the .pxd files they cimport are analysed with them, not again alone
+    for path, shown in sorted(sources, key=lambda item: item[0].suffix == ".pxd"):
         if path.resolve() in owners and str(path.resolve()) in names:
             continue  # scanned as part of the module that includes it
+        if shown in by_name:
+            continue  # a .pxd analysed with a module that cimports it
         own = {**dict(directives or {}), **file_directives(path)}
         scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls,
-                            names=names)
+                            names=names, pxds=pxds - {n for n in pxds if names[n] in by_name})
         cplus = is_cplus(path.read_text(encoding="utf-8", errors="replace"))
-        inner = parts.get(path.resolve(), [])
+        inner = parts.get(path.resolve(), []) + [c for c in scanned.covers if c not in by_name]
         # an included file the scan was not given is shown too (``include "x.pxi"``)
         inner += sorted({c.path for c in scanned.conversions} - {shown, *inner, *by_name})
         for name in (shown, *inner):
