@@ -236,7 +236,8 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
     Cython's to report, not a crash of the scan; an included ``.pxi``/``.pyx``
     is scanned as part of the module including it (alone its names are undeclared) and its
     conversions are its own, once; ``<PyObject*> o``/``<void*> o`` take the object's address,
-    no buffer; ``PyObject_GetBuffer`` converts its object argument into a ``Py_buffer``."""
+    ``<Holder> p`` the object back from it, ``<func_t> f`` a function's: no buffer;
+    ``PyObject_GetBuffer`` converts its object argument into a ``Py_buffer``."""
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
@@ -248,13 +249,17 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
         "from .shared cimport Holder, first\n"
         "from cpython.buffer cimport PyObject_GetBuffer, PyBUF_SIMPLE\n"
         "from cpython.ref cimport PyObject\n"
+        "ctypedef object (*func_t)(object)\n"
         'include "parts.pxi"\n\n'
         "def use(Holder h, object o):\n"
         "    cdef Py_buffer view\n"
         "    PyObject_GetBuffer(o, &view, PyBUF_SIMPLE)\n"
         "    cdef PyObject* ref = <PyObject*>o\n"
         "    cdef void* address = <void*>o\n"
-        "    return first(h.data), view_of(h.data)\n", encoding="utf-8")
+        "    cdef Holder back = <Holder>address\n"
+        "    cdef func_t handler = <func_t>use_one\n"
+        "    return first(h.data), view_of(h.data)\n\n"
+        "cdef object use_one(object o):\n    return o\n", encoding="utf-8")
     (package / "alone.pxd").write_text(  # cimported by nothing the scan was given
         "# cython: boundscheck=False\n# cython: not a directive\n"
         "cdef inline bytes copy(char* p):\n    return p\n", encoding="utf-8")
@@ -269,8 +274,8 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
                     c["call"]) for c in document["conversions"])
     assert found == [
         ("alone.pxd", 4, "coercion", "char *", "bytes", ""),
-        ("holder.pyx", 8, "call", "object", "Py_buffer", "PyObject_GetBuffer"),
-        ("holder.pyx", 11, "coercion", "char *", "bytes", ""),  # first()'s char* returned
+        ("holder.pyx", 9, "call", "object", "Py_buffer", "PyObject_GetBuffer"),
+        ("holder.pyx", 14, "coercion", "char *", "bytes", ""),  # first()'s char* returned
         ("parts.pxi", 2, "coercion", "bytes", "const unsigned char[:]", ""),
         ("shared.pxd", 5, "coercion", "bytearray", "char *", ""),
     ], found

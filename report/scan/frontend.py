@@ -206,7 +206,7 @@ class _Finder:
         operand = node.operand
         if not self.typed:  # a parse: the cast's type as written, the operand's unknown
             written = _written_cast(self._lines(node), node)
-            if written not in SCALARS:
+            if written not in SCALARS and _written_memory(written):
                 self.add(node, "cast", UNTYPED, written)
             return
         if type(operand).__name__ == "CoerceToPyTypeNode" and _is_memory(operand.arg.type):
@@ -217,6 +217,11 @@ class _Finder:
         if _is_integer(target) or (getattr(source, "is_ptr", False)
                                    and getattr(target, "is_ptr", False)):
             return  # an address as a number, or a pointer seen as another pointer
+        if _is_function(source) or _is_function(target):
+            return  # <encode_func> f: a function seen as a function pointer, no memory
+        if getattr(target, "is_pyobject", False) and getattr(source, "is_ptr", False) and (
+                source.base_type.is_void):
+            return  # <Handle> p.data: an object's reference kept in a void*, no buffer
         if type_name(str(target)) == UNTYPED:
             return  # <object> p: a reference reinterpreted, no memory converted
         if getattr(source, "is_pyobject", False) and getattr(target, "is_ptr", False) and (
@@ -316,6 +321,22 @@ class _Finder:
         if type(rhs).__name__ in ("StringNode", "BytesNode", "UnicodeNode") and getattr(
                 _type(rhs), "is_ptr", False):
             self.add(rhs, "literal", "str literal", _type(rhs))
+
+
+def _is_function(cython_type: Any) -> bool:
+    """A C function or a pointer to one."""
+    return bool(getattr(cython_type, "is_cfunction", False)) or (
+        bool(getattr(cython_type, "is_ptr", False))
+        and bool(getattr(cython_type.base_type, "is_cfunction", False)))
+
+
+def _written_memory(written: str) -> bool:
+    """Whether a cast's type as written (a parse alone) can hold or view memory: a pointer, a
+    C array or typed memoryview, a buffer builtin; not an enum, a struct, an extension type
+    (``<UVStream> p.data``: a reference)."""
+    return "*" in written or "[" in written or written in (
+        "bytes", "bytearray", "memoryview", "array.array", "ndarray", "np.ndarray",
+        "cnp.ndarray", "numpy.ndarray", "str", "unicode")
 
 
 def _type(node: Any) -> Any:
