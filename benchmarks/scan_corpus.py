@@ -105,7 +105,9 @@ PACKAGES = (
     Package("scikit-learn", "1.9.1", "scikit_learn-1.9.1.tar.gz",
             "629cada3e33e2b9bf376cdc7614a47a4140b8aedc1d836579e359736fbd82977",
             "d2/eb/eaf5e07fcc0da7149b0e084f24e54edd7441b9a89ce7e034032ae97fe3a0/"
-            "scikit_learn-1.9.1.tar.gz", "numpy", directives=(("cpow", True),)),
+            "scikit_learn-1.9.1.tar.gz", "numpy",
+            # as measured on 2026-12-05 (docs/measuring.md); its meson.build has cdivision=True
+            directives=(("cpow", True),)),
     Package("pandas", "3.1.1", "pandas-3.1.1.tar.gz",
             "05fed3e3b7c99b226f160e29d7d6cb7ef39638c758cbfe42b3f24ba34f04b859",
             "17/ca/24c6bc92aca3d366146358e47f1d374c0e1a50763ef226fc71eff20a63fb/"
