@@ -239,7 +239,64 @@ def test_an_included_file_is_scanned_as_part_of_its_module(
     status, out = run_scan(capsys, str(tmp_path), "--python", ">=3.9", "--cython", ">=3.0",
                            "--format", "json")
     document = json.loads(out)
-    assert [f["path"] for f in document["files"]] == [str(tmp_path / "module.pyx")]
+    files = {f["path"]: f for f in document["files"]}  # the part listed as its own file
+    assert set(files) == {str(tmp_path / "module.pyx"), str(tmp_path / "part.pxi")}
+    assert not any(f["error"] for f in files.values()), files  # never analysed alone
     found = [(c["path"], c["line"], c["construct"], c["source"], c["target"])
              for c in document["conversions"]]
     assert found == [(str(tmp_path / "part.pxi"), 1, "coercion", "bytes", "const char *")]
+
+
+def test_a_package_is_scanned_as_cythonize_compiles_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a real package's layout needs (found on the corpus, benchmarks/scan_corpus.py): a
+    ``.pyx`` is its package's module (a relative cimport resolves, its own ``.pxd`` is read);
+    a ``.pxd`` is analysed as a cimport sees it (Cython compiles none alone: scanned as a module
+    it was "redeclared"), its inline functions' conversions found, once (with the module that
+    cimports it, or through a module of its own); a ``# cython:`` line that is no directive is
+    Cython's to report, not a crash of the scan; an included ``.pxi``/``.pyx``
+    is scanned as part of the module including it (alone its names are undeclared) and its
+    conversions are its own, once; ``<PyObject*> o``/``<void*> o`` take the object's address,
+    ``<Holder> p`` the object back from it, ``<func_t> f`` a function's: no buffer;
+    ``PyObject_GetBuffer`` converts its object argument into a ``Py_buffer``."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "shared.pxd").write_text(
+        "cdef class Holder:\n    cdef bytearray data\n\n"
+        "cdef inline char* first(bytearray ba):\n    cdef char* p = ba\n    return p\n",
+        encoding="utf-8")
+    (package / "holder.pyx").write_text(
+        "from .shared cimport Holder, first\n"
+        "from cpython.buffer cimport PyObject_GetBuffer, PyBUF_SIMPLE\n"
+        "from cpython.ref cimport PyObject\n"
+        "ctypedef object (*func_t)(object)\n"
+        'include "parts.pxi"\n\n'
+        "def use(Holder h, object o):\n"
+        "    cdef Py_buffer view\n"
+        "    PyObject_GetBuffer(o, &view, PyBUF_SIMPLE)\n"
+        "    cdef PyObject* ref = <PyObject*>o\n"
+        "    cdef void* address = <void*>o\n"
+        "    cdef Holder back = <Holder>address\n"
+        "    cdef func_t handler = <func_t>use_one\n"
+        "    return first(h.data), view_of(h.data)\n\n"
+        "cdef object use_one(object o):\n    return o\n", encoding="utf-8")
+    (package / "alone.pxd").write_text(  # cimported by nothing the scan was given
+        "# cython: boundscheck=False\n# cython: not a directive\n"
+        "cdef inline bytes copy(char* p):\n    return p\n", encoding="utf-8")
+    (package / "parts.pxi").write_text(
+        "cdef const unsigned char[:] view_of(bytes b):\n    return b\n", encoding="utf-8")
+    status, out = run_scan(capsys, str(package), "--format", "json")
+    document = json.loads(out)
+    files = {Path(f["path"]).name: f for f in document["files"]}
+    assert set(files) == {"alone.pxd", "holder.pyx", "parts.pxi", "shared.pxd"}
+    assert not any(f["error"] or f["parsed_only"] for f in files.values()), files
+    found = sorted((Path(c["path"]).name, c["line"], c["construct"], c["source"], c["target"],
+                    c["call"]) for c in document["conversions"])
+    assert found == [
+        ("alone.pxd", 4, "coercion", "char *", "bytes", ""),
+        ("holder.pyx", 9, "call", "object", "Py_buffer", "PyObject_GetBuffer"),
+        ("holder.pyx", 14, "coercion", "char *", "bytes", ""),  # first()'s char* returned
+        ("parts.pxi", 2, "coercion", "bytes", "const unsigned char[:]", ""),
+        ("shared.pxd", 5, "coercion", "bytearray", "char *", ""),
+    ], found

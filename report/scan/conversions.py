@@ -75,3 +75,6 @@ class FileScan:
     error: str = ""
     """Cython's first error, where the analysis (or the parse) failed."""
     parsed_only: bool = False
+    covers: tuple[str, ...] = ()
+    """Other files analysed with this one (the ``.pxd`` files it cimports that the scan was
+    given): their conversions are among ``conversions``, under their own path."""

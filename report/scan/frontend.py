@@ -18,7 +18,8 @@ import contextlib
 import io
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+import tempfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,16 @@ MEMORY_CALLS = frozenset({
 })
 """Callees that convert memory whatever the case catalogue holds (more come from the cases'
 signatures): a call of one is a conversion even when no case covers it (then "unmeasured")."""
+BUFFER_CALLS = {"PyObject_GetBuffer": (0, "Py_buffer"), "PyBuffer_FillInfo": (2, "Py_buffer")}
+"""The buffer protocol's C calls: which argument they turn into what (``PyObject_GetBuffer(o,
+&view, flags)``: the object into a ``Py_buffer``; ``PyBuffer_FillInfo(&view, o, p, ...)``: the
+pointer), not their ``int`` status."""
 MEMORY_METHODS = frozenset({"copy", "copy_fortran", "tobytes", "tolist", "tostring", "cast",
                             "toreadonly"})
 """Methods of a memoryview (typed or Python) that convert it."""
 ALIASES = {"np": "numpy", "cnp": "numpy"}
+INCLUDED_SUFFIXES = (".pxi", ".pyx")
+"""What ``include "..."`` brings into a module (a ``.pxd`` is cimported, never included)."""
 """Import names so common that a file's own imports need not say them."""
 
 
@@ -79,13 +86,18 @@ def dotted(node: Any, aliases: dict[str, str]) -> str:
 
 
 class _Finder:
-    """The tree walk: every memory conversion positioned in ``path``."""
+    """The tree walk: every memory conversion positioned in ``path``, or in a file it includes
+    (``include "x.pxi"``: a ``.pxi`` or ``.pyx`` whose code is compiled as part of it, named as
+    ``names`` says, else relative to the current folder); never in a cimported ``.pxd`` (its
+    inline functions are that file's own)."""
 
     def __init__(self, path: str, shown: str, lines: Sequence[str], calls: Collection[str],
-                 *, typed: bool) -> None:
+                 *, typed: bool, names: Mapping[str, str] | None = None) -> None:
         self.path, self.shown, self.lines, self.typed = path, shown, lines, typed
-        self.folder = os.path.dirname(path)
-        self.texts: dict[str, Sequence[str]] = {path: lines}
+        self.names = dict(names or {})
+        self.pxds: set[str] = set()
+        """Cimported ``.pxd`` files whose trees are walked too (as their own files)."""
+        self.included: dict[str, tuple[str, list[str]]] = {}
         self.calls = MEMORY_CALLS | frozenset(calls)
         self.found: dict[tuple[str, int, int, str], Conversion] = {}
         self.aliases: dict[str, str] = {}
@@ -110,10 +122,9 @@ class _Finder:
                     children.append(child)
             stack.extend(reversed(children))
 
-    def _file(self, node: Any) -> str | None:
-        """The source file a node comes from: the scanned file, or a ``.pyx``/``.pxi`` it
-        ``include``s (in its folder or below); ``None`` for Cython's utility code, ``.pxd``
-        declarations and anything else outside."""
+    def _file(self, node: Any) -> tuple[str, Sequence[str]] | None:
+        """The shown name and lines of the file ``node`` is in, if it is this file or one it
+        includes."""
         pos = getattr(node, "pos", None)
         if not pos:
             return None
@@ -122,29 +133,29 @@ class _Finder:
                                                                 None)
         if not name:
             return None
-        found = os.path.abspath(str(name))
-        if found == self.path:
-            return found
-        if found.endswith((".pyx", ".pxi")) and found.startswith(self.folder + os.sep):
-            return found
-        return None
+        absolute = os.path.abspath(str(name))
+        if absolute == self.path:
+            return self.shown, self.lines
+        if absolute not in self.included:
+            if not (absolute.endswith(INCLUDED_SUFFIXES) or absolute in self.pxds) or (
+                    not os.path.isfile(absolute)):
+                return None
+            shown = self.names.get(absolute) or os.path.relpath(absolute)
+            text = Path(absolute).read_text(encoding="utf-8", errors="replace")
+            self.included[absolute] = (shown, text.splitlines())
+        return self.included[absolute]
 
-    def _here(self, node: Any) -> bool:
-        return self._file(node) is not None
+    def _lines(self, node: Any) -> Sequence[str]:
+        found = self._file(node)
+        return found[1] if found else self.lines
 
     def add(self, node: Any, construct: str, source: Any, target: Any, call: str = "",
             keywords: tuple[str, ...] = ()) -> None:
         _, line, column = node.pos
+        shown, lines = self._file(node) or (self.shown, self.lines)
         source_name = source if isinstance(source, str) else type_name(str(source))
         target_name = target if isinstance(target, str) else type_name(str(target))
-        where = self._file(node) or self.path
-        if where not in self.texts:
-            self.texts[where] = Path(where).read_text(encoding="utf-8",
-                                                      errors="replace").splitlines()
-        lines = self.texts[where]
         code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        shown = self.shown if where == self.path else os.path.join(
-            os.path.dirname(self.shown), os.path.relpath(where, self.folder))
         key = (shown, line, column, construct)
         self.found.setdefault(key, Conversion(
             shown, line, column + 1, construct, source_name, target_name, call, keywords,
@@ -158,7 +169,7 @@ class _Finder:
             module = getattr(node.rhs.module_name, "value", None)
             if module and type(node.lhs).__name__ == "NameNode":
                 self.aliases[str(node.lhs.name)] = str(module)
-        if not self._here(node) or id(node) in self.consumed:
+        if self._file(node) is None or id(node) in self.consumed:
             return
         handler = getattr(self, f"visit_{kind}", None)
         if handler is not None:
@@ -194,8 +205,8 @@ class _Finder:
     def visit_TypecastNode(self, node: Any) -> None:
         operand = node.operand
         if not self.typed:  # a parse: the cast's type as written, the operand's unknown
-            written = _written_cast(self.lines, node)
-            if written not in SCALARS and not written.startswith("PyObject"):
+            written = _written_cast(self._lines(node), node)
+            if written not in SCALARS and _written_memory(written):
                 self.add(node, "cast", UNTYPED, written)
             return
         if type(operand).__name__ == "CoerceToPyTypeNode" and _is_memory(operand.arg.type):
@@ -206,8 +217,16 @@ class _Finder:
         if _is_integer(target) or (getattr(source, "is_ptr", False)
                                    and getattr(target, "is_ptr", False)):
             return  # an address as a number, or a pointer seen as another pointer
-        if type_name(str(target)) == UNTYPED or type_name(str(target)).startswith("PyObject"):
-            return  # <object> p, <PyObject*> o: a reference reinterpreted, no memory converted
+        if _is_function(source) or _is_function(target):
+            return  # <encode_func> f: a function seen as a function pointer, no memory
+        if getattr(target, "is_pyobject", False) and getattr(source, "is_ptr", False) and (
+                source.base_type.is_void):
+            return  # <Handle> p.data: an object's reference kept in a void*, no buffer
+        if type_name(str(target)) == UNTYPED:
+            return  # <object> p: a reference reinterpreted, no memory converted
+        if getattr(source, "is_pyobject", False) and getattr(target, "is_ptr", False) and (
+                target.base_type.is_void or target.base_type.is_struct):
+            return  # <void*> o, <PyObject*> o: the object's own address, no buffer taken
         if _is_memory(source) or _is_memory(target):
             self.add(node, "cast", source, target)
 
@@ -259,12 +278,14 @@ class _Finder:
                     types.append(_type(arg.arg))
                 else:
                     types.append(_type(_unwrap(arg)))
-            first = next((t for t in types if _is_memory(t)
-                          and not type_name(str(t)).startswith("Py_buffer")),
-                         types[0] if types else UNTYPED)
+            first = next((t for t in types if _is_memory(t)), types[0] if types else UNTYPED)
+            target: Any = _type(node)
+            if name.rsplit(".", 1)[-1] in BUFFER_CALLS:  # the Py_buffer C API: what it reads
+                index, target = BUFFER_CALLS[name.rsplit(".", 1)[-1]]
+                first = types[index] if index < len(types) else UNTYPED
             if name in ("bytes", "bytearray") and (not types or _is_integer(types[0])):
                 return  # bytearray(16): an allocation, nothing converted
-            self.add(node, "call", first, _type(node), name, keywords)
+            self.add(node, "call", first, target, name, keywords)
 
     def visit_SimpleCallNode(self, node: Any) -> None:
         args = node.args
@@ -278,7 +299,8 @@ class _Finder:
         keywords: list[str] = []
         for item in getattr(getattr(node, "keyword_args", None), "key_value_pairs", None) or ():
             key = getattr(item.key, "value", "")
-            value = self.lines[item.value.pos[1] - 1][item.value.pos[2]:] if item.value.pos else ""
+            lines = self._lines(item.value)
+            value = lines[item.value.pos[1] - 1][item.value.pos[2]:] if item.value.pos else ""
             keywords.append(f"{key}={_first_token(value)}")
         self._call(node, args, tuple(keywords))
 
@@ -299,6 +321,22 @@ class _Finder:
         if type(rhs).__name__ in ("StringNode", "BytesNode", "UnicodeNode") and getattr(
                 _type(rhs), "is_ptr", False):
             self.add(rhs, "literal", "str literal", _type(rhs))
+
+
+def _is_function(cython_type: Any) -> bool:
+    """A C function or a pointer to one."""
+    return bool(getattr(cython_type, "is_cfunction", False)) or (
+        bool(getattr(cython_type, "is_ptr", False))
+        and bool(getattr(cython_type.base_type, "is_cfunction", False)))
+
+
+def _written_memory(written: str) -> bool:
+    """Whether a cast's type as written (a parse alone) can hold or view memory: a pointer, a
+    C array or typed memoryview, a buffer builtin; not an enum, a struct, an extension type
+    (``<UVStream> p.data``: a reference)."""
+    return "*" in written or "[" in written or written in (
+        "bytes", "bytearray", "memoryview", "array.array", "ndarray", "np.ndarray",
+        "cnp.ndarray", "numpy.ndarray", "str", "unicode")
 
 
 def _type(node: Any) -> Any:
@@ -327,8 +365,7 @@ def _written_cast(lines: Sequence[str], node: Any) -> str:
     _, line, column = node.pos
     text = lines[line - 1][column:] if 0 < line <= len(lines) else ""
     if text.startswith("<") and ">" in text:
-        written = " ".join(text[1:text.index(">")].split()).rstrip("?")
-        return re.sub(r"\s*\*", " *", written).replace("* *", "**")  # char* -> char *, as typed
+        return " ".join(text[1:text.index(">")].split()).rstrip("?")
     return UNTYPED
 
 
@@ -360,36 +397,88 @@ def include_dirs(extra: Iterable[Path] = ()) -> list[str]:
     return found
 
 
+def module_name(path: Path) -> tuple[str, Path]:
+    """The dotted name ``cythonize`` compiles a source as (``pkg.sub.mod``: up through the
+    folders holding an ``__init__.py``/``.pyx``/``.pxd``; a package's ``__init__.pxd`` is the
+    package) and the folder its top-level package is in (where its absolute cimports
+    resolve)."""
+    parts = [path.name.split(".", 1)[0].replace("-", "_")]
+    folder = path.parent
+    while any((folder / f"__init__{suffix}").is_file() for suffix in (".py", ".pyx", ".pxd")):
+        parts.append(folder.name)
+        folder = folder.parent
+    if parts[0] == "__init__" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(reversed(parts)), folder
+
+
 def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
               directives: dict[str, Any] | None = None,
-              calls: Collection[str] = ()) -> FileScan:
-    """The conversions of one file (``shown``: its name as the output shows it)."""
-    from Cython.Compiler import Errors, Pipeline
+              calls: Collection[str] = (), names: Mapping[str, str] | None = None,
+              pxds: Collection[str] = ()) -> FileScan:
+    """The conversions of one file (``shown``: its name as the output shows it), of the files
+    it includes (``names``: their shown names by absolute path), and of the ``pxds`` (absolute
+    paths) it cimports: analysed with the module, they need no scan of their own
+    (``FileScan.covers`` names them).
+
+    A ``.pyx`` is compiled as the module its package makes it (relative cimports resolve, its
+    own ``.pxd`` is read).  A ``.pxd`` cannot be compiled alone (Cython itself refuses): it is
+    analysed as a module that cimports it sees it, which analyses its inline functions."""
     from Cython.Compiler.Main import CompilationOptions, CompilationSource, Context, default_options
-    from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
     from Cython.Compiler.Scanning import FileSourceDescriptor
 
     absolute = os.path.abspath(path)
     text = Path(absolute).read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
+    module, root = module_name(Path(absolute))
     options = CompilationOptions(default_options)
-    options.include_path = [str(Path(absolute).parent), *includes]
+    options.include_path = list(dict.fromkeys([str(Path(absolute).parent), str(root),
+                                               *includes]))
     options.compiler_directives = dict(directives or {})
     options.cplus = is_cplus(text)
     if "language_level" in options.compiler_directives:
         options.language_level = options.compiler_directives["language_level"]
     context = Context.from_options(options)
-    module = Path(absolute).stem.replace("-", "_").replace(".", "_")
-    source = CompilationSource(FileSourceDescriptor(absolute), module, str(Path(absolute).parent))
+    source = CompilationSource(FileSourceDescriptor(absolute), module, str(root))
+    with contextlib.ExitStack() as stack:
+        analysed = source
+        if absolute.endswith(".pxd"):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            stub = folder / f"{STUB}.pyx"
+            stub.write_text(f"cimport {module}\n", encoding="utf-8")
+            analysed = CompilationSource(FileSourceDescriptor(str(stub)), STUB, str(folder))
+        return _scan(absolute, shown, lines, context, options, analysed, source, calls, names,
+                     frozenset(pxds) | ({absolute} if absolute.endswith(".pxd") else set()))
+
+
+STUB = "_cymatrix_scan_pxd"
+"""The module a ``.pxd`` is analysed through (it cimports the ``.pxd``, nothing else)."""
+
+
+def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options: Any,
+          analysed: Any, source: Any, calls: Collection[str],
+          names: Mapping[str, str] | None, pxds: frozenset[str]) -> FileScan:
+    from Cython.Compiler import Errors, Pipeline
+    from Cython.Compiler.ParseTreeTransforms import AnalyseExpressionsTransform
+
     pipeline = Pipeline.create_pyx_pipeline(context, options, result=None)
-    typed_finder = _Finder(absolute, shown, lines, calls, typed=True)
+    typed_finder = _Finder(absolute, shown, lines, calls, typed=True, names=names)
     cut: list[Any] = []
     for phase in pipeline:
         cut.append(phase)
         if isinstance(phase, AnalyseExpressionsTransform):
             break
+    covered: list[str] = []
+
     def walk(tree: Any) -> Any:
         typed_finder.walk(tree)
+        for pxd_tree, _ in list(context.pxds.values()):  # analysed apart from the module
+            name = _tree_file(pxd_tree)
+            if name in pxds:
+                typed_finder.pxds.add(name)
+                typed_finder.walk(pxd_tree)
+                if name != absolute:
+                    covered.append(name)
         return tree
 
     cut.append(walk)
@@ -398,24 +487,32 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
         Errors.reset()
         Errors.open_listing_file(None)  # errors echo to the captured stderr, and are counted
         try:
-            error, _ = Pipeline.run_pipeline(cut, source, printtree=False)
+            error, _ = Pipeline.run_pipeline(cut, analysed, printtree=False)
         except Exception as exc:  # noqa: BLE001 - Cython's own crash is an analysis failure
             error = exc
         failed = bool(error) or Errors.threadlocal.cython_errors_count > 0
     if not failed:
-        return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines))
+        return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines),
+                        covers=tuple((names or {}).get(c, c) for c in sorted(covered)))
     first = _first_error(errors.getvalue(), error)
-    parsed = _parse_only(absolute, shown, lines, context, source, calls)
+    parsed = _parse_only(absolute, shown, lines, context, source, calls, names)
     return FileScan(shown, parsed, len(lines), first, parsed_only=True)
 
 
+def _tree_file(tree: Any) -> str:
+    pos = getattr(tree, "pos", None)
+    name = getattr(pos[0], "filename", None) if pos else None
+    return os.path.abspath(str(name)) if name else ""
+
+
 def _parse_only(absolute: str, shown: str, lines: Sequence[str], context: Any, source: Any,
-                calls: Collection[str]) -> tuple[Conversion, ...]:
+                calls: Collection[str], names: Mapping[str, str] | None
+                ) -> tuple[Conversion, ...]:
     """The calls and casts a parse finds (types unknown): what a file whose analysis failed
     still shows."""
     from Cython.Compiler import Errors, Pipeline
 
-    finder = _Finder(absolute, shown, lines, calls, typed=False)
+    finder = _Finder(absolute, shown, lines, calls, typed=False, names=names)
     parse = Pipeline.parse_stage_factory(context)
     with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
         Errors.reset()

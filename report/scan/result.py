@@ -67,24 +67,10 @@ class ScanResult:
         return sum(1 for f in self.findings if f.match.status == status)
 
 
-INCLUDE = re.compile(r"""^[ \t]*include[ \t]+["']([^"']+)["']""", re.MULTILINE)
-
-
-def included(files: Iterable[Path]) -> set[Path]:
-    """The files of ``files`` that another of them ``include``s: scanned as part of it (their
-    lines reported as theirs), never alone (on their own they lack its declarations)."""
-    found: set[Path] = set()
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for name in INCLUDE.findall(text):
-            found.add((path.parent / name).resolve())
-    return found
-
-
 def source_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """The Cython sources under ``paths`` (files as given, folders walked, sorted; a folder's
-    files that another ``include``s are left to it), each with its name as the output shows
-    it; raises :class:`QueryError` for a path that does not exist or holds none."""
+    """The Cython sources under ``paths`` (files as given, folders walked, sorted), each with
+    its name as the output shows it; raises :class:`QueryError` for a path that does not
+    exist or holds none."""
     found: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_file():
@@ -95,19 +81,68 @@ def source_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
                                                      & SKIPPED_FOLDERS))
             if not inside:
                 raise QueryError(f"{path}: holds no Cython source (.pyx, .pxd, .pxi)")
-            parts = included(inside)
-            found.extend((p, str(p)) for p in inside if p.resolve() not in parts)
+            found.extend((p, str(p)) for p in inside)
         else:
             raise QueryError(f"{path}: no such file or folder")
     return found
 
 
+_INCLUDE = re.compile(r"""^[ \t]*include[ \t]+(?P<q>["'])(?P<name>[^"']+)(?P=q)""", re.MULTILINE)
+
+
+def includes_of(path: Path, folders: Sequence[str] = ()) -> list[Path]:
+    """The files ``path`` includes (``include "x.pxi"``), as Cython finds them: beside it,
+    then in the include folders; the ones that exist."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = []
+    for name in (m["name"] for m in _INCLUDE.finditer(text)):
+        for folder in (path.parent, *map(Path, folders)):
+            if (folder / name).is_file():
+                found.append((folder / name).resolve())
+                break
+    return found
+
+
+def included(files: Sequence[Path], folders: Sequence[str] = ()) -> dict[Path, Path]:
+    """Which of ``files`` another one includes (directly or through an included file), each
+    with the file that includes it (the first in order that is not itself included): a file
+    included is scanned as part of the module that includes it, not alone (where its names
+    are undeclared)."""
+    resolved = [f.resolve() for f in files]
+    direct = {f: includes_of(f, folders) for f in resolved}
+    inside = {i for found in direct.values() for i in found}
+    owners: dict[Path, Path] = {}
+    for top in (f for f in resolved if f not in inside):
+        stack = list(direct[top])
+        while stack:
+            current = stack.pop()
+            if current in owners or current == top:
+                continue
+            owners[current] = top
+            stack.extend(direct.get(current) or includes_of(current, folders))
+    return owners
+
+
 def file_directives(path: Path) -> dict[str, Any]:
     """A source's ``# cython:`` header directives, as Cython reads them."""
     from matrix.model.cases import header_directives
+    from matrix.model.errors import CaseDefinitionError
 
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return dict(header_directives(path, text))
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    header = []  # Cython reads the comment lines before the first line of code, no further
+    for line in lines:
+        if line.strip() and not line.strip().startswith("#"):
+            break
+        header.append(line)
+    try:
+        return dict(header_directives(path, "\n".join(header)))
+    except CaseDefinitionError:  # not name=value: Cython's own analysis reports it
+        return {}
+
+
+def _lines(name: str, sources: Sequence[tuple[Path, str]]) -> int:
+    path = next((p for p, shown in sources if shown == name), Path(name))
+    return len(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
 def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, *,
@@ -117,15 +152,40 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
     known = signatures(data["cases"])
     calls = {c for s in known for c in s.call}
     folders = include_dirs(includes)
-    scans: list[FileScan] = []
+    sources = source_files(paths)
+    owners = included([p for p, _ in sources], folders)
+    names = {str(p.resolve()): shown for p, shown in sources}
+    parts: dict[Path, list[str]] = {}  # an including file -> the scanned files it includes
+    for part, owner in owners.items():
+        if str(part) in names:
+            parts.setdefault(owner, []).append(names[str(part)])
+    by_name: dict[str, FileScan] = {}
     matches: list[Match] = []
-    for path, shown in source_files(paths):
+    pxds = {str(p.resolve()) for p, _ in sources if p.suffix == ".pxd"}
+    # modules first: the .pxd files they cimport are analysed with them, not again alone
+    for path, shown in sorted(sources, key=lambda item: item[0].suffix == ".pxd"):
+        if path.resolve() in owners and str(path.resolve()) in names:
+            continue  # scanned as part of the module that includes it
+        if shown in by_name:
+            continue  # a .pxd analysed with a module that cimports it
         own = {**dict(directives or {}), **file_directives(path)}
-        scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls)
-        scans.append(scanned)
+        scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls,
+                            names=names, pxds=pxds - {n for n in pxds if names[n] in by_name})
         cplus = is_cplus(path.read_text(encoding="utf-8", errors="replace"))
+        inner = parts.get(path.resolve(), []) + [c for c in scanned.covers if c not in by_name]
+        # an included file the scan was not given is shown too (``include "x.pxi"``)
+        inner += sorted({c.path for c in scanned.conversions} - {shown, *inner, *by_name})
+        for name in (shown, *inner):
+            by_name[name] = FileScan(
+                name, tuple(c for c in scanned.conversions if c.path == name),
+                scanned.lines if name == shown else _lines(name, sources),
+                scanned.error if name == shown or not scanned.error
+                else f"(included by {shown}) {scanned.error}", scanned.parsed_only)
         matches.extend(match(c, known, directives=own, cplus=cplus, limited_api=limited_api)
-                       for c in scanned.conversions)
+                       for c in scanned.conversions if c.path in (shown, *inner))
+    given = [shown for _, shown in sources]
+    scans = [by_name[name] for name in given if name in by_name] + [
+        by_name[name] for name in by_name if name not in given]
     wanted = sorted({c for m in matches for c in (*m.cases, *(x for x, _ in m.conditional))})
     result = (answer(dict(data), support, wanted, shipped_c=shipped_c, source=source)
               if wanted else None)
