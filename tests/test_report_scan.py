@@ -300,3 +300,22 @@ def test_a_package_is_scanned_as_cythonize_compiles_it(
         ("parts.pxi", 2, "coercion", "bytes", "const unsigned char[:]", ""),
         ("shared.pxd", 5, "coercion", "bytearray", "char *", ""),
     ], found
+
+
+def test_modules_scanned_together_find_what_each_finds_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A package's modules share one Cython context (a .pxd they cimport is analysed once, as
+    cythonize compiles them): what each module gives is what it gives scanned alone."""
+    (tmp_path / "shared.pxd").write_text("cdef char* first(bytes b)\n", encoding="utf-8")
+    for name, body in (("a", "cdef bytearray ba = bytearray(b'x')\ncdef char* p = ba\n"),
+                       ("b", "cdef bytes b = b'x'\ncdef const unsigned char[:] v = b\n")):
+        (tmp_path / f"{name}.pyx").write_text("cimport shared\n" + body, encoding="utf-8")
+
+    def found(*paths: Path) -> list[tuple[str, int, str, str, str]]:
+        main(["scan", *map(str, paths), "--python", ">=3.9", "--format", "json"])
+        return sorted((Path(c["path"]).name, c["line"], c["construct"], c["source"],
+                       c["target"]) for c in json.loads(capsys.readouterr().out)["conversions"])
+
+    together = found(tmp_path / "a.pyx", tmp_path / "b.pyx")
+    alone = found(tmp_path / "a.pyx") + found(tmp_path / "b.pyx")
+    assert together == sorted(alone) and len(together) >= 2

@@ -415,11 +415,14 @@ def module_name(path: Path) -> tuple[str, Path]:
 def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
               directives: dict[str, Any] | None = None,
               calls: Collection[str] = (), names: Mapping[str, str] | None = None,
-              pxds: Collection[str] = ()) -> FileScan:
+              pxds: Collection[str] = (), contexts: dict[tuple[Any, ...], Any] | None = None
+              ) -> FileScan:
     """The conversions of one file (``shown``: its name as the output shows it), of the files
     it includes (``names``: their shown names by absolute path), and of the ``pxds`` (absolute
     paths) it cimports: analysed with the module, they need no scan of their own
-    (``FileScan.covers`` names them).
+    (``FileScan.covers`` names them).  ``contexts`` keeps Cython's compilation contexts
+    between files built alike, as ``cythonize`` compiles a package's modules in one: a
+    ``.pxd`` they cimport (numpy's, libc's) is parsed and analysed once, not per file.
 
     A ``.pyx`` is compiled as the module its package makes it (relative cimports resolve, its
     own ``.pxd`` is read).  A ``.pxd`` cannot be compiled alone (Cython itself refuses): it is
@@ -438,7 +441,14 @@ def scan_file(path: Path, shown: str, *, includes: Sequence[str] = (),
     options.cplus = is_cplus(text)
     if "language_level" in options.compiler_directives:
         options.language_level = options.compiler_directives["language_level"]
-    context = Context.from_options(options)
+    key = (tuple(options.include_path[1:]), str(root), options.cplus,
+           str(options.language_level), tuple(sorted(options.compiler_directives.items())))
+    if contexts is None or absolute.endswith(".pxd"):  # a .pxd's stub module: its own
+        context = Context.from_options(options)
+    else:
+        context = contexts.get(key)
+        if context is None:
+            context = contexts[key] = Context.from_options(options)
     source = CompilationSource(FileSourceDescriptor(absolute), module, str(root))
     with contextlib.ExitStack() as stack:
         analysed = source

@@ -162,6 +162,7 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
     by_name: dict[str, FileScan] = {}
     matches: list[Match] = []
     pxds = {str(p.resolve()) for p, _ in sources if p.suffix == ".pxd"}
+    contexts: dict[tuple[Any, ...], Any] = {}  # one per build alike, as cythonize's
     # modules first: the .pxd files they cimport are analysed with them, not again alone
     for path, shown in sorted(sources, key=lambda item: item[0].suffix == ".pxd"):
         if path.resolve() in owners and str(path.resolve()) in names:
@@ -170,7 +171,8 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
             continue  # a .pxd analysed with a module that cimports it
         own = {**dict(directives or {}), **file_directives(path)}
         scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls,
-                            names=names, pxds=pxds - {n for n in pxds if names[n] in by_name})
+                            names=names, pxds=pxds - {n for n in pxds if names[n] in by_name},
+                            contexts=contexts)
         cplus = is_cplus(path.read_text(encoding="utf-8", errors="replace"))
         inner = parts.get(path.resolve(), []) + [c for c in scanned.covers if c not in by_name]
         # an included file the scan was not given is shown too (``include "x.pxi"``)
