@@ -26,7 +26,7 @@ from matrix.model.errors import MatrixError, dispatch
 from report.freshness import RenderInputs, forget, is_current, record, renderer_digest
 from report.query.answer import answer
 from report.query.data import load_data
-from report.query.project import PYPROJECT, project_range
+from report.query.project import PYPROJECT, ProjectRange, project_range
 from report.query.range import SupportRange
 from report.query.snapshot import SNAPSHOT_FILE, ship, shipped_drift
 from report.query.source import open_source
@@ -316,11 +316,18 @@ def query_cache() -> Path:
     return cache_root() / "query"
 
 
-def cmd_query(args: argparse.Namespace) -> int:
+def support_range(args: argparse.Namespace) -> tuple[ProjectRange | None, SupportRange]:
+    """The range ``query`` and ``scan`` answer on: the flags over what the project's
+    ``pyproject.toml`` declares (:func:`report.query.project.project_range`), and what was read
+    there (``None``: no project file read)."""
     flags = {"python": args.python, "cython": args.cython, "numpy": args.numpy}
     declared = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
     specifiers = declared.specifiers() if declared else (args.python, args.cython, args.numpy)
-    support = SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
+    return declared, SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    declared, support = support_range(args)
     globs = [g.strip() for g in args.case.split(",") if g.strip()] if args.case else []
     if args.case is not None and not globs:
         raise QueryError(f"--case '{args.case}': an empty pattern (an unset variable?); omit"
@@ -366,10 +373,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from report.scan.output import render_text as scan_text
     from report.scan.result import scan
 
-    flags = {"python": args.python, "cython": args.cython, "numpy": args.numpy}
-    declared = project_range(args.project, flags, own=PROJECT_ROOT / PYPROJECT)
-    specifiers = declared.specifiers() if declared else (args.python, args.cython, args.numpy)
-    support = SupportRange.parse(*specifiers, given=True, interpreters=args.interpreter)
+    declared, support = support_range(args)
     cache = query_cache()
     with open_source(args.data, cache.parent) as data:
         result = scan([Path(p) for p in args.paths], load_data(data.path, cache), support,

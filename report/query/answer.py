@@ -207,12 +207,8 @@ class Answer:
     URL)."""
 
     def data_text(self) -> str:
-        """``published results of 2026-12-05 (digest 0033c7fd869d4346), from the snapshot
-        shipped with cymatrix 0.1.0``."""
-        date = self.data.get("date") or "an unknown day"
-        digest = f" (digest {self.data['digest']})" if self.data.get("digest") else ""
-        source = f", from {self.data['source']}" if self.data.get("source") else ""
-        return f"published results of {date}{digest}{source}"
+        """What the answer was read from (:func:`data_text`)."""
+        return data_text(self.data)
 
     @property
     def failing(self) -> tuple[CaseAnswer, ...]:
@@ -242,6 +238,16 @@ class Answer:
                 "dangling_cases": [c.case_id for c in self.dangling],
                 "toolchain_failures": [asdict(t) for t in self.toolchain],
                 "cases": [asdict(c) for c in self.cases]}
+
+
+def data_text(data: dict[str, Any]) -> str:
+    """``published results of 2026-12-05 (digest 0033c7fd869d4346), from the snapshot shipped
+    with cymatrix 0.1.0``: an answer's ``data`` (its ``date``, ``digest`` and ``source``) as
+    the query and the scan print it."""
+    date = data.get("date") or "an unknown day"
+    digest = f" (digest {data['digest']})" if data.get("digest") else ""
+    source = f", from {data['source']}" if data.get("source") else ""
+    return f"published results of {date}{digest}{source}"
 
 
 def answer(data: dict[str, Any], support: SupportRange, case_globs: Sequence[str] = (),

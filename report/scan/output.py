@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from report.legend import ANSWER_SYMBOLS, DANGLES, UNMEASURED_MARK, UNTYPED_MARK
-from report.query.answer import CaseAnswer
+from report.query.answer import CaseAnswer, data_text
 from report.query.range_warnings import plural
 from report.scan.match import MATCHED, UNMEASURED, UNTYPED_STATUS
 from report.scan.result import Finding, ScanResult
@@ -83,11 +83,7 @@ def finding_text(finding: Finding) -> str:
 
 
 def render_text(result: ScanResult, *, safe: bool = False) -> str:
-    lines = [f"Support range: {result.range}"]
-    data = result.data
-    lines.append(f"Data: published results of {data.get('date', 'an unknown day')}"
-                 + (f" (digest {data['digest']})" if data.get("digest") else "")
-                 + (f", from {data['source']}" if data.get("source") else ""))
+    lines = [f"Support range: {result.range}", f"Data: {data_text(result.data)}"]
     by_file: dict[str, list[Finding]] = {}
     for finding in result.findings:  # in scan order: a file, then the files it includes
         by_file.setdefault(finding.match.conversion.path, []).append(finding)
