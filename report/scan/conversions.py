@@ -75,6 +75,9 @@ class FileScan:
     error: str = ""
     """Cython's first error, where the analysis (or the parse) failed."""
     parsed_only: bool = False
+    cplus: bool = False
+    """Analysed as C++ (:func:`report.scan.frontend.is_cplus`): the case signatures a C++ file
+    may match."""
     covers: tuple[str, ...] = ()
     """Other files analysed with this one (the ``.pxd`` files it cimports that the scan was
     given): their conversions are among ``conversions``, under their own path."""

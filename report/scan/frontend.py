@@ -503,10 +503,11 @@ def _scan(absolute: str, shown: str, lines: Sequence[str], context: Any, options
         failed = bool(error) or Errors.threadlocal.cython_errors_count > 0
     if not failed:
         return FileScan(shown, tuple(_sorted(typed_finder.found.values())), len(lines),
+                        cplus=bool(options.cplus),
                         covers=tuple((names or {}).get(c, c) for c in sorted(covered)))
     first = _first_error(errors.getvalue(), error)
     parsed = _parse_only(absolute, shown, lines, context, source, calls, names)
-    return FileScan(shown, parsed, len(lines), first, parsed_only=True)
+    return FileScan(shown, parsed, len(lines), first, parsed_only=True, cplus=bool(options.cplus))
 
 
 def _tree_file(tree: Any) -> str:

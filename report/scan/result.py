@@ -14,7 +14,7 @@ from report.query.answer import Answer, CaseAnswer, answer
 from report.query.range import SupportRange
 from report.query.status import EXIT_FAILS, EXIT_WORKS, QueryError
 from report.scan.conversions import FileScan
-from report.scan.frontend import include_dirs, is_cplus, scan_file
+from report.scan.frontend import include_dirs, scan_file
 from report.scan.match import MATCHED, Match, Signature, match, signatures
 
 SOURCE_SUFFIXES = (".pyx", ".pxd", ".pxi")
@@ -173,7 +173,6 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
         scanned = scan_file(path, shown, includes=folders, directives=own, calls=calls,
                             names=names, pxds=pxds - {n for n in pxds if names[n] in by_name},
                             contexts=contexts)
-        cplus = is_cplus(path.read_text(encoding="utf-8", errors="replace"))
         inner = parts.get(path.resolve(), []) + [c for c in scanned.covers if c not in by_name]
         # an included file the scan was not given is shown too (``include "x.pxi"``)
         inner += sorted({c.path for c in scanned.conversions} - {shown, *inner, *by_name})
@@ -183,7 +182,8 @@ def scan(paths: Sequence[Path], data: Mapping[str, Any], support: SupportRange, 
                 scanned.lines if name == shown else _lines(name, sources),
                 scanned.error if name == shown or not scanned.error
                 else f"(included by {shown}) {scanned.error}", scanned.parsed_only)
-        matches.extend(match(c, known, directives=own, cplus=cplus, limited_api=limited_api)
+        matches.extend(match(c, known, directives=own, cplus=scanned.cplus,
+                             limited_api=limited_api)
                        for c in scanned.conversions if c.path in (shown, *inner))
     given = [shown for _, shown in sources]
     scans = [by_name[name] for name in given if name in by_name] + [
