@@ -47,16 +47,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matrix.build.modules import BuildSettings  # noqa: E402
+from matrix.build.envs import EnvFailure, EnvSpec, ensure_env  # noqa: E402
+from matrix.build.generate import module_header  # noqa: E402
+from matrix.build.modules import BuildSettings, plan_modules  # noqa: E402
 from matrix.build.stagecache import MARK  # noqa: E402
-from matrix.model.cases import load_cases  # noqa: E402
+from matrix.model.cases import Case, load_cases  # noqa: E402
 from matrix.model.cells import Cell  # noqa: E402
+from matrix.model.directives import module_code, module_configuration  # noqa: E402
 from matrix.model.folders import cache_root  # noqa: E402
 from matrix.model.interpreters import python_matches  # noqa: E402
 from matrix.model.policy import Retry  # noqa: E402
@@ -70,9 +73,30 @@ ENVS = Path(os.environ.get("MATRIX_ENVS_DIR") or cache_root(ROOT) / "envs")
 """The environments the cold runs share (``MATRIX_ENVS_DIR``, else the checkout's)."""
 
 
-def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool) -> tuple[float, int]:
+@dataclass(frozen=True)
+class CellTime:
+    """One core cell measured from an empty build cache: seconds, records, and the distinct
+    generates and compiles its stage cache holds afterwards."""
+
+    seconds: float
+    records: int
+    generates: int
+    compiles: int
+
+
+def core_cases(default_batch_only: bool = False) -> list[Case]:
+    """The core cell's cases (numpy-free); with ``default_batch_only``, only those batched in
+    the default module configuration (no control, nothing built alone, no option of their own)."""
+    cases = [c for c in load_cases(ROOT / "cases") if not c.needs_numpy]
+    if default_batch_only:
+        cases = [c for c in cases if not c.build_alone and module_configuration(c).is_default]
+    return cases
+
+
+def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool,
+              cases: list[Case] | None = None) -> CellTime:
     interpreter = discover_interpreters()[python]
-    cases = load_cases(ROOT / "cases")
+    cases = core_cases() if cases is None else cases
     with tempfile.TemporaryDirectory() as tmp:
         shared = None if fresh_env else ENVS
         layout = Layout(cases=ROOT / "cases", cache=Path(tmp), results=Path(tmp) / "results",
@@ -81,7 +105,89 @@ def time_cell(python: str, cython: str, *, batch: bool, fresh_env: bool) -> tupl
         planned = PlannedCell(Cell(python, cython), interpreter, generators=(interpreter,))
         start = time.monotonic()
         records = measure_cell(planned, cases, layout, settings, Toolchain.detect(settings))
-        return time.monotonic() - start, len(records)
+        seconds = time.monotonic() - start
+        stages = stage_seconds(Path(tmp))
+        return CellTime(seconds, len(records), stages["generate"][0], stages["compile"][0])
+
+
+def cell_figures(python: str, cython: str) -> None:
+    """The one-cell figure, over every numpy-free case and over those of the default batch:
+    naive (a module per case, each cythonized by a process of its own, fresh environment)
+    against the engine's default (cached environment); modules and compiles each built."""
+    time_cell(python, cython, batch=True, fresh_env=False)  # warm the shared environments
+    for label, only_default in (("every numpy-free case", False),
+                                ("the cases of the default batch", True)):
+        cases = core_cases(only_default)
+        naive = time_cell(python, cython, batch=False, fresh_env=True, cases=cases)
+        default = time_cell(python, cython, batch=True, fresh_env=False, cases=cases)
+        planned = len(plan_modules(cases))
+        print(f"cell py{python}-cy{cython}, {label} ({len(cases)} cases, {default.records}"
+              f" records)")
+        print(f"  naive (module per case, fresh env): {naive.seconds:7.1f} s"
+              f" ({naive.compiles} compiles)")
+        print(f"  engine default (batched, cached env): {default.seconds:5.1f} s: {planned}"
+              f" modules planned, {default.compiles} compiles, {default.generates} generates"
+              " (splits of a failing batch included)")
+        print(f"  speed-up: {naive.seconds / default.seconds:.1f}x", flush=True)
+
+
+def shared_utility_figures(python: str, cython: str) -> None:
+    """Cython 3.1+'s shared utility module (``cython --generate-shared``, modules built with
+    ``--shared``): the core cell's modules generated and compiled with and without it, each
+    module's compile timed, and the shared module's own cost.  The engine does not use it (see
+    docs/measuring.md); this measures what it would save."""
+    interpreter = discover_interpreters()[python]
+    env = ensure_env(EnvSpec(interpreter, cython, None), ENVS)
+    if isinstance(env, EnvFailure):
+        raise SystemExit(f"shared utility: {env.reason}")
+    cflags = ["-O0", "-fPIC", "-fwrapv", "-fno-strict-aliasing", "-shared",
+              *(f"-I{d}" for d in env.info.includes)]
+    modules = plan_modules(core_cases())
+
+    def timed(argv: list[str], cwd: Path) -> tuple[float, bool]:
+        start = time.monotonic()
+        done = subprocess.run(argv, cwd=cwd, capture_output=True)
+        return time.monotonic() - start, done.returncode == 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        shared_c = base / "mm_shared" / "_cyutility.c"
+        shared_c.parent.mkdir()
+        (shared_c.parent / "__init__.py").write_text("")
+        made, ok = timed([str(env.python), "-m", "cython", "--generate-shared", str(shared_c)],
+                         base)
+        if not ok:
+            print(f"shared utility: Cython {cython} has no --generate-shared (3.1+ only)")
+            return
+        built, _ = timed(["gcc", *cflags, str(shared_c), "-o",
+                          str(shared_c.with_suffix(env.info.ext_suffix))], base)
+        print(f"shared utility module, Cython {cython} on Python {python}: generated in"
+              f" {made:.2f} s, compiled in {built:.2f} s (once per Cython, Python and compiler)")
+        for module in modules:
+            options = module_configuration(module.cases[0])
+            times: dict[str, tuple[float, float, bool]] = {}
+            for mode in ("own", "shared"):
+                folder = base / f"{mode}-{len(times)}-{module.cases[0].id}"
+                folder.mkdir()
+                for case in module.cases:
+                    (folder / f"{case.id}.pyx").write_text(module_code(case))
+                (folder / "mm_m.pyx").write_text(module_header(options) + "".join(
+                    f'include "{c.id}.pyx"\n' for c in module.cases))
+                suffix = "cpp" if options.cplus else "c"
+                extra = ["--shared", "mm_shared._cyutility"] if mode == "shared" else []
+                generate_s, ok = timed([str(env.python), "-m", "cython", "-3", *extra,
+                                        *(["--cplus"] if options.cplus else []), "-o",
+                                        f"mm_m.{suffix}", "mm_m.pyx"], folder)
+                macros = [f"-D{k}={v}" for k, v in options.compile_macros()]
+                compiler = "g++" if options.cplus else "gcc"
+                compile_s, compiled = timed([compiler, *cflags, *macros, f"mm_m.{suffix}",
+                                             "-o", f"mm_m{env.info.ext_suffix}"], folder)
+                times[mode] = (generate_s, compile_s, ok and compiled)
+            (own_g, own_c, own_ok), (sh_g, sh_c, sh_ok) = times["own"], times["shared"]
+            print(f"  {len(module.cases):2} case(s), {options.text() or 'default'}:"
+                  f" generate {own_g:.2f} -> {sh_g:.2f} s, compile {own_c:.2f} -> {sh_c:.2f} s"
+                  f" (builds: {'ok' if own_ok else 'fails'} -> {'ok' if sh_ok else 'fails'})",
+                  flush=True)
 
 
 def run_grid(root: Path, grid_args: list[str], cache: Path, results: Path, envs: Path,
@@ -158,12 +264,16 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
             cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         stages = stage_seconds(cache)
+        cells = len({cell for _, cell in load_outcomes(results)})
     (generates, generate_s), (compiles, compile_s) = stages["generate"], stages["compile"]
     floor = (generate_s + compile_s) / cores
     print(f"grid {grid}, cold (empty build cache and store, environments cached): {cold:.1f} s")
     print(f"  distinct generates: {generates} ({generate_s:.0f} s), distinct compiles:"
           f" {compiles} ({compile_s:.0f} s); floor = {generate_s:.0f}+{compile_s:.0f} s /"
           f" {cores} cores = {floor:.1f} s")
+    if cells:
+        print(f"  per cell ({cells} cells): {generates / cells:.1f} generates,"
+              f" {compiles / cells:.1f} compiles")
     print(f"  cold / floor: {cold / floor:.2f}x")
     print(f"  warm re-run (nothing changed): {warm:.1f} s")
 
@@ -469,14 +579,8 @@ def main() -> int:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
         return 0
     if not args.skip_cell:
-        # Warm the shared environment first so that the default path measures reuse.
-        time_cell(args.python, args.cython, batch=True, fresh_env=False)
-        naive, count = time_cell(args.python, args.cython, batch=False, fresh_env=True)
-        default, _ = time_cell(args.python, args.cython, batch=True, fresh_env=False)
-        print(f"cell py{args.python}-cy{args.cython} ({count} cases)")
-        print(f"  naive (module per case, fresh env): {naive:7.1f} s")
-        print(f"  engine default (batched, cached env): {default:5.1f} s")
-        print(f"  speed-up: {naive / default:.1f}x", flush=True)
+        cell_figures(args.python, args.cython)
+        shared_utility_figures(args.python, args.cython)
     if args.baseline_rev:
         engines_figures(args.baseline_rev, args.log)
     grid_figures(args.grid, args.keep_results, args.log, args.compilers_apart, args.kinds_apart,

@@ -17,19 +17,23 @@ with numpy installed, this gives the same outcome and error line in every cell c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrix.build import stagecache
 from matrix.build.envs import Environment
-from matrix.build.procs import run_process
-from matrix.build.tools import run_build_tool
+from matrix.build.procs import Completed, run_process
+from matrix.build.tools import ToolRun, process_verdict, run_build_tool
 from matrix.model.cases import BuildOptions, Case
+from matrix.model.directives import module_code, module_configuration
 from matrix.model.errorline import strip_build_folders
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry, build_cached
@@ -37,6 +41,8 @@ from matrix.model.timeouts import TIMEOUTS
 
 STAGE_VERSION = "generate/3"
 """Part of every generate key: bumped when how the C is generated changes."""
+CYTHONIZE_MANY = Path(__file__).resolve().parent / "inenv" / "cythonize_many.py"
+"""The in-environment script that cythonizes several modules in one process."""
 _CYTHON_LOCATION = re.compile(
     r"^(?P<file>[^\s:]+\.(?:pyx|pxi|pxd)):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
 
@@ -118,7 +124,7 @@ def first_cython_error(output: str, directories: Sequence[Path]) -> tuple[str | 
 def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> list[object]:
     """What the generated C depends on (the generating Python is added where it matters)."""
     material: list[object] = [
-        STAGE_VERSION, cython, [(c.id, hashlib.sha256(c.code.encode()).hexdigest())
+        STAGE_VERSION, cython, [(c.id, hashlib.sha256(module_code(c).encode()).hexdigest())
                                 for c in cases], pxd.digest if pxd else None]
     options = module_options(cases)
     if not options.is_default:  # a module without options keeps the key it always had
@@ -127,9 +133,9 @@ def generate_key(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> lis
 
 
 def module_options(cases: Sequence[Case]) -> BuildOptions:
-    """The build options of a module's cases (:func:`matrix.build.modules.build_cases` never
-    mixes them)."""
-    options = {c.options for c in cases}
+    """The module configuration of a module's cases (:func:`matrix.build.modules.build_cases`
+    never mixes them: :func:`matrix.model.directives.module_configuration`)."""
+    options = {module_configuration(c) for c in cases}
     if len(options) > 1:
         raise ValueError(f"cases with different build options in one module: {options}")
     return options.pop() if options else BuildOptions()
@@ -148,52 +154,155 @@ def module_header(options: BuildOptions) -> str:
     return "# cython: " + ", ".join(f"{k}={v}" for k, v in directives.items()) + "\n"
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A module whose C is not in the cache yet: its sources written into its fresh entry."""
+
+    module: str
+    directory: Path
+    cases: tuple[Case, ...]
+    argv: tuple[str, ...]
+    """``python -m cython ...``, run in ``directory``."""
+
+
+def _module_name(cython: str, cases: Sequence[Case], pxd: PxdTree | None) -> str:
+    return "mm_" + stagecache.key_of(generate_key(cython, cases, pxd))[:12]
+
+
+def _cached(directory: Path, module: str, cases: Sequence[Case]) -> Generated | None:
+    cached = stagecache.load(directory)
+    if cached is None:
+        return None
+    return Generated(module, directory, tuple(cached["case_ids"]), Outcome(cached["outcome"]),
+                     cached["cython"], cached["generated_under"], cached["first_error"],
+                     set(cached["error_files"]), cached["log"], float(cached["duration_s"]),
+                     options=module_options(cases))
+
+
 def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None, root: Path,
              *, retry: Retry = DEFAULT_RETRY) -> Generated:
     """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content and
     by the generating Python: the members of its generation class share the entry)."""
     cython = generator.info.cython or generator.spec.cython or "?"
-    material = generate_key(cython, cases, pxd)
-    module = "mm_" + stagecache.key_of(material)[:12]
-    name = entry_name(module, generator)
-    with stagecache.locked_entry(root, name) as directory:
-        cached = stagecache.load(directory)
+    module = _module_name(cython, cases, pxd)
+    with stagecache.locked_entry(root, entry_name(module, generator)) as directory:
+        cached = _cached(directory, module, cases)
         if cached is not None:
-            return Generated(module, directory, tuple(cached["case_ids"]),
-                             Outcome(cached["outcome"]), cached["cython"],
-                             cached["generated_under"], cached["first_error"],
-                             set(cached["error_files"]), cached["log"],
-                             float(cached["duration_s"]), options=module_options(cases))
-        return _generate_locked(generator, cases, pxd, stagecache.fresh(directory), module,
-                                cython, retry)
+            return cached
+        pending = _write_sources(generator, cases, pxd, stagecache.fresh(directory), module)
+        return _generate_alone(generator, pending, pxd, cython, retry)
 
 
-def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
-                     directory: Path, module: str, cython: str, retry: Retry) -> Generated:
-    includes = []
-    for case in cases:
-        (directory / f"{case.id}.pyx").write_text(case.code, encoding="utf-8")
-        includes.append(f'include "{case.id}.pyx"\n')
-    options = module_options(cases)
-    (directory / f"{module}.pyx").write_text(module_header(options) + "".join(includes))
+def generate_many(generator: Environment, modules: Sequence[Sequence[Case]],
+                  pxd: PxdTree | None, root: Path, *, retry: Retry = DEFAULT_RETRY,
+                  ) -> list[Generated]:
+    """:func:`generate` for several modules, those not cached cythonized in one process of
+    ``generator`` (``inenv/cythonize_many.py``: Cython's command line called once per module,
+    as ``cythonize`` compiles a project's modules), which spares each module after the first
+    Cython's start-up.  Each module's C, log and outcome are what ``python -m cython`` gives it
+    alone (``tests/test_generate_many_real.py`` compares the C byte for byte); a module the
+    process did not finish (it died, or ran out of time) is generated on its own, under the
+    outcome policy, as :func:`generate` does."""
+    cython = generator.info.cython or generator.spec.cython or "?"
+    names = [_module_name(cython, cases, pxd) for cases in modules]
+    results: dict[str, Generated] = {}
+    with contextlib.ExitStack() as locks:
+        pending: list[_Pending] = []
+        for module in sorted(set(names)):  # one order for every process: no deadlock
+            cases = modules[names.index(module)]
+            directory = locks.enter_context(
+                stagecache.locked_entry(root, entry_name(module, generator)))
+            cached = _cached(directory, module, cases)
+            if cached is not None:
+                results[module] = cached
+            else:
+                pending.append(_write_sources(generator, cases, pxd,
+                                              stagecache.fresh(directory), module))
+        if len(pending) > 1:
+            results.update(_generate_in_one_process(generator, pending, pxd, cython, root))
+        for job in pending:
+            if job.module not in results:
+                results[job.module] = _generate_alone(generator, job, pxd, cython, retry)
+    return [results[module] for module in names]
+
+
+def _cython_env(pxd: PxdTree | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if pxd is not None:  # where site-packages would hold an installed numpy
         env["PYTHONPATH"] = str(pxd.root)
+    return env
+
+
+def _write_sources(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+                   directory: Path, module: str) -> _Pending:
+    includes = []
+    for case in cases:
+        (directory / f"{case.id}.pyx").write_text(module_code(case), encoding="utf-8")
+        includes.append(f'include "{case.id}.pyx"\n')
+    options = module_options(cases)
+    (directory / f"{module}.pyx").write_text(module_header(options) + "".join(includes))
     level = [] if dict(options.directives).get("language_level") is not None else ["-3"]
     output = f"{module}.{'cpp' if options.cplus else 'c'}"
-    argv = [str(generator.python), "-m", "cython", *level,
+    argv = (str(generator.python), "-m", "cython", *level,
             *(["--cplus"] if options.cplus else []), f"-I{directory}", "-o", output,
-            f"{module}.pyx"]
+            f"{module}.pyx")
+    return _Pending(module, directory, tuple(cases), argv)
+
+
+def _generate_alone(generator: Environment, job: _Pending, pxd: PxdTree | None, cython: str,
+                    retry: Retry) -> Generated:
     tool = run_build_tool(
-        lambda: run_process(argv, timeout_s=TIMEOUTS.cythonize, cwd=directory, env=env),
+        lambda: run_process(list(job.argv), timeout_s=TIMEOUTS.cythonize, cwd=job.directory,
+                            env=_cython_env(pxd)),
         Outcome.CYTHONIZE_ERROR, retry)
+    return _finish(generator, job, pxd, cython, tool, tool.done.transcript())
+
+
+def _generate_in_one_process(generator: Environment, jobs: Sequence[_Pending],
+                             pxd: PxdTree | None, cython: str, root: Path
+                             ) -> dict[str, Generated]:
+    """Run ``jobs`` through ``cythonize_many.py``; the modules it finished, judged as
+    :func:`_generate_alone` judges one (an exit status from Cython's own command line; no
+    retries: a killed process leaves its unfinished modules to :func:`_generate_alone`)."""
+    done: dict[str, Generated] = {}
+    with tempfile.TemporaryDirectory(dir=root, prefix="mm-many-") as scratch:
+        folder = Path(scratch)
+        specs = [{"cwd": str(job.directory), "argv": list(job.argv[3:]),
+                  "log": str(folder / f"{job.module}.log"),
+                  "result": str(folder / f"{job.module}.json")} for job in jobs]
+        (folder / "jobs.json").write_text(json.dumps(specs))
+        outputs = [(folder / f"{job.module}.json", folder / f"{job.module}.log") for job in jobs]
+        run_process([str(generator.python), str(CYTHONIZE_MANY), str(folder / "jobs.json")],
+                    timeout_s=TIMEOUTS.cythonize, cwd=folder, env=_cython_env(pxd))
+        for job, (result_file, log_file) in zip(jobs, outputs):
+            try:
+                result = json.loads(result_file.read_text())
+                output = log_file.read_text(encoding="utf-8", errors="replace")
+            except (OSError, ValueError):
+                continue
+            completed = Completed(job.argv, int(result["exit"]), output,
+                                  float(result["duration_s"]), False)
+            outcome, cause = process_verdict(completed, Outcome.CYTHONIZE_ERROR)
+            tool = ToolRun(completed, outcome, cause, 1)
+            note = (f"(cythonized in one process with {len(jobs) - 1} other module"
+                    f"{'s' if len(jobs) != 2 else ''} of the cell, as cythonize compiles a"
+                    " project's modules)\n")
+            done[job.module] = _finish(generator, job, pxd, cython, tool,
+                                       completed.transcript() + note)
+    return done
+
+
+def _finish(generator: Environment, job: _Pending, pxd: PxdTree | None, cython: str,
+            tool: ToolRun, log: str) -> Generated:
+    """The module's :class:`Generated` from its cythonize run; cached unless transient."""
     done = tool.done
-    result = Generated(module, directory, tuple(c.id for c in cases), tool.outcome, cython,
-                       generator.info.python, log=done.transcript(), duration_s=done.duration_s,
+    options = module_options(job.cases)
+    result = Generated(job.module, job.directory, tuple(c.id for c in job.cases), tool.outcome,
+                       cython, generator.info.python, log=log, duration_s=done.duration_s,
                        cause=tool.cause, options=options)
     if tool.outcome is Outcome.CYTHONIZE_ERROR:
-        strip = [directory] + ([pxd.root] if pxd is not None else [])
+        strip = [job.directory] + ([pxd.root] if pxd is not None else [])
         result.first_error, result.error_files = first_cython_error(done.output, strip)
     elif tool.outcome is not Outcome.OK:  # killed or timed out, every try: not the cases' doing
         result.first_error = tool.transient_error("cython")
@@ -202,6 +311,6 @@ def _generate_locked(generator: Environment, cases: Sequence[Case], pxd: PxdTree
                 "cython": cython, "generated_under": result.generated_under,
                 "first_error": result.first_error, "error_files": sorted(result.error_files),
                 "log": result.log, "duration_s": result.duration_s}
-        artefacts = [output] if result.outcome is Outcome.OK else []
-        stagecache.save(directory, data, artefacts)
+        artefacts = [result.c_file.name] if result.outcome is Outcome.OK else []
+        stagecache.save(job.directory, data, artefacts)
     return result

@@ -27,6 +27,7 @@ from matrix.build.envs import EnvFailure, Environment, EnvSpec
 from matrix.build.generate import PxdTree, generate, generate_key
 from matrix.build.procs import Completed, run_process
 from matrix.model.cases import Case
+from matrix.model.directives import module_configuration
 from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
@@ -207,14 +208,22 @@ def comparable(generated_c: Path) -> list[str]:
     read, such as its bundled ``numpy/__init__.pxd``, in comments)."""
     text = generated_c.read_text(encoding="utf-8", errors="replace")
     text = text.replace(str(generated_c.parent), "<dir>")
-    return _INSTALL_PATH.sub("<site-packages>/", text).splitlines()
+    # A path never spans lines: only the few lines that name one are searched (the pattern is
+    # slow on the 60,000 others).
+    return [_INSTALL_PATH.sub("<site-packages>/", line) if "/site-packages/" in line else line
+            for line in text.splitlines()]
 
 
 def one_module(cases: Sequence[Case]) -> list[Case]:
-    """The cases the check compares as one module: one module holds one set of build options,
-    so those built as every case is (no options), or, if there are none, the first set's."""
-    plain = [c for c in cases if c.options.is_default]
-    return plain or [c for c in cases if c.options == cases[0].options]
+    """The cases the check compares as one module: the batch of the default module
+    configuration (:func:`matrix.build.modules.plan_modules`), so that the canary of a class's
+    generator is the very module its cells build first (generated once); without such cases,
+    those of the default configuration, else the first case's configuration."""
+    batch = [c for c in cases if not c.is_control and not c.build_alone
+             and module_configuration(c).is_default]
+    plain = [c for c in cases if module_configuration(c).is_default]
+    return batch or plain or [c for c in cases
+                              if module_configuration(c) == module_configuration(cases[0])]
 
 
 def canary_of(env: Environment, cases: Sequence[Case], pxd: PxdTree | None,

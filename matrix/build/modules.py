@@ -18,8 +18,9 @@ from pathlib import Path
 
 from matrix.build.compile import UNATTRIBUTED, Compiled, CompileSettings, compile_module
 from matrix.build.envs import Environment
-from matrix.build.generate import Generated, PxdTree, generate
+from matrix.build.generate import Generated, PxdTree, generate, generate_many
 from matrix.model.cases import BuildOptions, Case
+from matrix.model.directives import module_configuration
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 
@@ -129,30 +130,83 @@ def build_module(context: BuildContext, cases: Sequence[Case]) -> ModuleBuild:
                                                  context.retry))
 
 
+def pregenerate(context: BuildContext, modules: Sequence[Sequence[Case]]) -> None:
+    """Generate the C of ``modules`` that the cache lacks in one Cython process
+    (:func:`matrix.build.generate.generate_many`); :func:`build_module` then finds it cached."""
+    if len(modules) > 1:
+        generate_many(context.generator, modules, context.pxd, context.generate_root,
+                      retry=context.retry)
+
+
+@dataclass(frozen=True)
+class PlannedModule:
+    """One module a cell builds first, and why its cases are together or alone."""
+
+    cases: tuple[Case, ...]
+    why: str
+    batched: bool = False
+    """A batch (split by blame if it fails), or one case alone."""
+
+
+BATCHED = "batched: the default module configuration"
+CONTROL_ALONE = "a control: built alone (its outcome is the toolchain's, never a batch mate's)"
+BUILT_ALONE = "build = \"alone\" in its file"
+ISOLATED = "blamed for a failure of an earlier batch: built alone"
+UNBATCHED = "batching is off"
+
+
+def plan_modules(cases: Sequence[Case], isolate: frozenset[str] = frozenset(), *,
+                 batch: bool = True) -> list[PlannedModule]:
+    """The modules a cell's first build makes of ``cases``, in build order: cases built alone
+    (controls, ``build = "alone"``, those in ``isolate``), then one module per module
+    configuration (:func:`matrix.model.directives.module_configuration`: cases whose other
+    options are only class-level directives join their configuration's batch)."""
+    planned: list[PlannedModule] = []
+    grouped: dict[BuildOptions, list[Case]] = {}
+    for case in cases:
+        if case.id in isolate:
+            planned.append(PlannedModule((case,), ISOLATED))
+        elif case.is_control:
+            planned.append(PlannedModule((case,), CONTROL_ALONE))
+        elif case.build_alone:
+            planned.append(PlannedModule((case,), BUILT_ALONE))
+        else:
+            grouped.setdefault(module_configuration(case), []).append(case)
+    # The default configuration's batch first (the cell's main module), then the others.
+    for options, group in sorted(grouped.items(), key=lambda item: not item[0].is_default):
+        if not batch:
+            planned += [PlannedModule((case,), UNBATCHED) for case in group]
+        else:
+            planned.append(PlannedModule(
+                tuple(group), BATCHED if options.is_default
+                else f"batched: the module configuration {options.text()}", batched=True))
+    return planned
+
+
 def build_cases(context: BuildContext, cases: Sequence[Case],
                 isolate: frozenset[str] = frozenset(), *, batch: bool = True,
                 ) -> dict[str, CaseBuild]:
     """Build every case, batched where possible; each case maps to the build that decides it.
 
     Cases in ``isolate`` (blamed for a failure of an earlier batch) get modules of their own.
+    The C of every planned module is generated first, in one Cython process.
     """
+    planned = plan_modules(cases, isolate, batch=batch)
+    if batch:  # unbatched (the benchmark's naive build): one Cython process per module
+        pregenerate(context, [module.cases for module in planned])
     result: dict[str, CaseBuild] = {}
-    for case in cases:
-        if case.id in isolate or case.build_alone:
+    for module in planned:
+        if not module.batched:
+            [case] = module.cases
             result[case.id] = CaseBuild(case.id, build_module(context, [case]), False)
-    # Cases with other build options (directives, C++, macros, Limited API) never share a module.
-    groups: dict[BuildOptions, list[Case]] = {}
-    for case in cases:
-        if case.id not in result:
-            groups.setdefault(case.options, []).append(case)
-    for group in groups.values():
-        result.update(_build_batched(context, group, batch))
+        else:
+            result.update(_build_batched(context, list(module.cases), batch))
     return result
 
 
 def _build_batched(context: BuildContext, pending: list[Case], batch: bool
                    ) -> dict[str, CaseBuild]:
-    """Cases of one set of build options: one module, split by blame where it fails."""
+    """Cases of one module configuration: one module, split by blame where it fails."""
     result: dict[str, CaseBuild] = {}
     while batch and len(pending) > 1:
         module = build_module(context, pending)
@@ -167,9 +221,13 @@ def _build_batched(context: BuildContext, pending: list[Case], batch: bool
             module.outcome is Outcome.CC_ERROR and UNATTRIBUTED not in module.error_files)
         if not attributable or not blamed:
             break  # cannot attribute: build each case on its own
+        rest = [c for c in pending if c not in blamed]
+        pregenerate(context, [[case] for case in blamed] + ([rest] if rest else []))
         for case in blamed:
             result[case.id] = CaseBuild(case.id, build_module(context, [case]), False)
-        pending = [c for c in pending if c.id not in result]
+        pending = rest
+    if batch:
+        pregenerate(context, [[case] for case in pending])
     for case in pending:
         result[case.id] = CaseBuild(case.id, build_module(context, [case]), False)
     return result

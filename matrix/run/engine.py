@@ -20,7 +20,7 @@ from pathlib import Path
 from matrix.build.cc import ToolInstallError, zig_tool
 from matrix.build.compile import CompileSettings
 from matrix.build.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
-from matrix.build.generate import PxdTree, pxd_tree
+from matrix.build.generate import PxdTree, generate_many, pxd_tree
 from matrix.build.invariance import (
     CLASS_GENERATION,
     GenerationClass,
@@ -29,7 +29,14 @@ from matrix.build.invariance import (
     choose_generator,
     cython_runs,
 )
-from matrix.build.modules import BuildContext, BuildSettings, CaseBuild, ModuleBuild, build_cases
+from matrix.build.modules import (
+    BuildContext,
+    BuildSettings,
+    CaseBuild,
+    ModuleBuild,
+    build_cases,
+    plan_modules,
+)
 from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import sanitizer_env
@@ -363,6 +370,12 @@ class CellMeasurement:
         if self.cell.numpy_build is not None:
             pxd = pxd_tree(self.cell.numpy_build, target.info.numpy_package,
                            self.layout.cache / "pxd")
+        if self.choice is None and self.settings.build.batch and isinstance(native, Environment):
+            # Alone (``try``, the benchmark's one cell): the cell's Python is its class's
+            # generator, so the C of its modules, the class's canary among them, is generated
+            # first, in one Cython process (the canary then comes from the cache).
+            generate_many(native, [m.cases for m in plan_modules(self.cases)], pxd,
+                          self.layout.cache / "generate", retry=self.settings.retry)
         choice = self.generator(pxd)
         if isinstance(choice, Untriable):
             return self.untried(choice.outcome, choice.reason, choice.reason, choice.cause,

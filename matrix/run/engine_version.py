@@ -21,10 +21,11 @@ from pathlib import Path
 
 ENGINE_SOURCES = ("run/engine.py", "build/modules.py", "build/generate.py", "build/compile.py",
                   "run/probe.py", "build/invariance.py", "model/policy.py", "build/tools.py",
-                  "build/envs.py", "model/compilers.py", "build/cc.py", "model/timeouts.py")
+                  "build/envs.py", "model/compilers.py", "build/cc.py", "model/timeouts.py",
+                  "model/directives.py", "build/inenv/cythonize_many.py")
 """The modules whose code decides what outcome a (case, cell) gets."""
 
-SOURCES_DIGEST = "829cda3217e5f7a2"
+SOURCES_DIGEST = "12feb91235fb59a9"
 """``sources_digest()`` of the code ``ENGINE_VERSION`` was declared for."""
 
 
