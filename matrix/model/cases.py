@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from matrix.model.errors import CaseDefinitionError
+from matrix.model.representations import OTHER_ENDS, REPRESENTATIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +28,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KNOWN_AXES = frozenset({"numpy"})
 KNOWN_FIELDS = frozenset(
     {"id", "title", "group", "source", "target", "axes", "expect", "variant_of", "pyx", "build",
-     "role", "options", "conversion"}
+     "role", "options", "conversion", "pair"}
 )
 CONSTRUCTS = ("coercion", "cast", "call", "method", "slice", "slice-assignment", "address",
               "attribute", "literal")
@@ -189,6 +190,10 @@ class Case:
     conversion: ConversionSignature | None = None
     """How the conversion looks in code (``[conversion]``), for the scanner; ``None``: not
     declared (a control case has none)."""
+    pair: tuple[str, str] | None = None
+    """The representations it converts between (``pair = ["bytes", "pointer"]``: ids of
+    :data:`matrix.model.coverage.REPRESENTATIONS`, or a literal or C++ string), for the
+    coverage table; ``None`` for a control."""
 
     @property
     def is_control(self) -> bool:
@@ -238,6 +243,18 @@ def _optional_bool(path: Path, data: Mapping[str, Any], name: str) -> bool | Non
     if value is not None and not isinstance(value, bool):
         raise CaseDefinitionError(path, f"expect.{name}", "must be true, false or absent")
     return value
+
+
+def _parse_pair(path: Path, raw: object) -> tuple[str, str] | None:
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(r, str) for r in raw)):
+        raise CaseDefinitionError(path, "pair", "must be [from, to]: two representations")
+    for end in raw:
+        if end not in REPRESENTATIONS and end not in OTHER_ENDS:
+            raise CaseDefinitionError(path, "pair", f"{end!r} is none of "
+                                      + ", ".join([*REPRESENTATIONS, *sorted(OTHER_ENDS)]))
+    return (raw[0], raw[1])
 
 
 def _check_table(path: Path, name: str, raw: object, known: frozenset[str], what: str) -> None:
@@ -513,6 +530,7 @@ def load_case(definition_path: Path) -> Case:
         role=role,
         options=options,
         conversion=_parse_conversion(definition_path, raw.get("conversion")),
+        pair=_parse_pair(definition_path, raw.get("pair")),
     )
 
 
