@@ -1,8 +1,11 @@
 """Benchmark the engine; prints figures measured in one run (machines are shared and noisy).
 
-1. Batching + environment reuse: one core cell (every numpy-free case) built naively -- each
-   case its own extension module, in a freshly created environment -- versus the engine's
-   default (one batched module, cached environment).
+1. Batching + environment reuse: one core cell built naively -- each case its own extension
+   module, each cythonized by a process of its own, in a freshly created environment -- versus
+   the engine's default (one module per module configuration, a cell's modules cythonized in
+   one process, cached environment), over every numpy-free case and over those of the default
+   batch, with the modules and compiles each built; then Cython 3.1+'s shared utility module:
+   each module generated and compiled with and without it.
 2. Grid cold vs warm: a grid measured into an empty store and build cache (environments and
    downloads cached), then re-run with nothing changed (the re-run must not rebuild anything).
    For that same cold run it prints the *compile floor*: the sum of the distinct generate
@@ -24,6 +27,8 @@
    more by this engine: exit 1 if one is reproduced steadily), then ``--quick``
    cold from nothing (empty environments folder too; uv's download cache stays) and the time of
    ``report query`` and ``--help`` on the published data (medians of 5).
+7. ``--cases-rev REV``: the cold grid with ``cases/`` as at REV, then with this catalogue:
+   time per case and per record, compiles per cell (does the grid absorb new cases?).
 6. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
    the grid's cells: this runner (imports each module once, forks a child per case) against
    the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
@@ -530,6 +535,38 @@ def run_stage_figures(grid: str, per_kind: int, rev: str) -> None:
                   f" {timer.after:.1f} s ({ratio:.1f}x faster)", flush=True)
 
 
+def catalogue_at(rev: str, folder: Path) -> Path:
+    """``cases/`` as it was at git revision ``rev``, exported into ``folder``."""
+    archive = subprocess.run(["git", "archive", rev, "cases"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "cases"
+
+
+def growth_figures(rev: str, grid: str, log: Path) -> None:
+    """The catalogue's growth: the cold grid (empty build cache and store, environments cached)
+    with ``cases/`` as at ``rev``, then with this catalogue, by this engine in one run; time per
+    case and per record, and compiles per cell (new cases ride in the batched modules, so the
+    time per case should not rise)."""
+    grid_args = ["--offline", *(["--quick"] if grid == "quick" else [])]
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        old = catalogue_at(rev, base / "old")
+        for run, (name, cases) in enumerate(((f"cases at {rev}", old),
+                                             ("this catalogue", ROOT / "cases"))):
+            cache, results = base / f"cache-{run}", base / f"results-{run}"
+            seconds = run_grid(ROOT, [*grid_args, "--cases", str(cases)], cache, results, ENVS,
+                               log)
+            count = len(load_cases(cases))
+            records = load_outcomes(results)
+            cells = len({cell for _, cell in records})
+            compiles = stage_seconds(cache)["compile"][0]
+            print(f"grid {grid} cold, {name}: {count} cases, {len(records)} records in {cells}"
+                  f" cells: {seconds:.1f} s; {seconds / count:.2f} s per case,"
+                  f" {seconds / max(len(records), 1):.3f} s per record;"
+                  f" {compiles / max(cells, 1):.1f} compiles per cell", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -564,6 +601,9 @@ def main() -> int:
     parser.add_argument("--classes-rev",
                         help="only: the generation-class figures against the engine at this"
                         " git revision (see the module's docstring, item 5)")
+    parser.add_argument("--cases-rev",
+                        help="only: the cold grid with cases/ as at this git revision, then with"
+                        " this catalogue (time per case before and after the catalogue grew)")
     parser.add_argument("--rounds", type=int, default=8,
                         help="alternating rounds of --warm-baseline-rev (default: %(default)s)")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "bench.log",
@@ -575,6 +615,9 @@ def main() -> int:
         return 0
     if args.classes_rev:
         return classes_figures(args.classes_rev, args.log, args.grid_python)
+    if args.cases_rev:
+        growth_figures(args.cases_rev, args.grid, args.log)
+        return 0
     if args.run_stage_only:
         run_stage_figures(args.grid, args.run_stage_cells, args.run_stage_rev)
         return 0
