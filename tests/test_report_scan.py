@@ -40,6 +40,18 @@ CONDITIONAL = {
     "readonly-numpy-to-double-memoryview":
         "ndarray -> double[:] answers so only for a read-only array, which is no type (a"
         " writable one is not measured with double[:])",
+    "bytes-to-c-array":
+        "the same coercion as bytes-to-char-pointer: Cython copies arr[:n] = b through the"
+        " bytes' char*, and the slice assignment around it is no type",
+    "bytearray-to-c-array":
+        "the same coercion as bytearray-to-char-pointer: Cython copies arr[:n] = ba through"
+        " the bytearray's char*, and the slice assignment around it is no type",
+    "python-memoryview-to-bytes":
+        "the same method as memoryview-tobytes: what the Python memoryview was made of is no"
+        " type",
+    "python-memoryview-to-char-pointer":
+        "the same address-of as memoryview-to-char-pointer: that the typed memoryview views a"
+        " Python memoryview is no type",
 }
 """Cases matched conditionally (their ``when``) beside a case that answers in general."""
 NOT_FOUND = {
@@ -80,10 +92,11 @@ def test_scanning_the_catalogue_maps_every_case_to_itself(
     cases, sigs = catalogue
     assert len(sigs) == len(cases), "every conversion case declares its [conversion]"
     includes = include_dirs()
+    calls = {c for s in sigs for c in s.call}  # as `scan` reads them: list(b), memcpy(...)
     exact, missed = [], []
     for case in cases:
         line = conversion_line(case)
-        scanned = scan_file(case.pyx_path, case.pyx_path.name, includes=includes)
+        scanned = scan_file(case.pyx_path, case.pyx_path.name, includes=includes, calls=calls)
         # the build the case declares (its [options] directives), as a project would set them
         directives = {**dict(case.options.directives),
                       **dict(header_directives(case.pyx_path, case.code))}
