@@ -34,6 +34,9 @@ CONDITIONAL = {
     "c-array-cast-to-memoryview-then-python-memoryview":
         "the same call as cython-memoryview-to-python-memoryview: that the view is a cast of a C"
         " array is no type",
+    "c-array-to-int-memoryview":
+        "Cython wraps the C array in the cast pointer-cast-to-int-array-view writes (<int[:n]> of"
+        " its address): that the pointer was a C array is no type",
     "numpy-int-to-long-memoryview":
         "the same coercion as numpy-int-underscore-to-long-memoryview: the dtype np.int the"
         " array was made with is no type",
@@ -58,6 +61,8 @@ NOT_FOUND = {
     "const-fused-memoryview-argument":
         "a fused-type cpdef argument converts in the fused dispatcher, at run time: the"
         " analysis sees a Python call",
+    "c-array-to-int-pointer":
+        "a C array assigned to a pointer is no coercion in Cython's tree (C's own decay)",
 }
 PARSED_ONLY = {
     "numpy-int-t-memoryview": "'int_t' is not a type identifier",  # gone from numpy 2's .pxd
