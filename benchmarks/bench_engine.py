@@ -27,12 +27,12 @@
    more by this engine: exit 1 if one is reproduced steadily), then ``--quick``
    cold from nothing (empty environments folder too; uv's download cache stays) and the time of
    ``report query`` and ``--help`` on the published data (medians of 5).
-7. ``--cases-rev REV``: the cold grid with ``cases/`` as at REV, then with this catalogue:
-   time per case and per record, compiles per cell (does the grid absorb new cases?).
 6. The run stage alone, per cell kind (core, numpy, numpy build-vs-run), on a spread sample of
    the grid's cells: this runner (imports each module once, forks a child per case) against
    the runner at ``--run-stage-rev`` (a fresh interpreter per case), on the same built
    modules, one right after the other (``--run-stage-only`` prints just this).
+7. ``--cases-rev REV``: the cold grid with ``cases/`` as at REV, then with this catalogue:
+   time per case and per record, compiles per cell (does the grid absorb new cases?).
 
 Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--baseline-rev REV]
             [--keep-results DIR] [--skip-cell] [--kinds-apart] [--grid-python P] [--grid-cython C]
