@@ -40,6 +40,33 @@ CONDITIONAL = {
     "readonly-numpy-to-double-memoryview":
         "ndarray -> double[:] answers so only for a read-only array, which is no type (a"
         " writable one is not measured with double[:])",
+    "numpy-2d-fortran-to-c-contiguous-memoryview":
+        "the same coercion as numpy-2d-c-to-c-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-transpose-to-c-contiguous-memoryview":
+        "the same coercion as numpy-2d-c-to-c-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-2d-c-to-fortran-contiguous-memoryview":
+        "the same coercion as numpy-2d-fortran-to-fortran-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-transpose-to-fortran-contiguous-memoryview":
+        "the same coercion as numpy-2d-fortran-to-fortran-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-2d-fortran-to-strided-memoryview":
+        "the same coercion as numpy-2d-c-to-strided-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-strided-slice-to-memoryview":
+        "the same coercion as numpy-intp-to-intp-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-negative-stride-to-memoryview":
+        "the same coercion as numpy-intp-to-intp-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-strided-slice-to-contiguous-memoryview":
+        "no case answers ndarray -> intp_t[::1] in general: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-negative-stride-to-contiguous-memoryview":
+        "no case answers ndarray -> intp_t[::1] in general: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
 }
 """Cases matched conditionally (their ``when``) beside a case that answers in general."""
 NOT_FOUND = {
