@@ -80,6 +80,12 @@ PARSED_ONLY = {
 }
 """Cases whose analysis fails with today's numpy or Cython (as their own cythonize does in those
 cells): found by the parse alone, their types unknown, they are candidates of an untyped call."""
+UNTYPED_SOURCE = {
+    "mmap-to-uchar-memoryview": "Cython knows no type for an mmap.mmap",
+    "mmap-to-python-memoryview": "Cython knows no type for an mmap.mmap",
+}
+"""Cases whose source is a Python object Cython has no type for: the conversion is found untyped,
+the case among its candidates."""
 
 
 def conversion_line(case: Any) -> int:
@@ -125,6 +131,10 @@ def test_scanning_the_catalogue_maps_every_case_to_itself(
             assert any(m.status == UNTYPED_STATUS and case.id in m.cases for m in found) or (
                 not found), (case.id, found)
             continue
+        if case.id in UNTYPED_SOURCE:
+            assert any(m.status == UNTYPED_STATUS and case.id in m.cases for m in found), (
+                case.id, found)
+            continue
         if case.id in CONDITIONAL:
             assert any(case.id in [c for c, _ in m.conditional] for m in found), (case.id, found)
             continue
@@ -133,7 +143,8 @@ def test_scanning_the_catalogue_maps_every_case_to_itself(
         else:
             missed.append((case.id, line, [(m.conversion, m.status, m.cases) for m in found]))
     assert not missed, missed
-    assert len(exact) >= len(cases) - len(NOT_FOUND) - len(PARSED_ONLY) - len(CONDITIONAL)
+    assert len(exact) >= (len(cases) - len(NOT_FOUND) - len(PARSED_ONLY) - len(CONDITIONAL)
+                          - len(UNTYPED_SOURCE))
 
 
 def run_scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
