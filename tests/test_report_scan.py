@@ -55,6 +55,33 @@ CONDITIONAL = {
     "python-memoryview-to-char-pointer":
         "the same address-of as memoryview-to-char-pointer: that the typed memoryview views a"
         " Python memoryview is no type",
+    "numpy-2d-fortran-to-c-contiguous-memoryview":
+        "the same coercion as numpy-2d-c-to-c-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-transpose-to-c-contiguous-memoryview":
+        "the same coercion as numpy-2d-c-to-c-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-2d-c-to-fortran-contiguous-memoryview":
+        "the same coercion as numpy-2d-fortran-to-fortran-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-transpose-to-fortran-contiguous-memoryview":
+        "the same coercion as numpy-2d-fortran-to-fortran-contiguous-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-2d-fortran-to-strided-memoryview":
+        "the same coercion as numpy-2d-c-to-strided-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-strided-slice-to-memoryview":
+        "the same coercion as numpy-intp-to-intp-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-negative-stride-to-memoryview":
+        "the same coercion as numpy-intp-to-intp-memoryview: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-strided-slice-to-contiguous-memoryview":
+        "no case answers ndarray -> intp_t[::1] in general: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
+    "numpy-negative-stride-to-contiguous-memoryview":
+        "no case answers ndarray -> intp_t[::1] in general: "
+        "the memory layout of the array (its order, a slice's stride, a transpose) is no type",
 }
 """Cases matched conditionally (their ``when``) beside a case that answers in general."""
 NOT_FOUND = {
@@ -70,6 +97,12 @@ PARSED_ONLY = {
 }
 """Cases whose analysis fails with today's numpy or Cython (as their own cythonize does in those
 cells): found by the parse alone, their types unknown, they are candidates of an untyped call."""
+UNTYPED_SOURCE = {
+    "mmap-to-uchar-memoryview": "Cython knows no type for an mmap.mmap",
+    "mmap-to-python-memoryview": "Cython knows no type for an mmap.mmap",
+}
+"""Cases whose source is a Python object Cython has no type for: the conversion is found untyped,
+the case among its candidates."""
 
 
 def conversion_line(case: Any) -> int:
@@ -116,6 +149,10 @@ def test_scanning_the_catalogue_maps_every_case_to_itself(
             assert any(m.status == UNTYPED_STATUS and case.id in m.cases for m in found) or (
                 not found), (case.id, found)
             continue
+        if case.id in UNTYPED_SOURCE:
+            assert any(m.status == UNTYPED_STATUS and case.id in m.cases for m in found), (
+                case.id, found)
+            continue
         if case.id in CONDITIONAL:
             assert any(case.id in [c for c, _ in m.conditional] for m in found), (case.id, found)
             continue
@@ -124,7 +161,8 @@ def test_scanning_the_catalogue_maps_every_case_to_itself(
         else:
             missed.append((case.id, line, [(m.conversion, m.status, m.cases) for m in found]))
     assert not missed, missed
-    assert len(exact) >= len(cases) - len(NOT_FOUND) - len(PARSED_ONLY) - len(CONDITIONAL)
+    assert len(exact) >= (len(cases) - len(NOT_FOUND) - len(PARSED_ONLY) - len(CONDITIONAL)
+                          - len(UNTYPED_SOURCE))
 
 
 def run_scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -15,5 +15,6 @@ REPRESENTATIONS: dict[str, str] = {
     "list": "`list`",
 }
 """The guide's nine representations, by the id a case's ``pair`` names them with."""
-OTHER_ENDS = frozenset({"str literal", "std::string"})
-"""Ends of a case's pair outside the nine (a literal, a C++ string): allowed, not tabled."""
+OTHER_ENDS = frozenset({"str literal", "std::string", "mmap"})
+"""Ends of a case's pair outside the nine (a literal, a C++ string, an ``mmap.mmap``): allowed,
+not tabled."""

@@ -1,0 +1,98 @@
+from libc.stdlib cimport malloc, realloc, free
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
+import array
+import sys
+
+
+cdef class buffer_exporter_to_python_memoryview_exporter:
+    """C memory (malloc'd ints) exported through the buffer protocol; it counts its
+    outstanding exports and refuses to reallocate while one is held."""
+    cdef int* data
+    cdef Py_ssize_t n
+    cdef Py_ssize_t shape[1]
+    cdef Py_ssize_t strides[1]
+    cdef readonly int exports
+
+    def __cinit__(self, Py_ssize_t n):
+        cdef Py_ssize_t i
+        self.data = <int*>malloc(n * sizeof(int))
+        if self.data == NULL:
+            raise MemoryError()
+        self.n = n
+        for i in range(n):
+            self.data[i] = i
+
+    def __dealloc__(self):
+        free(self.data)
+
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        self.shape[0] = self.n
+        self.strides[0] = sizeof(int)
+        buffer.buf = <char *>self.data
+        buffer.format = 'i'
+        buffer.internal = NULL
+        buffer.itemsize = sizeof(int)
+        buffer.len = self.n * sizeof(int)
+        buffer.ndim = 1
+        buffer.obj = self
+        buffer.readonly = 0
+        buffer.shape = self.shape
+        buffer.strides = self.strides
+        buffer.suboffsets = NULL
+        self.exports += 1
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        self.exports -= 1
+
+    def resize(self, Py_ssize_t n):
+        cdef int* grown
+        if self.exports > 0:
+            raise BufferError("cannot reallocate: %d buffer export(s) outstanding" % self.exports)
+        grown = <int*>realloc(self.data, n * sizeof(int))
+        if grown == NULL:
+            raise MemoryError()
+        self.data = grown
+        self.n = n
+
+    def values(self):
+        return [self.data[i] for i in range(self.n)]
+
+
+cdef class buffer_exporter_to_python_memoryview:
+    cdef buffer_exporter_to_python_memoryview_exporter src
+    cdef object pmv
+
+    def __init__(self):
+        self.src = buffer_exporter_to_python_memoryview_exporter(8)
+        self.pmv = memoryview(self.src)           # the conversion under test
+
+    def source(self):
+        return self.src.values()
+
+    def target(self):
+        # through the array module, as bytes: tolist() of a non-byte view is Python 3 only
+        return array.array('i', self.pmv.tobytes()).tolist()
+
+    def mutate_source(self):
+        self.src.data[0] = 111
+
+    def write_target(self):
+        cdef buffer_exporter_to_python_memoryview_exporter item
+        if sys.version_info[0] >= 3:
+            self.pmv[1] = 222
+        else:
+            # Python 2.7 memoryviews assign an item only from a buffer of the same itemsize
+            item = buffer_exporter_to_python_memoryview_exporter(1)
+            item.data[0] = 222
+            self.pmv[1] = memoryview(item)
+
+    def resize_source(self):
+        # 2048 ints (8 KiB): past CPython's small-object sizes, so realloc normally moves
+        self.src.resize(2048)
+
+    def addresses(self):
+        cdef Py_buffer view
+        PyObject_GetBuffer(self.pmv, &view, PyBUF_SIMPLE)
+        target = <size_t>view.buf
+        PyBuffer_Release(&view)
+        return <size_t>self.src.data, target
