@@ -404,7 +404,9 @@ def render_markdown(report: Report) -> str:
         f" measured with shipped C; {COMPILER_MARK} depends on the C compiler. The full"
         " [legend](#legend) is below.",
         render_summary(report),
-        f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
+        f"The same at one glance over every cell: [the heatmap]({HEATMAP_FILE}), every case ×"
+        " (Python, Cython) coloured by verdict, one large picture to open at full size (its"
+        f" labels are 11 px there; [how to read it]({READING_LINK}#the-heatmap)).",
         f"## {TOOLCHAIN_TITLE}",
         render_toolchain(report),
         "## Inferred ranges",
