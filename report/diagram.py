@@ -39,7 +39,7 @@ FONT_PX = 13
 """The nodes' text; the legend's is :data:`SMALL_PX`, the marks' :data:`MARK_PX`."""
 SMALL_PX = 12
 MARK_PX = 14
-CHAR_PX = 7.4
+CHAR_PX = 7.8
 """An estimate of a character's width at :data:`FONT_PX` (sans-serif), to size the boxes."""
 RADIUS_X = 370
 RADIUS_Y = 300
