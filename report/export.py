@@ -240,6 +240,7 @@ def _case(row: CaseRow, report: Report) -> dict[str, Any]:
         "group": case.group,
         "source": case.source,
         "target": case.target,
+        "pair": list(case.pair) if case.pair is not None else None,
         "variant_of": case.variant_of,
         "options": case.options,
         "documented": {**asdict(case.expect), "summary": row.documented},

@@ -81,7 +81,8 @@ def heatmap_groups(report: Report) -> tuple[list[str], list[str], list[list[Grou
     grid = [[aggregate(by_cell.get((case_id, *column), []), toolchain=toolchain)
              for column in columns] for case_id in rows]
     shipped = [any(line[index].shipped for line in grid) for index in range(len(columns))]
-    labels = [f"{Cell(p, c).id}{SHIPPED_COLUMN if mark else ''}"  # a core cell's id
+    # A core cell's id names the interpreter kind as every cell id does (pp3.11, py3.13t).
+    labels = [f"{Cell(p, c).id}{SHIPPED_COLUMN if mark else ''}"
               for (p, c), mark in zip(columns, shipped)]
     return rows, labels, grid
 
@@ -111,8 +112,8 @@ def draw(data: HeatmapData) -> Figure:
     codes = ([[order.index(v) for v in line] for line in data.verdicts]
              or [[order.index(Verdict.NOT_TESTED)]])
     width = max(8.0, 4.5 + 0.3 * len(columns))
-    height = 2.8 + 0.24 * max(len(rows), 1)
-    figure = Figure(figsize=(width, height), dpi=100)
+    height = 3.0 + 0.26 * max(len(rows), 1)
+    figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     colours = ListedColormap([COLOURS[v] for v in order])
@@ -148,18 +149,25 @@ def draw(data: HeatmapData) -> Figure:
     if hatched:
         handles.append(Patch(facecolor="#ffffff", edgecolor=SHIPPED_HATCH_COLOUR,
                              hatch=SHIPPED_HATCH, label=SHIPPED_LEGEND))
-    figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=LEGEND_POINTS,
+                  frameon=False)
     _fit_axes(figure, rows, columns, legend_inches=LEGEND_INCHES)
     return figure
 
 
-LEGEND_INCHES = 0.4
+LEGEND_INCHES = 0.5
 """The band under the plot the legend is drawn in."""
 
-LABEL_POINTS = 7
-"""The row and column labels' font size."""
+DPI = 100
+"""The picture's pixels per inch: a point is DPI / 72 pixels at its published size."""
 
-TITLE_POINTS = 9
+LABEL_POINTS = 8
+"""The row and column labels' font size: 11 px at :data:`DPI` (readable at 100%)."""
+
+LEGEND_POINTS = 8
+"""The legend's font size."""
+
+TITLE_POINTS = 10
 """The title's font size (the layout leaves room for it)."""
 
 LABEL_GAP_POINTS = 3.5

@@ -152,12 +152,42 @@ analysis failed): no measured case answers for it by type alone."""
 UNMEASURED_MARK = "○"
 """Marks a conversion ``cymatrix scan`` found that no measured case covers."""
 
+LOCKS = "🔒"
+"""Marks an arrow of the diagram whose conversion locks its source against resizing while the
+target lives (measured somewhere in the range)."""
+
+DIAGRAM_STYLES: dict[str, tuple[str, str]] = {
+    "copy": ("", "solid: copies"),
+    "alias": ("9 5", "dashed: aliases (writable)"),
+    "read-only alias": ("2 5", "dotted: read-only alias"),
+    "varies": ("12 4 2 4", "dash-dot: copies in some cells, aliases in others"),
+    "unknown": ("1 9", "sparse dots: no worked cell in range measured it"),
+}
+"""The diagram's line per what a conversion does where it worked in the range (its
+``semantics``: a read-only copy is a copy): the SVG ``stroke-dasharray`` and the legend text."""
+
+DIAGRAM_COLOURS: dict[str, tuple[str, str]] = {
+    "works": (COLOURS[Verdict.OK], "works everywhere it was tried in the range"),
+    "fails": (COLOURS[Verdict.FAILED], "fails somewhere in the range"),
+    "flaky": (COLOURS[Verdict.FLAKY], "only flaky cells in the range"),
+    "untested": (COLOURS[Verdict.NOT_POSSIBLE], "not measured in the range"),
+}
+"""The diagram's colour per the range's answer for the case (``report query``'s verdict:
+:class:`report.query.answer.CaseAnswer`) and its legend text."""
+
+DIAGRAM_MARKS: dict[str, str] = {
+    LOCKS: "locks the source against resizing",
+    DANGLES: "the target dangles after a resize of the source",
+}
+"""The marks on an arrow of the diagram and their legend text."""
+
 MARKS: dict[str, str] = {
     "WORKS": WORKS, "MIXED": MIXED, "FAILS": FAILS, "FLAKY": FLAKY, "TOOLCHAIN": TOOLCHAIN,
     "ENV_ERROR": SYMBOLS[Verdict.ENV_ERROR], "SHIPPED_C": SHIPPED_C,
     "COMPILER_MARK": COMPILER_MARK, "CONTRADICTED": CONTRADICTED,
     "RANGES_LEAVE_OUT_TOOLCHAIN": RANGES_LEAVE_OUT_TOOLCHAIN, "VARIANT": VARIANT,
     "DANGLES": DANGLES, "UNTYPED_MARK": UNTYPED_MARK, "UNMEASURED_MARK": UNMEASURED_MARK,
+    "LOCKS": LOCKS,
 }
 """Every mark a reader meets, by the name the page's template gives it (``{{mark:VARIANT}}``);
 the verdicts' words and dash (``n/p``, ``—``) are ordinary text and not listed."""

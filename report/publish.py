@@ -1,13 +1,14 @@
 """The published files at their stable paths, written from a :class:`Report`, and the drift check.
 
 ``compat.md``, ``changes.md`` (the diff against the previous run), ``detail.md`` (every
-cell, per Python), ``compat.json`` and the web page (``index.html`` and its data,
-``compat-data.js``) are byte-for-byte functions of the report; so are its per-record rows,
-``compat.csv.gz`` for one zlib and ``compat.parquet`` (the same rows, typed) for one pyarrow
-version (its footer names the writer's version), and the query's data snapshot
-(``query-data.json.gz``, which the distribution ships as well): the drift check compares what
-they hold, so a zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a function of
-the report for one matplotlib version (the drift check only requires that it is a valid PNG).
+cell, per Python), ``compat.json``, the diagram (``diagram.svg``) and the web page
+(``index.html`` and its data, ``compat-data.js``) are byte-for-byte functions of the report;
+so are its per-record rows, ``compat.csv.gz`` for one zlib and ``compat.parquet`` (the same
+rows, typed) for one pyarrow version (its footer names the writer's version), and the query's
+data snapshot (``query-data.json.gz``, which the distribution ships as well): the drift check
+compares what they hold, so a zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a
+function of the report for one matplotlib version (the drift check only requires that it is a
+valid PNG).
 
 Where there is a second core, the outputs are rendered in parallel (:mod:`report.background`):
 the picture by a :func:`painter` started before the report was read, the text files by a
@@ -28,6 +29,7 @@ from report.model import Report
 
 if TYPE_CHECKING:
     from report.heatmap import HeatmapData
+from report.diagram import render_diagram
 from report.export import (
     CSV_FILE,
     PARQUET_FILE,
@@ -41,7 +43,7 @@ from report.export import (
 from report.query.snapshot import SNAPSHOT_FILE
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md.changes import render_changes
-from report.render_md.common import CHANGES_FILE, DETAIL_FILE, HEATMAP_FILE
+from report.render_md.common import CHANGES_FILE, DETAIL_FILE, DIAGRAM_FILE, HEATMAP_FILE
 from report.render_md.compat import render_markdown
 from report.render_md.detail import render_detail_page
 
@@ -59,6 +61,7 @@ TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
     JSON_FILE: render_json,
     PAGE_FILE: render_page,
     DATA_FILE: render_data,
+    DIAGRAM_FILE: render_diagram,
 }
 """The text files the drift check compares byte for byte."""
 

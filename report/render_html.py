@@ -32,13 +32,17 @@ from matrix.model.records import Record
 from matrix.model.safety import Safety, record_safety
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c
 from matrix.model.versions import sorted_versions
+from report.diagram import arrows, diagram_data, render_svg
 from report.legend import (
     COLOURS,
     COMPILER_MARK,
     DANGLES,
     DANGLES_LEGEND,
+    DIAGRAM_COLOURS,
+    DIAGRAM_STYLES,
     FLAKY,
     LEGEND,
+    LOCKS,
     MARKS,
     SHIPPED_C,
     SHIPPED_C_LEGEND,
@@ -258,6 +262,15 @@ def page_data(report: Report) -> dict[str, Any]:
         # What a row's conversion did (its last field): [semantics, locks, safety].
         "does": [list(triple) for triple in behaviours],
         "notes": _notes(report),
+        # The diagram for the default range, each arrow a link to its case's grid; the page
+        # repaints its arrows for the reader's range (report/diagram.py).
+        "diagram": {
+            "svg": render_svg(arrows(diagram_data(report)), links=True),
+            "styles": {name: dash for name, (dash, _) in DIAGRAM_STYLES.items()},
+            "colours": {name: colour for name, (colour, _) in DIAGRAM_COLOURS.items()},
+            "verdicts": {name: text for name, (_, text) in DIAGRAM_COLOURS.items()},
+            "locks": LOCKS,
+        },
     }
     return data
 

@@ -28,7 +28,19 @@ from matrix.model.selection import series as selection_series
 from matrix.model.versions import sorted_versions
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
-from report.legend import COLOURS, DANGLES, FLAKY, SHIPPED_C, STAGES, SYMBOLS, TOOLCHAIN, Verdict
+from report.diagram import arrows, render_svg
+from report.legend import (
+    COLOURS,
+    DANGLES,
+    DIAGRAM_COLOURS,
+    DIAGRAM_STYLES,
+    FLAKY,
+    SHIPPED_C,
+    STAGES,
+    SYMBOLS,
+    TOOLCHAIN,
+    Verdict,
+)
 from report.publish import write_outputs
 from report.query.answer import Property, answer
 from report.query.data import load_data, published_cells
@@ -697,3 +709,38 @@ def test_the_range_form_is_one_line_in_the_first_screen(browser: Any, site: Site
         assert not opened.errors, opened.errors
     finally:
         opened.close()
+
+
+@pytest.mark.parametrize(("python", "cython"), [("", ""), (">=3.12", ">=3.0")])
+def test_the_diagram_draws_what_compat_json_says(page: Any, site: Site, python: str,
+                                                 cython: str) -> None:
+    """Arrow by arrow, for the default range and another: the case, its line, its colour, its
+    lock and dangle marks are what :func:`report.diagram.arrows` (the function diagram.svg is
+    drawn with) reads from the compat.json beside the page; each arrow links to its case's
+    grid, and the default range's drawing is docs/diagram.svg's with those links."""
+    support = SupportRange.parse(python, cython, None)
+    expected = arrows(load_data(site.folder / "compat.json"), support)
+    assert expected and all(a.case_id in {c["id"] for c in site.published["cases"]}
+                            for a in expected)
+    query = "?" + urlencode({"python": python, "cython": cython}) if python else ""
+    load(page, site, query)
+    shown = page.eval_on_selector_all("#diagram-drawing .arrow", """n => n.map(x => ({
+        tag: x.tagName, href: x.getAttribute('href'), id: x.dataset.case, style: x.dataset.style,
+        colour: x.dataset.colour, locks: x.dataset.locks, dangles: x.dataset.dangles,
+        stroke: x.querySelector('path').getAttribute('stroke'),
+        dash: x.querySelector('path').getAttribute('stroke-dasharray') || '',
+        marks: x.querySelector('text.marks').textContent}))""")
+    assert [s["id"] for s in shown] == [a.case_id for a in expected]
+    for got, arrow in zip(shown, expected, strict=True):
+        assert got["tag"] == "a" and got["href"] == f"#{arrow.case_id}", got
+        assert (got["style"], got["colour"], got["locks"], got["dangles"]) == (
+            arrow.style, arrow.colour, str(arrow.locks).lower(), str(arrow.dangles).lower()), got
+        assert got["stroke"] == DIAGRAM_COLOURS[arrow.colour][0], got
+        assert got["dash"] == DIAGRAM_STYLES[arrow.style][0], got
+        assert got["marks"] == arrow.marks, got
+        assert page.locator(f"section.case[id='{arrow.case_id}']").count() == 1
+    if not python:
+        drawn = (site.folder / "diagram.svg").read_text(encoding="utf-8")
+        assert drawn == render_svg(expected)
+    scope = page.text_content("#diagram-drawing .scope") or ""
+    assert scope.startswith(f"python {python or 'any'}, cython {cython or 'any'}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from report.cli import build_report
-from report.heatmap import heatmap_grid, heatmap_groups, write_heatmap
+from report.heatmap import draw_heatmap, heatmap_grid, heatmap_groups, write_heatmap
 from report.legend import Verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report"
@@ -49,3 +49,18 @@ def test_grid_and_png(tmp_path: Path) -> None:
         assert "Software" not in image.info and "Creation Time" not in image.info
     write_heatmap(report, path)
     assert path.read_bytes() == first
+
+
+def test_every_text_is_at_least_10_px_at_the_published_size() -> None:
+    """Labels, title and legend: a point is DPI / 72 pixels in the PNG as published (which
+    compat.md links, to be opened at full size)."""
+    from matplotlib.text import Text
+
+    report = build_report(FIXTURE / "records.jsonl", None, FIXTURE / "cases")
+    figure = draw_heatmap(report)
+    texts = [t for t in figure.findobj(Text) if t.get_text()]
+    assert len(texts) > 20
+    smallest = min(t.get_fontsize() for t in texts) * figure.dpi / 72
+    assert smallest >= 10, smallest
+    labels = {t.get_text() for t in texts}
+    assert {"pp3.11-cy3.1.4", "py3.13t-cy3.1.4", "fx-works"} <= labels

@@ -69,6 +69,10 @@ class CaseInfo:
     scan: dict[str, Any] | None = None
     """How its conversion looks in code and how it is built, for the scanner
     (:func:`matrix.model.cases.scan_signature`); ``None`` where the case declares none."""
+    pair: tuple[str, str] | None = None
+    """The representations it converts between (``("bytes", "pointer")``: ids of
+    :data:`matrix.model.representations.REPRESENTATIONS`); ``None`` for the controls and the
+    cases that name none."""
 
     @property
     def is_control(self) -> bool:
@@ -89,6 +93,7 @@ class CaseInfo:
             role=case.role,
             options=case.options.text(),
             scan=scan_signature(case),
+            pair=case.pair,
         )
 
     @property

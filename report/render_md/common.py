@@ -33,6 +33,7 @@ from report.semantics import SAFETY_LEGEND, SEMANTICS_LEGEND
 from report.verdicts import cell_text
 
 HEATMAP_FILE = "compat-heatmap.png"
+DIAGRAM_FILE = "diagram.svg"
 READING_LINK = "reading.md"
 PAGE_LINK = "index.html"
 CHANGES_FILE = "changes.md"

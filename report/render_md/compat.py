@@ -24,6 +24,7 @@ from report.model import CaseRow, Provenance, Report, ToolchainGrid
 from report.render_md.changes import render_diff_summary
 from report.render_md.common import (
     DETAIL_FILE,
+    DIAGRAM_FILE,
     HEATMAP_FILE,
     PAGE_LINK,
     READING_LINK,
@@ -381,6 +382,13 @@ def render_markdown(report: Report) -> str:
         " itself builds nothing, that is shown once, there, not as the case's failure. How to"
         f" read it: [Reading the table]({READING_LINK}); the same report as a [web page]"
         f"({PAGE_LINK}) with filters and a support-range query.",
+        f"![Each conversion between representations, one arrow per case: its line says copy,"
+        f" alias or read-only alias, its colour whether it works everywhere ({DIAGRAM_FILE})]"
+        f"({DIAGRAM_FILE})",
+        f"*The conversions measured, one arrow per case, for every version on CPython (the"
+        f" legend is in the picture; on the [web page]({PAGE_LINK}) it follows your range and"
+        f" each arrow links to its case; how to read it: [the diagram]({READING_LINK}"
+        f"#the-diagram)).*",
         "## Summary",
         "Each group of cases has two tables. The first says what each idiom does, measured"
         " on CPython where it worked: its semantics (copy, alias or read-only alias), whether it"
@@ -396,7 +404,9 @@ def render_markdown(report: Report) -> str:
         f" measured with shipped C; {COMPILER_MARK} depends on the C compiler. The full"
         " [legend](#legend) is below.",
         render_summary(report),
-        f"![Outcome heatmap: cases × (Python, Cython)]({HEATMAP_FILE})",
+        f"The same at one glance over every cell: [the heatmap]({HEATMAP_FILE}), every case ×"
+        " (Python, Cython) coloured by verdict, one large picture to open at full size (its"
+        f" labels are 11 px there; [how to read it]({READING_LINK}#the-heatmap)).",
         f"## {TOOLCHAIN_TITLE}",
         render_toolchain(report),
         "## Inferred ranges",
