@@ -22,6 +22,7 @@
    on the same cache: what each part of the compiler axis adds to a cold run.
 5. ``--classes-rev REV`` (generation classes, in one run): the default grid's gcc cells cold
    (empty build cache and store, environments cached) with the engine at REV and with this one,
+   both on the catalogue at REV,
    each run's build floor (distinct generates + distinct compiles over the cores), whether every
    record both measured has the same outcome and first error (a difference is measured 3 times
    more by this engine: exit 1 if one is reproduced steadily), then ``--quick``
@@ -380,6 +381,8 @@ def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
         base = Path(tmp)
+        # Both engines measure the same catalogue: the one at ``rev``.
+        grid_args += ["--cases", str(old / "cases")]
         times, floors, outcomes = {}, {}, {}
         for name, root in (("previous", old), ("this", ROOT)):
             cache, results = base / f"{name}-cache", base / f"{name}-results"
