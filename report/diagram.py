@@ -123,8 +123,8 @@ class PairArrow:
 
     @property
     def key(self) -> str:
-        """The pair as the drawing names it (``data-pair``): ``source>target``."""
-        return f"{self.source}>{self.target}"
+        """The pair as the drawing names it (``data-pair``): ``source→target``."""
+        return f"{self.source}→{self.target}"
 
     @property
     def case_ids(self) -> tuple[str, ...]:
