@@ -187,12 +187,6 @@ DIAGRAM_COUNT = "the pair's number of cases, when more than one (hover: each cas
 """The legend of the number on an arrow of the diagram."""
 
 MARKS: dict[str, str] = {
-    LOCKS: "locks the source against resizing",
-    DANGLES: "the target dangles after a resize of the source",
-}
-"""The marks on an arrow of the diagram and their legend text."""
-
-MARKS: dict[str, str] = {
     "WORKS": WORKS, "MIXED": MIXED, "FAILS": FAILS, "FLAKY": FLAKY, "TOOLCHAIN": TOOLCHAIN,
     "ENV_ERROR": SYMBOLS[Verdict.ENV_ERROR], "SHIPPED_C": SHIPPED_C,
     "COMPILER_MARK": COMPILER_MARK, "CONTRADICTED": CONTRADICTED,

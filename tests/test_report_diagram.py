@@ -18,9 +18,9 @@ import pytest
 from matrix.model.representations import REPRESENTATIONS
 from report.cli import build_report
 from report.diagram import (
-    WIDTH,
     COLOUR_PRECEDENCE,
     RADIUS_X,
+    WIDTH,
     Arrow,
     arrows,
     diagram_data,
