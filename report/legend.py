@@ -153,33 +153,38 @@ UNMEASURED_MARK = "○"
 """Marks a conversion ``cymatrix scan`` found that no measured case covers."""
 
 LOCKS = "🔒"
-"""Marks an arrow of the diagram whose conversion locks its source against resizing while the
-target lives (measured somewhere in the range)."""
+"""Marks an arrow of the diagram one of whose conversions locks its source against resizing
+while the target lives (measured somewhere in the range)."""
 
 DIAGRAM_STYLES: dict[str, tuple[str, str]] = {
     "copy": ("", "solid: copies"),
     "alias": ("9 5", "dashed: aliases (writable)"),
     "read-only alias": ("2 5", "dotted: read-only alias"),
-    "varies": ("12 4 2 4", "dash-dot: copies in some cells, aliases in others"),
-    "unknown": ("1 9", "sparse dots: no worked cell in range measured it"),
+    "mixed": ("12 4 2 4", "dash-dot: mixed, the pair's cases differ"),
+    "unknown": ("1 9", "sparse dots: no worked case in range measured it"),
 }
-"""The diagram's line per what a conversion does where it worked in the range (its
-``semantics``: a read-only copy is a copy): the SVG ``stroke-dasharray`` and the legend text."""
+"""The diagram's line per what a pair's conversions do where they worked in the range (their
+``semantics``: a read-only copy is a copy; ``mixed`` when the cases, or one case's cells,
+differ): the SVG ``stroke-dasharray`` and the legend text."""
 
 DIAGRAM_COLOURS: dict[str, tuple[str, str]] = {
-    "works": (COLOURS[Verdict.OK], "works everywhere it was tried in the range"),
-    "fails": (COLOURS[Verdict.FAILED], "fails somewhere in the range"),
-    "flaky": (COLOURS[Verdict.FLAKY], "only flaky cells in the range"),
+    "works": (COLOURS[Verdict.OK], "works everywhere each case was tried in the range"),
+    "fails": (COLOURS[Verdict.FAILED], "a case fails somewhere in the range"),
+    "flaky": (COLOURS[Verdict.FLAKY], "none fails, a case has only flaky cells in the range"),
     "untested": (COLOURS[Verdict.NOT_POSSIBLE], "not measured in the range"),
 }
-"""The diagram's colour per the range's answer for the case (``report query``'s verdict:
-:class:`report.query.answer.CaseAnswer`) and its legend text."""
+"""The diagram's colour per the range's answers for a pair's cases (``report query``'s verdicts:
+:class:`report.query.answer.CaseAnswer`, combined by
+:data:`report.diagram.COLOUR_PRECEDENCE`) and its legend text."""
 
 DIAGRAM_MARKS: dict[str, str] = {
-    LOCKS: "locks the source against resizing",
-    DANGLES: "the target dangles after a resize of the source",
+    LOCKS: "a case locks the source against resizing",
+    DANGLES: "a case's target dangles after a resize of the source",
 }
 """The marks on an arrow of the diagram and their legend text."""
+
+DIAGRAM_COUNT = "the pair's number of cases, when more than one (hover: each case)"
+"""The legend of the number on an arrow of the diagram."""
 
 MARKS: dict[str, str] = {
     "WORKS": WORKS, "MIXED": MIXED, "FAILS": FAILS, "FLAKY": FLAKY, "TOOLCHAIN": TOOLCHAIN,

@@ -32,7 +32,14 @@ from matrix.model.records import Record
 from matrix.model.safety import Safety, record_safety
 from matrix.model.selection import CellKey, cell_sort_key, is_shipped_c
 from matrix.model.versions import sorted_versions
-from report.diagram import arrows, diagram_data, render_svg
+from report.diagram import (
+    COLOUR_PRECEDENCE,
+    STROKE_DEFAULT,
+    STROKE_PX,
+    arrows,
+    diagram_data,
+    render_svg,
+)
 from report.legend import (
     COLOURS,
     COMPILER_MARK,
@@ -262,14 +269,16 @@ def page_data(report: Report) -> dict[str, Any]:
         # What a row's conversion did (its last field): [semantics, locks, safety].
         "does": [list(triple) for triple in behaviours],
         "notes": _notes(report),
-        # The diagram for the default range, each arrow a link to its case's grid; the page
-        # repaints its arrows for the reader's range (report/diagram.py).
+        # The diagram for the default range, one arrow per pair, each a link to its first
+        # case's grid; the page repaints its arrows for the reader's range (report/diagram.py).
         "diagram": {
             "svg": render_svg(arrows(diagram_data(report)), links=True),
             "styles": {name: dash for name, (dash, _) in DIAGRAM_STYLES.items()},
             "colours": {name: colour for name, (colour, _) in DIAGRAM_COLOURS.items()},
             "verdicts": {name: text for name, (_, text) in DIAGRAM_COLOURS.items()},
             "locks": LOCKS,
+            "precedence": list(COLOUR_PRECEDENCE),
+            "widths": {name: STROKE_PX.get(name, STROKE_DEFAULT) for name in DIAGRAM_COLOURS},
         },
     }
     return data

@@ -28,7 +28,14 @@ from matrix.model.selection import series as selection_series
 from matrix.model.versions import sorted_versions
 from matrix.store.paths import PROJECT_ROOT
 from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
-from report.diagram import arrows, render_svg
+from report.diagram import (
+    STROKE_DEFAULT,
+    STROKE_PX,
+    arrows,
+    pair_title,
+    pairs,
+    render_svg,
+)
 from report.legend import (
     COLOURS,
     DANGLES,
@@ -714,33 +721,41 @@ def test_the_range_form_is_one_line_in_the_first_screen(browser: Any, site: Site
 @pytest.mark.parametrize(("python", "cython"), [("", ""), (">=3.12", ">=3.0")])
 def test_the_diagram_draws_what_compat_json_says(page: Any, site: Site, python: str,
                                                  cython: str) -> None:
-    """Arrow by arrow, for the default range and another: the case, its line, its colour, its
-    lock and dangle marks are what :func:`report.diagram.arrows` (the function diagram.svg is
-    drawn with) reads from the compat.json beside the page; each arrow links to its case's
-    grid, and the default range's drawing is docs/diagram.svg's with those links."""
+    """Pair by pair, for the default range and another: the pair, its cases, its line, colour,
+    line width, lock and dangle marks and each case's tooltip line are what
+    :func:`report.diagram.pairs` sums up from :func:`report.diagram.arrows` (the functions
+    diagram.svg is drawn with) over the compat.json beside the page; each arrow links to its
+    first case's grid, and the default range's drawing is docs/diagram.svg's with those links."""
     support = SupportRange.parse(python, cython, None)
-    expected = arrows(load_data(site.folder / "compat.json"), support)
-    assert expected and all(a.case_id in {c["id"] for c in site.published["cases"]}
-                            for a in expected)
+    expected = pairs(arrows(load_data(site.folder / "compat.json"), support))
+    assert expected and all(c in {c["id"] for c in site.published["cases"]}
+                            for p in expected for c in p.case_ids)
     query = "?" + urlencode({"python": python, "cython": cython}) if python else ""
     load(page, site, query)
     shown = page.eval_on_selector_all("#diagram-drawing .arrow", """n => n.map(x => ({
-        tag: x.tagName, href: x.getAttribute('href'), id: x.dataset.case, style: x.dataset.style,
+        tag: x.tagName, href: x.getAttribute('href'), pair: x.dataset.pair,
+        cases: x.dataset.cases, style: x.dataset.style,
         colour: x.dataset.colour, locks: x.dataset.locks, dangles: x.dataset.dangles,
         stroke: x.querySelector('path').getAttribute('stroke'),
+        width: x.querySelector('path').getAttribute('stroke-width'),
         dash: x.querySelector('path').getAttribute('stroke-dasharray') || '',
-        marks: x.querySelector('text.marks').textContent}))""")
-    assert [s["id"] for s in shown] == [a.case_id for a in expected]
-    for got, arrow in zip(shown, expected, strict=True):
-        assert got["tag"] == "a" and got["href"] == f"#{arrow.case_id}", got
+        marks: x.querySelector('text.marks').textContent,
+        count: (x.querySelector('text.count') || {}).textContent || '',
+        title: x.querySelector('title').textContent}))""")
+    assert [(s["pair"], s["cases"]) for s in shown] == [
+        (p.key, " ".join(p.case_ids)) for p in expected]
+    for got, pair in zip(shown, expected, strict=True):
+        assert got["tag"] == "a" and got["href"] == f"#{pair.case_ids[0]}", got
         assert (got["style"], got["colour"], got["locks"], got["dangles"]) == (
-            arrow.style, arrow.colour, str(arrow.locks).lower(), str(arrow.dangles).lower()), got
-        assert got["stroke"] == DIAGRAM_COLOURS[arrow.colour][0], got
-        assert got["dash"] == DIAGRAM_STYLES[arrow.style][0], got
-        assert got["marks"] == arrow.marks, got
-        assert page.locator(f"section.case[id='{arrow.case_id}']").count() == 1
+            pair.style, pair.colour, str(pair.locks).lower(), str(pair.dangles).lower()), got
+        assert got["stroke"] == DIAGRAM_COLOURS[pair.colour][0], got
+        assert float(got["width"]) == STROKE_PX.get(pair.colour, STROKE_DEFAULT), got
+        assert got["dash"] == DIAGRAM_STYLES[pair.style][0], got
+        assert got["marks"] == pair.marks and got["count"] == pair.count, got
+        assert got["title"] == pair_title(pair), got
+        assert page.locator(f"section.case[id='{pair.case_ids[0]}']").count() == 1
     if not python:
         drawn = (site.folder / "diagram.svg").read_text(encoding="utf-8")
-        assert drawn == render_svg(expected)
+        assert drawn == render_svg(arrows(load_data(site.folder / "compat.json")))
     scope = page.text_content("#diagram-drawing .scope") or ""
     assert scope.startswith(f"python {python or 'any'}, cython {cython or 'any'}")

@@ -1,11 +1,13 @@
 """report.diagram: the arrows come from compat.json's content through the query's answer, a case
-not measured yet is drawn as not measured, the layout is computed and the drawing readable
+not measured yet is drawn as not measured, one arrow per ordered pair sums its cases up (one
+function: line, colour by precedence, marks, count), the layout is computed and the drawing readable
 (text at 11 px or more, at most 1,000 px wide, every arrow and mark inside it, the legend under
 the arrows). The drawing itself is a golden file (tests/test_report_golden.py, diagram.svg);
 the page's arrows are checked against it in a browser (tests/test_page_browser.py)."""
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,11 +18,16 @@ import pytest
 from matrix.model.representations import REPRESENTATIONS
 from report.cli import build_report
 from report.diagram import (
+    COLOUR_PRECEDENCE,
+    RADIUS_X,
     WIDTH,
     Arrow,
     arrows,
     diagram_data,
     layout,
+    pair_of,
+    pair_title,
+    pairs,
     render_svg,
     style_of,
 )
@@ -80,27 +87,74 @@ def test_a_case_not_measured_yet_is_drawn_as_not_measured(report: Report) -> Non
 @pytest.mark.parametrize(("values", "style"), [
     ({"copy": ()}, "copy"), ({"read-only copy": (), "copy": ()}, "copy"),
     ({"alias": ()}, "alias"), ({"read-only alias": ()}, "read-only alias"),
-    ({"alias": (), "copy": ()}, "varies"), ({}, "unknown"), ({"wrong values": ()}, "unknown"),
+    ({"alias": (), "copy": ()}, "mixed"), ({}, "unknown"), ({"wrong values": ()}, "unknown"),
 ])
 def test_the_line_says_what_the_worked_cells_measured(values: dict[str, Any],
                                                       style: str) -> None:
     assert style_of(values) == style
 
 
-def _arrow(case_id: str, source: str, target: str, *, locks: bool = False) -> Arrow:
-    return Arrow(case_id, case_id, source, target, "alias", "works", locks, False)
+def _arrow(case_id: str, source: str, target: str, *, locks: bool = False,
+           style: str = "alias", colour: str = "works", dangles: bool = False) -> Arrow:
+    return Arrow(case_id, case_id, source, target, style, colour, locks, dangles)
 
 
-def test_the_layout_is_computed_parallel_arrows_apart() -> None:
-    drawn = [_arrow("a", "bytes", "pointer"), _arrow("b", "bytes", "pointer"),
-             _arrow("c", "pointer", "bytes"), _arrow("d", "str literal", "pointer"),
-             _arrow("e", "numpy", "numpy")]
-    shape = layout(drawn)
-    assert [n.id for n in shape.nodes] == [*REPRESENTATIONS, "str literal"]
-    assert len({p.d for p in shape.paths}) == len(drawn)  # parallel arrows do not overlap
-    middles = {(round(p.mx), round(p.my)) for p in shape.paths}
-    assert len(middles) == len(drawn)
-    assert shape.paths[-1].d.split()[1].startswith("C")  # a loop
+@pytest.mark.parametrize(("styles", "colours", "style", "colour"), [
+    (["copy"], ["works"], "copy", "works"),
+    (["alias", "alias", "unknown"], ["works", "works", "fails"], "alias", "fails"),
+    (["alias", "copy"], ["works", "untested"], "mixed", "works"),
+    (["mixed", "mixed"], ["flaky", "works"], "mixed", "flaky"),
+    (["unknown", "unknown"], ["untested", "untested"], "unknown", "untested"),
+    (["read-only alias", "unknown"], ["flaky", "fails"], "read-only alias", "fails"),
+])
+def test_a_pair_sums_up_its_cases(styles: list[str], colours: list[str], style: str,
+                                  colour: str) -> None:
+    cases = [_arrow(f"c{i}", "bytes", "numpy", style=s, colour=c, locks=i == 1,
+                    dangles=i == len(styles) - 1)
+             for i, (s, c) in enumerate(zip(styles, colours))]
+    pair = pair_of(cases)
+    assert (pair.style, pair.colour) == (style, colour)
+    assert pair.colour in COLOUR_PRECEDENCE
+    assert pair.locks == (len(cases) > 1) and pair.dangles
+    assert pair.count == (str(len(cases)) if len(cases) > 1 else "")
+    lines = pair_title(pair).split("\n")
+    assert lines[0].startswith("bytes → numpy array") and len(lines) == 1 + len(cases)
+    assert all(line.startswith(f"{a.case_id}: ") and line.endswith(a.colour)
+               for line, a in zip(lines[1:], cases))
+
+
+def test_one_arrow_per_ordered_pair_in_order(report: Report) -> None:
+    drawn = arrows(diagram_data(report))
+    summed = pairs(drawn)
+    assert sorted(c for p in summed for c in p.case_ids) == sorted(a.case_id for a in drawn)
+    assert len({(p.source, p.target) for p in summed}) == len(summed)
+    assert [(p.source, p.target) for p in summed] == list(dict.fromkeys(
+        (a.source, a.target) for a in drawn))
+    both = pairs([_arrow("a", "bytes", "pointer"), _arrow("b", "pointer", "bytes"),
+                  _arrow("c", "bytes", "pointer")])
+    assert [(p.key, p.case_ids) for p in both] == [("bytes→pointer", ("a", "c")),
+                                                   ("pointer→bytes", ("b",))]
+
+
+def test_the_layout_is_computed_both_directions_apart() -> None:
+    summed = pairs([_arrow("a", "bytes", "pointer"), _arrow("b", "bytes", "pointer"),
+                    _arrow("c", "pointer", "bytes"), _arrow("d", "str literal", "pointer"),
+                    _arrow("e", "numpy", "numpy"), _arrow("f", "mmap", "memoryview")])
+    shape = layout(summed)
+    assert [n.id for n in shape.nodes] == [*REPRESENTATIONS, "mmap", "str literal"]
+    assert len(shape.paths) == len(summed) == 5
+    assert len({p.d for p in shape.paths}) == len(summed)
+    there, back = shape.paths[0], shape.paths[1]
+    assert abs(there.mx - back.mx) + abs(there.my - back.my) > 20  # bent to opposite sides
+    assert shape.paths[3].d.split()[1].startswith("C")  # a loop
+    nodes = {n.id: n for n in shape.nodes}
+    cx = WIDTH / 2
+    cy = sum(nodes[r].y for r in REPRESENTATIONS) / len(REPRESENTATIONS)
+    inner = max(abs(nodes[r].x - cx) for r in REPRESENTATIONS)
+    assert inner <= RADIUS_X + 1
+    for other in ("mmap", "str literal"):  # outside the ellipse
+        n, near = nodes[other], nodes["memoryview" if other == "mmap" else "pointer"]
+        assert math.hypot(n.x - cx, n.y - cy) > math.hypot(near.x - cx, near.y - cy)
 
 
 def _px(node: ET.Element, root: ET.Element) -> float:
@@ -109,7 +163,7 @@ def _px(node: ET.Element, root: ET.Element) -> float:
 
 def test_the_drawing_is_readable_at_its_size(report: Report) -> None:
     drawn = [*arrows(diagram_data(report)),
-             _arrow("many", "c-array", "list", locks=True)]
+             _arrow("many", "c-array", "list", locks=True), _arrow("more", "c-array", "list")]
     text = render_svg(drawn)
     root = ET.fromstring(text)
     width, height = float(root.get("width", 0)), float(root.get("height", 0))
@@ -127,5 +181,10 @@ def test_the_drawing_is_readable_at_its_size(report: Report) -> None:
     marks = [float(t.get("y", 0)) for t in root.iter(f"{SVG}text") if t.get("class") == "marks"]
     assert max(marks) < legend
     assert LOCKS in text and DANGLES in text
-    assert f'href="#{drawn[0].case_id}"' in render_svg(drawn, links=True)
+    counts = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "count"]
+    assert counts == [p.count for p in pairs(drawn) if p.count]
+    linked = render_svg(drawn, links=True)
+    for pair in pairs(drawn):
+        assert (f'href="#{pair.case_ids[0]}" class="arrow" data-pair="{pair.key}"'
+                f' data-cases="{" ".join(pair.case_ids)}"') in linked
     assert "href=" not in text

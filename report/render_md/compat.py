@@ -382,12 +382,14 @@ def render_markdown(report: Report) -> str:
         " itself builds nothing, that is shown once, there, not as the case's failure. How to"
         f" read it: [Reading the table]({READING_LINK}); the same report as a [web page]"
         f"({PAGE_LINK}) with filters and a support-range query.",
-        f"![Each conversion between representations, one arrow per case: its line says copy,"
-        f" alias or read-only alias, its colour whether it works everywhere ({DIAGRAM_FILE})]"
+        f"![The conversions between representations, one arrow per pair summing up its cases:"
+        f" its line says copy, alias, read-only alias or mixed, its colour whether they work"
+        f" everywhere ({DIAGRAM_FILE})]"
         f"({DIAGRAM_FILE})",
-        f"*The conversions measured, one arrow per case, for every version on CPython (the"
-        f" legend is in the picture; on the [web page]({PAGE_LINK}) it follows your range and"
-        f" each arrow links to its case; how to read it: [the diagram]({READING_LINK}"
+        f"*The conversions measured, one arrow per pair of representations (a number: its"
+        f" cases), for every version on CPython (the legend is in the picture; on the [web"
+        f" page]({PAGE_LINK}) it follows your range, hovering an arrow lists its cases and"
+        f" clicking it opens the first; how to read it: [the diagram]({READING_LINK}"
         f"#the-diagram)).*",
         "## Summary",
         "Each group of cases has two tables. The first says what each idiom does, measured"
