@@ -33,9 +33,13 @@ def test_committed_report_matches_committed_results() -> None:
     assert (DEFAULT_OUT / HEATMAP_FILE).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
-GITHUB_MARKDOWN_BUDGET = 300_000
-"""Bytes: GitHub renders markdown only up to about 2 MB and gives up earlier on table-heavy
-files; compat.md must open there."""
+GITHUB_MARKDOWN_BUDGET = 400_000
+"""Bytes: compat.md must open on GitHub.  GitHub's Markdown API "renders Markdown text up to 400
+KB in size" (its error for larger text, quoted in github.com/ekalinin/github-markdown-toc.go
+issue 25), and a repository's front page cuts a README at 512,000 bytes
+(github.com/isaacs/github issue 1610); this budget is the smaller of the two.  At 112 cases
+compat.md is about 330 KB: the per-Python tables live in detail.md, the diff in changes.md, and
+a toolchain failure's note names the control and counts the other cases."""
 
 
 def test_the_published_markdown_opens_on_github() -> None:

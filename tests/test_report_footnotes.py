@@ -133,3 +133,24 @@ def test_failure_notes_carry_a_paste_ready_reproducer() -> None:
     core = rec("case-y", "2.7", "0.27.3", "cythonize-error", error="x.pyx:1:1: bad")
     assert reproduce_command(core) == (
         "nox -s matrix -- try --python 2.7 --cython 0.27.3 --case case-y")
+
+
+def test_a_toolchain_failure_names_its_control_and_counts_the_other_cases() -> None:
+    """Where a control fails with the same error in the same cells as the cases, the note says
+    so once (the control, and how many cases share it); a case seen elsewhere is still named,
+    and few cases beside a control are named too."""
+    from report.footnotes import Footnote
+    from report.render_md.common import render_notes
+
+    where = (("control-plain", "py3.9: cy0.27.3"), *((f"case-{n}", "py3.9: cy0.27.3")
+                                                      for n in range(5)),
+             ("case-apart", "py3.10: cy0.27.3"))
+    note = Footnote("cc-12345", "failure", "error: x", "cc-error", where)
+    text = render_notes([note], frozenset({"control-plain"}))
+    assert ("`control-plain` and 5 other cases (the toolchain's failure) (py3.9: cy0.27.3);"
+            " `case-apart` (py3.10: cy0.27.3)") in text
+    assert "case-0" not in text
+    few = Footnote("cc-1", "failure", "error: x", "cc-error", where[:3])
+    assert "`control-plain`, `case-0`, `case-1` (py3.9: cy0.27.3)" in render_notes(
+        [few], frozenset({"control-plain"}))
+    assert "case-4" in render_notes([note])  # no controls given: every case named

@@ -157,14 +157,28 @@ def safety_cell(label: str) -> str:
     return SAFETY_MARKS.get(label, label)
 
 
-def _where(note: Footnote) -> str:
+TOOLCHAIN_NAMED = 3
+"""How many other cases a note names beside a control seen in the same cells; more are counted."""
+
+
+def _where(note: Footnote, controls: frozenset[str] = frozenset()) -> str:
     """``a`` (py3.9: cy0.29.37); ``b``, ``c`` (py3.13: ...): cases seen in the same cells are
-    named together (a toolchain failure is seen in the same cells by every case)."""
+    named together (a toolchain failure is seen in the same cells by every case).  Where a
+    control is among them the failure is the toolchain's, said once: the control, and how many
+    other cases share it (each case's own row still carries the note)."""
     grouped: dict[str, list[str]] = {}
     for case_id, cells in note.where:
-        grouped.setdefault(cells, []).append(code(case_id))
-    return "; ".join(f"{', '.join(cases)} ({cells})" if cells else ", ".join(cases)
-                     for cells, cases in grouped.items())
+        grouped.setdefault(cells, []).append(case_id)
+    parts = []
+    for cells, cases in grouped.items():
+        control = next((c for c in cases if c in controls), None)
+        others = [c for c in cases if c != control]
+        if control is not None and len(others) > TOOLCHAIN_NAMED:
+            named = f"{code(control)} and {len(others)} other cases (the toolchain's failure)"
+        else:
+            named = ", ".join(code(c) for c in cases)
+        parts.append(f"{named} ({cells})" if cells else named)
+    return "; ".join(parts)
 
 
 def _anchor(note: NoteId) -> str:
@@ -172,7 +186,8 @@ def _anchor(note: NoteId) -> str:
     return f'<a id="{note}"></a>**{note}** '
 
 
-def render_notes(notes: Sequence[Footnote]) -> str:
+def render_notes(notes: Sequence[Footnote], controls: frozenset[str] = frozenset()) -> str:
+    """The notes, each with where it was seen; ``controls``: the control cases' ids."""
     lines = []
     for note in notes:
         if note.kind == "semantics":
@@ -183,7 +198,8 @@ def render_notes(notes: Sequence[Footnote]) -> str:
                          f" {cell_escape(note.text)}; measure it: {code(note.reproduce)}")
             continue
         label = note.outcome or note.kind
-        line = f"- {_anchor(note.id)}{label} {code(note.text)} — seen in {_where(note)}"
+        line = (f"- {_anchor(note.id)}{label} {code(note.text)} — seen in"
+                f" {_where(note, controls)}")
         if note.reproduce:
             line += f"; reproduce: {code(note.reproduce)}"
         lines.append(line)

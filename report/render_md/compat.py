@@ -431,6 +431,6 @@ def render_markdown(report: Report) -> str:
         f"Every measured cell, per Python (Cython × case × numpy), and the numpy build-vs-run"
         f" tables: [{DETAIL_FILE}]({DETAIL_FILE}).",
         "## Notes",
-        render_notes(report.footnotes),
+        render_notes(report.footnotes, report.toolchain_baseline.control_ids),
     ]
     return "\n\n".join(sections) + "\n"
