@@ -542,6 +542,7 @@ def catalogue_at(rev: str, folder: Path) -> Path:
     """``cases/`` as it was at git revision ``rev``, exported into ``folder``."""
     archive = subprocess.run(["git", "archive", rev, "cases"], cwd=ROOT, check=True,
                              capture_output=True).stdout
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder / "cases"
 

@@ -154,3 +154,13 @@ def test_a_toolchain_failure_names_its_control_and_counts_the_other_cases() -> N
     assert "`control-plain`, `case-0`, `case-1` (py3.9: cy0.27.3)" in render_notes(
         [few], frozenset({"control-plain"}))
     assert "case-4" in render_notes([note])  # no controls given: every case named
+
+
+def test_a_long_list_of_cases_names_three_and_counts_the_rest() -> None:
+    from report.footnotes import Footnote
+    from report.render_md.common import render_notes
+
+    where = tuple((f"case-{n}", "py3.9: cy0.27.3") for n in range(8))
+    text = render_notes([Footnote("cc-2", "failure", "error: y", "cc-error", where)])
+    assert "`case-0`, `case-1`, `case-2` and 5 other cases (py3.9: cy0.27.3)" in text
+    assert "case-3" not in text

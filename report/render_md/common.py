@@ -159,13 +159,17 @@ def safety_cell(label: str) -> str:
 
 TOOLCHAIN_NAMED = 3
 """How many other cases a note names beside a control seen in the same cells; more are counted."""
+NAMED_CASES = 6
+"""The most cases a note names for one set of cells; a longer list names the first three and
+counts the rest (each case's row carries the note, and compat.json's notes list every case)."""
 
 
 def _where(note: Footnote, controls: frozenset[str] = frozenset()) -> str:
     """``a`` (py3.9: cy0.29.37); ``b``, ``c`` (py3.13: ...): cases seen in the same cells are
     named together (a toolchain failure is seen in the same cells by every case).  Where a
     control is among them the failure is the toolchain's, said once: the control, and how many
-    other cases share it (each case's own row still carries the note)."""
+    other cases share it; a list longer than :data:`NAMED_CASES` names three and counts the
+    rest (each case's own row still carries the note)."""
     grouped: dict[str, list[str]] = {}
     for case_id, cells in note.where:
         grouped.setdefault(cells, []).append(case_id)
@@ -175,6 +179,9 @@ def _where(note: Footnote, controls: frozenset[str] = frozenset()) -> str:
         others = [c for c in cases if c != control]
         if control is not None and len(others) > TOOLCHAIN_NAMED:
             named = f"{code(control)} and {len(others)} other cases (the toolchain's failure)"
+        elif len(cases) > NAMED_CASES:
+            named = (", ".join(code(c) for c in cases[:3])
+                     + f" and {len(cases) - 3} other cases")
         else:
             named = ", ".join(code(c) for c in cases)
         parts.append(f"{named} ({cells})" if cells else named)
