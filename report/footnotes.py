@@ -240,10 +240,15 @@ class FootnoteBook:
         return tuple(self._notes)
 
 
+NOTES_FILE = "notes.md"
+"""The notes, in a file of their own (``docs/notes.md``): compat.md links each id there and stays
+small enough for GitHub to render."""
+
+
 def refs(ids: Sequence[NoteId], *, link: bool = True) -> str:
-    """``<sup>[cc-3f2a1](#cc-3f2a1),[run-0b7c2](#run-0b7c2)</sup>``: how a cell refers to notes
-    in markdown, each a link to the note's anchor on the same page (``link=False``: the bare
-    ids, for a page whose notes are elsewhere); empty for none."""
+    """``<sup>[cc-3f2a1](notes.md#cc-3f2a1),[run-0b7c2](notes.md#run-0b7c2)</sup>``: how a cell
+    refers to notes in markdown, each a link to the note's anchor in :data:`NOTES_FILE`
+    (``link=False``: the bare ids); empty for none."""
     if not ids:
         return ""
-    return "<sup>" + ",".join(f"[{i}](#{i})" if link else i for i in ids) + "</sup>"
+    return "<sup>" + ",".join(f"[{i}]({NOTES_FILE}#{i})" if link else i for i in ids) + "</sup>"

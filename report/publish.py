@@ -1,7 +1,7 @@
 """The published files at their stable paths, written from a :class:`Report`, and the drift check.
 
 ``compat.md``, ``changes.md`` (the diff against the previous run), ``detail.md`` (every
-cell, per Python), ``compat.json``, the diagram (``diagram.svg``) and the web page
+cell, per Python), ``notes.md`` (every note), ``compat.json``, the diagram (``diagram.svg``) and the web page
 (``index.html`` and its data, ``compat-data.js``) are byte-for-byte functions of the report;
 so are its per-record rows, ``compat.csv.gz`` for one zlib and ``compat.parquet`` (the same
 rows, typed) for one pyarrow version (its footer names the writer's version), and the query's
@@ -40,12 +40,14 @@ from report.export import (
     render_snapshot,
     same_gzip_text,
 )
+from report.footnotes import NOTES_FILE
 from report.query.snapshot import SNAPSHOT_FILE
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md.changes import render_changes
 from report.render_md.common import CHANGES_FILE, DETAIL_FILE, DIAGRAM_FILE, HEATMAP_FILE
 from report.render_md.compat import render_markdown
 from report.render_md.detail import render_detail_page
+from report.render_md.notes import render_notes_page
 
 MARKDOWN_FILE = "compat.md"
 JSON_FILE = "compat.json"
@@ -58,6 +60,7 @@ TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
     MARKDOWN_FILE: render_markdown,
     CHANGES_FILE: render_changes,
     DETAIL_FILE: render_detail_page,
+    NOTES_FILE: render_notes_page,
     JSON_FILE: render_json,
     PAGE_FILE: render_page,
     DATA_FILE: render_data,

@@ -101,7 +101,7 @@ def test_describe_cells_marks_shipped_c_cells() -> None:
 def test_refs() -> None:
     assert refs([]) == ""
     assert refs(["cc-3f2a1", "run-0b7c2"]) == (
-        "<sup>[cc-3f2a1](#cc-3f2a1),[run-0b7c2](#run-0b7c2)</sup>")
+        "<sup>[cc-3f2a1](notes.md#cc-3f2a1),[run-0b7c2](notes.md#run-0b7c2)</sup>")
     assert refs(["cc-3f2a1"], link=False) == "<sup>cc-3f2a1</sup>"
 
 

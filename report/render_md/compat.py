@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
-from report.footnotes import NoteId, refs
+from report.footnotes import NOTES_FILE, NoteId, refs
 from report.legend import (
     COMPILER_MARK,
     CONTRADICTED,
@@ -35,7 +35,6 @@ from report.render_md.common import (
     compiler_result,
     md_table,
     render_legend,
-    render_notes,
     safety_cell,
     verdict_cell,
 )
@@ -431,6 +430,7 @@ def render_markdown(report: Report) -> str:
         f"Every measured cell, per Python (Cython × case × numpy), and the numpy build-vs-run"
         f" tables: [{DETAIL_FILE}]({DETAIL_FILE}).",
         "## Notes",
-        render_notes(report.footnotes, report.toolchain_baseline.control_ids),
+        f"Every failure and semantics note, with where it was seen, a reproducer and its upstream"
+        f" sources: [{NOTES_FILE}]({NOTES_FILE}) (each id above links there).",
     ]
     return "\n\n".join(sections) + "\n"
