@@ -60,12 +60,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matrix.build.envs import EnvFailure, EnvSpec, ensure_env  # noqa: E402
-from matrix.build.generate import module_header  # noqa: E402
+from matrix.build.generate import write_sources  # noqa: E402
 from matrix.build.modules import BuildSettings, plan_modules  # noqa: E402
 from matrix.build.stagecache import MARK  # noqa: E402
 from matrix.model.cases import Case, load_cases  # noqa: E402
 from matrix.model.cells import Cell  # noqa: E402
-from matrix.model.directives import module_code, module_configuration  # noqa: E402
+from matrix.model.directives import module_configuration  # noqa: E402
 from matrix.model.folders import cache_root  # noqa: E402
 from matrix.model.interpreters import python_matches  # noqa: E402
 from matrix.model.policy import Retry  # noqa: E402
@@ -175,15 +175,10 @@ def shared_utility_figures(python: str, cython: str) -> None:
             for mode in ("own", "shared"):
                 folder = base / f"{mode}-{len(times)}-{module.cases[0].id}"
                 folder.mkdir()
-                for case in module.cases:
-                    (folder / f"{case.id}.pyx").write_text(module_code(case))
-                (folder / "mm_m.pyx").write_text(module_header(options) + "".join(
-                    f'include "{c.id}.pyx"\n' for c in module.cases))
-                suffix = "cpp" if options.cplus else "c"
+                sources = write_sources(env, module.cases, None, folder, "mm_m")
                 extra = ["--shared", "mm_shared._cyutility"] if mode == "shared" else []
-                generate_s, ok = timed([str(env.python), "-m", "cython", "-3", *extra,
-                                        *(["--cplus"] if options.cplus else []), "-o",
-                                        f"mm_m.{suffix}", "mm_m.pyx"], folder)
+                generate_s, ok = timed([*sources.argv[:3], *extra, *sources.argv[3:]], folder)
+                suffix = "cpp" if options.cplus else "c"
                 macros = [f"-D{k}={v}" for k, v in options.compile_macros()]
                 compiler = "g++" if options.cplus else "gcc"
                 compile_s, compiled = timed([compiler, *cflags, *macros, f"mm_m.{suffix}",

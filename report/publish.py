@@ -1,14 +1,14 @@
 """The published files at their stable paths, written from a :class:`Report`, and the drift check.
 
-``compat.md``, ``changes.md`` (the diff against the previous run), ``detail.md`` (every
-cell, per Python), ``notes.md`` (every note), ``compat.json``, the diagram (``diagram.svg``) and the web page
-(``index.html`` and its data, ``compat-data.js``) are byte-for-byte functions of the report;
-so are its per-record rows, ``compat.csv.gz`` for one zlib and ``compat.parquet`` (the same
-rows, typed) for one pyarrow version (its footer names the writer's version), and the query's
-data snapshot (``query-data.json.gz``, which the distribution ships as well): the drift check
-compares what they hold, so a zlib or pyarrow upgrade is not drift. ``compat-heatmap.png`` is a
-function of the report for one matplotlib version (the drift check only requires that it is a
-valid PNG).
+``compat.md``, ``changes.md`` (the diff against the previous run), ``detail.md`` (every cell,
+per Python), ``notes.md`` (every note), ``compat.json``, the diagram (``diagram.svg``) and the
+web page (``index.html`` and its data, ``compat-data.js``) are byte-for-byte functions of the
+report; so are its per-record rows, ``compat.csv.gz`` for one zlib and ``compat.parquet`` (the
+same rows, typed) for one pyarrow version (its footer names the writer's version), and the
+query's data snapshot (``query-data.json.gz``, which the distribution ships as well): the drift
+check compares what they hold, so a zlib or pyarrow upgrade is not drift.
+``compat-heatmap.png`` is a function of the report for one matplotlib version (the drift check
+only requires that it is a valid PNG).
 
 Where there is a second core, the outputs are rendered in parallel (:mod:`report.background`):
 the picture by a :func:`painter` started before the report was read, the text files by a

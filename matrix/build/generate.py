@@ -155,8 +155,9 @@ def module_header(options: BuildOptions) -> str:
 
 
 @dataclass(frozen=True)
-class _Pending:
-    """A module whose C is not in the cache yet: its sources written into its fresh entry."""
+class ModuleSources:
+    """A module's sources written into a folder (a fresh cache entry), and the command line
+    that cythonizes them there."""
 
     module: str
     directory: Path
@@ -189,7 +190,7 @@ def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
         cached = _cached(directory, module, cases)
         if cached is not None:
             return cached
-        pending = _write_sources(generator, cases, pxd, stagecache.fresh(directory), module)
+        pending = write_sources(generator, cases, pxd, stagecache.fresh(directory), module)
         return _generate_alone(generator, pending, pxd, cython, retry)
 
 
@@ -207,7 +208,7 @@ def generate_many(generator: Environment, modules: Sequence[Sequence[Case]],
     names = [_module_name(cython, cases, pxd) for cases in modules]
     results: dict[str, Generated] = {}
     with contextlib.ExitStack() as locks:
-        pending: list[_Pending] = []
+        pending: list[ModuleSources] = []
         for module in sorted(set(names)):  # one order for every process: no deadlock
             cases = modules[names.index(module)]
             directory = locks.enter_context(
@@ -216,7 +217,7 @@ def generate_many(generator: Environment, modules: Sequence[Sequence[Case]],
             if cached is not None:
                 results[module] = cached
             else:
-                pending.append(_write_sources(generator, cases, pxd,
+                pending.append(write_sources(generator, cases, pxd,
                                               stagecache.fresh(directory), module))
         if len(pending) > 1:
             results.update(_generate_in_one_process(generator, pending, pxd, cython, root))
@@ -234,8 +235,10 @@ def _cython_env(pxd: PxdTree | None) -> dict[str, str]:
     return env
 
 
-def _write_sources(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
-                   directory: Path, module: str) -> _Pending:
+def write_sources(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
+                  directory: Path, module: str) -> ModuleSources:
+    """Write ``cases`` as module ``module`` into ``directory``: each case's code as the module
+    includes it, the module with its header; and ``python -m cython ...`` for them."""
     includes = []
     for case in cases:
         (directory / f"{case.id}.pyx").write_text(module_code(case), encoding="utf-8")
@@ -247,10 +250,10 @@ def _write_sources(generator: Environment, cases: Sequence[Case], pxd: PxdTree |
     argv = (str(generator.python), "-m", "cython", *level,
             *(["--cplus"] if options.cplus else []), f"-I{directory}", "-o", output,
             f"{module}.pyx")
-    return _Pending(module, directory, tuple(cases), argv)
+    return ModuleSources(module, directory, tuple(cases), argv)
 
 
-def _generate_alone(generator: Environment, job: _Pending, pxd: PxdTree | None, cython: str,
+def _generate_alone(generator: Environment, job: ModuleSources, pxd: PxdTree | None, cython: str,
                     retry: Retry) -> Generated:
     tool = run_build_tool(
         lambda: run_process(list(job.argv), timeout_s=TIMEOUTS.cythonize, cwd=job.directory,
@@ -259,7 +262,7 @@ def _generate_alone(generator: Environment, job: _Pending, pxd: PxdTree | None, 
     return _finish(generator, job, pxd, cython, tool, tool.done.transcript())
 
 
-def _generate_in_one_process(generator: Environment, jobs: Sequence[_Pending],
+def _generate_in_one_process(generator: Environment, jobs: Sequence[ModuleSources],
                              pxd: PxdTree | None, cython: str, root: Path
                              ) -> dict[str, Generated]:
     """Run ``jobs`` through ``cythonize_many.py``; the modules it finished, judged as
@@ -293,7 +296,7 @@ def _generate_in_one_process(generator: Environment, jobs: Sequence[_Pending],
     return done
 
 
-def _finish(generator: Environment, job: _Pending, pxd: PxdTree | None, cython: str,
+def _finish(generator: Environment, job: ModuleSources, pxd: PxdTree | None, cython: str,
             tool: ToolRun, log: str) -> Generated:
     """The module's :class:`Generated` from its cythonize run; cached unless transient."""
     done = tool.done
