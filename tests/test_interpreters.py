@@ -400,7 +400,7 @@ def test_a_pypy_cell_goes_through_the_report_by_its_language_version() -> None:
     cells = list(csv.DictReader(io.StringIO(published)))
     mine = [c for c in cells if c["cell_id"] == "pp3.12-cy3.0.12"]
     assert len(mine) == len(pypy) and {c["python"] for c in mine} == {"pypy3.12"}
-    assert f"`{victim.case_id}` (pp3.12: cy3.0.12)" in texts["compat.md"]
+    assert f"`{victim.case_id}` (pp3.12: cy3.0.12)" in texts["notes.md"]
     assert "### Python pypy3.12 (3.12.7)" in texts["detail.md"]
 
     data = page_data(report)

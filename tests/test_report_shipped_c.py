@@ -15,6 +15,7 @@ from matrix.model.selection import CaseInfo, is_shipped_c
 from report.cgeneration import c_generation_of, shipped_cells_of
 from report.compose import compose
 from report.export import CSV_COLUMNS, render_csv, render_json
+from report.footnotes import refs
 from report.legend import SHIPPED_C
 from report.model import Report
 from report.ranges import infer_ranges
@@ -105,7 +106,7 @@ def test_notes_ranges_and_diff_mark_shipped_cells() -> None:
     assert [s.shipped_c for s in report.rows[0].ranges] == [True]
     assert [s.shipped_c for s in infer_ranges([records[0], records[2]])] == [False]
     page = render_markdown(report)
-    assert f"not tested)<sup>[{note.id}](#{note.id})</sup> {SHIPPED_C}" in page
+    assert f"not tested){refs((note.id,))} {SHIPPED_C}" in page
     before = rec("a", "3.12", "0.27.3", "not-possible", error=WHY)
     changes = diff([before, records[0]], records)
     untried = [c for c in changes.changes if c.cell_id == "py3.12-cy0.27.3"]
