@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -156,16 +157,32 @@ def simulate_year(records: list[Record], hashes: dict[str, str]
             sample = records[::max(1, len(records) // AA_SAMPLE)][:AA_SAMPLE]
             log += [Remeasurement(Purpose.AA, f"aa-{week}", 1, r.key, signature(r), r)
                     for r in sample]
+        if not added and not _month_starts(week):
+            continue  # nothing new: the week's compaction would leave the store as it is
         current, _ = split_superseded(records, hashes, set())
         log, _ = split_log(log, current)
         records, _ = split_superseded(records, hashes, {e.checked_key for e in log})
     return records, log, counts, busiest
 
 
+@pytest.fixture
+def no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while the test runs: with 150,000 records alive it
+    scanned them on every few thousand allocations, half of the test's time (111 s against 48 s
+    for the simulation, measured 2026-12-05).  Records hold no cycles; reference counting frees
+    what the test drops."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @pytest.mark.skipif(not (PROJECT_ROOT / "results" / STORE_FILE).is_file(),
                     reason="no published store to start from")
-def test_a_year_of_weekly_runs_stays_publishable(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_year_of_weekly_runs_stays_publishable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 no_cyclic_gc: None) -> None:
     import matrix.model.engines as engines
     from matrix.model.cases import load_cases
 
