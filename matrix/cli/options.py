@@ -123,6 +123,10 @@ OPTIONS: dict[str, Option] = {
     "new-releases": _option("--new-releases", action="store_true", help="only cells of"
                             " Cython/numpy releases or Python minors the stored results do not"
                             " cover"),
+    "pre": _option("--pre", action="store_true", help="the canary lane: pre-releases (a, b,"
+                   " rc) of Cython and numpy newer than each one's newest final release (or"
+                   " those --cython/--numpy name), each cell beside the same cell with the newest"
+                   " final release; measured into canary/, never into the released table"),
     "offline": _option("--offline", action="store_true", help="do not ask the package index;"
                        " use cached or committed release data"),
     # how to measure

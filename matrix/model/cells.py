@@ -8,7 +8,7 @@ from typing import Any
 
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
 from matrix.model.interpreters import cell_prefix
-from matrix.model.versions import VersionKey, version_key
+from matrix.model.versions import CHANNELS, VersionKey, channel, version_key
 
 TRY_COMMAND = "nox -s matrix -- try"
 """How a reproducer starts (the README's spelling of ``python -m matrix try``)."""
@@ -62,6 +62,19 @@ class Cell:
         if self.compiler != DEFAULT_COMPILER:
             text += f"-{self.compiler}"
         return text
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The kinds of release that are not final in this cell (:func:`matrix.model.versions.
+        channel` of its Cython and numpy releases): empty for a cell of the released table."""
+        found = {channel(v) for v in (self.cython, self.numpy_build, self.numpy_run)}
+        return tuple(c for c in CHANNELS if c in found and c != "final")
+
+    @property
+    def is_canary(self) -> bool:
+        """A cell of a pre-release or development build: measured in the canary lane, never
+        in the released table."""
+        return bool(self.channels)
 
     def try_command(self, case_id: str) -> str:
         """``nox -s matrix -- try ...`` measuring ``case_id`` in this cell (builds it again,

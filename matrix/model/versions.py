@@ -55,3 +55,24 @@ def sorted_versions(values: Iterable[str | None]) -> list[str]:
     """Distinct non-empty versions (or Python axis values, :func:`version_key`), oldest
     first."""
     return sorted({v for v in values if v}, key=version_key)
+
+
+CHANNELS = ("final", "pre", "dev")
+"""The kinds of release the harness tells apart (PEP 440): a final release, a pre-release
+(``a``/``b``/``rc``) and a development build (``.devN``, or a local label ``+g1a2b3c``: a build
+from a branch or a nightly index).  Only final releases make the released table; the others
+are canary cells (:mod:`matrix.plan.canary`)."""
+
+
+def channel(text: str | None) -> str:
+    """``"final"``, ``"pre"`` or ``"dev"`` (:data:`CHANNELS`) for a release string; a string
+    that is no PEP 440 version (a Python axis value) is ``"final"``."""
+    if not text:
+        return "final"
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return "final"
+    if version.is_devrelease or version.local:
+        return "dev"
+    return "pre" if version.is_prerelease else "final"
