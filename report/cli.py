@@ -79,19 +79,25 @@ def resolve_baseline(spec: Path | str | None, results: Path
 
 def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] | None,
                  cases_dir: Path, rechecks: Path | None = None,
-                 references: Path | None = None, *, same_cells: bool = False) -> Report:
+                 references: Path | None = None, *, same_cells: bool = False,
+                 canary: Path | None = None) -> Report:
     """Read the inputs and compose the report (the only function here that reads files).
     ``baseline``: what :func:`resolve_baseline` takes, or what it gave.
     ``rechecks`` defaults to the re-measurement log beside ``results`` (absent: none).
     ``same_cells``: the baseline's records of the cases and cells the results hold, only (a
-    run over part of the grid compared with the published results of that part)."""
+    run over part of the grid compared with the published results of that part).
+    ``canary``: the canary lane's store (:mod:`report.coming`; ``None`` or absent: none)."""
+    import dataclasses
+
     from matrix.model.cases import load_cases
     from matrix.model.checks import load_log, log_beside
     from matrix.model.selection import CaseInfo
+    from report.coming import compose_coming
     from report.compose import compose
     from report.references import REFERENCES_FILE, load_references
 
-    cases = [CaseInfo.from_case(case) for case in load_cases(cases_dir)]
+    defined = load_cases(cases_dir)
+    cases = [CaseInfo.from_case(case) for case in defined]
     records = read_records(results, results, "results")
     log = load_log(rechecks if rechecks is not None else log_beside(results))
     held = {(r.case_id, r.cell_id) for r in records} if same_cells else None
@@ -100,20 +106,32 @@ def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] 
         return found if held is None else [r for r in found if (r.case_id, r.cell_id) in held]
 
     if isinstance(baseline, tuple):
-        return compose(records, cases, narrowed(baseline[1]), log,
-                       load_references(references or REFERENCES_FILE))
+        report = compose(records, cases, narrowed(baseline[1]), log,
+                         load_references(references or REFERENCES_FILE))
+    else:
+        def previous() -> list[Record] | None:  # read while the tables are composed
+            resolved = resolve_baseline(baseline, results)
+            return narrowed(resolved[1]) if resolved is not None else None
 
-    def previous() -> list[Record] | None:  # read while the tables are composed
-        resolved = resolve_baseline(baseline, results)
-        return narrowed(resolved[1]) if resolved is not None else None
-
-    return compose(records, cases, previous, log, load_references(references or REFERENCES_FILE))
+        report = compose(records, cases, previous, log,
+                         load_references(references or REFERENCES_FILE))
+    if canary is None or not canary.is_dir():
+        return report
+    coming = compose_coming(read_records(canary, canary, "canary"), cases,
+                            load_log(log_beside(canary)), {c.id: c.code for c in defined},
+                            released=report.records)
+    return dataclasses.replace(report, coming=coming)
 
 
 def _baseline(args: argparse.Namespace) -> Path | str | None:
     if args.no_baseline:
         return None
     return str(args.baseline) if args.baseline is not None else NAMED
+
+
+def _canary(args: argparse.Namespace) -> Path:
+    """``--canary``, or ``canary/`` beside the results folder (``run --pre`` measures there)."""
+    return Path(args.canary) if args.canary else Path(args.results).resolve().parent / "canary"
 
 
 def _rechecks(args: argparse.Namespace) -> Path | None:
@@ -174,7 +192,7 @@ def render_inputs(args: argparse.Namespace) -> RenderInputs:
         results=results, cases=Path(args.cases),
         rechecks=_rechecks(args) or log_beside(results),
         references=_references(args) or REFERENCES_FILE,
-        baseline=None if baseline is None else str(baseline),
+        baseline=None if baseline is None else str(baseline), canary=_canary(args),
         options=[name for name in ("no_heatmap", "same_cells") if getattr(args, name)])
 
 
@@ -202,7 +220,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     drawer = painter() if not args.check and not args.no_heatmap else None
     published = 0 if args.check else published_cell_count(out)
     report = build_report(Path(args.results), _baseline(args), Path(args.cases),
-                          _rechecks(args), _references(args), same_cells=args.same_cells)
+                          _rechecks(args), _references(args), same_cells=args.same_cells,
+                          canary=_canary(args))
     if not report.provenance.records:
         raise ReportError(f"{args.results}: holds no record of the cases in {args.cases};"
                           " an empty report is never published")
@@ -304,6 +323,38 @@ def cmd_regressions(args: argparse.Namespace) -> int:
         what = "confirmed regression(s)" if args.confirmed else "cell(s) regressed"
         print(f"{regressed} {what}, {gone} result(s) gone, against the baseline"
               f" ({baseline and baseline[0]})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_coming(args: argparse.Namespace) -> int:
+    """``What is coming`` from the canary store, against the released table's finals."""
+    from matrix.model.cases import load_cases
+    from matrix.model.checks import load_log, log_beside
+    from matrix.model.selection import CaseInfo
+    from report.coming import compose_coming
+    from report.render_md.coming import render_coming_page
+
+    canary = _canary(args)
+    if not canary.is_dir():
+        raise ReportError(f"--canary {canary}: no canary store (measure one with"
+                          " `nox -s matrix -- run --pre`)")
+    defined = load_cases(Path(args.cases))
+    results = Path(args.results)
+    released = read_records(results, results, "results") if results.exists() else []
+    coming = compose_coming(read_records(canary, canary, "canary"),
+                            [CaseInfo.from_case(c) for c in defined],
+                            load_log(log_beside(canary)), {c.id: c.code for c in defined},
+                            released=released)
+    text = render_coming_page(coming)
+    sys.stdout.write(text)
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    changes = coming.changes
+    if args.check and changes:
+        print(f"{len(changes)} confirmed change(s) coming: "
+              + ", ".join(f"{e.case_id} with {e.coming}" for e in changes), file=sys.stderr)
         return 1
     return 0
 
@@ -420,6 +471,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--references", default=None,
                         help="upstream references cited in the notes (default:"
                         " report/references.toml)")
+    parser.add_argument("--canary", default=None,
+                        help="the canary lane's store, for \"What is coming\" (default: canary/"
+                        " beside the results folder; absent: no canary run)")
 
 
 def _add_range(parser: argparse.ArgumentParser) -> None:
@@ -540,6 +594,17 @@ def build_parser() -> argparse.ArgumentParser:
                              help="fail only on regressions that re-measuring confirmed"
                              " (run `python -m matrix recheck` first; flaky cells never fail)")
     regressions.set_defaults(func=without_cycle_collection(cmd_regressions))
+
+    coming = sub.add_parser("coming", help="print what the canary lane found (markdown, each"
+                            " difference with its report text for upstream); --check: exit 1"
+                            " on a confirmed change of a case's own")
+    _add_inputs(coming)
+    coming.add_argument("--summary", help="also append the markdown to this file")
+    coming.add_argument("--check", action="store_true",
+                        help="exit 1 if re-measuring confirmed a difference of a case's own"
+                        " (run `python -m matrix recheck --pre` first); unchecked, flaky and"
+                        " toolchain differences are listed, never failing")
+    coming.set_defaults(func=without_cycle_collection(cmd_coming))
     return parser
 
 

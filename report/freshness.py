@@ -94,6 +94,8 @@ class RenderInputs:
     """A path (its files count) or a git ref or ``named`` (the name counts: the named one is
     in ``results/store.json``)."""
     options: Sequence[str] = ()
+    canary: Path | None = None
+    """The canary lane's store (its re-measurement log inside it)."""
 
     def digest(self, renderer: str) -> str:
         """The inputs' and ``renderer``'s digest (:func:`renderer_digest`)."""
@@ -102,6 +104,8 @@ class RenderInputs:
         _add_tree(digest, self.rechecks, "rechecks")
         _add_tree(digest, self.cases, "cases")
         _add_tree(digest, self.references, "references")
+        if self.canary is not None:
+            _add_tree(digest, self.canary, "canary")
         if self.baseline is not None and Path(self.baseline).exists():
             _add_tree(digest, Path(self.baseline), "baseline")
         digest.update(f"baseline {self.baseline}\0options {list(self.options)}\0".encode())

@@ -13,6 +13,7 @@ from matrix.model.diff import Diff
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo, CellKey
 from report.cgeneration import CGeneration, GenerationClasses, ShippedCells
+from report.coming import Coming
 from report.compilers import CompilerDisagreement
 from report.controls import ToolchainBaseline
 from report.footnotes import FailureKey, Footnote, NoteId, failure_key
@@ -243,6 +244,8 @@ class Report:
     gil_at_import: str | None = None
     """What importing the modules did to the GIL on free-threaded builds, said once
     (:func:`report.semantics.gil_at_import_text`); ``None`` without such records."""
+    coming: Coming | None = None
+    """The canary lane's section (:mod:`report.coming`); ``None``: no canary store was read."""
 
     @functools.cached_property
     def toolchain_failures(self) -> frozenset[CellKey]:

@@ -44,6 +44,7 @@ from report.footnotes import NOTES_FILE
 from report.query.snapshot import SNAPSHOT_FILE
 from report.render_html import DATA_FILE, PAGE_FILE, render_data, render_page
 from report.render_md.changes import render_changes
+from report.render_md.coming import COMING_FILE, render_coming_file
 from report.render_md.common import CHANGES_FILE, DETAIL_FILE, DIAGRAM_FILE, HEATMAP_FILE
 from report.render_md.compat import render_markdown
 from report.render_md.detail import render_detail_page
@@ -61,6 +62,7 @@ TEXT_RENDERERS: dict[str, Callable[[Report], str]] = {
     CHANGES_FILE: render_changes,
     DETAIL_FILE: render_detail_page,
     NOTES_FILE: render_notes_page,
+    COMING_FILE: render_coming_file,
     JSON_FILE: render_json,
     PAGE_FILE: render_page,
     DATA_FILE: render_data,

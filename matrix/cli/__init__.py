@@ -72,7 +72,11 @@ COMMANDS = (
         Use("numpy-run", dict(help="run under this numpy, or bisect a range of them")),
         "compiler", "results", "cases", "timeout", "retry-delays", "offline")),
     Command("recheck", "re-measure what differs from the baseline, k times from scratch:"
-            " confirmed or flaky", cmd_recheck, ("attempts", "baseline", *CHECK_SELECTION)),
+            " confirmed or flaky", cmd_recheck, (
+                "attempts", "baseline", *CHECK_SELECTION,
+                Use("pre", dict(help="the canary lane: re-measure each canary result that"
+                                " differs from its baseline cell's, in canary/ (or --results)"))
+            )),
     Command("aa", "re-measure a random sample of stored results from scratch and count the"
             " flips", cmd_aa, ("sample", "seed", *CHECK_SELECTION)),
     Command("merge", "combine stores (e.g. CI shards') into one", cmd_merge,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matrix.cli.options import engine_settings, layout_from
+from matrix.model.canary import differences
 from matrix.model.cases import Case, load_cases
 from matrix.model.checks import CHECKS_FILE, Judgement, Purpose, aa_figures, checks_of
 from matrix.model.errors import MatrixError, SelectionError
@@ -24,7 +25,14 @@ from matrix.run.engine import EngineSettings, Toolchain
 from matrix.store.checklog import CheckLog
 from matrix.store.paths import Layout
 from matrix.store.results import ResultStore
-from matrix.trust.recheck import Target, aa_sample, changed_since, plan_targets, remeasure_all
+from matrix.trust.recheck import (
+    Changed,
+    Target,
+    aa_sample,
+    changed_since,
+    plan_targets,
+    remeasure_all,
+)
 
 
 def _matching(patterns: Sequence[str], values: Sequence[str], flag: str, where: str,
@@ -96,7 +104,15 @@ def _selected_records(args: argparse.Namespace, records: Sequence[Record],
 def cmd_recheck(args: argparse.Namespace) -> int:
     layout = layout_from(args)
     store = ResultStore.in_directory(layout.results)
-    if args.baseline:
+    cases = load_cases(layout.cases)
+    if args.pre:  # the canary lane: each canary cell against its baseline, in the same store
+        if args.baseline:
+            raise SelectionError("--baseline: the canary lane compares each canary cell with"
+                                 " its baseline cell in the same store (drop --baseline)")
+        baseline_name = "their baseline cells"
+        changed = [Changed(d.canary, d.change, d.baseline.outcome.value)
+                   for d in differences(store.records(), [c.id for c in cases if c.is_control])]
+    elif args.baseline:
         baseline_name, baseline = args.baseline, load_results(args.baseline, layout.results)
     else:
         named = named_baseline(layout.results)
@@ -104,9 +120,9 @@ def cmd_recheck(args: argparse.Namespace) -> int:
             raise MatrixError(f"{layout.results / STORE_FILE}: names no baseline to re-check"
                               " the results against (pass --baseline PATH|REF)")
         baseline_name, baseline = named
-    cases = load_cases(layout.cases)
+    if not args.pre:
+        changed = changed_since(baseline, store.records(), cases)
     log = CheckLog(layout.results / CHECKS_FILE)
-    changed = changed_since(baseline, store.records(), cases)
     chosen = {r.key for r in _selected_records(args, [c.record for c in changed], cases, store)}
     changed = [c for c in changed if c.record.key in chosen]
     known = checks_of([c.record for c in changed], log.entries())

@@ -50,6 +50,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             suffix = f"  (shipped C, generated under Python {generator}: {planned.shipped_c})"
         else:
             suffix = ""
+        if planned.cell.id in plan.beside:
+            baseline, coming = plan.beside[planned.cell.id]
+            suffix += f"  (canary: {coming}; beside {baseline})"
+        elif plan.beside:
+            suffix += "  (baseline)"
         print(f"{planned.cell.id}{suffix}")
     print(f"# {plan_text(plan.cells, cases, layout)}", file=sys.stderr)
     return 0

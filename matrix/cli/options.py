@@ -209,7 +209,7 @@ SELECTION = Group("selection (comma-separated, globs allowed)", (
     Use("compiler", dict(default=None, help="C compilers, e.g."
                          f" '{','.join(list(COMPILERS)[:3])}' (default: {_default_compilers()};"
                          f" --quick: {DEFAULT_COMPILER})")),
-    "quick", "no-abi", "offline", "shard", "new-releases"))
+    "quick", "no-abi", "offline", "shard", "new-releases", "pre"))
 """The grid's selection (run, list)."""
 
 CHECK_SELECTION: tuple[Spec, ...] = (
@@ -253,6 +253,7 @@ def selection_from(args: argparse.Namespace) -> Selection:
         abi=not args.no_abi,
         quick=args.quick,
         compilers=items(args.compiler, "--compiler"),
+        pre=getattr(args, "pre", False),
     )
 
 
@@ -265,6 +266,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
 def layout_from(args: argparse.Namespace) -> Layout:
     """The default folders, with ``--results`` and ``--cases`` where the command takes them."""
     layout = Layout.default()
+    if getattr(args, "pre", False):  # the canary lane: its own store (--results moves it)
+        layout = replace(layout, results=layout.canary)
     if getattr(args, "results", None):
         layout = replace(layout, results=Path(args.results))
     return replace(layout, cases=Path(args.cases)) if args.cases else layout

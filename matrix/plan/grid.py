@@ -30,6 +30,7 @@ from matrix.model.errors import SelectionError, UnknownVersionError
 from matrix.model.interpreters import InterpreterId, python_matches
 from matrix.model.measurement import wanted
 from matrix.model.policy import Cause
+from matrix.model.versions import channel
 from matrix.plan.index import ReleaseIndex
 from matrix.plan.interpreters import Interpreter
 
@@ -76,6 +77,9 @@ class Selection:
     compilers: tuple[str, ...] | None = None
     """Compiler ids (globs); ``None``: the default compiler everywhere and every compiler on
     core cells and on the newest numpy 1.x and 2.x cells (:func:`default_compilers`)."""
+    pre: bool = False
+    """The canary lane (``--pre``): pre-releases beside final ones (:mod:`matrix.plan.canary`),
+    instead of the released grid."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ def holding(cells: Sequence[PlannedCell], cases: Sequence[Case]) -> list[Planned
 class Plan:
     cells: list[PlannedCell] = field(default_factory=list)
     not_tested: list[str] = field(default_factory=list)
+    beside: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The canary lane's plan (:mod:`matrix.plan.canary`): ``canary cell id -> (baseline cell
+    id, what is coming)``; empty for the released grid."""
 
 
 def split_items(text: str, flag: str = "a selection") -> tuple[str, ...]:
@@ -162,7 +169,12 @@ def resolve_versions(project: str, items: Sequence[str] | None, index: ReleaseIn
                 raise SelectionError(f"--{project} {item}: matches no {project} release")
             chosen.update(matched)
         else:
-            chosen.add(require_release(index, project, item))
+            version = require_release(index, project, item)
+            if channel(item) != "final":
+                raise SelectionError(f"--{project} {item}: a pre-release: the released table"
+                                     " takes final releases only (add --pre to measure it in"
+                                     " the canary lane)")
+            chosen.add(version)
     return sorted(chosen)
 
 
@@ -335,6 +347,10 @@ def plan_grid(interpreters: dict[str, Interpreter], index: ReleaseIndex, selecti
     config = config or AxesConfig.load()
     plan = Plan()
     pythons = select_pythons(interpreters, selection.python, plan)
+    for interpreter in [i for i in pythons if i.version.is_prerelease]:
+        plan.not_tested.append(f"Python {interpreter.version}: a pre-release, measured in the"
+                               " canary lane only (--pre)")
+        pythons.remove(interpreter)
     if selection.quick and selection.python is None and pythons:
         pythons = quick_pythons(pythons, index, config)
     default_cython = newest_per_series(final_releases(index, "cython", config.cython_floor))

@@ -76,6 +76,10 @@ def plan_selection(selection: Selection, index_dir: Path, *, offline: bool,
     for note in index.notes:
         print(f"note: {note}", file=stream or sys.stderr)
     interpreters = discover_interpreters()
+    if selection.pre:
+        from matrix.plan.canary import plan_canary
+
+        return plan_canary(interpreters, index, selection)[1]
     plan = plan_grid(interpreters, index, selection)
     if not plan.cells:
         raise why_nothing_planned(interpreters, index, selection)

@@ -20,6 +20,9 @@ class Layout:
     cache: Path
     results: Path
     shared_envs: Path | None = None
+    canary: Path = PROJECT_ROOT / "canary"
+    """The canary lane's store (``run --pre``): pre-release cells and their baselines, apart
+    from the released table in ``results``."""
 
     @property
     def envs(self) -> Path:

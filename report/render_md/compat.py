@@ -22,6 +22,7 @@ from report.legend import (
 )
 from report.model import CaseRow, Provenance, Report, ToolchainGrid
 from report.render_md.changes import render_diff_summary
+from report.render_md.coming import COMING_TITLE, render_coming_section
 from report.render_md.common import (
     DETAIL_FILE,
     DIAGRAM_FILE,
@@ -422,6 +423,8 @@ def render_markdown(report: Report) -> str:
         render_compilers(report),
         "## Changes since the previous run",
         render_diff_summary(report.diff),
+        f"## {COMING_TITLE}",
+        render_coming_section(report),
         "## Legend",
         render_legend(),
         "## Provenance",

@@ -1,0 +1,184 @@
+"""What is coming: the canary lane's differences, as compat.md, the page and ``report coming``
+show them.
+
+Each entry is one case whose result in a canary cell (a pre-release of Cython, numpy or
+CPython: :mod:`matrix.model.canary`) differs from its result in the baseline cell, measured in
+the same run.  It carries both results, whether re-measuring confirmed it (``python -m matrix
+recheck --pre``: crater's re-check before anything is called a regression), a reproducer, and
+a report text ready to paste upstream.  Only a *confirmed* difference of the case's own is a
+change: one the control case shares is the toolchain's, said once per cell; an unchecked or
+flaky one is listed as such and never fails the canary step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
+from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
+from matrix.model.folders import source_url
+from matrix.model.records import Record
+from matrix.model.selection import CaseInfo
+from matrix.model.versions import channel, version_key
+
+
+@dataclass(frozen=True)
+class ComingEntry:
+    """One case that does something else with what is coming."""
+
+    case_id: str
+    title: str
+    coming: str
+    """``cython 3.3.0b1``."""
+    cell_id: str
+    baseline_id: str
+    change: str
+    """A :class:`matrix.model.diff.Change` value: ``regressed``, ``fixed``, ..."""
+    detail: str
+    now: str
+    """The canary's result as a signature reads (``crash: SIGSEGV during convert``)."""
+    before: str
+    """The baseline's."""
+    check: str
+    """``confirmed``, ``flaky`` or ``unchecked`` (:class:`matrix.model.checks.Judgement`)."""
+    remeasured: int
+    toolchain: bool
+    """The control case differs in that cell too: the toolchain's difference."""
+    reproduce: str
+    upstream: str
+    """The report to paste into the project's issue tracker."""
+
+    @property
+    def is_change(self) -> bool:
+        """Confirmed and the case's own: what fails the canary step."""
+        return self.check == Judgement.CONFIRMED.value and not self.toolchain
+
+
+@dataclass(frozen=True)
+class Coming:
+    """The canary lane's section: its cells and what differs."""
+
+    cells: tuple[CanaryCell, ...]
+    """The canary cells of releases still coming (none of the released table's final
+    releases is newer)."""
+    entries: tuple[ComingEntry, ...]
+    compared: int
+    """Case results compared (canary against baseline)."""
+    measured: str
+    """When the newest canary record was measured (ISO date), ``""`` for none."""
+    past: tuple[CanaryCell, ...] = ()
+    """Canary cells the store keeps of releases that have shipped since (a final release as
+    new or newer is in the released table): history, not what is coming (the replay in
+    docs/measuring.md reads them)."""
+
+    @property
+    def changes(self) -> tuple[ComingEntry, ...]:
+        return tuple(e for e in self.entries if e.is_change)
+
+
+def _versions(record: Record) -> str:
+    """``Cython 3.3.0b1, CPython 3.12.7, numpy 2.5.5, gcc 12.2.0``."""
+    p = record.provenance
+    python = str(p.get("python_version") or record.python)
+    parts = [f"Cython {record.cython}", f"Python {python}" + (
+        f" ({record.python})" if not record.python[:1].isdigit() else "")]
+    if record.numpy_build:
+        parts.append(f"numpy {record.numpy_build}" + (
+            f" (run under {record.numpy_run})" if record.numpy_run != record.numpy_build else ""))
+    parts.append(str(p.get("cc") or record.compiler))
+    return ", ".join(parts)
+
+
+def upstream_text(difference: Difference, case: CaseInfo | None, code: str, check: str,
+                  remeasured: int) -> str:
+    """The ready-to-paste report of one difference: versions, the case's code, what the
+    canary did and what the release before it did, and how sure the measurement is."""
+    canary, baseline = difference.canary, difference.baseline
+    title = case.title if case is not None else difference.case_id
+    checked = (f"confirmed: measured again {remeasured} time(s) from scratch, every time the"
+               " same" if check == Judgement.CONFIRMED.value else
+               f"{check}: measured again {remeasured} time(s)")
+    lines = [
+        f"{difference.coming}: {title} ({difference.change.value} against"
+        f" {_release_of(baseline, difference.coming)})",
+        "",
+        f"Versions: {_versions(canary)}; {canary.provenance.get('machine') or '?'}.",
+        f"Before ({_versions(baseline)}): {signature(baseline).text()}",
+        f"Now ({difference.coming}): {signature(canary).text()}",
+        f"Re-measured: {checked}.",
+        "",
+        f"Code (`{difference.case_id}`, built as a module and run by the harness):",
+        "",
+        "```cython",
+        code.rstrip("\n"),
+        "```",
+        "",
+        f"Reproduce: `{canary.cell.try_command(difference.case_id)}` in a clone of"
+        f" {source_url()}",
+    ]
+    return "\n".join(lines)
+
+
+def _release_of(record: Record, coming: str) -> str:
+    """The baseline's release on the axis that is coming: ``cython 3.2.9``."""
+    project = coming.split()[0]
+    value = {"cython": record.cython, "numpy": record.numpy_build,
+             "Python": record.provenance.get("python_version") or record.python}.get(project)
+    if project == "numpy" and coming.startswith("numpy run"):
+        value = record.numpy_run
+    return f"{project} {value}"
+
+
+def has_shipped(canary: CanaryCell, released: Sequence[Record]) -> bool:
+    """Whether the release ``canary`` measures has shipped: the released table holds a final
+    release of that project as new or newer (of that Python, for a Python pre-release)."""
+    project, _, release = canary.coming.partition(" ")
+    if project == "Python":
+        minor = ".".join(release.split(".")[:2])
+        return any(str(r.provenance.get("python_version") or "").startswith(minor + ".")
+                   and channel(str(r.provenance.get("python_version"))) == "final"
+                   for r in released)
+    release = release.removeprefix("run ")
+    versions = ({r.cython for r in released} if project == "cython" else
+                {v for r in released for v in (r.numpy_build, r.numpy_run) if v})
+    finals = [version_key(v) for v in versions if channel(v) == "final"]
+    return bool(finals) and max(finals) >= version_key(release)
+
+
+def compose_coming(records: Sequence[Record], cases: Iterable[CaseInfo],
+                   log: Iterable[Remeasurement] = (),
+                   code: Mapping[str, str] | None = None,
+                   released: Sequence[Record] = ()) -> Coming:
+    """The section from the canary store's records, its re-measurement log, the cases' code
+    (``case id -> .pyx text``, for the upstream texts) and the released table's records (a
+    canary of a release that has shipped since is history: :func:`has_shipped`)."""
+    infos = {case.id: case for case in cases}
+    controls = [case_id for case_id, case in infos.items() if case.is_control]
+    every = canary_cells(records)
+    past = tuple(c for c in every if has_shipped(c, released))
+    shipped = {c.cell_id for c in past}
+    found = [d for d in differences(records, controls) if d.canary.cell_id not in shipped]
+    checks = checks_of([d.canary for d in found], log)
+    entries = []
+    for d in found:
+        check = checks.get((d.case_id, d.canary.cell_id))
+        judgement = check.judgement.value if check is not None else Judgement.UNCHECKED.value
+        remeasured = check.remeasured if check is not None else 0
+        case = infos.get(d.case_id)
+        entries.append(ComingEntry(
+            d.case_id, case.title if case is not None else d.case_id, d.coming,
+            d.canary.cell_id, d.baseline.cell_id, d.change.value, d.detail,
+            signature(d.canary).text(), signature(d.baseline).text(), judgement, remeasured,
+            d.toolchain, d.canary.cell.try_command(d.case_id),
+            upstream_text(d, case, (code or {}).get(d.case_id, "(not available)"), judgement,
+                          remeasured)))
+    cells = [c for c in every if c.cell_id not in shipped]
+    by_cell: dict[str, set[str]] = {}
+    for record in records:
+        by_cell.setdefault(record.cell_id, set()).add(record.case_id)
+    compared = sum(len(by_cell[c.cell_id] & by_cell.get(c.baseline_id or "", set()))
+                   for c in cells)
+    canary_ids = {c.cell_id for c in cells}
+    measured = max((r.timestamp for r in records if r.cell_id in canary_ids), default="")[:10]
+    return Coming(tuple(cells), tuple(entries), compared, measured, past)
+
