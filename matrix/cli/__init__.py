@@ -70,6 +70,8 @@ COMMANDS = (
         Use("cython", dict(help="a release, or the range to bisect: 0.27.3..0.28.6")),
         Use("numpy", dict(help="a release, or the range to bisect: 1.23.5..1.24.4")),
         Use("numpy-run", dict(help="run under this numpy, or bisect a range of them")),
+        Use("pre", dict(help="walk pre-releases (a, b, rc) too; by default bisect walks final"
+                        " releases only")),
         "compiler", "results", "cases", "timeout", "retry-delays", "offline")),
     Command("recheck", "re-measure what differs from the baseline, k times from scratch:"
             " confirmed or flaky", cmd_recheck, (

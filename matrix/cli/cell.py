@@ -71,7 +71,8 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         raise SelectionError(f"--case {args.case}: no such case in {layout.cases}")
     controls = [c for c in chosen if c.is_control and c.id != case.id]
     span, base = bisect_start(case, python=args.python, cython=args.cython, numpy=args.numpy,
-                              numpy_run=args.numpy_run, compiler=compiler_spec(args.compiler).id)
+                              numpy_run=args.numpy_run, compiler=compiler_spec(args.compiler).id,
+                              pre=args.pre)
     interpreters, interpreter = _interpreter(args)
     index = _index(args, layout)
     settings = engine_settings(args)
@@ -85,7 +86,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     def measure(cell: Cell) -> list[Record]:
         return steps.step(plan_cell(cell, interpreter, index, interpreters.values()))
 
-    result = bisect(base, span, case.id, index, interpreter.id, measure, why_not)
+    result = bisect(base, span, case.id, index, interpreter.id, measure, why_not, pre=args.pre)
     store.tidy()
     for version, why in result.skipped:
         print(f"skipped {version}: {why}")
@@ -93,5 +94,6 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     print(f"{case.id} on Python {args.python}: last {result.steps[0][1]} at {span.axis}"
           f" {result.last_same}; first different at {changed}"
           f" ({dict(result.steps).get(changed, '?')})")
+    print(result.walked_line())
     print(f"reproduce with: {result.reproduce}")
     return 0

@@ -2,7 +2,9 @@
 
 The report can only say "works since 0.28.6 (untested between 0.27.3 and 0.28.6)"; bisection
 measures the releases in between (really building them, like every other cell) until two
-adjacent installable releases disagree, and hands out a paste-ready reproducer.
+adjacent installable releases disagree, and hands out a paste-ready reproducer.  It walks final
+releases only unless asked to walk pre-releases (``a``/``b``/``rc``) too, and says which it
+walked: a change that came with ``3.1.0b1`` is otherwise reported at ``3.1.0``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from matrix.model.errors import SelectionError
 from matrix.model.interpreters import InterpreterId
 from matrix.model.outcomes import Outcome
 from matrix.model.records import Record
-from matrix.plan.grid import final_releases, impossible
+from matrix.model.versions import channel, version_key
+from matrix.plan.grid import impossible
 from matrix.plan.index import ReleaseIndex
 
 AXES = ("cython", "numpy", "numpy_run")
@@ -33,17 +36,33 @@ class BisectRange:
     high: Version
 
     @classmethod
-    def parse(cls, axis: str, text: str) -> BisectRange:
+    def parse(cls, axis: str, text: str, *, pre: bool = False) -> BisectRange:
+        """The range ``text`` names; its ends may be pre-releases when ``pre`` (``--pre``)
+        says pre-releases are walked, never development builds."""
         if axis not in AXES:
             raise SelectionError(f"cannot bisect {axis}: choose one of {', '.join(AXES)}")
         low_text, sep, high_text = text.partition("..")
+        flag = f"--{axis.replace('_', '-')}"
         try:
             low, high = Version(low_text), Version(high_text)
         except ValueError as exc:
-            raise SelectionError(f"--{axis.replace('_', '-')} {text}: expected A..B") from exc
+            raise SelectionError(f"{flag} {text}: expected A..B") from exc
         if not sep or low >= high:
-            raise SelectionError(f"--{axis.replace('_', '-')} {text}: expected A..B with A < B")
-        return cls(axis, low, high)
+            raise SelectionError(f"{flag} {text}: expected A..B with A < B")
+        span = cls(axis, low, high)
+        span.check_ends(pre, text)
+        return span
+
+    def check_ends(self, pre: bool, text: str | None = None) -> None:
+        """An end that is a pre-release needs ``pre``; one that is a development build is
+        never walked (both errors name the flag)."""
+        flag = f"--{self.axis.replace('_', '-')} {text or f'{self.low}..{self.high}'}"
+        kinds = {channel(str(end)) for end in (self.low, self.high)}
+        if "dev" in kinds:
+            raise SelectionError(f"{flag}: a development build cannot be an end (bisect walks"
+                                 " final releases, and pre-releases with --pre)")
+        if "pre" in kinds and not pre:
+            raise SelectionError(f"{flag}: a pre-release end needs --pre")
 
 
 @dataclass
@@ -55,6 +74,21 @@ class BisectResult:
     first_changed: str | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (version, why)
     reproduce: str = ""
+    walked: tuple[str, ...] = ("final",)
+    """The kinds of release walked (:data:`matrix.model.versions.CHANNELS`): final releases,
+    and pre-releases with ``--pre``."""
+    candidates: int = 0
+    """How many releases lie between the range's ends (both included) on the walked channels."""
+    span: tuple[str, str] = ("", "")
+
+    def walked_line(self) -> str:
+        """``walked: ...``: which kinds of release the bisection walked, between which ends."""
+        low, high = self.span
+        count = f"{self.candidates} candidate{'' if self.candidates == 1 else 's'}"
+        if "pre" in self.walked:
+            return f"walked: final and pre-releases (a, b, rc): {count} between {low} and {high}"
+        return (f"walked: final releases only ({count} between {low} and {high};"
+                " pass --pre to include a/b/rc)")
 
 
 def cell_with(base: Cell, axis: str, version: str) -> Cell:
@@ -66,31 +100,49 @@ def cell_with(base: Cell, axis: str, version: str) -> Cell:
     return replace(base, numpy_run=version)
 
 
-def candidates(index: ReleaseIndex, span: BisectRange) -> list[Version]:
+def walked_channels(pre: bool) -> tuple[str, ...]:
+    """The kinds of release a bisection walks: final releases, and pre-releases with ``pre``
+    (development builds never)."""
+    return ("final", "pre") if pre else ("final",)
+
+
+def candidates(index: ReleaseIndex, span: BisectRange, pre: bool = False) -> list[Version]:
+    """The releases a bisection walks within ``span`` (ends included, yanked releases left
+    out), oldest first in PEP 440 order: final releases, and with ``pre`` the pre-releases
+    (``3.1.0b1 < 3.1.0rc1 < 3.1.0``) too."""
+    span.check_ends(pre)
     project = "cython" if span.axis == "cython" else "numpy"
-    return [v for v in final_releases(index, project, Version("0"))
-            if span.low <= v <= span.high]
+    walked = walked_channels(pre)
+    found = {r.version for r in index.releases.get(project, ())
+             if not r.yanked and channel(str(r.version)) in walked
+             and span.low <= r.version <= span.high}
+    return sorted(found, key=lambda v: version_key(str(v)))
 
 
 def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
            python: Version | InterpreterId, measure: Callable[[Cell], Sequence[Record]],
-           why_not: Callable[[Cell], str | None] | None = None) -> BisectResult:
+           why_not: Callable[[Cell], str | None] | None = None, *,
+           pre: bool = False) -> BisectResult:
     """Binary search between the range's ends for the first release whose outcome differs
     from the low end's.  Releases that cannot be measured there are skipped (and listed).
 
     ``why_not`` says why a cell cannot be measured here (``None``: it can); the command line
     passes what ``try`` plans (:func:`matrix.plan.grid.plan_cell`), so a Cython without a
     wheel for this Python is measured with its shipped C, as ``try`` and the grid measure it.
-    Without it, only what the index alone tells is used: such a release is skipped."""
-    result = BisectResult()
+    Without it, only what the index alone tells is used: such a release is skipped.
+
+    Final releases are walked, and pre-releases too with ``pre`` (:func:`candidates`); the
+    result says which (:meth:`BisectResult.walked_line`)."""
+    result = BisectResult(walked=walked_channels(pre), span=(str(span.low), str(span.high)))
 
     def index_only(cell: Cell) -> str | None:
         return impossible(index, cell, python) or index.installable("cython", cell.cython, python)
 
     unmeasurable = why_not or index_only
-    versions = [str(v) for v in candidates(index, span)]
+    versions = [str(v) for v in candidates(index, span, pre)]
     if str(span.low) not in versions or str(span.high) not in versions:
         raise SelectionError(f"{span.low} and {span.high} must both be {span.axis} releases")
+    result.candidates = len(versions)
     outcomes: dict[str, Outcome] = {}
 
     def outcome_of(version: str) -> Outcome | None:
@@ -148,15 +200,17 @@ def bisect(base: Cell, span: BisectRange, case_id: str, index: ReleaseIndex,
 
 
 def bisect_start(case: Case, *, python: str, cython: str | None, numpy: str | None,
-                 numpy_run: str | None, compiler: str) -> tuple[BisectRange, Cell]:
+                 numpy_run: str | None, compiler: str,
+                 pre: bool = False) -> tuple[BisectRange, Cell]:
     """The range ``bisect``'s flags name (exactly one of ``cython``, ``numpy``, ``numpy_run``
-    is ``A..B``) and the cell at its low end; each flag's misuse is an error naming it."""
+    is ``A..B``; its ends pre-releases only with ``pre``) and the cell at its low end; each
+    flag's misuse is an error naming it."""
     ranges = [(axis, value) for axis, value in
               (("cython", cython), ("numpy", numpy), ("numpy_run", numpy_run))
               if value and ".." in value]
     if len(ranges) != 1:
         raise SelectionError("give exactly one range A..B, e.g. --cython 0.27.3..0.28.6")
-    span = BisectRange.parse(*ranges[0])
+    span = BisectRange.parse(*ranges[0], pre=pre)
     if (numpy is None) == case.needs_numpy:
         raise SelectionError(f"--numpy is {'needed' if case.needs_numpy else 'not used'} for"
                              f" case {case.id}")
