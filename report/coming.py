@@ -44,6 +44,8 @@ class ComingEntry:
     remeasured: int
     toolchain: bool
     """The control case differs in that cell too: the toolchain's difference."""
+    is_control: bool
+    """The entry is the control case's own."""
     reproduce: str
     upstream: str
     """The report to paste into the project's issue tracker."""
@@ -75,6 +77,25 @@ class Coming:
     def changes(self) -> tuple[ComingEntry, ...]:
         return tuple(e for e in self.entries if e.is_change)
 
+    @property
+    def own(self) -> tuple[ComingEntry, ...]:
+        """The differences of the cases' own (the control does not differ in their cell)."""
+        return tuple(e for e in self.entries if not e.toolchain)
+
+    def toolchain(self) -> list[tuple[ComingEntry, tuple[str, ...]]]:
+        """Per canary cell where the control differs too: the control's entry (or the first
+        case's, when only a case differs besides a control that could not be compared) and the
+        other cases that differ there: a toolchain fact, said once."""
+        cells: dict[str, list[ComingEntry]] = {}
+        for entry in self.entries:
+            if entry.toolchain:
+                cells.setdefault(entry.cell_id, []).append(entry)
+        found = []
+        for entries in cells.values():
+            head = next((e for e in entries if e.is_control), entries[0])
+            found.append((head, tuple(e.case_id for e in entries if e is not head)))
+        return found
+
 
 def _versions(record: Record) -> str:
     """``Cython 3.3.0b1, CPython 3.12.7, numpy 2.5.5, gcc 12.2.0``."""
@@ -97,12 +118,14 @@ def upstream_text(difference: Difference, case: CaseInfo | None, code: str, chec
     title = case.title if case is not None else difference.case_id
     checked = (f"confirmed: measured again {remeasured} time(s) from scratch, every time the"
                " same" if check == Judgement.CONFIRMED.value else
-               f"{check}: measured again {remeasured} time(s)")
+               f"{check}: measured again {remeasured} time(s)" if remeasured else
+               "not yet (`nox -s matrix -- recheck --pre` measures it again from scratch)")
     lines = [
         f"{difference.coming}: {title} ({difference.change.value} against"
         f" {_release_of(baseline, difference.coming)})",
         "",
-        f"Versions: {_versions(canary)}; {canary.provenance.get('machine') or '?'}.",
+        f"Versions: {_versions(canary)}"
+        + (f"; {canary.provenance['machine']}." if canary.provenance.get("machine") else "."),
         f"Before ({_versions(baseline)}): {signature(baseline).text()}",
         f"Now ({difference.coming}): {signature(canary).text()}",
         f"Re-measured: {checked}.",
@@ -169,7 +192,8 @@ def compose_coming(records: Sequence[Record], cases: Iterable[CaseInfo],
             d.case_id, case.title if case is not None else d.case_id, d.coming,
             d.canary.cell_id, d.baseline.cell_id, d.change.value, d.detail,
             signature(d.canary).text(), signature(d.baseline).text(), judgement, remeasured,
-            d.toolchain, d.canary.cell.try_command(d.case_id),
+            d.toolchain, case is not None and case.is_control,
+            d.canary.cell.try_command(d.case_id),
             upstream_text(d, case, (code or {}).get(d.case_id, "(not available)"), judgement,
                           remeasured)))
     cells = [c for c in every if c.cell_id not in shipped]

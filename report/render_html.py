@@ -19,6 +19,7 @@ cases' failing cells in range are listed apart, and a range where nothing was tr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import defaultdict
@@ -269,6 +270,7 @@ def page_data(report: Report) -> dict[str, Any]:
         # What a row's conversion did (its last field): [semantics, locks, safety].
         "does": [list(triple) for triple in behaviours],
         "notes": _notes(report),
+        "coming": _coming(report),
         # The diagram for the default range, one arrow per pair, each a link to its first
         # case's grid; the page repaints its arrows for the reader's range (report/diagram.py).
         "diagram": {
@@ -282,6 +284,18 @@ def page_data(report: Report) -> dict[str, Any]:
         },
     }
     return data
+
+
+def _coming(report: Report) -> dict[str, Any]:
+    """"What is coming" (:mod:`report.coming`): the lead as compat.md says it, and each entry."""
+    from report.render_md.coming import HEADERS, coming_lead, coming_rows, toolchain_text
+
+    rows = coming_rows(report.coming) if report.coming is not None else []
+    return {"lead": coming_lead(report.coming),
+            "headers": [*HEADERS, "Reproduce"],
+            "entries": [{**dataclasses.asdict(e), "is_change": e.is_change,
+                         "whose": "the case's own" if others is None else toolchain_text(others)}
+                        for e, others in rows]}
 
 
 def render_data(report: Report) -> str:

@@ -45,7 +45,7 @@ UPDATE = os.environ.get("REPORT_UPDATE_GOLDENS") == "1"
 @pytest.fixture(scope="module")
 def report() -> Report:
     return build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases",
-                        references=FIXTURE / "references.toml")
+                        references=FIXTURE / "references.toml", canary=FIXTURE / "canary")
 
 
 @pytest.mark.parametrize("name", sorted(set(TEXT_RENDERERS) - {PAGE_FILE}))
@@ -119,7 +119,7 @@ def test_the_golden_compat_json_names_the_csv_as_its_records_file() -> None:
 
 def test_rendering_is_deterministic(report: Report) -> None:
     again = build_report(FIXTURE / "records.jsonl", FIXTURE / "baseline.jsonl", FIXTURE / "cases",
-                         references=FIXTURE / "references.toml")
+                         references=FIXTURE / "references.toml", canary=FIXTURE / "canary")
     assert render_files(again) == render_files(report)
 
 

@@ -73,6 +73,9 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     span, base = bisect_start(case, python=args.python, cython=args.cython, numpy=args.numpy,
                               numpy_run=args.numpy_run, compiler=compiler_spec(args.compiler).id,
                               pre=args.pre)
+    if base.is_canary and not args.pre:  # its records would go into the released table
+        raise SelectionError(f"cell {base.id}: a pre-release; add --pre (a bisection with"
+                             " pre-releases is stored in the canary lane's canary/)")
     interpreters, interpreter = _interpreter(args)
     index = _index(args, layout)
     settings = engine_settings(args)
