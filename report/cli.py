@@ -42,6 +42,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = PROJECT_ROOT / "results"
 DEFAULT_CASES = PROJECT_ROOT / "cases"
 DEFAULT_OUT = PROJECT_ROOT / "docs"
+DEFAULT_CANARY = PROJECT_ROOT / "canary"
+"""The canary lane's store (``run --pre``), beside ``results/``."""
 
 
 class ReportError(MatrixError):
@@ -359,6 +361,23 @@ def cmd_coming(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    """The replay table (:mod:`report.replay`) of the canary store."""
+    from matrix.model.cases import load_cases
+    from matrix.model.checks import load_log, log_beside
+    from report.replay import render_replay, replay_rows
+
+    canary = Path(args.canary)
+    if not canary.is_dir():
+        raise ReportError(f"--canary {canary}: no canary store (measure one with"
+                          " `nox -s matrix -- run --pre`)")
+    controls = [c.id for c in load_cases(Path(args.cases)) if c.is_control]
+    rows = replay_rows(read_records(canary, canary, "canary"), load_log(log_beside(canary)),
+                       controls)
+    sys.stdout.write(render_replay(rows))
+    return 0
+
+
 def query_cache() -> Path:
     """Where ``query`` keeps what it read of a data file: ``query/`` in the cache folder
     (:func:`matrix.model.folders.cache_root`)."""
@@ -605,6 +624,14 @@ def build_parser() -> argparse.ArgumentParser:
                         " (run `python -m matrix recheck --pre` first); unchecked, flaky and"
                         " toolchain differences are listed, never failing")
     coming.set_defaults(func=without_cycle_collection(cmd_coming))
+
+    replay = sub.add_parser("replay", help="what the canary lane would have reported before"
+                            " each final release in the canary store, and what reached it")
+    replay.add_argument("--canary", default=str(DEFAULT_CANARY),
+                        help="the canary store (default: canary/)")
+    replay.add_argument("--cases", default=str(DEFAULT_CASES),
+                        help="cases directory (default: cases/)")
+    replay.set_defaults(func=cmd_replay)
     return parser
 
 

@@ -344,7 +344,18 @@ def report_data(report: Report) -> dict[str, Any]:
         "compiler_disagreements": [_disagreement(d, report)
                                    for d in report.compiler_disagreements],
         "records_file": RECORDS_FILE,
+        "coming": _coming(report),
     }
+
+
+def _coming(report: Report) -> dict[str, Any] | None:
+    """The canary lane's section (:mod:`report.coming`); ``None``: no canary store read."""
+    coming = report.coming
+    if coming is None:
+        return None
+    return {"measured": coming.measured, "compared": coming.compared,
+            "cells": [asdict(c) for c in coming.cells], "past": [asdict(c) for c in coming.past],
+            "entries": [{**asdict(e), "is_change": e.is_change} for e in coming.entries]}
 
 
 def _dumps(data: Any) -> str:

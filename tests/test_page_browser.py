@@ -27,7 +27,7 @@ from matrix.model.outcomes import Outcome
 from matrix.model.selection import series as selection_series
 from matrix.model.versions import sorted_versions
 from matrix.store.paths import PROJECT_ROOT
-from report.cli import DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
+from report.cli import DEFAULT_CANARY, DEFAULT_CASES, DEFAULT_RESULTS, NAMED, build_report
 from report.diagram import (
     STROKE_DEFAULT,
     STROKE_PX,
@@ -128,13 +128,11 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
             tmp_path_factory.mktemp("records"))
         report = build_report(records, FIXTURE / "baseline.jsonl", FIXTURE / "cases",
                               rechecks=FIXTURE / "rechecks.jsonl",
-                              references=FIXTURE / "references.toml")
+                              references=FIXTURE / "references.toml", canary=FIXTURE / "canary")
     else:
         if not (DEFAULT_RESULTS / "store.json").is_file():
             pytest.skip(f"{DEFAULT_RESULTS}: no published results")
-        report = build_report(DEFAULT_RESULTS,
-                              NAMED,
-                              DEFAULT_CASES)
+        report = build_report(DEFAULT_RESULTS, NAMED, DEFAULT_CASES, canary=DEFAULT_CANARY)
     write_outputs(report, folder, heatmap=False)
     path = folder / "compat.json"
     published = json.loads(path.read_text(encoding="utf-8"))
@@ -759,3 +757,44 @@ def test_the_diagram_draws_what_compat_json_says(page: Any, site: Site, python: 
         assert drawn == render_svg(arrows(load_data(site.folder / "compat.json")))
     scope = page.text_content("#diagram-drawing .scope") or ""
     assert scope.startswith(f"python {python or 'any'}, cython {cython or 'any'}")
+
+
+def test_what_is_coming_says_what_compat_json_says(page: Any, site: Site) -> None:
+    """The canary lane's section, row by row against compat.json's ``coming`` (issue 37): each
+    difference of a case's own, then one row per cell whose control differs too, each with
+    both results, its re-measurement, a reproducer and the report text for upstream."""
+    load(page, site)
+    coming = site.published["coming"]
+    lead = page.inner_text("#coming-lead")
+    if coming is None:
+        assert lead.startswith("No canary run here")
+        return
+    if not coming["cells"]:
+        assert lead.startswith("Nothing is coming")
+        assert page.query_selector("#coming-table") is None
+        return
+    entries = coming["entries"]
+    own = [e for e in entries if not e["toolchain"]]
+    toolchain_cells: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry["toolchain"] and (entry["cell_id"] not in toolchain_cells
+                                   or entry["is_control"]):
+            toolchain_cells[entry["cell_id"]] = entry
+    expected = own + list(toolchain_cells.values())
+    assert f"of {coming['compared']} case results compared" in lead
+    rows = page.eval_on_selector_all("#coming-table tbody tr", """rows => rows.map(r => ({
+        cells: [...r.children].map(td => td.innerText),
+        upstream: r.querySelector('pre.upstream').textContent,
+        change: r.dataset.change, link: r.querySelector('a').getAttribute('href')}))""")
+    assert len(rows) == len(expected) and expected
+    for row, entry in zip(rows, expected):
+        case, coming_text, cell, before, now, change, checked, reproduce = row["cells"]
+        assert (case, coming_text, cell, before, now) == (
+            entry["case_id"], entry["coming"], entry["cell_id"], entry["before"], entry["now"])
+        assert change.startswith(entry["change"] + "; ")
+        assert ("the case's own" in change) == (not entry["toolchain"])
+        assert checked.startswith(entry["check"])
+        assert reproduce.startswith(entry["reproduce"])
+        assert row["upstream"] == entry["upstream"]
+        assert row["change"] == ("true" if entry["is_change"] else "false")
+        assert row["link"] == f"#{entry['case_id']}"

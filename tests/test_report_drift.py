@@ -11,7 +11,14 @@ from __future__ import annotations
 import pytest
 
 from matrix.store.paths import PROJECT_ROOT
-from report.cli import DEFAULT_CASES, DEFAULT_OUT, DEFAULT_RESULTS, NAMED, build_report
+from report.cli import (
+    DEFAULT_CANARY,
+    DEFAULT_CASES,
+    DEFAULT_OUT,
+    DEFAULT_RESULTS,
+    NAMED,
+    build_report,
+)
 from report.publish import SAME_CONTENT, render_files
 from report.render_md.common import HEATMAP_FILE
 
@@ -20,7 +27,7 @@ from report.render_md.common import HEATMAP_FILE
                     reason="results/ is not committed yet (no published run)")
 def test_committed_report_matches_committed_results() -> None:
     # changes.md compares with the publication results/store.json names (read from git).
-    report = build_report(DEFAULT_RESULTS, NAMED, DEFAULT_CASES)
+    report = build_report(DEFAULT_RESULTS, NAMED, DEFAULT_CASES, canary=DEFAULT_CANARY)
     # One rendering (the published data takes seconds to render): what `render --check`
     # compares is checked by drift() on the fixture's report in test_report_cli.
     for name, data in render_files(report).items():

@@ -12,7 +12,7 @@ class canary of :mod:`matrix.build.invariance`, one module's C compared across P
 By default the lane takes what is *coming*: the pre-releases newer than the project's newest
 final release, on every selected Python they install on (core cells, and numpy cells with the
 newest numpy 1.x and 2.x there).  ``--cython``/``--numpy`` name other pre-releases (the replay of
-past ones in docs/measuring.md does that).
+past ones in docs/measuring.md does that); naming one project's measures those only.
 """
 
 from __future__ import annotations
@@ -133,8 +133,12 @@ def plan_canary(interpreters: dict[str, Interpreter], index: ReleaseIndex, selec
                 plan_cell(replace(baseline, compiler=compiler), base_on, index, everyone),
                 coming))
 
-    cythons = chosen_pre_releases(index, "cython", selection.cython)
-    numpys = chosen_pre_releases(index, "numpy", selection.numpy)
+    named = selection.cython is not None or selection.numpy is not None
+    # Naming the pre-releases of one project measures those only, not what else is coming.
+    cythons = ([] if named and selection.cython is None
+               else chosen_pre_releases(index, "cython", selection.cython))
+    numpys = ([] if named and selection.numpy is None
+              else chosen_pre_releases(index, "numpy", selection.numpy))
     newest_cython = final_releases(index, "cython", config.cython_floor)
     for cython in cythons:
         base = final_before(index, "cython", cython)
