@@ -54,7 +54,8 @@ def test_jobs_wire_together(workflow: dict[Any, Any]) -> None:
     jobs = workflow["jobs"]
     assert jobs["measure"]["needs"] == "plan"
     assert set(jobs["recheck"]["needs"]) == {"plan", "measure"}
-    assert set(jobs["publish"]["needs"]) == {"plan", "measure", "recheck"}
+    assert set(jobs["publish"]["needs"]) == {"plan", "measure", "recheck", "canary"}
+    assert jobs["canary"]["needs"] == "plan"
     assert jobs["recheck"]["strategy"]["matrix"]["include"] == \
         "${{ fromJSON(needs.plan.outputs.targets) }}"
     include = jobs["measure"]["strategy"]["matrix"]["include"]
@@ -81,7 +82,7 @@ def test_one_toolchain_for_the_whole_run(workflow: dict[Any, Any]) -> None:
         (harness,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/harness"]
         assert harness["with"]["host-python"] == "${{ env.HOST_PYTHON }}"
         assert harness["with"].get("interpreters", "true") == (
-            "true" if name in ("measure", "recheck") else "false"), name
+            "true" if name in ("measure", "recheck", "canary") else "false"), name
     action = yaml.safe_load(HARNESS_ACTION.read_text())
     runs = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
     assert ".ci/install-pythons" in runs and "curl" not in runs
@@ -643,3 +644,38 @@ def test_install_pythons_installs_the_list_the_same_way_everywhere(tmp_path: Pat
     assert len(paths) == len(listed)
     assert paths[:3] == [str(pythons / r / "bin") for r in ("2.7.18", "3.6.15", "3.7.17")]
     assert f"/uv/{listed[-1]}/bin" in paths
+
+
+def test_the_canary_lane_fails_its_own_job_never_the_publication(
+        workflow: dict[Any, Any]) -> None:
+    """Issue 37: the canary job measures what is coming into canary/, re-measures every
+    difference, uploads its store before its verdict, and fails only its own last step; publish
+    waits for it (to take its store) but runs whatever it concluded, and commits canary/."""
+    from matrix.cli import build_parser
+    from report.cli import build_parser as report_parser
+
+    jobs = workflow["jobs"]
+    script = scripts(workflow, "canary")
+    commands = harness_commands(script, "matrix")
+    run = build_parser().parse_args(next(c for c in commands if c[0] == "run"))
+    assert (run.func.__name__, run.pre, run.results) == ("cmd_run", True, "canary")
+    again = build_parser().parse_args(next(c for c in commands if c[0] == "recheck"))
+    assert (again.func.__name__, again.pre, again.results, again.attempts) == (
+        "cmd_recheck", True, "canary", 2)
+    (coming,) = harness_commands(script, "report")
+    verdict = report_parser().parse_args(coming)
+    assert (verdict.func.__name__, verdict.check, verdict.canary) == ("cmd_coming", True, "canary")
+    canary_steps = steps(workflow, "canary")
+    upload = next(i for i, s in enumerate(canary_steps)
+                  if s.get("uses", "").startswith("actions/upload-artifact"))
+    check = next(i for i, s in enumerate(canary_steps) if "report coming" in s.get("run", ""))
+    assert upload < check and canary_steps[upload]["if"] == "${{ always() }}"
+    assert canary_steps[upload]["with"]["path"] == "canary/"
+    assert "canary" in jobs["publish"]["needs"]
+    assert "needs.canary" not in jobs["publish"]["if"], "a canary verdict never blocks publishing"
+    downloads = [s for s in steps(workflow, "publish")
+                 if s.get("uses", "").startswith("actions/download-artifact")]
+    assert any(s["with"]["pattern"] == canary_steps[upload]["with"]["name"]
+               and s["with"]["path"] == "." for s in downloads)
+    pr = next(s for s in steps(workflow, "publish") if "create-pull-request" in s.get("uses", ""))
+    assert "canary/" in pr["with"]["add-paths"].split()
