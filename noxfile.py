@@ -143,7 +143,7 @@ MATRIX_COMMANDS = ("run", "list", "try", "bisect", "recheck", "aa", "merge", "co
 """``python -m matrix`` commands; ``nox -s matrix -- <command> ...`` runs one (tests check this
 list against the command line's own)."""
 
-REPORT_COMMANDS = ("render", "query", "regressions", "agree", "scan")
+REPORT_COMMANDS = ("render", "query", "regressions", "agree", "scan", "coming", "replay")
 """``python -m report`` commands; ``nox -s report -- <command> ...`` runs one."""
 
 
@@ -184,7 +184,9 @@ def matrix(session: nox.Session) -> None:
     if command[0] != "run" or "-h" in command or "--help" in command:
         return
     results = _option(command, "--results")
-    if results is not None:  # render what this run measured, next to it, against the published
+    if "--pre" in command:  # the canary lane: docs/ show what is coming beside the table
+        session.run("python", "-m", "report", "render")
+    elif results is not None:  # render what this run measured, next to it, against the published
         published = str(Path(__file__).parent / "results")  # results of the same cells
         session.run("python", "-m", "report", "render", "--results", results,
                     "--out", str(Path(results) / "docs"), "--baseline", published,
