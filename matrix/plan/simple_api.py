@@ -46,7 +46,8 @@ class IndexFile:
     requires_python: str | None = None
     yanked: bool = False
     url: str | None = None
-    """Where the file is, as the page links it (:func:`fetch_files` makes it absolute)."""
+    """Where the file is, as the page links it (:func:`fetch_files` makes it absolute, without
+    its fragment)."""
     sha256: str | None = None
     """Its sha256, where the index states it (PEP 691 ``hashes``, PEP 503's URL
     fragment)."""
@@ -140,7 +141,8 @@ def fetch_files(index_url: str, project: str,
     included) when the index cannot be reached or refuses, ``ValueError`` when it answers
     something that is not a project page."""
     url = project_url(index_url, project)
-    return [replace(file, url=urllib.parse.urljoin(url, file.url) if file.url else None)
+    return [replace(file, url=urllib.parse.urldefrag(urllib.parse.urljoin(url, file.url)).url
+                    if file.url else None)  # the fragment, a hash, is in ``sha256``
             for file in _fetch_page(url, timeout_s)]
 
 
