@@ -7,7 +7,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import platform
 import shutil
+import subprocess
+import sys
 import threading
 import urllib.request
 import zipfile
@@ -279,3 +282,50 @@ def test_the_grid_plans_a_build_as_a_release_of_its_own(wheel: Path, tmp_path: P
     planned = plan_cell(Cell("3.11", "3.2.4"), PY311, index, [PY311])
     assert planned.not_possible is None and planned.shipped_c is None
     assert wheel_for(build, PY311.id) == build.wheels[0]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
+                           *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_a_git_ref_is_built_once_per_commit(tmp_path: Path) -> None:
+    """A small project named cython in a local repository (uv's own build backend), as a
+    branch of Cython would be: built into a wheel of the commit's version, named by
+    repository, ref and commit; a new commit is another build."""
+    if shutil.which("git") is None or shutil.which("uv") is None:
+        missing_prerequisite("git and uv are needed to build a git ref")
+    repo = tmp_path / "repo"
+    (repo / "src" / "cython").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "cython"\nversion = "3.3.0a0.dev0"\nrequires-python = ">=3.8"\n'
+        '[build-system]\nrequires = ["uv_build>=0.8,<0.14"]\nbuild-backend = "uv_build"\n')
+    (repo / "src" / "cython" / "__init__.py").write_text("")
+    git(tmp_path, "init", "--quiet", str(repo))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "one")
+    git(repo, "tag", "nightly")
+    python = Interpreter(Version(platform.python_version()), Path(sys.executable))
+    source = BuildSource.parse("cython", f"git+{repo}@nightly")
+    assert (source.kind, source.location, source.ref) == ("git", str(repo), "nightly")
+    build = resolve(source, [python], tmp_path / "cache")
+    commit = git(repo, "rev-parse", "HEAD")
+    (wheel,) = build.wheels
+    assert build.version == "3.3.0a0.dev0" and build.commit == commit
+    assert wheel.path.parent == tmp_path / "cache" / "builds" / "git" / commit
+    assert build.provenance(wheel) == {
+        "project": "cython", "version": "3.3.0a0.dev0", "source": "git",
+        "wheel": "cython-3.3.0a0.dev0-py3-none-any.whl", "sha256": wheel.sha256,
+        "repository": str(repo), "ref": "nightly", "commit": commit}
+    stamp = wheel.path.stat().st_mtime_ns
+    assert resolve(source, [python], tmp_path / "cache").wheels[0].path.stat(
+        ).st_mtime_ns == stamp  # not built again
+    (repo / "src" / "cython" / "__init__.py").write_text("changed = True\n")
+    git(repo, "commit", "--quiet", "-am", "two")
+    git(repo, "tag", "--force", "nightly")
+    again = resolve(source, [python], tmp_path / "cache")
+    assert again.commit == git(repo, "rev-parse", "HEAD") != commit
+    assert again.wheels[0].sha256 != wheel.sha256
+    with pytest.raises(BuildSourceError, match=rf"^--cython-from git\+{repo}@nope: git fetch"
+                       " failed: fatal: couldn't find remote ref nope$"):
+        resolve(BuildSource.parse("cython", f"git+{repo}@nope"), [python], tmp_path / "cache")

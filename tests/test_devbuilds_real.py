@@ -29,7 +29,8 @@ from .test_grid_real import isolated_env, matrix_command
 pytestmark = pytest.mark.slow
 
 CASE = "bytearray-to-char-memoryview"
-WHEEL = "cython-3.2.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl"
+WHEEL = ("cython-3.2.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64"
+         ".manylinux_2_28_x86_64.whl")
 """Cython 3.2.4's compiled wheel for CPython 3.11 (as fast as the release the grid installs)."""
 
 

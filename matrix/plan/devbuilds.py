@@ -166,18 +166,18 @@ def newest_on_index(source: BuildSource, files: Sequence[IndexFile],
                            f" platform (newest there: {max(by_version)})")
 
 
-def _run(source: BuildSource, command: list[str], cwd: Path | None = None,
+def _run(source: BuildSource, step: str, command: list[str],
          timeout_s: float = BUILD_TIMEOUT_S) -> str:
-    """Run a git or build command; its failure is an error naming the flag and its last
-    line."""
+    """Run a git or build command; its failure is an error naming the flag, the ``step``
+    (``git fetch``) and the command's last line."""
     try:
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
+                              check=False)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise BuildSourceError(source, f"{command[0]} failed: {exc}") from None
+        raise BuildSourceError(source, f"{step} failed: {exc}") from None
     if done.returncode != 0:
         lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-        raise BuildSourceError(source, f"`{' '.join(command[:3])} ...` failed:"
+        raise BuildSourceError(source, f"{step} failed:"
                                f" {lines[-1].strip() if lines else done.returncode}")
     return done.stdout.strip()
 
@@ -194,22 +194,25 @@ def built_from_git(source: BuildSource, python: Interpreter, folder: Path) -> Bu
     checkout = folder / "git" / "checkouts" / hashlib.sha256(location.encode()).hexdigest()[:16]
     checkout.mkdir(parents=True, exist_ok=True)
     if not (checkout / ".git").is_dir():
-        _run(source, [git, "init", "--quiet", str(checkout)])
-    _run(source, [git, "-C", str(checkout), "fetch", "--quiet", "--depth", "1", location,
-                  source.ref or "HEAD"], timeout_s=TIMEOUTS.install)
-    commit = _run(source, [git, "-C", str(checkout), "rev-parse", "FETCH_HEAD"])
+        _run(source, "git init", [git, "init", "--quiet", str(checkout)])
+    _run(source, "git fetch", [git, "-C", str(checkout), "fetch", "--quiet", "--depth", "1",
+                               location, source.ref or "HEAD"], timeout_s=TIMEOUTS.install)
+    commit = _run(source, "git rev-parse", [git, "-C", str(checkout), "rev-parse",
+                                            "FETCH_HEAD"])
     out = folder / "git" / commit
     made = sorted(out.glob("*.whl")) if out.is_dir() else []
     if not made:
-        _run(source, [git, "-C", str(checkout), "checkout", "--quiet", "--force", commit])
+        _run(source, "git checkout", [git, "-C", str(checkout), "checkout", "--quiet",
+                                      "--force", commit])
         uv = shutil.which("uv")
         if uv is None:
             raise BuildSourceError(source, "uv is not installed on the host (it builds the"
                                    " wheel)")
         partial = out.with_name(out.name + ".part")
         shutil.rmtree(partial, ignore_errors=True)
-        _run(source, [uv, "build", "--wheel", "--quiet", "--python", str(python.path),
-                      "--out-dir", str(partial), str(checkout)])
+        _run(source, f"building commit {commit[:12]}",
+             [uv, "build", "--wheel", "--quiet", "--python", str(python.path), "--out-dir",
+              str(partial), str(checkout)])
         shutil.rmtree(out, ignore_errors=True)
         os.replace(partial, out)
         made = sorted(out.glob("*.whl"))
