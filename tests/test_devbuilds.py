@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from matrix.build.envs import EnvSpec, with_builds
+from matrix.build.envs import EnvSpec, cython_material, with_builds
 from matrix.model.buildsource import BuildSource, BuildSourceError, key_material
 from matrix.model.cells import Cell
 from matrix.model.interpreters import InterpreterId
@@ -130,6 +130,10 @@ def test_a_rebuild_under_the_same_version_is_another_measurement(
     assert materials[0] != materials[1]
     specs = [with_builds(EnvSpec(PY311, "3.2.4", None), [b]) for b in (first, again)]
     assert specs[0].name != specs[1].name
+    # Nor is its C the cached C of the other: the build caches key the wheel too.
+    built = [cython_material(spec, "3.2.4") for spec in specs]
+    assert built[0] != built[1] and built[0].startswith("3.2.4 sha256:")
+    assert cython_material(EnvSpec(PY311, "3.2.4", None), "3.2.4") == "3.2.4"
 
 
 def test_a_record_states_what_its_key_was_made_of(wheel: Path, tmp_path: Path) -> None:

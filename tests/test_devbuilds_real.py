@@ -4,6 +4,7 @@ the build exactly."""
 
 from __future__ import annotations
 
+import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,8 +30,8 @@ from .test_grid_real import isolated_env, matrix_command
 pytestmark = pytest.mark.slow
 
 CASE = "bytearray-to-char-memoryview"
-WHEEL = ("cython-3.2.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64"
-         ".manylinux_2_28_x86_64.whl")
+WHEEL = ("cython-3.2.4-cp311-cp311-manylinux2014_{0}.manylinux_2_17_{0}.manylinux_2_28_{0}.whl"
+         .format(platform.machine()))
 """Cython 3.2.4's compiled wheel for CPython 3.11 (as fast as the release the grid installs)."""
 
 

@@ -93,6 +93,14 @@ def with_builds(spec: EnvSpec, builds: Iterable[Build]) -> EnvSpec:
     return replace(spec, wheels=tuple(wheels)) if wheels else spec
 
 
+def cython_material(spec: EnvSpec, cython: str) -> str:
+    """The Cython ``cython`` of an environment as build caches key it: the release, and for a
+    development build its wheel's sha256 too (a rebuild under the same version is another
+    Cython; a release's keys stay as they were)."""
+    return cython + "".join(f" sha256:{wheel.sha256}" for project, wheel in spec.wheels
+                            if project == "cython")
+
+
 @dataclass(frozen=True)
 class EnvInfo:
     """What the runner's ``info`` says about an environment."""
