@@ -181,3 +181,24 @@ def test_a_closed_pipe_ends_quietly() -> None:
     error = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, error
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--offline", "--cython-from", "cython-3.3.0.dev0-py3-none-any.whl"],
+     "error: --cython-from cython-3.3.0.dev0-py3-none-any.whl: a development build is a"
+     " canary, measured apart from the released table: add --pre"),
+    (["try", "--offline", "--python", "3.11", "--cython-from", "notes.txt"],
+     "error: --cython-from notes.txt: not a wheel file (.whl), a URL, a simple index (URL or"
+     " folder) or git+URL@ref"),
+    (["try", "--offline", "--python", "3.11", "--cython", "3.2.4", "--numpy", "2.3.5",
+      "--numpy-from", "numpy-2.5.0.dev0-cp311-cp311-linux_x86_64.whl"],
+     "error: --numpy-from numpy-2.5.0.dev0-cp311-cp311-linux_x86_64.whl: names the numpy to"
+     " measure, as --numpy does: give one of them"),
+    (["try", "--offline", "--python", "3.11"],
+     "error: try needs the Cython to measure: --cython RELEASE or --cython-from SOURCE"),
+])
+def test_a_development_build_is_refused_naming_its_flag(
+        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before anything is resolved or built; ``run`` measures a build only as a canary."""
+    assert matrix_main(argv) == 2
+    assert _error(capsys) == message

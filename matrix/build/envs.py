@@ -12,14 +12,17 @@ import fcntl
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from matrix.build.procs import Completed, run_process
+from matrix.model.buildsource import Build, BuildWheel
 from matrix.model.errorline import last_line, stored_line
 from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 from matrix.model.timeouts import TIMEOUTS
+from matrix.plan.devbuilds import wheel_for
 from matrix.plan.interpreters import Interpreter
 
 RUNNER = Path(__file__).resolve().parents[1] / "run" / "inenv" / "runner.py"
@@ -53,6 +56,9 @@ class EnvSpec:
     interpreter: Interpreter
     cython: str | None
     numpy: str | None
+    wheels: tuple[tuple[str, BuildWheel], ...] = ()
+    """Development builds installed instead of an index release: ``(project, wheel)``
+    (:func:`with_builds`)."""
 
     @property
     def name(self) -> str:
@@ -61,15 +67,38 @@ class EnvSpec:
             parts.append(f"cy{self.cython}")
         if self.numpy:
             parts.append(f"np{self.numpy}")
+        parts.extend(f"w{wheel.sha256[:12]}" for _, wheel in self.wheels)  # a rebuild: anew
         return "-".join(parts)
 
     def requirements(self) -> list[str]:
+        wheels = dict(self.wheels)
         reqs = []
-        if self.cython:
-            reqs.append(f"cython=={self.cython}")
-        if self.numpy:
-            reqs.append(f"numpy=={self.numpy}")
+        for project, version in (("cython", self.cython), ("numpy", self.numpy)):
+            if project in wheels:
+                reqs.append(str(wheels[project].path))
+            elif version:
+                reqs.append(f"{project}=={version}")
         return reqs
+
+
+def with_builds(spec: EnvSpec, builds: Iterable[Build]) -> EnvSpec:
+    """``spec`` installing the wheel of each development build whose version it pins, for its
+    interpreter (:mod:`matrix.plan.devbuilds`); as it is when it pins none."""
+    wheels = []
+    for build in builds:
+        pinned = spec.cython if build.project == "cython" else spec.numpy
+        wheel = wheel_for(build, spec.interpreter.id) if pinned == build.version else None
+        if wheel is not None:
+            wheels.append((build.project, wheel))
+    return replace(spec, wheels=tuple(wheels)) if wheels else spec
+
+
+def cython_material(spec: EnvSpec, cython: str) -> str:
+    """The Cython ``cython`` of an environment as build caches key it: the release, and for a
+    development build its wheel's sha256 too (a rebuild under the same version is another
+    Cython; a release's keys stay as they were)."""
+    return cython + "".join(f" sha256:{wheel.sha256}" for project, wheel in spec.wheels
+                            if project == "cython")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matrix.build import stagecache
-from matrix.build.envs import Environment
+from matrix.build.envs import Environment, cython_material
 from matrix.build.procs import Completed, run_process
 from matrix.build.tools import ToolRun, process_verdict, run_build_tool
 from matrix.model.cases import BuildOptions, Case
@@ -185,7 +185,7 @@ def generate(generator: Environment, cases: Sequence[Case], pxd: PxdTree | None,
     """Cythonize ``cases`` as one module with ``generator``'s Cython (cached by content and
     by the generating Python: the members of its generation class share the entry)."""
     cython = generator.info.cython or generator.spec.cython or "?"
-    module = _module_name(cython, cases, pxd)
+    module = _module_name(cython_material(generator.spec, cython), cases, pxd)
     with stagecache.locked_entry(root, entry_name(module, generator)) as directory:
         cached = _cached(directory, module, cases)
         if cached is not None:
@@ -205,7 +205,8 @@ def generate_many(generator: Environment, modules: Sequence[Sequence[Case]],
     process did not finish (it died, or ran out of time) is generated on its own, under the
     outcome policy, as :func:`generate` does."""
     cython = generator.info.cython or generator.spec.cython or "?"
-    names = [_module_name(cython, cases, pxd) for cases in modules]
+    names = [_module_name(cython_material(generator.spec, cython), cases, pxd)
+             for cases in modules]
     results: dict[str, Generated] = {}
     with contextlib.ExitStack() as locks:
         pending: list[ModuleSources] = []

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from matrix.build import stagecache
-from matrix.build.envs import EnvFailure, Environment, EnvSpec
+from matrix.build.envs import EnvFailure, Environment, EnvSpec, cython_material
 from matrix.build.generate import PxdTree, generate, generate_key
 from matrix.build.procs import Completed, run_process
 from matrix.model.cases import Case
@@ -264,8 +264,9 @@ def measured_canary(cython: str, env: Environment, cases: Sequence[Case], pxd: P
     """:func:`canary_of`, cached like any other fact: keyed by the check's version, the
     Cython release, the interpreter (its exact release) and the canary's code (and ``.pxd``);
     a change to any of them measures it again."""
-    material = [CLASSES_VERSION, cython, env.spec.interpreter.id.key_material,
-                generate_key(cython, cases, pxd)]
+    built = cython_material(env.spec, cython)  # a development build: its wheel too
+    material = [CLASSES_VERSION, built, env.spec.interpreter.id.key_material,
+                generate_key(built, cases, pxd)]
     name = f"cy{cython}-{env.spec.interpreter.id.folder}-{stagecache.key_of(material)}"
     with stagecache.locked_entry(cache / "classes", name) as directory:
         cached = stagecache.load(directory)

@@ -52,19 +52,21 @@ class Command:
 
 COMMANDS = (
     Command("run", "measure the selected grid into the results store", cmd_run, (
-        SELECTION, "case", "jobs", "timeout", "retry-delays", "results", "cases", "held",
-        "any-toolchain")),
+        SELECTION, "cython-from", "numpy-from", "case", "jobs", "timeout", "retry-delays",
+        "results", "cases", "held", "any-toolchain")),
     Command("list", "print the planned cells", cmd_list, (
         SELECTION, "json",
         Use("case", dict(help="case id globs: only the cells that hold one of them, as run"
                          " plans them (default: all cases)")),
         "results", "cases")),
     Command("try", "measure one cell and print the results", cmd_try, (
-        ONE_PYTHON, Use("cython", dict(required=True, help="exact Cython release, e.g. 3.2.4")),
+        ONE_PYTHON, Use("cython", dict(help="exact Cython release, e.g. 3.2.4 (or"
+                                       " --cython-from)")),
+        "cython-from",
         Use("numpy", dict(help="exact numpy release for numpy cases (omit: core cases only; a"
                           " --case naming only numpy cases is then an error)")),
-        "numpy-run", "case", "cases", "compiler", "timeout", "retry-delays", "verbose",
-        "offline")),
+        "numpy-from", "numpy-run", "case", "cases", "compiler", "timeout", "retry-delays",
+        "verbose", "offline")),
     Command("bisect", "first release where a case's outcome changes", cmd_bisect, (
         Use("case", dict(required=True, help="case id")), ONE_PYTHON,
         Use("cython", dict(help="a release, or the range to bisect: 0.27.3..0.28.6")),

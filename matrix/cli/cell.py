@@ -4,13 +4,15 @@ outcome changes."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
-from matrix.cli.options import engine_settings, items, layout_from, one_python
+from matrix.cli.options import build_sources, engine_settings, items, layout_from, one_python
 from matrix.model.cells import Cell
 from matrix.model.compilers import spec as compiler_spec
 from matrix.model.errors import SelectionError, UnknownVersionError
 from matrix.model.records import Record
 from matrix.plan.bisect import bisect, bisect_start
+from matrix.plan.devbuilds import indexed, resolve, wheel_for
 from matrix.plan.grid import plan_cell, require_releases
 from matrix.plan.index import ReleaseIndex, load_index
 from matrix.plan.interpreters import Interpreter, discover_interpreters
@@ -43,12 +45,24 @@ def _index(args: argparse.Namespace, layout: Layout) -> ReleaseIndex:
 
 def cmd_try(args: argparse.Namespace) -> int:
     layout = layout_from(args)
+    sources = build_sources(args)
+    if args.cython is None and not any(s.project == "cython" for s in sources):
+        raise SelectionError("try needs the Cython to measure: --cython RELEASE or"
+                             " --cython-from SOURCE")
     patterns = items(args.case, "--case")
     cases = selected_cases(layout.cases, patterns)
     interpreters, interpreter = _interpreter(args)
     settings = engine_settings(args)
     toolchain = Toolchain.detect(settings)
     index = _index(args, layout)
+    if sources:  # development builds: their wheels stand for the releases they replace
+        builds = tuple(resolve(source, [interpreter], layout.cache) for source in sources)
+        index = indexed(index, builds)
+        settings = replace(settings, builds=builds)
+        for build in builds:
+            setattr(args, build.project, build.version)
+            wheel = wheel_for(build, interpreter.id)
+            print(f"# {build.describe(wheel or build.wheels[0])}", flush=True)
     if args.numpy is None:
         cases = core_cases(patterns, cases, index, interpreter)
     compiler = compiler_spec(args.compiler).id

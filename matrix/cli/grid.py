@@ -6,21 +6,44 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 
+from matrix.cli.options import (
+    build_sources,
+    items,
+    layout_from,
+    results_store,
+    selection_from,
+)
 from matrix.cli.options import engine_settings as settings_from
-from matrix.cli.options import items, layout_from, results_store, selection_from
+from matrix.model.buildsource import Build
 from matrix.model.cases import Case
-from matrix.model.errors import MatrixError
+from matrix.model.errors import MatrixError, SelectionError
 from matrix.plan.grid import Plan, PlannedCell
-from matrix.plan.scope import Narrowing, narrow, plan_selection, selected_cases
+from matrix.plan.scope import Narrowing, narrow, plan_selection, selected_cases, with_builds
 from matrix.run.engine import EngineSettings, Toolchain
 from matrix.run.measure import plan_line, run_plan, triage
 from matrix.store.paths import Layout
 from matrix.store.results import ResultStore
 
 
-def _plan(args: argparse.Namespace, layout: Layout) -> Plan:
-    return plan_selection(selection_from(args), layout.cache / "index", offline=args.offline)
+def _plan(args: argparse.Namespace, layout: Layout) -> tuple[Plan, tuple[Build, ...]]:
+    """The selected grid, and the development builds that replace its Cython or numpy axis
+    (``--cython-from``, ``--numpy-from``: canaries, so ``run`` takes them with ``--pre``
+    only)."""
+    sources = build_sources(args)
+    if sources and not getattr(args, "pre", False):
+        first = sources[0]
+        raise SelectionError(f"{first.flag} {first.text}: a development build is a canary,"
+                             " measured apart from the released table: add --pre")
+    selection, builds = with_builds(selection_from(args), sources, layout.cache)
+    for build in builds:
+        print(f"note: {build.project} {build.version} from {build.source.kind}"
+              f" {build.source.location}: "
+              + ", ".join(f"{w.filename} (sha256 {w.sha256[:12]})" for w in build.wheels),
+              file=sys.stderr)
+    return plan_selection(selection, layout.cache / "index", offline=args.offline,
+                          builds=builds), builds
 
 
 def _narrowing(args: argparse.Namespace) -> Narrowing:
@@ -30,7 +53,7 @@ def _narrowing(args: argparse.Namespace) -> Narrowing:
 def cmd_list(args: argparse.Namespace) -> int:
     layout = layout_from(args)
     cases = selected_cases(layout.cases, items(args.case, "--case"))
-    plan = _plan(args, layout)
+    plan, _ = _plan(args, layout)
     plan.cells = narrow(plan.cells, cases, _narrowing(args),
                         lambda: ResultStore.in_directory(layout.results).records())
     if args.json:
@@ -76,13 +99,14 @@ def plan_text(cells: list[PlannedCell], cases: list[Case], layout: Layout) -> st
 def cmd_run(args: argparse.Namespace) -> int:
     layout = layout_from(args)
     cases = selected_cases(layout.cases, items(args.case, "--case"))
-    plan = _plan(args, layout)
+    plan, builds = _plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
     selection = plan.cells
     store = results_store(layout.results, args.held)
     plan.cells = narrow(plan.cells, cases, _narrowing(args), store.records)
-    summary = run_plan(plan.cells, cases, layout, store, settings=settings_from(args),
+    settings = replace(settings_from(args), builds=builds)
+    summary = run_plan(plan.cells, cases, layout, store, settings=settings,
                        jobs=args.jobs, any_toolchain=args.any_toolchain, selection=selection)
     if summary.records:  # nothing appended: the file is as compact as the last run left it
         store.tidy()

@@ -18,8 +18,9 @@ from typing import Any, Union
 
 from packaging.version import Version
 
+from matrix.model.buildsource import PROJECTS, BuildSource
 from matrix.model.compilers import COMPILERS, DEFAULT_COMPILER
-from matrix.model.errors import MatrixError, UnknownVersionError
+from matrix.model.errors import MatrixError, SelectionError, UnknownVersionError
 from matrix.model.interpreters import KINDS, InterpreterId, axis_value
 from matrix.model.policy import DEFAULT_RETRY, Retry
 from matrix.model.timeouts import TIMEOUTS
@@ -108,6 +109,14 @@ OPTIONS: dict[str, Option] = {
                       " patch of every series from 0.27; 'default' and 'latest' are keywords)"),
     "numpy": _option("--numpy", help="numpy releases, e.g. '1.26.*,2.1.3' (default: newest"
                      " patch of every series with a wheel for that Python)"),
+    "cython-from": _option("--cython-from", metavar="SOURCE", help="a development build of"
+                           " Cython instead of a release: a wheel file, a URL to one, a simple"
+                           " index (its newest version with a wheel for the Python) or"
+                           " git+URL@ref (built into a wheel once per commit); named exactly in"
+                           " every record's provenance (a canary: run needs --pre)"),
+    "numpy-from": _option("--numpy-from", metavar="SOURCE", help="a development build of numpy,"
+                          " as --cython-from (e.g. the nightly index https://pypi.anaconda.org/"
+                          "scientific-python-nightly-wheels/simple)"),
     "numpy-run": _option("--numpy-run", help="run numpy cases under this numpy (ABI check)"),
     "cell": _option("--cell", help="cell id globs, e.g. 'py3.11-cy3.*-np2.*'"),
     "compiler": _option("--compiler", default=DEFAULT_COMPILER, help="C compiler: "
@@ -255,6 +264,22 @@ def selection_from(args: argparse.Namespace) -> Selection:
         compilers=items(args.compiler, "--compiler"),
         pre=getattr(args, "pre", False),
     )
+
+
+def build_sources(args: argparse.Namespace) -> tuple[BuildSource, ...]:
+    """``--cython-from`` and ``--numpy-from`` as given (none: index releases only); one given
+    with ``--cython``/``--numpy`` too is an error naming both."""
+    sources = []
+    for project in PROJECTS:
+        text = getattr(args, f"{project}_from", None)
+        if text is None:
+            continue
+        source = BuildSource.parse(project, text)
+        if getattr(args, project, None) is not None:
+            raise SelectionError(f"{source.flag} {text}: names the {project} to measure, as"
+                                 f" --{project} does: give one of them")
+        sources.append(source)
+    return tuple(sources)
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:

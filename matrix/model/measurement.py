@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from matrix.model.buildsource import key_material, stated
 from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import spec as compiler_spec
@@ -51,6 +52,9 @@ class Identity(NamedTuple):
     engine_version: object
     run_timeout_s: object
     cflags: tuple[str, ...]
+    builds: tuple[str, ...] = ()
+    """The development builds' wheels (:func:`matrix.model.buildsource.key_material`; empty
+    for index releases)."""
 
     @classmethod
     def stored(cls, case_id: str, cell_id: str, case_hash: str,
@@ -59,7 +63,8 @@ class Identity(NamedTuple):
         record)."""
         p = provenance
         return cls(case_id, cell_id, case_hash, p.get("runner_hash"), p.get("engine_version"),
-                   p.get("run_timeout_s"), tuple(p.get("cflags") or ()))
+                   p.get("run_timeout_s"), tuple(p.get("cflags") or ()),
+                   key_material(stated(p)))
 
 
 def identity_of(record: Record) -> Identity:
@@ -87,17 +92,22 @@ class Measurement:
     procedure nor an engine version and run timeout (:mod:`matrix.store.migrate`)."""
     run_timeout_s: float | None
     engine_version: str | None = ENGINE_VERSION
+    builds: tuple[str, ...] = ()
+    """The development builds' wheels the cell uses, as key material
+    (:func:`matrix.model.buildsource.key_material`); empty for index releases, whose keys stay
+    as they were."""
 
     @classmethod
     def of(cls, cell: Cell, interpreter: InterpreterId, cases: Iterable[Case], *,
            system_cc: str, runner_hash: str, machine: str, cflags: tuple[str, ...],
-           run_timeout_s: float) -> Measurement:
+           run_timeout_s: float, builds: tuple[str, ...] = ()) -> Measurement:
         """The measurement of ``cell`` on this host: ``system_cc`` is the system compiler's
-        version, ``cflags`` the run's flags (the cell's compiler adds its own)."""
+        version, ``cflags`` the run's flags (the cell's compiler adds its own), ``builds`` the
+        key material of the development builds it uses."""
         return cls(cell, tuple(wanted(cell, cases)), interpreter.key_material, runner_hash,
                    machine, version_of(cell.compiler, system_cc),
                    (*cflags, *compiler_spec(cell.compiler).extra_flags), procedure_of(cell),
-                   run_timeout_s)
+                   run_timeout_s, builds=builds)
 
     @classmethod
     def of_record(cls, record: Record, python_key: str | None = None) -> Measurement:
@@ -109,7 +119,8 @@ class Measurement:
             python_key = measured_key_material(record.python, p)
         return cls(record.cell, (), python_key, str(p.get("runner_hash")),
                    str(p.get("machine")), str(p.get("cc")), tuple(p.get("cflags") or ()),
-                   procedure_of(record.cell), p.get("run_timeout_s"), p.get("engine_version"))
+                   procedure_of(record.cell), p.get("run_timeout_s"), p.get("engine_version"),
+                   key_material(stated(p)))
 
     def key_for(self, case_hash: str) -> str:
         """The content key of the case whose hash is ``case_hash`` in this measurement."""
@@ -118,7 +129,7 @@ class Measurement:
             cython=self.cell.cython, numpy_build=self.cell.numpy_build,
             numpy_run=self.cell.numpy_run, cc=self.cc, cflags=self.cflags, machine=self.machine,
             procedure=self.procedure, engine_version=self.engine_version,
-            run_timeout_s=self.run_timeout_s)
+            run_timeout_s=self.run_timeout_s, builds=self.builds)
 
     def key(self, case: Case) -> str:
         """The content key of ``case`` in this cell: everything that can change the result."""
@@ -127,4 +138,4 @@ class Measurement:
     def identity(self, case: Case) -> Identity:
         """What :meth:`key` holds minus the toolchain."""
         return Identity(case.id, self.cell.id, case.content_hash, self.runner_hash,
-                        self.engine_version, self.run_timeout_s, self.cflags)
+                        self.engine_version, self.run_timeout_s, self.cflags, self.builds)

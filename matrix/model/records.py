@@ -31,19 +31,24 @@ def content_key(
     procedure: str | None = None,
     engine_version: str | None = None,
     run_timeout_s: float | None = None,
+    builds: tuple[str, ...] = (),
 ) -> str:
     """Everything that can change a measurement, hashed: equal key, no need to measure again.
 
     ``procedure`` names how cells are built, ``engine_version`` the code that decides
     outcomes (:mod:`matrix.run.engine_version`), ``run_timeout_s`` how long a case may run.
     ``None`` (keys made before they were inputs) leaves the material as it was, so every
-    stored key stays reproducible (:mod:`matrix.store.migrate` relies on it)."""
+    stored key stays reproducible (:mod:`matrix.store.migrate` relies on it).  ``builds``: the
+    development builds' wheels (:func:`matrix.model.buildsource.key_material`), only in the
+    keys of cells measured with one; empty, the material is as it was."""
     inputs: list[object] = [case_hash, runner_hash, python_version, cython, numpy_build,
                             numpy_run, cc, list(cflags), machine]
     if procedure is not None:
         inputs.append(procedure)
     if engine_version is not None:
         inputs.extend([engine_version, run_timeout_s])
+    if builds:
+        inputs.append(list(builds))
     material = json.dumps(inputs)
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 

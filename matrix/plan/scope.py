@@ -14,6 +14,7 @@ from typing import TextIO
 
 from packaging.version import Version
 
+from matrix.model.buildsource import Build, BuildSource
 from matrix.model.cases import Case, load_cases_apart
 from matrix.model.cells import Cell
 from matrix.model.errors import CaseDefinitionError, MatrixError, SelectionError
@@ -21,6 +22,7 @@ from matrix.model.folders import cache_root
 from matrix.model.measurement import wanted
 from matrix.model.records import Record
 from matrix.plan.casecode import check_case_code
+from matrix.plan.devbuilds import indexed, resolve
 from matrix.plan.grid import (
     Plan,
     PlannedCell,
@@ -69,10 +71,11 @@ def selected_cases(cases_dir: Path, patterns: Sequence[str] | None, *,
 
 
 def plan_selection(selection: Selection, index_dir: Path, *, offline: bool,
-                   stream: TextIO | None = None) -> Plan:
+                   stream: TextIO | None = None, builds: Sequence[Build] = ()) -> Plan:
     """The selected grid (the index's notes go to ``stream``); a selection that plans no cell
-    is an error naming the flag."""
-    index = load_index(index_dir, offline=offline)
+    is an error naming the flag.  ``builds``: development builds the index holds besides its
+    releases (:func:`with_builds`)."""
+    index = indexed(load_index(index_dir, offline=offline), builds)
     for note in index.notes:
         print(f"note: {note}", file=stream or sys.stderr)
     interpreters = discover_interpreters()
@@ -84,6 +87,26 @@ def plan_selection(selection: Selection, index_dir: Path, *, offline: bool,
     if not plan.cells:
         raise why_nothing_planned(interpreters, index, selection)
     return plan
+
+
+def with_builds(selection: Selection, sources: Sequence[BuildSource], cache: Path
+                ) -> tuple[Selection, tuple[Build, ...]]:
+    """``selection`` with its Cython or numpy axis replaced by the one build each of
+    ``sources`` names (``--cython-from``, ``--numpy-from``), resolved for the Pythons it
+    selects (:func:`matrix.plan.devbuilds.resolve`), and those builds."""
+    if not sources:
+        return selection, ()
+    interpreters = discover_interpreters()
+    pythons = select_pythons(interpreters, selection.python, Plan())
+    if not pythons:
+        raise no_interpreter(",".join(selection.python or ()), interpreters)
+    builds = tuple(resolve(source, pythons, cache) for source in sources)
+    for build in builds:
+        if build.project == "cython":
+            selection = replace(selection, cython=(build.version,))
+        else:
+            selection = replace(selection, numpy=(build.version,))
+    return selection, builds
 
 
 def why_nothing_planned(interpreters: dict[str, Interpreter], index: ReleaseIndex,

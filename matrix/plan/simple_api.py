@@ -15,7 +15,7 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,12 @@ class IndexFile:
     filename: str
     requires_python: str | None = None
     yanked: bool = False
+    url: str | None = None
+    """Where the file is, as the page links it (:func:`fetch_files` makes it absolute, without
+    its fragment)."""
+    sha256: str | None = None
+    """Its sha256, where the index states it (PEP 691 ``hashes``, PEP 503's URL
+    fragment)."""
 
 
 def project_url(index_url: str, project: str) -> str:
@@ -73,8 +79,13 @@ def files_from_json(data: Any, where: str) -> list[IndexFile]:
         if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
             raise ValueError(f"{where}: a file entry without a 'filename'")
         yanked = item.get("yanked", False)
+        hashes = item.get("hashes")
+        sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+        url = item.get("url")
         files.append(IndexFile(item["filename"], item.get("requires-python") or None,
-                               isinstance(yanked, str) or yanked is True))
+                               isinstance(yanked, str) or yanked is True,
+                               url if isinstance(url, str) else None,
+                               sha256 if isinstance(sha256, str) else None))
     return files
 
 
@@ -92,10 +103,13 @@ class _AnchorParser(HTMLParser):
             self.api_version = values.get("content")
         if tag != "a" or not values.get("href"):
             return
-        path = urllib.parse.urlsplit(values["href"] or "").path
-        filename = urllib.parse.unquote(path.rstrip("/").rpartition("/")[2])
+        href = values["href"] or ""
+        parts = urllib.parse.urlsplit(href)
+        filename = urllib.parse.unquote(parts.path.rstrip("/").rpartition("/")[2])
+        name, _, digest = parts.fragment.partition("=")
         self.files.append(IndexFile(filename, values.get("data-requires-python") or None,
-                                    "data-yanked" in values))
+                                    "data-yanked" in values, href,
+                                    digest if name == "sha256" and digest else None))
 
 
 def files_from_html(text: str, where: str) -> list[IndexFile]:
@@ -127,6 +141,12 @@ def fetch_files(index_url: str, project: str,
     included) when the index cannot be reached or refuses, ``ValueError`` when it answers
     something that is not a project page."""
     url = project_url(index_url, project)
+    return [replace(file, url=urllib.parse.urldefrag(urllib.parse.urljoin(url, file.url)).url
+                    if file.url else None)  # the fragment, a hash, is in ``sha256``
+            for file in _fetch_page(url, timeout_s)]
+
+
+def _fetch_page(url: str, timeout_s: float) -> list[IndexFile]:
     where = redact(url)
     if urllib.parse.urlsplit(url).scheme == "file":
         page = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)) / "index.html"

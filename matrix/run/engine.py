@@ -19,7 +19,7 @@ from pathlib import Path
 
 from matrix.build.cc import ToolInstallError, zig_tool
 from matrix.build.compile import CompileSettings
-from matrix.build.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env
+from matrix.build.envs import RUNNER, EnvFailure, Environment, EnvSpec, ensure_env, with_builds
 from matrix.build.generate import PxdTree, generate_many, pxd_tree
 from matrix.build.invariance import (
     CLASS_GENERATION,
@@ -37,6 +37,7 @@ from matrix.build.modules import (
     build_cases,
     plan_modules,
 )
+from matrix.model.buildsource import PROVENANCE_FIELD, Build, key_material
 from matrix.model.cases import Case
 from matrix.model.cells import Cell
 from matrix.model.compilers import sanitizer_env
@@ -48,6 +49,7 @@ from matrix.model.outcomes import Outcome
 from matrix.model.policy import DEFAULT_RETRY, Cause, Retry
 from matrix.model.records import Behaviour, Record
 from matrix.model.timeouts import TIMEOUTS
+from matrix.plan.devbuilds import provenance_of, uses
 from matrix.plan.grid import PlannedCell
 from matrix.run.probe import (
     CaseRun,
@@ -97,6 +99,10 @@ class EngineSettings:
     retry: Retry = DEFAULT_RETRY
     """Pauses before a transient failure is tried again (not a key input: it changes when a
     result is recorded, not what)."""
+    builds: tuple[Build, ...] = ()
+    """Development builds (``--cython-from``, ``--numpy-from``: :mod:`matrix.plan.devbuilds`)
+    installed wherever a cell pins their version; each cell's wheels are in its key and
+    provenance (:func:`cell_builds`)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,16 @@ def measurement_of(planned: PlannedCell, cases: Sequence[Case], settings: Engine
     return Measurement.of(planned.cell, planned.interpreter.id, cases,
                           system_cc=toolchain.cc_version, runner_hash=toolchain.runner_hash,
                           machine=toolchain.machine, cflags=settings.build.cflags,
-                          run_timeout_s=settings.run_timeout_s)
+                          run_timeout_s=settings.run_timeout_s,
+                          builds=key_material(cell_builds(planned, settings)))
+
+
+def cell_builds(planned: PlannedCell, settings: EngineSettings) -> list[dict[str, object]]:
+    """The development builds ``planned`` uses, as its records' provenance names them (the
+    ``builds`` entry; empty for a cell of index releases)."""
+    if not settings.builds:
+        return []
+    return provenance_of(uses(settings.builds, planned.cell, planned.interpreter.id))
 
 
 _CIMPORTS_NUMPY = re.compile(r"^\s*(?:cimport numpy|from numpy cimport)", re.MULTILINE)
@@ -239,6 +254,9 @@ class CellMeasurement:
             "engine_version": self.measurement.engine_version,
             "run_timeout_s": self.measurement.run_timeout_s,
         }
+        builds = cell_builds(self.planned, self.settings)
+        if builds:  # a development build: named exactly, its wheels' sha256 in the key
+            data[PROVENANCE_FIELD] = builds
         if self.interpreter.implementation_version:  # PyPy's own release: part of its key
             data["implementation_version"] = self.interpreter.implementation_version
         if target is not None:
@@ -301,7 +319,8 @@ class CellMeasurement:
         return self.untried(failure.outcome, failure.reason, failure.log, failure.cause, target)
 
     def environment(self, spec: EnvSpec) -> Environment | EnvFailure:
-        return ensure_env(spec, self.layout.envs, self.settings.retry)
+        return ensure_env(with_builds(spec, self.settings.builds), self.layout.envs,
+                          self.settings.retry)
 
     def native(self) -> Environment | str | EnvFailure:
         """This Cython installed on this Python, if it installs and runs here; else why not

@@ -9,8 +9,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TextIO
 
-from matrix.build.envs import ensure_env
+from matrix.build.envs import ensure_env, with_builds
 from matrix.build.invariance import GeneratorChoice, Untriable, choose_generator
+from matrix.model.buildsource import Build
 from matrix.model.cases import Case
 from matrix.model.errorline import stored_line
 from matrix.model.measurement import Identity, Measurement
@@ -153,11 +154,13 @@ class Progress:
 
 
 def _choose(cython: str, planned: PlannedCell, members: Sequence[Interpreter], shipped: bool,
-            cases: Sequence[Case], layout: Layout, retry: Retry) -> GeneratorChoice | Untriable:
+            cases: Sequence[Case], layout: Layout, retry: Retry,
+            builds: tuple[Build, ...] = ()) -> GeneratorChoice | Untriable:
     """Worker side of :func:`choose_generators` (module level: it is sent to a process)."""
     return choose_generator(cython, planned.generators,
-                            lambda spec: ensure_env(spec, layout.envs, retry), cases, None,
-                            layout.cache, members, shipped=shipped)
+                            lambda spec: ensure_env(with_builds(spec, builds), layout.envs,
+                                                    retry),
+                            cases, None, layout.cache, members, shipped=shipped)
 
 
 def class_text(choice: GeneratorChoice) -> str:
@@ -170,7 +173,8 @@ def class_text(choice: GeneratorChoice) -> str:
 
 def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCell, list[Case]]],
                       cases: Sequence[Case], layout: Layout, stream: TextIO,
-                      retry: Retry, selection: Sequence[PlannedCell] = ()
+                      retry: Retry, selection: Sequence[PlannedCell] = (),
+                      builds: tuple[Build, ...] = ()
                       ) -> dict[str, GeneratorChoice | Untriable]:
     """Before any cell: for every Cython release to measure, its generation classes over the
     Pythons whose cells of the ``selection`` (default: those to measure) use it natively,
@@ -191,7 +195,7 @@ def choose_generators(pool: ProcessPoolExecutor, todo: Sequence[tuple[PlannedCel
     check = [c for c in cases if not c.needs_numpy] or list(cases)
     futures = {cython: pool.submit(_choose, cython, planned,
                                    tuple(members.get(cython, {}).values()), cython in shipped,
-                                   check, layout, retry)
+                                   check, layout, retry, builds)
                for cython, planned in first.items()}
     choices: dict[str, GeneratorChoice | Untriable] = {}
     for cython, future in futures.items():
@@ -325,7 +329,7 @@ def run_plan(
     try:
         with WorkerPool(jobs) as workers:
             choices.update(choose_generators(workers.executor, todo, cases, layout, stream,
-                                             settings.retry, classified))
+                                             settings.retry, classified, settings.builds))
             for (planned, missing), future in workers.as_finished(todo, start_cell):
                 records = result_or_harness_error(future, planned, missing, layout, settings,
                                                    toolchain)
