@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from matrix.model.buildsource import stated
 from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
 from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
 from matrix.model.folders import source_url
@@ -129,6 +131,7 @@ def upstream_text(difference: Difference, case: CaseInfo | None, code: str, chec
         f"Before ({_versions(baseline)}): {signature(baseline).text()}",
         f"Now ({difference.coming}): {signature(canary).text()}",
         f"Re-measured: {checked}.",
+        *[f"Build: {_build_text(entry)}." for entry in stated(canary.provenance)],
         "",
         f"Code (`{difference.case_id}`, built as a module and run by the harness):",
         "",
@@ -136,10 +139,35 @@ def upstream_text(difference: Difference, case: CaseInfo | None, code: str, chec
         code.rstrip("\n"),
         "```",
         "",
-        f"Reproduce: `{canary.cell.try_command(difference.case_id)}` in a clone of"
+        f"Reproduce: `{reproducer(canary, difference.case_id)}` in a clone of"
         f" {source_url()}",
     ]
     return "\n".join(lines)
+
+
+def _build_text(entry: Mapping[str, Any]) -> str:
+    """A development build as a record names it (``--cython-from``): where from, which
+    commit, which wheel."""
+    where = {"git": f"git {entry.get('repository')}@{entry.get('ref')} commit"
+                    f" {entry.get('commit')}",
+             "index": f"index {entry.get('index')}", "url": f"{entry.get('url')}"}.get(
+        str(entry.get("source")), "a wheel file")
+    return (f"{entry.get('project')} {entry.get('version')} from {where}, {entry.get('wheel')}"
+            f" sha256 {entry.get('sha256')}")
+
+
+def reproducer(record: Record, case_id: str) -> str:
+    """``try`` of ``record``'s cell and case; a development build's axis named by where the
+    build comes from (``--cython-from git+URL@commit``, its URL, index or wheel file)."""
+    command = record.cell.try_command(case_id)
+    for entry in stated(record.provenance):
+        project, version = str(entry.get("project")), str(entry.get("version"))
+        where = {"git": f"git+{entry.get('repository')}@{entry.get('commit')}",
+                 "index": str(entry.get("index")), "url": str(entry.get("url"))}.get(
+            str(entry.get("source")), str(entry.get("wheel")))
+        flag = "--cython" if project == "cython" else "--numpy"
+        command = command.replace(f"{flag} {version}", f"{flag}-from {where}")
+    return command
 
 
 def _release_of(record: Record, coming: str) -> str:
@@ -193,7 +221,7 @@ def compose_coming(records: Sequence[Record], cases: Iterable[CaseInfo],
             d.canary.cell_id, d.baseline.cell_id, d.change.value, d.detail,
             signature(d.canary).text(), signature(d.baseline).text(), judgement, remeasured,
             d.toolchain, case is not None and case.is_control,
-            d.canary.cell.try_command(d.case_id),
+            reproducer(d.canary, d.case_id),
             upstream_text(d, case, (code or {}).get(d.case_id, "(not available)"), judgement,
                           remeasured)))
     cells = [c for c in every if c.cell_id not in shipped]

@@ -117,3 +117,19 @@ def test_the_replay_counts_what_reached_the_final_release(capsys: pytest.Capture
            " reached cython 3.1.0, 1 were gone by then, 0 other." in text
     assert main(["replay", "--canary", str(CANARY), "--cases", str(FIXTURE / "cases")]) == 0
     assert capsys.readouterr().out == text
+
+
+def test_a_development_build_is_named_in_its_reproducer_and_report() -> None:
+    build = {"project": "cython", "version": "3.4.0a0.dev0+g1a2b3c4", "source": "git",
+             "repository": "https://github.com/cython/cython", "ref": "master",
+             "commit": "1a2b3c4d5e6f", "wheel": "cython-3.4.0a0.dev0+g1a2b3c4-py3-none-any.whl",
+             "sha256": "ab" * 32}
+    records = [rec("a", "3.12", "3.3.1", values_ok=True),
+               rec("a", "3.12", "3.4.0a0.dev0+g1a2b3c4", "crash", error="SIGSEGV",
+                   provenance={"builds": [build]})]
+    (entry,) = compose_coming(records, []).entries
+    assert entry.coming == "cython 3.4.0a0.dev0+g1a2b3c4"
+    assert entry.reproduce == ("nox -s matrix -- try --python 3.12 --cython-from"
+                               " git+https://github.com/cython/cython@1a2b3c4d5e6f --case a")
+    assert ("Build: cython 3.4.0a0.dev0+g1a2b3c4 from git https://github.com/cython/cython@master"
+            f" commit 1a2b3c4d5e6f, {build['wheel']} sha256 {'ab' * 32}.") in entry.upstream

@@ -76,11 +76,14 @@ def final_before(index: ReleaseIndex, project: str, version: Version) -> Version
 def chosen_pre_releases(index: ReleaseIndex, project: str,
                         items: Sequence[str] | None) -> list[Version]:
     """``--cython``/``--numpy`` under ``--pre``: the pre-releases the items name (globs match
-    pre-releases only); none given: :func:`coming_releases`.  An item naming a final release,
-    or nothing, is an error naming the flag."""
+    pre-releases only; an exact item may also name a development build: ``--cython-from``
+    puts its build on the index); none given: :func:`coming_releases`.  An item naming a final
+    release, or nothing, is an error naming the flag."""
     if items is None:
         return coming_releases(index, project)
     known = pre_releases(index, project)
+    builds = [r.version for r in index.releases.get(project, ())  # --cython-from, a nightly
+              if channel(str(r.version)) == "dev" and not r.yanked]
     chosen: set[Version] = set()
     for item in items:
         if is_glob(item):
@@ -94,7 +97,7 @@ def chosen_pre_releases(index: ReleaseIndex, project: str,
             version = Version(item)
         except ValueError:
             raise SelectionError(f"--{project} {item}: not a version") from None
-        if version not in known:
+        if version not in known and version not in builds:
             kind = ("a final release: the canary lane measures pre-releases (drop --pre to"
                     " measure it in the released table)" if index.get(project, item)
                     else f"no such {project} pre-release on the package index")
