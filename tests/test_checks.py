@@ -239,3 +239,37 @@ def test_a_recheck_of_another_compilers_record_is_the_same_measurement() -> None
                      provenance={**PROVENANCE, "cflags": list(stored_flags)})
     assert measurement.cflags == stored_flags
     assert measurement.identity(case) == identity_of(record)
+
+
+def test_recheck_pre_measures_each_canary_difference_and_a_toolchain_cell_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``recheck --pre`` (issue 37) compares each canary cell with its baseline in the same
+    store: the cases' own differences are measured again (but the already twice-confirmed
+    fx-works), and of a cell whose control differs too only the control, once."""
+    import shutil
+    from types import SimpleNamespace
+
+    import matrix.cli.checks as checks
+
+    fixture = Path(__file__).parent / "fixtures" / "report"
+    canary = tmp_path / "canary"
+    shutil.copytree(fixture / "canary", canary)
+    asked: list[tuple[str, str]] = []
+
+    def targets(args: object, layout: object, todo: list[Record], cases: object
+                ) -> tuple[list[object], object]:
+        asked.extend((r.case_id, r.cell_id) for r in todo)
+        return [], SimpleNamespace(toolchain=None)
+
+    monkeypatch.setattr(checks, "_check_targets", targets)
+    monkeypatch.setattr(checks, "remeasure_all", lambda *a, **k: [])
+    assert main(["recheck", "--pre", "--results", str(canary),
+                 "--cases", str(fixture / "cases")]) == 0
+    assert sorted(asked) == [("fx-control-numpy", "py3.12-cy3.2.0b1-np2.1.3"),
+                             ("fx-dangles", "py3.12-cy3.1.0rc1"),
+                             ("fx-dangles", "py3.12-cy3.2.0b1"),
+                             ("fx-works", "py3.12-cy3.1.0rc1")]
+    err = capsys.readouterr().err
+    assert "differ from their baseline cells" in err
+    assert main(["recheck", "--pre", "--baseline", "x", "--results", str(canary)]) == 2

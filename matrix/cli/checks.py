@@ -110,8 +110,12 @@ def cmd_recheck(args: argparse.Namespace) -> int:
             raise SelectionError("--baseline: the canary lane compares each canary cell with"
                                  " its baseline cell in the same store (drop --baseline)")
         baseline_name = "their baseline cells"
+        controls = {c.id for c in cases if c.is_control}
+        # A cell whose control differs too is the toolchain's difference: its control is
+        # measured again, once for the cell, not each case the toolchain took down with it.
         changed = [Changed(d.canary, d.change, d.baseline.outcome.value)
-                   for d in differences(store.records(), [c.id for c in cases if c.is_control])]
+                   for d in differences(store.records(), controls)
+                   if not d.toolchain or d.case_id in controls]
     elif args.baseline:
         baseline_name, baseline = args.baseline, load_results(args.baseline, layout.results)
     else:
