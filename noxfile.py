@@ -184,8 +184,9 @@ def matrix(session: nox.Session) -> None:
     if command[0] != "run" or "-h" in command or "--help" in command:
         return
     results = _option(command, "--results")
-    if "--pre" in command:  # the canary lane: docs/ show what is coming beside the table
-        session.run("python", "-m", "report", "render")
+    if "--pre" in command:  # the canary lane: docs/ show what canary/ holds beside the table
+        if results is None:
+            session.run("python", "-m", "report", "render")
     elif results is not None:  # render what this run measured, next to it, against the published
         published = str(Path(__file__).parent / "results")  # results of the same cells
         session.run("python", "-m", "report", "render", "--results", results,

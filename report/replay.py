@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from matrix.model.canary import Difference, canary_cells, differences
+from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
 from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
 from matrix.model.records import Record
+from matrix.model.versions import version_key
 from report.render_md.common import code, md_table
 
 
@@ -39,6 +40,9 @@ class ReplayRow:
     reached: int
     gone: int
     other: int
+    fates: tuple[tuple[str, str, str], ...] = ()
+    """``(case id, cell id with the final release, fate)`` of each difference of the cases'
+    own (``reached``, ``gone``, ``other``, ``untested``)."""
 
 
 def _release(coming: str) -> str:
@@ -71,39 +75,36 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
     checks = checks_of([d.canary for d in found], log)
     cells = canary_cells(by_cell.values())
     cell_python = {r.cell_id: r.python for r in by_cell.values()}
-    releases: dict[str, list[str]] = {}
-    baselines: dict[str, set[str]] = {}
-    for canary in cells:
-        if canary.baseline_id is None:
-            continue
-        releases.setdefault(canary.coming, []).append(canary.cell_id)
-        baselines.setdefault(canary.coming, set()).add(canary.baseline_id)
-    compared: dict[str, int] = {}
     held: dict[str, set[str]] = {}
     for (case_id, cell_id) in by_cell:
         held.setdefault(cell_id, set()).add(case_id)
+    groups: dict[tuple[str, str], list[CanaryCell]] = {}  # per pre-release and Python
     for canary in cells:
         if canary.baseline_id is not None:
-            compared[canary.coming] = compared.get(canary.coming, 0) + len(
-                held[canary.cell_id] & held.get(canary.baseline_id, set()))
+            groups.setdefault((canary.coming, cell_python[canary.cell_id]), []).append(canary)
     rows = []
-    for coming in sorted(releases, key=lambda c: (_project(c), Version(_release(c)))):
-        mine = [d for d in found if d.coming == coming]
+    for (coming, python), group in sorted(groups.items(), key=lambda item: (
+            _project(item[0][0]), Version(_release(item[0][0])), version_key(item[0][1]))):
+        ids = {c.cell_id for c in group}
+        mine = [d for d in found if d.canary.cell_id in ids]
         own = [d for d in mine if not d.toolchain]
         release, project = _release(coming), _project(coming)
         final = _final_of(release)
         fate = [_fate(d, by_cell, _swap(d.canary.cell_id, release, final, project))
                 for d in own]
-        has_final = any(_swap(c, release, final, project) in held for c in releases[coming])
-        base = sorted(baselines[coming])
+        has_final = any(_swap(c, release, final, project) in held for c in ids)
         rows.append(ReplayRow(
-            coming, cell_python[releases[coming][0]],
-            _baseline_release(by_cell, base[0], project), final if has_final else None,
-            len(releases[coming]), compared.get(coming, 0), len(own),
+            coming, python,
+            _baseline_release(by_cell, str(group[0].baseline_id), project),
+            final if has_final else None, len(group),
+            sum(len(held[c.cell_id] & held.get(str(c.baseline_id), set())) for c in group),
+            len(own),
             sum(1 for d in own if (c := checks.get((d.case_id, d.canary.cell_id))) is not None
                 and c.judgement is Judgement.CONFIRMED),
             len({d.canary.cell_id for d in mine if d.toolchain}),
-            fate.count("reached"), fate.count("gone"), fate.count("other")))
+            fate.count("reached"), fate.count("gone"), fate.count("other"),
+            tuple((d.case_id, _swap(d.canary.cell_id, release, final, project), f)
+                  for d, f in zip(own, fate))))
     return rows
 
 
@@ -138,9 +139,15 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
     for row in rows:
         if row.final:
             finals.setdefault(f"{_project(row.coming)} {row.final}", []).append(row)
-    lines = [f"- Before {name}: {sum(r.own for r in group)} differences of the cases' own over"
-             f" {len(group)} pre-release(s); {sum(r.reached for r in group)} reached {name},"
-             f" {sum(r.gone for r in group)} were gone by then, {sum(r.other for r in group)}"
-             " other." for name, group in finals.items()]
+    lines = []
+    for name, group in finals.items():
+        distinct: dict[tuple[str, str], str] = {}  # the last pre-release's fate of each one
+        for row in group:
+            distinct.update(((case, cell), fate) for case, cell, fate in row.fates)
+        fates = list(distinct.values())
+        lines.append(f"- Before {name} ({len(group)} pre-release(s)): {len(fates)} distinct"
+                     f" difference(s) of the cases' own; {fates.count('reached')} reached"
+                     f" {name}, {fates.count('gone')} gone by then, {fates.count('other')}"
+                     " other.")
     return table + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
 

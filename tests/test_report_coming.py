@@ -113,8 +113,8 @@ def test_the_replay_counts_what_reached_the_final_release(capsys: pytest.Capture
     beta = by_release["cython 3.2.0b1"]
     assert (beta.final, beta.own, beta.confirmed, beta.toolchain_cells) == (None, 2, 1, 1)
     text = render_replay(rows)
-    assert "Before cython 3.1.0: 2 differences of the cases' own over 1 pre-release(s); 1" \
-           " reached cython 3.1.0, 1 were gone by then, 0 other." in text
+    assert "Before cython 3.1.0 (1 pre-release(s)): 2 distinct difference(s) of the cases' own; 1" \
+           " reached cython 3.1.0, 1 gone by then, 0 other." in text
     assert main(["replay", "--canary", str(CANARY), "--cases", str(FIXTURE / "cases")]) == 0
     assert capsys.readouterr().out == text
 
