@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
-from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
+from matrix.model.checks import Check, Judgement, Remeasurement, checks_of, signature
 from matrix.model.records import Record
 from matrix.model.versions import version_key
 from report.render_md.common import code, md_table
@@ -36,13 +36,15 @@ class ReplayRow:
     compared: int
     own: int
     confirmed: int
+    flaky: int
     toolchain_cells: int
     reached: int
     gone: int
     other: int
-    fates: tuple[tuple[str, str, str], ...] = ()
-    """``(case id, cell id with the final release, fate)`` of each difference of the cases'
-    own (``reached``, ``gone``, ``other``, ``untested``)."""
+    fates: tuple[tuple[str, str, str, str], ...] = ()
+    """``(case id, cell id with the final release, fate, judgement)`` of each difference of
+    the cases' own: ``reached``, ``gone``, ``other`` or ``untested``; ``confirmed``, ``flaky``
+    or ``unchecked``."""
 
 
 def _release(coming: str) -> str:
@@ -101,11 +103,18 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
             len(own),
             sum(1 for d in own if (c := checks.get((d.case_id, d.canary.cell_id))) is not None
                 and c.judgement is Judgement.CONFIRMED),
+            sum(1 for d in own if (c := checks.get((d.case_id, d.canary.cell_id))) is not None
+                and c.judgement is Judgement.FLAKY),
             len({d.canary.cell_id for d in mine if d.toolchain}),
             fate.count("reached"), fate.count("gone"), fate.count("other"),
-            tuple((d.case_id, _swap(d.canary.cell_id, release, final, project), f)
+            tuple((d.case_id, _swap(d.canary.cell_id, release, final, project), f,
+                   _judgement(checks.get((d.case_id, d.canary.cell_id))))
                   for d, f in zip(own, fate))))
     return rows
+
+
+def _judgement(check: Check | None) -> str:
+    return check.judgement.value if check is not None else Judgement.UNCHECKED.value
 
 
 def _baseline_release(by_cell: dict[tuple[str, str], Record], cell_id: str, project: str) -> str:
@@ -129,11 +138,12 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
     """The replay as a markdown table and a sentence per final release."""
     table = md_table(
         ["Pre-release", "Python", "Beside", "Cells", "Results compared", "Differ (own)",
-         "Confirmed", "Toolchain cells", "Reached the final", "Gone by the final", "Other"],
+         "Confirmed", "Flaky", "Toolchain cells", "Reached the final", "Gone by the final",
+         "Other"],
         [[code(_release(r.coming)) + ("" if _project(r.coming) == "cython" else
                                       f" ({_project(r.coming)})"),
           r.python, r.baseline, str(r.cells), str(r.compared), str(r.own), str(r.confirmed),
-          str(r.toolchain_cells)] + ([str(r.reached), str(r.gone), str(r.other)] if r.final
+          str(r.flaky), str(r.toolchain_cells)] + ([str(r.reached), str(r.gone), str(r.other)] if r.final
                                      else ["—", "—", "—"]) for r in rows])
     finals: dict[str, list[ReplayRow]] = {}
     for row in rows:
@@ -141,13 +151,21 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
             finals.setdefault(f"{_project(row.coming)} {row.final}", []).append(row)
     lines = []
     for name, group in finals.items():
-        distinct: dict[tuple[str, str], str] = {}  # the last pre-release's fate of each one
+        # each (case, cell) once: what the last pre-release showing it said
+        distinct: dict[tuple[str, str], tuple[str, str]] = {}
         for row in group:
-            distinct.update(((case, cell), fate) for case, cell, fate in row.fates)
-        fates = list(distinct.values())
-        lines.append(f"- Before {name} ({len(group)} pre-release(s)): {len(fates)} distinct"
-                     f" difference(s) of the cases' own; {fates.count('reached')} reached"
-                     f" {name}, {fates.count('gone')} gone by then, {fates.count('other')}"
-                     " other.")
+            distinct.update(((case, cell), (fate, judged))
+                            for case, cell, fate, judged in row.fates)
+        changes = [fate for fate, judged in distinct.values() if judged == "confirmed"]
+        flaky = sum(1 for _, judged in distinct.values() if judged == "flaky")
+        pres = sorted({_release(r.coming) for r in group}, key=Version)
+        lines.append(
+            f"- Before {name} ({len(pres)} pre-releases: {', '.join(pres)}; on"
+            f" {', '.join(sorted({r.python for r in group}, key=version_key))}): the canary"
+            f" would have reported {len(changes)} confirmed change(s) of the cases' own;"
+            f" {changes.count('reached')} reached {name}, {changes.count('gone')} were gone by"
+            f" then, {changes.count('other')} other; flaky (listed, never failing): {flaky};"
+            f" cells where the control differed too (the toolchain's):"
+            f" {sum(r.toolchain_cells for r in group)}.")
     return table + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
 

@@ -108,13 +108,15 @@ def test_the_replay_counts_what_reached_the_final_release(capsys: pytest.Capture
                        ["fx-control-plain", "fx-control-numpy"])
     by_release = {r.coming: r for r in rows}
     rc = by_release["cython 3.1.0rc1"]  # fx-works crashed (gone by 3.1.0), fx-dangles copied
-    assert (rc.baseline, rc.final, rc.own, rc.reached, rc.gone, rc.other) == (
-        "3.0.12", "3.1.0", 2, 1, 1, 0)
+    assert (rc.baseline, rc.final, rc.own, rc.confirmed, rc.reached, rc.gone, rc.other) == (
+        "3.0.12", "3.1.0", 2, 2, 1, 1, 0)
     beta = by_release["cython 3.2.0b1"]
     assert (beta.final, beta.own, beta.confirmed, beta.toolchain_cells) == (None, 2, 1, 1)
     text = render_replay(rows)
-    assert "Before cython 3.1.0 (1 pre-release(s)): 2 distinct difference(s) of the cases' own; 1" \
-           " reached cython 3.1.0, 1 gone by then, 0 other." in text
+    assert ("- Before cython 3.1.0 (1 pre-releases: 3.1.0rc1; on 3.12): the canary would have"
+            " reported 2 confirmed change(s) of the cases' own; 1 reached cython 3.1.0, 1 were"
+            " gone by then, 0 other; flaky (listed, never failing): 0; cells where the control"
+            " differed too (the toolchain's): 0.") in text
     assert main(["replay", "--canary", str(CANARY), "--cases", str(FIXTURE / "cases")]) == 0
     assert capsys.readouterr().out == text
 
