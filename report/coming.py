@@ -18,6 +18,7 @@ from typing import Any
 from matrix.model.buildsource import stated
 from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
 from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
+from matrix.model.diff import Change
 from matrix.model.folders import source_url
 from matrix.model.records import Record
 from matrix.model.selection import CaseInfo
@@ -54,8 +55,10 @@ class ComingEntry:
 
     @property
     def is_change(self) -> bool:
-        """Confirmed and the case's own: what fails the canary step."""
-        return self.check == Judgement.CONFIRMED.value and not self.toolchain
+        """Confirmed, the case's own, and not a fix (a case that failed and now works): what
+        fails the canary step."""
+        return (self.check == Judgement.CONFIRMED.value and not self.toolchain
+                and self.change != Change.FIXED.value)
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ class ReplayRow:
     reached: int
     gone: int
     other: int
-    fates: tuple[tuple[str, str, str, str], ...] = ()
-    """``(case id, cell id with the final release, fate, judgement)`` of each difference of
-    the cases' own: ``reached``, ``gone``, ``other`` or ``untested``; ``confirmed``, ``flaky``
-    or ``unchecked``."""
+    fates: tuple[tuple[str, str, str, str, str], ...] = ()
+    """``(case id, cell id with the final release, fate, judgement, change)`` of each
+    difference of the cases' own: ``reached``, ``gone``, ``other`` or ``untested``;
+    ``confirmed``, ``flaky`` or ``unchecked``; a :class:`~matrix.model.diff.Change` value."""
 
 
 def _release(coming: str) -> str:
@@ -108,7 +108,7 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
             len({d.canary.cell_id for d in mine if d.toolchain}),
             fate.count("reached"), fate.count("gone"), fate.count("other"),
             tuple((d.case_id, _swap(d.canary.cell_id, release, final, project), f,
-                   _judgement(checks.get((d.case_id, d.canary.cell_id))))
+                   _judgement(checks.get((d.case_id, d.canary.cell_id))), d.change.value)
                   for d, f in zip(own, fate))))
     return rows
 
@@ -143,8 +143,9 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
         [[code(_release(r.coming)) + ("" if _project(r.coming) == "cython" else
                                       f" ({_project(r.coming)})"),
           r.python, r.baseline, str(r.cells), str(r.compared), str(r.own), str(r.confirmed),
-          str(r.flaky), str(r.toolchain_cells)] + ([str(r.reached), str(r.gone), str(r.other)] if r.final
-                                     else ["—", "—", "—"]) for r in rows])
+          str(r.flaky), str(r.toolchain_cells)]
+         + ([str(r.reached), str(r.gone), str(r.other)] if r.final else ["—", "—", "—"])
+         for r in rows])
     finals: dict[str, list[ReplayRow]] = {}
     for row in rows:
         if row.final:
@@ -152,19 +153,23 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
     lines = []
     for name, group in finals.items():
         # each (case, cell) once: what the last pre-release showing it said
-        distinct: dict[tuple[str, str], tuple[str, str]] = {}
+        distinct: dict[tuple[str, str], tuple[str, str, str]] = {}
         for row in group:
-            distinct.update(((case, cell), (fate, judged))
-                            for case, cell, fate, judged in row.fates)
-        changes = [fate for fate, judged in distinct.values() if judged == "confirmed"]
-        flaky = sum(1 for _, judged in distinct.values() if judged == "flaky")
+            distinct.update(((case, cell), (fate, judged, change))
+                            for case, cell, fate, judged, change in row.fates)
+        confirmed = [(fate, change) for fate, judged, change in distinct.values()
+                     if judged == "confirmed"]
+        changes = [fate for fate, change in confirmed if change != "fixed"]
+        fixes = [fate for fate, change in confirmed if change == "fixed"]
+        flaky = sum(1 for _, judged, _ in distinct.values() if judged == "flaky")
         pres = sorted({_release(r.coming) for r in group}, key=Version)
         lines.append(
             f"- Before {name} ({len(pres)} pre-releases: {', '.join(pres)}; on"
             f" {', '.join(sorted({r.python for r in group}, key=version_key))}): the canary"
             f" would have reported {len(changes)} confirmed change(s) of the cases' own;"
             f" {changes.count('reached')} reached {name}, {changes.count('gone')} were gone by"
-            f" then, {changes.count('other')} other; flaky (listed, never failing): {flaky};"
+            f" then, {changes.count('other')} other; confirmed fixes: {len(fixes)}"
+            f" ({fixes.count('reached')} reached {name}); flaky (listed, never failing): {flaky};"
             f" cells where the control differed too (the toolchain's):"
             f" {sum(r.toolchain_cells for r in group)}.")
     return table + ("\n\n" + "\n".join(lines) if lines else "") + "\n"

@@ -115,8 +115,9 @@ def test_the_replay_counts_what_reached_the_final_release(capsys: pytest.Capture
     text = render_replay(rows)
     assert ("- Before cython 3.1.0 (1 pre-releases: 3.1.0rc1; on 3.12): the canary would have"
             " reported 2 confirmed change(s) of the cases' own; 1 reached cython 3.1.0, 1 were"
-            " gone by then, 0 other; flaky (listed, never failing): 0; cells where the control"
-            " differed too (the toolchain's): 0.") in text
+            " gone by then, 0 other; confirmed fixes: 0 (0 reached cython 3.1.0); flaky (listed,"
+            " never failing): 0; cells where the control differed too (the toolchain's):"
+            " 0.") in text
     assert main(["replay", "--canary", str(CANARY), "--cases", str(FIXTURE / "cases")]) == 0
     assert capsys.readouterr().out == text
 
@@ -135,3 +136,14 @@ def test_a_development_build_is_named_in_its_reproducer_and_report() -> None:
                                " git+https://github.com/cython/cython@1a2b3c4d5e6f --case a")
     assert ("Build: cython 3.4.0a0.dev0+g1a2b3c4 from git https://github.com/cython/cython@master"
             f" commit 1a2b3c4d5e6f, {build['wheel']} sha256 {'ab' * 32}.") in entry.upstream
+
+
+def test_a_confirmed_fix_is_listed_and_fails_nothing() -> None:
+    from matrix.model.checks import Purpose, Remeasurement, signature
+
+    records = [rec("a", "3.12", "3.3.1", "cc-error", error="x.c: error"),
+               rec("a", "3.12", "3.4.0b1", values_ok=True)]
+    fixed = records[1]
+    log = [Remeasurement(Purpose.RECHECK, "r", 1, fixed.key, signature(fixed), fixed)]
+    (entry,) = compose_coming(records, [], log).entries
+    assert (entry.change, entry.check, entry.is_change) == ("fixed", "confirmed", False)
