@@ -72,11 +72,12 @@ def test_a_killed_run_leaves_no_survivors_and_loses_no_records(
     env = dict(os.environ, MATRIX_CACHE_DIR=str(shared_cache),
                MATRIX_ENVS_DIR=str(PROJECT_ROOT / ".cache" / "envs"), MM_KILL_TEST=token)
     env.pop("MATRIX_SUPERVISED", None)
-    # fixture-hang keeps a case child alive for the whole timeout: the kill lands mid-cell.
+    # fixture-hang keeps a case child alive for the whole timeout (4 s: the first cell's hang,
+    # timed out and tried again, is most of the test's time): the kill lands mid-cell.
     top = subprocess.Popen(
         [sys.executable, "-m", "matrix", "run", "--offline", "--cases", str(FIXTURES / "cases"),
          "--case", "fixture-copies,fixture-hang", "--python", "3.11", "--cython",
-         "3.1.8,3.2.4", "--no-abi", "--compiler", "gcc", "--jobs", "1", "--timeout", "8",
+         "3.1.8,3.2.4", "--no-abi", "--compiler", "gcc", "--jobs", "1", "--timeout", "4",
          "--retry-delays", "0.1",
          "--results", str(results)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -10,6 +10,7 @@ from packaging.version import Version
 from matrix.model.cases import Case, load_cases
 from matrix.model.cells import Cell
 from matrix.model.outcomes import Outcome
+from matrix.model.policy import Retry
 from matrix.model.records import Behaviour, Record
 from matrix.plan.grid import PlannedCell
 from matrix.plan.interpreters import Interpreter
@@ -20,6 +21,9 @@ from matrix.store.results import ResultStore
 from .conftest import FIXTURES
 
 INTERPRETER = Interpreter(Version("3.11.7"), Path("/fake/python3.11"))
+QUICK = EngineSettings(retry=Retry((0.01, 0.01)))
+"""The engine's settings with the pauses before a retry cut short (the policy's own are 5 s
+and 30 s: a harness failure waited them out, 18 s of this file's time)."""
 
 
 def fake_measure(planned: PlannedCell, cases: list[Case], layout: Layout,
@@ -44,7 +48,7 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
     cells = [PlannedCell(Cell("3.11", v), INTERPRETER) for v in ("3.0.12", "3.1.8", "3.2.4")]
     store = ResultStore.in_directory(layout.results)
     stream = io.StringIO()
-    summary = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=2,
+    summary = run_plan(cells, cases, layout, store, settings=QUICK, jobs=2,
                        stream=stream, measure=fake_measure)
     assert summary.measured == 3 and not summary.interrupted
     by_cell = {(r.cell_id, r.case_id): r for r in store.records()}
@@ -55,7 +59,7 @@ def test_a_harness_failure_is_recorded_and_the_run_goes_on(tmp_path: Path) -> No
     assert by_cell[("py3.11-cy3.2.4", "fixture-copies")].outcome is Outcome.OK
     assert "[3/3]" in stream.getvalue()
     # env-error is provisional (matrix.policy): the next run tries exactly that cell again.
-    again = run_plan(cells, cases, layout, store, settings=EngineSettings(), jobs=1,
+    again = run_plan(cells, cases, layout, store, settings=QUICK, jobs=1,
                      stream=io.StringIO(), measure=fake_measure)
     assert again.skipped == 2 and again.measured == 1
 

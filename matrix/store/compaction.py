@@ -69,20 +69,25 @@ def split_superseded(records: Iterable[Record], case_hashes: Mapping[str, str],
                      referenced: set[str]) -> tuple[list[Record], list[Record]]:
     """``(kept, superseded)`` by the rules of this module; ``case_hashes`` maps each defined
     case to its current code's hash, ``referenced`` holds the keys the log refers to."""
-    newest: dict[tuple[str, str, str], Record] = {}
+    newest: dict[tuple[str, str, str], tuple[tuple[int, str, str], Record]] = {}
     kept: dict[str, Record] = {}
     every = list(records)
+    ranks: dict[object, int | None] = {}  # engine versions are few: each ranked once
     for record in every:
         current = case_hashes.get(record.case_id)
-        unknown_engine = engine_rank(record.provenance.get("engine_version")) is None
-        if current is None or record.key in referenced or unknown_engine:
+        version = record.provenance.get("engine_version")
+        if version not in ranks:
+            ranks[version] = engine_rank(version)
+        rank = ranks[version]
+        if current is None or record.key in referenced or rank is None:
             kept[record.key] = record  # what this code cannot judge is never archived
-        if current is not None and record.case_hash == current and not unknown_engine:
+        if current is not None and record.case_hash == current and rank is not None:
             slot = (record.case_id, record.cell_id, toolchain_of(record))
+            order = current_order(record)
             held = newest.get(slot)
-            if held is None or current_order(record) > current_order(held):
-                newest[slot] = record
-    kept.update((r.key, r) for r in newest.values())
+            if held is None or order > held[0]:
+                newest[slot] = (order, record)
+    kept.update((r.key, r) for _, r in newest.values())
     return ([r for r in every if r.key in kept], [r for r in every if r.key not in kept])
 
 
