@@ -27,8 +27,8 @@ def coming_lead(coming: Coming | None) -> str:
                 f" releases of the released table ([the canary lane]({LANE_LINK})).{history}")
     releases = ", ".join(sorted({c.coming for c in coming.cells}))
     own, toolchain = coming.own, coming.toolchain()
-    found = (f"{len(own)} differ as the case's own ({len(coming.changes)} confirmed by"
-             " re-measuring)" if own else "no case differs on its own")
+    found = (f"{len(own)} differ as the case's own ({len(coming.changes)} a confirmed"
+             " change: re-measured alike, and no fix)" if own else "no case differs on its own")
     if toolchain:
         found += (f", and in {len(toolchain)} cell(s) the control differs too (the toolchain's:"
                   f" {len(coming.entries) - len(own)} results, one row per cell)")
