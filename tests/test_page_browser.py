@@ -766,6 +766,7 @@ def test_what_is_coming_says_what_compat_json_says(page: Any, site: Site) -> Non
     load(page, site)
     coming = site.published["coming"]
     lead = page.inner_text("#coming-lead")
+    assert "`" not in lead and "](" not in lead, "the lead's markdown is rendered"
     if coming is None:
         assert lead.startswith("No canary run here")
         return
