@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matrix.model.buildsource import stated
-from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
+from matrix.model.canary import CanaryCell, Difference, canary_cells, coming_text, differences
 from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
 from matrix.model.diff import Change
 from matrix.model.folders import source_url
@@ -127,7 +127,7 @@ def upstream_text(difference: Difference, case: CaseInfo | None, code: str, chec
                "not yet (`nox -s matrix -- recheck --pre` measures it again from scratch)")
     lines = [
         f"{difference.coming}: {title} ({difference.change.value} against"
-        f" {_release_of(baseline, difference.coming)})",
+        f" {_release_of(baseline, difference.cell)})",
         "",
         f"Versions: {_versions(canary)}"
         + (f"; {canary.provenance['machine']}." if canary.provenance.get("machine") else "."),
@@ -173,30 +173,25 @@ def reproducer(record: Record, case_id: str) -> str:
     return command
 
 
-def _release_of(record: Record, coming: str) -> str:
+def _release_of(record: Record, canary: CanaryCell) -> str:
     """The baseline's release on the axis that is coming: ``cython 3.2.9``."""
-    project = coming.split()[0]
-    value = {"cython": record.cython, "numpy": record.numpy_build,
-             "Python": record.provenance.get("python_version") or record.python}.get(project)
-    if project == "numpy" and coming.startswith("numpy run"):
-        value = record.numpy_run
-    return f"{project} {value}"
+    value = {"cython": record.cython, "numpy": record.numpy_build, "numpy_run": record.numpy_run,
+             "python": record.provenance.get("python_version") or record.python}[canary.axis]
+    return coming_text(canary.axis, str(value))
 
 
 def has_shipped(canary: CanaryCell, released: Sequence[Record]) -> bool:
     """Whether the release ``canary`` measures has shipped: the released table holds a final
     release of that project as new or newer (of that Python, for a Python pre-release)."""
-    project, _, release = canary.coming.partition(" ")
-    if project == "Python":
-        minor = ".".join(release.split(".")[:2])
+    if canary.axis == "python":
+        minor = ".".join(canary.release.split(".")[:2])
         return any(str(r.provenance.get("python_version") or "").startswith(minor + ".")
                    and channel(str(r.provenance.get("python_version"))) == "final"
                    for r in released)
-    release = release.removeprefix("run ")
-    versions = ({r.cython for r in released} if project == "cython" else
+    versions = ({r.cython for r in released} if canary.axis == "cython" else
                 {v for r in released for v in (r.numpy_build, r.numpy_run) if v})
     finals = [version_key(v) for v in versions if channel(v) == "final"]
-    return bool(finals) and max(finals) >= version_key(release)
+    return bool(finals) and max(finals) >= version_key(canary.release)
 
 
 def compose_coming(records: Sequence[Record], cases: Iterable[CaseInfo],

@@ -354,7 +354,8 @@ def _coming(report: Report) -> dict[str, Any] | None:
     if coming is None:
         return None
     return {"measured": coming.measured, "compared": coming.compared,
-            "cells": [asdict(c) for c in coming.cells], "past": [asdict(c) for c in coming.past],
+            "cells": [{**asdict(c), "coming": c.coming} for c in coming.cells],
+            "past": [{**asdict(c), "coming": c.coming} for c in coming.past],
             "entries": [{**asdict(e), "is_change": e.is_change} for e in coming.entries]}
 
 

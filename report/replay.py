@@ -16,7 +16,16 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from matrix.model.canary import CanaryCell, Difference, canary_cells, differences
+from matrix.model.canary import (
+    AXIS_NAMES,
+    CanaryCell,
+    Difference,
+    canary_cells,
+    coming_text,
+    differences,
+    release_on,
+    with_release,
+)
 from matrix.model.checks import Check, Judgement, Remeasurement, checks_of, signature
 from matrix.model.records import Record
 from matrix.model.versions import version_key
@@ -25,9 +34,11 @@ from report.render_md.common import code, md_table
 
 @dataclass(frozen=True)
 class ReplayRow:
-    """One pre-release: what its canary cells said against their baselines."""
+    """One pre-release on one Python: what its canary cells said against their baselines."""
 
-    coming: str
+    axis: str
+    """The axis it is new on (:data:`matrix.model.canary.AXIS_NAMES`)."""
+    release: str
     python: str
     baseline: str
     final: str | None
@@ -46,13 +57,9 @@ class ReplayRow:
     difference of the cases' own: ``reached``, ``gone``, ``other`` or ``untested``;
     ``confirmed``, ``flaky`` or ``unchecked``; a :class:`~matrix.model.diff.Change` value."""
 
-
-def _release(coming: str) -> str:
-    return coming.split(" ", 1)[1].removeprefix("run ")
-
-
-def _project(coming: str) -> str:
-    return coming.split(" ", 1)[0]
+    @property
+    def coming(self) -> str:
+        return coming_text(self.axis, self.release)
 
 
 def _final_of(release: str) -> str:
@@ -60,9 +67,10 @@ def _final_of(release: str) -> str:
     return Version(release).base_version
 
 
-def _swap(cell_id: str, release: str, final: str, project: str) -> str:
-    tag = "cy" if project == "cython" else "np"
-    return cell_id.replace(f"{tag}{release}", f"{tag}{final}")
+def _final_cell(record: Record, axis: str, final: str) -> str:
+    """The id of ``record``'s cell with ``final`` on ``axis``: where the final release was
+    measured."""
+    return with_release(record.cell, axis, final).id
 
 
 def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
@@ -76,28 +84,28 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
     found = differences(list(by_cell.values()), controls)
     checks = checks_of([d.canary for d in found], log)
     cells = canary_cells(by_cell.values())
-    cell_python = {r.cell_id: r.python for r in by_cell.values()}
+    cell_of = {r.cell_id: r.cell for r in by_cell.values()}
+    cell_python = {cell_id: cell.python for cell_id, cell in cell_of.items()}
     held: dict[str, set[str]] = {}
     for (case_id, cell_id) in by_cell:
         held.setdefault(cell_id, set()).add(case_id)
-    groups: dict[tuple[str, str], list[CanaryCell]] = {}  # per pre-release and Python
+    groups: dict[tuple[str, str, str], list[CanaryCell]] = {}  # per pre-release and Python
     for canary in cells:
         if canary.baseline_id is not None:
-            groups.setdefault((canary.coming, cell_python[canary.cell_id]), []).append(canary)
+            group_key = (canary.axis, canary.release, cell_python[canary.cell_id])
+            groups.setdefault(group_key, []).append(canary)
     rows = []
-    for (coming, python), group in sorted(groups.items(), key=lambda item: (
-            _project(item[0][0]), Version(_release(item[0][0])), version_key(item[0][1]))):
+    for (axis, release, python), group in sorted(groups.items(), key=lambda item: (
+            item[0][0], Version(item[0][1]), version_key(item[0][2]))):
         ids = {c.cell_id for c in group}
         mine = [d for d in found if d.canary.cell_id in ids]
         own = [d for d in mine if not d.toolchain]
-        release, project = _release(coming), _project(coming)
         final = _final_of(release)
-        fate = [_fate(d, by_cell, _swap(d.canary.cell_id, release, final, project))
-                for d in own]
-        has_final = any(_swap(c, release, final, project) in held for c in ids)
+        fate = [_fate(d, by_cell, _final_cell(d.canary, axis, final)) for d in own]
+        has_final = any(with_release(cell_of[c], axis, final).id in held for c in ids)
         rows.append(ReplayRow(
-            coming, python,
-            _baseline_release(by_cell, str(group[0].baseline_id), project),
+            axis, release, python,
+            release_on(cell_of[str(group[0].baseline_id)], axis),
             final if has_final else None, len(group),
             sum(len(held[c.cell_id] & held.get(str(c.baseline_id), set())) for c in group),
             len(own),
@@ -107,7 +115,7 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
                 and c.judgement is Judgement.FLAKY),
             len({d.canary.cell_id for d in mine if d.toolchain}),
             fate.count("reached"), fate.count("gone"), fate.count("other"),
-            tuple((d.case_id, _swap(d.canary.cell_id, release, final, project), f,
+            tuple((d.case_id, _final_cell(d.canary, axis, final), f,
                    _judgement(checks.get((d.case_id, d.canary.cell_id))), d.change.value)
                   for d, f in zip(own, fate))))
     return rows
@@ -115,11 +123,6 @@ def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
 
 def _judgement(check: Check | None) -> str:
     return check.judgement.value if check is not None else Judgement.UNCHECKED.value
-
-
-def _baseline_release(by_cell: dict[tuple[str, str], Record], cell_id: str, project: str) -> str:
-    record = next(r for (_, c), r in by_cell.items() if c == cell_id)
-    return record.cython if project == "cython" else str(record.numpy_build)
 
 
 def _fate(difference: Difference, by_cell: dict[tuple[str, str], Record], final_cell: str
@@ -140,8 +143,7 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
         ["Pre-release", "Python", "Beside", "Cells", "Results compared", "Differ (own)",
          "Confirmed", "Flaky", "Toolchain cells", "Reached the final", "Gone by the final",
          "Other"],
-        [[code(_release(r.coming)) + ("" if _project(r.coming) == "cython" else
-                                      f" ({_project(r.coming)})"),
+        [[code(r.release) + ("" if r.axis == "cython" else f" ({AXIS_NAMES[r.axis]})"),
           r.python, r.baseline, str(r.cells), str(r.compared), str(r.own), str(r.confirmed),
           str(r.flaky), str(r.toolchain_cells)]
          + ([str(r.reached), str(r.gone), str(r.other)] if r.final else ["—", "—", "—"])
@@ -149,7 +151,7 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
     finals: dict[str, list[ReplayRow]] = {}
     for row in rows:
         if row.final:
-            finals.setdefault(f"{_project(row.coming)} {row.final}", []).append(row)
+            finals.setdefault(coming_text(row.axis, row.final), []).append(row)
     lines = []
     for name, group in finals.items():
         # each (case, cell) once: what the last pre-release showing it said
@@ -162,7 +164,7 @@ def render_replay(rows: Sequence[ReplayRow]) -> str:
         changes = [fate for fate, change in confirmed if change != "fixed"]
         fixes = [fate for fate, change in confirmed if change == "fixed"]
         flaky = sum(1 for _, judged, _ in distinct.values() if judged == "flaky")
-        pres = sorted({_release(r.coming) for r in group}, key=Version)
+        pres = sorted({r.release for r in group}, key=Version)
         lines.append(
             f"- Before {name} ({len(pres)} pre-releases: {', '.join(pres)}; on"
             f" {', '.join(sorted({r.python for r in group}, key=version_key))}): the canary"

@@ -81,12 +81,12 @@ def test_has_shipped_reads_the_released_finals() -> None:
     from matrix.model.canary import CanaryCell
 
     released = [rec("a", "3.12", "3.1.4", numpy="2.1.3")]
-    assert has_shipped(CanaryCell("x", None, "cython 3.1.0rc1"), released)
-    assert not has_shipped(CanaryCell("x", None, "cython 3.2.0b1"), released)
-    assert has_shipped(CanaryCell("x", None, "numpy 2.1.0rc1"), released)
-    assert not has_shipped(CanaryCell("x", None, "numpy 2.2.0rc1"), released)
-    assert not has_shipped(CanaryCell("x", None, "Python 3.13.0a2"), released)
-    assert has_shipped(CanaryCell("x", None, "Python 3.12.0rc1"), released)  # 3.12.1 is final
+    assert has_shipped(CanaryCell("x", None, "cython", "3.1.0rc1"), released)
+    assert not has_shipped(CanaryCell("x", None, "cython", "3.2.0b1"), released)
+    assert has_shipped(CanaryCell("x", None, "numpy", "2.1.0rc1"), released)
+    assert not has_shipped(CanaryCell("x", None, "numpy", "2.2.0rc1"), released)
+    assert not has_shipped(CanaryCell("x", None, "python", "3.13.0a2"), released)
+    assert has_shipped(CanaryCell("x", None, "python", "3.12.0rc1"), released)  # 3.12.1 is final
 
 
 def test_report_coming_fails_only_on_a_confirmed_change(capsys: pytest.CaptureFixture[str],

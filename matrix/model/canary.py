@@ -38,6 +38,17 @@ def is_pre_python(record: Record) -> bool:
         return False
 
 
+AXIS_NAMES = {"cython": "cython", "numpy": "numpy", "numpy_run": "numpy run",
+              "python": "Python"}
+"""How "what is coming" names each axis a canary cell can differ on."""
+
+
+def coming_text(axis: str, release: str) -> str:
+    """What is new in a canary cell: ``cython 3.3.0b1``, ``numpy 2.5.0rc1``, ``Python
+    3.16.0a2`` (``axis``: a key of :data:`AXIS_NAMES`)."""
+    return f"{AXIS_NAMES[axis]} {release}"
+
+
 @dataclass(frozen=True)
 class CanaryCell:
     """A canary cell of the store and the cell it is compared with."""
@@ -45,8 +56,15 @@ class CanaryCell:
     cell_id: str
     baseline_id: str | None
     """``None``: the store holds no final cell to compare it with."""
-    coming: str
-    """What is new in it: ``cython 3.3.0b1``, ``numpy 2.5.0rc1``, ``Python 3.16.0a2``."""
+    axis: str
+    """Which axis is new in it (a key of :data:`AXIS_NAMES`)."""
+    release: str
+    """Its release there: ``3.3.0b1``."""
+
+    @property
+    def coming(self) -> str:
+        """``cython 3.3.0b1`` (:func:`coming_text`)."""
+        return coming_text(self.axis, self.release)
 
 
 def _axis(cell: Cell, pre_python: str) -> tuple[str, str] | None:
@@ -60,7 +78,9 @@ def _axis(cell: Cell, pre_python: str) -> tuple[str, str] | None:
     return ("python", pre_python) if pre_python else None
 
 
-def _with(cell: Cell, axis: str, value: str) -> Cell:
+def with_release(cell: Cell, axis: str, value: str) -> Cell:
+    """``cell`` with ``value`` on ``axis`` (a key of :data:`AXIS_NAMES`; numpy sets build and
+    run together)."""
     if axis == "cython":
         return replace(cell, cython=value)
     if axis == "numpy":
@@ -89,16 +109,15 @@ def canary_cells(records: Iterable[Record]) -> list[CanaryCell]:
         below = []
         for other_id in final_ids:
             other = cells[other_id]  # the same cell but for that axis, with an older release
-            if _with(other, name, _value(cell, name)) == cell and \
-                    version_key(_value(other, name)) < version_key(_value(cell, name)):
-                below.append((version_key(_value(other, name)), other_id))
-        project = {"numpy_run": "numpy run", "python": "Python"}.get(name, name)
-        found.append(CanaryCell(cell_id, max(below)[1] if below else None,
-                                f"{project} {release}"))
+            if with_release(other, name, release_on(cell, name)) == cell and \
+                    version_key(release_on(other, name)) < version_key(release_on(cell, name)):
+                below.append((version_key(release_on(other, name)), other_id))
+        found.append(CanaryCell(cell_id, max(below)[1] if below else None, name, release))
     return found
 
 
-def _value(cell: Cell, axis: str) -> str:
+def release_on(cell: Cell, axis: str) -> str:
+    """``cell``'s release on ``axis`` (a key of :data:`AXIS_NAMES`; a Python's axis value)."""
     return {"python": cell.python, "cython": cell.cython, "numpy": str(cell.numpy_build),
             "numpy_run": str(cell.numpy_run)}[axis]
 
@@ -112,9 +131,14 @@ class Difference:
     baseline: Record
     change: Change
     detail: str
-    coming: str
+    cell: CanaryCell
+    """The canary cell it is in (what is coming there, and its baseline)."""
     toolchain: bool = False
     """The cell's control case differs too: the toolchain's difference, not the case's."""
+
+    @property
+    def coming(self) -> str:
+        return self.cell.coming
 
 
 def differences(records: Sequence[Record], controls: Iterable[str] = ()) -> list[Difference]:
@@ -141,6 +165,6 @@ def differences(records: Sequence[Record], controls: Iterable[str] = ()) -> list
                 changed.append((case_id, *change))
         toolchain = any(case_id in control_ids for case_id, _, _ in changed)
         found += [Difference(case_id, mine[case_id], theirs[case_id], change, detail,
-                             canary.coming, toolchain)
+                             canary, toolchain)
                   for case_id, change, detail in changed]
     return found

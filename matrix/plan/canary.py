@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from packaging.version import Version
 
+from matrix.model.canary import coming_text
 from matrix.model.cells import Cell
 from matrix.model.compilers import DEFAULT_COMPILER, select_compilers
 from matrix.model.errors import SelectionError
@@ -153,12 +154,12 @@ def plan_canary(interpreters: dict[str, Interpreter], index: ReleaseIndex, selec
                 continue  # a pre-release's shipped C is not what the lane asks about
             label = interpreter.label
             pair(Cell(label, str(cython)), Cell(label, str(base)), interpreter, interpreter,
-                 f"cython {cython}")
+                 coming_text("cython", str(cython)))
             numpy_finals = numpy_for_python(index, interpreter.id, config)
             for major in sorted({v.major for v in numpy_finals}):
                 numpy = str(max(v for v in numpy_finals if v.major == major))
                 pair(Cell(label, str(cython), numpy, numpy), Cell(label, str(base), numpy, numpy),
-                     interpreter, interpreter, f"cython {cython}")
+                     interpreter, interpreter, coming_text("cython", str(cython)))
     for pre_numpy in numpys:
         base = final_before(index, "numpy", pre_numpy)
         if base is None:
@@ -176,7 +177,7 @@ def plan_canary(interpreters: dict[str, Interpreter], index: ReleaseIndex, selec
             label, final_cython = interpreter.label, str(usable[-1])
             pair(Cell(label, final_cython, str(pre_numpy), str(pre_numpy)),
                  Cell(label, final_cython, str(base), str(base)),
-                 interpreter, interpreter, f"numpy {pre_numpy}")
+                 interpreter, interpreter, coming_text("numpy", str(pre_numpy)))
     if selection.cython is None and selection.numpy is None:
         for interpreter in pythons:
             if not interpreter.version.is_prerelease:
@@ -190,7 +191,7 @@ def plan_canary(interpreters: dict[str, Interpreter], index: ReleaseIndex, selec
                 continue
             base_on, final_cython = older[-1], str(usable[-1])
             pair(Cell(interpreter.label, final_cython), Cell(base_on.label, final_cython),
-                 interpreter, base_on, f"Python {interpreter.version}")
+                 interpreter, base_on, coming_text("python", str(interpreter.version)))
     if selection.cells is not None:
         pairs = [p for p in pairs if any(fnmatch.fnmatchcase(p.canary.cell.id, pattern)
                                          for pattern in selection.cells)]
