@@ -117,7 +117,9 @@ def build_report(results: Path, baseline: Path | str | tuple[str, list[Record]] 
 
         report = compose(records, cases, previous, log,
                          load_references(references or REFERENCES_FILE))
-    if canary is None or not canary.is_dir():
+    from matrix.model.storeformat import STORE_FILE
+
+    if canary is None or not (canary / STORE_FILE).is_file():
         return report
     coming = compose_coming(read_records(canary, canary, "canary"), cases,
                             load_log(log_beside(canary)), {c.id: c.code for c in defined},
@@ -329,6 +331,15 @@ def cmd_regressions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_canary(canary: Path) -> None:
+    """A canary store is there (its ``store.json``), or an error naming ``--canary``."""
+    from matrix.model.storeformat import STORE_FILE
+
+    if not (canary / STORE_FILE).is_file():
+        raise ReportError(f"--canary {canary}: no canary store (measure one with"
+                          " `nox -s matrix -- run --pre`)")
+
+
 def cmd_coming(args: argparse.Namespace) -> int:
     """``What is coming`` from the canary store, against the released table's finals."""
     from matrix.model.cases import load_cases
@@ -338,9 +349,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
     from report.render_md.coming import render_coming_page
 
     canary = _canary(args)
-    if not canary.is_dir():
-        raise ReportError(f"--canary {canary}: no canary store (measure one with"
-                          " `nox -s matrix -- run --pre`)")
+    _require_canary(canary)
     defined = load_cases(Path(args.cases))
     results = Path(args.results)
     released = read_records(results, results, "results") if results.exists() else []
@@ -348,7 +357,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
                             [CaseInfo.from_case(c) for c in defined],
                             load_log(log_beside(canary)), {c.id: c.code for c in defined},
                             released=released)
-    text = render_coming_page(coming)
+    text = render_coming_page(coming, published=False)
     sys.stdout.write(text)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as handle:
@@ -368,9 +377,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from report.replay import render_replay, replay_rows
 
     canary = Path(args.canary)
-    if not canary.is_dir():
-        raise ReportError(f"--canary {canary}: no canary store (measure one with"
-                          " `nox -s matrix -- run --pre`)")
+    _require_canary(canary)
     controls = [c.id for c in load_cases(Path(args.cases)) if c.is_control]
     rows = replay_rows(read_records(canary, canary, "canary"), load_log(log_beside(canary)),
                        controls)

@@ -97,8 +97,8 @@ def test_final_releases_only_by_default_and_says_so() -> None:
     assert (result.last_same, result.first_changed) == ("3.0.12", "3.1.0")
     assert not {"3.1.0b1", "3.1.0rc1"} & set(calls), "no pre-release is measured"
     assert result.walked == ("final",)
-    assert result.walked_line() == ("walked: final releases only (3 candidates between 3.0.12"
-                                    " and 3.2.4; pass --pre to include a/b/rc)")
+    assert result.walked_line() == ("walked: final releases only (3 candidates from 3.0.12 to"
+                                    " 3.2.4, the ends included; pass --pre to include a/b/rc)")
 
 
 def test_pre_walks_the_betas_and_finds_the_one_that_changed() -> None:
@@ -109,7 +109,7 @@ def test_pre_walks_the_betas_and_finds_the_one_that_changed() -> None:
     assert (result.last_same, result.first_changed) == ("3.0.12", "3.1.0b1")
     assert result.walked == ("final", "pre")
     assert result.walked_line() == ("walked: final and pre-releases (a, b, rc): 5 candidates"
-                                    " between 3.0.12 and 3.2.4")
+                                    " from 3.0.12 to 3.2.4, the ends included")
     assert result.reproduce == "nox -s matrix -- try --python 3.11 --cython 3.1.0b1 --case case-a"
 
 
@@ -192,8 +192,8 @@ def test_the_command_says_it_walked_final_releases_only(
     assert lines[-3:] == [
         "bytes-to-char-pointer on Python 3.11: last ok at cython 3.0.12; first different at"
         " 3.1.0 (cythonize-error)",
-        "walked: final releases only (3 candidates between 3.0.12 and 3.2.4; pass --pre to"
-        " include a/b/rc)",
+        "walked: final releases only (3 candidates from 3.0.12 to 3.2.4, the ends included;"
+        " pass --pre to include a/b/rc)",
         "reproduce with: nox -s matrix -- try --python 3.11 --cython 3.1.0 --case"
         " bytes-to-char-pointer"]
     assert "3.1.0b1" not in beta_index
@@ -207,7 +207,8 @@ def test_the_command_with_pre_finds_the_beta(
     assert captured.out.splitlines()[-3:] == [
         "bytes-to-char-pointer on Python 3.11: last ok at cython 3.0.12; first different at"
         " 3.1.0b1 (cythonize-error)",
-        "walked: final and pre-releases (a, b, rc): 5 candidates between 3.0.12 and 3.2.4",
+        "walked: final and pre-releases (a, b, rc): 5 candidates from 3.0.12 to 3.2.4, the ends"
+        " included",
         "reproduce with: nox -s matrix -- try --python 3.11 --cython 3.1.0b1 --case"
         " bytes-to-char-pointer"]
 
@@ -244,3 +245,10 @@ def test_bisect_numpy_int_removal_for_real(interpreters: object, tmp_path: Path)
     baseline = {r.cell_id for r in stored if r.case_id == "control-numpy"}
     assert len(cells) >= 3 and cells == baseline, (
         "every cell the bisection measured has its toolchain baseline (the control case)")
+
+
+def test_an_end_that_is_no_version_is_named() -> None:
+    with pytest.raises(SelectionError, match=r"--cython 3.3.0bl..3.3.1: '3.3.0bl' is not a"):
+        BisectRange.parse("cython", "3.3.0bl..3.3.1")
+    with pytest.raises(SelectionError, match=r"--cython 3.3.1: expected A..B$"):
+        BisectRange.parse("cython", "3.3.1")

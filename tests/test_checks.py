@@ -273,3 +273,5 @@ def test_recheck_pre_measures_each_canary_difference_and_a_toolchain_cell_once(
     err = capsys.readouterr().err
     assert "differ from their baseline cells" in err
     assert main(["recheck", "--pre", "--baseline", "x", "--results", str(canary)]) == 2
+    assert main(["recheck", "--pre", "--results", str(tmp_path / "empty")]) == 2
+    assert "no canary store to re-check" in capsys.readouterr().err

@@ -64,6 +64,10 @@ def test_named_pre_releases_and_what_the_lane_refuses() -> None:
                            Selection(pre=True, cython=("3.0.0*",), compilers=("gcc",)), CONFIG)
     assert sorted({p.coming for p in pairs}) == ["cython 3.0.0b1", "cython 3.0.0rc1"]
     assert {p.baseline.cell.cython for p in pairs} == {"0.29.37"}
+    _, plan = plan_canary(interpreters("3.12.1"), index,
+                          Selection(pre=True, cython=("3.0.0b1",)), CONFIG)
+    assert plan.not_tested == ['cython 3.0.0b1: cython 3.0.12 has shipped since, so "What is'
+                               ' coming" counts its cells as history (the replay reads them)']
     with pytest.raises(SelectionError, match="--cython 3.0.12: a final release"):
         plan_canary(interpreters("3.12.1"), index, Selection(pre=True, cython=("3.0.12",)),
                     CONFIG)

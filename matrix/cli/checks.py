@@ -106,6 +106,9 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     store = ResultStore.in_directory(layout.results)
     cases = load_cases(layout.cases)
     if args.pre:  # the canary lane: each canary cell against its baseline, in the same store
+        if not (layout.results / STORE_FILE).is_file():
+            raise MatrixError(f"{layout.results}: no canary store to re-check (measure one with"
+                              " `nox -s matrix -- run --pre`)")
         if args.baseline:
             raise SelectionError("--baseline: the canary lane compares each canary cell with"
                                  " its baseline cell in the same store (drop --baseline)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import sys
@@ -98,7 +99,12 @@ def plan_text(cells: list[PlannedCell], cases: list[Case], layout: Layout) -> st
 
 def cmd_run(args: argparse.Namespace) -> int:
     layout = layout_from(args)
-    cases = selected_cases(layout.cases, items(args.case, "--case"))
+    patterns = items(args.case, "--case")
+    # The canary lane judges a difference against the control cases: they come with any --case.
+    cases = selected_cases(layout.cases, patterns, with_controls=args.pre)
+    if patterns is not None and all(case.is_control for case in cases) and not any(
+            fnmatch.fnmatchcase(case.id, p) for case in cases for p in patterns):
+        raise SelectionError(f"--case {args.case}: matches no case in {layout.cases}")
     plan, builds = _plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)

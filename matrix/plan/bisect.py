@@ -43,10 +43,14 @@ class BisectRange:
             raise SelectionError(f"cannot bisect {axis}: choose one of {', '.join(AXES)}")
         low_text, sep, high_text = text.partition("..")
         flag = f"--{axis.replace('_', '-')}"
-        try:
-            low, high = Version(low_text), Version(high_text)
-        except ValueError as exc:
-            raise SelectionError(f"{flag} {text}: expected A..B") from exc
+        if not sep:
+            raise SelectionError(f"{flag} {text}: expected A..B")
+        for end in (low_text, high_text):
+            try:
+                Version(end)
+            except ValueError:
+                raise SelectionError(f"{flag} {text}: {end!r} is not a version") from None
+        low, high = Version(low_text), Version(high_text)
         if not sep or low >= high:
             raise SelectionError(f"{flag} {text}: expected A..B with A < B")
         span = cls(axis, low, high)
@@ -86,8 +90,9 @@ class BisectResult:
         low, high = self.span
         count = f"{self.candidates} candidate{'' if self.candidates == 1 else 's'}"
         if "pre" in self.walked:
-            return f"walked: final and pre-releases (a, b, rc): {count} between {low} and {high}"
-        return (f"walked: final releases only ({count} between {low} and {high};"
+            return (f"walked: final and pre-releases (a, b, rc): {count} from {low} to {high},"
+                    " the ends included")
+        return (f"walked: final releases only ({count} from {low} to {high}, the ends included;"
                 " pass --pre to include a/b/rc)")
 
 
