@@ -241,7 +241,7 @@ def test_the_summary_counts_only_cells_that_apply(tmp_path: Path) -> None:
     assert (summary.planned, summary.skipped, summary.measured) == (1, 0, 1)
     assert summary.not_applicable == 6
     assert stream.getvalue().startswith(
-        "plan: 1 cells (1 records of 1 cases + 0 controls, 6 more hold none of the selected"
+        "plan: 1 cells (1 records of 1 case + 0 controls, 6 more hold none of the selected"
         " cases): 0 already measured, 0 not possible, 1 to measure (1 records) on 1 core;"
         " no estimate: nothing measured yet to estimate from\n")
 

@@ -51,11 +51,28 @@ def _narrowing(args: argparse.Namespace) -> Narrowing:
     return Narrowing(case_flag=args.case, new_releases=args.new_releases, shard=args.shard)
 
 
+def _cases(args: argparse.Namespace, layout: Layout) -> list[Case]:
+    """The cases ``--case`` selects; in the canary lane (``--pre``) with the control cases,
+    against which a difference is judged the toolchain's or the case's."""
+    patterns = items(args.case, "--case")
+    cases = selected_cases(layout.cases, patterns, with_controls=args.pre)
+    if patterns is not None and not any(fnmatch.fnmatchcase(case.id, p)
+                                        for case in cases for p in patterns):
+        raise SelectionError(f"--case {args.case}: matches no case in {layout.cases}")
+    return cases
+
+
+def _held_by(cases: list[Case]) -> list[Case]:
+    """The cases a planned cell must hold to be measured: the controls the canary lane adds
+    measure beside them, never a cell of their own."""
+    return [case for case in cases if not case.is_control] or cases
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     layout = layout_from(args)
-    cases = selected_cases(layout.cases, items(args.case, "--case"))
+    cases = _cases(args, layout)
     plan, _ = _plan(args, layout)
-    plan.cells = narrow(plan.cells, cases, _narrowing(args),
+    plan.cells = narrow(plan.cells, _held_by(cases), _narrowing(args),
                         lambda: ResultStore.in_directory(layout.results).records())
     if args.json:
         print(json.dumps([
@@ -99,18 +116,13 @@ def plan_text(cells: list[PlannedCell], cases: list[Case], layout: Layout) -> st
 
 def cmd_run(args: argparse.Namespace) -> int:
     layout = layout_from(args)
-    patterns = items(args.case, "--case")
-    # The canary lane judges a difference against the control cases: they come with any --case.
-    cases = selected_cases(layout.cases, patterns, with_controls=args.pre)
-    if patterns is not None and all(case.is_control for case in cases) and not any(
-            fnmatch.fnmatchcase(case.id, p) for case in cases for p in patterns):
-        raise SelectionError(f"--case {args.case}: matches no case in {layout.cases}")
+    cases = _cases(args, layout)
     plan, builds = _plan(args, layout)
     for note in plan.not_tested:
         print(f"note: {note}", file=sys.stderr)
     selection = plan.cells
     store = results_store(layout.results, args.held)
-    plan.cells = narrow(plan.cells, cases, _narrowing(args), store.records)
+    plan.cells = narrow(plan.cells, _held_by(cases), _narrowing(args), store.records)
     settings = replace(settings_from(args), builds=builds)
     summary = run_plan(plan.cells, cases, layout, store, settings=settings,
                        jobs=args.jobs, any_toolchain=args.any_toolchain, selection=selection)

@@ -274,7 +274,8 @@ def plan_line(sorted_out: Triage, cases: Sequence[Case], jobs: int, store: Resul
     cost = estimate(todo, StoredTimes.of(store.records()), jobs) if todo else None
     return (
         f"{len(sorted_out.applicable)} cells ({sorted_out.records} records of"
-        f" {len(cases) - controls} cases + {controls} controls{left_out}):"
+        f" {len(cases) - controls} case{'' if len(cases) - controls == 1 else 's'} + {controls}"
+        f" control{'' if controls == 1 else 's'}{left_out}):"
         f" {sorted_out.skipped} already measured, {len(sorted_out.not_possible)} not possible,"
         f" {len(sorted_out.todo)} to measure ({to_measure} records) on {jobs}"
         f" {'core' if jobs == 1 else 'cores'}; "
