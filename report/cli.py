@@ -623,13 +623,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     coming = sub.add_parser("coming", help="print what the canary lane found (markdown, each"
                             " difference with its report text for upstream); --check: exit 1"
-                            " on a confirmed change of a case's own")
+                            " on a confirmed regression or change of a case's own")
     _add_inputs(coming)
     coming.add_argument("--summary", help="also append the markdown to this file")
     coming.add_argument("--check", action="store_true",
-                        help="exit 1 if re-measuring confirmed a difference of a case's own"
-                        " (run `python -m matrix recheck --pre` first); unchecked, flaky and"
-                        " toolchain differences are listed, never failing")
+                        help="exit 1 if re-measuring confirmed a regression, a change of stage"
+                        " or of behaviour of a case's own (run `python -m matrix recheck --pre`"
+                        " first); fixes, unchecked, flaky and toolchain differences are listed,"
+                        " never failing")
     coming.set_defaults(func=without_cycle_collection(cmd_coming))
 
     replay = sub.add_parser("replay", help="what the canary lane would have reported before"

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from matrix.model.buildsource import stated
-from matrix.model.canary import CanaryCell, Difference, canary_cells, coming_text, differences
+from matrix.model.canary import (
+    CanaryCell,
+    Difference,
+    canary_cells,
+    cases_by_cell,
+    coming_text,
+    differences,
+    release_on,
+)
 from matrix.model.checks import Judgement, Remeasurement, checks_of, signature
 from matrix.model.diff import Change
 from matrix.model.folders import source_url
@@ -174,10 +182,12 @@ def reproducer(record: Record, case_id: str) -> str:
 
 
 def _release_of(record: Record, canary: CanaryCell) -> str:
-    """The baseline's release on the axis that is coming: ``cython 3.2.9``."""
-    value = {"cython": record.cython, "numpy": record.numpy_build, "numpy_run": record.numpy_run,
-             "python": record.provenance.get("python_version") or record.python}[canary.axis]
-    return coming_text(canary.axis, str(value))
+    """The baseline's release on the axis that is coming: ``cython 3.2.9`` (a Python's full
+    release, where the record names it)."""
+    value = release_on(record.cell, canary.axis)
+    if canary.axis == "python":
+        value = str(record.provenance.get("python_version") or value)
+    return coming_text(canary.axis, value)
 
 
 def has_shipped(canary: CanaryCell, released: Sequence[Record]) -> bool:
@@ -223,11 +233,8 @@ def compose_coming(records: Sequence[Record], cases: Iterable[CaseInfo],
             upstream_text(d, case, (code or {}).get(d.case_id, "(not available)"), judgement,
                           remeasured)))
     cells = [c for c in every if c.cell_id not in shipped]
-    by_cell: dict[str, set[str]] = {}
-    for record in records:
-        by_cell.setdefault(record.cell_id, set()).add(record.case_id)
-    compared = sum(len(by_cell[c.cell_id] & by_cell.get(c.baseline_id or "", set()))
-                   for c in cells)
+    held = cases_by_cell(records)
+    compared = sum(len(held[c.cell_id] & held.get(c.baseline_id or "", set())) for c in cells)
     canary_ids = {c.cell_id for c in cells}
     measured = max((r.timestamp for r in records if r.cell_id in canary_ids), default="")[:10]
     return Coming(tuple(cells), tuple(entries), compared, measured, past)

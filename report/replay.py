@@ -21,6 +21,7 @@ from matrix.model.canary import (
     CanaryCell,
     Difference,
     canary_cells,
+    cases_by_cell,
     coming_text,
     differences,
     release_on,
@@ -28,6 +29,7 @@ from matrix.model.canary import (
 )
 from matrix.model.checks import Check, Judgement, Remeasurement, checks_of, signature
 from matrix.model.records import Record
+from matrix.model.selection import latest_per_cell
 from matrix.model.versions import version_key
 from report.render_md.common import code, md_table
 
@@ -76,19 +78,13 @@ def _final_cell(record: Record, axis: str, final: str) -> str:
 def replay_rows(records: Sequence[Record], log: Iterable[Remeasurement] = (),
                 controls: Iterable[str] = ()) -> list[ReplayRow]:
     """One row per pre-release in the store, oldest first."""
-    by_cell: dict[tuple[str, str], Record] = {}
-    for record in records:
-        key = (record.case_id, record.cell_id)
-        if key not in by_cell or record.timestamp >= by_cell[key].timestamp:
-            by_cell[key] = record
+    by_cell = latest_per_cell(records)
     found = differences(list(by_cell.values()), controls)
     checks = checks_of([d.canary for d in found], log)
     cells = canary_cells(by_cell.values())
     cell_of = {r.cell_id: r.cell for r in by_cell.values()}
     cell_python = {cell_id: cell.python for cell_id, cell in cell_of.items()}
-    held: dict[str, set[str]] = {}
-    for (case_id, cell_id) in by_cell:
-        held.setdefault(cell_id, set()).add(case_id)
+    held = cases_by_cell(by_cell.values())
     groups: dict[tuple[str, str, str], list[CanaryCell]] = {}  # per pre-release and Python
     for canary in cells:
         if canary.baseline_id is not None:

@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from matrix.model.cells import Cell
 from matrix.model.diff import CHECKABLE, Change, classify
 from matrix.model.records import Record
+from matrix.model.selection import latest_per_cell
 from matrix.model.versions import channel, version_key
 
 
@@ -141,14 +142,20 @@ class Difference:
         return self.cell.coming
 
 
+def cases_by_cell(records: Iterable[Record]) -> dict[str, set[str]]:
+    """``cell id -> the ids of the cases measured there``: what a canary cell and its baseline
+    both hold is what is compared."""
+    held: dict[str, set[str]] = {}
+    for record in records:
+        held.setdefault(record.cell_id, set()).add(record.case_id)
+    return held
+
+
 def differences(records: Sequence[Record], controls: Iterable[str] = ()) -> list[Difference]:
     """Each case whose result in a canary cell differs from its baseline's (one record per
-    (case, cell): the newest stored), in cell then case order."""
-    newest: dict[tuple[str, str], Record] = {}
-    for record in records:
-        held = newest.get((record.case_id, record.cell_id))
-        if held is None or record.timestamp >= held.timestamp:
-            newest[(record.case_id, record.cell_id)] = record
+    (case, cell): the current one, :func:`matrix.model.selection.latest_per_cell`), in cell
+    then case order."""
+    newest = latest_per_cell(records)
     by_cell: dict[str, dict[str, Record]] = {}
     for (case_id, cell_id), record in newest.items():
         by_cell.setdefault(cell_id, {})[case_id] = record
