@@ -34,6 +34,13 @@
    modules, one right after the other (``--run-stage-only`` prints just this).
 7. ``--cases-rev REV``: the cold grid with ``cases/`` as at REV, then with this catalogue:
    time per case and per record, compiles per cell (does the grid absorb new cases?).
+8. ``--engines-rev REV`` (in one run): the default grid's gcc cells cold with the engine at REV
+   and with this one, both on the catalogue at REV, as in 5 (times, floors, outcomes compared),
+   with the compiles and modules per cell of each (target: no slower). 2 x about 50 minutes.
+
+The grid figure (2) and 8 count a cell's modules: those the planner makes of its cases before
+anything is built (the default batch, one per other module configuration, the control, cases
+built alone by design) and those that splitting a failing batch adds (:func:`module_counts`).
 
 Usage:  python benchmarks/bench_engine.py [--grid quick|default] [--baseline-rev REV]
             [--keep-results DIR] [--skip-cell] [--kinds-apart] [--grid-python P] [--grid-cython C]
@@ -271,7 +278,9 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
             cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         stages = stage_seconds(cache)
-        cells = len({cell for _, cell in load_outcomes(results)})
+        records = load_records(results)
+        cells = len({cell for _, cell in records})
+        modules = module_counts(records)
     (generates, generate_s), (compiles, compile_s) = stages["generate"], stages["compile"]
     floor = (generate_s + compile_s) / cores
     print(f"grid {grid}, cold (empty build cache and store, environments cached): {cold:.1f} s")
@@ -284,7 +293,7 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
     print(f"  cold / floor: {cold / floor:.2f}x")
     print(f"  warm re-run (nothing changed): {warm:.1f} s")
     if cells:
-        print(f"  {module_text(module_counts(load_records(results)))}", flush=True)
+        print(f"  {module_text(modules)}", flush=True)
 
 
 PLANNED_KINDS: tuple[tuple[str, str], ...] = (
@@ -312,9 +321,11 @@ class ModuleCounts:
         return self.built - sum(self.planned.values())
 
 
-def module_counts(records: dict[tuple[str, str], dict[str, object]]) -> ModuleCounts:
-    """Count ``records``' (:func:`load_records`) modules per cell against the cells' plan."""
-    catalogue = {case.id: case for case in load_cases(ROOT / "cases")}
+def module_counts(records: dict[tuple[str, str], dict[str, object]],
+                  cases_folder: Path = ROOT / "cases") -> ModuleCounts:
+    """Count ``records``' (:func:`load_records`) modules per cell against the cells' plan
+    (today's planner, the catalogue in ``cases_folder``)."""
+    catalogue = {case.id: case for case in load_cases(cases_folder)}
     cases: dict[str, list[Case]] = {}
     modules: dict[str, set[str]] = {}
     for (case_id, cell_id), record in records.items():
@@ -431,10 +442,12 @@ def timed_command(argv: list[str], rounds: int = 5) -> float:
     return statistics.median(times)
 
 
-def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
-    """Generation classes: the default grid's gcc cells cold at ``rev`` and here, the floors,
-    the outcomes compared; the quick grid cold from nothing; query times.  1 if outcomes
-    differ."""
+def default_grid_comparison(rev: str, log: Path, pythons: str | None, target: str) -> int:
+    """The default grid's gcc cells cold (empty build cache and store, environments cached) with
+    the engine at ``rev`` and with this one, both on the catalogue at ``rev``: times, floors,
+    modules and compiles per cell, and the outcomes compared (a difference is measured 3 times
+    more by this engine; 1 if one is reproduced steadily).  ``target`` names the time ratio
+    wanted (printed beside it)."""
     grid_args = ["--offline", "--compiler", "gcc", *(["--python", pythons] if pythons else [])]
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
@@ -448,10 +461,14 @@ def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
             floors[name] = floor_of(cache, cores)
             outcomes[name] = load_records(results)
             engine = f"at {rev}" if name == "previous" else "here"
+            counts = module_counts(outcomes[name], old / "cases")
+            compiles = stage_seconds(cache)["compile"][0]
             print(f"default grid, gcc cells, cold, engine {engine}: {times[name]:,.1f} s"
-                  f" ({len(outcomes[name]):,} records); floor {floors[name][0]}", flush=True)
-    print(f"  this / previous: {times['this'] / times['previous']:.2f}x the time (target: at"
-          f" most 0.60x); floor {floors['this'][1] / floors['previous'][1]:.2f}x")
+                  f" ({len(outcomes[name]):,} records); floor {floors[name][0]};"
+                  f" {compiles / max(counts.cells, 1):.1f} compiles per cell;"
+                  f" {module_text(counts)}", flush=True)
+    print(f"  this / previous: {times['this'] / times['previous']:.2f}x the time (target:"
+          f" {target}); floor {floors['this'][1] / floors['previous'][1]:.2f}x")
     both = outcomes["previous"].keys() & outcomes["this"].keys()
     differ = sorted(k for k in both if outcome_of(outcomes["previous"][k])
                     != outcome_of(outcomes["this"][k]))
@@ -467,6 +484,14 @@ def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
         verdict = "confirmed" if key in confirmed else "spurious"
         print(f"    {verdict}: {case_id} in {cell_id}: {outcome_of(outcomes['previous'][key])}"
               f" -> {outcome_of(outcomes['this'][key])}; again: {again[key]}")
+    return 1 if confirmed else 0
+
+
+def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
+    """Generation classes: the default grid compared with the engine at ``rev``
+    (:func:`default_grid_comparison`, target at most 0.60x); the quick grid cold from
+    nothing; query times.  1 if outcomes differ."""
+    status = default_grid_comparison(rev, log, pythons, "at most 0.60x")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         quick = run_grid(ROOT, ["--offline", "--quick"], base / "cache", base / "results",
@@ -479,21 +504,25 @@ def classes_figures(rev: str, log: Path, pythons: str | None) -> int:
     helps = timed_command([sys.executable, "-m", "report", "query", "--help"])
     print(f"report query --python '>=3.8' --cython '>=3.0' over docs/compat.json: {query:.2f} s;"
           f" --help {helps:.2f} s (medians of 5; target: at most 0.5 s)")
-    return 1 if confirmed else 0
+    return status
 
 
 def engines_figures(rev: str, log: Path) -> None:
-    """The engine at ``rev`` against this one on ``--quick``, both with a fresh build cache;
+    """The engine at ``rev`` against this one on ``--quick``, both on the catalogue at ``rev``
+    (an engine at another revision may not read this one's cases) and with a fresh build cache;
     each first warms its own environments (their layouts differ) in a throwaway run."""
     with tempfile.TemporaryDirectory() as tmp, worktree_at(rev, Path(tmp) / "old") as old:
         base = Path(tmp)
+        grid_args = ["--quick", "--cases", str(old / "cases")]
         times = {}
         for name, root, envs in (("previous", old, base / "old-envs"), ("this", ROOT, ENVS)):
-            run_grid(root, ["--quick"], base / f"{name}-warmup", base / f"{name}-w", envs, log)
-            times[name] = run_grid(root, ["--quick"], base / f"{name}-cache",
+            run_grid(root, grid_args, base / f"{name}-warmup", base / f"{name}-w", envs, log)
+            times[name] = run_grid(root, grid_args, base / f"{name}-cache",
                                    base / f"{name}-results", envs, log)
-    print(f"quick grid cold, engine at {rev}: {times['previous']:.1f} s; this engine:"
-          f" {times['this']:.1f} s ({times['previous'] / times['this']:.2f}x)")
+        cases = len(load_cases(old / "cases"))
+    print(f"quick grid cold, the catalogue at {rev} ({cases} cases), engine at {rev}:"
+          f" {times['previous']:.1f} s; this engine: {times['this']:.1f} s"
+          f" ({times['previous'] / times['this']:.2f}x)")
 
 
 def warm_rerun_figures(rev: str, rounds: int) -> None:
@@ -663,6 +692,10 @@ def main() -> int:
     parser.add_argument("--classes-rev",
                         help="only: the generation-class figures against the engine at this"
                         " git revision (see the module's docstring, item 5)")
+    parser.add_argument("--engines-rev",
+                        help="only: the default grid's gcc cells cold with the engine at this git"
+                        " revision and with this one, on the catalogue at it (target: no"
+                        " slower; outcomes compared)")
     parser.add_argument("--cases-rev",
                         help="only: the cold grid with cases/ as at this git revision, then with"
                         " this catalogue (time per case before and after the catalogue grew)")
@@ -677,6 +710,9 @@ def main() -> int:
         return 0
     if args.classes_rev:
         return classes_figures(args.classes_rev, args.log, args.grid_python)
+    if args.engines_rev:
+        return default_grid_comparison(args.engines_rev, args.log, args.grid_python,
+                                       "at most 1.00x: no slower")
     if args.cases_rev:
         growth_figures(args.cases_rev, args.grid, args.log)
         return 0
