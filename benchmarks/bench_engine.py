@@ -70,9 +70,9 @@ from matrix.build.envs import EnvFailure, EnvSpec, ensure_env  # noqa: E402
 from matrix.build.generate import write_sources  # noqa: E402
 from matrix.build.modules import (  # noqa: E402
     BATCHED,
-    BUILT_ALONE,
     CONTROL_ALONE,
     BuildSettings,
+    PlannedModule,
     plan_modules,
 )
 from matrix.build.stagecache import MARK  # noqa: E402
@@ -296,14 +296,19 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
         print(f"  {module_text(modules)}", flush=True)
 
 
-PLANNED_KINDS: tuple[tuple[str, str], ...] = (
-    (BATCHED, "default batch"),
-    ("batched: ", "other configurations"),
-    (CONTROL_ALONE, "control"),
-    (BUILT_ALONE, "alone by design"),
-)
-"""How :func:`matrix.build.modules.plan_modules`'s reasons are counted (a prefix of the reason),
-in the order printed."""
+PLANNED_KINDS: tuple[str, ...] = ("default batch", "other configurations", "control",
+                                  "alone by design")
+"""The kinds of module a cell's plan makes (:func:`planned_kind`), in the order printed."""
+
+
+def planned_kind(module: PlannedModule) -> str:
+    """Which of :data:`PLANNED_KINDS` a module of :func:`matrix.build.modules.plan_modules` is
+    (a plan made before any build: nothing isolated yet)."""
+    if module.why == BATCHED:
+        return "default batch"
+    if module.batched:
+        return "other configurations"
+    return "control" if module.why == CONTROL_ALONE else "alone by design"
 
 
 @dataclass(frozen=True)
@@ -334,12 +339,10 @@ def module_counts(records: dict[tuple[str, str], dict[str, object]],
         module = provenance.get("module") if isinstance(provenance, dict) else None
         if module:
             modules.setdefault(cell_id, set()).add(str(module))
-    planned = {label: 0 for _, label in PLANNED_KINDS}
+    planned = dict.fromkeys(PLANNED_KINDS, 0)
     for cell_cases in cases.values():
         for module in plan_modules(sorted(cell_cases, key=lambda c: c.id)):
-            label = next(label for prefix, label in PLANNED_KINDS
-                         if module.why.startswith(prefix))
-            planned[label] += 1
+            planned[planned_kind(module)] += 1
     return ModuleCounts(len(cases), planned, sum(len(found) for found in modules.values()))
 
 
