@@ -278,9 +278,8 @@ def grid_figures(grid: str, keep: Path | None, log: Path, compilers_apart: bool 
             cold = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         warm = run_grid(ROOT, grid_args, cache, results, ENVS, log)
         stages = stage_seconds(cache)
-        records = load_records(results)
-        cells = len({cell for _, cell in records})
-        modules = module_counts(records)
+        modules = module_counts(load_records(results))
+        cells = modules.cells
     (generates, generate_s), (compiles, compile_s) = stages["generate"], stages["compile"]
     floor = (generate_s + compile_s) / cores
     print(f"grid {grid}, cold (empty build cache and store, environments cached): {cold:.1f} s")
